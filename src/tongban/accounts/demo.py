@@ -1,0 +1,175 @@
+"""Demo identity data for `tongban demo`: a region with districts, departments, a service centre and
+windows, one staff account per role, citizens in the population register, an enterprise and an agent.
+Safe to run again: everything is looked up before it is created."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from stdnum.cn import ric, uscc
+
+from tongban.accounts.constants import AssuranceLevel, EnterpriseKind, OrgKind, Role
+from tongban.accounts.models import (
+    Authorisation,
+    Enterprise,
+    Organisation,
+    Person,
+    PopulationRegisterEntry,
+    StaffMembership,
+    User,
+)
+from tongban.accounts.services import organisation_create
+
+DEMO_PASSWORD = "Tongban@2026"
+_ORG_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def demo_uscc(prefix: str, seed: str) -> str:
+    """A valid USCC: registration authority + type (2), division code (6), 9 characters, check."""
+    digest = hashlib.sha256(seed.encode()).digest()
+    body = "".join(_ORG_ALPHABET[b % len(_ORG_ALPHABET)] for b in digest[:9])
+    first17 = prefix + body
+    return first17 + uscc.calc_check_digit(first17)
+
+
+def demo_resident_id(division: str, birth: str, seq: int) -> str:
+    first17 = f"{division}{birth}{seq:03d}"
+    return first17 + ric.calc_check_digit(first17 + "0")
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: str
+    username: str
+    password: str
+    description: str
+
+
+def _org(kind, name, parent=None, division_code="", uscc_code=""):
+    existing = Organisation.objects.filter(kind=kind, name=name, parent=parent).first()
+    if existing:
+        return existing
+    return organisation_create(
+        actor=None, kind=kind, name=name, parent=parent, division_code=division_code, uscc=uscc_code
+    )
+
+
+def _staff(username, display_name, memberships):
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User.objects.create_user(username=username, password=DEMO_PASSWORD, display_name=display_name)
+    for org, role in memberships:
+        StaffMembership.objects.get_or_create(user=user, organisation=org, role=role)
+    return user
+
+
+def _citizen(real_name, id_number, phone, level):
+    person = Person.objects.filter(id_number=id_number).first()
+    if person:
+        return person
+    PopulationRegisterEntry.objects.get_or_create(id_number=id_number, defaults={"real_name": real_name})
+    user = User.objects.create_user(
+        username=phone, password=DEMO_PASSWORD, phone=phone, display_name=real_name
+    )
+    return Person.objects.create(
+        user=user,
+        real_name=real_name,
+        id_number=id_number,
+        phone=phone,
+        assurance_level=level,
+        register_matched_at=timezone.now() if level >= AssuranceLevel.L2 else None,
+    )
+
+
+@transaction.atomic
+def demo_load() -> list[DemoAccount]:
+    code = settings.TONGBAN_REGION_CODE
+    region = _org(OrgKind.REGION, settings.TONGBAN_REGION_NAME, division_code=code)
+    huangpu = _org(OrgKind.DISTRICT, "黄浦区", region, division_code=code[:4] + "01")
+    xuhui = _org(OrgKind.DISTRICT, "徐汇区", region, division_code=code[:4] + "04")
+    pudong = _org(OrgKind.DISTRICT, "浦东新区", region, division_code=code[:4] + "15")
+    city_departments = {}
+    for name in [
+        "市场监督管理局",
+        "税务局",
+        "公安局",
+        "人力资源和社会保障局",
+        "医疗保障局",
+        "住房和城乡建设管理委员会",
+        "规划和自然资源局",
+        "卫生健康委员会",
+        "民政局",
+        "教育委员会",
+    ]:
+        full = f"{settings.TONGBAN_REGION_NAME}{name}"
+        city_departments[name] = _org(
+            OrgKind.DEPARTMENT, full, region, uscc_code=demo_uscc("11" + code, full)
+        )
+    housing = {}
+    for district in (huangpu, xuhui, pudong):
+        full = f"{district.name}住房保障和房屋管理局"
+        housing[district.name] = _org(
+            OrgKind.DEPARTMENT, full, district, uscc_code=demo_uscc("11" + district.division_code, full)
+        )
+    centre = _org(OrgKind.SERVICE_CENTRE, "黄浦区行政服务中心", huangpu)
+    window = _org(OrgKind.WINDOW, "1号综合窗口", centre)
+    _org(OrgKind.WINDOW, "2号综合窗口", centre)
+    _org(OrgKind.SERVICE_CENTRE, "徐汇区行政服务中心", xuhui)
+
+    admin = _staff("admin", "平台管理员", [(region, Role.PLATFORM_ADMIN)])
+    if not admin.is_superuser:
+        admin.is_staff = admin.is_superuser = True
+        admin.save(update_fields=["is_staff", "is_superuser"])
+    _staff("clerk", "窗口人员 陈敏", [(window, Role.WINDOW_CLERK)])
+    _staff("reviewer", "审批人员 刘洋", [(housing["黄浦区"], Role.REVIEWER)])
+    _staff("reviewer_xh", "审批人员 赵磊", [(housing["徐汇区"], Role.REVIEWER)])
+    _staff("issuer", "发证人员 孙丽", [(city_departments["市场监督管理局"], Role.ISSUER)])
+    _staff("seal", "印章管理 周强", [(city_departments["市场监督管理局"], Role.SEAL_AUTHORITY)])
+    _staff("supervisor", "监察人员 吴静", [(huangpu, Role.SUPERVISOR)])
+    _staff("catalogue", "事项管理员 郑华", [(region, Role.CATALOGUE_ADMIN)])
+
+    zhang = _citizen("张三", demo_resident_id("310101", "19900307", 123), "13800000001", AssuranceLevel.L2)
+    li = _citizen("李四", demo_resident_id("310104", "19851112", 456), "13800000002", AssuranceLevel.L2)
+    wang = _citizen("王五", demo_resident_id("310115", "19780521", 789), "13800000003", AssuranceLevel.L3)
+    for i, name in enumerate(["赵六", "钱七", "孙八", "周九", "吴十", "郑一", "冯二", "陈三"]):
+        PopulationRegisterEntry.objects.get_or_create(
+            id_number=demo_resident_id("310101", f"19{70 + i}0101", 100 + i), defaults={"real_name": name}
+        )
+    company_code = demo_uscc("91" + code, "上海通办示范科技有限公司")
+    company = Enterprise.objects.filter(uscc=company_code).first() or Enterprise.objects.create(
+        name="上海通办示范科技有限公司", uscc=company_code, kind=EnterpriseKind.LLC, legal_representative=wang
+    )
+    if not Authorisation.objects.filter(enterprise=company, agent=li).exists():
+        today = timezone.localdate()
+        Authorisation.objects.create(
+            enterprise=company,
+            agent=li,
+            all_items=True,
+            valid_from=today,
+            valid_until=today + timedelta(days=365),
+            granted_by=wang.user,
+        )
+    del zhang
+    return [
+        DemoAccount("平台管理员 platform admin", "admin", DEMO_PASSWORD, f"{region.name}，可进入 /admin/"),
+        DemoAccount("综合窗口 window clerk", "clerk", DEMO_PASSWORD, "黄浦区行政服务中心 1号综合窗口"),
+        DemoAccount("审批人员 reviewer", "reviewer", DEMO_PASSWORD, "黄浦区住房保障和房屋管理局"),
+        DemoAccount("审批人员 reviewer (另一区)", "reviewer_xh", DEMO_PASSWORD, "徐汇区住房保障和房屋管理局"),
+        DemoAccount("发证人员 issuer", "issuer", DEMO_PASSWORD, "市场监督管理局"),
+        DemoAccount("印章管理 seal authority", "seal", DEMO_PASSWORD, "市场监督管理局"),
+        DemoAccount("监察人员 supervisor", "supervisor", DEMO_PASSWORD, "黄浦区"),
+        DemoAccount("事项管理员 catalogue admin", "catalogue", DEMO_PASSWORD, region.name),
+        DemoAccount("自然人 citizen", "13800000001", DEMO_PASSWORD, "张三，L2"),
+        DemoAccount("自然人·经办人 agent", "13800000002", DEMO_PASSWORD, "李四，L2，受托办理示范公司事项"),
+        DemoAccount(
+            "法定代表人 legal representative",
+            "13800000003",
+            DEMO_PASSWORD,
+            "王五，L3，上海通办示范科技有限公司",
+        ),
+    ]

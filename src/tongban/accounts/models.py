@@ -1,0 +1,258 @@
+"""Identity data: accounts, persons, enterprises, authorisations, organisations, staff, API clients."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+
+from tongban.accounts.constants import (
+    ApiScope,
+    AssuranceLevel,
+    EnterpriseKind,
+    OrgKind,
+    OtpPurpose,
+    Role,
+)
+from tongban.core.identifiers import IdKind
+
+
+def _new_salt() -> str:
+    return secrets.token_hex(16)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, username: str, password: str | None = None, **extra):
+        user = self.model(username=username, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, username: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(username, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A login account. A natural person's identity is in :class:`Person`; staff roles in
+    :class:`StaffMembership`."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    username = models.CharField(_("登录名"), max_length=64, unique=True)
+    phone = models.CharField(_("手机号"), max_length=11, unique=True, null=True, blank=True)
+    display_name = models.CharField(_("显示名称"), max_length=100, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(_("可进入管理后台"), default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+    elderly_mode = models.BooleanField(_("适老化模式"), default=False)
+    language = models.CharField(max_length=10, blank=True)
+    # Rotated by "log out everywhere": every session's auth hash depends on it.
+    session_salt = models.CharField(max_length=32, default=_new_salt, editable=False)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    objects = UserManager()
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("账号")
+        verbose_name_plural = _("账号")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    def get_session_auth_hash(self) -> str:
+        return salted_hmac(
+            "tongban.accounts.User.session", f"{self.password}:{self.session_salt}", algorithm="sha256"
+        ).hexdigest()
+
+
+class Person(models.Model):
+    """A natural person (自然人) with a real-name identity."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="person")
+    real_name = models.CharField(_("姓名"), max_length=100)
+    id_kind = models.CharField(
+        _("证件类型"), max_length=3, choices=IdKind.choices, default=IdKind.RESIDENT_ID
+    )
+    id_number = models.CharField(_("证件号码"), max_length=32)
+    phone = models.CharField(_("手机号"), max_length=11)
+    assurance_level = models.PositiveSmallIntegerField(
+        _("实名等级"), choices=AssuranceLevel.choices, default=AssuranceLevel.L1
+    )
+    register_matched_at = models.DateTimeField(null=True, blank=True)
+    verified_in_person_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("自然人")
+        verbose_name_plural = _("自然人")
+        constraints = [
+            models.UniqueConstraint(fields=["id_kind", "id_number"], name="person_unique_identifier"),
+        ]
+
+    def __str__(self) -> str:
+        return self.real_name
+
+
+class PopulationRegisterEntry(models.Model):
+    """The population register (人口库) as a table; a real connector replaces it (accounts/register.py)."""
+
+    id_number = models.CharField(max_length=18, unique=True)
+    real_name = models.CharField(max_length=100)
+
+    class Meta:
+        verbose_name = _("人口库记录")
+        verbose_name_plural = _("人口库记录")
+
+
+class Enterprise(models.Model):
+    """A legal person (法人) identified by its unified social credit code."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("名称"), max_length=200)
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    kind = models.CharField(_("类型"), max_length=30, choices=EnterpriseKind.choices)
+    legal_representative = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="represented_enterprises"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("法人")
+        verbose_name_plural = _("法人")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Authorisation(models.Model):
+    """An agent (代办人) authorised to act for an enterprise or for a person, for all items or listed ones."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    enterprise = models.ForeignKey(
+        Enterprise, null=True, blank=True, on_delete=models.PROTECT, related_name="authorisations"
+    )
+    principal_person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="authorisations_given"
+    )
+    agent = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="authorisations_held")
+    all_items = models.BooleanField(_("全部事项"), default=True)
+    item_codes = models.JSONField(_("授权事项编码"), default=list, blank=True)
+    valid_from = models.DateField(_("生效日期"))
+    valid_until = models.DateField(_("截止日期"))
+    granted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("授权")
+        verbose_name_plural = _("授权")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(enterprise__isnull=False, principal_person__isnull=True))
+                | (Q(enterprise__isnull=True, principal_person__isnull=False)),
+                name="authorisation_one_principal",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=models.F("valid_from")), name="authorisation_valid_period"
+            ),
+        ]
+
+
+class Organisation(models.Model):
+    """A node of the organisation tree: region → districts → departments / service centres → windows."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("类型"), max_length=20, choices=OrgKind.choices)
+    name = models.CharField(_("名称"), max_length=200)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # GB/T 2260 administrative division code (regions and districts).
+    division_code = models.CharField(_("行政区划代码"), max_length=6, blank=True)
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    # Materialised path of uuid hex segments ("<root>/<child>/"), for subtree scoping.
+    path = models.CharField(max_length=400, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("组织机构")
+        verbose_name_plural = _("组织机构")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/")
+
+
+class StaffMembership(models.Model):
+    """A staff member's role in an organisation; the role's reach is the organisation's subtree."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(_("角色"), max_length=30, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("工作人员角色")
+        verbose_name_plural = _("工作人员角色")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation", "role"], name="membership_unique"),
+        ]
+
+
+class OtpChallenge(models.Model):
+    """A one-time SMS code: 6 digits, valid for a few minutes, a few tries, used once."""
+
+    phone = models.CharField(max_length=11, db_index=True)
+    purpose = models.CharField(max_length=20, choices=OtpPurpose.choices)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["phone", "purpose", "created_at"])]
+
+
+class ApiClient(models.Model):
+    """A machine client (a department's system, a verifier, another region) with scoped credentials.
+
+    The key is shown once at creation (``tb_<key_id>_<secret>``); only a hash of the secret is kept."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("名称"), max_length=200)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="api_clients")
+    key_id = models.CharField(max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    scopes = models.JSONField(_("权限范围"), default=list)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("接口客户端")
+        verbose_name_plural = _("接口客户端")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def has_scope(self, scope: ApiScope | str) -> bool:
+        return str(scope) in self.scopes

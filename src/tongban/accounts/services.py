@@ -1,0 +1,568 @@
+"""Every write to identity data: keyword-only, atomic, audited in the same transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout, password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from tongban.accounts.constants import (
+    ORG_PARENTS,
+    ApiScope,
+    AssuranceLevel,
+    EnterpriseKind,
+    OrgKind,
+    OtpPurpose,
+    Role,
+)
+from tongban.accounts.errors import (
+    AccountLocked,
+    AlreadyRegistered,
+    AssuranceTooLow,
+    InvalidSmsCode,
+    LoginFailed,
+    LoginThrottled,
+    PersonNotFound,
+    SmsThrottled,
+)
+from tongban.accounts.facade import audit_actor
+from tongban.accounts.models import (
+    ApiClient,
+    Authorisation,
+    Enterprise,
+    Organisation,
+    OtpChallenge,
+    Person,
+    StaffMembership,
+    User,
+)
+from tongban.accounts.register import population_register
+from tongban.accounts.selectors import org_scope_paths, person_for_user, staff_roles
+from tongban.accounts.throttle import throttle_clear, throttle_count, throttle_hit
+from tongban.core.audit import audit_record
+from tongban.core.errors import Conflict, InvalidInput, PermissionDenied
+from tongban.core.identifiers import (
+    IdKind,
+    mask_id_number,
+    mask_phone,
+    validate_id_number,
+    validate_phone,
+    validate_uscc,
+)
+from tongban.core.messaging import sms_send
+
+logger = logging.getLogger(__name__)
+
+HOUR = 3600
+
+
+# --- one-time SMS codes ---------------------------------------------------------------------------
+def _code_hash(phone: str, purpose: str, code: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"{phone}:{purpose}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def otp_send(*, phone: str, purpose: str, ip: str) -> None:
+    """Send a 6-digit code. Answers the same whether or not the phone has an account (no enumeration)."""
+    phone = validate_phone(phone)
+    if purpose not in OtpPurpose.values:
+        raise InvalidInput("invalid_purpose", _("验证码用途无效"), field="purpose")
+    if not throttle_hit("sms-ip", ip, limit=settings.TONGBAN_SMS_IP_PER_HOUR, window=HOUR):
+        raise SmsThrottled()
+    interval = settings.TONGBAN_SMS_PHONE_INTERVAL_SECONDS
+    if not throttle_hit("sms-phone-min", f"{purpose}:{phone}", limit=1, window=interval):
+        raise SmsThrottled()
+    if not throttle_hit("sms-phone", phone, limit=settings.TONGBAN_SMS_PHONE_PER_HOUR, window=HOUR):
+        raise SmsThrottled()
+    registered = User.objects.filter(phone=phone).exists()
+    if (purpose == OtpPurpose.LOGIN and not registered) or (purpose == OtpPurpose.REGISTER and registered):
+        return
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    ttl = settings.TONGBAN_SMS_CODE_TTL_SECONDS
+    with transaction.atomic():
+        OtpChallenge.objects.filter(phone=phone, purpose=purpose, used_at__isnull=True).update(
+            used_at=timezone.now()
+        )
+        OtpChallenge.objects.create(
+            phone=phone,
+            purpose=purpose,
+            code_hash=_code_hash(phone, purpose, code),
+            expires_at=timezone.now() + timedelta(seconds=ttl),
+        )
+        text = _t("【通办】您的验证码是%(code)s，%(minutes)s分钟内有效。请勿告诉他人。") % {
+            "code": code,
+            "minutes": ttl // 60,
+        }
+        transaction.on_commit(lambda: sms_send(phone=phone, text=text))
+    logger.info("sms code issued purpose=%s", purpose)
+
+
+def otp_verify(*, phone: str, purpose: str, code: str) -> bool:
+    """Check a code: the latest unused, unexpired challenge; 5 tries; used once. Commits its counters."""
+    code = (code or "").strip()
+    with transaction.atomic():
+        challenge = (
+            OtpChallenge.objects.select_for_update()
+            .filter(phone=phone, purpose=purpose, used_at__isnull=True, expires_at__gt=timezone.now())
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if challenge is None or challenge.attempts >= settings.TONGBAN_SMS_CODE_MAX_TRIES:
+            return False
+        if (
+            len(code) == 6
+            and code.isdigit()
+            and hmac.compare_digest(challenge.code_hash, _code_hash(phone, purpose, code))
+        ):
+            challenge.used_at = timezone.now()
+            challenge.save(update_fields=["used_at"])
+            return True
+        challenge.attempts += 1
+        challenge.save(update_fields=["attempts"])
+        return False
+
+
+# --- registration ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PersonRegistration:
+    real_name: str
+    id_kind: str
+    id_number: str
+    phone: str
+    password: str
+    sms_code: str
+
+
+def _validate_password(password: str, user: User | None = None) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise InvalidInput(
+            "invalid_password", _("密码不符合要求：至少8位，不能过于简单或全为数字"), field="password"
+        ) from exc
+
+
+def _validate_real_name(name: str) -> str:
+    name = (name or "").strip()
+    if not (1 < len(name) <= 50) or any(ch.isdigit() for ch in name):
+        raise InvalidInput("invalid_real_name", _("姓名格式不正确"), field="real_name")
+    return name
+
+
+def person_register(*, data: PersonRegistration) -> Person:
+    """Register a natural person: validate everything first, then the SMS code, then write."""
+    real_name = _validate_real_name(data.real_name)
+    id_number = validate_id_number(data.id_kind, data.id_number)
+    phone = validate_phone(data.phone)
+    _validate_password(data.password)
+    if (
+        Person.objects.filter(id_kind=data.id_kind, id_number=id_number).exists()
+        or User.objects.filter(phone=phone).exists()
+    ):
+        raise AlreadyRegistered()
+    if not otp_verify(phone=phone, purpose=OtpPurpose.REGISTER, code=data.sms_code):
+        raise InvalidSmsCode(field="sms_code")
+    try:
+        return _person_create(
+            real_name=real_name,
+            id_kind=data.id_kind,
+            id_number=id_number,
+            phone=phone,
+            password=data.password,
+        )
+    except IntegrityError as exc:
+        raise AlreadyRegistered() from exc
+
+
+@transaction.atomic
+def _person_create(*, real_name: str, id_kind: str, id_number: str, phone: str, password: str) -> Person:
+    user = User.objects.create_user(username=phone, password=password, phone=phone, display_name=real_name)
+    person = Person.objects.create(
+        user=user, real_name=real_name, id_kind=id_kind, id_number=id_number, phone=phone
+    )
+    if id_kind == IdKind.RESIDENT_ID and population_register().match(
+        id_number=id_number, real_name=real_name
+    ):
+        person.assurance_level = AssuranceLevel.L2
+        person.register_matched_at = timezone.now()
+        person.save(update_fields=["assurance_level", "register_matched_at"])
+    audit_record(
+        actor=audit_actor(user),
+        action="person.register",
+        object_type="person",
+        object_id=person.uuid,
+        after={
+            "id_kind": id_kind,
+            "id_number": mask_id_number(id_number),
+            "phone": mask_phone(phone),
+            "assurance_level": person.assurance_level,
+        },
+        subject_user_id=user.pk,
+    )
+    return person
+
+
+@transaction.atomic
+def person_verify_in_person(*, actor: User, person: Person, method: str = "window") -> Person:
+    """A window clerk checked the person and their document face to face: L3."""
+    if Role.WINDOW_CLERK not in staff_roles(actor):
+        raise PermissionDenied()
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    before = person.assurance_level
+    person.assurance_level = AssuranceLevel.L3
+    person.verified_in_person_at = timezone.now()
+    person.save(update_fields=["assurance_level", "verified_in_person_at"])
+    audit_record(
+        actor=audit_actor(actor),
+        action="person.verify_in_person",
+        object_type="person",
+        object_id=person.uuid,
+        before={"assurance_level": before},
+        after={"assurance_level": person.assurance_level, "method": method},
+        subject_user_id=person.user_id,
+        org_path=next(iter(org_scope_paths(actor, {Role.WINDOW_CLERK})), ""),
+    )
+    return person
+
+
+# --- enterprises and authorisations ---------------------------------------------------------------
+def _require_person(actor: User, level: int) -> Person:
+    person = person_for_user(actor)
+    if person is None or person.assurance_level < level:
+        raise AssuranceTooLow(required=level, current=person.assurance_level if person else None)
+    return person
+
+
+def enterprise_register(*, actor: User, name: str, uscc: str, kind: str) -> Enterprise:
+    """The legal representative registers the enterprise (needs real-name level L2)."""
+    name = (name or "").strip()
+    if not 2 <= len(name) <= 200:
+        raise InvalidInput("invalid_enterprise_name", _("法人名称格式不正确"), field="name")
+    code = validate_uscc(uscc)
+    if kind not in EnterpriseKind.values:
+        raise InvalidInput("invalid_enterprise_kind", _("法人类型无效"), field="kind")
+    person = _require_person(actor, AssuranceLevel.L2)
+    try:
+        with transaction.atomic():
+            enterprise = Enterprise.objects.create(
+                name=name, uscc=code, kind=kind, legal_representative=person
+            )
+            audit_record(
+                actor=audit_actor(actor),
+                action="enterprise.register",
+                object_type="enterprise",
+                object_id=enterprise.uuid,
+                after={"name": name, "uscc": code, "kind": kind},
+                subject_user_id=actor.pk,
+            )
+    except IntegrityError as exc:
+        raise Conflict("enterprise_exists", _("该统一社会信用代码已注册")) from exc
+    return enterprise
+
+
+@dataclass(frozen=True)
+class AuthorisationGrant:
+    agent_id_kind: str
+    agent_id_number: str
+    agent_real_name: str
+    valid_from: date
+    valid_until: date
+    all_items: bool = True
+    item_codes: tuple[str, ...] = ()
+
+
+@transaction.atomic
+def authorisation_grant(
+    *, actor: User, grant: AuthorisationGrant, enterprise: Enterprise | None = None
+) -> Authorisation:
+    """The legal representative authorises an agent for the enterprise, or a person for themselves."""
+    principal = _require_person(actor, AssuranceLevel.L1)
+    if enterprise is not None and enterprise.legal_representative_id != principal.pk:
+        raise PermissionDenied("not_legal_representative", _("只有法定代表人可以为法人授权"))
+    if grant.valid_until < grant.valid_from:
+        raise InvalidInput("invalid_period", _("截止日期不能早于生效日期"), field="valid_until")
+    if grant.valid_until < timezone.localdate():
+        raise InvalidInput("invalid_period", _("截止日期不能早于今天"), field="valid_until")
+    if grant.valid_until > grant.valid_from + timedelta(days=366 * 5):
+        raise InvalidInput("invalid_period", _("授权期限最长5年"), field="valid_until")
+    codes = [c.strip() for c in grant.item_codes if c and c.strip()]
+    if not grant.all_items and not codes:
+        raise InvalidInput(
+            "invalid_item_codes", _("请列出授权的事项编码，或选择全部事项"), field="item_codes"
+        )
+    if any(len(c) > 64 for c in codes):
+        raise InvalidInput("invalid_item_codes", _("事项编码过长"), field="item_codes")
+    number = validate_id_number(grant.agent_id_kind, grant.agent_id_number, field="agent_id_number")
+    agent = Person.objects.filter(id_kind=grant.agent_id_kind, id_number=number).first()
+    if agent is None or agent.real_name != grant.agent_real_name.strip():
+        raise PersonNotFound("agent_not_found", _("代办人尚未注册，或姓名与证件号码不一致"))
+    if agent.pk == principal.pk:
+        raise InvalidInput("invalid_agent", _("不能授权给自己"), field="agent_id_number")
+    auth = Authorisation.objects.create(
+        enterprise=enterprise,
+        principal_person=None if enterprise else principal,
+        agent=agent,
+        all_items=grant.all_items,
+        item_codes=[] if grant.all_items else codes,
+        valid_from=grant.valid_from,
+        valid_until=grant.valid_until,
+        granted_by=actor,
+    )
+    audit_record(
+        actor=audit_actor(actor),
+        action="authorisation.grant",
+        object_type="authorisation",
+        object_id=auth.uuid,
+        after={
+            "enterprise": str(enterprise.uuid) if enterprise else None,
+            "agent": str(agent.uuid),
+            "all_items": auth.all_items,
+            "item_codes": auth.item_codes,
+            "valid_from": str(auth.valid_from),
+            "valid_until": str(auth.valid_until),
+        },
+        subject_user_id=agent.user_id,
+    )
+    return auth
+
+
+@transaction.atomic
+def authorisation_revoke(*, actor: User, authorisation: Authorisation) -> Authorisation:
+    person = person_for_user(actor)
+    auth = Authorisation.objects.select_for_update().select_related("enterprise").get(pk=authorisation.pk)
+    grantor = auth.principal_person_id or (
+        auth.enterprise.legal_representative_id if auth.enterprise else None
+    )
+    if person is None or grantor != person.pk:
+        raise PermissionDenied("not_grantor", _("只有授权人可以撤销授权"))
+    if auth.revoked_at is not None:
+        raise Conflict("already_revoked", _("该授权已撤销"))
+    auth.revoked_at = timezone.now()
+    auth.revoked_by = actor
+    auth.save(update_fields=["revoked_at", "revoked_by"])
+    audit_record(
+        actor=audit_actor(actor),
+        action="authorisation.revoke",
+        object_type="authorisation",
+        object_id=auth.uuid,
+        before={"revoked": False},
+        after={"revoked": True},
+        subject_user_id=auth.agent.user_id,
+    )
+    return auth
+
+
+# --- login and sessions ---------------------------------------------------------------------------
+def _lock_key(identifier: str) -> str:
+    return identifier.strip().lower()
+
+
+def login_with_password(*, request, identifier: str, password: str) -> User:
+    ip = getattr(request, "client_ip", "") or request.META.get("REMOTE_ADDR", "")
+    if not throttle_hit("login-ip", ip, limit=settings.TONGBAN_LOGIN_IP_PER_HOUR, window=HOUR):
+        raise LoginThrottled()
+    key = _lock_key(identifier)
+    window = settings.TONGBAN_LOGIN_LOCKOUT_SECONDS
+    user = User.objects.filter(username=identifier).first() or User.objects.filter(phone=identifier).first()
+    if user and user.locked_until and user.locked_until > timezone.now():
+        raise AccountLocked(retry_after_seconds=int((user.locked_until - timezone.now()).total_seconds()))
+    if throttle_count("login-fail", key, window=window) >= settings.TONGBAN_LOGIN_MAX_FAILURES:
+        raise AccountLocked(retry_after_seconds=window)
+    authed = authenticate(request, username=identifier, password=password)
+    if authed is None:
+        throttle_hit("login-fail", key, limit=settings.TONGBAN_LOGIN_MAX_FAILURES, window=window)
+        failures = throttle_count("login-fail", key, window=window)
+        with transaction.atomic():
+            if user is not None and failures >= settings.TONGBAN_LOGIN_MAX_FAILURES:
+                user.locked_until = timezone.now() + timedelta(seconds=window)
+                user.save(update_fields=["locked_until"])
+            audit_record(
+                actor=audit_actor(None),
+                action="auth.login_failed",
+                object_type="user",
+                object_id=user.uuid if user else "",
+                after={"method": "password", "locked": bool(user and user.locked_until)},
+                subject_user_id=user.pk if user else None,
+            )
+        logger.info("password login failed")
+        raise LoginFailed()
+    throttle_clear("login-fail", key, window=window)
+    _login(request, authed, method="password")
+    return authed
+
+
+def login_with_sms(*, request, phone: str, code: str) -> User:
+    ip = getattr(request, "client_ip", "") or request.META.get("REMOTE_ADDR", "")
+    if not throttle_hit("login-ip", ip, limit=settings.TONGBAN_LOGIN_IP_PER_HOUR, window=HOUR):
+        raise LoginThrottled()
+    phone = validate_phone(phone)
+    user = User.objects.filter(phone=phone, is_active=True).first()
+    if not otp_verify(phone=phone, purpose=OtpPurpose.LOGIN, code=code) or user is None:
+        logger.info("sms login failed")
+        raise InvalidSmsCode(field="code")
+    if user.locked_until and user.locked_until > timezone.now():
+        raise AccountLocked()
+    user.backend = settings.AUTHENTICATION_BACKENDS[0]
+    _login(request, user, method="sms")
+    return user
+
+
+def _login(request, user: User, *, method: str) -> None:
+    login(request, user)
+    with transaction.atomic():
+        if user.locked_until:
+            user.locked_until = None
+            user.save(update_fields=["locked_until"])
+        audit_record(
+            actor=audit_actor(user),
+            action="auth.login",
+            object_type="user",
+            object_id=user.uuid,
+            after={"method": method},
+            subject_user_id=user.pk,
+        )
+    if user.language:
+        request.session["_language"] = user.language
+    logger.info("login ok method=%s", method)
+
+
+def logout_here(*, request) -> None:
+    logout(request)
+
+
+@transaction.atomic
+def user_logout_everywhere(*, request) -> None:
+    """Invalidate every session of the user (the session hash depends on the rotated salt)."""
+    user = request.user
+    user.session_salt = secrets.token_hex(16)
+    user.save(update_fields=["session_salt"])
+    audit_record(
+        actor=audit_actor(user),
+        action="auth.logout_everywhere",
+        object_type="user",
+        object_id=user.uuid,
+        subject_user_id=user.pk,
+    )
+    logout(request)
+
+
+def user_set_preferences(
+    *, user: User, elderly_mode: bool | None = None, language: str | None = None
+) -> User:
+    fields = []
+    if elderly_mode is not None:
+        user.elderly_mode = elderly_mode
+        fields.append("elderly_mode")
+    if language is not None:
+        if language not in dict(settings.LANGUAGES):
+            raise InvalidInput("invalid_language", _("不支持的语言"), field="language")
+        user.language = language
+        fields.append("language")
+    if fields:
+        user.save(update_fields=fields)
+    return user
+
+
+# --- organisations, staff and API clients (used by admin pages, demo data and tests) -----------------
+@transaction.atomic
+def organisation_create(
+    *,
+    actor,
+    kind: str,
+    name: str,
+    parent: Organisation | None = None,
+    division_code: str = "",
+    uscc: str = "",
+) -> Organisation:
+    allowed = ORG_PARENTS.get(kind)
+    if allowed is None:
+        raise InvalidInput("invalid_org_kind", _("组织类型无效"), field="kind")
+    if (parent is None and allowed) or (parent is not None and parent.kind not in allowed):
+        raise InvalidInput("invalid_org_parent", _("上级组织类型不符合组织树规则"), field="parent")
+    if kind in (OrgKind.REGION, OrgKind.DISTRICT) and not (
+        len(division_code) == 6 and division_code.isdigit()
+    ):
+        raise InvalidInput(
+            "invalid_division_code", _("行政区划代码应为6位数字（GB/T 2260）"), field="division_code"
+        )
+    if uscc:
+        uscc = validate_uscc(uscc)
+    org = Organisation(kind=kind, name=name, parent=parent, division_code=division_code, uscc=uscc)
+    org.path = (parent.path if parent else "") + org.uuid.hex + "/"
+    org.save()
+    audit_record(
+        actor=audit_actor(actor),
+        action="organisation.create",
+        object_type="organisation",
+        object_id=org.uuid,
+        after={"kind": kind, "name": name},
+        org_path=org.path,
+    )
+    return org
+
+
+@transaction.atomic
+def staff_membership_add(*, actor, user: User, organisation: Organisation, role: str) -> StaffMembership:
+    if role not in Role.values:
+        raise InvalidInput("invalid_role", _("角色无效"), field="role")
+    membership, _created = StaffMembership.objects.get_or_create(
+        user=user, organisation=organisation, role=role
+    )
+    audit_record(
+        actor=audit_actor(actor),
+        action="staff.add_role",
+        object_type="user",
+        object_id=user.uuid,
+        after={"role": role, "organisation": str(organisation.uuid)},
+        org_path=organisation.path,
+    )
+    return membership
+
+
+def _secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_client_create(
+    *, actor, name: str, organisation: Organisation, scopes: list[str]
+) -> tuple[ApiClient, str]:
+    """Create a machine client; returns it with the full key, shown once."""
+    unknown = set(scopes) - set(ApiScope.values)
+    if unknown:
+        raise InvalidInput("invalid_scope", _("未知的权限范围"), field="scopes", unknown=sorted(unknown))
+    key_id = secrets.token_hex(8)
+    secret = secrets.token_urlsafe(32)
+    client = ApiClient.objects.create(
+        name=name, organisation=organisation, key_id=key_id, secret_hash=_secret_hash(secret), scopes=scopes
+    )
+    audit_record(
+        actor=audit_actor(actor),
+        action="api_client.create",
+        object_type="api_client",
+        object_id=client.uuid,
+        after={"name": name, "scopes": scopes},
+        org_path=organisation.path,
+    )
+    return client, f"tb_{key_id}_{secret}"
+
+
+def api_client_authenticate(key: str) -> ApiClient | None:
+    parts = (key or "").split("_", 2)
+    if len(parts) != 3 or parts[0] != "tb":
+        return None
+    client = ApiClient.objects.filter(key_id=parts[1], is_active=True).select_related("organisation").first()
+    if client is None or not hmac.compare_digest(client.secret_hash, _secret_hash(parts[2])):
+        return None
+    return client

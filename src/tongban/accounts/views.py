@@ -1,0 +1,353 @@
+"""Identity pages: login, registration, my account, the staff workbench, the audit and outbox pages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tongban.accounts import services
+from tongban.accounts.access import (
+    PERSON_LOOKUP_ROLES,
+    access_authorisation_by_uuid,
+    access_enterprise_by_uuid,
+    access_person_by_identifier,
+)
+from tongban.accounts.api import audit_scope
+from tongban.accounts.constants import EnterpriseKind, Role
+from tongban.accounts.middleware import ELDERLY_COOKIE
+from tongban.accounts.selectors import (
+    authorisation_is_active,
+    authorisation_list_given,
+    authorisation_list_held,
+    enterprise_list_for_person,
+    is_platform_admin,
+    person_for_user,
+    staff_memberships,
+    staff_roles,
+)
+from tongban.core.audit import AuditQuery, audit_event_list, audit_events_about
+from tongban.core.errors import DomainError
+from tongban.core.identifiers import IdKind, mask_id_number, mask_name, mask_phone
+from tongban.core.models import OutboxMessage
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+# --- login / logout -------------------------------------------------------------------------------
+@require_http_methods(["GET", "POST"])
+def login_page(request):
+    method = request.GET.get("method") or request.POST.get("method") or "password"
+    ctx = {
+        "method": method,
+        "error": None,
+        "values": request.POST,
+        "sent": False,
+        "interval": settings.TONGBAN_SMS_PHONE_INTERVAL_SECONDS,
+        "next": _safe_next(request, ""),
+    }
+    if request.method == "POST":
+        action = request.POST.get("action", "login")
+        try:
+            if method == "sms" and action == "send_code":
+                services.otp_send(phone=request.POST.get("phone", ""), purpose="login", ip=request.client_ip)
+                ctx["sent"] = True
+            elif method == "sms":
+                services.login_with_sms(
+                    request=request, phone=request.POST.get("phone", ""), code=request.POST.get("code", "")
+                )
+                return HttpResponseRedirect(_safe_next(request, "/accounts/me/"))
+            else:
+                services.login_with_password(
+                    request=request,
+                    identifier=request.POST.get("username", ""),
+                    password=request.POST.get("password", ""),
+                )
+                return HttpResponseRedirect(_safe_next(request, "/accounts/me/"))
+        except DomainError as exc:
+            ctx["error"] = exc
+    status = 200 if not ctx["error"] else (429 if ctx["error"].status == 429 else 400)
+    return render(request, "accounts/login.html", ctx, status=status)
+
+
+@require_POST
+def logout_view(request):
+    services.logout_here(request=request)
+    messages.success(request, _("您已安全退出。"))
+    return redirect("portal:home")
+
+
+@require_POST
+@login_required
+def logout_everywhere_view(request):
+    services.user_logout_everywhere(request=request)
+    messages.success(request, _("已在所有设备上退出登录。"))
+    return redirect("accounts:login")
+
+
+# --- registration ---------------------------------------------------------------------------------
+@require_http_methods(["GET", "POST"])
+def register_page(request):
+    ctx = {
+        "error": None,
+        "values": request.POST,
+        "sent": False,
+        "id_kinds": IdKind.choices,
+        "interval": settings.TONGBAN_SMS_PHONE_INTERVAL_SECONDS,
+    }
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "send_code":
+                services.otp_send(
+                    phone=request.POST.get("phone", ""), purpose="register", ip=request.client_ip
+                )
+                ctx["sent"] = True
+            else:
+                person = services.person_register(
+                    data=services.PersonRegistration(
+                        real_name=request.POST.get("real_name", ""),
+                        id_kind=request.POST.get("id_kind", IdKind.RESIDENT_ID),
+                        id_number=request.POST.get("id_number", ""),
+                        phone=request.POST.get("phone", ""),
+                        password=request.POST.get("password", ""),
+                        sms_code=request.POST.get("sms_code", ""),
+                    )
+                )
+                person.user.backend = settings.AUTHENTICATION_BACKENDS[0]
+                services._login(request, person.user, method="register")
+                messages.success(request, _("注册成功，欢迎使用通办。"))
+                return redirect("accounts:me")
+        except DomainError as exc:
+            ctx["error"] = exc
+    return render(request, "accounts/register.html", ctx, status=400 if ctx["error"] else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def register_enterprise_page(request):
+    ctx = {"error": None, "values": request.POST, "kinds": EnterpriseKind.choices}
+    if request.method == "POST":
+        try:
+            services.enterprise_register(
+                actor=request.user,
+                name=request.POST.get("name", ""),
+                uscc=request.POST.get("uscc", ""),
+                kind=request.POST.get("kind", ""),
+            )
+            messages.success(request, _("法人注册成功。"))
+            return redirect("accounts:me")
+        except DomainError as exc:
+            ctx["error"] = exc
+    return render(request, "accounts/register_enterprise.html", ctx, status=400 if ctx["error"] else 200)
+
+
+# --- my account -----------------------------------------------------------------------------------
+def _me_context(request, **extra):
+    user = request.user
+    person = person_for_user(user)
+    ctx = {
+        "person": person,
+        "enterprises": list(enterprise_list_for_person(person)) if person else [],
+        "given": [(a, authorisation_is_active(a)) for a in authorisation_list_given(person)]
+        if person
+        else [],
+        "held": [(a, authorisation_is_active(a)) for a in authorisation_list_held(person)] if person else [],
+        "access_log": list(audit_events_about(subject_user_id=user.pk)[:20]),
+        "memberships": staff_memberships(user),
+        "id_kinds": IdKind.choices,
+        "today": timezone.localdate(),
+        "grant_error": None,
+        "values": {},
+    }
+    ctx.update(extra)
+    return ctx
+
+
+@login_required
+def me_page(request):
+    return render(request, "accounts/me.html", _me_context(request))
+
+
+def _parse_date(raw: str, field: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        from tongban.core.errors import InvalidInput
+
+        raise InvalidInput("invalid_date", _("日期格式不正确"), field=field) from exc
+
+
+@login_required
+@require_POST
+def authorisation_grant_view(request):
+    try:
+        enterprise = None
+        if request.POST.get("enterprise"):
+            enterprise = access_enterprise_by_uuid(
+                actor=request.user, enterprise_uuid=request.POST["enterprise"], as_legal_representative=True
+            )
+        codes = [c for c in request.POST.get("item_codes", "").replace("，", ",").split(",") if c.strip()]
+        services.authorisation_grant(
+            actor=request.user,
+            enterprise=enterprise,
+            grant=services.AuthorisationGrant(
+                agent_id_kind=request.POST.get("agent_id_kind", IdKind.RESIDENT_ID),
+                agent_id_number=request.POST.get("agent_id_number", ""),
+                agent_real_name=request.POST.get("agent_real_name", ""),
+                valid_from=_parse_date(request.POST.get("valid_from", ""), "valid_from"),
+                valid_until=_parse_date(request.POST.get("valid_until", ""), "valid_until"),
+                all_items=not codes,
+                item_codes=tuple(codes),
+            ),
+        )
+    except (DomainError, ValueError) as exc:
+        return render(
+            request,
+            "accounts/me.html",
+            _me_context(request, grant_error=exc, values=request.POST),
+            status=400,
+        )
+    messages.success(request, _("授权已生效。"))
+    return redirect("accounts:me")
+
+
+@login_required
+@require_POST
+def authorisation_revoke_view(request, authorisation_uuid):
+    try:
+        auth = access_authorisation_by_uuid(actor=request.user, authorisation_uuid=authorisation_uuid)
+        services.authorisation_revoke(actor=request.user, authorisation=auth)
+        messages.success(request, _("授权已撤销。"))
+    except DomainError as exc:
+        if exc.status == 404:
+            raise Http404 from exc
+        messages.error(request, str(exc.message))
+    return redirect("accounts:me")
+
+
+@require_POST
+def elderly_toggle(request):
+    on = request.POST.get("elderly_mode") == "1"
+    if request.user.is_authenticated:
+        services.user_set_preferences(user=request.user, elderly_mode=on)
+    response = HttpResponseRedirect(_safe_next(request, "/"))
+    response.set_cookie(
+        ELDERLY_COOKIE,
+        "1" if on else "0",
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
+    return response
+
+
+# --- staff ----------------------------------------------------------------------------------------
+def _require_staff(request) -> set[str]:
+    roles = staff_roles(request.user)
+    if not roles:
+        raise Http404
+    return roles
+
+
+@login_required
+def workbench_page(request):
+    roles = _require_staff(request)
+    return render(
+        request,
+        "accounts/workbench.html",
+        {
+            "memberships": staff_memberships(request.user),
+            "can_lookup": bool(roles & PERSON_LOOKUP_ROLES),
+            "can_audit": bool(roles & {Role.SUPERVISOR, Role.PLATFORM_ADMIN}),
+            "is_admin": is_platform_admin(request.user),
+            "id_kinds": IdKind.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def person_lookup_view(request):
+    roles = _require_staff(request)
+    ctx = {
+        "memberships": staff_memberships(request.user),
+        "can_lookup": bool(roles & PERSON_LOOKUP_ROLES),
+        "can_audit": bool(roles & {Role.SUPERVISOR, Role.PLATFORM_ADMIN}),
+        "is_admin": is_platform_admin(request.user),
+        "id_kinds": IdKind.choices,
+        "values": request.POST,
+    }
+    try:
+        person = access_person_by_identifier(
+            actor=request.user,
+            id_kind=request.POST.get("id_kind", IdKind.RESIDENT_ID),
+            id_number=request.POST.get("id_number", ""),
+            purpose=request.POST.get("purpose", "窗口查询"),
+        )
+        ctx["found"] = {
+            "real_name": mask_name(person.real_name),
+            "id_number": mask_id_number(person.id_number),
+            "phone": mask_phone(person.phone),
+            "level": person.get_assurance_level_display(),
+        }
+    except DomainError as exc:
+        ctx["lookup_error"] = exc
+    return render(request, "accounts/workbench.html", ctx)
+
+
+def _parse_dt(raw: str):
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+@login_required
+def audit_page(request):
+    _require_staff(request)
+    try:
+        scope = audit_scope(request.user)
+    except DomainError as exc:
+        raise Http404 from exc
+    g = request.GET
+    query = AuditQuery(
+        action=g.get("action", "")[:100],
+        object_type=g.get("object_type", "")[:100],
+        object_id=g.get("object_id", "")[:100],
+        actor=g.get("actor", "")[:100],
+        request_id=g.get("request_id", "")[:64],
+        since=_parse_dt(g.get("since", "")),
+        until=_parse_dt(g.get("until", "")),
+    )
+    page = Paginator(audit_event_list(query=query, org_paths=scope), 50).get_page(g.get("page"))
+    params = g.copy()
+    params.pop("page", None)
+    return render(request, "accounts/audit.html", {"page": page, "q": g, "params": params.urlencode()})
+
+
+@login_required
+def outbox_page(request):
+    if not is_platform_admin(request.user):
+        raise Http404
+    page = Paginator(OutboxMessage.objects.all(), 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/outbox.html", {"page": page})

@@ -1,0 +1,140 @@
+"""The `tongban` console command: serve, migrate, demo, worker, check-deploy, manage."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    return call_command
+
+
+def cmd_migrate(args) -> int:
+    call_command = _django()
+    call_command("migrate", interactive=False, verbosity=args.verbosity)
+    call_command("createcachetable", verbosity=args.verbosity)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    call_command = _django()
+    call_command("demo")
+    return 0
+
+
+def cmd_worker(args) -> int:
+    call_command = _django()
+    from django.conf import settings
+
+    if settings.TASKS_BACKEND == "rq":
+        call_command("rqworker", *args.queues or ["default"], with_scheduler=True)
+    elif settings.TASKS_BACKEND == "immediate":
+        print("TONGBAN_TASKS_BACKEND=immediate runs tasks in the request; no worker needed.")
+    else:
+        options = {"queue_name": ",".join(args.queues) if args.queues else "*", "reload": False}
+        if args.batch:
+            options["batch"] = True
+        call_command("db_worker", **options)
+    return 0
+
+
+def cmd_check_deploy(args) -> int:
+    call_command = _django()
+    call_command("check", deploy=True, fail_level=args.fail_level)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
+    if not args.no_collectstatic:
+        call_command = _django()
+        call_command("collectstatic", interactive=False, verbosity=0)
+    workers = args.workers or int(os.environ.get("TONGBAN_WEB_WORKERS", "0")) or max(2, (os.cpu_count() or 1))
+    argv = [
+        "gunicorn",
+        "tongban.wsgi:application",
+        "--bind",
+        args.bind,
+        "--workers",
+        str(workers),
+        "--worker-class",
+        args.worker_class,
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "20",
+        "--max-requests",
+        "5000",
+        "--max-requests-jitter",
+        "500",
+        "--forwarded-allow-ips",
+        os.environ.get("TONGBAN_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    ]
+    if args.worker_class == "gthread":
+        argv += ["--threads", str(args.threads)]
+    if args.access_log:
+        argv += ["--access-logfile", "-"]
+    os.execvp(sys.executable, [sys.executable, "-m", *argv])
+    return 0  # pragma: no cover
+
+
+def cmd_manage(args) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["tongban manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tongban", description="通办 Tongban one-stop government services")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run the production server (gunicorn + whitenoise)")
+    p.add_argument("--bind", default=os.environ.get("TONGBAN_BIND", "127.0.0.1:8000"))
+    p.add_argument(
+        "--workers", type=int, default=0, help="worker processes (default: TONGBAN_WEB_WORKERS or CPUs)"
+    )
+    p.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    p.add_argument("--threads", type=int, default=4)
+    p.add_argument("--access-log", action="store_true", help="log every request to stdout")
+    p.add_argument("--no-collectstatic", action="store_true")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("migrate", help="apply database migrations and create the cache table")
+    p.add_argument("--verbosity", type=int, default=1)
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("demo", help="load demo data (safe to run again)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("worker", help="run the background task worker")
+    p.add_argument("queues", nargs="*")
+    p.add_argument("--batch", action="store_true", help="run what is queued, then exit")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("check-deploy", help="Django's deployment checks plus Tongban's")
+    p.add_argument("--fail-level", default="ERROR", choices=["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"])
+    p.set_defaults(func=cmd_check_deploy)
+
+    p = sub.add_parser("manage", help="any Django management command", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Writing and searching the audit trail. Services call :func:`audit_record` inside their transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from tongban.core.models import AuditEvent
+from tongban.core.request_context import current_client_ip, current_request_id
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did it, as the audit trail records it (core cannot import accounts)."""
+
+    id: int | None
+    kind: str  # user | client | system
+    label: str
+
+
+SYSTEM = Actor(id=None, kind="system", label="system")
+
+
+def audit_record(
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str = "",
+    object_id: Any = "",
+    before: dict | None = None,
+    after: dict | None = None,
+    org_path: str = "",
+    subject_user_id: int | None = None,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor_id=actor.id,
+        actor_kind=actor.kind,
+        actor_label=actor.label[:200],
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id)[:100],
+        before=before,
+        after=after,
+        org_path=org_path,
+        subject_user_id=subject_user_id,
+        request_id=current_request_id() or "",
+        ip=current_client_ip() or "",
+    )
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    action: str = ""
+    object_type: str = ""
+    object_id: str = ""
+    actor: str = ""
+    request_id: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def audit_event_list(*, query: AuditQuery, org_paths: list[str] | None) -> QuerySet[AuditEvent]:
+    """Events matching the query. ``org_paths=None`` means the whole platform; otherwise only events
+    whose organisation lies inside one of the given subtrees."""
+    qs = AuditEvent.objects.all()
+    if org_paths is not None:
+        scope = Q(pk__in=[])
+        for path in org_paths:
+            scope |= Q(org_path__startswith=path)
+        qs = qs.filter(scope)
+    if query.action:
+        qs = qs.filter(action__startswith=query.action)
+    if query.object_type:
+        qs = qs.filter(object_type=query.object_type)
+    if query.object_id:
+        qs = qs.filter(object_id=query.object_id)
+    if query.actor:
+        qs = qs.filter(actor_label__icontains=query.actor)
+    if query.request_id:
+        qs = qs.filter(request_id=query.request_id)
+    if query.since:
+        qs = qs.filter(created_at__gte=query.since)
+    if query.until:
+        qs = qs.filter(created_at__lt=query.until)
+    return qs
+
+
+def audit_events_about(*, subject_user_id: int) -> QuerySet[AuditEvent]:
+    """Reads and changes of one person's data, for 'who used my data'."""
+    return AuditEvent.objects.filter(subject_user_id=subject_user_id)

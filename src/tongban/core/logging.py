@@ -1,0 +1,42 @@
+"""Logging filters: a request id on every record, and no personal identifiers in any log line."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from tongban.core.request_context import current_request_id
+
+# 18-character resident ID numbers, 11-digit mainland mobile numbers, passports / permits.
+_PATTERNS = [
+    (re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])"), "[ID]"),
+    (re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)"), "[PHONE]"),
+    (re.compile(r"(?<![0-9A-Za-z])[EGDSPH]\d{8}(?![0-9A-Za-z])"), "[DOC]"),
+]
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactPersonalDataFilter(logging.Filter):
+    """Defence in depth: services never log identifiers, and this filter scrubs any that slip through."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string must not break logging
+            return True
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg = cleaned
+            record.args = ()
+        return True
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_request_id() or "-"
+        return True

@@ -1,0 +1,32 @@
+import json
+
+from django import template
+
+from tongban.core.identifiers import mask_id_number, mask_name, mask_phone
+
+register = template.Library()
+
+register.filter("mask_id", mask_id_number)
+register.filter("mask_phone", mask_phone)
+register.filter("mask_name", mask_name)
+
+
+@register.filter
+def pretty_json(value) -> str:
+    if value in (None, "", {}):
+        return ""
+    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)
+
+
+@register.simple_tag
+def calendar_warnings() -> list[dict]:
+    from tongban.core.workdays import calendar_missing_years
+
+    return [
+        {
+            "year": year,
+            "text": f"工作日历缺少 {year} 年的国务院节假日安排通知，该年暂按周一至周五计算工作日。"
+            f"请在『工作日历』中录入该年的节假日与调休上班日。",
+        }
+        for year in calendar_missing_years()
+    ]

@@ -1,0 +1,252 @@
+"""Tongban settings: everything comes from the environment (see docs/operations.md and .env.example).
+
+The defaults make `make run` work on a fresh machine: SQLite and files under ``var/``, tasks in the same
+database, a secret key generated into ``var/secret_key``. Outside demo mode the defaults are secure: DEBUG
+off, secure cookies, HSTS, a Content-Security-Policy without inline scripts.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from tongban.core.env import env_bool, env_int, env_list, env_str
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(env_str("TONGBAN_VAR_DIR", str(Path.cwd() / "var"))).resolve()
+
+DEMO = env_bool("TONGBAN_DEMO", False)
+DEBUG = env_bool("DEBUG", False)
+
+
+def _secret_key() -> str:
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if key:
+        return key
+    path = VAR_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+SECRET_KEY = _secret_key()
+# Key that encrypts secrets at rest (issuer keys etc.); defaults to one derived from SECRET_KEY.
+TONGBAN_DATA_KEY = env_str("TONGBAN_DATA_KEY", "")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# Region this deployment serves: a GB/T 2260 code (310000 = 上海市).
+TONGBAN_REGION_CODE = env_str("TONGBAN_REGION_CODE", "310000")
+TONGBAN_REGION_NAME = env_str("TONGBAN_REGION_NAME", "上海市")
+TONGBAN_SITE_NAME = env_str("TONGBAN_SITE_NAME", "通办 · 一网通办")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "ninja",
+    "template_partials",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "tongban.core",
+    "tongban.accounts",
+    "tongban.portal",
+]
+
+MIDDLEWARE = [
+    "tongban.core.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "tongban.core.middleware.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tongban.accounts.middleware.PreferencesMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "tongban.urls"
+WSGI_APPLICATION = "tongban.wsgi.application"
+ASGI_APPLICATION = "tongban.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tongban.portal.context_processors.site",
+            ],
+            "builtins": ["template_partials.templatetags.partials"],
+        },
+    }
+]
+
+# --- database -------------------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tongban.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- cache, sessions, tasks -------------------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    # Shared by every server process on the machine (throttles and lockouts must not be per process).
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tongban_cache"}
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+TASKS_BACKEND = env_str("TONGBAN_TASKS_BACKEND", "rq" if REDIS_URL else "database")
+if TASKS_BACKEND == "rq":
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}}
+    INSTALLED_APPS.append("django_rq")
+elif TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- auth -----------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["tongban.accounts.backends.PhoneOrUsernameBackend"]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:me"
+LOGOUT_REDIRECT_URL = "portal:home"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_AGE = env_int("TONGBAN_SESSION_AGE_SECONDS", 8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("TONGBAN_SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
+
+# Login protection (see accounts/throttle.py).
+TONGBAN_LOGIN_MAX_FAILURES = env_int("TONGBAN_LOGIN_MAX_FAILURES", 5)
+TONGBAN_LOGIN_LOCKOUT_SECONDS = env_int("TONGBAN_LOGIN_LOCKOUT_SECONDS", 15 * 60)
+TONGBAN_LOGIN_IP_PER_HOUR = env_int("TONGBAN_LOGIN_IP_PER_HOUR", 60)
+TONGBAN_SMS_CODE_TTL_SECONDS = env_int("TONGBAN_SMS_CODE_TTL_SECONDS", 300)
+TONGBAN_SMS_CODE_MAX_TRIES = env_int("TONGBAN_SMS_CODE_MAX_TRIES", 5)
+TONGBAN_SMS_PHONE_INTERVAL_SECONDS = env_int("TONGBAN_SMS_PHONE_INTERVAL_SECONDS", 60)
+TONGBAN_SMS_PHONE_PER_HOUR = env_int("TONGBAN_SMS_PHONE_PER_HOUR", 5)
+TONGBAN_SMS_IP_PER_HOUR = env_int("TONGBAN_SMS_IP_PER_HOUR", 20)
+TONGBAN_SMS_PROVIDER = env_str("TONGBAN_SMS_PROVIDER", "tongban.core.messaging.OutboxSmsProvider")
+TONGBAN_POPULATION_REGISTER = env_str(
+    "TONGBAN_POPULATION_REGISTER", "tongban.accounts.register.TablePopulationRegister"
+)
+
+# --- security -------------------------------------------------------------------------------------
+SECURE_DEFAULT = not (DEMO or DEBUG)
+SESSION_COOKIE_SECURE = env_bool("TONGBAN_SECURE_COOKIES", SECURE_DEFAULT)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie; kept default-compatible
+SECURE_SSL_REDIRECT = env_bool("TONGBAN_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("TONGBAN_HSTS_SECONDS", 31536000 if SECURE_DEFAULT else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("TONGBAN_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("TONGBAN_HSTS_PRELOAD", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if env_bool("TONGBAN_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+# How many proxies in front of the app append to X-Forwarded-For (0: use REMOTE_ADDR).
+TONGBAN_TRUSTED_PROXY_COUNT = env_int("TONGBAN_TRUSTED_PROXY_COUNT", 0)
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'"
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- i18n -----------------------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "tongban_language"
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- static and media -----------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env_str("TONGBAN_MEDIA_ROOT", str(VAR_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": env_str(
+            "TONGBAN_STATIC_STORAGE", "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# --- email ----------------------------------------------------------------------------------------
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@tongban.invalid")
+
+# --- logging --------------------------------------------------------------------------------------
+LOG_LEVEL = env_str("TONGBAN_LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "redact": {"()": "tongban.core.logging.RedactPersonalDataFilter"},
+        "request_id": {"()": "tongban.core.logging.RequestIdFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id", "redact"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+    },
+}
+
+NINJA_PAGINATION_PER_PAGE = 50

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from tongban.api import api
+from tongban.portal import views as portal_views
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("tongban.accounts.urls")),
+    path("", include("tongban.portal.urls")),
+]
+
+handler403 = portal_views.error_403
+handler404 = portal_views.error_404
+handler500 = portal_views.error_500

@@ -1,0 +1,119 @@
+"""Shared fixtures: factories for people, organisations, staff and API clients; API and page clients."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from stdnum.cn import ric
+
+from tongban.accounts.constants import AssuranceLevel, OrgKind, Role
+from tongban.accounts.models import Person, PopulationRegisterEntry, User
+from tongban.accounts.services import api_client_create, organisation_create, staff_membership_add
+from tongban.core.models import OutboxMessage
+
+PASSWORD = "Correct-Horse-42"
+_seq = itertools.count(1)
+
+
+def make_id_number(division: str = "310101", birth: str = "19900307") -> str:
+    first17 = f"{division}{birth}{next(_seq) % 1000:03d}"
+    return first17 + ric.calc_check_digit(first17 + "0")
+
+
+def make_phone() -> str:
+    return f"139{next(_seq):08d}"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def make_person(db):
+    def make(real_name="张三", level=AssuranceLevel.L2, in_register=True, phone=None, id_number=None):
+        id_number = id_number or make_id_number()
+        phone = phone or make_phone()
+        if in_register:
+            PopulationRegisterEntry.objects.get_or_create(
+                id_number=id_number, defaults={"real_name": real_name}
+            )
+        user = User.objects.create_user(
+            username=phone, password=PASSWORD, phone=phone, display_name=real_name
+        )
+        return Person.objects.create(
+            user=user, real_name=real_name, id_number=id_number, phone=phone, assurance_level=level
+        )
+
+    return make
+
+
+@pytest.fixture
+def org_tree(db):
+    """A region with two districts, each with a housing bureau; a service centre with a window."""
+    region = organisation_create(actor=None, kind=OrgKind.REGION, name="上海市", division_code="310000")
+    huangpu = organisation_create(
+        actor=None, kind=OrgKind.DISTRICT, name="黄浦区", parent=region, division_code="310101"
+    )
+    xuhui = organisation_create(
+        actor=None, kind=OrgKind.DISTRICT, name="徐汇区", parent=region, division_code="310104"
+    )
+    hp_housing = organisation_create(actor=None, kind=OrgKind.DEPARTMENT, name="黄浦区房管局", parent=huangpu)
+    xh_housing = organisation_create(actor=None, kind=OrgKind.DEPARTMENT, name="徐汇区房管局", parent=xuhui)
+    centre = organisation_create(
+        actor=None, kind=OrgKind.SERVICE_CENTRE, name="黄浦区行政服务中心", parent=huangpu
+    )
+    window = organisation_create(actor=None, kind=OrgKind.WINDOW, name="1号窗口", parent=centre)
+    return {
+        "region": region,
+        "huangpu": huangpu,
+        "xuhui": xuhui,
+        "hp_housing": hp_housing,
+        "xh_housing": xh_housing,
+        "centre": centre,
+        "window": window,
+    }
+
+
+@pytest.fixture
+def make_staff(db):
+    def make(org, role: str = Role.REVIEWER, username=None):
+        user = User.objects.create_user(
+            username=username or f"staff{next(_seq)}", password=PASSWORD, display_name="工作人员"
+        )
+        staff_membership_add(actor=None, user=user, organisation=org, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_api_client(db):
+    def make(org, scopes):
+        client, key = api_client_create(actor=None, name="部门系统", organisation=org, scopes=scopes)
+        return client, key
+
+    return make
+
+
+def login_client(user) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    # Obtain a CSRF token the way a browser would.
+    client.get("/accounts/login/")
+    return client
+
+
+def csrf_headers(client: Client) -> dict:
+    return {"HTTP_X_CSRFTOKEN": client.cookies["csrftoken"].value}
+
+
+def last_sms_code(phone: str) -> str:
+    body = OutboxMessage.objects.filter(recipient=phone).order_by("-id").first().body
+    return re.search(r"\d{6}", body).group(0)

@@ -7,9 +7,9 @@ export TONGBAN_DEMO="${TONGBAN_DEMO:-1}"
 mkdir -p var
 "$BIN/tongban" migrate --verbosity 0
 "$BIN/tongban" demo
-"$BIN/tongban" worker >var/worker.log 2>&1 &
+"$BIN/tongban" worker >"${TONGBAN_VAR_DIR:-var}/worker.log" 2>&1 &
 WORKER=$!
 trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
-echo "任务进程 worker: pid $WORKER (log: var/worker.log)"
+echo "任务进程 worker: pid $WORKER (log: ${TONGBAN_VAR_DIR:-var}/worker.log)"
 echo "通办 Tongban: http://127.0.0.1:8000   (Ctrl-C 停止 / to stop)"
 "$BIN/tongban" serve --bind "${TONGBAN_BIND:-127.0.0.1:8000}"

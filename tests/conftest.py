@@ -7,7 +7,7 @@ import re
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, TestCase
 from stdnum.cn import ric
 
 from tongban.accounts.constants import AssuranceLevel, OrgKind, Role
@@ -112,6 +112,16 @@ def login_client(user) -> Client:
 
 def csrf_headers(client: Client) -> dict:
     return {"HTTP_X_CSRFTOKEN": client.cookies["csrftoken"].value}
+
+
+def send_sms_code(client: Client, phone: str, purpose: str = "register") -> str:
+    """Ask for a code through the API (running the after-commit send) and read it from the outbox."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(
+            "/api/auth/sms", {"phone": phone, "purpose": purpose}, content_type="application/json"
+        )
+    assert response.status_code == 202, response.content
+    return last_sms_code(phone)
 
 
 def last_sms_code(phone: str) -> str:

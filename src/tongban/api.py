@@ -6,7 +6,7 @@ import logging
 
 from django.db import connection
 from django.http import Http404
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from tongban.accounts.api import ops_router
@@ -91,7 +91,7 @@ def health(request):
             cursor.fetchone()
     except Exception:
         logger.exception("health check: database unreachable")
-        return 503, {"code": "database_unreachable", "message": "数据库不可用", "details": {}}
+        return Status(503, {"code": "database_unreachable", "message": "数据库不可用", "details": {}})
     return {"status": "ok", "database": "ok"}
 
 

@@ -1,12 +1,11 @@
 """Identity API: login, registration, my account, enterprises, authorisations, organisations, lookups."""
 
-
 from datetime import datetime
 from uuid import UUID
 
 from django.conf import settings
 from django.middleware.csrf import get_token
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import Field
 
@@ -79,7 +78,7 @@ def login(request, payload: LoginIn):
 def sms_send(request, payload: SmsSendIn):
     """Send a one-time code by SMS (purpose login or register). Public; throttled per phone and IP."""
     services.otp_send(phone=payload.phone, purpose=payload.purpose, ip=request.client_ip)
-    return 202, {"sent": True, "expires_in": settings.TONGBAN_SMS_CODE_TTL_SECONDS}
+    return Status(202, {"sent": True, "expires_in": settings.TONGBAN_SMS_CODE_TTL_SECONDS})
 
 
 @router.post("/auth/sms/login", response=responses({200: MeOut}, 401, 423, 429), auth=None)
@@ -118,7 +117,7 @@ def register_person(request, payload: PersonRegisterIn):
             sms_code=payload.sms_code,
         )
     )
-    return 201, PersonOut.of(person, holder=True)
+    return Status(201, PersonOut.of(person, holder=True))
 
 
 def _me(user) -> dict:
@@ -176,7 +175,7 @@ def enterprise_register(request, payload: EnterpriseIn):
     enterprise = services.enterprise_register(
         actor=request.auth, name=payload.name, uscc=payload.uscc, kind=payload.kind
     )
-    return 201, _enterprise_out(enterprise, person_for_user(request.auth))
+    return Status(201, _enterprise_out(enterprise, person_for_user(request.auth)))
 
 
 @router.get("/enterprises", response=responses({200: list[EnterpriseOut]}, 401), auth=session_auth)
@@ -235,7 +234,7 @@ def authorisation_grant(request, payload: AuthorisationIn):
             item_codes=tuple(payload.item_codes),
         ),
     )
-    return 201, _authorisation_out(auth)
+    return Status(201, _authorisation_out(auth))
 
 
 class AuthorisationListOut(Schema):

@@ -14,7 +14,7 @@ from django.contrib.auth import authenticate, login, logout, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.constants import (
@@ -100,7 +100,7 @@ def otp_send(*, phone: str, purpose: str, ip: str) -> None:
             code_hash=_code_hash(phone, purpose, code),
             expires_at=timezone.now() + timedelta(seconds=ttl),
         )
-        text = _t("【通办】您的验证码是%(code)s，%(minutes)s分钟内有效。请勿告诉他人。") % {
+        text = gettext("【通办】您的验证码是%(code)s，%(minutes)s分钟内有效。请勿告诉他人。") % {
             "code": code,
             "minutes": ttl // 60,
         }
@@ -340,7 +340,11 @@ def authorisation_grant(
 @transaction.atomic
 def authorisation_revoke(*, actor: User, authorisation: Authorisation) -> Authorisation:
     person = person_for_user(actor)
-    auth = Authorisation.objects.select_for_update().select_related("enterprise").get(pk=authorisation.pk)
+    auth = (
+        Authorisation.objects.select_for_update(of=("self",))
+        .select_related("enterprise")
+        .get(pk=authorisation.pk)
+    )
     grantor = auth.principal_person_id or (
         auth.enterprise.legal_representative_id if auth.enterprise else None
     )

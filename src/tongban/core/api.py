@@ -1,6 +1,5 @@
 """Public calendar endpoints: other systems count working days the same way we do."""
 
-
 from datetime import date
 
 from ninja import Query, Router, Schema

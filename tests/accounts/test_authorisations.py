@@ -1,0 +1,110 @@
+"""Agents (代办): a legal representative authorises agents for the enterprise, a person for themselves."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.conftest import csrf_headers, login_client
+from tongban.accounts.constants import AssuranceLevel, EnterpriseKind
+from tongban.accounts.facade import agent_may_act_for_enterprise, agent_may_act_for_person
+from tongban.accounts.models import Authorisation, Enterprise
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def company(make_person):
+    rep = make_person(real_name="王五", level=AssuranceLevel.L3)
+    enterprise = Enterprise.objects.create(
+        name="上海示范有限公司", uscc="91310000MA1FL2WY5J", kind=EnterpriseKind.LLC, legal_representative=rep
+    )
+    return enterprise
+
+
+def grant(client, agent, **extra):
+    today = timezone.localdate()
+    payload = {
+        "agent_id_number": agent.id_number,
+        "agent_real_name": agent.real_name,
+        "valid_from": str(today),
+        "valid_until": str(today + timedelta(days=30)),
+    }
+    payload.update(extra)
+    return client.post(
+        "/api/authorisations", payload, content_type="application/json", **csrf_headers(client)
+    )
+
+
+def test_the_legal_representative_authorises_an_agent_for_listed_items_then_revokes(company, make_person):
+    agent = make_person(real_name="李四")
+    rep_client = login_client(company.legal_representative.user)
+    response = grant(rep_client, agent, enterprise=str(company.uuid), all_items=False, item_codes=["ITEM-1"])
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["active"] is True and body["agent"] == "李*"
+    assert agent_may_act_for_enterprise(agent_user=agent.user, enterprise_id=company.pk, item_code="ITEM-1")
+    assert not agent_may_act_for_enterprise(
+        agent_user=agent.user, enterprise_id=company.pk, item_code="ITEM-2"
+    )
+    agent_client = login_client(agent.user)
+    assert [e["name"] for e in agent_client.get("/api/enterprises").json()] == ["上海示范有限公司"]
+    assert agent_client.get(f"/api/enterprises/{company.uuid}").status_code == 200
+    # The agent can see the authorisation but not revoke it.
+    denied = agent_client.post(f"/api/authorisations/{body['uuid']}/revoke", **csrf_headers(agent_client))
+    assert denied.status_code == 403
+    revoked = rep_client.post(f"/api/authorisations/{body['uuid']}/revoke", **csrf_headers(rep_client))
+    assert revoked.status_code == 200 and revoked.json()["active"] is False
+    again = rep_client.post(f"/api/authorisations/{body['uuid']}/revoke", **csrf_headers(rep_client))
+    assert again.status_code == 409
+    assert not agent_may_act_for_enterprise(
+        agent_user=agent.user, enterprise_id=company.pk, item_code="ITEM-1"
+    )
+    assert agent_client.get(f"/api/enterprises/{company.uuid}").status_code == 404
+
+
+def test_only_the_legal_representative_may_authorise_for_the_enterprise(company, make_person):
+    stranger, agent = make_person(real_name="赵六"), make_person(real_name="李四")
+    client = login_client(stranger.user)
+    response = grant(client, agent, enterprise=str(company.uuid))
+    assert response.status_code == 404
+    assert not Authorisation.objects.exists()
+
+
+def test_a_person_authorises_an_agent_for_themselves_within_a_period(make_person):
+    principal, agent = make_person(real_name="张三"), make_person(real_name="李四")
+    client = login_client(principal.user)
+    assert grant(client, agent).status_code == 201
+    assert agent_may_act_for_person(
+        agent_user=agent.user, principal_person_uuid=principal.uuid, item_code="X"
+    )
+    auth = Authorisation.objects.get()
+    Authorisation.objects.filter(pk=auth.pk).update(
+        valid_from=timezone.localdate() - timedelta(days=10),
+        valid_until=timezone.localdate() - timedelta(days=1),
+    )
+    assert not agent_may_act_for_person(agent_user=agent.user, principal_person_uuid=principal.uuid)
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "code"),
+    [
+        ({"agent_real_name": "不对"}, 404, "agent_not_found"),
+        ({"agent_id_number": "110101199003071230"}, 422, "invalid_id_number"),
+        ({"valid_until": "2020-01-01", "valid_from": "2019-01-01"}, 422, "invalid_period"),
+        ({"all_items": False, "item_codes": []}, 422, "invalid_item_codes"),
+    ],
+)
+def test_bad_authorisations_are_refused_with_a_code(make_person, change, status, code):
+    principal, agent = make_person(real_name="张三"), make_person(real_name="李四")
+    client = login_client(principal.user)
+    response = grant(client, agent, **change)
+    assert response.status_code == status
+    assert response.json()["code"] == code
+    assert not Authorisation.objects.exists()
+
+
+def test_nobody_authorises_themselves(make_person):
+    person = make_person(real_name="张三")
+    response = grant(login_client(person.user), person)
+    assert response.status_code == 422 and response.json()["code"] == "invalid_agent"

@@ -1,0 +1,59 @@
+"""Races that only a real multi-writer database shows (run on PostgreSQL: `-m postgres`)."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client, TestCase
+
+from tests.conftest import last_sms_code
+from tongban.accounts.services import otp_verify
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_concurrently(n, target):
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def worker(i):
+        try:
+            barrier.wait()
+            results[i] = target()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return results
+
+
+def test_a_code_verified_by_many_requests_at_once_is_accepted_exactly_once(make_person):
+    assert connection.vendor == "postgresql"
+    person = make_person()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        Client().post(
+            "/api/auth/sms", {"phone": person.phone, "purpose": "login"}, content_type="application/json"
+        )
+    code = last_sms_code(person.phone)
+    results = run_concurrently(8, lambda: otp_verify(phone=person.phone, purpose="login", code=code))
+    assert results.count(True) == 1
+    assert results.count(False) == 7
+
+
+def test_wrong_guesses_at_once_never_exceed_the_try_limit(make_person, settings):
+    person = make_person()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        Client().post(
+            "/api/auth/sms", {"phone": person.phone, "purpose": "login"}, content_type="application/json"
+        )
+    code = last_sms_code(person.phone)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    run_concurrently(10, lambda: otp_verify(phone=person.phone, purpose="login", code=wrong))
+    from tongban.accounts.models import OtpChallenge
+
+    assert OtpChallenge.objects.get(phone=person.phone).attempts == settings.TONGBAN_SMS_CODE_MAX_TRIES
+    assert otp_verify(phone=person.phone, purpose="login", code=code) is False

@@ -1,0 +1,75 @@
+"""The public pages a visitor sees first: the home page on a phone and a PC, the language switch, 404."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import PC, PHONE, no_horizontal_overflow, screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize(("viewport", "shot"), [(PHONE, "home-375.png"), (PC, "home-1440.png")])
+def test_home_page_is_chinese_fits_the_screen_and_stays_on_this_host(new_context, viewport, shot):
+    context, watch = new_context(viewport)
+    page = context.new_page()
+
+    response = page.goto("/")
+
+    assert response.status == 200
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    expect(page).to_have_title("通办 · 一网通办")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("一网通办")
+    expect(page.get_by_role("heading", name="个人办事")).to_be_visible()
+    expect(page.get_by_role("link", name="登录", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="注册", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="长辈版")).to_be_visible()
+    expect(page.get_by_role("button", name="English")).to_be_visible()
+    # The stylesheet and both scripts were served and applied (no CSP or static-file trouble).
+    header_bg = page.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor")
+    assert header_bg == "rgb(11, 78, 162)"
+    page.wait_for_function("typeof window.htmx === 'object'")
+    no_horizontal_overflow(page)
+    screenshot(page, shot)
+    watch.assert_clean()
+    assert any(url.endswith("/static/tongban/js/app.js") for url in watch.requests)
+
+
+def test_language_switch_to_english_and_back(browsing, live_server):
+    page, watch = browsing
+    page.goto("/")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+
+    page.get_by_role("button", name="English").click()
+
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("button", name="中文")).to_be_visible()
+    expect(page.get_by_role("button", name="English")).to_have_count(0)
+    expect(page).to_have_url(f"{live_server.url}/")  # back on the page where the switch was used
+    # The choice sticks while browsing on.
+    page.goto("/accounts/login/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+    page.get_by_role("button", name="中文").click()
+
+    expect(page).to_have_url("**/accounts/login/")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.get_by_role("button", name="English")).to_be_visible()
+    watch.assert_clean()
+
+
+def test_unknown_address_shows_a_chinese_404_page(browsing):
+    page, watch = browsing
+    watch.allow_status(404)
+
+    response = page.goto("/no-such-page/")
+
+    assert response.status == 404
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.get_by_role("heading", level=1)).to_have_text("页面不存在")
+    expect(page.get_by_text("您访问的页面不存在或已被移除")).to_be_visible()
+    page.get_by_role("link", name="返回首页").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("一网通办")
+    watch.assert_clean()

@@ -48,6 +48,10 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ("name", "division_code", "uscc")
     readonly_fields = ("path",)
 
+    def get_readonly_fields(self, request, obj=None):
+        # A node never moves (its materialised path scopes every permission below it).
+        return ("path", "parent", "kind") if obj else ("path",)
+
 
 @admin.register(Enterprise)
 class EnterpriseAdmin(admin.ModelAdmin):

@@ -196,6 +196,12 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        # The path is fixed at creation: moving a subtree would need every descendant rewritten.
+        if not self.path:
+            self.path = (self.parent.path if self.parent_id else "") + self.uuid.hex + "/"
+        super().save(*args, **kwargs)
+
     @property
     def depth(self) -> int:
         return self.path.count("/")

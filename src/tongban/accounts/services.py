@@ -502,9 +502,9 @@ def organisation_create(
         )
     if uscc:
         uscc = validate_uscc(uscc)
-    org = Organisation(kind=kind, name=name, parent=parent, division_code=division_code, uscc=uscc)
-    org.path = (parent.path if parent else "") + org.uuid.hex + "/"
-    org.save()
+    org = Organisation.objects.create(
+        kind=kind, name=name, parent=parent, division_code=division_code, uscc=uscc
+    )
     audit_record(
         actor=audit_actor(actor),
         action="organisation.create",

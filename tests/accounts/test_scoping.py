@@ -168,3 +168,22 @@ def test_only_platform_admins_read_the_outbox(org_tree, make_staff, make_person)
     assert login_client(make_person().user).get("/accounts/ops/outbox/").status_code == 404
     admin = login_client(make_staff(org_tree["region"], Role.PLATFORM_ADMIN))
     assert admin.get("/accounts/ops/outbox/").status_code == 200
+
+
+def test_the_clerk_workbench_looks_up_and_verifies_in_person(org_tree, make_staff, make_person):
+    person = make_person()
+    clerk = login_client(make_staff(org_tree["window"], Role.WINDOW_CLERK))
+    page = clerk.post(
+        "/accounts/workbench/person-lookup/",
+        {"id_kind": "111", "id_number": person.id_number, "purpose": "窗口受理"},
+        HTTP_X_CSRFTOKEN=clerk.cookies["csrftoken"].value,
+    )
+    html = page.content.decode()
+    assert page.status_code == 200 and person.id_number not in html and "现场核验本人" in html
+    response = clerk.post(
+        f"/accounts/workbench/persons/{person.uuid}/verify/",
+        HTTP_X_CSRFTOKEN=clerk.cookies["csrftoken"].value,
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.assurance_level == AssuranceLevel.L3

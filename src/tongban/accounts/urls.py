@@ -20,6 +20,7 @@ urlpatterns = [
     path("preferences/elderly/", views.elderly_toggle, name="elderly_toggle"),
     path("workbench/", views.workbench_page, name="workbench"),
     path("workbench/person-lookup/", views.person_lookup_view, name="person_lookup"),
+    path("workbench/persons/<uuid:person_uuid>/verify/", views.person_verify_view, name="person_verify"),
     path("ops/audit/", views.audit_page, name="audit"),
     path("ops/outbox/", views.outbox_page, name="outbox"),
 ]

@@ -21,6 +21,7 @@ from tongban.accounts.access import (
     access_authorisation_by_uuid,
     access_enterprise_by_uuid,
     access_person_by_identifier,
+    access_person_by_uuid_for_staff,
 )
 from tongban.accounts.api import audit_scope
 from tongban.accounts.constants import EnterpriseKind, Role
@@ -302,6 +303,8 @@ def person_lookup_view(request):
             purpose=request.POST.get("purpose", "窗口查询"),
         )
         ctx["found"] = {
+            "uuid": person.uuid,
+            "is_l3": person.assurance_level >= 3,
             "real_name": mask_name(person.real_name),
             "id_number": mask_id_number(person.id_number),
             "phone": mask_phone(person.phone),
@@ -310,6 +313,20 @@ def person_lookup_view(request):
     except DomainError as exc:
         ctx["lookup_error"] = exc
     return render(request, "accounts/workbench.html", ctx)
+
+
+@login_required
+@require_POST
+def person_verify_view(request, person_uuid):
+    try:
+        person = access_person_by_uuid_for_staff(
+            actor=request.user, person_uuid=person_uuid, roles={Role.WINDOW_CLERK}
+        )
+        services.person_verify_in_person(actor=request.user, person=person, method="window")
+    except DomainError as exc:
+        raise Http404 from exc
+    messages.success(request, _("已完成现场核验，实名等级提升为 L3。"))
+    return redirect("accounts:workbench")
 
 
 def _parse_dt(raw: str):

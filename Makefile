@@ -33,8 +33,8 @@ test-deps:
 	@./scripts/test-deps.sh
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 migrations-check: $(STAMP)
 	DJANGO_SETTINGS_MODULE=tests.settings PYTHONPATH=. $(BIN)/python -m django makemigrations --check --dry-run
@@ -43,7 +43,7 @@ imports: $(STAMP)
 	$(BIN)/lint-imports
 
 pytest-sqlite: $(STAMP)
-	env -u DATABASE_URL $(BIN)/python -m pytest -q
+	env -u DATABASE_URL $(BIN)/python -m pytest -q -m "not postgres"
 
 pytest-postgres: $(STAMP)
 	DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -q

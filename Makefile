@@ -4,56 +4,71 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 export TONGBAN_VAR_DIR ?= $(CURDIR)/var
 TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/tongban
 
-.PHONY: run test lint migrations-check imports pytest-sqlite pytest-postgres bench install test-deps messages clean
+.PHONY: lock run test lint migrations-check imports pytest-sqlite pytest-postgres bench install test-deps messages clean
 
-$(STAMP): pyproject.toml requirements.lock
+# Install a lock file into the venv (uv when it can be had, pip otherwise); a stamp skips it next time.
+define install_lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.8 2>/dev/null || true
+	@test -x $(BIN)/uv || $(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.8 2>/dev/null || true
 	@if [ -x $(BIN)/uv ]; then \
-	  VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/uv pip install -q -r requirements.lock && \
+	  VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/uv pip install -q -r $(1) && \
 	  VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/uv pip install -q --no-deps -e . ; \
 	else \
-	  $(BIN)/python -m pip install -q -r requirements.lock && $(BIN)/python -m pip install -q --no-deps -e . ; \
+	  $(BIN)/python -m pip install -q -r $(1) && $(BIN)/python -m pip install -q --no-deps -e . ; \
 	fi
+endef
+
+$(STAMP): pyproject.toml requirements.lock
+	$(call install_lock,requirements.lock)
 	@touch $(STAMP)
 
+$(DEV_STAMP): $(STAMP) requirements-dev.lock
+	$(call install_lock,requirements-dev.lock)
+	@touch $(DEV_STAMP)
+
 install: $(STAMP)
+
+## make lock: re-pin the dependencies after editing pyproject.toml
+lock:
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 -o requirements.lock -q
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements-dev.lock -q
 
 ## make run: set everything up and serve http://127.0.0.1:8000 with demo data
 run: $(STAMP)
 	@TONGBAN_DEMO=1 ./scripts/run.sh
 
 ## make test: lint, migrations check, import contracts, pytest on SQLite and on PostgreSQL
-test: $(STAMP) test-deps lint migrations-check imports pytest-sqlite pytest-postgres
+test: $(DEV_STAMP) test-deps lint migrations-check imports pytest-sqlite pytest-postgres
 
 test-deps:
 	@./scripts/test-deps.sh
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 
-migrations-check: $(STAMP)
+migrations-check: $(DEV_STAMP)
 	DJANGO_SETTINGS_MODULE=tests.settings PYTHONPATH=. $(BIN)/python -m django makemigrations --check --dry-run
 
-imports: $(STAMP)
+imports: $(DEV_STAMP)
 	$(BIN)/lint-imports
 
-pytest-sqlite: $(STAMP)
+pytest-sqlite: $(DEV_STAMP)
 	env -u DATABASE_URL $(BIN)/python -m pytest -q -m "not postgres"
 
-pytest-postgres: $(STAMP)
+pytest-postgres: $(DEV_STAMP)
 	DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -q
 
 ## make bench: run the benchmarks in bench/ and print their figures
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python bench/http_floor.py
 
 ## make messages: compile the translation catalogues (English) after editing the .po files
-messages: $(STAMP)
+messages: $(DEV_STAMP)
 	$(BIN)/python scripts/compile_messages.py
 
 clean:

@@ -6,6 +6,7 @@ import logging
 
 from django.db import connection
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
@@ -48,22 +49,22 @@ def _validation_error(request, exc: ValidationError):
         fields.append(
             {"field": ".".join(loc), "type": err.get("type", ""), "message": str(err.get("msg", ""))}
         )
-    return _error(request, 422, "validation_error", "请求数据校验失败", {"fields": fields})
+    return _error(request, 422, "validation_error", _("请求数据校验失败"), {"fields": fields})
 
 
 @api.exception_handler(AuthenticationError)
 def _authentication_error(request, exc):
-    return _error(request, 401, "not_authenticated", "请先登录或提供有效的接口凭证")
+    return _error(request, 401, "not_authenticated", _("请先登录或提供有效的接口凭证"))
 
 
 @api.exception_handler(AuthorizationError)
 def _authorization_error(request, exc):
-    return _error(request, 403, "permission_denied", "您没有权限执行此操作")
+    return _error(request, 403, "permission_denied", _("您没有权限执行此操作"))
 
 
 @api.exception_handler(Http404)
 def _not_found(request, exc):
-    return _error(request, 404, "not_found", "未找到该对象")
+    return _error(request, 404, "not_found", _("未找到该对象"))
 
 
 @api.exception_handler(HttpError)
@@ -74,7 +75,7 @@ def _http_error(request, exc: HttpError):
 @api.exception_handler(Exception)
 def _unexpected(request, exc):
     logger.exception("unhandled API error")
-    return _error(request, 500, "internal_error", "服务器内部错误，请稍后再试", {"request_id": request.id})
+    return _error(request, 500, "internal_error", _("服务器内部错误，请稍后再试"), {"request_id": request.id})
 
 
 class HealthOut(Schema):
@@ -91,7 +92,7 @@ def health(request):
             cursor.fetchone()
     except Exception:
         logger.exception("health check: database unreachable")
-        return Status(503, {"code": "database_unreachable", "message": "数据库不可用", "details": {}})
+        return Status(503, {"code": "database_unreachable", "message": _("数据库不可用"), "details": {}})
     return {"status": "ok", "database": "ok"}
 
 

@@ -26,7 +26,68 @@ def cmd_migrate(args) -> int:
 
 def cmd_demo(args) -> int:
     call_command = _django()
+    from django.conf import settings
+
+    if not (settings.DEMO or args.force):
+        print(
+            "tongban demo creates accounts with a public password; it runs only with TONGBAN_DEMO=1 (or --force)."
+        )
+        return 2
     call_command("demo")
+    return 0
+
+
+def cmd_calendar_seed(args) -> int:
+    _django()
+    from tongban.core.workdays import calendar_seed
+
+    try:
+        written = calendar_seed(years=args.years, overwrite=args.overwrite)
+    except ValueError as exc:
+        print(f"error: {exc}")
+        return 1
+    for year, count in written.items():
+        print(f"{year}: {count} days written")
+    return 0
+
+
+def cmd_calendar_notice(args) -> int:
+    _django()
+    import json
+    from datetime import date
+
+    from tongban.core.workdays import calendar_year_set_from_notice
+
+    with open(args.file, encoding="utf-8") as fh:
+        data = json.load(fh)
+    try:
+        year = int(data["year"])
+        holidays = {date.fromisoformat(k): str(v) for k, v in data.get("holidays", {}).items()}
+        makeup = [date.fromisoformat(d) for d in data.get("makeup_workdays", [])]
+        notice = str(data["source_notice"])
+    except (KeyError, TypeError, ValueError) as exc:
+        print(f"error: bad notice file: {exc}")
+        return 1
+    try:
+        count = calendar_year_set_from_notice(
+            year=year, holidays=holidays, makeup_workdays=makeup, source_notice=notice
+        )
+    except ValueError as exc:
+        print(f"error: {exc}")
+        return 1
+    print(f"{year}: {count} days written from the notice")
+    return 0
+
+
+def cmd_calendar_status(args) -> int:
+    _django()
+    from tongban.core.workdays import calendar_known_years, calendar_missing_years
+
+    print("known years:", " ".join(str(y) for y in calendar_known_years()) or "none")
+    missing = calendar_missing_years()
+    if missing:
+        print("MISSING (falling back to Monday-Friday):", " ".join(str(y) for y in missing))
+        return 1
     return 0
 
 
@@ -57,7 +118,9 @@ def cmd_serve(args) -> int:
     if not args.no_collectstatic:
         call_command = _django()
         call_command("collectstatic", interactive=False, verbosity=0)
-    workers = args.workers or int(os.environ.get("TONGBAN_WEB_WORKERS", "0")) or max(2, (os.cpu_count() or 1))
+    from tongban.core.env import env_int
+
+    workers = args.workers or env_int("TONGBAN_WEB_WORKERS", 0) or max(2, (os.cpu_count() or 1))
     argv = [
         "gunicorn",
         "tongban.wsgi:application",
@@ -113,8 +176,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verbosity", type=int, default=1)
     p.set_defaults(func=cmd_migrate)
 
-    p = sub.add_parser("demo", help="load demo data (safe to run again)")
+    p = sub.add_parser("demo", help="load demo data (safe to run again; needs TONGBAN_DEMO=1)")
+    p.add_argument("--force", action="store_true", help="load demo data even outside demo mode")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("calendar", help="the working-day calendar")
+    csub = p.add_subparsers(dest="calendar_command", required=True)
+    c = csub.add_parser("seed", help="load years from chinesecalendar (existing rows are kept)")
+    c.add_argument("years", nargs="+", type=int)
+    c.add_argument("--overwrite", action="store_true", help="replace existing rows of those years")
+    c.set_defaults(func=cmd_calendar_seed)
+    c = csub.add_parser("notice", help="enter a year from a State Council notice (JSON file)")
+    c.add_argument(
+        "file",
+        help='{"year": 2027, "source_notice": "…", "holidays": {"2027-01-01": "元旦"}, '
+        '"makeup_workdays": ["2027-02-07"]}',
+    )
+    c.set_defaults(func=cmd_calendar_notice)
+    c = csub.add_parser("status", help="which years the table knows")
+    c.set_defaults(func=cmd_calendar_status)
 
     p = sub.add_parser("worker", help="run the background task worker")
     p.add_argument("queues", nargs="*")

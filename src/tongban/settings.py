@@ -38,8 +38,6 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-# Key that encrypts secrets at rest (issuer keys etc.); defaults to one derived from SECRET_KEY.
-TONGBAN_DATA_KEY = env_str("TONGBAN_DATA_KEY", "")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -73,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tongban.core.middleware.ContentSecurityPolicyMiddleware",
+    "tongban.core.middleware.ApiErrorShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -125,7 +124,14 @@ if REDIS_URL:
 else:
     # Shared by every server process on the machine (throttles and lockouts must not be per process).
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tongban_cache"}
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "tongban_cache",
+            "OPTIONS": {
+                "MAX_ENTRIES": env_int("TONGBAN_DB_CACHE_MAX_ENTRIES", 200_000),
+                "CULL_FREQUENCY": 10,
+            },
+        }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
@@ -223,6 +229,12 @@ STORAGES = {
 
 # --- email ----------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@tongban.invalid")
 
 # --- logging --------------------------------------------------------------------------------------
@@ -251,3 +263,4 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 200

@@ -116,3 +116,39 @@ def test_demo_data_loads_twice_without_duplicates():
         "supervisor",
         "catalogue_admin",
     }
+
+
+@pytest.mark.django_db
+def test_check_deploy_warns_about_default_sms_and_register_outside_demo(settings):
+    settings.DEMO = False
+    out = StringIO()
+    call_command("check", deploy=True, stdout=out, stderr=out)
+    assert "tongban.W005" in out.getvalue() and "tongban.W006" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_admin_creates_organisations_and_api_keys_through_the_services(admin_client):
+    from tongban.accounts.models import ApiClient
+    from tongban.core.models import AuditEvent
+
+    response = admin_client.post(
+        "/admin/accounts/organisation/add/", {"kind": "region", "name": "浙江省", "division_code": "330000"}
+    )
+    assert response.status_code == 302
+    region = Organisation.objects.get(name="浙江省")
+    assert region.path == region.uuid.hex + "/"
+    assert AuditEvent.objects.filter(action="organisation.create", object_id=str(region.uuid)).exists()
+    bad = admin_client.post(
+        "/admin/accounts/organisation/add/", {"kind": "window", "name": "孤立窗口", "division_code": ""}
+    )
+    assert bad.status_code == 200 and not Organisation.objects.filter(name="孤立窗口").exists()
+    added = admin_client.post(
+        "/admin/accounts/apiclient/add/",
+        {"name": "浙江省系统", "organisation": region.pk, "scopes": '["orgs:read"]', "is_active": "on"},
+        follow=True,
+    )
+    key = next(str(m) for m in added.context["messages"] if "tb_" in str(m)).split(": ")[-1]
+    client = ApiClient.objects.get(name="浙江省系统")
+    from tongban.accounts.services import api_client_authenticate
+
+    assert api_client_authenticate(key) == client

@@ -137,3 +137,18 @@ def test_between_is_additive_and_antisymmetric(a, b, c):
 @given(start=days, n=st.integers(min_value=0, max_value=60), m=st.integers(min_value=0, max_value=60))
 def test_after_composes(start, n, m):
     assert working_days_after(working_days_after(start, n), m) == working_days_after(start, n + m)
+
+
+def test_a_half_entered_year_does_not_count_as_known():
+    WorkCalendarDay.objects.filter(date__year=2026, date__month__gte=7).delete()
+    invalidate_calendar_cache()
+    assert 2026 in calendar_missing_years(today=date(2026, 11, 27))
+    assert is_working_day(date(2026, 10, 1)) is True  # the missing half falls back to Monday–Friday
+
+
+def test_a_notice_with_days_outside_its_year_is_refused():
+    with pytest.raises(ValueError, match="not in 2031"):
+        calendar_year_set_from_notice(
+            year=2031, holidays={date(2030, 12, 31): "x"}, makeup_workdays=[], source_notice="通知"
+        )
+    assert not WorkCalendarDay.objects.filter(date__year=2031).exists()

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 
 from tongban.accounts.models import (
@@ -41,8 +42,50 @@ class PersonAdmin(admin.ModelAdmin):
         return mask_id_number(obj.id_number)
 
 
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ("kind", "name", "parent", "division_code", "uscc")
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None:
+            from tongban.accounts.services import organisation_validate
+            from tongban.core.errors import InvalidInput
+
+            try:
+                organisation_validate(
+                    kind=data.get("kind", ""),
+                    parent=data.get("parent"),
+                    division_code=data.get("division_code", ""),
+                    uscc=data.get("uscc", ""),
+                )
+            except InvalidInput as exc:
+                raise forms.ValidationError(str(exc.message)) from exc
+        return data
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
+    form = OrganisationForm
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # New nodes go through the service: tree rules, code checks, audit event.
+        from tongban.accounts.services import organisation_create
+
+        created = organisation_create(
+            actor=request.user,
+            kind=obj.kind,
+            name=obj.name,
+            parent=obj.parent,
+            division_code=obj.division_code,
+            uscc=obj.uscc,
+        )
+        obj.pk, obj.path, obj.uuid = created.pk, created.path, created.uuid
+
     list_display = ("name", "kind", "division_code", "uscc", "parent")
     list_filter = ("kind",)
     search_fields = ("name", "division_code", "uscc")
@@ -69,7 +112,26 @@ class AuthorisationAdmin(admin.ModelAdmin):
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
     list_display = ("name", "organisation", "key_id", "is_active", "last_used_at")
-    readonly_fields = ("key_id", "secret_hash")
+    readonly_fields = ("key_id", "secret_hash", "last_used_at")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        from django.contrib import messages
+
+        from tongban.accounts.services import api_client_create
+
+        created, key = api_client_create(
+            actor=request.user, name=obj.name, organisation=obj.organisation, scopes=list(obj.scopes or [])
+        )
+        obj.pk, obj.uuid, obj.key_id, obj.secret_hash = (
+            created.pk,
+            created.uuid,
+            created.key_id,
+            created.secret_hash,
+        )
+        messages.warning(request, f"接口密钥（只显示这一次，请立即妥善保存）: {key}")
 
 
 admin.site.register(StaffMembership)

@@ -4,6 +4,7 @@ clients, an API key (``Authorization: Bearer tb_<id>_<secret>``) with scopes."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
@@ -21,7 +22,7 @@ class SessionAuth(APIKeyCookie):
         if user is None or not user.is_authenticated:
             return None
         if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and check_csrf(request):
-            raise PermissionDenied("csrf_failed", "CSRF 校验失败，请刷新页面后重试")
+            raise PermissionDenied("csrf_failed", _("CSRF 校验失败，请刷新页面后重试"))
         return user
 
 

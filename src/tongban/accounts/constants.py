@@ -57,5 +57,4 @@ class OtpPurpose(models.TextChoices):
 class ApiScope(models.TextChoices):
     ORGS_READ = "orgs:read", _("读取组织机构")
     PERSONS_LOOKUP = "persons:lookup", _("按证件号查询自然人")
-    CALENDAR_READ = "calendar:read", _("读取工作日历")
     AUDIT_READ = "audit:read", _("读取审计日志")

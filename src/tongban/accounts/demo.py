@@ -90,9 +90,10 @@ def _citizen(real_name, id_number, phone, level):
 def demo_load() -> list[DemoAccount]:
     code = settings.TONGBAN_REGION_CODE
     region = _org(OrgKind.REGION, settings.TONGBAN_REGION_NAME, division_code=code)
-    huangpu = _org(OrgKind.DISTRICT, "黄浦区", region, division_code=code[:4] + "01")
-    xuhui = _org(OrgKind.DISTRICT, "徐汇区", region, division_code=code[:4] + "04")
-    pudong = _org(OrgKind.DISTRICT, "浦东新区", region, division_code=code[:4] + "15")
+    # Districts of a municipality: <2-digit province> 01 <2-digit district> (310101 黄浦区 …).
+    huangpu = _org(OrgKind.DISTRICT, "黄浦区", region, division_code=code[:2] + "0101")
+    xuhui = _org(OrgKind.DISTRICT, "徐汇区", region, division_code=code[:2] + "0104")
+    pudong = _org(OrgKind.DISTRICT, "浦东新区", region, division_code=code[:2] + "0115")
     city_departments = {}
     for name in [
         "市场监督管理局",

@@ -15,7 +15,7 @@ from tongban.accounts.selectors import (
     staff_roles,
 )
 from tongban.core.audit import SYSTEM, Actor
-from tongban.core.identifiers import mask_name
+from tongban.core.identifiers import mask_name, mask_phone
 
 
 def demo_load():
@@ -56,7 +56,9 @@ def audit_actor(actor) -> Actor:
     if not getattr(actor, "is_authenticated", False):
         return Actor(id=None, kind="anonymous", label="anonymous")
     person = person_for_user(actor)
-    label = f"{actor.username}（{mask_name(person.real_name)}）" if person else actor.username
+    # Citizens log in with their phone number: never write it in full into the trail.
+    login = mask_phone(actor.username) if actor.phone and actor.username == actor.phone else actor.username
+    label = f"{login}（{mask_name(person.real_name)}）" if person else login
     return Actor(id=actor.pk, kind="user", label=label)
 
 

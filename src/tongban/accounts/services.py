@@ -60,7 +60,7 @@ from tongban.core.identifiers import (
     validate_phone,
     validate_uscc,
 )
-from tongban.core.messaging import sms_send
+from tongban.core.tasks import sms_deliver
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def otp_send(*, phone: str, purpose: str, ip: str) -> None:
             "code": code,
             "minutes": ttl // 60,
         }
-        transaction.on_commit(lambda: sms_send(phone=phone, text=text))
+        transaction.on_commit(lambda: sms_deliver.enqueue(phone=phone, text=text))
     logger.info("sms code issued purpose=%s", purpose)
 
 
@@ -479,16 +479,8 @@ def user_set_preferences(
 
 
 # --- organisations, staff and API clients (used by admin pages, demo data and tests) -----------------
-@transaction.atomic
-def organisation_create(
-    *,
-    actor,
-    kind: str,
-    name: str,
-    parent: Organisation | None = None,
-    division_code: str = "",
-    uscc: str = "",
-) -> Organisation:
+def organisation_validate(*, kind: str, parent: Organisation | None, division_code: str, uscc: str) -> str:
+    """The tree rules of a new node; returns the normalised USCC."""
     allowed = ORG_PARENTS.get(kind)
     if allowed is None:
         raise InvalidInput("invalid_org_kind", _("组织类型无效"), field="kind")
@@ -500,8 +492,20 @@ def organisation_create(
         raise InvalidInput(
             "invalid_division_code", _("行政区划代码应为6位数字（GB/T 2260）"), field="division_code"
         )
-    if uscc:
-        uscc = validate_uscc(uscc)
+    return validate_uscc(uscc) if uscc else ""
+
+
+@transaction.atomic
+def organisation_create(
+    *,
+    actor,
+    kind: str,
+    name: str,
+    parent: Organisation | None = None,
+    division_code: str = "",
+    uscc: str = "",
+) -> Organisation:
+    uscc = organisation_validate(kind=kind, parent=parent, division_code=division_code, uscc=uscc)
     org = Organisation.objects.create(
         kind=kind, name=name, parent=parent, division_code=division_code, uscc=uscc
     )
@@ -569,4 +573,7 @@ def api_client_authenticate(key: str) -> ApiClient | None:
     client = ApiClient.objects.filter(key_id=parts[1], is_active=True).select_related("organisation").first()
     if client is None or not hmac.compare_digest(client.secret_hash, _secret_hash(parts[2])):
         return None
+    now = timezone.now()
+    if client.last_used_at is None or now - client.last_used_at > timedelta(minutes=1):
+        ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)  # at most once a minute
     return client

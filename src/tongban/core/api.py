@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -52,7 +53,7 @@ class BetweenOut(Schema):
 def _check_range(*days: date) -> None:
     for d in days:
         if not MIN_DATE <= d <= MAX_DATE:
-            raise InvalidInput("date_out_of_range", "日期超出支持范围（2000–2100年）", field="date")
+            raise InvalidInput("date_out_of_range", _("日期超出支持范围（2000–2100年）"), field="date")
 
 
 @router.get("/calendar/days/{day}", response=responses({200: DayOut}), auth=None)
@@ -85,7 +86,7 @@ def calendar_between(request, params: Query[BetweenIn]):
     """Working days in (start, end]. Public."""
     _check_range(params.start, params.end)
     if abs((params.end - params.start).days) > 3660:
-        raise InvalidInput("range_too_long", "日期区间不能超过10年", field="end")
+        raise InvalidInput("range_too_long", _("日期区间不能超过10年"), field="end")
     return {
         "start": params.start,
         "end": params.end,

@@ -37,6 +37,22 @@ def secure_settings(app_configs=None, **kwargs):
                 id="tongban.W003",
             )
         )
+    if not settings.DEMO and settings.TONGBAN_SMS_PROVIDER == "tongban.core.messaging.OutboxSmsProvider":
+        problems.append(
+            Warning(
+                "TONGBAN_SMS_PROVIDER is the outbox: SMS codes are written to a table, not sent; "
+                "registration and SMS login will not reach people.",
+                id="tongban.W005",
+            )
+        )
+    if not settings.DEMO and settings.TONGBAN_POPULATION_REGISTER.endswith("TablePopulationRegister"):
+        problems.append(
+            Warning(
+                "TONGBAN_POPULATION_REGISTER is the local table: connect the real population register "
+                "for L2 real-name checks.",
+                id="tongban.W006",
+            )
+        )
     if not settings.REDIS_URL and not settings.DEMO:
         problems.append(
             Warning(

@@ -33,12 +33,42 @@ class RequestIdMiddleware:
         incoming = request.META.get("HTTP_X_REQUEST_ID", "")
         request.id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.client_ip = client_ip(request)
-        tokens = request_context.bind(request.id, request.client_ip)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_context.unbind(tokens)
+        # Bound for the whole request (and left bound until the next request on this thread rebinds it),
+        # so that Django's own request log lines, written after the middleware returns, carry the id.
+        request_context.bind(request.id, request.client_ip)
+        response = self.get_response(request)
         response["X-Request-ID"] = request.id
+        return response
+
+
+class ApiErrorShapeMiddleware:
+    """Under /api/, the answers Django gives before the API is reached (unknown path, wrong method) use the
+    API's error format too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code in (404, 405)
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            from django.http import JsonResponse
+            from django.utils.translation import gettext as _
+
+            code, message = (
+                ("not_found", _("未找到该接口"))
+                if response.status_code == 404
+                else ("method_not_allowed", _("不支持该请求方法"))
+            )
+            shaped = JsonResponse(
+                {"code": code, "message": message, "details": {}}, status=response.status_code
+            )
+            if response.has_header("Allow"):
+                shaped["Allow"] = response["Allow"]
+            return shaped
         return response
 
 

@@ -40,6 +40,10 @@ class _CalendarCache:
         with self._lock:
             self._loaded_at = 0.0
 
+    def complete_years(self) -> list[int]:
+        years = self.years()
+        return sorted(y for y, days in years.items() if len(days) == (date(y + 1, 1, 1) - date(y, 1, 1)).days)
+
     def years(self) -> dict[int, dict[date, bool]]:
         now = time.monotonic()
         if now - self._loaded_at > CACHE_SECONDS:
@@ -104,13 +108,14 @@ def working_days_between(start: date, end: date) -> int:
 
 
 def calendar_known_years() -> list[int]:
-    return sorted(_cache.years())
+    """Years the table holds completely (a half-entered notice does not count)."""
+    return _cache.complete_years()
 
 
 def calendar_missing_years(today: date | None = None) -> list[int]:
     """This year and next, when the table lacks them (the notice for next year usually comes in Nov–Dec)."""
     today = today or date.today()
-    known = set(_cache.years())
+    known = set(_cache.complete_years())
     return [y for y in (today.year, today.year + 1) if y not in known]
 
 
@@ -170,6 +175,12 @@ def calendar_year_set_from_notice(
 ) -> int:
     """Enter a year from a State Council notice: weekdays and weekends by default, then the notice's
     holidays and make-up working days. Used by admins when the package does not yet know the year."""
+    for day in [*holidays, *makeup_workdays]:
+        if day.year != year:
+            raise ValueError(f"{day} is not in {year}")
+    overlap = set(holidays) & set(makeup_workdays)
+    if overlap:
+        raise ValueError(f"days both holiday and make-up working day: {sorted(overlap)}")
     WorkCalendarDay.objects.filter(date__year=year).delete()
     rows = []
     day = date(year, 1, 1)

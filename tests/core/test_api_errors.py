@@ -1,0 +1,40 @@
+import pytest
+from django.test import Client
+
+from tests.conftest import PASSWORD
+from tongban.core.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_unknown_api_paths_and_wrong_methods_answer_in_the_error_format(client):
+    missing = client.get("/api/no-such-endpoint")
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+    wrong = client.delete("/api/health")
+    assert wrong.status_code == 405 and wrong.json()["code"] == "method_not_allowed"
+    assert "GET" in wrong["Allow"]
+
+
+def test_api_error_messages_follow_the_language(client):
+    chinese = client.get("/api/me").json()["message"]
+    english = client.get("/api/me", HTTP_ACCEPT_LANGUAGE="en").json()["message"]
+    assert chinese == "请先登录或提供有效的接口凭证"
+    assert english == "Log in, or provide valid API credentials"
+
+
+def test_the_audit_trail_never_holds_a_citizens_full_phone_number(make_person):
+    person = make_person(real_name="张三")
+    Client().post(
+        "/api/auth/login", {"username": person.phone, "password": PASSWORD}, content_type="application/json"
+    )
+    event = AuditEvent.objects.get(action="auth.login")
+    assert person.phone not in event.actor_label
+    assert event.actor_label == f"{person.phone[:3]}****{person.phone[-4:]}（张*）"
+
+
+def test_api_clients_record_when_they_were_last_used(org_tree, make_api_client):
+    api_client, key = make_api_client(org_tree["huangpu"], ["orgs:read"])
+    assert api_client.last_used_at is None
+    Client().get("/api/orgs", HTTP_AUTHORIZATION=f"Bearer {key}")
+    api_client.refresh_from_db()
+    assert api_client.last_used_at is not None

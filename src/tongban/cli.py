@@ -134,10 +134,14 @@ def cmd_serve(args) -> int:
         "60",
         "--graceful-timeout",
         "20",
+        # Recycle workers rarely (a restart re-imports Django), staggered so they never all restart at once.
         "--max-requests",
-        "5000",
+        "100000",
         "--max-requests-jitter",
-        "500",
+        "20000",
+        "--preload",
+        # gunicorn 27's control socket defaults to one path per user, shared by every instance: not used.
+        "--no-control-socket",
         "--forwarded-allow-ips",
         os.environ.get("TONGBAN_FORWARDED_ALLOW_IPS", "127.0.0.1"),
     ]

@@ -152,3 +152,22 @@ def test_admin_creates_organisations_and_api_keys_through_the_services(admin_cli
     from tongban.accounts.services import api_client_authenticate
 
     assert api_client_authenticate(key) == client
+
+
+def test_collectstatic_with_the_production_storage_finds_every_referenced_file(tmp_path, settings):
+    """The production storage (manifest) fails at render time on a file collectstatic missed."""
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    manifest = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
+    for name in (
+        "tongban/css/app.css",
+        "tongban/js/app.js",
+        "tongban/vendor/htmx.min.js",
+        "tongban/favicon.svg",
+    ):
+        assert name in manifest
+    assert "ninja/swagger-ui-bundle.js" in manifest

@@ -58,14 +58,14 @@ def cmd_calendar_notice(args) -> int:
 
     from tongban.core.workdays import calendar_year_set_from_notice
 
-    with open(args.file, encoding="utf-8") as fh:
-        data = json.load(fh)
     try:
+        with open(args.file, encoding="utf-8") as fh:
+            data = json.load(fh)
         year = int(data["year"])
         holidays = {date.fromisoformat(k): str(v) for k, v in data.get("holidays", {}).items()}
         makeup = [date.fromisoformat(d) for d in data.get("makeup_workdays", [])]
         notice = str(data["source_notice"])
-    except (KeyError, TypeError, ValueError) as exc:
+    except (OSError, KeyError, TypeError, ValueError) as exc:  # JSONDecodeError is a ValueError
         print(f"error: bad notice file: {exc}")
         return 1
     try:

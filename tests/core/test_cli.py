@@ -31,3 +31,11 @@ def test_calendar_commands_enter_a_notice_and_report_status(tmp_path, capsys):
     path.write_text('{"year": 2030}', encoding="utf-8")
     assert main(["calendar", "notice", str(path)]) == 1
     assert "bad notice file" in capsys.readouterr().out
+
+
+def test_a_malformed_notice_file_is_reported_not_crashed(tmp_path, capsys):
+    path = tmp_path / "notice.json"
+    path.write_text("{not json", encoding="utf-8")
+    assert main(["calendar", "notice", str(path)]) == 1
+    assert main(["calendar", "notice", str(tmp_path / "missing.json")]) == 1
+    assert capsys.readouterr().out.count("bad notice file") == 2

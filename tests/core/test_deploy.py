@@ -148,6 +148,12 @@ def test_admin_creates_organisations_and_api_keys_through_the_services(admin_cli
         follow=True,
     )
     key = next(str(m) for m in added.context["messages"] if "tb_" in str(m)).split(": ")[-1]
+    unknown = admin_client.post(
+        "/admin/accounts/apiclient/add/",
+        {"name": "越权系统", "organisation": region.pk, "scopes": '["everything"]', "is_active": "on"},
+    )
+    assert unknown.status_code == 200 and "未知的权限范围" in unknown.content.decode()
+    assert not ApiClient.objects.filter(name="越权系统").exists()
     client = ApiClient.objects.get(name="浙江省系统")
     from tongban.accounts.services import api_client_authenticate
 

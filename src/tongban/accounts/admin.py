@@ -109,8 +109,28 @@ class AuthorisationAdmin(admin.ModelAdmin):
     raw_id_fields = ("enterprise", "principal_person", "agent", "granted_by", "revoked_by")
 
 
+class ApiClientForm(forms.ModelForm):
+    class Meta:
+        model = ApiClient
+        fields = ("name", "organisation", "scopes", "is_active")
+
+    def clean_scopes(self):
+        from tongban.accounts.constants import ApiScope
+
+        scopes = self.cleaned_data.get("scopes") or []
+        if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+            raise forms.ValidationError('权限范围应为字符串列表，例如 ["orgs:read"]')
+        unknown = sorted(set(scopes) - set(ApiScope.values))
+        if unknown:
+            raise forms.ValidationError(
+                f"未知的权限范围：{', '.join(unknown)}；可用：{', '.join(ApiScope.values)}"
+            )
+        return scopes
+
+
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
+    form = ApiClientForm
     list_display = ("name", "organisation", "key_id", "is_active", "last_used_at")
     readonly_fields = ("key_id", "secret_hash", "last_used_at")
 

@@ -18,7 +18,8 @@ def calendar_years_present(app_configs=None, **kwargs):
     return [
         Warning(
             f"工作日历缺少 {year} 年的数据（国务院节假日安排通知尚未录入），该年暂按周一至周五计算。",
-            hint="在管理后台『工作日历』中录入该年的节假日与调休安排。",
+            hint="用 `tongban calendar notice FILE.json` 录入该年的通知，或升级 chinesecalendar 后 "
+            "`tongban calendar seed YEAR`，或在管理后台『工作日历』中逐日修改。",
             id="tongban.W001",
         )
         for year in missing

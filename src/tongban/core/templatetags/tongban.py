@@ -26,7 +26,7 @@ def calendar_warnings() -> list[dict]:
         {
             "year": year,
             "text": f"工作日历缺少 {year} 年的国务院节假日安排通知，该年暂按周一至周五计算工作日。"
-            f"请在『工作日历』中录入该年的节假日与调休上班日。",
+            f"请运维人员用 tongban calendar notice 录入该年通知，或在『工作日历』中录入节假日与调休上班日。",
         }
         for year in calendar_missing_years()
     ]

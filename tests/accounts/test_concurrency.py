@@ -57,3 +57,34 @@ def test_wrong_guesses_at_once_never_exceed_the_try_limit(make_person, settings)
 
     assert OtpChallenge.objects.get(phone=person.phone).attempts == settings.TONGBAN_SMS_CODE_MAX_TRIES
     assert otp_verify(phone=person.phone, purpose="login", code=code) is False
+
+
+def test_two_registrations_of_one_id_number_at_once_create_one_person(db):
+    from tests.conftest import PASSWORD, make_id_number, make_phone, send_sms_code
+    from tongban.accounts.models import Person
+
+    id_number = make_id_number()
+    payloads = []
+    for _ in range(2):
+        phone = make_phone()
+        code = send_sms_code(Client(), phone)
+        payloads.append(
+            {
+                "real_name": "并发",
+                "id_number": id_number,
+                "phone": phone,
+                "password": PASSWORD,
+                "sms_code": code,
+            }
+        )
+    it = iter(payloads)
+    lock = threading.Lock()
+
+    def register():
+        with lock:
+            payload = next(it)
+        return Client().post("/api/register/person", payload, content_type="application/json").status_code
+
+    statuses = run_concurrently(2, register)
+    assert sorted(statuses) == [201, 409]
+    assert Person.objects.filter(id_number=id_number).count() == 1

@@ -175,3 +175,21 @@ def test_page_login_shows_errors_inline_in_chinese(make_person):
     page = client.get("/accounts/me/").content.decode()
     assert person.id_number not in page
     assert person.id_number[:6] + "********" + person.id_number[-4:] in page
+
+
+def test_a_forgotten_password_is_reset_by_sms_and_old_sessions_end(make_person):
+    person = make_person()
+    old_session = login_client(person.user)
+    code = send_sms_code(Client(), person.phone, purpose="reset")
+    payload = {"phone": person.phone, "code": code, "new_password": "Another-Secret-77"}
+    weak = Client().post(
+        "/api/auth/password-reset", {**payload, "new_password": "1234"}, content_type="application/json"
+    )
+    assert weak.status_code == 422 and weak.json()["code"] == "invalid_password"
+    response = Client().post("/api/auth/password-reset", payload, content_type="application/json")
+    assert response.status_code == 200
+    assert old_session.get("/api/me").status_code == 401
+    assert password_login(Client(), person.phone).status_code == 401
+    assert password_login(Client(), person.phone, "Another-Secret-77").status_code == 200
+    reused = Client().post("/api/auth/password-reset", payload, content_type="application/json")
+    assert reused.status_code == 422 and reused.json()["code"] == "invalid_sms_code"

@@ -31,6 +31,7 @@ from tongban.accounts.schemas import (
     LoginIn,
     MeOut,
     OrganisationOut,
+    PasswordResetIn,
     PersonLookupIn,
     PersonOut,
     PersonRegisterIn,
@@ -87,6 +88,13 @@ def sms_login(request, payload: SmsLoginIn):
     user = services.login_with_sms(request=request, phone=payload.phone, code=payload.code)
     get_token(request)
     return _me(user)
+
+
+@router.post("/auth/password-reset", response=responses({200: OkOut}, 429), auth=None)
+def password_reset(request, payload: PasswordResetIn):
+    """Set a new password with an SMS code (purpose=reset); ends every session. Public."""
+    services.password_reset(phone=payload.phone, code=payload.code, new_password=payload.new_password)
+    return {"ok": True}
 
 
 @router.post("/auth/logout", response=responses({200: OkOut}, 401, 403), auth=session_auth)

@@ -52,6 +52,7 @@ class EnterpriseKind(models.TextChoices):
 class OtpPurpose(models.TextChoices):
     LOGIN = "login", _("登录")
     REGISTER = "register", _("注册")
+    RESET = "reset", _("找回密码")
 
 
 class ApiScope(models.TextChoices):

@@ -16,7 +16,7 @@ class LoginIn(Schema):
 
 class SmsSendIn(Schema):
     phone: str = Field(max_length=20)
-    purpose: str = Field(pattern="^(login|register)$")
+    purpose: str = Field(pattern="^(login|register|reset)$")
 
 
 class SmsSentOut(Schema):
@@ -27,6 +27,12 @@ class SmsSentOut(Schema):
 class SmsLoginIn(Schema):
     phone: str = Field(max_length=20)
     code: str = Field(max_length=6)
+
+
+class PasswordResetIn(Schema):
+    phone: str = Field(max_length=20)
+    code: str = Field(max_length=6)
+    new_password: str = Field(max_length=128)
 
 
 class PersonRegisterIn(Schema):

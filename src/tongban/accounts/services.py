@@ -86,7 +86,9 @@ def otp_send(*, phone: str, purpose: str, ip: str) -> None:
     if not throttle_hit("sms-phone", phone, limit=settings.TONGBAN_SMS_PHONE_PER_HOUR, window=HOUR):
         raise SmsThrottled()
     registered = User.objects.filter(phone=phone).exists()
-    if (purpose == OtpPurpose.LOGIN and not registered) or (purpose == OtpPurpose.REGISTER and registered):
+    if (purpose in (OtpPurpose.LOGIN, OtpPurpose.RESET) and not registered) or (
+        purpose == OtpPurpose.REGISTER and registered
+    ):
         return
     code = f"{secrets.randbelow(1_000_000):06d}"
     ttl = settings.TONGBAN_SMS_CODE_TTL_SECONDS
@@ -439,6 +441,29 @@ def _login(request, user: User, *, method: str) -> None:
     if user.language:
         request.session["_language"] = user.language
     logger.info("login ok method=%s", method)
+
+
+def password_reset(*, phone: str, code: str, new_password: str) -> User:
+    """Set a new password with an SMS code sent to the account's phone; every session is ended."""
+    phone = validate_phone(phone)
+    user = User.objects.filter(phone=phone, is_active=True).first()
+    _validate_password(new_password, user)
+    if not otp_verify(phone=phone, purpose=OtpPurpose.RESET, code=code) or user is None:
+        raise InvalidSmsCode(field="code")
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.session_salt = secrets.token_hex(16)
+        user.locked_until = None
+        user.save(update_fields=["password", "session_salt", "locked_until"])
+        audit_record(
+            actor=audit_actor(user),
+            action="auth.password_reset",
+            object_type="user",
+            object_id=user.uuid,
+            subject_user_id=user.pk,
+        )
+    logger.info("password reset by sms")
+    return user
 
 
 def logout_here(*, request) -> None:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", views.login_page, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("register/", views.register_page, name="register"),
+    path("password-reset/", views.password_reset_page, name="password_reset"),
     path("register/enterprise/", views.register_enterprise_page, name="register_enterprise"),
     path("me/", views.me_page, name="me"),
     path("me/logout-everywhere/", views.logout_everywhere_view, name="logout_everywhere"),

@@ -102,6 +102,32 @@ def logout_everywhere_view(request):
     return redirect("accounts:login")
 
 
+@require_http_methods(["GET", "POST"])
+def password_reset_page(request):
+    ctx = {
+        "error": None,
+        "values": request.POST,
+        "sent": False,
+        "interval": settings.TONGBAN_SMS_PHONE_INTERVAL_SECONDS,
+    }
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "send_code":
+                services.otp_send(phone=request.POST.get("phone", ""), purpose="reset", ip=request.client_ip)
+                ctx["sent"] = True
+            else:
+                services.password_reset(
+                    phone=request.POST.get("phone", ""),
+                    code=request.POST.get("code", ""),
+                    new_password=request.POST.get("new_password", ""),
+                )
+                messages.success(request, _("密码已重置，请用新密码登录。"))
+                return redirect("accounts:login")
+        except DomainError as exc:
+            ctx["error"] = exc
+    return render(request, "accounts/password_reset.html", ctx, status=400 if ctx["error"] else 200)
+
+
 # --- registration ---------------------------------------------------------------------------------
 @require_http_methods(["GET", "POST"])
 def register_page(request):

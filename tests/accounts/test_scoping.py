@@ -187,3 +187,16 @@ def test_the_clerk_workbench_looks_up_and_verifies_in_person(org_tree, make_staf
     assert response.status_code == 302
     person.refresh_from_db()
     assert person.assurance_level == AssuranceLevel.L3
+
+
+def test_the_holder_reads_who_used_their_data_in_plain_chinese(org_tree, make_staff, make_person):
+    person = make_person()
+    clerk = login_client(make_staff(org_tree["window"], Role.WINDOW_CLERK))
+    clerk.post(
+        "/api/persons/lookup",
+        {"id_number": person.id_number, "purpose": "窗口受理"},
+        content_type="application/json",
+        **csrf_headers(clerk),
+    )
+    page = login_client(person.user).get("/accounts/me/").content.decode()
+    assert "工作人员查询了您的身份信息" in page

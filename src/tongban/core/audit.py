@@ -7,9 +7,31 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from tongban.core.models import AuditEvent
 from tongban.core.request_context import current_client_ip, current_request_id
+
+# How actions read to people (the holder's "who used my data", the auditors' page).
+ACTION_LABELS = {
+    "auth.login": _("登录"),
+    "auth.login_failed": _("登录失败"),
+    "auth.logout_everywhere": _("退出所有设备"),
+    "auth.password_reset": _("重置密码"),
+    "person.register": _("注册"),
+    "person.lookup": _("工作人员查询了您的身份信息"),
+    "person.verify_in_person": _("现场核验本人"),
+    "enterprise.register": _("法人注册"),
+    "authorisation.grant": _("授权代办"),
+    "authorisation.revoke": _("撤销授权"),
+    "organisation.create": _("新建组织机构"),
+    "staff.add_role": _("分配岗位"),
+    "api_client.create": _("新建接口客户端"),
+}
+
+
+def audit_action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
 
 
 @dataclass(frozen=True)

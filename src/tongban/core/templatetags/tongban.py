@@ -2,6 +2,7 @@ import json
 
 from django import template
 
+from tongban.core.audit import audit_action_label
 from tongban.core.identifiers import mask_id_number, mask_name, mask_phone
 
 register = template.Library()
@@ -9,6 +10,7 @@ register = template.Library()
 register.filter("mask_id", mask_id_number)
 register.filter("mask_phone", mask_phone)
 register.filter("mask_name", mask_name)
+register.filter("audit_action", audit_action_label)
 
 
 @register.filter

@@ -20,6 +20,20 @@ from tongban.wsgi import application
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection_open():
+    """Called straight through WSGI (not Django's test client), Django would close the database connection
+    at the start and end of each request, inside the test's transaction; the test client avoids that the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def api_key(db):
     region = organisation_create(actor=None, kind=OrgKind.REGION, name="上海市", division_code="310000")

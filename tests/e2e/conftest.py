@@ -1,4 +1,4 @@
-"""Browser fixtures: one headless Chromium for the session, a fresh zh-CN context per test, and a watch on
+"""Browser fixtures: one headless Chromium per module, a fresh zh-CN context per test, and a watch on
 every context that records console errors, uncaught exceptions, CSP violations, failed responses and
 requests to any host other than the live server."""
 
@@ -11,10 +11,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
-# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run there otherwise.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.conftest import PASSWORD
@@ -98,11 +94,19 @@ document.addEventListener("securitypolicyviolation", function (e) {
 """
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Browser:
+    """One Chromium per test module.
+
+    While Playwright's sync API is alive it keeps an asyncio loop running in this thread, and Django's ORM
+    refuses to run in a thread with a running loop unless DJANGO_ALLOW_ASYNC_UNSAFE is set. The variable is
+    set only for as long as Playwright runs (module scope: stopped before other test directories run), as
+    set for the whole run it would also reach `check --deploy` in other tests (async.E001).
+    """
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
-    with sync_playwright() as p:
+    with pytest.MonkeyPatch.context() as mp, sync_playwright() as p:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
@@ -150,10 +154,15 @@ def screenshot(page: Page, name: str) -> Path:
     return path
 
 
+class HorizontalOverflow(AssertionError):
+    """The page is wider than the viewport: the user has to scroll sideways."""
+
+
 def no_horizontal_overflow(page: Page) -> None:
     width = page.viewport_size["width"]
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll_width <= width, f"page is {scroll_width}px wide in a {width}px viewport"
+    if scroll_width > width:
+        raise HorizontalOverflow(f"page is {scroll_width}px wide in a {width}px viewport")
 
 
 def log_in(page: Page, username: str, password: str = PASSWORD) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -15,27 +17,27 @@ def test_supervisor_sees_the_audit_table_of_their_district(browsing, org_tree, m
     supervisor = make_staff(org_tree["huangpu"], role="supervisor")
 
     log_in(page, supervisor.username)
-    expect(page).to_have_url("**/accounts/me/")
+    expect(page).to_have_url("/accounts/me/")
     page.get_by_role("link", name="工作台").click()
-    expect(page).to_have_url("**/accounts/workbench/")
+    expect(page).to_have_url("/accounts/workbench/")
     page.goto("/accounts/ops/audit/")
 
     expect(page.get_by_role("heading", name="审计日志")).to_be_visible()
     table = page.get_by_role("table")
     for column in ("时间", "操作人", "操作", "对象", "请求编号"):
         expect(table.get_by_role("columnheader", name=column, exact=True)).to_be_visible()
-    expect(table.get_by_role("cell", name="staff.add_role", exact=True)).to_be_visible()
+    expect(table.get_by_text("staff.add_role", exact=True)).to_be_visible()
     expect(table).to_contain_text("黄浦区房管局")
     expect(table).not_to_contain_text("徐汇区")  # another district: out of this supervisor's scope
 
     page.get_by_label("操作", exact=True).fill("staff.")
     page.get_by_role("button", name="查询").click()
-    expect(page).to_have_url("**action=staff.**")
-    expect(table.get_by_role("cell", name="staff.add_role", exact=True)).to_be_visible()
-    expect(table.get_by_role("cell", name="organisation.create", exact=True)).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"[?&]action=staff\."))
+    expect(table.get_by_text("staff.add_role", exact=True)).to_be_visible()
+    expect(table.get_by_text("organisation.create", exact=True)).to_have_count(0)
     page.get_by_label("操作", exact=True).fill("")
     page.get_by_role("button", name="查询").click()
-    expect(table.get_by_role("cell", name="organisation.create", exact=True).first).to_be_visible()
+    expect(table.get_by_text("organisation.create", exact=True).first).to_be_visible()
     no_horizontal_overflow(page)
     screenshot(page, "audit-1440.png")
     watch.assert_clean()

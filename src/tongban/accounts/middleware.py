@@ -15,12 +15,14 @@ class PreferencesMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
+        cookie_elderly = request.COOKIES.get(ELDERLY_COOKIE)
         if user is not None and user.is_authenticated:
-            request.elderly_mode = user.elderly_mode
+            # Chosen on this device before logging in, or remembered on the account.
+            request.elderly_mode = user.elderly_mode or cookie_elderly == "1"
             cookie_lang = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
             if user.language and not cookie_lang:
                 translation.activate(user.language)
                 request.LANGUAGE_CODE = user.language
         else:
-            request.elderly_mode = request.COOKIES.get(ELDERLY_COOKIE) == "1"
+            request.elderly_mode = cookie_elderly == "1"
         return self.get_response(request)

@@ -38,3 +38,15 @@ def test_api_clients_record_when_they_were_last_used(org_tree, make_api_client):
     Client().get("/api/orgs", HTTP_AUTHORIZATION=f"Bearer {key}")
     api_client.refresh_from_db()
     assert api_client.last_used_at is not None
+
+
+def test_nul_characters_are_refused_before_any_view_sees_them(client):
+    query = client.get("/api/calendar/working-days-after", {"start": "2026-01-01\x00", "n": 1})
+    assert query.status_code == 400 and query.json()["code"] == "invalid_characters"
+    body = client.post(
+        "/api/auth/login", '{"username": "a\\u0000b", "password": "x"}', content_type="application/json"
+    )
+    assert body.status_code == 400 and body.json()["code"] == "invalid_characters"
+    page = client.post("/accounts/login/", {"method": "password", "username": "a\x00b", "password": "x"})
+    assert page.status_code == 400
+    assert "无效字符" in page.content.decode()

@@ -41,6 +41,42 @@ class RequestIdMiddleware:
         return response
 
 
+class NulCharacterGuardMiddleware:
+    """Refuses input holding NUL characters (PostgreSQL cannot store them, and no real input has them) with a
+    400, before any view sees it: query strings, form fields and JSON bodies, on pages and the API alike."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    @staticmethod
+    def _has_nul(request) -> bool:
+        if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get("QUERY_STRING", ""):
+            return True
+        if any("\x00" in v for values in request.GET.lists() for v in values[1]):
+            return True
+        if request.method in ("POST", "PUT", "PATCH"):
+            content_type = request.META.get("CONTENT_TYPE", "")
+            if content_type.startswith("application/json"):
+                body = request.body
+                return b"\x00" in body or b"\\u0000" in body
+            if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+                return any("\x00" in v for values in request.POST.lists() for v in values[1])
+        return False
+
+    def __call__(self, request):
+        if self._has_nul(request):
+            from django.http import HttpResponseBadRequest, JsonResponse
+            from django.utils.translation import gettext as _
+
+            message = _("请求包含无效字符")
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"code": "invalid_characters", "message": message, "details": {}}, status=400
+                )
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
 class ApiErrorShapeMiddleware:
     """Under /api/, the answers Django gives before the API is reached (unknown path, wrong method) use the
     API's error format too."""

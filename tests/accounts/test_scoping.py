@@ -200,3 +200,9 @@ def test_the_holder_reads_who_used_their_data_in_plain_chinese(org_tree, make_st
     )
     page = login_client(person.user).get("/accounts/me/").content.decode()
     assert "工作人员查询了您的身份信息" in page
+
+
+def test_the_audit_page_ignores_far_fetched_dates(org_tree, make_staff):
+    admin = login_client(make_staff(org_tree["region"], Role.PLATFORM_ADMIN))
+    page = admin.get("/accounts/ops/audit/", {"since": "9416-04-28T02:16+23:15", "until": "bad"})
+    assert page.status_code == 200

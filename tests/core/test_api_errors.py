@@ -50,3 +50,14 @@ def test_nul_characters_are_refused_before_any_view_sees_them(client):
     page = client.post("/accounts/login/", {"method": "password", "username": "a\x00b", "password": "x"})
     assert page.status_code == 400
     assert "无效字符" in page.content.decode()
+
+
+def test_audit_time_filters_refuse_far_fetched_dates(org_tree, make_staff):
+    from tests.conftest import login_client
+    from tongban.accounts.constants import Role
+
+    admin = login_client(make_staff(org_tree["region"], Role.PLATFORM_ADMIN))
+    odd = admin.get("/api/ops/audit/events", {"until": "9416-04-28T02:16:12.69+23:15"})
+    assert odd.status_code == 422 and odd.json()["code"] == "validation_error"
+    fine = admin.get("/api/ops/audit/events", {"until": "2030-01-01T00:00:00+14:00"})
+    assert fine.status_code == 200

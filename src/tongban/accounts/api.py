@@ -1,13 +1,14 @@
 """Identity API: login, registration, my account, enterprises, authorisations, organisations, lookups."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 from django.conf import settings
 from django.middleware.csrf import get_token
+from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from tongban.accounts import services
 from tongban.accounts.access import (
@@ -349,6 +350,18 @@ class AuditFilter(Schema):
     request_id: str = Field(default="", max_length=64)
     since: datetime | None = None
     until: datetime | None = None
+
+    @field_validator("since", "until")
+    @classmethod
+    def _plausible(cls, value: datetime | None) -> datetime | None:
+        """Within 2000–2100, and in UTC (the database refuses far-fetched offsets such as +23:15)."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = timezone.make_aware(value)
+        if not 2000 <= value.year <= 2100:
+            raise ValueError("date out of range 2000-2100")
+        return value.astimezone(UTC)
 
 
 AUDIT_ROLES = {Role.SUPERVISOR, Role.PLATFORM_ADMIN}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.contrib import messages
@@ -362,7 +363,10 @@ def _parse_dt(raw: str):
         value = datetime.fromisoformat(raw)
     except ValueError:
         return None
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+    value = timezone.make_aware(value) if timezone.is_naive(value) else value
+    if not 2000 <= value.year <= 2100:
+        return None
+    return value.astimezone(dt_timezone.utc)
 
 
 @login_required

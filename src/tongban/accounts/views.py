@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -366,7 +365,7 @@ def _parse_dt(raw: str):
     value = timezone.make_aware(value) if timezone.is_naive(value) else value
     if not 2000 <= value.year <= 2100:
         return None
-    return value.astimezone(dt_timezone.utc)
+    return value.astimezone(UTC)
 
 
 @login_required

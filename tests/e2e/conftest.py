@@ -104,7 +104,7 @@ def browser() -> Browser:
     set for the whole run it would also reach `check --deploy` in other tests (async.E001).
     """
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
+        pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's chromium (scripts/test-deps.sh does)")
     with pytest.MonkeyPatch.context() as mp, sync_playwright() as p:
         mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -72,7 +72,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tongban.core.middleware.ContentSecurityPolicyMiddleware",
     "tongban.core.middleware.ApiErrorShapeMiddleware",
-    "tongban.core.middleware.NulCharacterGuardMiddleware",
+    "tongban.core.middleware.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -177,6 +177,9 @@ TONGBAN_SMS_PROVIDER = env_str("TONGBAN_SMS_PROVIDER", "tongban.core.messaging.O
 TONGBAN_POPULATION_REGISTER = env_str(
     "TONGBAN_POPULATION_REGISTER", "tongban.accounts.register.TablePopulationRegister"
 )
+TONGBAN_BUSINESS_REGISTER = env_str(
+    "TONGBAN_BUSINESS_REGISTER", "tongban.accounts.register.TableBusinessRegister"
+)
 
 # --- security -------------------------------------------------------------------------------------
 SECURE_DEFAULT = not (DEMO or DEBUG)
@@ -248,7 +251,10 @@ LOGGING = {
         "request_id": {"()": "tongban.core.logging.RequestIdFilter"},
     },
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+        "plain": {
+            "()": "tongban.core.logging.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
+        },
     },
     "handlers": {
         "console": {

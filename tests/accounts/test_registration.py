@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import PASSWORD, csrf_headers, login_client, make_id_number, make_phone, send_sms_code
 from tongban.accounts.constants import AssuranceLevel
-from tongban.accounts.models import Enterprise, Person, PopulationRegisterEntry, User
+from tongban.accounts.models import BusinessRegisterEntry, Enterprise, Person, PopulationRegisterEntry, User
 from tongban.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -141,6 +141,9 @@ def test_uscc_fixture_is_valid():
 
 def test_a_legal_representative_registers_an_enterprise(make_person):
     person = make_person(level=AssuranceLevel.L2)
+    BusinessRegisterEntry.objects.create(
+        uscc=VALID_USCC, name="上海测试科技有限公司", legal_representative_id_number=person.id_number
+    )
     client = login_client(person.user)
     payload = {"name": "上海测试科技有限公司", "uscc": VALID_USCC, "kind": "llc"}
     response = client.post(
@@ -168,6 +171,23 @@ def test_enterprise_registration_refusals(make_person, level, uscc, status, code
     )
     assert response.status_code == status
     assert response.json()["code"] == code
+    assert not Enterprise.objects.exists()
+
+
+def test_only_the_registered_legal_representative_may_register_the_enterprise(make_person):
+    real, squatter = (
+        make_person(real_name="王五", level=AssuranceLevel.L3),
+        make_person(level=AssuranceLevel.L3),
+    )
+    BusinessRegisterEntry.objects.create(
+        uscc=VALID_USCC, name="上海测试科技有限公司", legal_representative_id_number=real.id_number
+    )
+    client = login_client(squatter.user)
+    payload = {"name": "上海测试科技有限公司", "uscc": VALID_USCC, "kind": "llc"}
+    response = client.post(
+        "/api/enterprises", payload, content_type="application/json", **csrf_headers(client)
+    )
+    assert response.status_code == 403 and response.json()["code"] == "legal_representative_mismatch"
     assert not Enterprise.objects.exists()
 
 

@@ -61,3 +61,19 @@ def test_audit_time_filters_refuse_far_fetched_dates(org_tree, make_staff):
     assert odd.status_code == 422 and odd.json()["code"] == "validation_error"
     fine = admin.get("/api/ops/audit/events", {"until": "2030-01-01T00:00:00+14:00"})
     assert fine.status_code == 200
+
+
+def test_the_api_takes_json_bodies_only_which_closes_login_csrf(make_person):
+    person = make_person()
+    client = Client(enforce_csrf_checks=True)
+    body = f'{{"username": "{person.phone}", "password": "{PASSWORD}"}}'
+    cross_site = client.post("/api/auth/login", body, content_type="text/plain")
+    assert cross_site.status_code == 415 and cross_site.json()["code"] == "unsupported_media_type"
+    assert "sessionid" not in client.cookies
+    form = client.post("/api/auth/sms", {"phone": person.phone, "purpose": "login"})
+    assert form.status_code == 415
+    nul = client.post(
+        "/api/auth/login", '{"username": "a\\u0000b", "password": "x"}', content_type="Application/JSON"
+    )
+    assert nul.status_code == 400
+    assert client.post("/api/auth/login", body, content_type="application/json").status_code == 200

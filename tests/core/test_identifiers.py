@@ -84,3 +84,15 @@ def test_every_generated_id_validates_masks_and_is_redacted_from_logs(birth, seq
     masked = mask_id_number(number)
     assert masked.startswith("310101") and masked.endswith(number[-4:]) and number not in masked
     assert number not in redact(f"user {number} registered")
+
+
+def test_full_width_input_is_normalised_to_one_stored_form():
+    full = "".join(chr(ord(c) + 0xFEE0) for c in VALID_ID)  # ０-９ / Ｘ
+    assert validate_id_number(IdKind.RESIDENT_ID, full) == VALID_ID
+    assert validate_phone("１３８００００００01") == "13800000001"
+    with pytest.raises(InvalidInput):
+        validate_id_number(IdKind.RESIDENT_ID, VALID_ID[:-2] + "٣" + VALID_ID[-1])  # Arabic-Indic digit
+    with pytest.raises(InvalidInput):
+        validate_phone("1380000000٣")
+    with pytest.raises(InvalidInput):
+        validate_id_number(IdKind.TAIWAN_PERMIT, "１２３٤٥٦٧٨")

@@ -4,6 +4,7 @@ from django.contrib import admin
 from tongban.accounts.models import (
     ApiClient,
     Authorisation,
+    BusinessRegisterEntry,
     Enterprise,
     Organisation,
     Person,
@@ -156,6 +157,7 @@ class ApiClientAdmin(admin.ModelAdmin):
 
 admin.site.register(StaffMembership)
 admin.site.register(PopulationRegisterEntry)
+admin.site.register(BusinessRegisterEntry)
 admin.site.site_header = "通办 · 管理后台"
 admin.site.site_title = "通办管理后台"
 admin.site.index_title = "平台管理"

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.middleware.csrf import get_token
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field, field_validator
 
 from tongban.accounts import services
@@ -54,7 +54,8 @@ from tongban.accounts.selectors import (
 )
 from tongban.core.audit import AuditQuery, audit_event_list, audit_events_about
 from tongban.core.errors import NotFound, PermissionDenied
-from tongban.core.identifiers import mask_id_number, mask_name
+from tongban.core.identifiers import mask_id_number, mask_name, mask_phone
+from tongban.core.pagination import BoundedLimitOffsetPagination
 from tongban.core.schemas import responses
 
 router = Router(tags=["accounts"])
@@ -124,7 +125,8 @@ def register_person(request, payload: PersonRegisterIn):
             phone=payload.phone,
             password=payload.password,
             sms_code=payload.sms_code,
-        )
+        ),
+        ip=request.client_ip,
     )
     return Status(201, PersonOut.of(person, holder=True))
 
@@ -160,7 +162,7 @@ def preferences(request, payload: PreferencesIn):
 
 
 @router.get("/me/access-log", response=responses({200: list[AccessLogOut]}, 401), auth=session_auth)
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffsetPagination)
 def my_access_log(request):
     """Who read or changed my personal data (谁使用了我的信息). Any logged-in person."""
     return audit_events_about(subject_user_id=request.auth.pk)
@@ -312,7 +314,11 @@ def organisation_staff(request, org_uuid: UUID):
         actor=request.auth, org_uuid=org_uuid, roles={Role.SUPERVISOR, Role.PLATFORM_ADMIN}
     )
     return [
-        {"username": m.user.username, "display_name": mask_name(m.user.display_name), "role": m.role}
+        {
+            "username": mask_phone(m.user.username) if m.user.username == m.user.phone else m.user.username,
+            "display_name": mask_name(m.user.display_name),
+            "role": m.role,
+        }
         for m in org.memberships.select_related("user").order_by("role", "user__username")
     ]
 
@@ -386,7 +392,7 @@ def audit_scope(actor) -> list[str] | None:
     response=responses({200: list[AuditEventOut]}, 401, 403, 404),
     auth=[api_key_auth, session_auth],
 )
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffsetPagination)
 def audit_search(request, filters: Query[AuditFilter]):
     """Search the audit trail (platform admins: all; supervisors: their organisations; clients: audit:read)."""
     query = AuditQuery(**filters.dict())

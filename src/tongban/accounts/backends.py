@@ -1,19 +1,19 @@
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Q
-
-from tongban.accounts.models import User
 
 
 class PhoneOrUsernameBackend(ModelBackend):
-    """Password login by login name or by mobile number."""
+    """Password login by login name or mobile number, for every login form (ours and the admin's), with
+    the throttles, lockout and audit of :func:`tongban.accounts.passwords.password_check`."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if not username or not password:
             return None
-        user = User.objects.filter(Q(username=username) | Q(phone=username)).first()
-        if user is None:
-            User().set_password(password)  # same cost whether or not the account exists
-            return None
-        if user.check_password(password) and self.user_can_authenticate(user):
-            return user
-        return None
+        from tongban.accounts.passwords import password_check
+
+        return password_check(request, username, password)
+
+    def user_can_authenticate(self, user):
+        from django.utils import timezone
+
+        locked = user.locked_until is not None and user.locked_until > timezone.now()
+        return super().user_can_authenticate(user) and not locked

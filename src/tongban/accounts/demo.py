@@ -16,6 +16,7 @@ from stdnum.cn import ric, uscc
 from tongban.accounts.constants import AssuranceLevel, EnterpriseKind, OrgKind, Role
 from tongban.accounts.models import (
     Authorisation,
+    BusinessRegisterEntry,
     Enterprise,
     Organisation,
     Person,
@@ -142,6 +143,13 @@ def demo_load() -> list[DemoAccount]:
             id_number=demo_resident_id("310101", f"19{70 + i}0101", 100 + i), defaults={"real_name": name}
         )
     company_code = demo_uscc("91" + code, "上海通办示范科技有限公司")
+    # The market-entity register: the demo company (already registered on the platform by 王五) and one
+    # that 张三 may register himself, to try the enterprise registration.
+    for name, rep in (("上海通办示范科技有限公司", wang), ("上海示范餐饮管理有限公司", zhang)):
+        BusinessRegisterEntry.objects.get_or_create(
+            uscc=demo_uscc("91" + code, name),
+            defaults={"name": name, "legal_representative_id_number": rep.id_number},
+        )
     company = Enterprise.objects.filter(uscc=company_code).first() or Enterprise.objects.create(
         name="上海通办示范科技有限公司", uscc=company_code, kind=EnterpriseKind.LLC, legal_representative=wang
     )
@@ -155,7 +163,6 @@ def demo_load() -> list[DemoAccount]:
             valid_until=today + timedelta(days=365),
             granted_by=wang.user,
         )
-    del zhang
     return [
         DemoAccount("平台管理员 platform admin", "admin", DEMO_PASSWORD, f"{region.name}，可进入 /admin/"),
         DemoAccount("综合窗口 window clerk", "clerk", DEMO_PASSWORD, "黄浦区行政服务中心 1号综合窗口"),
@@ -165,7 +172,12 @@ def demo_load() -> list[DemoAccount]:
         DemoAccount("印章管理 seal authority", "seal", DEMO_PASSWORD, "市场监督管理局"),
         DemoAccount("监察人员 supervisor", "supervisor", DEMO_PASSWORD, "黄浦区"),
         DemoAccount("事项管理员 catalogue admin", "catalogue", DEMO_PASSWORD, region.name),
-        DemoAccount("自然人 citizen", "13800000001", DEMO_PASSWORD, "张三，L2"),
+        DemoAccount(
+            "自然人 citizen",
+            "13800000001",
+            DEMO_PASSWORD,
+            f"张三，L2；可注册法人 上海示范餐饮管理有限公司 {demo_uscc('91' + code, '上海示范餐饮管理有限公司')}",
+        ),
         DemoAccount("自然人·经办人 agent", "13800000002", DEMO_PASSWORD, "李四，L2，受托办理示范公司事项"),
         DemoAccount(
             "法定代表人 legal representative",

@@ -117,6 +117,20 @@ class PopulationRegisterEntry(models.Model):
         verbose_name_plural = _("人口库记录")
 
 
+class BusinessRegisterEntry(models.Model):
+    """The market-entity register (市场主体登记) as a table: who is an enterprise's legal representative.
+    A real connector replaces it (accounts/register.py)."""
+
+    uscc = models.CharField(max_length=18, unique=True)
+    name = models.CharField(max_length=200)
+    legal_representative_id_kind = models.CharField(max_length=3, default=IdKind.RESIDENT_ID)
+    legal_representative_id_number = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("市场主体登记记录")
+        verbose_name_plural = _("市场主体登记记录")
+
+
 class Enterprise(models.Model):
     """A legal person (法人) identified by its unified social credit code."""
 

@@ -1,4 +1,4 @@
-"""The population register (人口库) behind an interface: match a name and an ID number.
+"""The population register (人口库) and the market-entity register (市场主体登记) behind interfaces.
 
 The default reads a table; a real deployment sets ``TONGBAN_POPULATION_REGISTER`` to a connector class
 with the same ``match`` method (e.g. one that calls the provincial population service)."""
@@ -10,7 +10,7 @@ from typing import Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from tongban.accounts.models import PopulationRegisterEntry
+from tongban.accounts.models import BusinessRegisterEntry, PopulationRegisterEntry
 
 
 class PopulationRegister(Protocol):
@@ -24,3 +24,23 @@ class TablePopulationRegister:
 
 def population_register() -> PopulationRegister:
     return import_string(settings.TONGBAN_POPULATION_REGISTER)()
+
+
+class BusinessRegister(Protocol):
+    def legal_representative_matches(self, *, uscc: str, name: str, id_kind: str, id_number: str) -> bool: ...
+
+
+class TableBusinessRegister:
+    """Whether the register lists this person as the legal representative of this enterprise."""
+
+    def legal_representative_matches(self, *, uscc: str, name: str, id_kind: str, id_number: str) -> bool:
+        return BusinessRegisterEntry.objects.filter(
+            uscc=uscc,
+            name=name,
+            legal_representative_id_kind=id_kind,
+            legal_representative_id_number=id_number,
+        ).exists()
+
+
+def business_register() -> BusinessRegister:
+    return import_string(settings.TONGBAN_BUSINESS_REGISTER)()

@@ -47,11 +47,12 @@ from tongban.accounts.models import (
     StaffMembership,
     User,
 )
-from tongban.accounts.register import population_register
+from tongban.accounts.passwords import LOCKED, THROTTLED, password_failures_clear
+from tongban.accounts.register import business_register, population_register
 from tongban.accounts.selectors import org_scope_paths, person_for_user, staff_roles
-from tongban.accounts.throttle import throttle_clear, throttle_count, throttle_hit
+from tongban.accounts.throttle import throttle_hit, throttle_interval
 from tongban.core.audit import audit_record
-from tongban.core.errors import Conflict, InvalidInput, PermissionDenied
+from tongban.core.errors import Conflict, InvalidInput, PermissionDenied, Throttled
 from tongban.core.identifiers import (
     IdKind,
     mask_id_number,
@@ -81,7 +82,7 @@ def otp_send(*, phone: str, purpose: str, ip: str) -> None:
     if not throttle_hit("sms-ip", ip, limit=settings.TONGBAN_SMS_IP_PER_HOUR, window=HOUR):
         raise SmsThrottled()
     interval = settings.TONGBAN_SMS_PHONE_INTERVAL_SECONDS
-    if not throttle_hit("sms-phone-min", f"{purpose}:{phone}", limit=1, window=interval):
+    if not throttle_interval("sms-phone-min", f"{purpose}:{phone}", seconds=interval):
         raise SmsThrottled()
     if not throttle_hit("sms-phone", phone, limit=settings.TONGBAN_SMS_PHONE_PER_HOUR, window=HOUR):
         raise SmsThrottled()
@@ -162,19 +163,26 @@ def _validate_real_name(name: str) -> str:
     return name
 
 
-def person_register(*, data: PersonRegistration) -> Person:
-    """Register a natural person: validate everything first, then the SMS code, then write."""
+def person_register(*, data: PersonRegistration, ip: str = "") -> Person:
+    """Register a natural person: validate the input, then the SMS code (which proves the phone is theirs),
+    and only then say whether the identity is already registered (no enumeration without a phone)."""
+    if not throttle_hit("register-ip", ip or "unknown", limit=settings.TONGBAN_SMS_IP_PER_HOUR, window=HOUR):
+        raise Throttled("register_throttled")
     real_name = _validate_real_name(data.real_name)
     id_number = validate_id_number(data.id_kind, data.id_number)
     phone = validate_phone(data.phone)
     _validate_password(data.password)
+    if not otp_verify(phone=phone, purpose=OtpPurpose.REGISTER, code=data.sms_code):
+        raise InvalidSmsCode(field="sms_code")
     if (
         Person.objects.filter(id_kind=data.id_kind, id_number=id_number).exists()
         or User.objects.filter(phone=phone).exists()
     ):
         raise AlreadyRegistered()
-    if not otp_verify(phone=phone, purpose=OtpPurpose.REGISTER, code=data.sms_code):
-        raise InvalidSmsCode(field="sms_code")
+    # Asked before the transaction: a real register connector may be slow and must not hold a write lock.
+    matched = data.id_kind == IdKind.RESIDENT_ID and population_register().match(
+        id_number=id_number, real_name=real_name
+    )
     try:
         return _person_create(
             real_name=real_name,
@@ -182,20 +190,21 @@ def person_register(*, data: PersonRegistration) -> Person:
             id_number=id_number,
             phone=phone,
             password=data.password,
+            matched=matched,
         )
     except IntegrityError as exc:
         raise AlreadyRegistered() from exc
 
 
 @transaction.atomic
-def _person_create(*, real_name: str, id_kind: str, id_number: str, phone: str, password: str) -> Person:
+def _person_create(
+    *, real_name: str, id_kind: str, id_number: str, phone: str, password: str, matched: bool
+) -> Person:
     user = User.objects.create_user(username=phone, password=password, phone=phone, display_name=real_name)
     person = Person.objects.create(
         user=user, real_name=real_name, id_kind=id_kind, id_number=id_number, phone=phone
     )
-    if id_kind == IdKind.RESIDENT_ID and population_register().match(
-        id_number=id_number, real_name=real_name
-    ):
+    if matched:
         person.assurance_level = AssuranceLevel.L2
         person.register_matched_at = timezone.now()
         person.save(update_fields=["assurance_level", "register_matched_at"])
@@ -220,6 +229,8 @@ def person_verify_in_person(*, actor: User, person: Person, method: str = "windo
     """A window clerk checked the person and their document face to face: L3."""
     if Role.WINDOW_CLERK not in staff_roles(actor):
         raise PermissionDenied()
+    if person.user_id == actor.pk:
+        raise PermissionDenied("own_record", _("不能核验自己的身份"))
     person = Person.objects.select_for_update().get(pk=person.pk)
     before = person.assurance_level
     person.assurance_level = AssuranceLevel.L3
@@ -255,6 +266,14 @@ def enterprise_register(*, actor: User, name: str, uscc: str, kind: str) -> Ente
     if kind not in EnterpriseKind.values:
         raise InvalidInput("invalid_enterprise_kind", _("法人类型无效"), field="kind")
     person = _require_person(actor, AssuranceLevel.L2)
+    if not business_register().legal_representative_matches(
+        uscc=code, name=name, id_kind=person.id_kind, id_number=person.id_number
+    ):
+        raise PermissionDenied(
+            "legal_representative_mismatch",
+            _("市场主体登记信息中没有以您为法定代表人的该法人：请核对名称和统一社会信用代码"),
+            field="uscc",
+        )
     try:
         with transaction.atomic():
             enterprise = Enterprise.objects.create(
@@ -292,11 +311,15 @@ def authorisation_grant(
     principal = _require_person(actor, AssuranceLevel.L1)
     if enterprise is not None and enterprise.legal_representative_id != principal.pk:
         raise PermissionDenied("not_legal_representative", _("只有法定代表人可以为法人授权"))
+    if not (date(2000, 1, 1) <= grant.valid_from <= date(2100, 12, 31)) or grant.valid_until > date(
+        2100, 12, 31
+    ):
+        raise InvalidInput("invalid_period", _("日期超出支持范围（2000–2100年）"), field="valid_from")
     if grant.valid_until < grant.valid_from:
         raise InvalidInput("invalid_period", _("截止日期不能早于生效日期"), field="valid_until")
     if grant.valid_until < timezone.localdate():
         raise InvalidInput("invalid_period", _("截止日期不能早于今天"), field="valid_until")
-    if grant.valid_until > grant.valid_from + timedelta(days=366 * 5):
+    if grant.valid_until - grant.valid_from > timedelta(days=366 * 5):
         raise InvalidInput("invalid_period", _("授权期限最长5年"), field="valid_until")
     codes = [c.strip() for c in grant.item_codes if c and c.strip()]
     if not grant.all_items and not codes:
@@ -370,40 +393,15 @@ def authorisation_revoke(*, actor: User, authorisation: Authorisation) -> Author
 
 
 # --- login and sessions ---------------------------------------------------------------------------
-def _lock_key(identifier: str) -> str:
-    return identifier.strip().lower()
-
-
 def login_with_password(*, request, identifier: str, password: str) -> User:
-    ip = getattr(request, "client_ip", "") or request.META.get("REMOTE_ADDR", "")
-    if not throttle_hit("login-ip", ip, limit=settings.TONGBAN_LOGIN_IP_PER_HOUR, window=HOUR):
-        raise LoginThrottled()
-    key = _lock_key(identifier)
-    window = settings.TONGBAN_LOGIN_LOCKOUT_SECONDS
-    user = User.objects.filter(username=identifier).first() or User.objects.filter(phone=identifier).first()
-    if user and user.locked_until and user.locked_until > timezone.now():
-        raise AccountLocked(retry_after_seconds=int((user.locked_until - timezone.now()).total_seconds()))
-    if throttle_count("login-fail", key, window=window) >= settings.TONGBAN_LOGIN_MAX_FAILURES:
-        raise AccountLocked(retry_after_seconds=window)
     authed = authenticate(request, username=identifier, password=password)
     if authed is None:
-        throttle_hit("login-fail", key, limit=settings.TONGBAN_LOGIN_MAX_FAILURES, window=window)
-        failures = throttle_count("login-fail", key, window=window)
-        with transaction.atomic():
-            if user is not None and failures >= settings.TONGBAN_LOGIN_MAX_FAILURES:
-                user.locked_until = timezone.now() + timedelta(seconds=window)
-                user.save(update_fields=["locked_until"])
-            audit_record(
-                actor=audit_actor(None),
-                action="auth.login_failed",
-                object_type="user",
-                object_id=user.uuid if user else "",
-                after={"method": "password", "locked": bool(user and user.locked_until)},
-                subject_user_id=user.pk if user else None,
-            )
-        logger.info("password login failed")
+        reason = getattr(request, "tongban_login_refusal", None)
+        if reason == THROTTLED:
+            raise LoginThrottled()
+        if reason == LOCKED:
+            raise AccountLocked()
         raise LoginFailed()
-    throttle_clear("login-fail", key, window=window)
     _login(request, authed, method="password")
     return authed
 
@@ -425,19 +423,8 @@ def login_with_sms(*, request, phone: str, code: str) -> User:
 
 
 def _login(request, user: User, *, method: str) -> None:
-    login(request, user)
-    with transaction.atomic():
-        if user.locked_until:
-            user.locked_until = None
-            user.save(update_fields=["locked_until"])
-        audit_record(
-            actor=audit_actor(user),
-            action="auth.login",
-            object_type="user",
-            object_id=user.uuid,
-            after={"method": method},
-            subject_user_id=user.pk,
-        )
+    request.tongban_login_method = method
+    login(request, user)  # the audit row is written by the user_logged_in receiver (signals.py)
     if user.language:
         request.session["_language"] = user.language
     logger.info("login ok method=%s", method)
@@ -455,6 +442,7 @@ def password_reset(*, phone: str, code: str, new_password: str) -> User:
         user.session_salt = secrets.token_hex(16)
         user.locked_until = None
         user.save(update_fields=["password", "session_salt", "locked_until"])
+        password_failures_clear(user)
         audit_record(
             actor=audit_actor(user),
             action="auth.password_reset",

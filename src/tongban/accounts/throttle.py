@@ -1,4 +1,7 @@
-"""Fixed-window counters in the shared cache (Redis in production, the database cache by default)."""
+"""Counters in the shared cache (Redis in production, the database cache by default).
+
+Each limit is checked over the current fixed window *plus the previous one*, so that attempts spread
+across a window boundary still add up (a burst of 4 + 4 around a boundary counts as 8, not 4 and 4)."""
 
 from __future__ import annotations
 
@@ -8,28 +11,43 @@ import time
 from django.core.cache import cache
 
 
-def _key(scope: str, ident: str, window: int) -> str:
+def _key(scope: str, ident: str, window: int, bucket: int) -> str:
     digest = hashlib.sha256(ident.encode()).hexdigest()[:32]  # no phone numbers or addresses in keys
-    bucket = int(time.time() // window)
-    return f"tb:throttle:{scope}:{digest}:{bucket}"
+    return f"tb:throttle:{scope}:{window}:{digest}:{bucket}"
+
+
+def _bucket(window: int) -> int:
+    return int(time.time() // window)
 
 
 def throttle_hit(scope: str, ident: str, *, limit: int, window: int) -> bool:
-    """Count one event; False when the limit for this window is already reached."""
-    key = _key(scope, ident, window)
-    if cache.add(key, 1, timeout=window + 1):
-        return True
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=window + 1)
-        return True
-    return count <= limit
+    """Count one event; False when, with it, more than ``limit`` fall in this window and the last."""
+    bucket = _bucket(window)
+    key = _key(scope, ident, window, bucket)
+    if cache.add(key, 1, timeout=2 * window + 1):
+        current = 1
+    else:
+        try:
+            current = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=2 * window + 1)
+            current = 1
+    previous = cache.get(_key(scope, ident, window, bucket - 1), 0)
+    return current + previous <= limit
 
 
 def throttle_count(scope: str, ident: str, *, window: int) -> int:
-    return cache.get(_key(scope, ident, window), 0)
+    bucket = _bucket(window)
+    return cache.get(_key(scope, ident, window, bucket), 0) + cache.get(
+        _key(scope, ident, window, bucket - 1), 0
+    )
 
 
 def throttle_clear(scope: str, ident: str, *, window: int) -> None:
-    cache.delete(_key(scope, ident, window))
+    bucket = _bucket(window)
+    cache.delete_many([_key(scope, ident, window, bucket), _key(scope, ident, window, bucket - 1)])
+
+
+def throttle_interval(scope: str, ident: str, *, seconds: int) -> bool:
+    """At most one event per ``seconds`` (a true interval, not a window): False while one is recent."""
+    return cache.add(_key(scope, ident, seconds, 0), 1, timeout=seconds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 
 from django.conf import settings
@@ -154,7 +155,8 @@ def register_page(request):
                         phone=request.POST.get("phone", ""),
                         password=request.POST.get("password", ""),
                         sms_code=request.POST.get("sms_code", ""),
-                    )
+                    ),
+                    ip=request.client_ip,
                 )
                 person.user.backend = settings.AUTHENTICATION_BACKENDS[0]
                 services._login(request, person.user, method="register")
@@ -226,8 +228,12 @@ def authorisation_grant_view(request):
     try:
         enterprise = None
         if request.POST.get("enterprise"):
+            try:
+                enterprise_uuid = uuid.UUID(request.POST["enterprise"])
+            except ValueError as exc:
+                raise Http404 from exc
             enterprise = access_enterprise_by_uuid(
-                actor=request.user, enterprise_uuid=request.POST["enterprise"], as_legal_representative=True
+                actor=request.user, enterprise_uuid=enterprise_uuid, as_legal_representative=True
             )
         codes = [c for c in request.POST.get("item_codes", "").replace("，", ",").split(",") if c.strip()]
         services.authorisation_grant(

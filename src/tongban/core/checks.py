@@ -54,6 +54,14 @@ def secure_settings(app_configs=None, **kwargs):
                 id="tongban.W006",
             )
         )
+    if not settings.DEMO and settings.TONGBAN_BUSINESS_REGISTER.endswith("TableBusinessRegister"):
+        problems.append(
+            Warning(
+                "TONGBAN_BUSINESS_REGISTER is the local table: connect the market-entity register so that "
+                "legal representatives are checked when they register enterprises.",
+                id="tongban.W007",
+            )
+        )
     if not settings.REDIS_URL and not settings.DEMO:
         problems.append(
             Warning(

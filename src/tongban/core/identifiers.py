@@ -7,6 +7,7 @@ Error codes are stable API codes: ``invalid_id_number``, ``invalid_passport``, `
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from django.db import models
@@ -27,21 +28,29 @@ class IdKind(models.TextChoices):
     TAIWAN_PERMIT = "511", _("台湾居民来往大陆通行证")
 
 
-_PASSPORT = re.compile(r"^(?:E[0-9A-HJ-NP-Z]\d{7}|[EG]\d{8})$")
-_HK_MACAO = re.compile(r"^[HM]\d{8}(?:\d{2})?$")
-_TAIWAN = re.compile(r"^\d{8}(?:\d{2})?$")
-_PHONE = re.compile(r"^1[3-9]\d{9}$")
+_PASSPORT = re.compile(r"^(?:E[0-9A-HJ-NP-Z][0-9]{7}|[EG][0-9]{8})$")
+_HK_MACAO = re.compile(r"^[HM][0-9]{8}(?:[0-9]{2})?$")
+_TAIWAN = re.compile(r"^[0-9]{8}(?:[0-9]{2})?$")
+_PHONE = re.compile(r"^1[3-9][0-9]{9}$")
+
+
+def _ascii(text: str) -> str:
+    """Full-width digits and letters (common with Chinese input methods) become ASCII; spaces go. What is
+    left must be ASCII, so one identifier has exactly one stored form (the uniqueness rules depend on it)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
 
 
 def normalise_id_number(kind: str, number: str) -> str:
-    return re.sub(r"\s+", "", number or "").upper()
+    return _ascii(number).upper()
 
 
 def validate_resident_id(number: str, *, field: str = "id_number", today: date | None = None) -> str:
     number = normalise_id_number(IdKind.RESIDENT_ID, number)
     message = _("身份证号码无效：请检查位数、校验位、出生日期和地区码")
+    if not number.isascii():
+        raise InvalidInput("invalid_id_number", message, field=field)
     try:
-        ric.validate(number)
+        number = ric.validate(number)
     except StdnumError as exc:
         raise InvalidInput("invalid_id_number", message, field=field) from exc
     if len(number) != 18:
@@ -77,7 +86,7 @@ def validate_id_number(kind: str, number: str, *, field: str = "id_number") -> s
 
 
 def validate_phone(phone: str, *, field: str = "phone") -> str:
-    phone = re.sub(r"[\s-]+", "", phone or "")
+    phone = re.sub(r"-+", "", _ascii(phone))
     if phone.startswith("+86"):
         phone = phone[3:]
     if not _PHONE.match(phone):
@@ -86,8 +95,10 @@ def validate_phone(phone: str, *, field: str = "phone") -> str:
 
 
 def validate_uscc(code: str, *, field: str = "uscc") -> str:
-    code = re.sub(r"\s+", "", code or "").upper()
+    code = _ascii(code).upper()
     try:
+        if not code.isascii():
+            raise StdnumError()
         return uscc.validate(code)
     except StdnumError as exc:
         raise InvalidInput(

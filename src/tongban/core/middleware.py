@@ -41,39 +41,52 @@ class RequestIdMiddleware:
         return response
 
 
-class NulCharacterGuardMiddleware:
-    """Refuses input holding NUL characters (PostgreSQL cannot store them, and no real input has them) with a
-    400, before any view sees it: query strings, form fields and JSON bodies, on pages and the API alike."""
+class InputGuardMiddleware:
+    """Checks input before any view sees it.
+
+    * Under /api/, a request body must be JSON (``application/json``): anything else answers 415. A
+      cross-site form or ``text/plain`` post cannot reach the API, which closes login CSRF on the public
+      endpoints (a JSON post from another origin needs a CORS preflight, which this platform never grants).
+    * NUL characters (PostgreSQL cannot store them, and no real input has them) answer 400, in query
+      strings, form fields and bodies, on pages and the API alike.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     @staticmethod
-    def _has_nul(request) -> bool:
-        if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get("QUERY_STRING", ""):
-            return True
-        if any("\x00" in v for values in request.GET.lists() for v in values[1]):
-            return True
-        if request.method in ("POST", "PUT", "PATCH"):
-            content_type = request.META.get("CONTENT_TYPE", "")
-            if content_type.startswith("application/json"):
-                body = request.body
-                return b"\x00" in body or b"\\u0000" in body
-            if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-                return any("\x00" in v for values in request.POST.lists() for v in values[1])
-        return False
+    def _error(request, status: int, code: str, message: str):
+        from django.http import HttpResponse, JsonResponse
+
+        if request.path.startswith("/api/"):
+            return JsonResponse({"code": code, "message": message, "details": {}}, status=status)
+        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
     def __call__(self, request):
-        if self._has_nul(request):
-            from django.http import HttpResponseBadRequest, JsonResponse
-            from django.utils.translation import gettext as _
+        from django.utils.translation import gettext as _
 
-            message = _("请求包含无效字符")
+        query = request.META.get("QUERY_STRING", "")
+        has_nul = (
+            "%00" in query
+            or "\x00" in query
+            or any("\x00" in v for _k, vs in request.GET.lists() for v in vs)
+        )
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            content_type = request.META.get("CONTENT_TYPE", "").lower()
             if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {"code": "invalid_characters", "message": message, "details": {}}, status=400
-                )
-            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+                body = request.body
+                empty_form = content_type.startswith(
+                    ("application/x-www-form-urlencoded", "multipart/form-data")
+                ) and not (request.POST or request.FILES)
+                if body and not content_type.startswith("application/json") and not empty_form:
+                    return self._error(
+                        request, 415, "unsupported_media_type", _("请求体必须是 JSON（application/json）")
+                    )
+                has_nul = has_nul or b"\x00" in body or b"\\u0000" in body
+            elif content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+                has_nul = has_nul or any("\x00" in v for _k, vs in request.POST.lists() for v in vs)
+        if has_nul:
+            return self._error(request, 400, "invalid_characters", _("请求包含无效字符"))
         return self.get_response(request)
 
 

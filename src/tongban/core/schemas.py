@@ -12,6 +12,6 @@ class ErrorOut(Schema):
 def responses(ok: dict[int, Any], *errors: int) -> dict[int, Any]:
     """The documented responses of an operation: its success schemas plus the error codes it may answer."""
     out: dict[int, Any] = dict(ok)
-    for status in (*errors, 400, 422):
+    for status in (*errors, 400, 415, 422):
         out[status] = ErrorOut
     return out

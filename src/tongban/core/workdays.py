@@ -32,13 +32,13 @@ _WORKING = {DayKind.WORKDAY.value, DayKind.MAKEUP_WORKDAY.value}
 class _CalendarCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._loaded_at = 0.0
+        self._loaded_at: float | None = None  # None: not loaded (monotonic time may be small after boot)
         self._years: dict[int, dict[date, bool]] = {}
         self._warned: set[int] = set()
 
     def invalidate(self) -> None:
         with self._lock:
-            self._loaded_at = 0.0
+            self._loaded_at = None
 
     def complete_years(self) -> list[int]:
         years = self.years()
@@ -46,7 +46,7 @@ class _CalendarCache:
 
     def years(self) -> dict[int, dict[date, bool]]:
         now = time.monotonic()
-        if now - self._loaded_at > CACHE_SECONDS:
+        if self._loaded_at is None or now - self._loaded_at > CACHE_SECONDS:
             years: dict[int, dict[date, bool]] = {}
             for day, kind in WorkCalendarDay.objects.values_list("date", "kind").iterator():
                 years.setdefault(day.year, {})[day] = kind in _WORKING

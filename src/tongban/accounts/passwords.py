@@ -1,0 +1,99 @@
+"""The one password check every login path goes through (the API, our pages and Django's admin, via the
+authentication backend): per-address throttle, per-account lockout counted *before* the slow hash check
+(so parallel guesses cannot slip past the limit), and an audit row for every failure."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from tongban.accounts.facade import audit_actor
+from tongban.accounts.models import User
+from tongban.accounts.throttle import throttle_clear, throttle_count, throttle_hit
+from tongban.core.audit import audit_record
+
+logger = logging.getLogger(__name__)
+
+HOUR = 3600
+THROTTLED = "throttled"
+LOCKED = "locked"
+
+
+def lock_key(identifier: str) -> str:
+    return identifier.strip().lower()
+
+
+def _client_ip(request) -> str:
+    if request is None:
+        return "internal"
+    return getattr(request, "client_ip", "") or request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _refuse(request, reason: str) -> None:
+    if request is not None:
+        request.tongban_login_refusal = reason
+
+
+def password_check(request, identifier: str, password: str) -> User | None:
+    """The account when the password is right and nothing stops it; None otherwise, with the reason (if it
+    is not simply a wrong password) left on ``request.tongban_login_refusal``."""
+    window = settings.TONGBAN_LOGIN_LOCKOUT_SECONDS
+    limit = settings.TONGBAN_LOGIN_MAX_FAILURES
+    if not throttle_hit(
+        "login-ip", _client_ip(request), limit=settings.TONGBAN_LOGIN_IP_PER_HOUR, window=HOUR
+    ):
+        _refuse(request, THROTTLED)
+        return None
+    key = lock_key(identifier)
+    user = User.objects.filter(Q(username=identifier) | Q(phone=identifier)).first()
+    now = timezone.now()
+    if user is not None and user.locked_until and user.locked_until > now:
+        _refuse(request, LOCKED)
+        return None
+    # Count the attempt first: a burst of parallel guesses is counted before any of them is checked.
+    if not throttle_hit("login-fail", key, limit=limit, window=window):
+        _lock(user, now, window)
+        _refuse(request, LOCKED)
+        return None
+    if user is None:
+        User().set_password(password)  # the same cost whether or not the account exists
+        _failed(None, locked=False)
+        return None
+    if not (user.check_password(password) and user.is_active):
+        locked = throttle_count("login-fail", key, window=window) >= limit
+        if locked:
+            _lock(user, now, window)
+        _failed(user, locked=locked)
+        return None
+    password_failures_clear(user)
+    return user
+
+
+def _lock(user: User | None, now, window: int) -> None:
+    if user is not None:
+        User.objects.filter(pk=user.pk).update(locked_until=now + timedelta(seconds=window))
+
+
+def _failed(user: User | None, *, locked: bool) -> None:
+    with transaction.atomic():
+        audit_record(
+            actor=audit_actor(None),
+            action="auth.login_failed",
+            object_type="user",
+            object_id=user.uuid if user else "",
+            after={"method": "password", "locked": locked},
+            subject_user_id=user.pk if user else None,
+        )
+    logger.info("password login failed")
+
+
+def password_failures_clear(user: User) -> None:
+    """Forget the failures counted against this account (after a success or a password reset)."""
+    window = settings.TONGBAN_LOGIN_LOCKOUT_SECONDS
+    for ident in {user.username, user.phone or ""} - {""}:
+        throttle_clear("login-fail", lock_key(ident), window=window)

@@ -1,0 +1,25 @@
+"""Every successful login, through our pages, the API or Django's admin, is audited here."""
+
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+
+from tongban.accounts.facade import audit_actor
+from tongban.core.audit import audit_record
+
+
+@receiver(user_logged_in)
+def _audit_login(sender, request, user, **kwargs):
+    method = getattr(request, "tongban_login_method", None) or (
+        "admin" if request is not None and request.path.startswith("/admin/") else "password"
+    )
+    if user.locked_until is not None:
+        type(user).objects.filter(pk=user.pk).update(locked_until=None)
+        user.locked_until = None
+    audit_record(
+        actor=audit_actor(user),
+        action="auth.login",
+        object_type="user",
+        object_id=user.uuid,
+        after={"method": method},
+        subject_user_id=user.pk,
+    )

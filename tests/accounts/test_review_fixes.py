@@ -192,3 +192,38 @@ def test_an_expired_lock_is_not_reported_as_locked(make_person):
         "/api/auth/login", {"username": person.phone, "password": "x"}, content_type="application/json"
     )
     assert AuditEvent.objects.get(action="auth.login_failed").after["locked"] is False
+
+
+def test_an_ended_lock_is_not_renewed_and_a_lock_does_not_log_the_owner_out(make_person, settings):
+    person = make_person()
+    owner = login_client(person.user)
+    for _ in range(settings.TONGBAN_LOGIN_MAX_FAILURES):
+        Client().post(
+            "/api/auth/login", {"username": person.phone, "password": "x"}, content_type="application/json"
+        )
+    person.user.refresh_from_db()
+    assert person.user.locked_until is not None
+    assert owner.get("/api/me").status_code == 200  # the guesser cannot end the owner's session
+    User.objects.filter(pk=person.user_id).update(locked_until=timezone.now() - timedelta(seconds=1))
+    again = Client().post(
+        "/api/auth/login", {"username": person.phone, "password": PASSWORD}, content_type="application/json"
+    )
+    assert again.status_code == 200
+
+
+def test_refusals_of_a_locked_account_are_audited_with_their_reason(make_person):
+    person = make_person()
+    User.objects.filter(pk=person.user_id).update(locked_until=timezone.now() + timedelta(minutes=5))
+    Client().post(
+        "/api/auth/login", {"username": person.phone, "password": PASSWORD}, content_type="application/json"
+    )
+    assert AuditEvent.objects.get(action="auth.login_failed").after["reason"] == "locked"
+
+
+def test_redaction_catches_permits_and_spares_request_ids():
+    from tongban.core.logging import redact
+
+    assert redact("permit H1234567890 and EA1234567 and M12345678") == "permit [DOC] and [DOC] and [DOC]"
+    request_id = "a13800000001b2c3d4e5f60718293a4b"
+    assert redact(f"[{request_id}] ok") == f"[{request_id}] ok"
+    assert redact("手机13800000001已验证") == "手机[PHONE]已验证"

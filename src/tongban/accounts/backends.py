@@ -11,9 +11,3 @@ class PhoneOrUsernameBackend(ModelBackend):
         from tongban.accounts.passwords import password_check
 
         return password_check(request, username, password)
-
-    def user_can_authenticate(self, user):
-        from django.utils import timezone
-
-        locked = user.locked_until is not None and user.locked_until > timezone.now()
-        return super().user_can_authenticate(user) and not locked

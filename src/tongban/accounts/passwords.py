@@ -48,17 +48,20 @@ def password_check(request, identifier: str, password: str) -> User | None:
         "login-ip", _client_ip(request), limit=settings.TONGBAN_LOGIN_IP_PER_HOUR, window=HOUR
     ):
         _refuse(request, THROTTLED)
+        logger.warning("password login refused: too many attempts from one address")
         return None
     key = lock_key(identifier)
     user = User.objects.filter(Q(username=identifier) | Q(phone=identifier)).first()
     now = timezone.now()
     if user is not None and user.locked_until and user.locked_until > now:
         _refuse(request, LOCKED)
+        _failed(user, locked=True, reason="locked")
         return None
     # Count the attempt first: a burst of parallel guesses is counted before any of them is checked.
     if not throttle_hit("login-fail", key, limit=limit, window=window):
-        _lock(user, now, window)
+        _lock(user, key, now, window)
         _refuse(request, LOCKED)
+        _failed(user, locked=True, reason="too_many_failures")
         return None
     if user is None:
         User().set_password(password)  # the same cost whether or not the account exists
@@ -67,26 +70,31 @@ def password_check(request, identifier: str, password: str) -> User | None:
     if not (user.check_password(password) and user.is_active):
         locked = throttle_count("login-fail", key, window=window) >= limit
         if locked:
-            _lock(user, now, window)
+            _lock(user, key, now, window)
         _failed(user, locked=locked)
         return None
     password_failures_clear(user)
     return user
 
 
-def _lock(user: User | None, now, window: int) -> None:
+def _lock(user: User | None, key: str, now, window: int) -> None:
+    """Lock the account for ``window`` seconds. The counted failures are forgotten: the lock itself now
+    holds the state, and a lock that has run out must not be renewed by failures from before it."""
     if user is not None:
         User.objects.filter(pk=user.pk).update(locked_until=now + timedelta(seconds=window))
+        throttle_clear("login-fail", key, window=window)
 
 
-def _failed(user: User | None, *, locked: bool) -> None:
+def _failed(user: User | None, *, locked: bool, reason: str = "wrong_password") -> None:
+    """Audit a refused password login (refusals by the per-address limit are only logged: an attacker
+    could otherwise fill the trail)."""
     with transaction.atomic():
         audit_record(
             actor=audit_actor(None),
             action="auth.login_failed",
             object_type="user",
             object_id=user.uuid if user else "",
-            after={"method": "password", "locked": locked},
+            after={"method": "password", "locked": locked, "reason": reason},
             subject_user_id=user.pk if user else None,
         )
     logger.info("password login failed")

@@ -418,6 +418,7 @@ def login_with_sms(*, request, phone: str, code: str) -> User:
     if user.locked_until and user.locked_until > timezone.now():
         raise AccountLocked()
     user.backend = settings.AUTHENTICATION_BACKENDS[0]
+    password_failures_clear(user)
     _login(request, user, method="sms")
     return user
 

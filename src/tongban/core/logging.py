@@ -8,10 +8,17 @@ import re
 from tongban.core.request_context import current_request_id
 
 # 18-character resident ID numbers, 11-digit mainland mobile numbers, passports / permits.
+# Boundaries are "not a letter or digit", so hex request ids are not mistaken for phone numbers.
 _PATTERNS = [
-    (re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])"), "[ID]"),
-    (re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)"), "[PHONE]"),
-    (re.compile(r"(?<![0-9A-Za-z])[EGDSPH]\d{8}(?![0-9A-Za-z])"), "[DOC]"),
+    (re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])"), "[ID]"),
+    (re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])"), "[PHONE]"),
+    # passports (E12345678, EA1234567, G…), Hong Kong/Macao permits (H/M + 8 or 10 digits)
+    (
+        re.compile(
+            r"(?<![0-9A-Za-z])(?:[EGDSP][0-9A-Z]?[0-9]{7,8}|[HM][0-9]{8}(?:[0-9]{2})?)(?![0-9A-Za-z])"
+        ),
+        "[DOC]",
+    ),
 ]
 
 

@@ -26,46 +26,41 @@ def calendar_years_present(app_configs=None, **kwargs):
     ]
 
 
+# Outside demo mode, each of these still at its stand-in default deserves a warning.
+_STAND_INS = [
+    (
+        "tongban.W003",
+        lambda: settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
+        "SQLite is the embedded default; production should set DATABASE_URL to PostgreSQL.",
+    ),
+    (
+        "tongban.W004",
+        lambda: not settings.REDIS_URL,
+        "REDIS_URL is not set: cache and task queue fall back to the database.",
+    ),
+    (
+        "tongban.W005",
+        lambda: settings.TONGBAN_SMS_PROVIDER == "tongban.core.messaging.OutboxSmsProvider",
+        "TONGBAN_SMS_PROVIDER is the outbox: SMS codes are written to a table, not sent; "
+        "registration and SMS login will not reach people.",
+    ),
+    (
+        "tongban.W006",
+        lambda: settings.TONGBAN_POPULATION_REGISTER.endswith("TablePopulationRegister"),
+        "TONGBAN_POPULATION_REGISTER is the local table: connect the real population register "
+        "for L2 real-name checks.",
+    ),
+    (
+        "tongban.W007",
+        lambda: settings.TONGBAN_BUSINESS_REGISTER.endswith("TableBusinessRegister"),
+        "TONGBAN_BUSINESS_REGISTER is the local table: connect the market-entity register so that "
+        "legal representatives are checked when they register enterprises.",
+    ),
+]
+
+
 @register(Tags.security, deploy=True)
 def secure_settings(app_configs=None, **kwargs):
-    problems = []
     if settings.DEMO:
-        problems.append(Warning("TONGBAN_DEMO is on: demo accounts and insecure cookies.", id="tongban.W002"))
-    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and not settings.DEMO:
-        problems.append(
-            Warning(
-                "SQLite is the embedded default; production should set DATABASE_URL to PostgreSQL.",
-                id="tongban.W003",
-            )
-        )
-    if not settings.DEMO and settings.TONGBAN_SMS_PROVIDER == "tongban.core.messaging.OutboxSmsProvider":
-        problems.append(
-            Warning(
-                "TONGBAN_SMS_PROVIDER is the outbox: SMS codes are written to a table, not sent; "
-                "registration and SMS login will not reach people.",
-                id="tongban.W005",
-            )
-        )
-    if not settings.DEMO and settings.TONGBAN_POPULATION_REGISTER.endswith("TablePopulationRegister"):
-        problems.append(
-            Warning(
-                "TONGBAN_POPULATION_REGISTER is the local table: connect the real population register "
-                "for L2 real-name checks.",
-                id="tongban.W006",
-            )
-        )
-    if not settings.DEMO and settings.TONGBAN_BUSINESS_REGISTER.endswith("TableBusinessRegister"):
-        problems.append(
-            Warning(
-                "TONGBAN_BUSINESS_REGISTER is the local table: connect the market-entity register so that "
-                "legal representatives are checked when they register enterprises.",
-                id="tongban.W007",
-            )
-        )
-    if not settings.REDIS_URL and not settings.DEMO:
-        problems.append(
-            Warning(
-                "REDIS_URL is not set: cache and task queue fall back to the database.", id="tongban.W004"
-            )
-        )
-    return problems
+        return [Warning("TONGBAN_DEMO is on: demo accounts and insecure cookies.", id="tongban.W002")]
+    return [Warning(message, id=check_id) for check_id, applies, message in _STAND_INS if applies()]

@@ -177,3 +177,17 @@ def test_collectstatic_with_the_production_storage_finds_every_referenced_file(t
     ):
         assert name in manifest
     assert "ninja/swagger-ui-bundle.js" in manifest
+
+
+@pytest.mark.django_db
+def test_every_printed_demo_account_can_log_in(client):
+    from tongban.accounts.demo import DEMO_PASSWORD, demo_load
+
+    for account in demo_load():
+        response = client.post(
+            "/api/auth/login",
+            {"username": account.username, "password": DEMO_PASSWORD},
+            content_type="application/json",
+        )
+        assert response.status_code == 200, account.username
+        client.post("/api/auth/logout", HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "tongban.core",
     "tongban.accounts",
+    "tongban.catalog",
     "tongban.portal",
 ]
 

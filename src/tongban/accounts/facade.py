@@ -18,6 +18,26 @@ from tongban.core.audit import SYSTEM, Actor
 from tongban.core.identifiers import mask_name, mask_phone
 
 
+@dataclass(frozen=True)
+class OrganisationInfo:
+    uuid: str
+    kind: str
+    name: str
+    uscc: str
+    division_code: str
+    path: str
+
+
+def organisation_info(org_uuid) -> OrganisationInfo | None:
+    """Public facts about one organisation (other contexts keep its uuid, never a foreign key)."""
+    from tongban.accounts.models import Organisation
+
+    org = Organisation.objects.filter(uuid=org_uuid).first()
+    if org is None:
+        return None
+    return OrganisationInfo(str(org.uuid), org.kind, org.name, org.uscc, org.division_code, org.path)
+
+
 def demo_load():
     from tongban.accounts.demo import demo_load as load
 
@@ -26,6 +46,7 @@ def demo_load():
 
 __all__ = [
     "ActorInfo",
+    "OrganisationInfo",
     "Role",
     "actor_info",
     "agent_may_act_for_enterprise",
@@ -33,6 +54,7 @@ __all__ = [
     "audit_actor",
     "demo_load",
     "org_paths_for",
+    "organisation_info",
 ]
 
 

@@ -1,0 +1,113 @@
+"""The public catalogue: published items and their guides (办事指南). Anyone may read them."""
+
+from datetime import datetime
+from uuid import UUID
+
+from ninja import Router, Schema
+from ninja.pagination import paginate
+
+from tongban.catalog.errors import ItemNotFound
+from tongban.catalog.selectors import published_version_get, published_version_list
+from tongban.core.pagination import BoundedLimitOffsetPagination
+from tongban.core.schemas import responses
+
+router = Router(tags=["catalog"])
+
+
+class ItemSummaryOut(Schema):
+    uuid: UUID
+    implementation_code: str
+    basic_code: str
+    name: str
+    department_name: str
+    legal_limit_days: int
+    promised_limit_days: int
+    visits: int
+    online_depth: int
+
+    @staticmethod
+    def of(v) -> dict:
+        return {
+            "uuid": v.item.uuid,
+            "implementation_code": v.item.implementation_code,
+            "basic_code": v.item.basic_code,
+            "name": v.name,
+            "department_name": v.department_name,
+            "legal_limit_days": v.legal_limit_days,
+            "promised_limit_days": v.promised_limit_days,
+            "visits": v.visits,
+            "online_depth": v.online_depth,
+        }
+
+
+class MaterialOut(Schema):
+    key: str
+    name: str
+    required: bool
+    originals: int
+    copies: int
+    format: str
+    source: str
+    exempt_when_obtainable: bool
+    acceptance_standard: str
+
+
+class ItemGuideOut(ItemSummaryOut):
+    version: int
+    published_at: datetime | None
+    item_type: str
+    case_type: str
+    handling_forms: list[str]
+    fee_charged: bool
+    fee_basis: str
+    fee_amount: str | None
+    service_objects: list[str]
+    locations: str
+    hours: str
+    consultation_phone: str
+    supervision_phone: str
+    acceptance_conditions: str
+    result_name: str
+    result_kind: str
+    required_assurance_level: int
+    faq: list[dict]
+    form_schema: dict
+    materials: list[MaterialOut]
+
+
+@router.get("/catalog/items", response=responses({200: list[ItemSummaryOut]}), auth=None)
+@paginate(BoundedLimitOffsetPagination)
+def item_list(request):
+    """Published items, by name. Public. (Search by name, pinyin and themes arrives with the search work.)"""
+    return [ItemSummaryOut.of(v) for v in published_version_list()]
+
+
+@router.get("/catalog/items/{item_uuid}", response=responses({200: ItemGuideOut}, 404), auth=None)
+def item_guide(request, item_uuid: UUID):
+    """The guide of one published item: its current published version with its materials. Public."""
+    v = published_version_get(item_uuid=item_uuid)
+    if v is None:
+        raise ItemNotFound()
+    return {
+        **ItemSummaryOut.of(v),
+        "version": v.number,
+        "published_at": v.published_at,
+        "item_type": v.item_type,
+        "case_type": v.case_type,
+        "handling_forms": v.handling_forms,
+        "fee_charged": v.fee_charged,
+        "fee_basis": v.fee_basis,
+        "fee_amount": str(v.fee_amount) if v.fee_amount is not None else None,
+        "service_objects": v.service_objects,
+        "locations": v.locations,
+        "hours": v.hours,
+        "consultation_phone": v.consultation_phone,
+        "supervision_phone": v.supervision_phone,
+        "acceptance_conditions": v.acceptance_conditions,
+        "result_name": v.result_name,
+        "result_kind": v.result_kind,
+        "required_assurance_level": v.required_assurance_level,
+        "faq": v.faq,
+        "form_schema": v.form_schema,
+        "materials": list(v.materials.all()),
+    }

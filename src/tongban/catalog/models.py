@@ -1,0 +1,168 @@
+"""The service-item catalogue (事项清单): items, their versions (GB/T 39046 表4 fields) and materials.
+
+A published version never changes: editing makes a new draft, and cases point at the version they were
+made under."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tongban.catalog.constants import (
+    CaseType,
+    CrossRegionScope,
+    ExerciseLevel,
+    ItemType,
+    MaterialFormat,
+    MaterialSource,
+    OnlineDepth,
+    ResultKind,
+    VersionStatus,
+)
+
+
+class ImmutableVersionError(Exception):
+    pass
+
+
+class ServiceItem(models.Model):
+    """One item of the implementation list, identified by its implementation code (实施编码)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    implementation_code = models.CharField(_("实施编码"), max_length=64, unique=True)
+    basic_code = models.CharField(_("基本编码"), max_length=64, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("政务服务事项")
+        verbose_name_plural = _("政务服务事项")
+
+    def __str__(self) -> str:
+        return self.implementation_code
+
+
+class ItemVersion(models.Model):
+    """A version of an item with the GB/T 39046 表4 fields."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    item = models.ForeignKey(ServiceItem, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("版本号"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=VersionStatus.choices, default=VersionStatus.DRAFT
+    )
+
+    name = models.CharField(_("事项名称"), max_length=200)
+    handle_item_code = models.CharField(_("业务办理项编码"), max_length=64, blank=True)
+    item_type = models.CharField(_("事项类型"), max_length=2, choices=ItemType.choices)
+    exercise_level = models.CharField(_("行使层级"), max_length=1, choices=ExerciseLevel.choices)
+    department_uuid = models.UUIDField(_("实施主体"))
+    department_name = models.CharField(_("实施主体名称"), max_length=200)
+    department_uscc = models.CharField(_("实施主体代码"), max_length=18, blank=True)
+    legal_limit_days = models.PositiveIntegerField(_("法定办结时限（工作日）"))
+    legal_limit_note = models.CharField(_("法定办结时限说明"), max_length=500, blank=True)
+    promised_limit_days = models.PositiveIntegerField(_("承诺办结时限（工作日）"))
+    promised_limit_note = models.CharField(_("承诺办结时限说明"), max_length=500, blank=True)
+    visits = models.PositiveSmallIntegerField(_("到办事现场次数"))
+    visits_reason = models.CharField(_("必须现场办理原因"), max_length=500, blank=True)
+    handling_forms = models.JSONField(_("办理形式"), default=list)
+    case_type = models.CharField(_("办件类型"), max_length=1, choices=CaseType.choices)
+    online_depth = models.PositiveSmallIntegerField(_("网上办理深度"), choices=OnlineDepth.choices)
+    fee_charged = models.BooleanField(_("是否收费"), default=False)
+    fee_basis = models.CharField(_("收费依据"), max_length=500, blank=True)
+    fee_amount = models.DecimalField(
+        _("收费金额（元）"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    fee_online_payment = models.BooleanField(_("是否支持网上支付"), default=False)
+    service_objects = models.JSONField(_("服务对象"), default=list)
+    person_themes = models.JSONField(_("自然人主题"), default=list, blank=True)
+    enterprise_themes = models.JSONField(_("法人主题"), default=list, blank=True)
+    cross_region_scope = models.CharField(
+        _("通办范围"), max_length=20, choices=CrossRegionScope.choices, default=CrossRegionScope.CITY
+    )
+    locations = models.TextField(_("办理地点"), blank=True)
+    hours = models.CharField(_("办理时间"), max_length=300, blank=True)
+    consultation_phone = models.CharField(_("咨询电话"), max_length=50, blank=True)
+    supervision_phone = models.CharField(_("监督电话"), max_length=50, blank=True)
+    faq = models.JSONField(_("常见问题"), default=list, blank=True)
+    acceptance_conditions = models.TextField(_("受理条件"), blank=True)
+    result_name = models.CharField(_("结果名称"), max_length=200, blank=True)
+    result_kind = models.CharField(
+        _("结果类型"), max_length=20, choices=ResultKind.choices, default=ResultKind.OTHER
+    )
+    # The licence type table arrives with the licence issue; the code links to it then.
+    result_licence_type_code = models.CharField(_("结果证照类型代码"), max_length=30, blank=True)
+    required_assurance_level = models.PositiveSmallIntegerField(_("所需实名等级"), default=1)
+    form_schema = models.JSONField(_("申请表（JSON Schema）"), default=dict, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["item_id", "number"]
+        verbose_name = _("事项版本")
+        verbose_name_plural = _("事项版本")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "number"], name="item_version_number_unique"),
+            models.UniqueConstraint(
+                fields=["item"], condition=Q(status="published"), name="item_one_published_version"
+            ),
+            models.UniqueConstraint(
+                fields=["item"], condition=Q(status="draft"), name="item_one_draft_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            stored = ItemVersion.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            update_fields = set(kwargs.get("update_fields") or [])
+            lifecycle_only = update_fields and update_fields <= {"status", "published_at", "retired_at"}
+            if stored in (VersionStatus.PUBLISHED, VersionStatus.RETIRED) and not lifecycle_only:
+                raise ImmutableVersionError("a published version never changes: make a new draft")
+        super().save(*args, **kwargs)
+
+
+class Material(models.Model):
+    """A material (申请材料) of a version."""
+
+    version = models.ForeignKey(ItemVersion, on_delete=models.CASCADE, related_name="materials")
+    order = models.PositiveSmallIntegerField(default=0)
+    key = models.SlugField(
+        _("材料标识"), max_length=64, help_text=_("同一材料在不同事项中用同一标识，一件事据此合并")
+    )
+    name = models.CharField(_("材料名称"), max_length=200)
+    required = models.BooleanField(_("是否必备"), default=True)
+    originals = models.PositiveSmallIntegerField(_("原件份数"), default=0)
+    copies = models.PositiveSmallIntegerField(_("复印件份数"), default=0)
+    format = models.CharField(
+        _("材料形式"), max_length=12, choices=MaterialFormat.choices, default=MaterialFormat.BOTH
+    )
+    source = models.CharField(
+        _("来源渠道"), max_length=12, choices=MaterialSource.choices, default=MaterialSource.UPLOAD
+    )
+    licence_type_code = models.CharField(_("电子证照类型代码"), max_length=30, blank=True)
+    shared_data_source = models.CharField(_("共享数据提供部门"), max_length=200, blank=True)
+    exempt_when_obtainable = models.BooleanField(_("平台可获取时免于提交"), default=False)
+    blank_form = models.FileField(_("空白表格"), upload_to="catalog/forms/", blank=True)
+    sample_file = models.FileField(_("示例样表"), upload_to="catalog/samples/", blank=True)
+    acceptance_standard = models.TextField(_("受理标准"), blank=True)
+
+    class Meta:
+        ordering = ["version_id", "order", "id"]
+        verbose_name = _("申请材料")
+        verbose_name_plural = _("申请材料")
+        constraints = [models.UniqueConstraint(fields=["version", "key"], name="material_key_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if self.version.status != VersionStatus.DRAFT:
+            raise ImmutableVersionError("materials of a published version never change: make a new draft")
+        super().save(*args, **kwargs)

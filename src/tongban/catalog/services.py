@@ -1,0 +1,245 @@
+"""Every write to the catalogue: drafts, publishing (with the quality rules), retiring, import."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+from django.db.models.fields.files import FieldFile
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tongban.accounts.facade import audit_actor, organisation_info
+from tongban.catalog.constants import VersionStatus
+from tongban.catalog.errors import ImportRefused, NotADraft, QualityRulesFailed
+from tongban.catalog.models import ItemVersion, Material, ServiceItem
+from tongban.catalog.quality import quality_check
+from tongban.core.audit import audit_record
+from tongban.core.errors import Conflict, InvalidInput
+
+# Version fields copied between versions and exported (everything but identity and lifecycle).
+VERSION_FIELDS = [
+    f.name
+    for f in ItemVersion._meta.get_fields()
+    if getattr(f, "concrete", False)
+    and f.name not in {"id", "uuid", "item", "number", "status", "created_at", "published_at", "retired_at"}
+]
+MATERIAL_FIELDS = [
+    f.name
+    for f in Material._meta.get_fields()
+    if getattr(f, "concrete", False) and f.name not in {"id", "version"}
+]
+
+
+def _department(department_uuid) -> dict:
+    info = organisation_info(department_uuid)
+    if info is None or info.kind != "department":
+        raise InvalidInput("invalid_department", _("实施主体须为已登记的部门"), field="department_uuid")
+    return {"department_uuid": info.uuid, "department_name": info.name, "department_uscc": info.uscc}
+
+
+def _lock_item(item: ServiceItem) -> ServiceItem:
+    return ServiceItem.objects.select_for_update().get(pk=item.pk)
+
+
+@transaction.atomic
+def item_create(
+    *, actor, implementation_code: str, basic_code: str, fields: dict, materials=()
+) -> ItemVersion:
+    """A new item with its first draft."""
+    if ServiceItem.objects.filter(implementation_code=implementation_code).exists():
+        raise Conflict("item_exists", _("该实施编码已存在"), field="implementation_code")
+    item = ServiceItem.objects.create(implementation_code=implementation_code, basic_code=basic_code)
+    version = ItemVersion(item=item, number=1, **{**fields, **_department(fields["department_uuid"])})
+    version.full_clean(exclude=["item"])
+    version.save()
+    for order, material in enumerate(materials):
+        Material.objects.create(version=version, order=order, **material)
+    audit_record(
+        actor=audit_actor(actor),
+        action="catalog.item_create",
+        object_type="item_version",
+        object_id=version.uuid,
+        after={"implementation_code": implementation_code, "name": version.name},
+    )
+    return version
+
+
+@transaction.atomic
+def version_update_draft(*, actor, version: ItemVersion, fields: dict) -> ItemVersion:
+    _lock_item(version.item)
+    version = ItemVersion.objects.get(pk=version.pk)
+    if version.status != VersionStatus.DRAFT:
+        raise NotADraft()
+    unknown = set(fields) - set(VERSION_FIELDS)
+    if unknown:
+        raise InvalidInput("unknown_fields", _("未知字段"), fields=sorted(unknown))
+    if "department_uuid" in fields:
+        fields = {**fields, **_department(fields["department_uuid"])}
+    before = {k: _plain(getattr(version, k)) for k in fields}
+    for key, value in fields.items():
+        setattr(version, key, value)
+    version.full_clean(exclude=["item"])
+    version.save()
+    audit_record(
+        actor=audit_actor(actor),
+        action="catalog.draft_update",
+        object_type="item_version",
+        object_id=version.uuid,
+        before=before,
+        after={k: _plain(v) for k, v in fields.items()},
+    )
+    return version
+
+
+@transaction.atomic
+def version_publish(*, actor, version: ItemVersion) -> ItemVersion:
+    """Publish a draft after the quality rules; the previously published version is retired."""
+    _lock_item(version.item)
+    version = ItemVersion.objects.get(pk=version.pk)
+    if version.status != VersionStatus.DRAFT:
+        raise NotADraft()
+    violations = quality_check(version, list(version.materials.all()))
+    if violations:
+        raise QualityRulesFailed(violations=[v.as_dict() for v in violations])
+    now = timezone.now()
+    previous = ItemVersion.objects.filter(item_id=version.item_id, status=VersionStatus.PUBLISHED).first()
+    if previous is not None:
+        previous.status, previous.retired_at = VersionStatus.RETIRED, now
+        previous.save(update_fields=["status", "retired_at"])
+    version.status, version.published_at = VersionStatus.PUBLISHED, now
+    version.save(update_fields=["status", "published_at"])
+    audit_record(
+        actor=audit_actor(actor),
+        action="catalog.publish",
+        object_type="item_version",
+        object_id=version.uuid,
+        after={"number": version.number, "retired": previous.number if previous else None},
+    )
+    return version
+
+
+@transaction.atomic
+def version_new_draft(*, actor, item: ServiceItem) -> ItemVersion:
+    """A new draft copied from the latest version (editing a published item starts here)."""
+    item = _lock_item(item)
+    if item.versions.filter(status=VersionStatus.DRAFT).exists():
+        raise Conflict("draft_exists", _("该事项已有草稿"))
+    latest = item.versions.order_by("-number").first()
+    draft = ItemVersion(
+        item=item, number=latest.number + 1, **{f: getattr(latest, f) for f in VERSION_FIELDS}
+    )
+    draft.save()
+    for material in latest.materials.all():
+        Material.objects.create(version=draft, **{f: getattr(material, f) for f in MATERIAL_FIELDS})
+    audit_record(
+        actor=audit_actor(actor),
+        action="catalog.new_draft",
+        object_type="item_version",
+        object_id=draft.uuid,
+        after={"from": latest.number, "number": draft.number},
+    )
+    return draft
+
+
+@transaction.atomic
+def version_retire(*, actor, version: ItemVersion) -> ItemVersion:
+    _lock_item(version.item)
+    version = ItemVersion.objects.get(pk=version.pk)
+    if version.status != VersionStatus.PUBLISHED:
+        raise Conflict("not_published", _("只有已发布的版本可以废止"))
+    version.status, version.retired_at = VersionStatus.RETIRED, timezone.now()
+    version.save(update_fields=["status", "retired_at"])
+    audit_record(
+        actor=audit_actor(actor), action="catalog.retire", object_type="item_version", object_id=version.uuid
+    )
+    return version
+
+
+def _plain(value):
+    """A model value as JSON: decimals and UUIDs as strings, files as their stored names."""
+    if isinstance(value, FieldFile):
+        return value.name or ""
+    if isinstance(value, (Decimal, UUID)):
+        return str(value)
+    return value
+
+
+# --- import and export ---------------------------------------------------------------------------
+FORMAT = "tongban-catalogue"
+
+
+def catalogue_export() -> dict:
+    """The whole catalogue as JSON: every item, every version (with status and dates), every material."""
+    items = []
+    qs = ServiceItem.objects.order_by("implementation_code").prefetch_related("versions__materials")
+    for item in qs:
+        versions = []
+        for v in sorted(item.versions.all(), key=lambda v: v.number):
+            versions.append(
+                {
+                    "number": v.number,
+                    "status": v.status,
+                    "published_at": v.published_at.isoformat() if v.published_at else None,
+                    "retired_at": v.retired_at.isoformat() if v.retired_at else None,
+                    **{f: _plain(getattr(v, f)) for f in VERSION_FIELDS},
+                    "materials": [
+                        {f: _plain(getattr(m, f)) for f in MATERIAL_FIELDS} for m in v.materials.all()
+                    ],
+                }
+            )
+        items.append(
+            {
+                "implementation_code": item.implementation_code,
+                "basic_code": item.basic_code,
+                "versions": versions,
+            }
+        )
+    return {"format": FORMAT, "format_version": 1, "items": items}
+
+
+@transaction.atomic
+def catalogue_import(*, actor, data: dict) -> dict:
+    """Load an exported catalogue. Items already present (same implementation code) are skipped whole, so
+    a re-run is safe; a bad file changes nothing."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ImportRefused(reason="not a tongban catalogue export")
+    created = skipped = 0
+    try:
+        for entry in data["items"]:
+            if ServiceItem.objects.filter(implementation_code=entry["implementation_code"]).exists():
+                skipped += 1
+                continue
+            item = ServiceItem.objects.create(
+                implementation_code=entry["implementation_code"], basic_code=entry["basic_code"]
+            )
+            for raw in entry["versions"]:
+                fields = {f: raw[f] for f in VERSION_FIELDS}
+                fields["fee_amount"] = Decimal(raw["fee_amount"]) if raw["fee_amount"] is not None else None
+                version = ItemVersion(item=item, number=raw["number"], status=VersionStatus.DRAFT, **fields)
+                version.full_clean(exclude=["item"])
+                version.save()
+                for material in raw["materials"]:
+                    Material.objects.create(version=version, **material)
+                if raw["status"] != VersionStatus.DRAFT:
+                    version.status = raw["status"]
+                    version.published_at = raw["published_at"]
+                    version.retired_at = raw["retired_at"]
+                    version.save(update_fields=["status", "published_at", "retired_at"])
+            created += 1
+    except (KeyError, TypeError, ValueError, IntegrityError) as exc:
+        raise ImportRefused(reason=str(exc)[:200]) from exc
+    except Exception as exc:
+        from django.core.exceptions import ValidationError
+
+        if isinstance(exc, ValidationError):
+            raise ImportRefused(reason="; ".join(exc.messages)[:200]) from exc
+        raise
+    audit_record(
+        actor=audit_actor(actor),
+        action="catalog.import",
+        object_type="catalogue",
+        after={"created": created, "skipped": skipped},
+    )
+    return {"created": created, "skipped": skipped}

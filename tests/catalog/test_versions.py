@@ -4,8 +4,6 @@ from decimal import Decimal
 
 import pytest
 
-from tongban.accounts.constants import OrgKind
-from tongban.accounts.services import organisation_create
 from tongban.catalog.constants import OnlineDepth, VersionStatus
 from tongban.catalog.errors import ImportRefused, NotADraft, QualityRulesFailed
 from tongban.catalog.models import ImmutableVersionError, ItemVersion, Material, ServiceItem
@@ -21,18 +19,6 @@ from tongban.catalog.services import (
 from tongban.core.errors import InvalidInput
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def department(db):
-    region = organisation_create(actor=None, kind=OrgKind.REGION, name="上海市", division_code="310000")
-    return organisation_create(
-        actor=None,
-        kind=OrgKind.DEPARTMENT,
-        name="上海市市场监督管理局",
-        parent=region,
-        uscc="11310000MB2F3188XA",
-    )
 
 
 def good_fields(department, **overrides):

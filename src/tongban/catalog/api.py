@@ -3,11 +3,12 @@
 from datetime import datetime
 from uuid import UUID
 
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from tongban.catalog.errors import ItemNotFound
 from tongban.catalog.selectors import published_version_get, published_version_list
+from tongban.catalog.services import catalog_search
 from tongban.core.pagination import BoundedLimitOffsetPagination
 from tongban.core.schemas import responses
 
@@ -75,10 +76,17 @@ class ItemGuideOut(ItemSummaryOut):
     materials: list[MaterialOut]
 
 
+class ItemQuery(Schema):
+    q: str = Field(default="", max_length=100, description="名称、同义词、拼音或拼音首字母、部门、主题")
+
+
 @router.get("/catalog/items", response=responses({200: list[ItemSummaryOut]}), auth=None)
 @paginate(BoundedLimitOffsetPagination)
-def item_list(request):
-    """Published items, by name. Public. (Search by name, pinyin and themes arrives with the search work.)"""
+def item_list(request, filters: Query[ItemQuery]):
+    """Published items: all by name, or those matching `q` best first (the same search as the portal).
+    A search with no result is recorded. Public."""
+    if filters.q.strip():
+        return [ItemSummaryOut.of(v) for v in catalog_search(query=filters.q)]
     return [ItemSummaryOut.of(v) for v in published_version_list()]
 
 

@@ -55,6 +55,7 @@ class ItemVersion(models.Model):
     )
 
     name = models.CharField(_("事项名称"), max_length=200)
+    keywords = models.JSONField(_("同义词与关键词"), default=list, blank=True)
     handle_item_code = models.CharField(_("业务办理项编码"), max_length=64, blank=True)
     item_type = models.CharField(_("事项类型"), max_length=2, choices=ItemType.choices)
     exercise_level = models.CharField(_("行使层级"), max_length=1, choices=ExerciseLevel.choices)
@@ -97,6 +98,9 @@ class ItemVersion(models.Model):
     required_assurance_level = models.PositiveSmallIntegerField(_("所需实名等级"), default=1)
     form_schema = models.JSONField(_("申请表（JSON Schema）"), default=dict, blank=True)
 
+    # Derived on save: name, keywords, department, themes, their pinyin and pinyin initials (for search).
+    search_text = models.TextField(editable=False, blank=True)
+
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
@@ -125,6 +129,10 @@ class ItemVersion(models.Model):
             lifecycle_only = update_fields and update_fields <= {"status", "published_at", "retired_at"}
             if stored in (VersionStatus.PUBLISHED, VersionStatus.RETIRED) and not lifecycle_only:
                 raise ImmutableVersionError("a published version never changes: make a new draft")
+        if not kwargs.get("update_fields") or "search_text" in kwargs["update_fields"]:
+            from tongban.catalog.search import search_text_for
+
+            self.search_text = search_text_for(self)
         super().save(*args, **kwargs)
 
 
@@ -166,3 +174,17 @@ class Material(models.Model):
         if self.version.status != VersionStatus.DRAFT:
             raise ImmutableVersionError("materials of a published version never change: make a new draft")
         super().save(*args, **kwargs)
+
+
+class SearchMiss(models.Model):
+    """A search that found nothing (turned into the "service blind spots" report by a later issue)."""
+
+    query = models.CharField(max_length=200, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("无结果搜索")
+        verbose_name_plural = _("无结果搜索")
+
+    def __str__(self) -> str:
+        return self.query

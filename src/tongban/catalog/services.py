@@ -23,7 +23,18 @@ VERSION_FIELDS = [
     f.name
     for f in ItemVersion._meta.get_fields()
     if getattr(f, "concrete", False)
-    and f.name not in {"id", "uuid", "item", "number", "status", "created_at", "published_at", "retired_at"}
+    and f.name
+    not in {
+        "id",
+        "uuid",
+        "item",
+        "number",
+        "status",
+        "search_text",
+        "created_at",
+        "published_at",
+        "retired_at",
+    }
 ]
 MATERIAL_FIELDS = [
     f.name
@@ -243,3 +254,14 @@ def catalogue_import(*, actor, data: dict) -> dict:
         after={"created": created, "skipped": skipped},
     )
     return {"created": created, "skipped": skipped}
+
+
+def catalog_search(*, query: str):
+    """Search the published catalogue; a search that finds nothing is recorded for the blind-spot report."""
+    from tongban.catalog.models import SearchMiss
+    from tongban.catalog.search import search_published
+
+    found = search_published(query)
+    if not found:
+        SearchMiss.objects.create(query=query.strip()[:200])
+    return found

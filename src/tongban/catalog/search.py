@@ -1,0 +1,65 @@
+"""Catalogue search: by name, synonyms and keywords, pinyin and pinyin initials (`yyzz` finds 营业执照,
+`kbqy` finds 开办企业), department and theme, ranked by where the match is."""
+
+from __future__ import annotations
+
+import re
+
+from pypinyin import Style, lazy_pinyin
+
+from tongban.catalog.constants import VersionStatus
+
+_SPLIT = re.compile(r"[\s,，、;；/]+")
+
+
+def _pinyin_forms(text: str) -> tuple[str, str]:
+    """(full pinyin without spaces, initials) of a Chinese phrase: 营业执照 → (yingyezhizhao, yyzz)."""
+    return "".join(lazy_pinyin(text)).lower(), "".join(lazy_pinyin(text, style=Style.FIRST_LETTER)).lower()
+
+
+def search_text_for(version) -> str:
+    """Everything a search can match, one phrase per line (stored on the version)."""
+    phrases = [
+        version.name,
+        *version.keywords,
+        version.department_name,
+        *version.person_themes,
+        *version.enterprise_themes,
+    ]
+    lines = []
+    for phrase in phrases:
+        phrase = (phrase or "").strip()
+        if phrase:
+            full, initials = _pinyin_forms(phrase)
+            lines.extend([phrase.lower(), full, initials])
+    return "\n".join(lines)
+
+
+def _score(version, term: str) -> int:
+    """Higher is better: the name itself, then its start, then its pinyin, then keywords, department,
+    themes (anywhere in the search text)."""
+    name = version.name.lower()
+    full, initials = _pinyin_forms(version.name)
+    if term == name or term in (full, initials):
+        return 100
+    if name.startswith(term) or full.startswith(term) or initials.startswith(term):
+        return 80
+    if term in name or term in full:
+        return 60
+    if any(term == k.lower() or term in _pinyin_forms(k) for k in version.keywords):
+        return 50
+    return 20
+
+
+def search_published(query: str, *, limit: int | None = None):
+    """Published versions matching every term of the query, best first."""
+    from tongban.catalog.models import ItemVersion
+
+    terms = [t.lower() for t in _SPLIT.split(query or "") if t][:8]
+    if not terms:
+        return []
+    qs = ItemVersion.objects.filter(status=VersionStatus.PUBLISHED).select_related("item")
+    for term in terms:
+        qs = qs.filter(search_text__icontains=term)
+    ranked = sorted(qs, key=lambda v: (-sum(_score(v, t) for t in terms), len(v.name), v.name))
+    return ranked[:limit] if limit else ranked

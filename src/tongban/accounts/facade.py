@@ -38,6 +38,14 @@ def organisation_info(org_uuid) -> OrganisationInfo | None:
     return OrganisationInfo(str(org.uuid), org.kind, org.name, org.uscc, org.division_code, org.path)
 
 
+def organisation_find(*, kind: str, name: str) -> OrganisationInfo | None:
+    """An organisation by kind and exact name (demo data and imports use it)."""
+    from tongban.accounts.models import Organisation
+
+    org = Organisation.objects.filter(kind=kind, name=name).order_by("path").first()
+    return organisation_info(org.uuid) if org else None
+
+
 def demo_load():
     from tongban.accounts.demo import demo_load as load
 
@@ -54,6 +62,7 @@ __all__ = [
     "audit_actor",
     "demo_load",
     "org_paths_for",
+    "organisation_find",
     "organisation_info",
 ]
 

@@ -6,8 +6,8 @@ from uuid import UUID
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from tongban.catalog.errors import ItemNotFound
-from tongban.catalog.selectors import published_version_get, published_version_list
+from tongban.catalog.errors import BundleNotFound, ItemNotFound
+from tongban.catalog.selectors import bundle_list_all, published_version_get, published_version_list
 from tongban.catalog.services import catalog_search
 from tongban.core.pagination import BoundedLimitOffsetPagination
 from tongban.core.schemas import responses
@@ -119,3 +119,59 @@ def item_guide(request, item_uuid: UUID):
         "form_schema": v.form_schema,
         "materials": list(v.materials.all()),
     }
+
+
+class BundleStepOut(Schema):
+    key: str
+    name: str
+    item: UUID
+    department_name: str
+    budget_days: int
+    depends_on: list[str]
+
+
+class BundleOut(Schema):
+    uuid: UUID
+    name: str
+    theme: str
+    audience: str
+    lead_department_name: str
+    figures: dict
+    steps: list[BundleStepOut]
+
+    @staticmethod
+    def of(bundle) -> dict:
+        return {
+            "uuid": bundle.uuid,
+            "name": bundle.name,
+            "theme": bundle.theme,
+            "audience": bundle.audience,
+            "lead_department_name": bundle.lead_department_name,
+            "figures": bundle.figures,
+            "steps": [
+                {
+                    "key": s.key,
+                    "name": s.name,
+                    "item": s.item_version.item.uuid,
+                    "department_name": s.department_name,
+                    "budget_days": s.budget_days,
+                    "depends_on": s.depends_on,
+                }
+                for s in bundle.steps.all()
+            ],
+        }
+
+
+@router.get("/catalog/bundles", response=responses({200: list[BundleOut]}), auth=None)
+def bundle_list(request):
+    """Every bundle (一件事) with its plan and computed 双减半 figures. Public."""
+    return [BundleOut.of(b) for b in bundle_list_all()]
+
+
+@router.get("/catalog/bundles/{bundle_uuid}", response=responses({200: BundleOut}, 404), auth=None)
+def bundle_get(request, bundle_uuid: UUID):
+    """One bundle with its plan and computed 双减半 figures. Public."""
+    bundle = bundle_list_all().filter(uuid=bundle_uuid).first()
+    if bundle is None:
+        raise BundleNotFound()
+    return BundleOut.of(bundle)

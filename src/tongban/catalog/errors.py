@@ -21,3 +21,8 @@ class QualityRulesFailed(InvalidInput):
 class ImportRefused(InvalidInput):
     code = "catalogue_import_refused"
     default_message = _("事项目录导入文件无效")
+
+
+class BundleNotFound(NotFound):
+    code = "bundle_not_found"
+    default_message = _("未找到该一件事")

@@ -188,3 +188,47 @@ class SearchMiss(models.Model):
 
     def __str__(self) -> str:
         return self.query
+
+
+class Bundle(models.Model):
+    """A "one thing" (一件事): several published item versions behind one form, one plan, one result.
+
+    ``figures`` (双减半) are computed from the plan and the items, never typed in (see bundles.py)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("一件事名称"), max_length=200)
+    theme = models.CharField(_("主题"), max_length=50, blank=True)
+    audience = models.CharField(_("服务对象"), max_length=10, default="1")  # A.4: 1 person, 2 enterprise
+    lead_department_uuid = models.UUIDField(_("牵头部门"))
+    lead_department_name = models.CharField(_("牵头部门名称"), max_length=200)
+    description = models.TextField(_("说明"), blank=True)
+    figures = models.JSONField(_("双减半指标"), default=dict, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("一件事")
+        verbose_name_plural = _("一件事")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BundleStep(models.Model):
+    """A step of a bundle's plan, owned by a department, after the steps it depends on."""
+
+    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="steps")
+    key = models.SlugField(max_length=64)
+    name = models.CharField(_("环节名称"), max_length=200)
+    item_version = models.ForeignKey(ItemVersion, on_delete=models.PROTECT, related_name="bundle_steps")
+    department_uuid = models.UUIDField(_("办理部门"))
+    department_name = models.CharField(_("办理部门名称"), max_length=200)
+    budget_days = models.PositiveIntegerField(_("环节时限（工作日）"))
+    depends_on = models.JSONField(_("前置环节"), default=list, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["bundle_id", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["bundle", "key"], name="bundle_step_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.bundle.name}: {self.name}"

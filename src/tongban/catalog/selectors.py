@@ -23,3 +23,9 @@ def published_version_get(*, item_uuid) -> ItemVersion | None:
         .prefetch_related("materials")
         .first()
     )
+
+
+def bundle_list_all():
+    from tongban.catalog.models import Bundle
+
+    return Bundle.objects.order_by("name", "id").prefetch_related("steps__item_version__item")

@@ -265,3 +265,80 @@ def catalog_search(*, query: str):
     if not found:
         SearchMiss.objects.create(query=query.strip()[:200])
     return found
+
+
+# --- bundles (一件事) -------------------------------------------------------------------------------
+@transaction.atomic
+def bundle_create(
+    *,
+    actor,
+    name: str,
+    theme: str,
+    audience: str,
+    lead_department_uuid,
+    steps: list[dict],
+    description: str = "",
+):
+    """A bundle with its plan; the plan is validated and the 双减半 figures computed and stored.
+
+    ``steps``: ``[{"key", "name", "item_version": <version uuid>, "budget_days"?, "depends_on"?}]``; a step's
+    department is its item's, its budget defaults to the item's promised limit."""
+    from tongban.catalog.bundles import PlannedStep, bundle_figures, plan_order, require_published
+    from tongban.catalog.models import Bundle, BundleStep
+
+    if not steps:
+        raise InvalidInput("empty_plan", _("一件事至少要有一个环节"), field="steps")
+    lead = _department(lead_department_uuid)
+    versions = {
+        str(v.uuid): v
+        for v in ItemVersion.objects.filter(uuid__in=[s.get("item_version") for s in steps]).prefetch_related(
+            "materials"
+        )
+    }
+    planned, rows = [], []
+    for order, raw in enumerate(steps):
+        version = versions.get(str(raw.get("item_version")))
+        if version is None:
+            raise InvalidInput(
+                "unknown_item_version", _("环节引用的事项版本不存在"), field="steps", step=raw.get("key")
+            )
+        budget = int(raw.get("budget_days", version.promised_limit_days))
+        depends = tuple(raw.get("depends_on", ()))
+        planned.append(PlannedStep(key=raw["key"], budget_days=budget, depends_on=depends))
+        rows.append((order, raw, version, budget, depends))
+    plan_order(planned)
+    require_published([r[2] for r in rows])
+    bundle = Bundle.objects.create(
+        name=name,
+        theme=theme,
+        audience=audience,
+        lead_department_uuid=lead["department_uuid"],
+        lead_department_name=lead["department_name"],
+        description=description,
+    )
+    for order, raw, version, budget, depends in rows:
+        BundleStep.objects.create(
+            bundle=bundle,
+            key=raw["key"],
+            name=raw.get("name") or version.name,
+            item_version=version,
+            department_uuid=version.department_uuid,
+            department_name=version.department_name,
+            budget_days=budget,
+            depends_on=list(depends),
+            order=order,
+        )
+    bundle.figures = bundle_figures(
+        steps=planned,
+        versions=[r[2] for r in rows],
+        materials_by_version={v.pk: list(v.materials.all()) for v in versions.values()},
+    )
+    bundle.save(update_fields=["figures"])
+    audit_record(
+        actor=audit_actor(actor),
+        action="catalog.bundle_create",
+        object_type="bundle",
+        object_id=bundle.uuid,
+        after={"name": name, "figures": bundle.figures["time"]},
+    )
+    return bundle

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from tongban.accounts.facade import demo_load
+from tongban.catalog.facade import demo_load_catalogue
 
 
 class Command(BaseCommand):
@@ -8,6 +9,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         accounts = demo_load()
+        created = demo_load_catalogue()
+        self.stdout.write(f"事项目录 catalogue: {created} new demo items published")
         self.stdout.write("")
         self.stdout.write("演示账号 Demo accounts (密码 password 见下 / below):")
         width = max(len(a.role) for a in accounts)

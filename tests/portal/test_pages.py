@@ -60,3 +60,25 @@ def test_open_redirects_are_refused(client):
         "/accounts/preferences/elderly/", {"elderly_mode": "1", "next": "https://evil.example/"}
     )
     assert response["Location"] == "/"
+
+
+def test_the_home_search_lists_published_items_and_records_misses(client):
+    from tests.catalog.test_versions import good_fields
+    from tongban.accounts.constants import OrgKind
+    from tongban.accounts.services import organisation_create
+    from tongban.catalog.models import SearchMiss
+    from tongban.catalog.services import item_create, version_publish
+
+    region = organisation_create(actor=None, kind=OrgKind.REGION, name="上海市", division_code="310000")
+    dept = organisation_create(
+        actor=None, kind=OrgKind.DEPARTMENT, name="上海市市场监督管理局", parent=region
+    )
+    version_publish(
+        actor=None,
+        version=item_create(actor=None, implementation_code="C1", basic_code="B1", fields=good_fields(dept)),
+    )
+    page = client.get("/", {"q": "yyzz"}).content.decode()
+    assert "营业执照核发" in page and "承诺 1 个工作日（法定 15）" in page and "零跑动" in page
+    none = client.get("/", {"q": "火星移民"}).content.decode()
+    assert "没有找到相关事项" in none
+    assert SearchMiss.objects.filter(query="火星移民").exists()

@@ -5,17 +5,22 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from tongban.catalog.facade import item_search
+
 THEMES_PERSON = ["出生", "教育", "就业", "住房", "婚姻", "医疗", "社保", "养老"]
 THEMES_ENTERPRISE = ["开办企业", "工程建设", "税务", "社保登记", "经营许可", "注销"]
 
 
 def home(request):
+    query = request.GET.get("q", "").strip()[:100]
     return render(
         request,
         "portal/home.html",
         {
             "themes_person": THEMES_PERSON,
             "themes_enterprise": THEMES_ENTERPRISE,
+            "query": query,
+            "hits": item_search(query) if query else [],
         },
     )
 

@@ -186,3 +186,18 @@ def test_the_api_shows_published_items_only(department, client, django_assert_ma
     draft_item = ServiceItem.objects.get(versions__name="草稿事项")
     missing = client.get(f"/api/catalog/items/{draft_item.uuid}")
     assert missing.status_code == 404 and missing.json()["code"] == "item_not_found"
+
+
+def test_catalogue_admins_publish_from_the_admin_and_see_every_violation(department, admin_client):
+    good = make_draft(department, 1)
+    bad = make_draft(department, 2, promised_limit_days=30, supervision_phone="021-12345")
+    response = admin_client.post(
+        "/admin/catalog/itemversion/",
+        {"action": "publish", "_selected_action": [good.pk, bad.pk]},
+        follow=True,
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("已发布" in m for m in shown)
+    assert any("承诺办结时限不能超过法定办结时限" in m and "咨询电话与监督电话不能相同" in m for m in shown)
+    assert ItemVersion.objects.get(pk=good.pk).status == VersionStatus.PUBLISHED
+    assert ItemVersion.objects.get(pk=bad.pk).status == VersionStatus.DRAFT

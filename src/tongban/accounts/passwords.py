@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from tongban.accounts.facade import audit_actor
 from tongban.accounts.models import User
-from tongban.accounts.throttle import throttle_clear, throttle_count, throttle_hit
+from tongban.accounts.throttle import throttle_clear, throttle_hit, throttle_hit_count
 from tongban.core.audit import audit_record
+from tongban.core.middleware import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -28,10 +29,10 @@ def lock_key(identifier: str) -> str:
     return identifier.strip().lower()
 
 
-def _client_ip(request) -> str:
-    if request is None:
-        return "internal"
-    return getattr(request, "client_ip", "") or request.META.get("REMOTE_ADDR", "") or "unknown"
+def address_allowed(request) -> bool:
+    """Count a login attempt from the request's address (password and SMS logins share the limit)."""
+    ip = "internal" if request is None else (getattr(request, "client_ip", "") or client_ip(request))
+    return throttle_hit("login-ip", ip, limit=settings.TONGBAN_LOGIN_IP_PER_HOUR, window=HOUR)
 
 
 def _refuse(request, reason: str) -> None:
@@ -44,9 +45,7 @@ def password_check(request, identifier: str, password: str) -> User | None:
     is not simply a wrong password) left on ``request.tongban_login_refusal``."""
     window = settings.TONGBAN_LOGIN_LOCKOUT_SECONDS
     limit = settings.TONGBAN_LOGIN_MAX_FAILURES
-    if not throttle_hit(
-        "login-ip", _client_ip(request), limit=settings.TONGBAN_LOGIN_IP_PER_HOUR, window=HOUR
-    ):
+    if not address_allowed(request):
         _refuse(request, THROTTLED)
         logger.warning("password login refused: too many attempts from one address")
         return None
@@ -58,7 +57,8 @@ def password_check(request, identifier: str, password: str) -> User | None:
         _failed(user, locked=True, reason="locked")
         return None
     # Count the attempt first: a burst of parallel guesses is counted before any of them is checked.
-    if not throttle_hit("login-fail", key, limit=limit, window=window):
+    failures = throttle_hit_count("login-fail", key, window=window)
+    if failures > limit:
         _lock(user, key, now, window)
         _refuse(request, LOCKED)
         _failed(user, locked=True, reason="too_many_failures")
@@ -68,7 +68,7 @@ def password_check(request, identifier: str, password: str) -> User | None:
         _failed(None, locked=False)
         return None
     if not (user.check_password(password) and user.is_active):
-        locked = throttle_count("login-fail", key, window=window) >= limit
+        locked = failures >= limit
         if locked:
             _lock(user, key, now, window)
         _failed(user, locked=locked)

@@ -47,7 +47,7 @@ from tongban.accounts.models import (
     StaffMembership,
     User,
 )
-from tongban.accounts.passwords import LOCKED, THROTTLED, password_failures_clear
+from tongban.accounts.passwords import LOCKED, THROTTLED, address_allowed, password_failures_clear
 from tongban.accounts.register import business_register, population_register
 from tongban.accounts.selectors import org_scope_paths, person_for_user, staff_roles
 from tongban.accounts.throttle import throttle_hit, throttle_interval
@@ -407,8 +407,7 @@ def login_with_password(*, request, identifier: str, password: str) -> User:
 
 
 def login_with_sms(*, request, phone: str, code: str) -> User:
-    ip = getattr(request, "client_ip", "") or request.META.get("REMOTE_ADDR", "")
-    if not throttle_hit("login-ip", ip, limit=settings.TONGBAN_LOGIN_IP_PER_HOUR, window=HOUR):
+    if not address_allowed(request):
         raise LoginThrottled()
     phone = validate_phone(phone)
     user = User.objects.filter(phone=phone, is_active=True).first()

@@ -22,6 +22,11 @@ def _bucket(window: int) -> int:
 
 def throttle_hit(scope: str, ident: str, *, limit: int, window: int) -> bool:
     """Count one event; False when, with it, more than ``limit`` fall in this window and the last."""
+    return throttle_hit_count(scope, ident, window=window) <= limit
+
+
+def throttle_hit_count(scope: str, ident: str, *, window: int) -> int:
+    """Count one event; the events in this window and the last, this one included."""
     bucket = _bucket(window)
     key = _key(scope, ident, window, bucket)
     if cache.add(key, 1, timeout=2 * window + 1):
@@ -32,8 +37,7 @@ def throttle_hit(scope: str, ident: str, *, limit: int, window: int) -> bool:
         except ValueError:  # expired between add and incr
             cache.set(key, 1, timeout=2 * window + 1)
             current = 1
-    previous = cache.get(_key(scope, ident, window, bucket - 1), 0)
-    return current + previous <= limit
+    return current + cache.get(_key(scope, ident, window, bucket - 1), 0)
 
 
 def throttle_count(scope: str, ident: str, *, window: int) -> int:

@@ -103,68 +103,69 @@ def logout_everywhere_view(request):
     return redirect("accounts:login")
 
 
-@require_http_methods(["GET", "POST"])
-def password_reset_page(request):
+def _sms_code_page(request, *, template: str, purpose: str, submit, extra: dict | None = None):
+    """A page with a phone number, a "get code" button and a form that needs the code (registration,
+    password reset): the button sends the code, the form calls ``submit``, errors show inline."""
     ctx = {
         "error": None,
         "values": request.POST,
         "sent": False,
         "interval": settings.TONGBAN_SMS_PHONE_INTERVAL_SECONDS,
+        **(extra or {}),
     }
     if request.method == "POST":
         try:
             if request.POST.get("action") == "send_code":
-                services.otp_send(phone=request.POST.get("phone", ""), purpose="reset", ip=request.client_ip)
+                services.otp_send(phone=request.POST.get("phone", ""), purpose=purpose, ip=request.client_ip)
                 ctx["sent"] = True
             else:
-                services.password_reset(
-                    phone=request.POST.get("phone", ""),
-                    code=request.POST.get("code", ""),
-                    new_password=request.POST.get("new_password", ""),
-                )
-                messages.success(request, _("密码已重置，请用新密码登录。"))
-                return redirect("accounts:login")
+                return submit()
         except DomainError as exc:
             ctx["error"] = exc
-    return render(request, "accounts/password_reset.html", ctx, status=400 if ctx["error"] else 200)
+    return render(request, template, ctx, status=400 if ctx["error"] else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_page(request):
+    def submit():
+        services.password_reset(
+            phone=request.POST.get("phone", ""),
+            code=request.POST.get("code", ""),
+            new_password=request.POST.get("new_password", ""),
+        )
+        messages.success(request, _("密码已重置，请用新密码登录。"))
+        return redirect("accounts:login")
+
+    return _sms_code_page(request, template="accounts/password_reset.html", purpose="reset", submit=submit)
 
 
 # --- registration ---------------------------------------------------------------------------------
 @require_http_methods(["GET", "POST"])
 def register_page(request):
-    ctx = {
-        "error": None,
-        "values": request.POST,
-        "sent": False,
-        "id_kinds": IdKind.choices,
-        "interval": settings.TONGBAN_SMS_PHONE_INTERVAL_SECONDS,
-    }
-    if request.method == "POST":
-        try:
-            if request.POST.get("action") == "send_code":
-                services.otp_send(
-                    phone=request.POST.get("phone", ""), purpose="register", ip=request.client_ip
-                )
-                ctx["sent"] = True
-            else:
-                person = services.person_register(
-                    data=services.PersonRegistration(
-                        real_name=request.POST.get("real_name", ""),
-                        id_kind=request.POST.get("id_kind", IdKind.RESIDENT_ID),
-                        id_number=request.POST.get("id_number", ""),
-                        phone=request.POST.get("phone", ""),
-                        password=request.POST.get("password", ""),
-                        sms_code=request.POST.get("sms_code", ""),
-                    ),
-                    ip=request.client_ip,
-                )
-                person.user.backend = settings.AUTHENTICATION_BACKENDS[0]
-                services._login(request, person.user, method="register")
-                messages.success(request, _("注册成功，欢迎使用通办。"))
-                return redirect("accounts:me")
-        except DomainError as exc:
-            ctx["error"] = exc
-    return render(request, "accounts/register.html", ctx, status=400 if ctx["error"] else 200)
+    def submit():
+        person = services.person_register(
+            data=services.PersonRegistration(
+                real_name=request.POST.get("real_name", ""),
+                id_kind=request.POST.get("id_kind", IdKind.RESIDENT_ID),
+                id_number=request.POST.get("id_number", ""),
+                phone=request.POST.get("phone", ""),
+                password=request.POST.get("password", ""),
+                sms_code=request.POST.get("sms_code", ""),
+            ),
+            ip=request.client_ip,
+        )
+        person.user.backend = settings.AUTHENTICATION_BACKENDS[0]
+        services._login(request, person.user, method="register")
+        messages.success(request, _("注册成功，欢迎使用通办。"))
+        return redirect("accounts:me")
+
+    return _sms_code_page(
+        request,
+        template="accounts/register.html",
+        purpose="register",
+        submit=submit,
+        extra={"id_kinds": IdKind.choices},
+    )
 
 
 @login_required

@@ -18,7 +18,8 @@ def _pinyin_forms(text: str) -> tuple[str, str]:
 
 
 def search_text_for(version) -> str:
-    """Everything a search can match, one phrase per line (stored on the version)."""
+    """Everything a search can match, one phrase form per line (stored on the version): the name's three
+    forms (text, full pinyin, initials) first, then the keywords', then department and themes'."""
     phrases = [
         version.name,
         *version.keywords,
@@ -29,24 +30,24 @@ def search_text_for(version) -> str:
     lines = []
     for phrase in phrases:
         phrase = (phrase or "").strip()
-        if phrase:
-            full, initials = _pinyin_forms(phrase)
-            lines.extend([phrase.lower(), full, initials])
+        full, initials = _pinyin_forms(phrase)
+        lines.extend([phrase.lower(), full, initials])
     return "\n".join(lines)
 
 
 def _score(version, term: str) -> int:
-    """Higher is better: the name itself, then its start, then its pinyin, then keywords, department,
-    themes (anywhere in the search text)."""
-    name = version.name.lower()
-    full, initials = _pinyin_forms(version.name)
-    if term == name or term in (full, initials):
+    """Higher is better: the name itself, then its start, then inside it, then a keyword, then department or
+    themes (anywhere in the search text). Uses the stored forms: no pinyin work at query time."""
+    lines = version.search_text.split("\n")
+    name, full, initials = lines[0:3]
+    keyword_forms = lines[3 : 3 + 3 * len(version.keywords)]
+    if term in (name, full, initials):
         return 100
     if name.startswith(term) or full.startswith(term) or initials.startswith(term):
         return 80
     if term in name or term in full:
         return 60
-    if any(term == k.lower() or term in _pinyin_forms(k) for k in version.keywords):
+    if term in keyword_forms:
         return 50
     return 20
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
@@ -239,14 +240,10 @@ def catalogue_import(*, actor, data: dict) -> dict:
                     version.retired_at = raw["retired_at"]
                     version.save(update_fields=["status", "published_at", "retired_at"])
             created += 1
+    except ValidationError as exc:
+        raise ImportRefused(reason="; ".join(exc.messages)[:200]) from exc
     except (KeyError, TypeError, ValueError, IntegrityError) as exc:
         raise ImportRefused(reason=str(exc)[:200]) from exc
-    except Exception as exc:
-        from django.core.exceptions import ValidationError
-
-        if isinstance(exc, ValidationError):
-            raise ImportRefused(reason="; ".join(exc.messages)[:200]) from exc
-        raise
     audit_record(
         actor=audit_actor(actor),
         action="catalog.import",

@@ -6,6 +6,8 @@ import re
 import uuid
 
 from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 
 from tongban.core import request_context
 
@@ -56,15 +58,11 @@ class InputGuardMiddleware:
 
     @staticmethod
     def _error(request, status: int, code: str, message: str):
-        from django.http import HttpResponse, JsonResponse
-
         if request.path.startswith("/api/"):
             return JsonResponse({"code": code, "message": message, "details": {}}, status=status)
         return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
     def __call__(self, request):
-        from django.utils.translation import gettext as _
-
         query = request.META.get("QUERY_STRING", "")
         has_nul = (
             "%00" in query
@@ -104,9 +102,6 @@ class ApiErrorShapeMiddleware:
             and response.status_code in (404, 405)
             and not response.get("Content-Type", "").startswith("application/json")
         ):
-            from django.http import JsonResponse
-            from django.utils.translation import gettext as _
-
             code, message = (
                 ("not_found", _("未找到该接口"))
                 if response.status_code == 404

@@ -1,4 +1,4 @@
-"""The `tongban` console command: serve, migrate, demo, worker, check-deploy, manage."""
+"""The `tongban` console command: serve, migrate, demo, calendar, catalogue, worker, check-deploy, manage."""
 
 from __future__ import annotations
 
@@ -88,6 +88,61 @@ def cmd_calendar_status(args) -> int:
     if missing:
         print("MISSING (falling back to Monday-Friday):", " ".join(str(y) for y in missing))
         return 1
+    return 0
+
+
+def cmd_catalogue_export(args) -> int:
+    _django()
+    import json
+    from pathlib import Path
+
+    if args.format == "json":
+        from tongban.catalog.services import catalogue_export
+
+        data = catalogue_export()
+        text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+        if args.out == "-":
+            sys.stdout.write(text)
+            return 0
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"{len(data['items'])} items written to {args.out}")
+        return 0
+    from tongban.catalog.exchange import exchange_tables_export, exchange_write
+
+    try:
+        tables = exchange_tables_export(data_source=args.data_source)
+    except ValueError as exc:
+        print(f"error: {exc}")
+        return 1
+    exchange_write(Path(args.out), tables)
+    for table, rows in tables.items():
+        print(f"{table}: {len(rows)} rows")
+    print(f"written to {args.out}")
+    return 0
+
+
+def cmd_catalogue_import(args) -> int:
+    _django()
+    import json
+
+    from tongban.catalog.services import catalogue_import
+    from tongban.core.errors import DomainError
+
+    try:
+        with open(args.file, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError) as exc:  # JSONDecodeError is a ValueError
+        print(f"error: cannot read {args.file}: {exc}")
+        return 1
+    try:
+        # The system imports (the audit trail records actor "system"): the console has no logged-in user.
+        result = catalogue_import(actor=None, data=data, map_departments=args.map_departments)
+    except DomainError as exc:
+        reason = exc.details.get("reason")
+        print(f"error: {exc.message}" + (f" ({reason})" if reason else ""))
+        print("nothing was imported")
+        return 1
+    print(f"{result['created']} items created, {result['skipped']} skipped (already present)")
     return 0
 
 
@@ -199,6 +254,28 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_calendar_notice)
     c = csub.add_parser("status", help="which years the table knows")
     c.set_defaults(func=cmd_calendar_status)
+
+    p = sub.add_parser("catalogue", help="export and import the service-item catalogue")
+    csub = p.add_subparsers(dest="catalogue_command", required=True)
+    c = csub.add_parser("export", help="the whole catalogue as JSON, or the published one as exchange tables")
+    c.add_argument(
+        "--format",
+        choices=["json", "exchange"],
+        default="json",
+        help="json: every item and version (for `catalogue import`); exchange: the national exchange "
+        "tables of published versions, one CSV per table (UTF-8 with BOM)",
+    )
+    c.add_argument("--data-source", default="", help="exchange: the 3-digit data_source code assigned to us")
+    c.add_argument("out", help="json: a file (- for stdout); exchange: a directory, or a file ending in .zip")
+    c.set_defaults(func=cmd_catalogue_export)
+    c = csub.add_parser("import", help="load a JSON export (items already present are skipped)")
+    c.add_argument("file")
+    c.add_argument(
+        "--map-departments",
+        action="store_true",
+        help="find each department by its USCC in this environment (for exports from another environment)",
+    )
+    c.set_defaults(func=cmd_catalogue_import)
 
     p = sub.add_parser("worker", help="run the background task worker")
     p.add_argument("queues", nargs="*")

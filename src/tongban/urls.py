@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("tongban.accounts.urls")),
+    path("", include("tongban.catalog.urls")),
     path("", include("tongban.portal.urls")),
 ]
 

@@ -139,3 +139,49 @@ def test_the_api_shows_bundles_with_their_figures(department, items, client, dja
     assert [s["depends_on"] for s in one["steps"]] == [[], ["licence"]]
     missing = client.get("/api/catalog/bundles/00000000-0000-0000-0000-000000000000")
     assert missing.status_code == 404 and missing.json()["code"] == "bundle_not_found"
+
+
+def test_the_combined_form_asks_a_shared_field_once_and_requires_what_any_item_requires(department, items):
+    a, c = items["a"], items["c"]
+    for version, schema in (
+        (a, {"properties": {"name": {"type": "string"}, "phone": {"type": "string"}}, "required": ["name"]}),
+        (
+            c,
+            {"properties": {"phone": {"type": "string"}, "size": {"type": "integer"}}, "required": ["phone"]},
+        ),
+    ):
+        type(version).objects.filter(pk=version.pk).update(form_schema={"type": "object", **schema})
+    bundle = create(department, items, [step("x", a), step("y", c, after=["x"])])
+    assert bundle.form_schema == {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "phone": {"type": "string"}, "size": {"type": "integer"}},
+        "required": ["name", "phone"],
+    }
+
+
+def test_a_field_defined_differently_by_two_items_is_refused(department, items):
+    a, c = items["a"], items["c"]
+    type(a).objects.filter(pk=a.pk).update(form_schema={"properties": {"size": {"type": "string"}}})
+    type(c).objects.filter(pk=c.pk).update(form_schema={"properties": {"size": {"type": "integer"}}})
+    with pytest.raises(InvalidInput) as exc:
+        create(department, items, [step("x", a), step("y", c)])
+    assert exc.value.code == "form_field_conflict" and exc.value.details["key"] == "size"
+    assert not Bundle.objects.exists()
+
+
+def test_the_merged_material_list_asks_each_material_once_and_marks_what_the_platform_obtains(
+    department, items
+):
+    bundle = create(department, items, [step("x", items["a"]), step("y", items["b"]), step("z", items["c"])])
+    by_key = {m["key"]: m for m in bundle.materials}
+    assert list(by_key) == ["application-form", "id-card", "business-licence", "household"]
+    assert by_key["id-card"]["items"] == ["事项1", "事项2"]
+    assert [m["obtained"] for m in bundle.materials] == [False, True, True, True]
+    assert bundle.delivery_methods == ["online", "window", "courier"]
+
+
+def test_an_unknown_delivery_method_is_refused(department, items):
+    with pytest.raises(InvalidInput) as exc:
+        create(department, items, [step("x", items["a"])], delivery_methods=["pigeon"])
+    assert exc.value.code == "invalid_delivery"
+    assert not Bundle.objects.exists()

@@ -63,3 +63,35 @@ def test_the_search_finds_the_business_licence_by_its_pinyin_initials(client, ca
 def test_the_catalogue_needs_the_identity_demo():
     with pytest.raises(RuntimeError, match="identity demo"):
         demo_load_catalogue()
+
+
+def test_the_demo_bundles_reach_double_halving_from_their_data(catalogue):
+    from tongban.catalog.models import Bundle
+
+    bundles = {b.name: b for b in Bundle.objects.prefetch_related("steps")}
+    assert set(bundles) >= {"开办企业", "既有多层住宅加装电梯", "小孩出生一件事"}
+    for bundle in bundles.values():
+        f = bundle.figures
+        assert f["double_halving"], bundle.name
+        assert f["time"]["ratio"] <= 0.5 and f["materials"]["ratio"] <= 0.5, bundle.name
+        assert f["visits"]["after"] <= f["visits"]["before"]
+    # 开办企业 as in the seed: licence first, then seal, tax, social insurance and employment in parallel.
+    start = bundles["开办企业"].figures
+    assert start["time"]["promised_days"] == 2
+    assert start["time"]["legal_sequential_days"] == 15 + 1 + 5 + 15 + 5
+    assert start["departments"] == 4 and start["steps"] == 5
+    lift = bundles["既有多层住宅加装电梯"]
+    assert lift.lead_department_name == "黄浦区住房保障和房屋管理局"
+    assert lift.figures["time"]["promised_days"] == 5 + 5 + 3  # assessment and planning in parallel
+    # The combined form asks a shared field once; the merged list asks a shared material once.
+    birth = bundles["小孩出生一件事"]
+    assert list(birth.form_schema["properties"]).count("child_name") == 1
+    assert [m["key"] for m in birth.materials].count("birth-certificate") == 1
+
+
+def test_loading_bundles_again_creates_none(catalogue):
+    from tongban.catalog.demo import demo_load_bundles
+    from tongban.catalog.models import Bundle
+
+    count = Bundle.objects.count()
+    assert demo_load_bundles() == 0 and Bundle.objects.count() == count

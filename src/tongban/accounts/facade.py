@@ -28,14 +28,30 @@ class OrganisationInfo:
     path: str
 
 
+def _organisation_info(org) -> OrganisationInfo:
+    return OrganisationInfo(str(org.uuid), org.kind, org.name, org.uscc, org.division_code, org.path)
+
+
 def organisation_info(org_uuid) -> OrganisationInfo | None:
     """Public facts about one organisation (other contexts keep its uuid, never a foreign key)."""
     from tongban.accounts.models import Organisation
 
     org = Organisation.objects.filter(uuid=org_uuid).first()
-    if org is None:
-        return None
-    return OrganisationInfo(str(org.uuid), org.kind, org.name, org.uscc, org.division_code, org.path)
+    return _organisation_info(org) if org is not None else None
+
+
+def organisation_list(*, kind: str, under=None) -> list[OrganisationInfo]:
+    """Organisations of a kind, by name; with ``under`` (an organisation uuid) only those in its subtree.
+    An unknown ``under`` gives an empty list."""
+    from tongban.accounts.models import Organisation
+
+    qs = Organisation.objects.filter(kind=kind)
+    if under is not None:
+        root = Organisation.objects.filter(uuid=under).values_list("path", flat=True).first()
+        if root is None:
+            return []
+        qs = qs.filter(path__startswith=root)
+    return [_organisation_info(o) for o in qs.order_by("name")]
 
 
 def organisation_find(*, kind: str, name: str) -> OrganisationInfo | None:
@@ -44,6 +60,27 @@ def organisation_find(*, kind: str, name: str) -> OrganisationInfo | None:
 
     org = Organisation.objects.filter(kind=kind, name=name).order_by("path").first()
     return organisation_info(org.uuid) if org else None
+
+
+def organisations_by_uscc(usccs, *, kind: str) -> dict[str, list[OrganisationInfo]]:
+    """The organisations of one kind with these USCCs, by USCC (a list: the USCC is not unique in the tree).
+
+    Uuids differ between environments, USCCs do not: catalogue imports map departments with this."""
+    from tongban.accounts.models import Organisation
+
+    found: dict[str, list[OrganisationInfo]] = {}
+    for org in Organisation.objects.filter(kind=kind, uscc__in=set(usccs)).order_by("path"):
+        found.setdefault(org.uscc, []).append(_organisation_info(org))
+    return found
+
+
+def organisations_info(org_uuids) -> dict[str, OrganisationInfo]:
+    """Several organisations at once, by uuid (unknown uuids are left out)."""
+    from tongban.accounts.models import Organisation
+
+    return {
+        str(org.uuid): _organisation_info(org) for org in Organisation.objects.filter(uuid__in=set(org_uuids))
+    }
 
 
 def demo_load():
@@ -64,6 +101,9 @@ __all__ = [
     "org_paths_for",
     "organisation_find",
     "organisation_info",
+    "organisation_list",
+    "organisations_by_uscc",
+    "organisations_info",
 ]
 
 

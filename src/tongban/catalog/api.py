@@ -1,13 +1,22 @@
 """The public catalogue: published items and their guides (办事指南). Anyone may read them."""
 
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
+from tongban.accounts.facade import organisation_list
 from tongban.catalog.errors import BundleNotFound, ItemNotFound
-from tongban.catalog.selectors import bundle_list_all, published_version_get, published_version_list
+from tongban.catalog.search import search_bundles
+from tongban.catalog.selectors import (
+    Browse,
+    bundle_list_all,
+    published_version_browse,
+    published_version_get,
+    published_version_list,
+)
 from tongban.catalog.services import catalog_search
 from tongban.core.pagination import BoundedLimitOffsetPagination
 from tongban.core.schemas import responses
@@ -78,16 +87,41 @@ class ItemGuideOut(ItemSummaryOut):
 
 class ItemQuery(Schema):
     q: str = Field(default="", max_length=100, description="名称、同义词、拼音或拼音首字母、部门、主题")
+    audience: Literal["", "person", "organisation"] = Field(default="", description="服务对象：个人或法人")
+    theme: str = Field(default="", max_length=50, description="主题（出生、就业、开办企业……）")
+    department: UUID | None = Field(default=None, description="实施部门")
+    district: UUID | None = Field(default=None, description="区县：其下各部门实施的事项")
+    zero_visits: bool = Field(default=False, description="只列零跑动事项")
+    fully_online: bool = Field(default=False, description="只列全程网办（Ⅳ级）事项")
 
 
 @router.get("/catalog/items", response=responses({200: list[ItemSummaryOut]}), auth=None)
 @paginate(BoundedLimitOffsetPagination)
 def item_list(request, filters: Query[ItemQuery]):
-    """Published items: all by name, or those matching `q` best first (the same search as the portal).
-    A search with no result is recorded. Public."""
+    """Published items: by name, or those matching `q` best first (the same search as the portal), narrowed
+    by audience, theme, department or district, 零跑动 and 全程网办. A search with no result and no filter is
+    recorded. Public."""
+    browse = browse_from(filters)
+    within = published_version_browse(browse) if browse != Browse() else None
     if filters.q.strip():
-        return [ItemSummaryOut.of(v) for v in catalog_search(query=filters.q)]
-    return [ItemSummaryOut.of(v) for v in published_version_list()]
+        return [ItemSummaryOut.of(v) for v in catalog_search(query=filters.q, within=within)]
+    return [ItemSummaryOut.of(v) for v in (within if within is not None else published_version_list())]
+
+
+def browse_from(filters) -> Browse:
+    departments = None
+    if filters.district is not None:
+        departments = tuple(o.uuid for o in organisation_list(kind="department", under=filters.district))
+    if filters.department is not None:
+        wanted = str(filters.department)
+        departments = (wanted,) if departments is None or wanted in departments else ()
+    return Browse(
+        audience=filters.audience,
+        theme=filters.theme.strip(),
+        department_uuids=departments,
+        zero_visits=filters.zero_visits,
+        fully_online=filters.fully_online,
+    )
 
 
 @router.get("/catalog/items/{item_uuid}", response=responses({200: ItemGuideOut}, 404), auth=None)
@@ -130,13 +164,27 @@ class BundleStepOut(Schema):
     depends_on: list[str]
 
 
+class BundleMaterialOut(Schema):
+    key: str
+    name: str
+    required: bool
+    source: str
+    obtained: bool = Field(description="平台通过电子证照库、共享数据获取或自行生成，申请人无需提交")
+    items: list[str]
+
+
 class BundleOut(Schema):
     uuid: UUID
     name: str
     theme: str
     audience: str
     lead_department_name: str
-    figures: dict
+    description: str
+    keywords: list[str]
+    delivery_methods: list[str]
+    figures: dict = Field(description="双减半指标：由计划和事项数据计算，非人工填写")
+    form_schema: dict = Field(description="合并申请表：各事项表单按字段合并，同一字段只填一次")
+    materials: list[BundleMaterialOut]
     steps: list[BundleStepOut]
 
     @staticmethod
@@ -147,7 +195,12 @@ class BundleOut(Schema):
             "theme": bundle.theme,
             "audience": bundle.audience,
             "lead_department_name": bundle.lead_department_name,
+            "description": bundle.description,
+            "keywords": bundle.keywords,
+            "delivery_methods": bundle.delivery_methods,
             "figures": bundle.figures,
+            "form_schema": bundle.form_schema,
+            "materials": bundle.materials,
             "steps": [
                 {
                     "key": s.key,
@@ -162,9 +215,17 @@ class BundleOut(Schema):
         }
 
 
+class BundleQuery(Schema):
+    q: str = Field(default="", max_length=100, description="名称、关键词、主题，拼音或拼音首字母")
+
+
 @router.get("/catalog/bundles", response=responses({200: list[BundleOut]}), auth=None)
-def bundle_list(request):
-    """Every bundle (一件事) with its plan and computed 双减半 figures. Public."""
+def bundle_list(request, filters: Query[BundleQuery]):
+    """Every bundle (一件事), or those matching `q` best first, with its plan, combined form, merged
+    materials and computed 双减半 figures. Public."""
+    if filters.q.strip():
+        found = {b.pk for b in search_bundles(filters.q)}
+        return [BundleOut.of(b) for b in bundle_list_all().filter(pk__in=found)]
     return [BundleOut.of(b) for b in bundle_list_all()]
 
 

@@ -118,6 +118,69 @@ def bundle_figures(*, steps: list[PlannedStep], versions: list, materials_by_ver
     }
 
 
+def merge_forms(versions: list) -> dict:
+    """One application form for the bundle: the items' JSON Schemas merged by field key, so a field used by
+    several items is asked once. Required when any item requires it. The same key with a different type or
+    set of allowed values in two items is a catalogue error, refused with both items named."""
+    properties: dict[str, dict] = {}
+    owner: dict[str, str] = {}
+    required: list[str] = []
+    for v in {v.pk: v for v in versions}.values():
+        schema = v.form_schema or {}
+        for key, definition in (schema.get("properties") or {}).items():
+            if key in properties:
+                kept = properties[key]
+                if (kept.get("type"), kept.get("enum"), kept.get("items")) != (
+                    definition.get("type"),
+                    definition.get("enum"),
+                    definition.get("items"),
+                ):
+                    raise InvalidInput(
+                        "form_field_conflict",
+                        _("同一表单字段在不同事项中的定义不一致"),
+                        field="steps",
+                        key=key,
+                        items=[owner[key], v.name],
+                    )
+                continue
+            properties[key], owner[key] = definition, v.name
+        for key in schema.get("required") or ():
+            if key not in required:
+                required.append(key)
+    return {"type": "object", "properties": properties, "required": required}
+
+
+def merge_materials(versions: list, materials_by_version: dict) -> list[dict]:
+    """One material list for the bundle: the same material (by key) asked once, required when any item
+    requires it, with the items that need it; ``obtained`` when the platform gets it itself (licence
+    library, shared data, or made by the platform) so the applicant brings nothing."""
+    merged: dict[str, dict] = {}
+    for v in {v.pk: v for v in versions}.values():
+        for m in materials_by_version[v.pk]:
+            entry = merged.get(m.key)
+            if entry is None:
+                merged[m.key] = {
+                    "key": m.key,
+                    "name": m.name,
+                    "required": m.required,
+                    "source": m.source,
+                    "licence_type_code": m.licence_type_code,
+                    "shared_data_source": m.shared_data_source,
+                    "obtained": m.source in OBTAINED_BY_PLATFORM or m.source == MaterialSource.PLATFORM,
+                    "originals": m.originals,
+                    "copies": m.copies,
+                    "items": [v.name],
+                }
+                continue
+            entry["required"] = entry["required"] or m.required
+            entry["originals"] = max(entry["originals"], m.originals)
+            entry["copies"] = max(entry["copies"], m.copies)
+            if v.name not in entry["items"]:
+                entry["items"].append(v.name)
+    # What the applicant brings first, then what the platform obtains.
+    return sorted(merged.values(), key=lambda e: e["obtained"])
+
+
 def require_published(versions: list) -> None:
     unpublished = [v.name for v in versions if v.status != VersionStatus.PUBLISHED]
     if unpublished:

@@ -37,6 +37,21 @@ class ServiceObject(models.TextChoices):  # A.4 服务对象
     OTHER = "6", _("其他组织")
 
 
+# Audiences of the portal's browse pages (个人 / 法人), from the A.4 service objects.
+AUDIENCE_PERSON = "person"
+AUDIENCE_ORGANISATION = "organisation"
+
+
+def audiences_of(service_objects) -> set[str]:
+    codes = set(service_objects or ())
+    out = set()
+    if ServiceObject.PERSON in codes:
+        out.add(AUDIENCE_PERSON)
+    if codes - {ServiceObject.PERSON}:
+        out.add(AUDIENCE_ORGANISATION)
+    return out
+
+
 class HandlingForm(models.TextChoices):  # A.5 办理形式
     WINDOW = "1", _("窗口办理")
     ONLINE_PC = "2", _("电脑端网上办理")
@@ -88,3 +103,9 @@ class MaterialFormat(models.TextChoices):
     PAPER = "paper", _("纸质")
     ELECTRONIC = "electronic", _("电子")
     BOTH = "both", _("纸质或电子")
+
+
+class DeliveryMethod(models.TextChoices):  # 结果送达方式
+    ONLINE = "online", _("电子送达（网上查看、下载）")
+    WINDOW = "window", _("窗口领取")
+    COURIER = "courier", _("免费邮寄送达")

@@ -1464,4 +1464,106 @@ def demo_load_catalogue() -> int:
         )
         version_publish(actor=None, version=draft)
         created += 1
+    demo_load_bundles()
+    return created
+
+
+# "One thing" bundles: each step names an item of ITEMS; budgets (working days) are the bundle's own promise
+# per step, `after` the steps it waits for. The 双减半 figures are computed from these and the items.
+BUNDLES = [
+    {
+        "name": "开办企业",
+        "theme": "开办企业",
+        "audience": "2",
+        "lead": "市场监督管理局",
+        "keywords": ["企业开办", "新办企业", "开公司", "一窗通"],
+        "description": "营业执照、公章刻制、涉税事项（发票申领）、社保登记和就业登记一表申请、一窗通办，"
+        "营业执照当日核发，其余事项并行办理，两个工作日内全部办结。",
+        "steps": [
+            ("licence", "营业执照核发", 1, ()),
+            ("seal", "公章刻制备案", 1, ("licence",)),
+            ("tax", "新办纳税人套餐式服务", 1, ("licence",)),
+            ("social", "社保登记（单位参保登记）", 1, ("licence",)),
+            ("employment", "就业登记", 1, ("licence",)),
+        ],
+    },
+    {
+        "name": "既有多层住宅加装电梯",
+        "theme": "住房",
+        "audience": "1",
+        "lead": "黄浦区住房保障和房屋管理局",
+        "keywords": ["加装电梯", "老房加梯", "加梯"],
+        "description": "由区房屋管理部门牵头，初步方案备案后，房屋安全性评估与规划许可并联办理，"
+        "再核发施工许可，业主一次申请、一个窗口。",
+        "steps": [
+            ("scheme", "既有多层住宅加装电梯初步方案备案", 5, ()),
+            ("safety", "既有多层住宅加装电梯房屋安全性评估备案", 3, ("scheme",)),
+            ("planning", "既有多层住宅加装电梯建设工程规划许可", 5, ("scheme",)),
+            ("construction", "既有多层住宅加装电梯施工许可", 3, ("safety", "planning")),
+        ],
+    },
+    {
+        "name": "小孩出生一件事",
+        "theme": "出生",
+        "audience": "1",
+        "lead": "卫生健康委员会",
+        "keywords": ["出生一件事", "新生儿", "宝宝出生", "报户口"],
+        "description": "出生医学证明签发后，户口登记、新生儿医保参保登记并行办理，户口登记完成后申领社会保障卡，"
+        "父母一次申请，证照免交。",
+        "steps": [
+            ("birth-certificate", "出生医学证明签发", 3, ()),
+            ("household", "出生登记（户口）", 5, ("birth-certificate",)),
+            ("medical-insurance", "新生儿医保参保登记", 1, ("birth-certificate",)),
+            ("social-security-card", "社会保障卡申领", 5, ("household",)),
+        ],
+    },
+]
+
+# Popular items on the home page (catalogue admins set these in the admin).
+FEATURED = [
+    "营业执照核发",
+    "居住证办理",
+    "住房公积金提取",
+    "异地就医备案",
+    "社会保障卡申领",
+    "无犯罪记录证明开具",
+    "不动产登记资料查询",
+    "义务教育入学登记",
+]
+
+
+def demo_load_bundles() -> int:
+    """Create the demo bundles that do not exist yet (by name) and mark the featured items."""
+    from tongban.catalog.constants import VersionStatus
+    from tongban.catalog.models import Bundle, ItemVersion
+    from tongban.catalog.services import bundle_create
+
+    published = {
+        v.name: v for v in ItemVersion.objects.filter(status=VersionStatus.PUBLISHED).select_related("item")
+    }
+    for rank, name in enumerate(FEATURED, start=1):
+        ServiceItem.objects.filter(pk=published[name].item_id, featured_rank=None).update(featured_rank=rank)
+    created = 0
+    for row in BUNDLES:
+        if Bundle.objects.filter(name=row["name"]).exists():
+            continue
+        bundle_create(
+            actor=None,
+            name=row["name"],
+            theme=row["theme"],
+            audience=row["audience"],
+            lead_department_uuid=_department_info(row["lead"]).uuid,
+            description=row["description"],
+            keywords=row["keywords"],
+            steps=[
+                {
+                    "key": key,
+                    "item_version": str(published[item].uuid),
+                    "budget_days": budget,
+                    "depends_on": list(after),
+                }
+                for key, item, budget, after in row["steps"]
+            ],
+        )
+        created += 1
     return created

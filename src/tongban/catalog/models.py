@@ -34,6 +34,10 @@ class ServiceItem(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     implementation_code = models.CharField(_("实施编码"), max_length=64, unique=True)
     basic_code = models.CharField(_("基本编码"), max_length=64, db_index=True)
+    # Not part of a version: the catalogue admins pick the items the home page lists as popular (热门事项).
+    featured_rank = models.PositiveSmallIntegerField(
+        _("首页热门排序"), null=True, blank=True, help_text=_("填写后在首页“热门事项”中按此顺序显示")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -59,7 +63,7 @@ class ItemVersion(models.Model):
     handle_item_code = models.CharField(_("业务办理项编码"), max_length=64, blank=True)
     item_type = models.CharField(_("事项类型"), max_length=2, choices=ItemType.choices)
     exercise_level = models.CharField(_("行使层级"), max_length=1, choices=ExerciseLevel.choices)
-    department_uuid = models.UUIDField(_("实施主体"))
+    department_uuid = models.UUIDField(_("实施主体"), db_index=True)
     department_name = models.CharField(_("实施主体名称"), max_length=200)
     department_uscc = models.CharField(_("实施主体代码"), max_length=18, blank=True)
     legal_limit_days = models.PositiveIntegerField(_("法定办结时限（工作日）"))
@@ -100,6 +104,8 @@ class ItemVersion(models.Model):
 
     # Derived on save: name, keywords, department, themes, their pinyin and pinyin initials (for search).
     search_text = models.TextField(editable=False, blank=True)
+    # Derived on save: the browse facets, one per line between newlines ("\naudience:person\ntheme:出生\n").
+    facets = models.TextField(editable=False, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -130,9 +136,10 @@ class ItemVersion(models.Model):
             if stored in (VersionStatus.PUBLISHED, VersionStatus.RETIRED) and not lifecycle_only:
                 raise ImmutableVersionError("a published version never changes: make a new draft")
         if not kwargs.get("update_fields") or "search_text" in kwargs["update_fields"]:
-            from tongban.catalog.search import search_text_for
+            from tongban.catalog.search import facets_for, search_text_for
 
             self.search_text = search_text_for(self)
+            self.facets = facets_for(self)
         super().save(*args, **kwargs)
 
 
@@ -202,7 +209,13 @@ class Bundle(models.Model):
     lead_department_uuid = models.UUIDField(_("牵头部门"))
     lead_department_name = models.CharField(_("牵头部门名称"), max_length=200)
     description = models.TextField(_("说明"), blank=True)
+    keywords = models.JSONField(_("同义词与关键词"), default=list, blank=True)
+    delivery_methods = models.JSONField(_("结果送达方式"), default=list)
+    # Computed when the bundle is made (bundles.py), never typed in:
+    form_schema = models.JSONField(_("合并申请表（JSON Schema）"), default=dict, editable=False)
+    materials = models.JSONField(_("合并材料清单"), default=list, editable=False)
     figures = models.JSONField(_("双减半指标"), default=dict, editable=False)
+    search_text = models.TextField(editable=False, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -9,9 +9,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from tongban.accounts.facade import audit_actor, organisation_info
+from tongban.accounts.facade import (
+    audit_actor,
+    organisation_info,
+    organisations_by_uscc,
+    organisations_info,
+)
 from tongban.catalog.constants import VersionStatus
 from tongban.catalog.errors import ImportRefused, NotADraft, QualityRulesFailed
 from tongban.catalog.models import ItemVersion, Material, ServiceItem
@@ -32,6 +38,7 @@ VERSION_FIELDS = [
         "number",
         "status",
         "search_text",
+        "facets",
         "created_at",
         "published_at",
         "retired_at",
@@ -212,23 +219,34 @@ def catalogue_export() -> dict:
 
 
 @transaction.atomic
-def catalogue_import(*, actor, data: dict) -> dict:
+def catalogue_import(*, actor, data: dict, map_departments: bool = False) -> dict:
     """Load an exported catalogue. Items already present (same implementation code) are skipped whole, so
-    a re-run is safe; a bad file changes nothing."""
+    a re-run is safe; a bad file changes nothing.
+
+    Departments have a different uuid in every environment but the same USCC (实施主体代码). With
+    ``map_departments`` each version's department is found by its USCC among this environment's
+    departments and its uuid and name are taken from there (moving a catalogue between environments or
+    regions). Without it the uuids are kept as they are (the exact round trip within one environment),
+    and must name departments of this environment."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ImportRefused(reason="not a tongban catalogue export")
     created = skipped = 0
     try:
+        entries = []
         for entry in data["items"]:
             if ServiceItem.objects.filter(implementation_code=entry["implementation_code"]).exists():
                 skipped += 1
-                continue
+            else:
+                entries.append(entry)
+        department_of = _import_departments(entries, map_departments=map_departments)
+        for entry in entries:
             item = ServiceItem.objects.create(
                 implementation_code=entry["implementation_code"], basic_code=entry["basic_code"]
             )
             for raw in entry["versions"]:
                 fields = {f: raw[f] for f in VERSION_FIELDS}
                 fields["fee_amount"] = Decimal(raw["fee_amount"]) if raw["fee_amount"] is not None else None
+                fields.update(department_of(raw))
                 version = ItemVersion(item=item, number=raw["number"], status=VersionStatus.DRAFT, **fields)
                 version.full_clean(exclude=["item"])
                 version.save()
@@ -242,24 +260,81 @@ def catalogue_import(*, actor, data: dict) -> dict:
             created += 1
     except ValidationError as exc:
         raise ImportRefused(reason="; ".join(exc.messages)[:200]) from exc
-    except (KeyError, TypeError, ValueError, IntegrityError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, IntegrityError) as exc:
         raise ImportRefused(reason=str(exc)[:200]) from exc
     audit_record(
         actor=audit_actor(actor),
         action="catalog.import",
         object_type="catalogue",
-        after={"created": created, "skipped": skipped},
+        after={"created": created, "skipped": skipped, "map_departments": map_departments},
     )
     return {"created": created, "skipped": skipped}
 
 
-def catalog_search(*, query: str):
-    """Search the published catalogue; a search that finds nothing is recorded for the blind-spot report."""
-    from tongban.catalog.models import SearchMiss
-    from tongban.catalog.search import search_published
+def _import_departments(entries: list[dict], *, map_departments: bool):
+    """Check every version's department against this environment before anything is written; returns a
+    function giving a version's department fields. Every problem is listed in one refusal."""
+    versions = [(entry["implementation_code"], raw) for entry in entries for raw in entry["versions"]]
+    if not map_departments:
+        wanted = {str(UUID(str(raw["department_uuid"]))) for _code, raw in versions}
+        known = {u for u, info in organisations_info(wanted).items() if info.kind == "department"}
+        unknown = sorted(wanted - known)
+        if unknown:
+            raise ImportRefused(
+                message=format_lazy(
+                    _("这些实施主体不是本环境的部门：{uuids}。从其他环境导入时请按统一社会信用代码对应部门"),
+                    uuids="、".join(unknown),
+                ),
+                unknown_departments=unknown,
+            )
+        return lambda raw: {}
 
-    found = search_published(query)
-    if not found:
+    def uscc_of(raw: dict) -> str:
+        return str(raw.get("department_uscc") or "").strip().upper()
+
+    without_uscc = sorted({code for code, raw in versions if not uscc_of(raw)})
+    usccs = {uscc_of(raw) for _code, raw in versions} - {""}
+    found = organisations_by_uscc(usccs, kind="department")
+    unknown = sorted(usccs - set(found))
+    ambiguous = sorted(uscc for uscc, infos in found.items() if len(infos) > 1)
+    if without_uscc or unknown or ambiguous:
+        problems = []
+        if unknown:
+            problems.append(
+                format_lazy(_("本环境没有统一社会信用代码为 {usccs} 的部门"), usccs="、".join(unknown))
+            )
+        if ambiguous:
+            problems.append(
+                format_lazy(_("本环境有多个部门使用统一社会信用代码 {usccs}"), usccs="、".join(ambiguous))
+            )
+        if without_uscc:
+            problems.append(
+                format_lazy(
+                    _("这些事项的实施主体没有统一社会信用代码：{codes}"), codes="、".join(without_uscc)
+                )
+            )
+        raise ImportRefused(
+            message="；".join(str(p) for p in problems),
+            unknown_usccs=unknown,
+            ambiguous_usccs=ambiguous,
+            items_without_uscc=without_uscc,
+        )
+
+    def department_of(raw: dict) -> dict:
+        info = found[uscc_of(raw)][0]
+        return {"department_uuid": info.uuid, "department_name": info.name, "department_uscc": info.uscc}
+
+    return department_of
+
+
+def catalog_search(*, query: str, within=None):
+    """Search the published catalogue; a search that finds nothing is recorded for the blind-spot report
+    (only when nothing narrowed it: an empty browse filter is not a blind spot)."""
+    from tongban.catalog.models import SearchMiss
+    from tongban.catalog.search import search_bundles, search_published
+
+    found = search_published(query, within=within)
+    if not found and within is None and not search_bundles(query):
         SearchMiss.objects.create(query=query.strip()[:200])
     return found
 
@@ -275,16 +350,33 @@ def bundle_create(
     lead_department_uuid,
     steps: list[dict],
     description: str = "",
+    keywords: list[str] = (),
+    delivery_methods: list[str] = ("online", "window", "courier"),
 ):
     """A bundle with its plan; the plan is validated and the 双减半 figures computed and stored.
 
     ``steps``: ``[{"key", "name", "item_version": <version uuid>, "budget_days"?, "depends_on"?}]``; a step's
-    department is its item's, its budget defaults to the item's promised limit."""
-    from tongban.catalog.bundles import PlannedStep, bundle_figures, plan_order, require_published
+    department is its item's, its budget defaults to the item's promised limit. The combined form (fields
+    merged by key), the merged material list and the figures are computed here and stored."""
+    from tongban.catalog.bundles import (
+        PlannedStep,
+        bundle_figures,
+        merge_forms,
+        merge_materials,
+        plan_order,
+        require_published,
+    )
+    from tongban.catalog.constants import DeliveryMethod
     from tongban.catalog.models import Bundle, BundleStep
+    from tongban.catalog.search import bundle_search_text
 
     if not steps:
         raise InvalidInput("empty_plan", _("一件事至少要有一个环节"), field="steps")
+    delivery_methods = list(dict.fromkeys(delivery_methods))
+    if not delivery_methods or set(delivery_methods) - set(DeliveryMethod.values):
+        raise InvalidInput(
+            "invalid_delivery", _("结果送达方式无效"), field="delivery_methods", allowed=DeliveryMethod.values
+        )
     lead = _department(lead_department_uuid)
     versions = {
         str(v.uuid): v
@@ -305,14 +397,22 @@ def bundle_create(
         rows.append((order, raw, version, budget, depends))
     plan_order(planned)
     require_published([r[2] for r in rows])
-    bundle = Bundle.objects.create(
+    ordered_versions = [r[2] for r in rows]
+    materials_by_version = {v.pk: list(v.materials.all()) for v in versions.values()}
+    bundle = Bundle(
         name=name,
         theme=theme,
         audience=audience,
         lead_department_uuid=lead["department_uuid"],
         lead_department_name=lead["department_name"],
         description=description,
+        keywords=list(keywords),
+        delivery_methods=delivery_methods,
+        form_schema=merge_forms(ordered_versions),
+        materials=merge_materials(ordered_versions, materials_by_version),
     )
+    bundle.search_text = bundle_search_text(bundle)
+    bundle.save()
     for order, raw, version, budget, depends in rows:
         BundleStep.objects.create(
             bundle=bundle,
@@ -326,9 +426,7 @@ def bundle_create(
             order=order,
         )
     bundle.figures = bundle_figures(
-        steps=planned,
-        versions=[r[2] for r in rows],
-        materials_by_version={v.pk: list(v.materials.all()) for v in versions.values()},
+        steps=planned, versions=ordered_versions, materials_by_version=materials_by_version
     )
     bundle.save(update_fields=["figures"])
     audit_record(

@@ -27,6 +27,14 @@ ACTION_LABELS = {
     "organisation.create": _("新建组织机构"),
     "staff.add_role": _("分配岗位"),
     "api_client.create": _("新建接口客户端"),
+    "catalog.item_create": _("新建事项"),
+    "catalog.draft_update": _("修改事项草稿"),
+    "catalog.publish": _("发布事项版本"),
+    "catalog.new_draft": _("新建事项草稿"),
+    "catalog.retire": _("废止事项版本"),
+    "catalog.import": _("导入事项目录"),
+    "catalog.bundle_create": _("新建一件事"),
+    "catalog.featured_rank": _("调整首页热门事项"),
 }
 
 

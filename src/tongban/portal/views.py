@@ -5,22 +5,25 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from tongban.catalog.facade import item_search
-
-THEMES_PERSON = ["出生", "教育", "就业", "住房", "婚姻", "医疗", "社保", "养老"]
-THEMES_ENTERPRISE = ["开办企业", "工程建设", "税务", "社保登记", "经营许可", "注销"]
+from tongban.catalog.facade import bundle_cards, featured_items, item_search, themes
 
 
 def home(request):
+    """Search first; then popular items, the "one thing" bundles and the themes for persons and
+    organisations. A search shows matching bundles above matching items."""
     query = request.GET.get("q", "").strip()[:100]
+    theme_lists = themes()
     return render(
         request,
         "portal/home.html",
         {
-            "themes_person": THEMES_PERSON,
-            "themes_enterprise": THEMES_ENTERPRISE,
+            "themes_person": theme_lists["person"],
+            "themes_enterprise": theme_lists["organisation"],
             "query": query,
             "hits": item_search(query) if query else [],
+            "bundle_hits": bundle_cards(query) if query else [],
+            "featured": [] if query else featured_items(),
+            "bundles": [] if query else bundle_cards(),
         },
     )
 

@@ -66,6 +66,7 @@ pytest-postgres: $(DEV_STAMP)
 ## make bench: run the benchmarks in bench/ and print their figures
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/http_floor.py
+	$(BIN)/python bench/catalog.py
 
 ## make messages: compile the translation catalogues (English) after editing the .po files
 messages: $(DEV_STAMP)

@@ -159,3 +159,18 @@ def test_the_home_page_shows_popular_items_bundles_and_themes_from_the_data(clie
     assert "出生" in page and "开办企业" in page
     hits = text(client.get("/", {"q": "kbqy"}))
     assert "一件事 开办企业" in hits
+
+
+def test_cached_guides_follow_publishing_and_the_language(client, catalogue):
+    from tongban.catalog.services import version_new_draft, version_publish, version_update_draft
+
+    v = version("营业执照核发")
+    url = f"/items/{v.item.uuid}/"
+    assert "营业执照核发" in text(client.get(url))  # rendered and cached
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Service guide" in english.content.decode() and "Promised limit" in text(english)
+    draft = version_new_draft(actor=None, item=v.item)
+    version_update_draft(actor=None, version=draft, fields={"name": "营业执照核发（新版）"})
+    assert "营业执照核发（新版）" not in text(client.get(url))  # a draft changes nothing
+    version_publish(actor=None, version=draft)
+    assert "营业执照核发（新版）" in text(client.get(url))

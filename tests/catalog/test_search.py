@@ -3,7 +3,7 @@
 import pytest
 
 from tests.catalog.test_versions import good_fields
-from tongban.catalog.models import SearchMiss
+from tongban.catalog.models import ItemVersion, SearchMiss
 from tongban.catalog.services import item_create, version_publish
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +59,31 @@ def test_searches_with_no_result_are_recorded(client, catalogue):
     assert list(SearchMiss.objects.values_list("query", flat=True)) == ["不存在的事项"]
     assert names(client, "yyzz")
     assert SearchMiss.objects.count() == 1
+
+
+def test_a_retired_version_leaves_the_search_at_once(client, catalogue):
+    from tongban.catalog.services import version_retire
+
+    assert "食品经营许可证核发" in names(client, "spjy")
+    version_retire(actor=None, version=ItemVersion.objects.get(name="食品经营许可证核发", status="published"))
+    assert "食品经营许可证核发" not in names(client, "spjy")
+
+
+def test_each_process_searches_its_index_until_the_catalogue_token_changes(client, catalogue):
+    """Another process publishing shows up as a new token in the shared cache; until then this process
+    keeps answering from the index it built."""
+    from tongban.catalog.search import catalogue_changed
+
+    assert names(client, "yyzz") == ["营业执照核发", "营业执照变更登记"]
+    draft = ItemVersion.objects.get(name="营业执照注销（草稿）")
+    ItemVersion.objects.filter(pk=draft.pk).update(status="published")  # as another process would
+    assert "营业执照注销（草稿）" not in names(client, "yyzz")
+    catalogue_changed()
+    assert "营业执照注销（草稿）" in names(client, "yyzz")
+
+
+def test_search_results_page_through_the_api_in_rank_order(client, catalogue):
+    first = client.get("/api/catalog/items", {"q": "yyzz", "limit": 1}).json()
+    second = client.get("/api/catalog/items", {"q": "yyzz", "limit": 1, "offset": 1}).json()
+    assert first["count"] == second["count"] == 2
+    assert [first["items"][0]["name"], second["items"][0]["name"]] == ["营业执照核发", "营业执照变更登记"]

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from django.db.models import QuerySet
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
@@ -104,8 +105,23 @@ def item_list(request, filters: Query[ItemQuery]):
     browse = browse_from(filters)
     within = published_version_browse(browse) if browse != Browse() else None
     if filters.q.strip():
-        return [ItemSummaryOut.of(v) for v in catalog_search(query=filters.q, within=within)]
-    return [ItemSummaryOut.of(v) for v in (within if within is not None else published_version_list())]
+        # Ranked ids; only the requested page is fetched and turned into summaries.
+        return Mapped(catalog_search(query=filters.q, within=within), ItemSummaryOut.of)
+    return Mapped(within if within is not None else published_version_list(), ItemSummaryOut.of)
+
+
+class Mapped:
+    """A sequence (a queryset or ranked search results) whose slices come out mapped by ``to``: the
+    paginator counts it and slices one page, so only that page is fetched and converted."""
+
+    def __init__(self, items, to):
+        self.items, self.to = items, to
+
+    def __len__(self) -> int:
+        return self.items.count() if isinstance(self.items, QuerySet) else len(self.items)
+
+    def __getitem__(self, index):
+        return [self.to(v) for v in self.items[index]]
 
 
 def browse_from(filters) -> Browse:

@@ -22,6 +22,7 @@ from tongban.catalog.constants import VersionStatus
 from tongban.catalog.errors import ImportRefused, NotADraft, QualityRulesFailed
 from tongban.catalog.models import ItemVersion, Material, ServiceItem
 from tongban.catalog.quality import quality_check
+from tongban.catalog.search import catalogue_changed
 from tongban.core.audit import audit_record
 from tongban.core.errors import Conflict, InvalidInput
 
@@ -56,6 +57,13 @@ def _department(department_uuid) -> dict:
     if info is None or info.kind != "department":
         raise InvalidInput("invalid_department", _("实施主体须为已登记的部门"), field="department_uuid")
     return {"department_uuid": info.uuid, "department_name": info.name, "department_uscc": info.uscc}
+
+
+def _published_changed() -> None:
+    """The published catalogue changed: search indexes are rebuilt now (this transaction sees the change)
+    and again after commit (other processes may have rebuilt from the old rows meanwhile)."""
+    catalogue_changed()
+    transaction.on_commit(catalogue_changed)
 
 
 def _lock_item(item: ServiceItem) -> ServiceItem:
@@ -129,6 +137,7 @@ def version_publish(*, actor, version: ItemVersion) -> ItemVersion:
         previous.save(update_fields=["status", "retired_at"])
     version.status, version.published_at = VersionStatus.PUBLISHED, now
     version.save(update_fields=["status", "published_at"])
+    _published_changed()
     audit_record(
         actor=audit_actor(actor),
         action="catalog.publish",
@@ -170,6 +179,7 @@ def version_retire(*, actor, version: ItemVersion) -> ItemVersion:
         raise Conflict("not_published", _("只有已发布的版本可以废止"))
     version.status, version.retired_at = VersionStatus.RETIRED, timezone.now()
     version.save(update_fields=["status", "retired_at"])
+    _published_changed()
     audit_record(
         actor=audit_actor(actor), action="catalog.retire", object_type="item_version", object_id=version.uuid
     )
@@ -268,6 +278,7 @@ def catalogue_import(*, actor, data: dict, map_departments: bool = False) -> dic
         object_type="catalogue",
         after={"created": created, "skipped": skipped, "map_departments": map_departments},
     )
+    _published_changed()
     return {"created": created, "skipped": skipped}
 
 
@@ -429,6 +440,7 @@ def bundle_create(
         steps=planned, versions=ordered_versions, materials_by_version=materials_by_version
     )
     bundle.save(update_fields=["figures"])
+    _published_changed()  # the guides of its items now list it
     audit_record(
         actor=audit_actor(actor),
         action="catalog.bundle_create",

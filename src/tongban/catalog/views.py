@@ -5,11 +5,14 @@ Anyone may read them; only published versions are shown."""
 from __future__ import annotations
 
 from django import forms
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from tongban.accounts.facade import organisation_info, organisation_list
 from tongban.catalog.constants import (
@@ -19,7 +22,7 @@ from tongban.catalog.constants import (
     HandlingForm,
     MaterialSource,
 )
-from tongban.catalog.search import search_bundles
+from tongban.catalog.search import catalogue_token, search_bundles
 from tongban.catalog.selectors import (
     Browse,
     bundle_list_all,
@@ -82,9 +85,10 @@ def browse(request):
     query = (data.get("q") or "").strip()
     found = catalog_search(query=query, within=qs) if query else qs
     page = Paginator(found, PAGE_SIZE).get_page(data.get("page") or 1)
-    themes = theme_counts()
+    # Counts over the whole published catalogue: cached for a minute (publishing shows up within it).
+    themes = cache.get_or_set("catalog:theme_counts", theme_counts, 60)
+    counts = cache.get_or_set("catalog:department_counts", department_counts, 60)
     departments = organisation_list(kind="department")
-    counts = department_counts()
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -137,16 +141,32 @@ def _material_row(m) -> dict:
     return {"m": m, "exempt": exempt, "how": how}
 
 
+# Published versions and bundles never change, so their pages are rendered once per catalogue token (a new one
+# on every publish, retire, import or new bundle) and language, and served from the cache.
+PAGE_CACHE_SECONDS = 3600
+
+
+def _cached_page(request, key: str, build):
+    """The page whose body ``build()`` renders (it raises Http404 for what is not there), from the cache."""
+    cache_key = f"catalog:page:{key}:{get_language()}:{catalogue_token()}"
+    cached = cache.get(cache_key)
+    if cached is None:
+        title, template, context = build()
+        cached = (title, render_to_string(template, context))
+        cache.set(cache_key, cached, PAGE_CACHE_SECONDS)
+    title, body = cached
+    return render(request, "catalog/page.html", {"title": title, "body": mark_safe(body)})  # noqa: S308
+
+
 def item_guide(request, item_uuid):
     """办事指南 of one published item."""
-    version = published_version_get(item_uuid=item_uuid)
-    if version is None:
-        raise Http404
-    rows = [_material_row(m) for m in version.materials.all()]
-    return render(
-        request,
-        "catalog/item.html",
-        {
+
+    def build():
+        version = published_version_get(item_uuid=item_uuid)
+        if version is None:
+            raise Http404
+        rows = [_material_row(m) for m in version.materials.all()]
+        context = {
             "v": version,
             "to_bring": [r for r in rows if not r["exempt"]],
             "not_needed": [r for r in rows if r["exempt"]],
@@ -158,8 +178,10 @@ def item_guide(request, item_uuid):
             "handling_forms": [
                 str(HandlingForm(f).label) for f in version.handling_forms if f in HandlingForm
             ],
-        },
-    )
+        }
+        return f"{version.name} · {_('办事指南')}", "catalog/_item_body.html", context
+
+    return _cached_page(request, f"item:{item_uuid}", build)
 
 
 def _bars(figures: dict) -> list[dict]:
@@ -200,31 +222,38 @@ def bundle_list(request):
 
 
 def bundle_page(request, bundle_uuid):
-    bundle = bundle_list_all().filter(uuid=bundle_uuid).first()
-    if bundle is None:
-        raise Http404
-    steps = list(bundle.steps.all())
-    names = {s.key: s.name for s in steps}
-    delivery = dict(DeliveryMethod.choices)
-    fields = bundle.form_schema.get("properties", {})
-    required = set(bundle.form_schema.get("required", []))
-    return render(
-        request,
-        "catalog/bundle.html",
-        {
-            "bundle": bundle,
-            "f": bundle.figures,
-            "bars": _bars(bundle.figures),
-            "items": bundle.figures.get("items", []),
-            "steps": [{"step": s, "after": [names[d] for d in s.depends_on if d in names]} for s in steps],
-            "to_bring": [m for m in bundle.materials if not m["obtained"]],
-            "not_needed": [m for m in bundle.materials if m["obtained"]],
-            "fields": [(k, d.get("title", k), k in required) for k, d in fields.items()],
-            "delivery": [delivery.get(m, m) for m in bundle.delivery_methods],
-            "time_pct": round(100 * bundle.figures["time"]["ratio"]),
-            "materials_pct": round(100 * bundle.figures["materials"]["ratio"]),
-        },
-    )
+    """A bundle (一件事) with its 双减半 figures, plan, items, merged materials and combined form."""
+
+    def build():
+        bundle = bundle_list_all().filter(uuid=bundle_uuid).first()
+        if bundle is None:
+            raise Http404
+        steps = list(bundle.steps.all())
+        names = {s.key: s.name for s in steps}
+        delivery = dict(DeliveryMethod.choices)
+        fields = bundle.form_schema.get("properties", {})
+        required = set(bundle.form_schema.get("required", []))
+        return (
+            f"{bundle.name} · {_('一件事')}",
+            "catalog/_bundle_body.html",
+            {
+                "bundle": bundle,
+                "f": bundle.figures,
+                "bars": _bars(bundle.figures),
+                "items": bundle.figures.get("items", []),
+                "steps": [
+                    {"step": s, "after": [names[d] for d in s.depends_on if d in names]} for s in steps
+                ],
+                "to_bring": [m for m in bundle.materials if not m["obtained"]],
+                "not_needed": [m for m in bundle.materials if m["obtained"]],
+                "fields": [(k, d.get("title", k), k in required) for k, d in fields.items()],
+                "delivery": [delivery.get(m, m) for m in bundle.delivery_methods],
+                "time_pct": round(100 * bundle.figures["time"]["ratio"]),
+                "materials_pct": round(100 * bundle.figures["materials"]["ratio"]),
+            },
+        )
+
+    return _cached_page(request, f"bundle:{bundle_uuid}", build)
 
 
 def department_page(request, org_uuid):

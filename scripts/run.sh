@@ -9,7 +9,10 @@ mkdir -p var
 "$BIN/tongban" demo
 "$BIN/tongban" worker >"${TONGBAN_VAR_DIR:-var}/worker.log" 2>&1 &
 WORKER=$!
-trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
+# Every 5 minutes: deemed acceptance and the supervision lights (in production: a systemd timer).
+( while sleep 300; do "$BIN/tongban" cases tick >/dev/null 2>&1 || true; done ) &
+TICKER=$!
+trap 'kill $WORKER $TICKER 2>/dev/null || true' EXIT INT TERM
 echo "任务进程 worker: pid $WORKER (log: ${TONGBAN_VAR_DIR:-var}/worker.log)"
 echo "通办 Tongban: http://127.0.0.1:8000   (Ctrl-C 停止 / to stop)"
 "$BIN/tongban" serve --bind "${TONGBAN_BIND:-127.0.0.1:8000}"

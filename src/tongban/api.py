@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 
 from tongban.accounts.api import ops_router
 from tongban.accounts.api import router as accounts_router
+from tongban.cases.api import router as cases_router
 from tongban.catalog.api import router as catalog_router
 from tongban.core.api import router as core_router
 from tongban.core.errors import DomainError
@@ -100,4 +101,5 @@ def health(request):
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)
 api.add_router("/", catalog_router)
+api.add_router("/", cases_router)
 api.add_router("/ops", ops_router)

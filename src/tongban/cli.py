@@ -162,6 +162,19 @@ def cmd_worker(args) -> int:
     return 0
 
 
+def cmd_cases_tick(args) -> int:
+    """Deemed acceptance and the supervision lights: enqueued for the worker, or run here with --run."""
+    _django()
+    from tongban.cases.tasks import cases_tick
+
+    if args.run:
+        result = cases_tick.call()
+        print(" ".join(f"{k}={v}" for k, v in result.items()))
+    else:
+        print(f"enqueued {cases_tick.enqueue().id}")
+    return 0
+
+
 def cmd_check_deploy(args) -> int:
     call_command = _django()
     call_command("check", deploy=True, fail_level=args.fail_level)
@@ -276,6 +289,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="find each department by its USCC in this environment (for exports from another environment)",
     )
     c.set_defaults(func=cmd_catalogue_import)
+
+    p = sub.add_parser("cases", help="cases (办件)")
+    csub = p.add_subparsers(dest="cases_command", required=True)
+    c = csub.add_parser("tick", help="deemed acceptance and supervision lights (run every few minutes)")
+    c.add_argument("--run", action="store_true", help="run it here instead of enqueueing it for the worker")
+    c.set_defaults(func=cmd_cases_tick)
 
     p = sub.add_parser("worker", help="run the background task worker")
     p.add_argument("queues", nargs="*")

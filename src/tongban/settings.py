@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "tongban.core",
     "tongban.accounts",
     "tongban.catalog",
+    "tongban.notifications",
+    "tongban.cases",
     "tongban.portal",
 ]
 
@@ -207,6 +209,8 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'"
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Largest uploaded material (bytes); nginx's client_max_body_size must allow a whole application.
+TONGBAN_UPLOAD_MAX_BYTES = env_int("TONGBAN_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 
 # --- i18n -----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

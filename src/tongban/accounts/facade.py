@@ -183,3 +183,97 @@ def agent_may_act_for_person(
         return False
     auths = Authorisation.objects.filter(agent=person, principal_person=principal)
     return any(_covers(a, item_code, on) for a in auths)
+
+
+# --- applicants: who a user may apply for, and who may see which cases -----------------------------------
+@dataclass(frozen=True)
+class Principal:
+    """Someone a case can be for: the user's own person, an enterprise, or another person."""
+
+    kind: str  # person | enterprise
+    uuid: str
+    name: str
+    assurance_level: int | None  # of a person; None for an enterprise
+
+
+def principal_for(user, *, kind: str, principal_uuid, item_code: str | None = None) -> Principal | None:
+    """The principal ``user`` may apply for (themselves, an enterprise they represent or are authorised
+    for, a person who authorised them for ``item_code`` or all items); None otherwise."""
+    from tongban.accounts.models import Enterprise
+
+    person = person_for_user(user)
+    if person is None:
+        return None
+    if kind == "person":
+        if str(principal_uuid) == str(person.uuid):
+            return Principal("person", str(person.uuid), person.real_name, person.assurance_level)
+        if not agent_may_act_for_person(
+            agent_user=user, principal_person_uuid=principal_uuid, item_code=item_code
+        ):
+            return None
+        other = Person.objects.get(uuid=principal_uuid)
+        return Principal("person", str(other.uuid), other.real_name, other.assurance_level)
+    if kind == "enterprise":
+        enterprise = Enterprise.objects.filter(uuid=principal_uuid).first()
+        if enterprise is None or not agent_may_act_for_enterprise(
+            agent_user=user, enterprise_id=enterprise.pk, item_code=item_code
+        ):
+            return None
+        return Principal("enterprise", str(enterprise.uuid), enterprise.name, None)
+    return None
+
+
+def principals_visible_to(user) -> list[Principal]:
+    """The user's own person and everyone whose cases the user may see: enterprises they represent, and the
+    enterprises and persons whose authorisation they hold (active today)."""
+    person = person_for_user(user)
+    if person is None:
+        return []
+    found = {
+        str(person.uuid): Principal("person", str(person.uuid), person.real_name, person.assurance_level)
+    }
+    for enterprise in person.represented_enterprises.all():
+        found[str(enterprise.uuid)] = Principal("enterprise", str(enterprise.uuid), enterprise.name, None)
+    auths = Authorisation.objects.filter(agent=person).select_related("enterprise", "principal_person")
+    for auth in auths:
+        if not authorisation_is_active(auth):
+            continue
+        if auth.enterprise is not None:
+            found[str(auth.enterprise.uuid)] = Principal(
+                "enterprise", str(auth.enterprise.uuid), auth.enterprise.name, None
+            )
+        elif auth.principal_person is not None:
+            p = auth.principal_person
+            found[str(p.uuid)] = Principal("person", str(p.uuid), p.real_name, p.assurance_level)
+    return list(found.values())
+
+
+def staff_department_uuids(user, roles: set[str]) -> list[str]:
+    """Uuids of the departments inside the subtrees where ``user`` holds one of ``roles``."""
+    from tongban.accounts.selectors import organisation_list_in_scope
+
+    paths = org_scope_paths(user, roles)
+    if not paths:
+        return []
+    return [
+        str(u)
+        for u in organisation_list_in_scope(paths).filter(kind="department").values_list("uuid", flat=True)
+    ]
+
+
+__all__ += ["Principal", "principal_for", "principals_visible_to", "staff_department_uuids"]
+
+
+def user_phone(user_id: int) -> str | None:
+    """The verified phone number of a user, to send them an SMS (never logged)."""
+    from tongban.accounts.models import User
+
+    return User.objects.filter(pk=user_id).values_list("phone", flat=True).first() or None
+
+
+__all__ += ["user_phone"]
+
+
+from tongban.accounts.auth import session_auth  # noqa: E402 — the API's browser-session authentication
+
+__all__ += ["session_auth"]

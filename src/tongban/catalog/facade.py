@@ -105,3 +105,152 @@ def themes(limit: int = 8) -> dict[str, list[tuple[str, int]]]:
 
 
 __all__ += ["BundleCard", "ItemHit", "bundle_cards", "featured_items", "item_search", "themes"]
+
+
+# --- what the cases context needs to take an application --------------------------------------------------
+@dataclass(frozen=True)
+class PlanStep:
+    key: str
+    name: str
+    department_uuid: str
+    department_name: str
+    budget_days: int
+    depends_on: tuple[str, ...]
+    implementation_code: str
+    version_number: int
+
+
+@dataclass(frozen=True)
+class MaterialSpec:
+    key: str
+    name: str
+    required: bool
+    source: str  # upload | licence | shared_data | platform
+    licence_type_code: str
+    shared_data_source: str
+    obtained: bool  # the platform obtains it: the applicant brings nothing
+
+
+@dataclass(frozen=True)
+class ApplicationTarget:
+    """A published item or a bundle as an application sees it: one form, one material list, one plan."""
+
+    kind: str  # item | bundle
+    uuid: str
+    name: str
+    lead_department_uuid: str
+    lead_department_name: str
+    promised_days: int
+    legal_days: int
+    immediate: bool  # 即办件: due the same day
+    required_assurance_level: int
+    audience: frozenset[str]  # person | organisation
+    form_schema: dict
+    materials: tuple[MaterialSpec, ...]
+    steps: tuple[PlanStep, ...]
+
+
+def _obtained(source: str, exempt: bool = True) -> bool:
+    from tongban.catalog.constants import MaterialSource
+
+    return source == MaterialSource.PLATFORM or (
+        source in (MaterialSource.LICENCE, MaterialSource.SHARED_DATA) and exempt
+    )
+
+
+def application_target(kind: str, target_uuid) -> ApplicationTarget | None:
+    """The published item (its current version) or bundle to apply for; None when there is none."""
+    from tongban.catalog.constants import AUDIENCE_ORGANISATION, AUDIENCE_PERSON, CaseType, audiences_of
+    from tongban.catalog.models import Bundle
+    from tongban.catalog.selectors import published_version_get
+
+    if kind == "item":
+        v = published_version_get(item_uuid=target_uuid)
+        if v is None:
+            return None
+        return ApplicationTarget(
+            kind="item",
+            uuid=str(v.item.uuid),
+            name=v.name,
+            lead_department_uuid=str(v.department_uuid),
+            lead_department_name=v.department_name,
+            promised_days=v.promised_limit_days,
+            legal_days=v.legal_limit_days,
+            immediate=v.case_type == CaseType.IMMEDIATE,
+            required_assurance_level=v.required_assurance_level,
+            audience=frozenset(audiences_of(v.service_objects)),
+            form_schema=v.form_schema or {"type": "object", "properties": {}},
+            materials=tuple(
+                MaterialSpec(
+                    m.key,
+                    m.name,
+                    m.required,
+                    m.source,
+                    m.licence_type_code,
+                    m.shared_data_source,
+                    _obtained(m.source, m.exempt_when_obtainable),
+                )
+                for m in v.materials.all()
+            ),
+            steps=(
+                PlanStep(
+                    "review",
+                    v.name,
+                    str(v.department_uuid),
+                    v.department_name,
+                    v.promised_limit_days,
+                    (),
+                    v.item.implementation_code,
+                    v.number,
+                ),
+            ),
+        )
+    if kind == "bundle":
+        try:
+            bundle = Bundle.objects.prefetch_related("steps__item_version__item").get(uuid=target_uuid)
+        except (Bundle.DoesNotExist, ValueError):
+            return None
+        steps = list(bundle.steps.all())
+        versions = [s.item_version for s in steps]
+        return ApplicationTarget(
+            kind="bundle",
+            uuid=str(bundle.uuid),
+            name=bundle.name,
+            lead_department_uuid=str(bundle.lead_department_uuid),
+            lead_department_name=bundle.lead_department_name,
+            promised_days=bundle.figures["time"]["promised_days"],
+            legal_days=bundle.figures["time"]["legal_sequential_days"],
+            immediate=False,
+            required_assurance_level=max(v.required_assurance_level for v in versions),
+            audience=frozenset({AUDIENCE_PERSON if bundle.audience == "1" else AUDIENCE_ORGANISATION}),
+            form_schema=bundle.form_schema,
+            materials=tuple(
+                MaterialSpec(
+                    m["key"],
+                    m["name"],
+                    m["required"],
+                    m["source"],
+                    m.get("licence_type_code", ""),
+                    m.get("shared_data_source", ""),
+                    m["obtained"],
+                )
+                for m in bundle.materials
+            ),
+            steps=tuple(
+                PlanStep(
+                    s.key,
+                    s.name,
+                    str(s.department_uuid),
+                    s.department_name,
+                    s.budget_days,
+                    tuple(s.depends_on),
+                    s.item_version.item.implementation_code,
+                    s.item_version.number,
+                )
+                for s in steps
+            ),
+        )
+    return None
+
+
+__all__ += ["ApplicationTarget", "MaterialSpec", "PlanStep", "application_target"]

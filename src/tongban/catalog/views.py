@@ -179,7 +179,8 @@ def item_guide(request, item_uuid):
                 str(HandlingForm(f).label) for f in version.handling_forms if f in HandlingForm
             ],
         }
-        return f"{version.name} · {_('办事指南')}", "catalog/_item_body.html", context
+        label = _("办事指南")
+        return f"{version.name} · {label}", "catalog/_item_body.html", context
 
     return _cached_page(request, f"item:{item_uuid}", build)
 
@@ -234,7 +235,7 @@ def bundle_page(request, bundle_uuid):
         fields = bundle.form_schema.get("properties", {})
         required = set(bundle.form_schema.get("required", []))
         return (
-            f"{bundle.name} · {_('一件事')}",
+            bundle.name + " · " + _("一件事"),
             "catalog/_bundle_body.html",
             {
                 "bundle": bundle,

@@ -94,6 +94,14 @@ def working_days_after(day: date, n: int) -> date:
     return current
 
 
+def previous_working_day(day: date) -> date:
+    """The last working day before ``day``."""
+    current = day - timedelta(days=1)
+    while not is_working_day(current):
+        current -= timedelta(days=1)
+    return current
+
+
 def working_days_between(start: date, end: date) -> int:
     """Working days in (start, end]; negative when ``end`` is before ``start``."""
     if end < start:

@@ -1,0 +1,72 @@
+"""The only ways to fetch a case or a step: anything the actor may not see answers 404 (case_not_found),
+never 403, so case numbers and uuids reveal nothing."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from tongban.accounts.facade import Role, actor_info, principals_visible_to, staff_department_uuids
+from tongban.cases.errors import CaseNotFound, StepNotFound
+from tongban.cases.models import Case, CaseStep
+
+
+def _valid(value) -> bool:
+    try:
+        import uuid
+
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def applicant_scope(actor) -> Q:
+    """Cases of the actor's own person and of those they represent or are authorised for, and those they
+    submitted themselves."""
+    principals = [p.uuid for p in principals_visible_to(actor)]
+    return Q(applicant_uuid__in=principals) | Q(submitted_by=actor.pk)
+
+
+def access_case_for_applicant(*, actor, case_uuid) -> Case:
+    if not _valid(case_uuid):
+        raise CaseNotFound()
+    case = Case.objects.filter(applicant_scope(actor), uuid=case_uuid).first()
+    if case is None:
+        raise CaseNotFound()
+    return case
+
+
+def staff_scope(actor) -> Q | None:
+    """Cases a staff member may handle: all, for a window clerk (一窗受理); otherwise those led by, or with a
+    step in, a department where they are a reviewer. None when they are neither."""
+    info = actor_info(actor)
+    if Role.WINDOW_CLERK in info.roles:
+        return Q()
+    departments = staff_department_uuids(actor, {Role.REVIEWER})
+    if not departments:
+        return None
+    return Q(lead_department_uuid__in=departments) | Q(steps__department_uuid__in=departments)
+
+
+def access_case_for_staff(*, actor, case_uuid) -> Case:
+    scope = staff_scope(actor)
+    if scope is None or not _valid(case_uuid):
+        raise CaseNotFound()
+    case = Case.objects.filter(scope, uuid=case_uuid).distinct().first()
+    if case is None:
+        raise CaseNotFound()
+    return case
+
+
+def access_step_for_reviewer(*, actor, case_uuid, step_key: str) -> CaseStep:
+    departments = staff_department_uuids(actor, {Role.REVIEWER})
+    if not departments or not _valid(case_uuid):
+        raise StepNotFound()
+    step = (
+        CaseStep.objects.filter(case__uuid=case_uuid, key=step_key, department_uuid__in=departments)
+        .select_related("case")
+        .first()
+    )
+    if step is None:
+        raise StepNotFound()
+    return step

@@ -1,0 +1,401 @@
+"""Applications and cases (办件). Applicants see only their cases and those of whom they act for; staff
+only the cases of their departments (window clerks: every case, for intake); anything else is 404."""
+
+import base64
+import binascii
+from datetime import date, datetime
+from typing import Literal
+from uuid import UUID
+
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, Header, Query, Router, Schema, Status
+from ninja.pagination import paginate
+
+from tongban.accounts.facade import session_auth
+from tongban.cases import services
+from tongban.cases.access import (
+    access_case_for_applicant,
+    access_case_for_staff,
+    access_step_for_reviewer,
+    applicant_scope,
+)
+from tongban.cases.constants import DeliveryMethod, Light, SpecialKind
+from tongban.cases.selectors import inbox_steps, supervision_board
+from tongban.core.errors import InvalidInput
+from tongban.core.pagination import BoundedLimitOffsetPagination
+from tongban.core.schemas import responses
+
+router = Router(tags=["cases"])
+
+
+class MaterialIn(Schema):
+    key: str = Field(max_length=64)
+    filename: str = Field(default="", max_length=200)
+    content_base64: str = Field(description="文件内容（Base64）。类型按内容判断：PDF、JPEG、PNG、OFD")
+
+
+class CaseIn(Schema):
+    target_kind: Literal["item", "bundle"]
+    target: UUID = Field(description="事项（item）或一件事（bundle）的 uuid")
+    applicant_kind: Literal["person", "enterprise"] = "person"
+    applicant: UUID = Field(description="申请者：本人、所代理的法人或自然人的 uuid")
+    form_data: dict
+    materials: list[MaterialIn] = Field(default_factory=list, max_length=30)
+    delivery_method: Literal["online", "window", "courier"] = DeliveryMethod.ONLINE
+
+
+class StepOut(Schema):
+    key: str
+    name: str
+    department_name: str
+    status: str
+    budget_days: int
+    started_on: date | None
+    due_on: date | None
+    light: str
+    opinion: str
+    decided_at: datetime | None
+
+
+class EventOut(Schema):
+    at: datetime
+    action: str
+    step_key: str
+    department_name: str
+    actor_label: str
+    opinion: str
+
+
+class MaterialOut(Schema):
+    key: str
+    name: str
+    mode: str
+    content_type: str
+    size: int
+    sha256: str
+    source_note: str
+
+
+class CaseOut(Schema):
+    uuid: UUID
+    number: str
+    name: str
+    target_kind: str
+    status: str
+    outcome: str
+    applicant_kind: str
+    applicant_name: str
+    lead_department_name: str
+    submitted_at: datetime
+    accepted_on: date | None
+    acceptance_voucher: str
+    due_on: date | None
+    promised_days: int
+    legal_days: int
+    actual_days: int | None
+    paused_days: int
+    light: str
+    delivery_method: str
+    tracking_number: str
+    supplement_items: list[str]
+    refusal_reasons: str
+    decision: str
+
+
+class CaseDetailOut(CaseOut):
+    form_data: dict
+    steps: list[StepOut]
+    materials: list[MaterialOut]
+    timeline: list[EventOut]
+
+
+def _detail(case) -> dict:
+    return {
+        **{f: getattr(case, f) for f in CaseOut.model_fields},
+        "form_data": case.form_data,
+        "steps": list(case.steps.all()),
+        "materials": list(case.materials.all()),
+        "timeline": list(case.events.all()),
+    }
+
+
+class _Base64File:
+    """A JSON-borne material with the interface the upload checks read."""
+
+    def __init__(self, material: MaterialIn):
+        try:
+            self._content = base64.b64decode(material.content_base64, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise InvalidInput("invalid_base64", _("材料内容不是有效的 Base64"), field=material.key) from exc
+        self.size = len(self._content)
+        self.name = material.filename
+
+    def read(self, limit: int = -1) -> bytes:
+        return self._content if limit < 0 else self._content[:limit]
+
+
+def _files(materials: list[MaterialIn]) -> dict:
+    keys = [m.key for m in materials]
+    if len(set(keys)) != len(keys):
+        raise InvalidInput("duplicate_material", _("同一材料只能提交一份"), field="materials")
+    return {m.key: _Base64File(m) for m in materials}
+
+
+@router.post(
+    "/cases", response=responses({201: CaseDetailOut, 200: CaseDetailOut}, 401, 403, 404), auth=session_auth
+)
+def case_create(request, payload: CaseIn, idempotency_key: str = Header(..., alias="Idempotency-Key")):
+    """Apply once for a published item or bundle. Needs an `Idempotency-Key` header (8–80 characters): a
+    retry with the same key answers 200 with the case made the first time; concurrent retries make exactly
+    one case. The applicant's real-name level must meet the item's (403 `assurance_too_low`); the form is
+    validated with the item's JSON Schema (422 `form_invalid`, every field listed); materials are checked by
+    their content (422 `materials_invalid`, every problem listed). Caller: a logged-in person."""
+    case, created = services.case_submit(
+        actor=request.auth,
+        target_kind=payload.target_kind,
+        target_uuid=payload.target,
+        applicant_kind=payload.applicant_kind,
+        applicant_uuid=payload.applicant,
+        form_data=payload.form_data,
+        idempotency_key=idempotency_key,
+        files=_files(payload.materials),
+        delivery_method=payload.delivery_method,
+    )
+    return Status(201 if created else 200, _detail(case))
+
+
+class CaseListQuery(Schema):
+    status: str = Field(default="", max_length=20)
+
+
+@router.get("/cases", response=responses({200: list[CaseOut]}, 401), auth=session_auth)
+@paginate(BoundedLimitOffsetPagination)
+def case_list(request, filters: Query[CaseListQuery]):
+    """The caller's cases and those of the persons and enterprises they act for, newest first."""
+    from tongban.cases.models import Case
+
+    qs = Case.objects.filter(applicant_scope(request.auth)).order_by("-submitted_at", "-id")
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    return qs
+
+
+@router.get("/cases/{case_uuid}", response=responses({200: CaseDetailOut}, 401, 404), auth=session_auth)
+def case_get(request, case_uuid: UUID):
+    """One of the caller's cases with its steps, materials and timeline (404 for anyone else's)."""
+    return _detail(access_case_for_applicant(actor=request.auth, case_uuid=case_uuid))
+
+
+@router.post(
+    "/cases/{case_uuid}/withdraw", response=responses({200: CaseOut}, 401, 404, 409), auth=session_auth
+)
+def case_withdraw(request, case_uuid: UUID):
+    """The applicant withdraws before a decision (409 `invalid_transition` afterwards)."""
+    case = access_case_for_applicant(actor=request.auth, case_uuid=case_uuid)
+    return services.case_withdraw(actor=request.auth, case=case)
+
+
+class SupplementIn(Schema):
+    form_data: dict | None = None
+    materials: list[MaterialIn] = Field(default_factory=list, max_length=30)
+
+
+@router.post(
+    "/cases/{case_uuid}/supplement",
+    response=responses({200: CaseDetailOut}, 401, 404, 409),
+    auth=session_auth,
+)
+def case_supplement(request, case_uuid: UUID, payload: SupplementIn):
+    """The applicant supplies what a supplement request or a returned step asked for."""
+    case = access_case_for_applicant(actor=request.auth, case_uuid=case_uuid)
+    case = services.case_supplement(
+        actor=request.auth, case=case, form_data=payload.form_data, files=_files(payload.materials)
+    )
+    return _detail(case)
+
+
+# --- staff -------------------------------------------------------------------------------------------
+@router.get("/staff/cases/{case_uuid}", response=responses({200: CaseDetailOut}, 401, 404), auth=session_auth)
+def staff_case_get(request, case_uuid: UUID):
+    """A case as staff see it: window clerks any case; reviewers those of their departments."""
+    return _detail(access_case_for_staff(actor=request.auth, case_uuid=case_uuid))
+
+
+class ReasonsIn(Schema):
+    reasons: str = Field(max_length=2000)
+
+
+class ItemsIn(Schema):
+    items: list[str] = Field(min_length=1, max_length=50)
+
+
+class SpecialIn(Schema):
+    kind: Literal["hearing", "inspection", "testing", "expert_review"] = SpecialKind.INSPECTION
+    reason: str = Field(max_length=2000)
+
+
+class ResultIn(Schema):
+    result: str = Field(default="", max_length=2000)
+
+
+class DeliverIn(Schema):
+    tracking_number: str = Field(default="", max_length=40)
+
+
+STAFF_ERRORS = (401, 404, 409)
+
+
+@router.post(
+    "/staff/cases/{case_uuid}/accept", response=responses({200: CaseOut}, *STAFF_ERRORS), auth=session_auth
+)
+def staff_accept(request, case_uuid: UUID):
+    """Accept (受理): the acceptance voucher number and the promised due date are set; the first steps
+    start. Window clerks, or reviewers of the lead department."""
+    return services.case_accept(
+        actor=request.auth, case=access_case_for_staff(actor=request.auth, case_uuid=case_uuid)
+    )
+
+
+@router.post(
+    "/staff/cases/{case_uuid}/refuse", response=responses({200: CaseOut}, *STAFF_ERRORS), auth=session_auth
+)
+def staff_refuse(request, case_uuid: UUID, payload: ReasonsIn):
+    """Refuse to accept, with the reasons (不予受理)."""
+    case = access_case_for_staff(actor=request.auth, case_uuid=case_uuid)
+    return services.case_refuse(actor=request.auth, case=case, reasons=payload.reasons)
+
+
+@router.post(
+    "/staff/cases/{case_uuid}/supplement-request",
+    response=responses({200: CaseOut}, *STAFF_ERRORS),
+    auth=session_auth,
+)
+def staff_supplement_request(request, case_uuid: UUID, payload: ItemsIn):
+    """Ask once, within 5 working days of submission, for everything missing (一次性告知)."""
+    case = access_case_for_staff(actor=request.auth, case_uuid=case_uuid)
+    return services.case_request_supplement(actor=request.auth, case=case, items=payload.items)
+
+
+@router.post(
+    "/staff/cases/{case_uuid}/special/start",
+    response=responses({200: CaseOut}, *STAFF_ERRORS),
+    auth=session_auth,
+)
+def staff_special_start(request, case_uuid: UUID, payload: SpecialIn):
+    """Start a special procedure (hearing, inspection, testing, expert review): the clock stops."""
+    case = access_case_for_staff(actor=request.auth, case_uuid=case_uuid)
+    services.special_start(actor=request.auth, case=case, kind=payload.kind, reason=payload.reason)
+    case.refresh_from_db()
+    return case
+
+
+@router.post(
+    "/staff/cases/{case_uuid}/special/end",
+    response=responses({200: CaseOut}, *STAFF_ERRORS),
+    auth=session_auth,
+)
+def staff_special_end(request, case_uuid: UUID, payload: ResultIn):
+    """End the special procedure: its working days move the due dates later."""
+    case = access_case_for_staff(actor=request.auth, case_uuid=case_uuid)
+    services.special_end(actor=request.auth, case=case, result=payload.result)
+    case.refresh_from_db()
+    return case
+
+
+@router.post(
+    "/staff/cases/{case_uuid}/deliver", response=responses({200: CaseOut}, *STAFF_ERRORS), auth=session_auth
+)
+def staff_deliver(request, case_uuid: UUID, payload: DeliverIn):
+    """Deliver the result of a concluded case (a courier delivery needs its tracking number)."""
+    case = access_case_for_staff(actor=request.auth, case_uuid=case_uuid)
+    return services.case_deliver(actor=request.auth, case=case, tracking_number=payload.tracking_number)
+
+
+class InboxOut(Schema):
+    case_uuid: UUID
+    number: str
+    case_name: str
+    applicant_name: str
+    key: str
+    name: str
+    department_name: str
+    status: str
+    due_on: date | None
+    light: str
+    claimed_by_name: str
+
+
+class InboxQuery(Schema):
+    light: Literal["", "green", "yellow", "red"] = ""
+    status: Literal["", "ready", "claimed"] = ""
+    mine: bool = False
+    q: str = Field(default="", max_length=40, description="办件编号或事项名称")
+
+
+@router.get("/staff/inbox", response=responses({200: list[InboxOut]}, 401), auth=session_auth)
+@paginate(BoundedLimitOffsetPagination)
+def staff_inbox(request, filters: Query[InboxQuery]):
+    """The reviewer's inbox: open steps of their departments, most urgent first."""
+    return inbox_steps(
+        actor=request.auth, light=filters.light, status=filters.status, mine=filters.mine, q=filters.q
+    )
+
+
+class DecideIn(Schema):
+    decision: Literal["pass", "return", "refuse"]
+    opinion: str = Field(default="", max_length=2000)
+
+
+@router.post(
+    "/staff/cases/{case_uuid}/steps/{step_key}/claim",
+    response=responses({200: StepOut}, *STAFF_ERRORS),
+    auth=session_auth,
+)
+def step_claim(request, case_uuid: UUID, step_key: str):
+    """Claim a ready step of one of the reviewer's departments."""
+    step = access_step_for_reviewer(actor=request.auth, case_uuid=case_uuid, step_key=step_key)
+    return services.step_claim(actor=request.auth, step=step)
+
+
+@router.post(
+    "/staff/cases/{case_uuid}/steps/{step_key}/release",
+    response=responses({200: StepOut}, *STAFF_ERRORS),
+    auth=session_auth,
+)
+def step_release(request, case_uuid: UUID, step_key: str):
+    """Give a claimed step back to the department's inbox."""
+    step = access_step_for_reviewer(actor=request.auth, case_uuid=case_uuid, step_key=step_key)
+    return services.step_release(actor=request.auth, step=step)
+
+
+@router.post(
+    "/staff/cases/{case_uuid}/steps/{step_key}/decide",
+    response=responses({200: StepOut}, *STAFF_ERRORS),
+    auth=session_auth,
+)
+def step_decide(request, case_uuid: UUID, step_key: str, payload: DecideIn):
+    """Decide a claimed step: pass, return to the applicant, or refuse (the case concludes not approved);
+    returning and refusing need an opinion."""
+    step = access_step_for_reviewer(actor=request.auth, case_uuid=case_uuid, step_key=step_key)
+    return services.step_decide(
+        actor=request.auth, step=step, decision=payload.decision, opinion=payload.opinion
+    )
+
+
+class BoardRowOut(Schema):
+    department_name: str
+    number: str
+    case: UUID
+    step_name: str
+    light: Literal["yellow", "red"]
+    due_on: date
+    days_overdue: int
+
+
+@router.get("/supervision/board", response=responses({200: list[BoardRowOut]}, 401, 403), auth=session_auth)
+def board(request):
+    """Red and yellow steps by department, with working days overdue. Supervisors only."""
+    return supervision_board(actor=request.auth)
+
+
+__all__ = ["Light", "router"]

@@ -1,0 +1,61 @@
+"""Case states and codes (GB/T 39046 表5–8, DOMAIN.md §2.6 and §7)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("已提交")
+    SUPPLEMENT = "supplement", _("待补正")
+    IN_PROCESS = "in_process", _("办理中")
+    CONCLUDED = "concluded", _("已办结")
+    DELIVERED = "delivered", _("已送达")
+    REFUSED = "refused", _("不予受理")
+    WITHDRAWN = "withdrawn", _("已撤回")
+    RETURNED = "returned", _("已退回，待申请人修改")
+
+
+OPEN_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.SUPPLEMENT, CaseStatus.IN_PROCESS, CaseStatus.RETURNED)
+
+
+class Outcome(models.TextChoices):
+    APPROVED = "approved", _("准予许可（通过）")
+    NOT_APPROVED = "not_approved", _("不予许可（不通过）")
+
+
+class StepStatus(models.TextChoices):
+    WAITING = "waiting", _("等待前置环节")
+    READY = "ready", _("待办")
+    CLAIMED = "claimed", _("办理中")
+    PASSED = "passed", _("已通过")
+    RETURNED = "returned", _("已退回")
+
+
+class ApplicantKind(models.TextChoices):
+    PERSON = "person", _("自然人")
+    ENTERPRISE = "enterprise", _("法人")
+
+
+class MaterialMode(models.TextChoices):
+    UPLOADED = "uploaded", _("申请人上传")
+    OBTAINED = "obtained", _("平台获取")
+    COMMITTED = "committed", _("容缺（承诺后补）")
+
+
+class SpecialKind(models.TextChoices):  # A.7 特别程序种类 (those of 行政许可法 art. 45)
+    HEARING = "hearing", _("听证")
+    INSPECTION = "inspection", _("实地核查")
+    TESTING = "testing", _("检验检测")
+    EXPERT_REVIEW = "expert_review", _("专家评审")
+
+
+class Light(models.TextChoices):
+    GREEN = "green", _("正常")
+    YELLOW = "yellow", _("预警")
+    RED = "red", _("超期")
+
+
+class DeliveryMethod(models.TextChoices):
+    ONLINE = "online", _("电子送达")
+    WINDOW = "window", _("窗口领取")
+    COURIER = "courier", _("邮寄送达")

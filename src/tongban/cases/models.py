@@ -1,0 +1,206 @@
+"""Cases (办件): an application for a published item or bundle, its steps (one per plan step), its events
+(the timeline), materials, special procedures and supervision events.
+
+Other contexts are referred to by uuid and snapshot fields, never by foreign key."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tongban.cases.constants import (
+    ApplicantKind,
+    CaseStatus,
+    DeliveryMethod,
+    Light,
+    MaterialMode,
+    Outcome,
+    SpecialKind,
+    StepStatus,
+)
+
+
+class Case(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    number = models.CharField(_("办件编号"), max_length=32, unique=True)
+    target_kind = models.CharField(_("申请对象类型"), max_length=10)  # item | bundle
+    target_uuid = models.UUIDField(_("申请对象"))
+    name = models.CharField(_("事项名称"), max_length=200)
+    lead_department_uuid = models.UUIDField(_("受理部门"))
+    lead_department_name = models.CharField(_("受理部门名称"), max_length=200)
+
+    applicant_kind = models.CharField(_("申请者类型"), max_length=12, choices=ApplicantKind.choices)
+    applicant_uuid = models.UUIDField(_("申请者"), db_index=True)
+    applicant_name = models.CharField(_("申请者名称"), max_length=200)
+    submitted_by = models.PositiveBigIntegerField(_("提交人账号"), db_index=True)  # the user (maybe an agent)
+    idempotency_key = models.CharField(max_length=80)
+
+    form_data = models.JSONField(_("申请表"), default=dict)
+    status = models.CharField(_("状态"), max_length=12, choices=CaseStatus.choices, db_index=True)
+    outcome = models.CharField(_("办结结果"), max_length=14, choices=Outcome.choices, blank=True)
+    decision = models.TextField(_("办结意见"), blank=True)
+
+    promised_days = models.PositiveIntegerField(_("承诺时限（工作日）"))
+    legal_days = models.PositiveIntegerField(_("法定时限（工作日）"))
+    submitted_at = models.DateTimeField(_("申请时间"))
+    supplement_requested_at = models.DateTimeField(null=True, blank=True)
+    supplement_items = models.JSONField(_("补正内容"), default=list, blank=True)
+    accepted_on = models.DateField(_("受理日期"), null=True, blank=True)
+    acceptance_voucher = models.CharField(_("受理文书编号"), max_length=40, blank=True)
+    deemed_accepted = models.BooleanField(_("逾期视为受理"), default=False)
+    refusal_reasons = models.TextField(_("不予受理理由"), blank=True)
+    due_on = models.DateField(_("承诺办结日期"), null=True, blank=True, db_index=True)
+    yellow_on = models.DateField(null=True, blank=True)  # the light turns yellow from this day (deadlines.py)
+    paused_days = models.PositiveIntegerField(_("特别程序（工作日）"), default=0)
+    paused_since = models.DateField(null=True, blank=True)
+    concluded_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    actual_days = models.PositiveIntegerField(_("实际用时（工作日）"), null=True, blank=True)
+    delivery_method = models.CharField(
+        _("送达方式"), max_length=10, choices=DeliveryMethod.choices, default=DeliveryMethod.ONLINE
+    )
+    tracking_number = models.CharField(_("快递单号"), max_length=40, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    light = models.CharField(_("监察灯"), max_length=6, choices=Light.choices, default=Light.GREEN)
+
+    class Meta:
+        verbose_name = _("办件")
+        verbose_name_plural = _("办件")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submitted_by", "idempotency_key"], name="case_idempotency_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["applicant_uuid", "-submitted_at"], name="case_applicant_recent")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CaseStep(models.Model):
+    """One plan step of a case, handled by its department; parallel where the plan allows."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="steps")
+    key = models.SlugField(max_length=64)
+    name = models.CharField(_("环节名称"), max_length=200)
+    order = models.PositiveSmallIntegerField(default=0)
+    department_uuid = models.UUIDField(_("办理部门"))
+    department_name = models.CharField(_("办理部门名称"), max_length=200)
+    implementation_code = models.CharField(_("实施编码"), max_length=64)
+    version_number = models.PositiveIntegerField(_("事项版本"))
+    budget_days = models.PositiveIntegerField(_("环节时限（工作日）"))
+    depends_on = models.JSONField(default=list, blank=True)
+    status = models.CharField(_("环节状态"), max_length=10, choices=StepStatus.choices)
+    started_on = models.DateField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    yellow_on = models.DateField(null=True, blank=True)
+    claimed_by = models.PositiveBigIntegerField(null=True, blank=True)
+    claimed_by_name = models.CharField(max_length=100, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    opinion = models.TextField(_("意见"), blank=True)
+    light = models.CharField(_("监察灯"), max_length=6, choices=Light.choices, default=Light.GREEN)
+
+    class Meta:
+        ordering = ["case_id", "order"]
+        constraints = [models.UniqueConstraint(fields=["case", "key"], name="case_step_key_unique")]
+        indexes = [
+            # The reviewer's inbox: open steps of some departments, most urgent first.
+            models.Index(
+                fields=["department_uuid", "due_on"],
+                name="case_step_inbox",
+                condition=Q(status__in=["ready", "claimed"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} · {self.name}"
+
+
+class CaseEvent(models.Model):
+    """The timeline: every transition with its actor, step and opinion. Append-only."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=40)
+    step_key = models.CharField(max_length=64, blank=True)
+    department_name = models.CharField(max_length=200, blank=True)
+    actor_label = models.CharField(max_length=200)
+    opinion = models.TextField(blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["case_id", "at", "id"]
+
+
+class CaseMaterial(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
+    key = models.SlugField(max_length=64)
+    name = models.CharField(max_length=200)
+    mode = models.CharField(max_length=10, choices=MaterialMode.choices)
+    file = models.FileField(upload_to="cases/%Y/%m/", blank=True)
+    content_type = models.CharField(max_length=60, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    source_note = models.CharField(max_length=200, blank=True)  # where the platform got it
+    commitment_due_on = models.DateField(null=True, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "key"], name="case_material_key_unique")]
+
+
+class SpecialProcedure(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="special_procedures")
+    kind = models.CharField(_("特别程序种类"), max_length=20, choices=SpecialKind.choices)
+    reason = models.TextField(_("理由"))
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    result = models.TextField(_("结果"), blank=True)
+    paused_days = models.PositiveIntegerField(default=0)
+
+
+class SupervisionEvent(models.Model):
+    """An electronic-supervision event (GB/T 39046 表11): a yellow or red light of a case or a step."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="supervision_events")
+    step = models.ForeignKey(CaseStep, on_delete=models.CASCADE, null=True, blank=True)
+    rule = models.CharField(_("监察规则"), max_length=40)
+    light = models.CharField(_("预警类型"), max_length=6, choices=Light.choices)
+    department_uuid = models.UUIDField(_("责任部门"))
+    department_name = models.CharField(max_length=200)
+    days_overdue = models.PositiveIntegerField(_("超期天数"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        # Once per case (or step), rule and light: running the supervision task again adds nothing.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "step", "rule", "light"],
+                name="supervision_once_per_step",
+                condition=Q(step__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["case", "rule", "light"],
+                name="supervision_once_per_case",
+                condition=Q(step__isnull=True),
+            ),
+        ]
+
+
+class ApplicationDraft(models.Model):
+    """A form being filled in, saved as the applicant types, resumable."""
+
+    user_id = models.PositiveBigIntegerField()
+    target_kind = models.CharField(max_length=10)
+    target_uuid = models.UUIDField()
+    form_data = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user_id", "target_kind", "target_uuid"], name="draft_one_per_target"
+            )
+        ]

@@ -1,0 +1,85 @@
+"""Reads of cases: the reviewer's inbox and the supervision board (bounded queries, indexed)."""
+
+from __future__ import annotations
+
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tongban.accounts.facade import Role, staff_department_uuids
+from tongban.cases.constants import CaseStatus, Light, StepStatus
+from tongban.cases.deadlines import days_overdue
+from tongban.cases.models import CaseStep
+from tongban.core.errors import PermissionDenied
+
+LIGHT_ORDER = {Light.RED: 0, Light.YELLOW: 1, Light.GREEN: 2}
+
+
+def inbox_steps(*, actor, light: str = "", status: str = "", mine: bool = False, q: str = ""):
+    """Open steps of the reviewer's departments, soonest due first, as rows for the inbox (one query)."""
+    departments = staff_department_uuids(actor, {Role.REVIEWER})
+    qs = CaseStep.objects.filter(
+        department_uuid__in=departments,
+        status__in=[StepStatus.READY, StepStatus.CLAIMED],
+        case__status=CaseStatus.IN_PROCESS,
+    )
+    if light:
+        qs = qs.filter(light=light)
+    if status:
+        qs = qs.filter(status=status)
+    if mine:
+        qs = qs.filter(claimed_by=actor.pk)
+    q = q.strip()
+    if q:
+        qs = qs.filter(Q(case__number__iexact=q) | Q(case__name__icontains=q))
+    return (
+        qs.annotate(
+            case_uuid=F("case__uuid"),
+            number=F("case__number"),
+            case_name=F("case__name"),
+            applicant_name=F("case__applicant_name"),
+        )
+        .order_by("due_on", "id")
+        .values(
+            "case_uuid",
+            "number",
+            "case_name",
+            "applicant_name",
+            "key",
+            "name",
+            "department_name",
+            "status",
+            "due_on",
+            "light",
+            "claimed_by_name",
+        )
+    )
+
+
+def supervision_board(*, actor, limit: int = 500) -> list[dict]:
+    """Red and yellow open steps of the departments under the supervisor, by department, red first."""
+    departments = staff_department_uuids(actor, {Role.SUPERVISOR})
+    if not departments:
+        raise PermissionDenied("not_supervisor", _("只有监察人员可以查看监察看板"))
+    today = timezone.localdate()
+    rows = (
+        CaseStep.objects.filter(
+            department_uuid__in=departments,
+            status__in=[StepStatus.READY, StepStatus.CLAIMED],
+            light__in=[Light.RED, Light.YELLOW],
+            case__status=CaseStatus.IN_PROCESS,
+        )
+        .annotate(number=F("case__number"), case_uuid=F("case__uuid"))
+        .order_by("department_name", "due_on")
+        .values("department_name", "number", "case_uuid", "name", "light", "due_on")[:limit]
+    )
+    out = [
+        {
+            **row,
+            "case": row["case_uuid"],
+            "step_name": row["name"],
+            "days_overdue": days_overdue(row["due_on"], today) if row["light"] == Light.RED else 0,
+        }
+        for row in rows
+    ]
+    return sorted(out, key=lambda r: (r["department_name"], LIGHT_ORDER[r["light"]], r["due_on"]))

@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("tongban.accounts.urls")),
     path("", include("tongban.catalog.urls")),
+    path("", include("tongban.cases.urls")),
     path("", include("tongban.portal.urls")),
 ]
 

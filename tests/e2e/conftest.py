@@ -59,7 +59,8 @@ class Watch:
     def on_request(self, request) -> None:
         self.requests.append(request.url)
         parts = urlsplit(request.url)
-        if parts.scheme in ("data", "blob", "about"):
+        # data:, blob: and the browser's own pages (its built-in PDF viewer) are not network requests.
+        if parts.scheme in ("data", "blob", "about", "chrome", "chrome-extension"):
             return
         if parts.netloc != self.host:
             self.foreign_requests.append(request.url)
@@ -162,7 +163,14 @@ def no_horizontal_overflow(page: Page) -> None:
     width = page.viewport_size["width"]
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     if scroll_width > width:
-        raise HorizontalOverflow(f"page is {scroll_width}px wide in a {width}px viewport")
+        culprits = page.evaluate(
+            """w => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > w)
+                .map(e => `${e.tagName.toLowerCase()}.${e.className} (${Math.round(e.getBoundingClientRect().right)}px)`)
+                .slice(-5)""",
+            width,
+        )
+        raise HorizontalOverflow(f"page is {scroll_width}px wide in a {width}px viewport: {culprits}")
 
 
 def log_in(page: Page, username: str, password: str = PASSWORD) -> None:

@@ -133,6 +133,17 @@ def demo_load() -> list[DemoAccount]:
     _staff("issuer", "发证人员 孙丽", [(city_departments["市场监督管理局"], Role.ISSUER)])
     _staff("seal", "印章管理 周强", [(city_departments["市场监督管理局"], Role.SEAL_AUTHORITY)])
     _staff("supervisor", "监察人员 吴静", [(huangpu, Role.SUPERVISOR)])
+    _staff("supervisor_city", "监察人员 冯涛", [(region, Role.SUPERVISOR)])
+    # Reviewers of the city departments that handle the demo bundles (开办企业, 小孩出生一件事).
+    for username, name, department in (
+        ("reviewer_market", "审批人员 黄敏", "市场监督管理局"),
+        ("reviewer_police", "审批人员 林峰", "公安局"),
+        ("reviewer_tax", "审批人员 何静", "税务局"),
+        ("reviewer_hr", "审批人员 高远", "人力资源和社会保障局"),
+        ("reviewer_health", "审批人员 罗娟", "卫生健康委员会"),
+        ("reviewer_medical", "审批人员 梁宇", "医疗保障局"),
+    ):
+        _staff(username, name, [(city_departments[department], Role.REVIEWER)])
     _staff("catalogue", "事项管理员 郑华", [(region, Role.CATALOGUE_ADMIN)])
 
     zhang = _citizen("张三", demo_resident_id("310101", "19900307", 123), "13800000001", AssuranceLevel.L2)
@@ -171,6 +182,18 @@ def demo_load() -> list[DemoAccount]:
         DemoAccount("发证人员 issuer", "issuer", DEMO_PASSWORD, "市场监督管理局"),
         DemoAccount("印章管理 seal authority", "seal", DEMO_PASSWORD, "市场监督管理局"),
         DemoAccount("监察人员 supervisor", "supervisor", DEMO_PASSWORD, "黄浦区"),
+        DemoAccount("监察人员 supervisor (全市)", "supervisor_city", DEMO_PASSWORD, region.name),
+        *(
+            DemoAccount(f"审批人员 reviewer ({department})", username, DEMO_PASSWORD, department)
+            for username, department in (
+                ("reviewer_market", "市场监督管理局"),
+                ("reviewer_police", "公安局"),
+                ("reviewer_tax", "税务局"),
+                ("reviewer_hr", "人力资源和社会保障局"),
+                ("reviewer_health", "卫生健康委员会"),
+                ("reviewer_medical", "医疗保障局"),
+            )
+        ),
         DemoAccount("事项管理员 catalogue admin", "catalogue", DEMO_PASSWORD, region.name),
         DemoAccount(
             "自然人 citizen",

@@ -82,7 +82,7 @@ def _require(case: Case, action: str, *allowed: str) -> None:
 
 
 # --- who may act ------------------------------------------------------------------------------------------
-def _is_intake_staff(actor, case: Case) -> bool:
+def is_intake_staff(actor, case: Case) -> bool:
     """A window clerk (综合窗口 accepts for every department) or a reviewer of the lead department."""
     from tongban.accounts.facade import staff_department_uuids
 
@@ -93,7 +93,7 @@ def _is_intake_staff(actor, case: Case) -> bool:
 
 
 def _require_intake(actor, case: Case) -> None:
-    if not _is_intake_staff(actor, case):
+    if not is_intake_staff(actor, case):
         raise NotFound("case_not_found", _("办件不存在"))
 
 

@@ -160,7 +160,7 @@ def _obtained(source: str, exempt: bool = True) -> bool:
 
 def application_target(kind: str, target_uuid) -> ApplicationTarget | None:
     """The published item (its current version) or bundle to apply for; None when there is none."""
-    from tongban.catalog.constants import AUDIENCE_ORGANISATION, AUDIENCE_PERSON, CaseType, audiences_of
+    from tongban.catalog.constants import CaseType, audiences_of
     from tongban.catalog.models import Bundle
     from tongban.catalog.selectors import published_version_get
 
@@ -222,7 +222,8 @@ def application_target(kind: str, target_uuid) -> ApplicationTarget | None:
             legal_days=bundle.figures["time"]["legal_sequential_days"],
             immediate=False,
             required_assurance_level=max(v.required_assurance_level for v in versions),
-            audience=frozenset({AUDIENCE_PERSON if bundle.audience == "1" else AUDIENCE_ORGANISATION}),
+            # Anyone one of its items serves may apply (开办企业: the founder, before the company exists).
+            audience=frozenset().union(*(audiences_of(v.service_objects) for v in versions)),
             form_schema=bundle.form_schema,
             materials=tuple(
                 MaterialSpec(

@@ -1,0 +1,33 @@
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+register = template.Library()
+
+ACTION_LABELS = {
+    "submit": _("提交申请"),
+    "accept": _("受理"),
+    "deemed_accept": _("逾期未告知补正，视为受理"),
+    "refuse": _("不予受理"),
+    "request_supplement": _("一次性告知补正"),
+    "supplement": _("申请人补正"),
+    "claim": _("认领"),
+    "release": _("退回待办"),
+    "step_pass": _("审核通过"),
+    "step_return": _("退回申请人"),
+    "step_refuse": _("不予许可"),
+    "conclude": _("办结"),
+    "special_start": _("进入特别程序"),
+    "special_end": _("特别程序结束"),
+    "withdraw": _("申请人撤回"),
+    "deliver": _("送达"),
+}
+
+
+@register.filter
+def case_action(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
+@register.filter
+def dictget(mapping, key):
+    return (mapping or {}).get(key)

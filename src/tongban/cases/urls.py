@@ -1,0 +1,24 @@
+from django.urls import path
+
+from tongban.cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("apply/<str:kind>/<uuid:target_uuid>/", views.apply, name="apply"),
+    path("apply/<str:kind>/<uuid:target_uuid>/draft/", views.draft_save, name="draft"),
+    path("cases/", views.my_cases, name="list"),
+    path("cases/<uuid:case_uuid>/", views.case_page, name="case"),
+    path("cases/<uuid:case_uuid>/<str:action>/", views.case_action, name="case_action"),
+    path("cases/<uuid:case_uuid>/materials/<slug:key>/", views.case_material, name="material"),
+    path("staff/inbox/", views.inbox, name="inbox"),
+    path("staff/cases/<uuid:case_uuid>/", views.staff_case, name="staff_case"),
+    path("staff/cases/<uuid:case_uuid>/materials/<slug:key>/", views.staff_material, name="staff_material"),
+    path("staff/cases/<uuid:case_uuid>/do/<str:action>/", views.staff_action, name="staff_action"),
+    path(
+        "staff/cases/<uuid:case_uuid>/steps/<slug:step_key>/<str:action>/",
+        views.step_action,
+        name="step_action",
+    ),
+    path("supervision/", views.board, name="board"),
+]

@@ -1,0 +1,394 @@
+"""Pages of cases: apply (form from the JSON Schema, saved as a draft while typing), my cases with their
+timeline, the reviewer's inbox and decision page, intake actions, materials viewed in the page, and the
+supervision board. Every object is fetched through access.py; what the actor may not see is a 404."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_POST
+
+from tongban.accounts.facade import (
+    Role,
+    actor_info,
+    audit_actor,
+    principals_visible_to,
+    staff_department_uuids,
+)
+from tongban.cases import services
+from tongban.cases.access import (
+    access_case_for_applicant,
+    access_case_for_staff,
+    access_step_for_reviewer,
+    applicant_scope,
+    staff_scope,
+)
+from tongban.cases.constants import CaseStatus, DeliveryMethod, Light, SpecialKind, StepStatus
+from tongban.cases.errors import CaseNotFound, StepNotFound
+from tongban.cases.formfields import fields_of, read_posted
+from tongban.cases.models import ApplicationDraft, Case, CaseMaterial
+from tongban.cases.selectors import inbox_steps, supervision_board
+from tongban.catalog.facade import application_target
+from tongban.core.audit import audit_record
+from tongban.core.errors import DomainError
+
+INBOX_PAGE = 20
+
+
+def _problems(exc: DomainError) -> list[str]:
+    """The lines a person reads for a refused action: the message, then every field or material problem."""
+    lines = [str(exc.message)]
+    for error in exc.details.get("errors", []):
+        lines.append(f"{error.get('field') or _('表单')}：{error.get('message')}")
+    for problem in exc.details.get("problems", []):
+        lines.append(
+            f"{problem.get('name') or problem.get('field') or ''}：{problem.get('message') or problem.get('code')}"
+        )
+    return lines
+
+
+# --- applying ---------------------------------------------------------------------------------------------
+@login_required
+def apply(request, kind: str, target_uuid):
+    target = application_target(kind, target_uuid)
+    if target is None:
+        raise Http404
+    principals = [
+        p
+        for p in principals_visible_to(request.user)
+        if ("person" if p.kind == "person" else "organisation") in target.audience
+    ]
+    draft = ApplicationDraft.objects.filter(
+        user_id=request.user.pk, target_kind=kind, target_uuid=target.uuid
+    ).first()
+    values = draft.form_data if draft else {}
+    errors: list[str] = []
+    token = request.POST.get("form_token") or uuid.uuid4().hex
+    if request.method == "POST":
+        values = read_posted(target.form_schema, request.POST)
+        chosen = request.POST.get("applicant", "")
+        principal = next((p for p in principals if p.uuid == chosen), None)
+        files = {
+            m.key: request.FILES[f"m_{m.key}"] for m in target.materials if f"m_{m.key}" in request.FILES
+        }
+        try:
+            if principal is None:
+                raise CaseNotFound()
+            case, _created = services.case_submit(
+                actor=request.user,
+                target_kind=kind,
+                target_uuid=target.uuid,
+                applicant_kind=principal.kind,
+                applicant_uuid=principal.uuid,
+                form_data=values,
+                idempotency_key=token,
+                files=files,
+                delivery_method=request.POST.get("delivery_method", DeliveryMethod.ONLINE),
+            )
+        except DomainError as exc:
+            errors = _problems(exc) if principal is not None else [_("请选择申请者")]
+        else:
+            ApplicationDraft.objects.filter(
+                user_id=request.user.pk, target_kind=kind, target_uuid=target.uuid
+            ).delete()
+            messages.success(request, _("申请已提交，办件编号 %(number)s") % {"number": case.number})
+            return redirect("cases:case", case_uuid=case.uuid)
+    return render(
+        request,
+        "cases/apply.html",
+        {
+            "target": target,
+            "kind": kind,
+            "fields": fields_of(target.form_schema),
+            "values": values,
+            "principals": principals,
+            "chosen": request.POST.get("applicant", principals[0].uuid if principals else ""),
+            "to_upload": [m for m in target.materials if not m.obtained],
+            "obtained": [m for m in target.materials if m.obtained],
+            "delivery_methods": DeliveryMethod.choices,
+            "delivery": request.POST.get("delivery_method", DeliveryMethod.ONLINE),
+            "token": token,
+            "errors": errors,
+            "level_ok": (actor_info(request.user).assurance_level or 0) >= target.required_assurance_level,
+            "saved": draft.updated_at if draft else None,
+        },
+        status=422 if errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def draft_save(request, kind: str, target_uuid):
+    """Save the form as typed (htmx, on change): the application can be resumed later."""
+    target = application_target(kind, target_uuid)
+    if target is None:
+        raise Http404
+    ApplicationDraft.objects.update_or_create(
+        user_id=request.user.pk,
+        target_kind=kind,
+        target_uuid=target.uuid,
+        defaults={"form_data": read_posted(target.form_schema, request.POST)},
+    )
+    return HttpResponse(_("草稿已自动保存"), content_type="text/plain; charset=utf-8")
+
+
+# --- the applicant's cases ------------------------------------------------------------------------------
+@login_required
+def my_cases(request):
+    qs = Case.objects.filter(applicant_scope(request.user)).order_by("-submitted_at", "-id")
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    return render(request, "cases/list.html", {"page": page})
+
+
+def _case_context(case) -> dict:
+    return {
+        "case": case,
+        "steps": list(case.steps.all()),
+        "events": list(case.events.all()),
+        "materials": list(case.materials.all()),
+        "special": case.special_procedures.filter(ended_on__isnull=True).first(),
+    }
+
+
+@login_required
+def case_page(request, case_uuid):
+    try:
+        case = access_case_for_applicant(actor=request.user, case_uuid=case_uuid)
+    except CaseNotFound as exc:
+        raise Http404 from exc
+    target = application_target(case.target_kind, case.target_uuid)
+    context = _case_context(case)
+    context["can_withdraw"] = (
+        case.status
+        in (
+            CaseStatus.SUBMITTED,
+            CaseStatus.SUPPLEMENT,
+            CaseStatus.IN_PROCESS,
+            CaseStatus.RETURNED,
+        )
+        and case.submitted_by == request.user.pk
+    )
+    context["can_supplement"] = case.status in (CaseStatus.SUPPLEMENT, CaseStatus.RETURNED) and (
+        case.submitted_by == request.user.pk
+    )
+    context["to_upload"] = [m for m in target.materials if not m.obtained] if target else []
+    context["returned_steps"] = [s for s in context["steps"] if s.status == StepStatus.RETURNED]
+    return render(request, "cases/case.html", context)
+
+
+@login_required
+@require_POST
+def case_action(request, case_uuid, action: str):
+    try:
+        case = access_case_for_applicant(actor=request.user, case_uuid=case_uuid)
+    except CaseNotFound as exc:
+        raise Http404 from exc
+    try:
+        if action == "withdraw":
+            services.case_withdraw(actor=request.user, case=case)
+            messages.success(request, _("申请已撤回"))
+        elif action == "supplement":
+            files = {k[2:]: f for k, f in request.FILES.items() if k.startswith("m_")}
+            services.case_supplement(actor=request.user, case=case, files=files)
+            messages.success(request, _("补正材料已提交"))
+        else:
+            raise Http404
+    except DomainError as exc:
+        for line in _problems(exc):
+            messages.error(request, line)
+    return redirect("cases:case", case_uuid=case.uuid)
+
+
+def _material_response(request, case, key: str):
+    material = CaseMaterial.objects.filter(case=case, key=key).exclude(file="").first()
+    if material is None:
+        raise Http404
+    audit_record(
+        actor=audit_actor(request.user),
+        action="case.material_view",
+        object_type="case",
+        object_id=case.uuid,
+        after={"material": key},
+    )
+    response = FileResponse(material.file.open("rb"), content_type=material.content_type)
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    # Shown in a frame of our own case page; nothing else may frame it, and it may run nothing.
+    # Chrome's PDF viewer does not run in a sandboxed frame, so PDFs get no sandbox (scripts inside a PDF
+    # are still refused by script-src); images do.
+    sandbox = "" if material.content_type == "application/pdf" else "; sandbox"
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'" + sandbox
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@xframe_options_sameorigin
+def case_material(request, case_uuid, key: str):
+    try:
+        case = access_case_for_applicant(actor=request.user, case_uuid=case_uuid)
+    except CaseNotFound as exc:
+        raise Http404 from exc
+    return _material_response(request, case, key)
+
+
+# --- staff -------------------------------------------------------------------------------------------------
+def _staff_only(request):
+    if staff_scope(request.user) is None:
+        raise Http404
+
+
+@login_required
+def inbox(request):
+    _staff_only(request)
+    light = request.GET.get("light", "")
+    status = request.GET.get("status", "")
+    light = light if light in Light.values else ""
+    status = status if status in (StepStatus.READY, StepStatus.CLAIMED) else ""
+    mine = request.GET.get("mine") == "1"
+    q = request.GET.get("q", "").strip()[:40]
+    rows = inbox_steps(actor=request.user, light=light, status=status, mine=mine, q=q)
+    page = Paginator(rows, INBOX_PAGE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "cases/inbox.html",
+        {
+            "page": page,
+            "light": light,
+            "status": status,
+            "mine": mine,
+            "q": q,
+            "querystring": params.urlencode(),
+            "is_clerk": Role.WINDOW_CLERK in actor_info(request.user).roles,
+            "intake": Case.objects.filter(staff_scope(request.user), status=CaseStatus.SUBMITTED)
+            .distinct()
+            .order_by("submitted_at")[:20],
+        },
+    )
+
+
+@login_required
+def staff_case(request, case_uuid):
+    try:
+        case = access_case_for_staff(actor=request.user, case_uuid=case_uuid)
+    except CaseNotFound as exc:
+        raise Http404 from exc
+    audit_record(
+        actor=audit_actor(request.user), action="case.staff_view", object_type="case", object_id=case.uuid
+    )
+    context = _case_context(case)
+    departments = set(staff_department_uuids(request.user, {Role.REVIEWER}))
+    context["my_steps"] = [s for s in context["steps"] if str(s.department_uuid) in departments]
+    context["can_intake"] = services.is_intake_staff(request.user, case)
+    context["viewable"] = [m for m in context["materials"] if m.file]
+    context["special_kinds"] = SpecialKind.choices
+    context["form_rows"] = [
+        (f.title, "、".join(map(str, v)) if isinstance(v := case.form_data.get(f.key), list) else v)
+        for f in fields_of((application_target(case.target_kind, case.target_uuid) or _NoTarget).form_schema)
+        if f.key in case.form_data
+    ]
+    return render(request, "cases/staff_case.html", context)
+
+
+class _NoTarget:
+    form_schema: dict = {}
+
+
+@login_required
+@xframe_options_sameorigin
+def staff_material(request, case_uuid, key: str):
+    try:
+        case = access_case_for_staff(actor=request.user, case_uuid=case_uuid)
+    except CaseNotFound as exc:
+        raise Http404 from exc
+    return _material_response(request, case, key)
+
+
+@login_required
+@require_POST
+def staff_action(request, case_uuid, action: str):
+    try:
+        case = access_case_for_staff(actor=request.user, case_uuid=case_uuid)
+    except CaseNotFound as exc:
+        raise Http404 from exc
+    post = request.POST
+    actions = {
+        "accept": lambda: services.case_accept(actor=request.user, case=case),
+        "refuse": lambda: services.case_refuse(
+            actor=request.user, case=case, reasons=post.get("reasons", "")
+        ),
+        "supplement": lambda: services.case_request_supplement(
+            actor=request.user, case=case, items=post.get("items", "").splitlines()
+        ),
+        "special_start": lambda: services.special_start(
+            actor=request.user, case=case, kind=post.get("kind", ""), reason=post.get("reason", "")
+        ),
+        "special_end": lambda: services.special_end(
+            actor=request.user, case=case, result=post.get("result", "")
+        ),
+        "deliver": lambda: services.case_deliver(
+            actor=request.user, case=case, tracking_number=post.get("tracking_number", "")
+        ),
+    }
+    if action not in actions:
+        raise Http404
+    try:
+        actions[action]()
+        messages.success(request, _("操作成功"))
+    except DomainError as exc:
+        for line in _problems(exc):
+            messages.error(request, line)
+    return redirect("cases:staff_case", case_uuid=case.uuid)
+
+
+@login_required
+@require_POST
+def step_action(request, case_uuid, step_key: str, action: str):
+    try:
+        step = access_step_for_reviewer(actor=request.user, case_uuid=case_uuid, step_key=step_key)
+    except StepNotFound as exc:
+        raise Http404 from exc
+    try:
+        if action == "claim":
+            services.step_claim(actor=request.user, step=step)
+        elif action == "release":
+            services.step_release(actor=request.user, step=step)
+        elif action == "decide":
+            services.step_decide(
+                actor=request.user,
+                step=step,
+                decision=request.POST.get("decision", ""),
+                opinion=request.POST.get("opinion", ""),
+            )
+        else:
+            raise Http404
+        messages.success(request, _("操作成功"))
+    except DomainError as exc:
+        for line in _problems(exc):
+            messages.error(request, line)
+    if request.POST.get("next") == "inbox":
+        return redirect("cases:inbox")
+    return redirect("cases:staff_case", case_uuid=step.case.uuid)
+
+
+@login_required
+def board(request):
+    try:
+        rows = supervision_board(actor=request.user)
+    except DomainError as exc:
+        raise Http404 from exc
+    by_department: dict[str, list] = {}
+    for row in rows:
+        by_department.setdefault(row["department_name"], []).append(row)
+    return render(request, "cases/board.html", {"by_department": by_department, "count": len(rows)})

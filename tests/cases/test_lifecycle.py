@@ -368,3 +368,86 @@ def test_the_tick_command_runs_deemed_acceptance_and_supervision(world, submit, 
     assert "deemed_accepted=1" in out and "step_red=" in out
     case.refresh_from_db()
     assert case.deemed_accepted and case.status == CaseStatus.IN_PROCESS
+
+
+def test_a_material_the_item_allows_may_be_brought_later_on_commitment(world, submit):
+    from tongban.cases.constants import MaterialMode
+    from tongban.cases.errors import InvalidTransition
+    from tongban.cases.services import case_submit, case_supplement
+    from tongban.catalog.models import Material
+
+    Material.objects.filter(key="application-form").update(commitment_allowed=True)  # as the catalogue allows
+    user = world["applicant"].user
+
+    def apply(key, commitments):
+        return case_submit(
+            actor=user,
+            target_kind="item",
+            target_uuid=world["items"]["licence"].item.uuid,
+            applicant_kind="person",
+            applicant_uuid=user.person.uuid,
+            form_data=GOOD_FORM,
+            idempotency_key=key,
+            files={},
+            commitments=commitments,
+        )
+
+    with pytest.raises(InvalidInput) as exc:
+        apply("commit-key-01", [])
+    assert exc.value.details["problems"][0]["code"] == "material_missing"
+    case, _ = apply("commit-key-02", ["application-form"])
+    material = CaseMaterial.objects.get(case=case, key="application-form")
+    assert material.mode == MaterialMode.COMMITTED
+    assert material.commitment_due_on == working_days_after(date.today(), 10)
+    case_accept(actor=world["clerk"], case=case)
+    with pytest.raises(InvalidTransition):
+        case_supplement(actor=user, case=case, files={"id-card": Upload(pdf_bytes())})  # not committed
+    case_supplement(actor=user, case=case, files={"application-form": Upload(pdf_bytes())})
+    material.refresh_from_db()
+    assert material.mode == MaterialMode.UPLOADED and material.sha256
+    assert "commitment_kept" in actions(case)
+
+
+def test_a_material_without_commitment_is_refused_on_commitment(world, submit):
+    with pytest.raises(InvalidInput) as exc:
+        from tongban.cases.services import case_submit
+
+        user = world["applicant"].user
+        case_submit(
+            actor=user,
+            target_kind="bundle",
+            target_uuid=world["bundle"].uuid,
+            applicant_kind="person",
+            applicant_uuid=user.person.uuid,
+            form_data=GOOD_FORM,
+            idempotency_key="commit-key-03",
+            files={},
+            commitments=["application-form"],
+        )
+    assert exc.value.details["problems"][0]["code"] == "commitment_not_allowed"
+
+
+def test_concluded_cases_count_into_actual_vs_promised_time_shown_on_the_pages(world, submit, client):
+    case, _ = submit()
+    case_accept(actor=world["clerk"], case=case)
+    r = world["reviewers"]
+    for key, reviewer in (("licence", r["market"]), ("tax", r["tax"]), ("social", r["hr"])):
+        step = case.steps.get(key=key)
+        step_claim(actor=reviewer, step=step)
+        step_decide(actor=reviewer, step=step, decision="pass", opinion="")
+    page = client.get(f"/bundles/{world['bundle'].uuid}/").content.decode()
+    assert "已办结 1 件，平均实际用时 0.0 个工作日，为承诺时限（2.0 个工作日）的 0%。" in page
+    assert "100% 在承诺时限的一半内办结" in page and "实际用时不超过承诺时限的一半" in page
+    item_page = client.get(f"/items/{world['items']['licence'].item.uuid}/").content.decode()
+    assert "还没有办结的办件" in item_page  # the bundle's case counts for the bundle
+
+
+def test_the_message_centre_lists_the_applicants_messages_and_marks_them_read(world, submit):
+    from tests.conftest import login_client
+
+    case, _ = submit()
+    client = login_client(world["applicant"].user)
+    page = client.get("/messages/").content.decode()
+    assert "申请已提交" in page and case.number in page and "新" in page
+    assert not Message.objects.filter(user_id=world["applicant"].user.pk, read_at__isnull=True).exists()
+    assert "申请已提交" not in login_client(world["stranger"].user).get("/messages/").content.decode()

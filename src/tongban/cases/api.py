@@ -42,6 +42,11 @@ class CaseIn(Schema):
     form_data: dict
     materials: list[MaterialIn] = Field(default_factory=list, max_length=30)
     delivery_method: Literal["online", "window", "courier"] = DeliveryMethod.ONLINE
+    commitments: list[str] = Field(
+        default_factory=list,
+        max_length=30,
+        description="容缺受理：暂缺、承诺限期补交的材料标识（事项须允许）",
+    )
 
 
 class StepOut(Schema):
@@ -70,6 +75,7 @@ class MaterialOut(Schema):
     key: str
     name: str
     mode: str
+    commitment_due_on: date | None
     content_type: str
     size: int
     sha256: str
@@ -160,6 +166,7 @@ def case_create(request, payload: CaseIn, idempotency_key: str = Header(..., ali
         idempotency_key=idempotency_key,
         files=_files(payload.materials),
         delivery_method=payload.delivery_method,
+        commitments=payload.commitments,
     )
     return Status(201 if created else 200, _detail(case))
 

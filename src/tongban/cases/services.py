@@ -29,12 +29,13 @@ from tongban.cases.errors import InvalidTransition, TargetNotFound
 from tongban.cases.forms import validate_form
 from tongban.cases.models import Case, CaseEvent, CaseMaterial, CaseStep, SpecialProcedure
 from tongban.cases.uploads import check_upload
-from tongban.catalog.facade import application_target
+from tongban.catalog.facade import application_target, record_conclusion
 from tongban.core.audit import audit_record
 from tongban.core.errors import InvalidInput, NotFound, PermissionDenied
 from tongban.core.workdays import working_days_after, working_days_between
 from tongban.notifications.facade import notify
 
+COMMITMENT_DAYS = 10  # working days to bring a material accepted on commitment (容缺受理)
 SUPPLEMENT_WINDOW_DAYS = 5  # 行政许可法 art. 32: tell the applicant within 5 days, once, everything
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -116,6 +117,7 @@ def case_submit(
     idempotency_key: str,
     files: dict | None = None,
     delivery_method: str = DeliveryMethod.ONLINE,
+    commitments: list[str] = (),
 ) -> tuple[Case, bool]:
     """Apply for a published item or bundle. Returns ``(case, created)``: a retry with the same
     ``idempotency_key`` returns the case made the first time, and concurrent retries make exactly one."""
@@ -147,7 +149,7 @@ def case_submit(
     if delivery_method not in DeliveryMethod.values:
         raise InvalidInput("invalid_delivery", _("结果送达方式无效"), field="delivery_method")
     validate_form(target.form_schema, form_data)
-    checked = _check_materials(target, files or {})
+    checked = _check_materials(target, files or {}, set(commitments or ()))
     stored: list = []  # files written to storage, removed again if the transaction does not commit
     try:
         with transaction.atomic():
@@ -166,10 +168,12 @@ def case_submit(
     return case, True
 
 
-def _check_materials(target, files: dict) -> list[tuple]:
-    """Every material of the target: obtained by the platform, or uploaded (checked). All problems at once."""
+def _check_materials(target, files: dict, commitments: set[str] = frozenset()) -> list[tuple]:
+    """Every material of the target: obtained by the platform, uploaded (checked), or — where the item
+    allows 容缺受理 — missing on the applicant's signed commitment to bring it within COMMITMENT_DAYS working
+    days. All problems at once."""
     known = {m.key for m in target.materials}
-    unknown = sorted(set(files) - known)
+    unknown = sorted((set(files) | commitments) - known)
     problems, rows = [], []
     if unknown:
         problems.append({"code": "unknown_material", "fields": unknown})
@@ -182,8 +186,27 @@ def _check_materials(target, files: dict) -> list[tuple]:
             continue
         upload = files.get(spec.key)
         if upload is None:
-            if spec.required:
-                problems.append({"code": "material_missing", "field": spec.key, "name": spec.name})
+            if spec.key in commitments:
+                if not spec.commitment_allowed:
+                    problems.append(
+                        {
+                            "code": "commitment_not_allowed",
+                            "field": spec.key,
+                            "name": spec.name,
+                            "message": gettext("该材料不能容缺受理"),
+                        }
+                    )
+                else:
+                    rows.append((spec, MaterialMode.COMMITTED, None, gettext("申请人承诺限期补交")))
+            elif spec.required:
+                problems.append(
+                    {
+                        "code": "material_missing",
+                        "field": spec.key,
+                        "name": spec.name,
+                        "message": gettext("缺少必需的材料"),
+                    }
+                )
             continue
         try:
             rows.append((spec, MaterialMode.UPLOADED, check_upload(upload, field=spec.key), ""))
@@ -233,8 +256,11 @@ def _create(actor, target, principal, form_data, key, checked, delivery_method, 
         )
         for i, s in enumerate(target.steps)
     )
+    commitment_due = working_days_after(timezone.localdate(now), COMMITMENT_DAYS)
     for spec, mode, checked_file, note in checked:
         material = CaseMaterial(case=case, key=spec.key, name=spec.name, mode=mode, source_note=note)
+        if mode == MaterialMode.COMMITTED:
+            material.commitment_due_on = commitment_due
         if checked_file is not None:
             material.content_type = checked_file.content_type
             material.size = checked_file.size
@@ -246,7 +272,8 @@ def _create(actor, target, principal, form_data, key, checked, delivery_method, 
             )
             stored.append(material.file)
         material.save()
-    _event(case, actor, "submit", target=target.name)
+    committed = [spec.key for spec, mode, _f, _n in checked if mode == MaterialMode.COMMITTED]
+    _event(case, actor, "submit", target=target.name, committed=committed)
     _tell(
         case,
         gettext("申请已提交"),
@@ -365,10 +392,13 @@ def case_supplement(*, actor, case: Case, form_data: dict | None = None, files: 
     case = _lock(case)
     if case.submitted_by != actor.pk:
         raise NotFound("case_not_found", _("办件不存在"))
-    _require(case, "supplement", CaseStatus.SUPPLEMENT, CaseStatus.RETURNED)
     target = application_target(case.target_kind, case.target_uuid)
     if target is None:
         raise TargetNotFound()
+    if case.status == CaseStatus.IN_PROCESS or case.status == CaseStatus.SUBMITTED:
+        # Only materials accepted on commitment may be brought while the case runs.
+        return _bring_committed(actor, case, target, files or {})
+    _require(case, "supplement", CaseStatus.SUPPLEMENT, CaseStatus.RETURNED)
     if form_data is not None:
         validate_form(target.form_schema, form_data)
         case.form_data = form_data
@@ -394,6 +424,24 @@ def case_supplement(*, actor, case: Case, form_data: dict | None = None, files: 
                 step.status, step.claimed_by, step.claimed_by_name = StepStatus.READY, None, ""
                 step.save(update_fields=["status", "claimed_by", "claimed_by_name"])
     _event(case, actor, "supplement", materials=sorted((files or {}).keys()))
+    return case
+
+
+def _bring_committed(actor, case: Case, target, files: dict) -> Case:
+    committed = set(case.materials.filter(mode=MaterialMode.COMMITTED).values_list("key", flat=True))
+    if not files or set(files) - committed:
+        raise InvalidTransition("supplement", case.status)
+    for spec, _mode, checked_file, _note in _check_supplied(target, files):
+        material = case.materials.get(key=spec.key)
+        material.mode, material.content_type = MaterialMode.UPLOADED, checked_file.content_type
+        material.size, material.sha256, material.source_note = checked_file.size, checked_file.sha256, ""
+        material.file.save(
+            f"{case.number}-{spec.key}.{checked_file.extension}",
+            ContentFile(checked_file.content),
+            save=False,
+        )
+        material.save()
+    _event(case, actor, "commitment_kept", materials=sorted(files))
     return case
 
 
@@ -538,6 +586,12 @@ def _conclude(case: Case, actor, outcome: str, decision: str, today: date) -> No
     case.concluded_at = timezone.now()
     case.actual_days = max(working_days_between(case.accepted_on, today) - case.paused_days, 0)
     case.save(update_fields=["status", "outcome", "decision", "concluded_at", "actual_days"])
+    record_conclusion(
+        target_kind=case.target_kind,
+        target_uuid=case.target_uuid,
+        promised_days=case.promised_days,
+        actual_days=case.actual_days,
+    )
     _event(case, actor, "conclude", outcome=outcome, actual_days=case.actual_days)
     _tell(
         case,

@@ -91,6 +91,7 @@ def apply(request, kind: str, target_uuid):
                 idempotency_key=token,
                 files=files,
                 delivery_method=request.POST.get("delivery_method", DeliveryMethod.ONLINE),
+                commitments=[k for k in request.POST.getlist("commit") if f"m_{k}" not in request.FILES],
             )
         except DomainError as exc:
             errors = _problems(exc) if principal is not None else [_("请选择申请者")]
@@ -175,10 +176,17 @@ def case_page(request, case_uuid):
         )
         and case.submitted_by == request.user.pk
     )
-    context["can_supplement"] = case.status in (CaseStatus.SUPPLEMENT, CaseStatus.RETURNED) and (
-        case.submitted_by == request.user.pk
+    committed = {m.key for m in context["materials"] if m.mode == "committed"}
+    context["committed"] = [m for m in context["materials"] if m.mode == "committed"]
+    mine = case.submitted_by == request.user.pk
+    context["can_supplement"] = mine and case.status in (CaseStatus.SUPPLEMENT, CaseStatus.RETURNED)
+    context["can_bring"] = (
+        mine and bool(committed) and case.status in (CaseStatus.SUBMITTED, CaseStatus.IN_PROCESS)
     )
-    context["to_upload"] = [m for m in target.materials if not m.obtained] if target else []
+    uploadable = [m for m in target.materials if not m.obtained] if target else []
+    context["to_upload"] = (
+        [m for m in uploadable if m.key in committed] if context["can_bring"] else uploadable
+    )
     context["returned_steps"] = [s for s in context["steps"] if s.status == StepStatus.RETURNED]
     return render(request, "cases/case.html", context)
 

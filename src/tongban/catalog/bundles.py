@@ -169,9 +169,12 @@ def merge_materials(versions: list, materials_by_version: dict) -> list[dict]:
                     "obtained": m.source in OBTAINED_BY_PLATFORM or m.source == MaterialSource.PLATFORM,
                     "originals": m.originals,
                     "copies": m.copies,
+                    "commitment_allowed": m.commitment_allowed,
                     "items": [v.name],
                 }
                 continue
+            # Brought later on commitment only when every item that needs it allows that.
+            entry["commitment_allowed"] = entry["commitment_allowed"] and m.commitment_allowed
             entry["required"] = entry["required"] or m.required
             entry["originals"] = max(entry["originals"], m.originals)
             entry["copies"] = max(entry["copies"], m.copies)

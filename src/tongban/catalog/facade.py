@@ -129,6 +129,7 @@ class MaterialSpec:
     licence_type_code: str
     shared_data_source: str
     obtained: bool  # the platform obtains it: the applicant brings nothing
+    commitment_allowed: bool = False  # 容缺受理: may be brought later on a signed commitment
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,7 @@ def application_target(kind: str, target_uuid) -> ApplicationTarget | None:
                     m.licence_type_code,
                     m.shared_data_source,
                     _obtained(m.source, m.exempt_when_obtainable),
+                    m.commitment_allowed,
                 )
                 for m in v.materials.all()
             ),
@@ -234,6 +236,7 @@ def application_target(kind: str, target_uuid) -> ApplicationTarget | None:
                     m.get("licence_type_code", ""),
                     m.get("shared_data_source", ""),
                     m["obtained"],
+                    m.get("commitment_allowed", False),
                 )
                 for m in bundle.materials
             ),
@@ -255,3 +258,23 @@ def application_target(kind: str, target_uuid) -> ApplicationTarget | None:
 
 
 __all__ += ["ApplicationTarget", "MaterialSpec", "PlanStep", "application_target"]
+
+
+def record_conclusion(*, target_kind: str, target_uuid, promised_days: int, actual_days: int) -> None:
+    """Count a concluded case into its item's or bundle's actual-vs-promised figures (in the caller's
+    transaction; one row per target, updated with F expressions so concurrent conclusions add up)."""
+    from django.db.models import F
+
+    from tongban.catalog.models import ServiceTimeStats
+
+    row, _created = ServiceTimeStats.objects.get_or_create(target_kind=target_kind, target_uuid=target_uuid)
+    ServiceTimeStats.objects.filter(pk=row.pk).update(
+        concluded=F("concluded") + 1,
+        actual_days_total=F("actual_days_total") + actual_days,
+        promised_days_total=F("promised_days_total") + promised_days,
+        within_half=F("within_half") + (1 if 2 * actual_days <= promised_days else 0),
+        within_promise=F("within_promise") + (1 if actual_days <= promised_days else 0),
+    )
+
+
+__all__ += ["record_conclusion"]

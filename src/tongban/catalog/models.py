@@ -164,6 +164,11 @@ class Material(models.Model):
     licence_type_code = models.CharField(_("电子证照类型代码"), max_length=30, blank=True)
     shared_data_source = models.CharField(_("共享数据提供部门"), max_length=200, blank=True)
     exempt_when_obtainable = models.BooleanField(_("平台可获取时免于提交"), default=False)
+    commitment_allowed = models.BooleanField(
+        _("可容缺受理"),
+        default=False,
+        help_text=_("缺少此材料时，申请人书面承诺限期补交即可受理（告知承诺）"),
+    )
     blank_form = models.FileField(_("空白表格"), upload_to="catalog/forms/", blank=True)
     sample_file = models.FileField(_("示例样表"), upload_to="catalog/samples/", blank=True)
     acceptance_standard = models.TextField(_("受理标准"), blank=True)
@@ -245,3 +250,21 @@ class BundleStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bundle.name}: {self.name}"
+
+
+class ServiceTimeStats(models.Model):
+    """Actual vs promised time of concluded cases, per item or bundle: the second half of 双减半 (actual ≤ ½
+    promised). Written by the cases context through the facade when a case concludes."""
+
+    target_kind = models.CharField(max_length=10)
+    target_uuid = models.UUIDField()
+    concluded = models.PositiveIntegerField(default=0)
+    actual_days_total = models.PositiveBigIntegerField(default=0)
+    promised_days_total = models.PositiveBigIntegerField(default=0)
+    within_half = models.PositiveIntegerField(default=0)  # actual ≤ ½ promised
+    within_promise = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["target_kind", "target_uuid"], name="service_time_stats_unique")
+        ]

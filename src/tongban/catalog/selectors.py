@@ -91,3 +91,23 @@ def department_counts() -> dict[str, int]:
     for dept in published_version_list().values_list("department_uuid", flat=True):
         counts[str(dept)] = counts.get(str(dept), 0) + 1
     return counts
+
+
+def time_stats(kind: str, target_uuid) -> dict | None:
+    """Actual vs promised time of the concluded cases of an item or bundle (None before the first)."""
+    from tongban.catalog.models import ServiceTimeStats
+
+    row = ServiceTimeStats.objects.filter(target_kind=kind, target_uuid=target_uuid, concluded__gt=0).first()
+    if row is None:
+        return None
+    average = row.actual_days_total / row.concluded
+    promised = row.promised_days_total / row.concluded
+    return {
+        "concluded": row.concluded,
+        "average_actual_days": round(average, 1),
+        "average_promised_days": round(promised, 1),
+        "ratio_pct": round(100 * average / promised) if promised else 0,
+        "within_half_pct": round(100 * row.within_half / row.concluded),
+        "within_promise_pct": round(100 * row.within_promise / row.concluded),
+        "half_reached": 2 * row.actual_days_total <= row.promised_days_total,
+    }

@@ -31,6 +31,7 @@ from tongban.catalog.selectors import (
     published_version_browse,
     published_version_get,
     theme_counts,
+    time_stats,
 )
 from tongban.catalog.services import catalog_search
 
@@ -146,8 +147,9 @@ def _material_row(m) -> dict:
 PAGE_CACHE_SECONDS = 3600
 
 
-def _cached_page(request, key: str, build):
-    """The page whose body ``build()`` renders (it raises Http404 for what is not there), from the cache."""
+def _cached_page(request, key: str, build, stats: dict | None = None):
+    """The page whose body ``build()`` renders (it raises Http404 for what is not there), from the cache;
+    ``stats`` (actual vs promised time, changing with every concluded case) is rendered fresh."""
     cache_key = f"catalog:page:{key}:{get_language()}:{catalogue_token()}"
     cached = cache.get(cache_key)
     if cached is None:
@@ -155,7 +157,11 @@ def _cached_page(request, key: str, build):
         cached = (title, render_to_string(template, context))
         cache.set(cache_key, cached, PAGE_CACHE_SECONDS)
     title, body = cached
-    return render(request, "catalog/page.html", {"title": title, "body": mark_safe(body)})  # noqa: S308
+    return render(
+        request,
+        "catalog/page.html",
+        {"title": title, "body": mark_safe(body), "stats": stats},  # noqa: S308
+    )
 
 
 def item_guide(request, item_uuid):
@@ -182,7 +188,7 @@ def item_guide(request, item_uuid):
         label = _("办事指南")
         return f"{version.name} · {label}", "catalog/_item_body.html", context
 
-    return _cached_page(request, f"item:{item_uuid}", build)
+    return _cached_page(request, f"item:{item_uuid}", build, time_stats("item", item_uuid))
 
 
 def _bars(figures: dict) -> list[dict]:
@@ -254,7 +260,7 @@ def bundle_page(request, bundle_uuid):
             },
         )
 
-    return _cached_page(request, f"bundle:{bundle_uuid}", build)
+    return _cached_page(request, f"bundle:{bundle_uuid}", build, time_stats("bundle", bundle_uuid))
 
 
 def department_page(request, org_uuid):

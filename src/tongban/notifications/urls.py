@@ -1,0 +1,7 @@
+from django.urls import path
+
+from tongban.notifications import views
+
+app_name = "notifications"
+
+urlpatterns = [path("messages/", views.inbox, name="inbox")]

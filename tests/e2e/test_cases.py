@@ -66,6 +66,8 @@ def apply_for_kaiban(page, a_pdf, *, upload_all=True):
     expect(page.locator("#draft-status")).to_have_text("草稿已自动保存")
     for key in UPLOADS if upload_all else UPLOADS[1:]:
         page.locator(f"#m_{key}").set_input_files(a_pdf)
+    no_horizontal_overflow(page)
+    screenshot(page, f"apply-kaiban-{page.viewport_size['width']}.png")
     page.get_by_role("button", name="提交申请").click()
 
 

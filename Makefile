@@ -67,6 +67,7 @@ pytest-postgres: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/http_floor.py
 	$(BIN)/python bench/catalog.py
+	$(BIN)/python bench/cases.py
 
 ## make messages: compile the translation catalogues (English) after editing the .po files
 messages: $(DEV_STAMP)

@@ -1053,6 +1053,7 @@ def open_steps_by_department() -> list[dict]:
 def child_setup(args) -> dict:
     from django.db import connection
 
+    from tongban.accounts.facade import Role, staff_department_uuids
     from tongban.accounts.models import User
     from tongban.cases.models import Case, CaseStep
 
@@ -1065,9 +1066,19 @@ def child_setup(args) -> dict:
     out["applicants"] = ensure_users(args.users) if args.users else []
     by_dept = open_steps_by_department()
     out["open_by_department"] = by_dept
-    out["reviewer"] = ensure_reviewer(by_dept[0]["uuid"] if by_dept else None)
     demo = User.objects.filter(username=DEMO_REVIEWER).first()
     out["demo_reviewer"] = DEMO_REVIEWER if demo else None
+    # The bench reviewer: the department with the most open steps other than the demo reviewer's.
+    taken = set(staff_department_uuids(demo, {Role.REVIEWER})) if demo else set()
+    top = next((d for d in by_dept if d["uuid"] not in taken), by_dept[0] if by_dept else None)
+    out["reviewer"] = ensure_reviewer(top["uuid"] if top else None)
+    out["reviewers"] = {
+        name: [{"name": d["name"], "open": d["open"]} for d in by_dept if d["uuid"] in uuids]
+        for name, uuids in (
+            (REVIEWER, {top["uuid"]} if top else set()),
+            (DEMO_REVIEWER, taken),
+        )
+    }
     out["counts"] = {"cases": Case.objects.count(), "steps": CaseStep.objects.count()}
     with connection.cursor() as cursor:
         cursor.execute(
@@ -1347,7 +1358,8 @@ def time_supervision() -> dict:
     runs = []
     for label, day in (("first run", today), ("second run", today), ("next working day", tomorrow)):
         want = expected(day)
-        timer = _SqlTimer()
+        timer = _SqlTimer(keep=True)
+        cpu0 = time.process_time()
         t0 = time.perf_counter()
         with connection.execute_wrapper(timer):
             if day == today:
@@ -1358,7 +1370,14 @@ def time_supervision() -> dict:
 
                 result = {"deemed_accepted": cases_deem_accepted(day), **supervision_update(day)}
         seconds = time.perf_counter() - t0
+        cpu = time.process_time() - cpu0
         changed = {k: v for k, v in result.items() if k != "deemed_accepted"}
+        by_kind: dict[str, list] = {}
+        for sql, _params, ms in timer.statements:
+            entry = by_kind.setdefault(sql.split(None, 1)[0].upper(), [0, 0.0])
+            entry[0] += 1
+            entry[1] += ms / 1000.0
+        slowest = sorted(timer.statements, key=lambda st: -st[2])[:5]
         runs.append(
             {
                 "label": label,
@@ -1370,6 +1389,9 @@ def time_supervision() -> dict:
                 "as_expected": all(changed.get(k) == want[k] for k in changed),
                 "queries": timer.queries,
                 "sql_s": timer.ms / 1000.0,
+                "python_cpu_s": cpu,
+                "execute_by_kind": {k: {"n": n, "s": sec} for k, (n, sec) in by_kind.items()},
+                "slowest": [{"s": ms / 1000.0, "sql": sql[:400]} for sql, _p, ms in slowest],
             }
         )
     return {
@@ -2026,6 +2048,8 @@ def _summary(report, args, setup, inbox_inproc, profile, supervision, inbox_open
             f"inbox with {report['dataset']['counts']['cases']:,} cases (aim: p95 < {AIM_INBOX_P95_MS:.0f} ms for the "
             "page); ms"
         )
+        for name, depts in (report["dataset"].get("reviewers") or {}).items():
+            print(f"  {name}: " + ", ".join(f"{d['name']} ({d['open']:,} open steps)" for d in depts))
         print()
         rows = []
         http_part = report.get("inbox_http", {})
@@ -2099,7 +2123,13 @@ def _summary(report, args, setup, inbox_inproc, profile, supervision, inbox_open
     if inbox_open is not None:
         print()
         total = report["open_dataset"]["dataset"]["open_steps"]
-        print(f"inbox in-process on the supervision database ({total:,} open steps), bench reviewer; ms:")
+        depts = ", ".join(
+            d["name"] for d in (report["open_dataset"].get("reviewers") or {}).get(REVIEWER, [])
+        )
+        print(
+            f"inbox in-process on the supervision database ({total:,} open steps), {REVIEWER} ({depts}); "
+            f"{max(5, args.inbox_calls // 10)} calls per request; ms:"
+        )
         for label, v in inbox_open[REVIEWER]["variants"].items():
             print(
                 f"  API {_ljust(label, 18)} {v['count']:>9,} open  in-proc p50 {v['api']['p50_ms']:7.1f}  "
@@ -2127,6 +2157,7 @@ def _summary(report, args, setup, inbox_inproc, profile, supervision, inbox_open
                     r["label"],
                     r["day"],
                     f"{r['seconds']:.1f}",
+                    f"{r.get('python_cpu_s', float('nan')):.1f}",
                     f"{r['sql_s']:.1f}",
                     str(r["queries"]),
                     f"{res.get('step_red', 0):,}/{res.get('step_yellow', 0):,}",
@@ -2142,7 +2173,8 @@ def _summary(report, args, setup, inbox_inproc, profile, supervision, inbox_open
                 "run",
                 "day",
                 "seconds",
-                "in SQL",
+                "Python CPU",
+                "in execute",
                 "queries",
                 "steps red/yellow",
                 "cases red/yellow",
@@ -2153,6 +2185,20 @@ def _summary(report, args, setup, inbox_inproc, profile, supervision, inbox_open
             ),
             rows,
         )
+        print(
+            "(Python CPU: the task's process; the rest of the time it waits for PostgreSQL. in execute: time in "
+            "cursor.execute — the fetches of the server-side cursors that iterate the rows are not in it)"
+        )
+        for r in supervision["runs"]:
+            if r["seconds"] < AIM_SUPERVISION_S:
+                continue
+            kinds = ", ".join(
+                f"{k} {v['n']}× {v['s']:.1f} s"
+                for k, v in sorted(r["execute_by_kind"].items(), key=lambda kv: -kv[1]["s"])
+            )
+            print(f"  {r['label']}: execute time by statement: {kinds}; slowest:")
+            for st in r["slowest"][:3]:
+                print(f"    {st['s']:6.1f} s  {st['sql'][:200]}…")
         print(f"supervision events after the runs: {supervision['events']:,}")
         second = supervision["runs"][1]
         if second["rows_changed"]:

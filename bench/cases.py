@@ -34,7 +34,6 @@ import io
 import json
 import os
 import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -53,7 +52,6 @@ if str(ROOT) not in sys.path:  # run as `python bench/cases.py`
 from bench.catalog import _ljust, _width  # noqa: E402
 from bench.http_floor import (  # noqa: E402
     REQUEST_TIMEOUT,
-    _interrupt,
     _loadavg,
     _percentile,
     _server_problems,
@@ -62,6 +60,7 @@ from bench.http_floor import (  # noqa: E402
     machine_context,
     measure,
     prepare_env,
+    run_guarded,
     start_server,
     stop_server,
 )
@@ -2293,16 +2292,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("workers, duration, repeats and the call counts must be at least 1")
     if args.cases < 0 or args.open_steps < 0 or args.warmup < 0 or max(args.concurrency) > 99:
         raise SystemExit("cases, open steps and warm-up must be at least 0; at most 99 clients")
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _interrupt)
-    try:
-        return run(args)
-    except KeyboardInterrupt as exc:
-        print(f"\ninterrupted ({exc or 'SIGINT'}); server stopped, temporary files removed", file=sys.stderr)
-        return 130
-    except (RuntimeError, ValueError, OSError, subprocess.SubprocessError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return run_guarded(run, args)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -38,7 +37,6 @@ if str(ROOT) not in sys.path:  # run as `python bench/catalog.py`
     sys.path.insert(0, str(ROOT))
 
 from bench.http_floor import (  # noqa: E402
-    _interrupt,
     _loadavg,
     _percentile,
     _probe,
@@ -51,6 +49,7 @@ from bench.http_floor import (  # noqa: E402
     machine_context,
     measure,
     prepare_env,
+    run_guarded,
     start_server,
     stop_server,
 )
@@ -1034,16 +1033,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("workers, concurrency, duration, repeats and the call counts must be at least 1")
     if args.items < 0 or args.warmup < 0:
         raise SystemExit("items and warm-up must be at least 0")
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _interrupt)
-    try:
-        return run(args)
-    except KeyboardInterrupt as exc:
-        print(f"\ninterrupted ({exc or 'SIGINT'}); server stopped, temporary files removed", file=sys.stderr)
-        return 130
-    except (RuntimeError, ValueError, OSError, subprocess.SubprocessError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return run_guarded(run, args)
 
 
 if __name__ == "__main__":

@@ -697,14 +697,10 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if any("=" not in item or not item.split("=", 1)[0] for item in args.env):
-        raise SystemExit("--env takes KEY=VALUE")
-    if min(args.workers, args.concurrency, args.duration, args.repeats) < 1 or args.warmup < 0:
-        raise SystemExit("workers, concurrency, duration and repeats must be at least 1; warm-up at least 0")
-    # Ctrl-C, kill and hang-up all unwind through the `finally` blocks that stop the server. SIGINT is set
-    # explicitly because a shell starting us in the background would have it ignored.
+def run_guarded(run, args) -> int:
+    """Run a benchmark so that the server is always stopped: Ctrl-C, kill and hang-up unwind through the
+    `finally` blocks that stop it (SIGINT is set explicitly because a shell starting us in the background
+    would have it ignored), and errors end in one line with exit status 2. Every benchmark's main uses it."""
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _interrupt)
     try:
@@ -715,6 +711,15 @@ def main(argv: list[str] | None = None) -> int:
     except (RuntimeError, ValueError, OSError, subprocess.SubprocessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if any("=" not in item or not item.split("=", 1)[0] for item in args.env):
+        raise SystemExit("--env takes KEY=VALUE")
+    if min(args.workers, args.concurrency, args.duration, args.repeats) < 1 or args.warmup < 0:
+        raise SystemExit("workers, concurrency, duration and repeats must be at least 1; warm-up at least 0")
+    return run_guarded(run, args)
 
 
 if __name__ == "__main__":

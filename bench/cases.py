@@ -85,6 +85,7 @@ GEN_VERSION = 1
 # The login throttle allows 60 attempts per address per hour; every client of this bench logs in from
 # 127.0.0.1, and the throttle counts live in the kept database.
 SERVER_ENV = {"TONGBAN_LOGIN_IP_PER_HOUR": "100000"}
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"  # a database of its own: emptied at the start of a run
 
 
 # --- values for forms (used on both sides) -------------------------------------------------------------
@@ -1703,12 +1704,30 @@ def _open_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") + OPEN_SUFFIX, parts.query, ""))
 
 
+def _redis_env(redis_url: str) -> dict:
+    """REDIS_URL for the server, as in production (cache, sessions in front of the database, RQ queue), after
+    emptying that Redis database; nothing when ``redis_url`` is empty or Redis does not answer."""
+    if not redis_url:
+        print("redis: off (--redis-url ''): database cache and sessions, database task queue", flush=True)
+        return {}
+    import redis
+
+    try:
+        client = redis.Redis.from_url(redis_url, socket_connect_timeout=2)
+        client.flushdb()
+    except redis.RedisError as exc:
+        print(f"redis: {redis_url} does not answer ({exc}); going on without it", flush=True)
+        return {}
+    print(f"redis: {redis_url} (emptied): cache, cached_db sessions and the RQ queue", flush=True)
+    return {"REDIS_URL": redis_url}
+
+
 def run(args: argparse.Namespace) -> int:
     loadavg = _loadavg()
     url = args.database_url
     if not url.startswith(("postgres://", "postgresql://")):
         raise ValueError("this benchmark needs PostgreSQL (--database-url postgres://…)")
-    extra_env = {**SERVER_ENV, **dict(item.split("=", 1) for item in args.env)}
+    extra_env = {**SERVER_ENV, **_redis_env(args.redis_url), **dict(item.split("=", 1) for item in args.env)}
     print(f"preparing an isolated environment ({url}) ...", flush=True)
     env = prepare_env(url, extra_env)
     envs = [env]
@@ -2256,6 +2275,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="open steps for the supervision task (default 1,000,000; 0: skip)",
     )
     parser.add_argument("--seed", type=int, default=20261204, help="seed of the generated cases")
+    parser.add_argument(
+        "--redis-url",
+        default=DEFAULT_REDIS_URL,
+        help=f"Redis for the server as in production, emptied first (default {DEFAULT_REDIS_URL}; '' for none)",
+    )
     parser.add_argument(
         "--skip-volume", action="store_true", help="only the POST throughput (no generated data)"
     )

@@ -151,7 +151,9 @@ def cmd_worker(args) -> int:
     from django.conf import settings
 
     if settings.TASKS_BACKEND == "rq":
-        call_command("rqworker", *args.queues or ["default"], with_scheduler=True)
+        # RQ's own Job class cannot run a django-tasks task ("'Task' object is not callable").
+        options = {"job_class": "django_tasks_rq.Job", "with_scheduler": not args.batch, "burst": args.batch}
+        call_command("rqworker", *args.queues or ["default"], **options)
     elif settings.TASKS_BACKEND == "immediate":
         print("TONGBAN_TASKS_BACKEND=immediate runs tasks in the request; no worker needed.")
     else:

@@ -60,6 +60,22 @@ def test_apply_then_retry_returns_the_same_case(world, applicant):
     assert Case.objects.count() == 1
 
 
+def test_applying_reads_the_catalogue_once_per_process_and_answers_from_what_it_wrote(
+    world, applicant, django_assert_max_num_queries
+):
+    assert post(applicant, "/api/cases", body(world), key="idem-key-0001").status_code == 201
+    # session, user with person, idempotency look-up; the case, its steps, materials, event, audit record and
+    # message; the savepoint of the test's transaction. No catalogue read, no read-back of the answer.
+    with django_assert_max_num_queries(11):
+        second = post(applicant, "/api/cases", body(world), key="idem-key-0002")
+    assert second.status_code == 201
+    answer = second.json()
+    assert [s["key"] for s in answer["steps"]] == ["licence", "tax", "social"]
+    assert [m["key"] for m in answer["materials"]] == ["application-form", "id-card"]
+    assert [e["action"] for e in answer["timeline"]] == ["submit"]
+    assert answer == applicant.get(f"/api/cases/{answer['uuid']}").json()
+
+
 @pytest.mark.parametrize(
     ("overrides", "key", "status", "code"),
     [

@@ -11,3 +11,13 @@ class PhoneOrUsernameBackend(ModelBackend):
         from tongban.accounts.passwords import password_check
 
         return password_check(request, username, password)
+
+    def get_user(self, user_id):
+        """The logged-in user of a request, with their person (None for staff) read in the same query."""
+        from tongban.accounts.models import User
+
+        try:
+            user = User._default_manager.select_related("person").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

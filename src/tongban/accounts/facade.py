@@ -96,6 +96,7 @@ __all__ = [
     "actor_info",
     "agent_may_act_for_enterprise",
     "agent_may_act_for_person",
+    "assurance_level_of",
     "audit_actor",
     "demo_load",
     "org_paths_for",
@@ -146,6 +147,12 @@ def actor_info(user) -> ActorInfo:
         assurance_level=person.assurance_level if person else None,
         elderly_mode=user.elderly_mode,
     )
+
+
+def assurance_level_of(user) -> int:
+    """The real-name level of the person behind ``user`` (0 for anyone else), without reading their roles."""
+    person = person_for_user(user)
+    return person.assurance_level if person else 0
 
 
 def org_paths_for(user, roles: set[str] | None = None) -> list[str]:

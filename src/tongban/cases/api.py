@@ -115,13 +115,19 @@ class CaseDetailOut(CaseOut):
     timeline: list[EventOut]
 
 
-def _detail(case) -> dict:
+def _detail(case, written: dict | None = None) -> dict:
+    """The case with its steps, materials and timeline (``written``: those just made by the submission)."""
     return {
         **{f: getattr(case, f) for f in CaseOut.model_fields},
         "form_data": case.form_data,
-        "steps": list(case.steps.all()),
-        "materials": list(case.materials.all()),
-        "timeline": list(case.events.all()),
+        **(
+            written
+            or {
+                "steps": list(case.steps.all()),
+                "materials": list(case.materials.all()),
+                "timeline": list(case.events.all()),
+            }
+        ),
     }
 
 
@@ -168,7 +174,7 @@ def case_create(request, payload: CaseIn, idempotency_key: str = Header(..., ali
         delivery_method=payload.delivery_method,
         commitments=payload.commitments,
     )
-    return Status(201 if created else 200, _detail(case))
+    return Status(201 if created else 200, _detail(case, getattr(case, "just_written", None)))
 
 
 class CaseListQuery(Schema):

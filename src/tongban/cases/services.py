@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from tongban.accounts.facade import Role, actor_info, audit_actor, principal_for
+from tongban.accounts.facade import Role, actor_info, assurance_level_of, audit_actor, principal_for
 from tongban.cases.constants import (
     ApplicantKind,
     CaseStatus,
@@ -54,8 +54,10 @@ def _lock(case: Case) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
-def _event(case: Case, actor, action: str, *, step: CaseStep | None = None, opinion: str = "", **detail):
-    CaseEvent.objects.create(
+def _event(
+    case: Case, actor, action: str, *, step: CaseStep | None = None, opinion: str = "", **detail
+) -> CaseEvent:
+    event = CaseEvent.objects.create(
         case=case,
         action=action,
         step_key=step.key if step else "",
@@ -71,10 +73,12 @@ def _event(case: Case, actor, action: str, *, step: CaseStep | None = None, opin
         object_id=case.uuid,
         after={"status": case.status, "step": step.key if step else "", **detail},
     )
+    return event
 
 
-def _tell(case: Case, title: str, body: str) -> None:
-    notify(user_id=case.submitted_by, title=title, body=body, link=f"/cases/{case.uuid}/")
+def _tell(case: Case, title: str, body: str, *, phone: str | None = None) -> None:
+    """Tell the applicant (``phone``: their number when the caller has it, "" for none, None to look it up)."""
+    notify(user_id=case.submitted_by, title=title, body=body, link=f"/cases/{case.uuid}/", phone=phone)
 
 
 def _require(case: Case, action: str, *allowed: str) -> None:
@@ -138,7 +142,7 @@ def case_submit(
     wanted = "person" if principal.kind == ApplicantKind.PERSON else "organisation"
     if wanted not in target.audience:
         raise InvalidInput("wrong_audience", _("该事项不面向此类申请者"), field="applicant")
-    level = actor_info(actor).assurance_level or 0
+    level = assurance_level_of(actor) or 0
     if level < target.required_assurance_level:
         raise PermissionDenied(
             "assurance_too_low",
@@ -240,7 +244,7 @@ def _create(actor, target, principal, form_data, key, checked, delivery_method, 
         submitted_at=now,
         delivery_method=delivery_method,
     )
-    CaseStep.objects.bulk_create(
+    steps = CaseStep.objects.bulk_create(
         CaseStep(
             case=case,
             key=s.key,
@@ -257,6 +261,7 @@ def _create(actor, target, principal, form_data, key, checked, delivery_method, 
         for i, s in enumerate(target.steps)
     )
     commitment_due = working_days_after(timezone.localdate(now), COMMITMENT_DAYS)
+    materials = []
     for spec, mode, checked_file, note in checked:
         material = CaseMaterial(case=case, key=spec.key, name=spec.name, mode=mode, source_note=note)
         if mode == MaterialMode.COMMITTED:
@@ -271,15 +276,20 @@ def _create(actor, target, principal, form_data, key, checked, delivery_method, 
                 save=False,
             )
             stored.append(material.file)
-        material.save()
+        materials.append(material)
+    CaseMaterial.objects.bulk_create(materials)
     committed = [spec.key for spec, mode, _f, _n in checked if mode == MaterialMode.COMMITTED]
-    _event(case, actor, "submit", target=target.name, committed=committed)
+    event = _event(case, actor, "submit", target=target.name, committed=committed)
     _tell(
         case,
         gettext("申请已提交"),
         gettext("您的申请 %(name)s（%(number)s）已提交，等待受理。")
         % {"name": case.name, "number": case.number},
+        phone=getattr(actor, "phone", None) or "",
     )
+    # What was just written, for the answer to the submission (so it is not read back); later reads go to
+    # the database as usual.
+    case.just_written = {"steps": steps, "materials": materials, "timeline": [event]}
     return case
 
 

@@ -10,6 +10,8 @@ def demo_load_catalogue() -> int:
 __all__ = ["demo_load_catalogue"]
 
 
+import threading  # noqa: E402
+import uuid as uuid_module  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 
 
@@ -159,8 +161,40 @@ def _obtained(source: str, exempt: bool = True) -> bool:
     )
 
 
+_targets: dict[tuple[str, str], ApplicationTarget | None] = {}
+_targets_token: str | None = None
+_targets_lock = threading.Lock()
+_TARGETS_MAX = 2048
+
+
 def application_target(kind: str, target_uuid) -> ApplicationTarget | None:
-    """The published item (its current version) or bundle to apply for; None when there is none."""
+    """The published item (its current version) or bundle to apply for; None when there is none.
+
+    Kept in the process for as long as the catalogue token stays the same (it changes on every publish,
+    retirement, import and new bundle: see ``search.catalogue_changed``), so an application reads the
+    catalogue from the database only the first time a process sees the target."""
+    global _targets_token
+    from tongban.catalog.search import catalogue_token
+
+    try:
+        key = (kind, str(uuid_module.UUID(str(target_uuid))))
+    except ValueError:
+        return None
+    token = catalogue_token()
+    with _targets_lock:
+        if _targets_token != token:
+            _targets.clear()
+            _targets_token = token
+        if key in _targets:
+            return _targets[key]
+    target = _application_target_load(kind, key[1])
+    with _targets_lock:
+        if _targets_token == token and len(_targets) < _TARGETS_MAX:
+            _targets[key] = target
+    return target
+
+
+def _application_target_load(kind: str, target_uuid: str) -> ApplicationTarget | None:
     from tongban.catalog.constants import CaseType, audiences_of
     from tongban.catalog.models import Bundle
     from tongban.catalog.selectors import published_version_get

@@ -13,11 +13,15 @@ from tongban.core.tasks import sms_deliver
 from tongban.notifications.models import Message
 
 
-def notify(*, user_id: int, title: str, body: str, link: str = "", sms: bool = True) -> None:
-    """Write the message now (in the caller's transaction) and send the SMS after commit."""
+def notify(
+    *, user_id: int, title: str, body: str, link: str = "", sms: bool = True, phone: str | None = None
+) -> None:
+    """Write the message now (in the caller's transaction) and send the SMS after commit. ``phone`` is the
+    user's number when the caller already has it ("" for none); None looks it up."""
     Message.objects.create(user_id=user_id, title=title, body=body, link=link)
-    phone = user_phone(user_id) if sms else None
-    if phone:
+    if sms and phone is None:
+        phone = user_phone(user_id)
+    if sms and phone:
         text = f"【{title}】{body}"
         transaction.on_commit(lambda: sms_deliver.enqueue(phone=phone, text=text))
 

@@ -17,6 +17,7 @@ from tongban.catalog.api import router as catalog_router
 from tongban.core.api import router as core_router
 from tongban.core.errors import DomainError
 from tongban.core.schemas import ErrorOut
+from tongban.licences.api import router as licences_router
 
 logger = logging.getLogger("tongban.api")
 
@@ -102,4 +103,5 @@ api.add_router("/", core_router)
 api.add_router("/", accounts_router)
 api.add_router("/", catalog_router)
 api.add_router("/", cases_router)
+api.add_router("/", licences_router)
 api.add_router("/ops", ops_router)

@@ -1,4 +1,5 @@
-"""The `tongban` console command: serve, migrate, demo, calendar, catalogue, worker, check-deploy, manage."""
+"""The `tongban` console command: serve, migrate, demo, calendar, catalogue, cases, licences, worker,
+check-deploy, manage."""
 
 from __future__ import annotations
 
@@ -177,6 +178,32 @@ def cmd_cases_tick(args) -> int:
     return 0
 
 
+def cmd_licences_rotate_key(args) -> int:
+    """Retire a department's signing key and make a new one (the old one stays in the JWKS)."""
+    _django()
+    from django.core.exceptions import ValidationError
+
+    from tongban.licences.keys import issuer_key_rotate
+    from tongban.licences.models import IssuerKey
+
+    try:
+        new = issuer_key_rotate(args.department)
+    except (IssuerKey.DoesNotExist, ValueError, ValidationError) as exc:
+        print(f"error: {exc}")
+        return 1
+    print(f"new key {new.kid} for {new.department_name}")
+    return 0
+
+
+def cmd_licences_rekey(args) -> int:
+    """Encrypt every issuer private key again under the first of TONGBAN_KEY_ENCRYPTION_KEYS."""
+    _django()
+    from tongban.licences.keys import keys_reencrypt
+
+    print(f"{keys_reencrypt()} keys encrypted again under the first key-encryption key")
+    return 0
+
+
 def cmd_check_deploy(args) -> int:
     call_command = _django()
     call_command("check", deploy=True, fail_level=args.fail_level)
@@ -297,6 +324,14 @@ def build_parser() -> argparse.ArgumentParser:
     c = csub.add_parser("tick", help="deemed acceptance and supervision lights (run every few minutes)")
     c.add_argument("--run", action="store_true", help="run it here instead of enqueueing it for the worker")
     c.set_defaults(func=cmd_cases_tick)
+
+    p = sub.add_parser("licences", help="the e-licence library (电子证照库)")
+    lsub = p.add_subparsers(dest="licences_command", required=True)
+    c = lsub.add_parser("rotate-key", help="a new signing key for a department (the old one stays published)")
+    c.add_argument("--department", required=True, help="the department's uuid")
+    c.set_defaults(func=cmd_licences_rotate_key)
+    c = lsub.add_parser("rekey", help="re-encrypt the private keys after adding a key-encryption key")
+    c.set_defaults(func=cmd_licences_rekey)
 
     p = sub.add_parser("worker", help="run the background task worker")
     p.add_argument("queues", nargs="*")

@@ -46,6 +46,10 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 TONGBAN_REGION_CODE = env_str("TONGBAN_REGION_CODE", "310000")
 TONGBAN_REGION_NAME = env_str("TONGBAN_REGION_NAME", "上海市")
 TONGBAN_SITE_NAME = env_str("TONGBAN_SITE_NAME", "通办 · 一网通办")
+# Keys that encrypt the issuers' private signing keys at rest (Fernet keys, comma-separated: the first
+# encrypts, all decrypt, so a new key is put first and `tongban licences rekey` re-encrypts). Empty: one key
+# derived from SECRET_KEY (check-deploy warns).
+TONGBAN_KEY_ENCRYPTION_KEYS = env_list("TONGBAN_KEY_ENCRYPTION_KEYS", [])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -65,6 +69,7 @@ INSTALLED_APPS = [
     "tongban.accounts",
     "tongban.catalog",
     "tongban.notifications",
+    "tongban.licences",
     "tongban.cases",
     "tongban.portal",
 ]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("tongban.accounts.urls")),
     path("", include("tongban.catalog.urls")),
     path("", include("tongban.cases.urls")),
+    path("", include("tongban.licences.urls")),
     path("", include("tongban.notifications.urls")),
     path("", include("tongban.portal.urls")),
 ]

@@ -59,3 +59,4 @@ class ApiScope(models.TextChoices):
     ORGS_READ = "orgs:read", _("读取组织机构")
     PERSONS_LOOKUP = "persons:lookup", _("按证件号查询自然人")
     AUDIT_READ = "audit:read", _("读取审计日志")
+    LICENCES_ISSUE = "licences:issue", _("签发电子证照（以本部门名义）")

@@ -209,3 +209,12 @@ def demo_load() -> list[DemoAccount]:
             "王五，L3，上海通办示范科技有限公司",
         ),
     ]
+
+
+def demo_principal_uuids() -> dict[str, str]:
+    """The demo persons and enterprises by name (other contexts' demo data refer to them)."""
+    names = ["张三", "李四", "王五"]
+    companies = ["上海通办示范科技有限公司", "上海示范餐饮管理有限公司"]
+    found = {p.real_name: str(p.uuid) for p in Person.objects.filter(real_name__in=names).order_by("id")}
+    found.update({e.name: str(e.uuid) for e in Enterprise.objects.filter(name__in=companies)})
+    return found

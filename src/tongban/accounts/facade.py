@@ -89,6 +89,12 @@ def demo_load():
     return load()
 
 
+def demo_principal_uuids() -> dict[str, str]:
+    from tongban.accounts.demo import demo_principal_uuids as found
+
+    return found()
+
+
 __all__ = [
     "ActorInfo",
     "OrganisationInfo",
@@ -99,6 +105,7 @@ __all__ = [
     "assurance_level_of",
     "audit_actor",
     "demo_load",
+    "demo_principal_uuids",
     "org_paths_for",
     "organisation_find",
     "organisation_info",
@@ -281,6 +288,77 @@ def user_phone(user_id: int) -> str | None:
 __all__ += ["user_phone"]
 
 
-from tongban.accounts.auth import session_auth  # noqa: E402 — the API's browser-session authentication
+from tongban.accounts.auth import api_key_auth, session_auth  # noqa: E402 — the API's authentications
 
-__all__ += ["session_auth"]
+__all__ += ["api_key_auth", "session_auth"]
+
+
+def client_organisation(actor, scope: str) -> OrganisationInfo | None:
+    """The organisation of a machine client holding ``scope``; None for anyone else."""
+    if not isinstance(actor, ApiClient) or not actor.is_active or not actor.has_scope(scope):
+        return None
+    return _organisation_info(actor.organisation)
+
+
+__all__ += ["client_organisation"]
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A licence holder as the licence library names it: code kind (111 ID number, 001 USCC), code, name."""
+
+    kind: str
+    code: str
+    name: str
+    principal_kind: str  # person | enterprise
+    principal_uuid: str
+
+
+def holders_for_user(user) -> list[Holder]:
+    """Whose licences ``user`` may see: their own (as a person with a resident ID) and those of the
+    enterprises they represent or hold an active authorisation for."""
+    person = person_for_user(user)
+    if person is None:
+        return []
+    found: list[Holder] = []
+    if person.id_kind == "111":
+        found.append(Holder("111", person.id_number, person.real_name, "person", str(person.uuid)))
+    for principal in principals_visible_to(user):
+        if principal.kind == "enterprise":
+            holder = holder_of_principal("enterprise", principal.uuid)
+            if holder is not None:
+                found.append(holder)
+    return found
+
+
+def holder_of_principal(kind: str, principal_uuid) -> Holder | None:
+    """The holder code of an applicant (a person with a resident ID, or an enterprise)."""
+    from tongban.accounts.models import Enterprise
+
+    if kind == "person":
+        person = Person.objects.filter(uuid=principal_uuid, id_kind="111").first()
+        return (
+            Holder("111", person.id_number, person.real_name, "person", str(person.uuid)) if person else None
+        )
+    if kind == "enterprise":
+        enterprise = Enterprise.objects.filter(uuid=principal_uuid).first()
+        if enterprise is None:
+            return None
+        return Holder("001", enterprise.uscc, enterprise.name, "enterprise", str(enterprise.uuid))
+    return None
+
+
+def holder_user_ids(kind: str, code: str) -> list[int]:
+    """The users to tell about a holder's licence: the person, or the enterprise's legal representative."""
+    from tongban.accounts.models import Enterprise
+
+    if kind == "111":
+        return list(Person.objects.filter(id_kind="111", id_number=code).values_list("user_id", flat=True))
+    if kind == "001":
+        return list(
+            Enterprise.objects.filter(uscc=code).values_list("legal_representative__user_id", flat=True)
+        )
+    return []
+
+
+__all__ += ["Holder", "holder_of_principal", "holder_user_ids", "holders_for_user"]

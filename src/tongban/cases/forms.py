@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 
 from tongban.core.errors import InvalidInput
+from tongban.core.jsonschemas import SchemaError, schema_errors
 
 MAX_FORM_BYTES = 64 * 1024
 
@@ -20,15 +19,8 @@ def validate_form(schema: dict, data) -> None:
     if len(repr(data)) > MAX_FORM_BYTES:
         raise InvalidInput("form_too_large", _("申请表内容过长"))
     try:
-        validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-        found = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+        errors = schema_errors(schema, data)
     except SchemaError as exc:  # a catalogue error, not the applicant's
         raise InvalidInput("form_schema_invalid", _("事项的申请表定义有误，请联系事项管理员")) from exc
-    if found:
-        errors = []
-        for error in found:
-            path = ".".join(str(p) for p in error.absolute_path)
-            if error.validator == "required":
-                path = error.message.split("'")[1] if "'" in error.message else path
-            errors.append({"field": path, "rule": error.validator, "message": error.message})
+    if errors:
         raise InvalidInput("form_invalid", _("申请表填写有误"), errors=errors)

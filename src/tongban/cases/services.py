@@ -603,12 +603,50 @@ def _conclude(case: Case, actor, outcome: str, decision: str, today: date) -> No
         actual_days=case.actual_days,
     )
     _event(case, actor, "conclude", outcome=outcome, actual_days=case.actual_days)
+    if outcome == Outcome.APPROVED:
+        _issue_licences(case, actor)
     _tell(
         case,
         gettext("办件已办结"),
         gettext("%(name)s（%(number)s）已办结：%(outcome)s。")
         % {"name": case.name, "number": case.number, "outcome": Outcome(outcome).label},
     )
+
+
+def _issue_licences(case: Case, actor) -> None:
+    """The e-licences the case's items yield, issued to the applicant by each item's department (in the
+    conclusion's transaction); one timeline event per licence, issued or not with the reason."""
+    from tongban.accounts.facade import holder_of_principal, organisation_info
+    from tongban.licences.facade import issue_for_case
+
+    target = application_target(case.target_kind, case.target_uuid)
+    wanted = [s for s in (target.steps if target else ()) if s.result_licence_type_code]
+    if not wanted:
+        return
+    holder = holder_of_principal(case.applicant_kind, case.applicant_uuid)
+    for step in wanted:
+        issuer = organisation_info(step.department_uuid)
+        if holder is None or issuer is None:
+            _event(
+                case, None, "licence_not_issued", type_code=step.result_licence_type_code, problem="holder"
+            )
+            continue
+        issued = issue_for_case(
+            type_code=step.result_licence_type_code,
+            holder_kind=holder.kind,
+            holder_code=holder.code,
+            holder_name=holder.name,
+            issuer_uuid=issuer.uuid,
+            issuer_name=issuer.name,
+            issuer_code=issuer.uscc,
+            form_data=case.form_data,
+            case_uuid=str(case.uuid),
+            item_code=step.implementation_code,
+        )
+        if issued.uuid:
+            _event(case, None, "licence_issued", type_code=issued.type_code, number=issued.number)
+        else:
+            _event(case, None, "licence_not_issued", type_code=issued.type_code, problem=issued.problem)
 
 
 # --- special procedures (the clock stops) -----------------------------------------------------------

@@ -29,31 +29,32 @@ from tongban.catalog.services import item_create, version_publish
 HOURS = "周一至周五 9:00-17:00（法定节假日除外）"
 SUPERVISION_PHONE = "12345"  # 市民服务热线 takes complaints about every department
 
-# Electronic licence type codes (demo values; the licence type table arrives with the licence issue).
+# Electronic licence type codes (demo values: defining-authority codes with valid USCC check characters, not
+# the real authorities' codes; the licence types themselves are made by tongban.licences.demo).
 LIC = {
     "id-card": "111",
     "business-licence": "11100000000013338W001",
     "birth-certificate": "11100000MB0143028R001",
-    "marriage-certificate": "11100000000014669M001",
-    "residence-permit": "11310000002416370B001",
-    "social-security-card": "11100000717800087X001",
-    "property-certificate": "11100000MB1843015D001",
+    "marriage-certificate": "11100000000014669B001",
+    "residence-permit": "113100000024163706001",
+    "social-security-card": "111000007178000872001",
+    "property-certificate": "11100000MB1843015P001",
     "food-licence": "11100000000013338W013",
-    "drug-licence": "11100000MB1A41026C002",
+    "drug-licence": "11100000MB1A41026J002",
     "physician-certificate": "11100000MB0143028R010",
     "nurse-certificate": "11100000MB0143028R011",
     "public-health-licence": "11100000MB0143028R020",
     "medical-institution-licence": "11100000MB0143028R030",
-    "teacher-certificate": "11100000000013201N001",
-    "school-licence": "11100000000013201N005",
-    "planning-permit": "11100000MB1843015D020",
-    "land-use-permit": "11100000MB1843015D021",
-    "construction-permit": "11100000000013063K001",
-    "construction-qualification": "11100000000013063K010",
+    "teacher-certificate": "11100000000013201E001",
+    "school-licence": "11100000000013201E005",
+    "planning-permit": "11100000MB1843015P020",
+    "land-use-permit": "11100000MB1843015P021",
+    "construction-permit": "11100000000013063F001",
+    "construction-qualification": "11100000000013063F010",
     "special-equipment": "11100000000013338W030",
-    "vocational-certificate": "11100000717800087X010",
-    "disability-card": "51100000500000510K001",
-    "social-organisation-certificate": "11100000000014669M010",
+    "vocational-certificate": "111000007178000872010",
+    "disability-card": "51100000500000510L001",
+    "social-organisation-certificate": "11100000000014669B010",
 }
 
 

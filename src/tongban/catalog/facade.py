@@ -120,6 +120,7 @@ class PlanStep:
     depends_on: tuple[str, ...]
     implementation_code: str
     version_number: int
+    result_licence_type_code: str = ""  # the e-licence type the step's item yields, if any
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,7 @@ def _application_target_load(kind: str, target_uuid: str) -> ApplicationTarget |
                     (),
                     v.item.implementation_code,
                     v.number,
+                    v.result_licence_type_code,
                 ),
             ),
         )
@@ -284,6 +286,7 @@ def _application_target_load(kind: str, target_uuid: str) -> ApplicationTarget |
                     tuple(s.depends_on),
                     s.item_version.item.implementation_code,
                     s.item_version.number,
+                    s.item_version.result_licence_type_code,
                 )
                 for s in steps
             ),

@@ -56,6 +56,12 @@ _STAND_INS = [
         "TONGBAN_BUSINESS_REGISTER is the local table: connect the market-entity register so that "
         "legal representatives are checked when they register enterprises.",
     ),
+    (
+        "tongban.W008",
+        lambda: not settings.TONGBAN_KEY_ENCRYPTION_KEYS,
+        "TONGBAN_KEY_ENCRYPTION_KEYS is not set: the issuers' private signing keys are encrypted under a key "
+        "derived from SECRET_KEY; set a Fernet key kept apart from the database backups.",
+    ),
 ]
 
 

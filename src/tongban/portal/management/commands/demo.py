@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from tongban.accounts.facade import demo_load
 from tongban.catalog.facade import demo_load_catalogue
+from tongban.licences.facade import demo_load_licences
 
 
 class Command(BaseCommand):
@@ -11,6 +12,7 @@ class Command(BaseCommand):
         accounts = demo_load()
         created = demo_load_catalogue()
         self.stdout.write(f"事项目录 catalogue: {created} new demo items published")
+        self.stdout.write(f"电子证照 licences: {demo_load_licences()} new demo licence types and licences")
         self.stdout.write("")
         self.stdout.write("演示账号 Demo accounts (密码 password 见下 / below):")
         width = max(len(a.role) for a in accounts)

@@ -1,0 +1,53 @@
+"""Every read of a licence goes through here: the holder (or someone acting for the enterprise that holds it)
+or staff of the issuing department; anyone else gets 404. Each read is audited."""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+
+from django.db.models import Q
+
+from tongban.accounts.facade import Role, audit_actor, holders_for_user, staff_department_uuids
+from tongban.core.audit import audit_record
+from tongban.licences.errors import LicenceNotFound
+from tongban.licences.models import Licence
+
+
+def holder_scope(actor) -> Q:
+    """Licences whose holder is the actor or an enterprise the actor acts for (nothing for anyone else)."""
+    scope = Q(pk__in=[])
+    for holder in holders_for_user(actor):
+        scope |= Q(holder_kind=holder.kind, holder_code=holder.code)
+    return scope
+
+
+def _get(scope: Q, licence_uuid) -> Licence:
+    try:
+        uuid_module.UUID(str(licence_uuid))
+    except ValueError as exc:
+        raise LicenceNotFound() from exc
+    licence = Licence.objects.select_related("type", "previous").filter(scope, uuid=licence_uuid).first()
+    if licence is None:
+        raise LicenceNotFound()
+    return licence
+
+
+def _audited(actor, licence: Licence, action: str) -> Licence:
+    audit_record(
+        actor=audit_actor(actor),
+        action=action,
+        object_type="licence",
+        object_id=licence.uuid,
+        after={"identifier": licence.identifier},
+    )
+    return licence
+
+
+def access_licence_for_holder(*, actor, licence_uuid, action: str = "licence.view") -> Licence:
+    return _audited(actor, _get(holder_scope(actor), licence_uuid), action)
+
+
+def access_licence_for_issuer(*, actor, licence_uuid, action: str = "licence.staff_view") -> Licence:
+    """A licence issued by a department where the actor is an issuer (发证人员)."""
+    departments = staff_department_uuids(actor, {Role.ISSUER})
+    return _audited(actor, _get(Q(issuer_uuid__in=departments), licence_uuid), action)

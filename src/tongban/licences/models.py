@@ -1,0 +1,139 @@
+"""Licence types (GB/T 36902/36903), licences (GB/T 36904 identifiers) and the issuers' signing keys.
+
+Holders and issuers are referred to by code, name and uuid snapshots, never by foreign key to another
+context."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tongban.licences.constants import HolderKind, LicenceStatus
+
+
+class LicenceType(models.Model):
+    """A kind of licence: its code (the defining authority's USCC + 3 digits), face fields and rules."""
+
+    code = models.CharField(_("证照类型代码"), max_length=21, unique=True)
+    name = models.CharField(_("证照类型名称"), max_length=100)
+    define_authority_name = models.CharField(_("证照定义机构"), max_length=100)
+    holder_kind = models.CharField(_("持证主体代码类型"), max_length=3, choices=HolderKind.choices)
+    issuer_department_uuids = models.JSONField(_("颁发部门"), default=list, blank=True)
+    face_schema = models.JSONField(
+        _("照面信息"), default=dict, help_text=_("JSON Schema；字段顺序即显示顺序")
+    )
+    validity_years = models.PositiveSmallIntegerField(
+        _("有效期（年）"), null=True, blank=True, help_text=_("留空为长期有效")
+    )
+    multiple_per_holder = models.BooleanField(_("同一持证主体可持多证"), default=False)
+    scene_fields = models.JSONField(
+        _("亮证场景及展示字段"), default=dict, blank=True, help_text=_("{场景: [照面字段, …]}")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("证照类型")
+        verbose_name_plural = _("证照类型")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    @property
+    def face_fields(self) -> list[tuple[str, str]]:
+        """(key, title) of the face fields in display order."""
+        props = (self.face_schema or {}).get("properties", {})
+        return [(key, spec.get("title", key)) for key, spec in props.items()]
+
+
+class IssuerKey(models.Model):
+    """An issuing department's signing key (ES256). The private key is kept encrypted under the platform's
+    key-encryption keys (see ``keys.py``); the public key is published as a JWK."""
+
+    kid = models.CharField(max_length=64, unique=True)
+    department_uuid = models.UUIDField(_("部门"), db_index=True)
+    department_name = models.CharField(max_length=200)
+    department_code = models.CharField(max_length=18, blank=True)
+    algorithm = models.CharField(max_length=10, default="ES256")
+    public_jwk = models.JSONField()
+    private_key_encrypted = models.BinaryField(editable=False)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["department_name", "-created_at"]
+        verbose_name = _("签发密钥")
+        verbose_name_plural = _("签发密钥")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department_uuid"], condition=Q(active=True), name="issuer_key_one_active"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department_name} {self.kid}"
+
+
+class Licence(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    identifier = models.CharField(_("电子证照标识"), max_length=120, unique=True)
+    type = models.ForeignKey(LicenceType, on_delete=models.PROTECT, related_name="licences")
+    number = models.CharField(_("证照编号"), max_length=64)
+    holder_kind = models.CharField(_("持证主体代码类型"), max_length=3, choices=HolderKind.choices)
+    holder_code = models.CharField(_("持证主体代码"), max_length=32)
+    holder_name = models.CharField(_("持证主体"), max_length=200)
+    issuer_uuid = models.UUIDField(_("颁发机构"), null=True, blank=True)
+    issuer_name = models.CharField(_("颁发机构"), max_length=200)
+    issuer_code = models.CharField(_("颁发机构代码"), max_length=18)
+    area_code = models.CharField(_("管辖属地"), max_length=6, blank=True)
+    issue_date = models.DateField(_("颁证日期"))
+    valid_from = models.DateField(_("有效期起始"))
+    valid_until = models.DateField(_("有效期截止"), null=True, blank=True)
+    status = models.CharField(
+        _("证照状态"), max_length=2, choices=LicenceStatus.choices, default=LicenceStatus.VALID
+    )
+    status_reason = models.CharField(_("状态变更原因"), max_length=500, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveSmallIntegerField(_("版本号"), default=1)
+    serial = models.CharField(_("流水号"), max_length=40)
+    previous = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_version"
+    )
+    current = models.BooleanField(_("当前版本"), default=True)
+    face = models.JSONField(_("照面信息"), default=dict)
+    kid = models.CharField(max_length=64, blank=True)
+    signature = models.TextField(blank=True, help_text=_("颁发机构对规范化数据的签名（JWS，分离载荷）"))
+    case_uuid = models.UUIDField(null=True, blank=True)
+    item_code = models.CharField(_("关联事项"), max_length=64, blank=True)
+    status_index = models.PositiveIntegerField(unique=True, null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-issue_date", "-id"]
+        verbose_name = _("电子证照")
+        verbose_name_plural = _("电子证照")
+        indexes = [models.Index(fields=["holder_code", "holder_kind"], name="licence_holder")]
+
+    def __str__(self) -> str:
+        return f"{self.type.name} {self.number}"
+
+
+class LicenceUse(models.Model):
+    """One use of a licence by someone other than its holder (用证记录): shown to the holder."""
+
+    licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="uses")
+    at = models.DateTimeField(auto_now_add=True)
+    user_label = models.CharField(_("用证单位"), max_length=200)
+    user_uuid = models.UUIDField(null=True, blank=True)
+    channel = models.CharField(_("方式"), max_length=20)  # verify | share | case
+    scene = models.CharField(_("场景"), max_length=20, blank=True)
+    cause = models.CharField(_("用证事由"), max_length=200)
+    fields = models.JSONField(_("使用的字段"), default=list)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["licence", "-at"], name="licence_use_recent")]

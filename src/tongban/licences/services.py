@@ -4,7 +4,7 @@ changes. Each write is audited in its transaction and the holder is told after c
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -157,7 +157,7 @@ def licence_issue(
     today = timezone.localdate()
     issue_date = issue_date or today
     if valid_until is None and licence_type.validity_years:
-        valid_until = _add_years(issue_date, licence_type.validity_years) - timezone.timedelta(days=1)
+        valid_until = _add_years(issue_date, licence_type.validity_years) - timedelta(days=1)
     if valid_until is not None and valid_until < issue_date:
         raise InvalidInput("invalid_validity", _("有效期截止日早于颁证日期"), field="valid_until")
     serial = _serial(issue_date)

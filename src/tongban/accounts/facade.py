@@ -15,7 +15,7 @@ from tongban.accounts.selectors import (
     staff_roles,
 )
 from tongban.core.audit import SYSTEM, Actor
-from tongban.core.identifiers import mask_name, mask_phone
+from tongban.core.identifiers import IdKind, mask_name, mask_phone
 
 
 @dataclass(frozen=True)
@@ -317,17 +317,17 @@ class Holder:
 def holders_for_user(user) -> list[Holder]:
     """Whose licences ``user`` may see: their own (as a person with a resident ID) and those of the
     enterprises they represent or hold an active authorisation for."""
+    from tongban.accounts.models import Enterprise
+
     person = person_for_user(user)
     if person is None:
         return []
     found: list[Holder] = []
-    if person.id_kind == "111":
+    if person.id_kind == IdKind.RESIDENT_ID:
         found.append(Holder("111", person.id_number, person.real_name, "person", str(person.uuid)))
-    for principal in principals_visible_to(user):
-        if principal.kind == "enterprise":
-            holder = holder_of_principal("enterprise", principal.uuid)
-            if holder is not None:
-                found.append(holder)
+    enterprises = [p.uuid for p in principals_visible_to(user) if p.kind == "enterprise"]
+    for enterprise in Enterprise.objects.filter(uuid__in=enterprises).order_by("name"):
+        found.append(Holder("001", enterprise.uscc, enterprise.name, "enterprise", str(enterprise.uuid)))
     return found
 
 
@@ -336,7 +336,7 @@ def holder_of_principal(kind: str, principal_uuid) -> Holder | None:
     from tongban.accounts.models import Enterprise
 
     if kind == "person":
-        person = Person.objects.filter(uuid=principal_uuid, id_kind="111").first()
+        person = Person.objects.filter(uuid=principal_uuid, id_kind=IdKind.RESIDENT_ID).first()
         return (
             Holder("111", person.id_number, person.real_name, "person", str(person.uuid)) if person else None
         )
@@ -353,7 +353,11 @@ def holder_user_ids(kind: str, code: str) -> list[int]:
     from tongban.accounts.models import Enterprise
 
     if kind == "111":
-        return list(Person.objects.filter(id_kind="111", id_number=code).values_list("user_id", flat=True))
+        return list(
+            Person.objects.filter(id_kind=IdKind.RESIDENT_ID, id_number=code).values_list(
+                "user_id", flat=True
+            )
+        )
     if kind == "001":
         return list(
             Enterprise.objects.filter(uscc=code).values_list("legal_representative__user_id", flat=True)

@@ -21,6 +21,15 @@ def holder_scope(actor) -> Q:
     return scope
 
 
+def card_bag(actor):
+    """The actor's card bag (卡包): current versions first, newest first (the API and the page)."""
+    return (
+        Licence.objects.select_related("type")
+        .filter(holder_scope(actor))
+        .order_by("-current", "-issue_date", "-id")
+    )
+
+
 def _get(scope: Q, licence_uuid) -> Licence:
     try:
         uuid_module.UUID(str(licence_uuid))

@@ -13,14 +13,12 @@ from ninja.pagination import paginate
 
 from tongban.accounts.facade import api_key_auth, client_organisation, session_auth
 from tongban.core.errors import PermissionDenied
-from tongban.core.identifiers import mask_id_number
 from tongban.core.pagination import BoundedLimitOffsetPagination
 from tongban.core.schemas import responses
 from tongban.licences import services
-from tongban.licences.access import access_licence_for_holder, access_licence_for_issuer, holder_scope
+from tongban.licences.access import access_licence_for_holder, access_licence_for_issuer, card_bag
 from tongban.licences.constants import STATUS_CHANGES
 from tongban.licences.keys import jwks
-from tongban.licences.models import Licence
 
 router = Router(tags=["licences"])
 
@@ -43,10 +41,6 @@ class LicenceOut(Schema):
     status_label: str
     version: int
     current: bool
-
-    @staticmethod
-    def resolve_holder_code_masked(licence) -> str:
-        return mask_id_number(licence.holder_code) if licence.holder_kind == "111" else licence.holder_code
 
     @staticmethod
     def resolve_status_label(licence) -> str:
@@ -76,11 +70,7 @@ class LicenceDetailOut(LicenceOut):
 def licence_list(request):
     """The caller's card bag (卡包): their licences and those of the enterprises they act for, current
     versions first, newest first."""
-    return (
-        Licence.objects.select_related("type")
-        .filter(holder_scope(request.auth))
-        .order_by("-current", "-issue_date", "-id")
-    )
+    return card_bag(request.auth)
 
 
 @router.get("/licences/jwks", response={200: dict}, auth=None)

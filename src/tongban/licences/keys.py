@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from jwt.algorithms import ECAlgorithm
 
 from tongban.licences.models import IssuerKey, Licence
 
@@ -61,20 +62,7 @@ def _load_private(encrypted: bytes, kid: str) -> ec.EllipticCurvePrivateKey:
 
 
 def _public_jwk(public: ec.EllipticCurvePublicKey, kid: str) -> dict:
-    numbers = public.public_numbers()
-
-    def b64(n: int) -> str:
-        return base64.urlsafe_b64encode(n.to_bytes(32, "big")).rstrip(b"=").decode()
-
-    return {
-        "kty": "EC",
-        "crv": "P-256",
-        "x": b64(numbers.x),
-        "y": b64(numbers.y),
-        "kid": kid,
-        "alg": ALGORITHM,
-        "use": "sig",
-    }
+    return {**ECAlgorithm.to_jwk(public, as_dict=True), "kid": kid, "alg": ALGORITHM, "use": "sig"}
 
 
 # --- keys per department ------------------------------------------------------------------------------------
@@ -181,8 +169,3 @@ def verify_licence_signature(licence: Licence) -> bool:
     except jwt.InvalidTokenError:
         return False
     return True
-
-
-def signing_key(kid: str):
-    """The private key behind ``kid`` (for the platform's own short-lived tokens)."""
-    return _private_key(IssuerKey.objects.get(kid=kid))

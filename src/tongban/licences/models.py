@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tongban.core.identifiers import mask_id_number
 from tongban.licences.constants import HolderKind, LicenceStatus
 
 
@@ -120,6 +121,15 @@ class Licence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type.name} {self.number}"
+
+    @property
+    def holder_code_masked(self) -> str:
+        """A resident ID number masked for screens and answers; a USCC is public."""
+        return (
+            mask_id_number(self.holder_code)
+            if self.holder_kind == HolderKind.RESIDENT_ID
+            else self.holder_code
+        )
 
 
 class LicenceUse(models.Model):

@@ -18,7 +18,7 @@ from tongban.core.audit import audit_record
 from tongban.core.errors import InvalidInput, PermissionDenied
 from tongban.core.identifiers import validate_resident_id, validate_uscc
 from tongban.core.jsonschemas import schema_errors
-from tongban.licences.constants import STATUS_CHANGES, HolderKind, LicenceStatus, Scene
+from tongban.licences.constants import STATUS_CHANGES, HolderKind, LicenceStatus, Operation, Scene
 from tongban.licences.errors import LicenceConflict
 from tongban.licences.identifiers import BadIdentifier, make_licence_id, valid_type_code
 from tongban.licences.keys import issuer_key, sign_licence
@@ -187,7 +187,13 @@ def licence_issue(
     )
     sign_licence(licence, issuer_key(issuer_uuid, issuer_name, issuer_code))
     licence.save()
-    _written(actor, licence, "licence.issue", gettext("您获得了新的电子证照：%(name)s（%(number)s）。"))
+    _written(
+        actor,
+        licence,
+        "licence.issue",
+        gettext("您获得了新的电子证照：%(name)s（%(number)s）。"),
+        operation=Operation.ISSUE,
+    )
     return licence
 
 
@@ -232,6 +238,7 @@ def licence_new_version(
         "licence.new_version",
         gettext("您的电子证照 %(name)s（%(number)s）已更新为新版本。"),
         reason=reason,
+        operation=Operation.CHANGE,
     )
     return new
 
@@ -244,7 +251,7 @@ def licence_change_status(*, actor, licence: Licence, action: str, reason: str) 
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("reason_required", _("请填写原因"), field="reason")
-    _operation, allowed_from, to = STATUS_CHANGES[action]
+    operation, allowed_from, to = STATUS_CHANGES[action]
     licence = Licence.objects.select_for_update().select_related("type").get(pk=licence.pk)
     if not licence.current or licence.status not in allowed_from:
         raise LicenceConflict("invalid_status_change", _("证照状态不允许此操作"), status_now=licence.status)
@@ -258,20 +265,34 @@ def licence_change_status(*, actor, licence: Licence, action: str, reason: str) 
         gettext("您的电子证照 %(name)s（%(number)s）状态变更为“%(status)s”：%(reason)s"),
         before=before,
         reason=reason,
+        operation=operation,
     )
     return licence
 
 
 def _written(
-    actor, licence: Licence, action: str, message: str, *, before: str = "", reason: str = ""
+    actor,
+    licence: Licence,
+    action: str,
+    message: str,
+    *,
+    before: str = "",
+    reason: str = "",
+    operation: str = "",
 ) -> None:
+    """Audit the write (with the 操作类型 code of a status change) and tell the holder."""
     audit_record(
         actor=audit_actor(actor),
         action=action,
         object_type="licence",
         object_id=licence.uuid,
         before={"status": before} if before else None,
-        after={"identifier": licence.identifier, "status": licence.status, "reason": reason},
+        after={
+            "identifier": licence.identifier,
+            "status": licence.status,
+            "reason": reason,
+            "operation": operation,
+        },
     )
     text = message % {
         "name": licence.type.name,

@@ -8,8 +8,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from tongban.core.identifiers import mask_id_number
-from tongban.licences.access import access_licence_for_holder, holder_scope
+from tongban.licences.access import access_licence_for_holder, card_bag
 from tongban.licences.constants import LicenceStatus
 from tongban.licences.errors import LicenceNotFound
 from tongban.licences.models import Licence
@@ -26,13 +25,8 @@ def colour(licence: Licence) -> str:
 
 
 @login_required
-def card_bag(request):
-    qs = (
-        Licence.objects.select_related("type")
-        .filter(holder_scope(request.user))
-        .order_by("-current", "-issue_date", "-id")
-    )
-    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+def card_bag_page(request):
+    page = Paginator(card_bag(request.user), 20).get_page(request.GET.get("page"))
     for licence in page.object_list:
         licence.colour = colour(licence)
     return render(request, "licences/card_bag.html", {"page": page})
@@ -47,7 +41,6 @@ def licence_page(request, licence_uuid):
     face = [
         (title, licence.face.get(key, "")) for key, title in licence.type.face_fields if key in licence.face
     ]
-    holder_code = mask_id_number(licence.holder_code) if licence.holder_kind == "111" else licence.holder_code
     return render(
         request,
         "licences/licence.html",
@@ -55,7 +48,7 @@ def licence_page(request, licence_uuid):
             "licence": licence,
             "colour": colour(licence),
             "face": face,
-            "holder_code": holder_code,
+            "holder_code": licence.holder_code_masked,
             "uses": list(licence.uses.all()[:20]),
         },
     )

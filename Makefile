@@ -68,6 +68,8 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/http_floor.py
 	$(BIN)/python bench/catalog.py
 	$(BIN)/python bench/cases.py
+	$(BIN)/python bench/licences_verify.py
+	$(BIN)/python bench/licences_import.py
 
 ## make messages: compile the translation catalogues (English) after editing the .po files
 messages: $(DEV_STAMP)

@@ -1773,6 +1773,8 @@ def _run_in(envs: list, args, loadavg, extra_env) -> int:
             "supervision_s": AIM_SUPERVISION_S,
         },
     }
+    if args.only_supervision:
+        return _run_supervision_only(envs, args, report, extra_env)
     users = max(concurrency)
     step = f"{args.cases:,} cases" if volume else "no volume (--skip-volume)"
     print(f"data: {step}; {users} bench applicants, a bench reviewer ...", flush=True)
@@ -1816,8 +1818,21 @@ def _run_in(envs: list, args, loadavg, extra_env) -> int:
     finally:
         stop_server(proc)
 
+    supervision, inbox_open = _supervision_part(envs, args, report, extra_env) if volume else (None, None)
+    return _summary(report, args, setup, inbox_inproc, profile, supervision, inbox_open, env)
+
+
+def _run_supervision_only(envs: list, args, report: dict, extra_env: dict) -> int:
+    """--only-supervision: the supervision database and the task, without the volume database and HTTP."""
+    setup = {"dataset": None, "counts": {}, "sizes_mb": {}, "open_by_department": []}
+    supervision, inbox_open = _supervision_part(envs, args, report, extra_env)
+    return _summary(report, args, setup, None, None, supervision, inbox_open, envs[0])
+
+
+def _supervision_part(envs: list, args, report: dict, extra_env: dict) -> tuple:
+    """The ``_open`` database (made when needed), the inbox on it, then the supervision task."""
     supervision = setup_open = inbox_open = None
-    if volume and args.open_steps:
+    if args.open_steps:
         open_url = _open_url(args.database_url)
         print(f"preparing the supervision database ({open_url}) ...", flush=True)
         env_open = prepare_env(open_url, extra_env)
@@ -1856,8 +1871,7 @@ def _run_in(envs: list, args, loadavg, extra_env) -> int:
         print("supervision: reset the lights, then the tick: first run, second run, next working day ...")
         supervision = run_child(env_open, "supervision")
         report["supervision"] = supervision
-
-    return _summary(report, args, setup, inbox_inproc, profile, supervision, inbox_open, env)
+    return supervision, inbox_open
 
 
 def _http_part(base_url: str, args, setup: dict, context: dict, env: dict) -> dict:
@@ -2006,8 +2020,8 @@ def _inbox_http(base_url: str, reviewers: list[str], calls: int, numbers: dict) 
     return out
 
 
-def _summary(report, args, setup, inbox_inproc, profile, supervision, inbox_open, env) -> int:
-    failed = []
+def _summary_post(report, args, profile, failed: list) -> None:
+    """The POST throughput part of the summary."""
     print()
     print(
         "POST /api/cases throughput, ratio to the floor (GET /api/health, same server, same generator, same run)"
@@ -2069,6 +2083,12 @@ def _summary(report, args, setup, inbox_inproc, profile, supervision, inbox_open
         lines = [line for line in profile["profile_cumulative"] if "middleware" not in line]
         for line in lines[: args.profile_lines]:
             print(f"    {line[:160]}")
+
+
+def _summary(report, args, setup, inbox_inproc, profile, supervision, inbox_open, env) -> int:
+    failed = []
+    if "throughput" in report:  # not with --only-supervision
+        _summary_post(report, args, profile, failed)
 
     if inbox_inproc is not None:
         print()
@@ -2282,6 +2302,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--skip-volume", action="store_true", help="only the POST throughput (no generated data)"
+    )
+    parser.add_argument(
+        "--only-supervision",
+        action="store_true",
+        help="only the supervision database and task (no volume database, no HTTP)",
     )
     parser.add_argument(
         "--concurrency",

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # What `make test` needs besides Python packages: Debian's chromium (browser tests), CJK fonts
-# (readable screenshots), and a running PostgreSQL. Installs or starts them when missing and possible.
+# (readable screenshots), poppler-utils (pdftotext and pdftoppm read the licence PDFs) and a running
+# PostgreSQL. Installs or starts them when missing and possible.
 set -uo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
+{ command -v pdftoppm && command -v pdftotext; } >/dev/null 2>&1 || need+=(poppler-utils)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing ${need[*]} ..."

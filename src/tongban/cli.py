@@ -195,12 +195,131 @@ def cmd_licences_rotate_key(args) -> int:
     return 0
 
 
+def cmd_licences_add_verifier(args) -> int:
+    """Register a verifier (用证单位) and print its key once."""
+    _django()
+    from tongban.core.errors import DomainError
+    from tongban.licences.verification import verifier_create
+
+    try:
+        verifier, key = verifier_create(
+            actor=None,
+            name=args.name,
+            kind=args.kind,
+            scenes=args.scenes.split(","),
+            uscc=args.uscc,
+            area_code=args.area_code,
+        )
+    except DomainError as exc:
+        print(f"error: {exc.code}: {exc.message} {exc.details or ''}")
+        return 1
+    print(f"verifier {verifier.uuid} {verifier.name} scenes={','.join(verifier.scenes)}")
+    print(f"key (shown once; OAuth2 client_id is the part after tbv_): {key}")
+    return 0
+
+
+def cmd_licences_grant_share(args) -> int:
+    """Let a department's API client (scope licences:share) query one licence type."""
+    _django()
+    from tongban.accounts.models import ApiClient
+    from tongban.core.errors import DomainError
+    from tongban.licences.share import share_grant
+
+    client = ApiClient.objects.filter(uuid=args.client).first() if _is_uuid(args.client) else None
+    if client is None:
+        print(f"error: no API client {args.client}")
+        return 1
+    try:
+        share_grant(actor=None, client=client, type_code=args.type)
+    except DomainError as exc:
+        print(f"error: {exc.code}: {exc.message}")
+        return 1
+    print(f"{client.name} may now query licences of type {args.type}")
+    return 0
+
+
+def _is_uuid(text: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
 def cmd_licences_rekey(args) -> int:
     """Encrypt every issuer private key again under the first of TONGBAN_KEY_ENCRYPTION_KEYS."""
     _django()
     from tongban.licences.keys import keys_reencrypt
 
     print(f"{keys_reencrypt()} keys encrypted again under the first key-encryption key")
+    return 0
+
+
+def _count_lines(path: str) -> int | None:
+    try:
+        with open(path, "rb") as fh:
+            return sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
+    except OSError:
+        return None
+
+
+def cmd_licences_import(args) -> int:
+    """Bulk collection (归集): a JSON Lines or CSV file of licences. Exit 0 when every row was imported, 2
+    when some were rejected (the valid ones are imported), 1 when the file could not be read or written."""
+    _django()
+    from django.db import DatabaseError
+    from tqdm import tqdm
+
+    from tongban.licences.imports import ImportFileError, import_licences
+
+    with tqdm(total=_count_lines(args.file), unit=" rows", unit_scale=True, disable=args.quiet) as bar:
+        try:
+            report = import_licences(args.file, fmt=args.format, progress=bar.update)
+        except ImportFileError as exc:
+            bar.close()
+            print(f"error: {exc}")
+            print("nothing was imported")
+            return 1
+        except DatabaseError as exc:
+            bar.close()
+            print(f"error: the database refused the load, nothing was imported: {exc}")
+            return 1
+    print(
+        f"{report.imported} imported, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.rejected_count} rejected ({report.rows} rows in {report.seconds:.1f} s, "
+        f"{report.rows_per_second:,.0f} rows/s)"
+    )
+    if report.awaiting_signature:
+        queued = f"task {report.signing_task_id} enqueued" if report.signing_task_id else "not enqueued"
+        print(f"{report.awaiting_signature} licences await signing ({queued}; `tongban licences sign --run`)")
+    if report.rejected:
+        for row in report.rejected[:10]:
+            print(f"  line {row.line}: {', '.join(row.codes)}  {row.identifier}")
+        if report.rejected_count > 10:
+            print(f"  … and {report.rejected_count - 10} more")
+        if args.report:
+            try:
+                report.write_rejected_csv(args.report)
+            except OSError as exc:
+                print(f"error: cannot write {args.report}: {exc}")
+                return 1
+            print(f"rejected rows written to {args.report}")
+        return 2
+    return 0
+
+
+def cmd_licences_sign(args) -> int:
+    """Sign the licences an import left unsigned: enqueued for the worker, or run here with --run."""
+    _django()
+    from tongban.licences.tasks import licences_sign_imported
+
+    if args.run:
+        result = licences_sign_imported.call(batch_size=args.batch_size)
+        print(" ".join(f"{k}={v}" for k, v in result.items()))
+    else:
+        print(f"enqueued {licences_sign_imported.enqueue(batch_size=args.batch_size).id}")
     return 0
 
 
@@ -332,6 +451,31 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_licences_rotate_key)
     c = lsub.add_parser("rekey", help="re-encrypt the private keys after adding a key-encryption key")
     c.set_defaults(func=cmd_licences_rekey)
+    c = lsub.add_parser("import", help="bulk collection (归集): a JSON Lines or CSV file of licences")
+    c.add_argument("file")
+    c.add_argument("--format", choices=["jsonl", "csv"], help="default: from the file's extension")
+    c.add_argument("--report", metavar="REJECTED.csv", help="write the rejected rows with their reasons")
+    c.add_argument("--quiet", action="store_true", help="no progress bar")
+    c.set_defaults(func=cmd_licences_import)
+    c = lsub.add_parser("sign", help="sign imported licences with their issuers' keys (enqueue, or --run)")
+    c.add_argument("--run", action="store_true", help="run it here instead of enqueueing it for the worker")
+    c.add_argument("--batch-size", type=int, default=2000)
+    c.set_defaults(func=cmd_licences_sign)
+    c = lsub.add_parser("add-verifier", help="register a verifier (用证单位) and print its key once")
+    c.add_argument("--name", required=True)
+    c.add_argument(
+        "--kind", required=True, choices=["hotel", "internet_cafe", "police", "department", "window", "other"]
+    )
+    c.add_argument(
+        "--scenes", required=True, help="comma-separated: hotel,internet_cafe,roadside,window,department"
+    )
+    c.add_argument("--uscc", default="")
+    c.add_argument("--area-code", default="")
+    c.set_defaults(func=cmd_licences_add_verifier)
+    c = lsub.add_parser("grant-share", help="let a department's API client query one licence type")
+    c.add_argument("--client", required=True, help="the API client's uuid (scope licences:share)")
+    c.add_argument("--type", required=True, help="the licence type code")
+    c.set_defaults(func=cmd_licences_grant_share)
 
     p = sub.add_parser("worker", help="run the background task worker")
     p.add_argument("queues", nargs="*")

@@ -50,6 +50,10 @@ TONGBAN_SITE_NAME = env_str("TONGBAN_SITE_NAME", "通办 · 一网通办")
 # encrypts, all decrypt, so a new key is put first and `tongban licences rekey` re-encrypts). Empty: one key
 # derived from SECRET_KEY (check-deploy warns).
 TONGBAN_KEY_ENCRYPTION_KEYS = env_list("TONGBAN_KEY_ENCRYPTION_KEYS", [])
+# 亮证: how long the token in a licence's QR code lives (seconds).
+TONGBAN_SHOW_TOKEN_SECONDS = env_int("TONGBAN_SHOW_TOKEN_SECONDS", 60)
+# Token Status Lists: how many lists of 2**20 licences the random status indices are spread over.
+TONGBAN_STATUS_LIST_COUNT = env_int("TONGBAN_STATUS_LIST_COUNT", 16)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -58,3 +58,13 @@ def test_any_single_character_change_of_a_made_identifier_is_caught(serial, vers
         return
     changed = identifier[:i] + replacement + identifier[i + 1 :]
     assert not verify_licence_id(changed)
+
+
+def test_a_lower_case_issuer_code_is_refused_with_a_reason_not_an_error():
+    from tongban.licences.identifiers import BadIdentifier, make_licence_id, parse_licence_id
+
+    good = make_licence_id("11100000000013338W011", "11110000000021135M", "20230329701", 3)
+    with pytest.raises(BadIdentifier, match="issuer_code"):
+        parse_licence_id(good.replace("11110000000021135M", "11110000000021135m"))
+    with pytest.raises(BadIdentifier, match="issuer_code"):
+        make_licence_id("11100000000013338W011", "11110000000021135m", "20230329701", 3)

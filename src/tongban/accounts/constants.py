@@ -60,3 +60,4 @@ class ApiScope(models.TextChoices):
     PERSONS_LOOKUP = "persons:lookup", _("按证件号查询自然人")
     AUDIT_READ = "audit:read", _("读取审计日志")
     LICENCES_ISSUE = "licences:issue", _("签发电子证照（以本部门名义）")
+    LICENCES_SHARE = "licences:share", _("调用共享电子证照（按授权的证照类型）")

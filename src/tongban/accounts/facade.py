@@ -208,6 +208,24 @@ class Principal:
     uuid: str
     name: str
     assurance_level: int | None  # of a person; None for an enterprise
+    holder_kind: str = ""  # as the licence library names them: 111 resident ID number, 001 USCC; "" if none
+    holder_code: str = ""
+
+
+def _person_principal(person) -> Principal:
+    resident = person.id_kind == IdKind.RESIDENT_ID
+    return Principal(
+        "person",
+        str(person.uuid),
+        person.real_name,
+        person.assurance_level,
+        "111" if resident else "",
+        person.id_number if resident else "",
+    )
+
+
+def _enterprise_principal(enterprise) -> Principal:
+    return Principal("enterprise", str(enterprise.uuid), enterprise.name, None, "001", enterprise.uscc)
 
 
 def principal_for(user, *, kind: str, principal_uuid, item_code: str | None = None) -> Principal | None:
@@ -220,20 +238,19 @@ def principal_for(user, *, kind: str, principal_uuid, item_code: str | None = No
         return None
     if kind == "person":
         if str(principal_uuid) == str(person.uuid):
-            return Principal("person", str(person.uuid), person.real_name, person.assurance_level)
+            return _person_principal(person)
         if not agent_may_act_for_person(
             agent_user=user, principal_person_uuid=principal_uuid, item_code=item_code
         ):
             return None
-        other = Person.objects.get(uuid=principal_uuid)
-        return Principal("person", str(other.uuid), other.real_name, other.assurance_level)
+        return _person_principal(Person.objects.get(uuid=principal_uuid))
     if kind == "enterprise":
         enterprise = Enterprise.objects.filter(uuid=principal_uuid).first()
         if enterprise is None or not agent_may_act_for_enterprise(
             agent_user=user, enterprise_id=enterprise.pk, item_code=item_code
         ):
             return None
-        return Principal("enterprise", str(enterprise.uuid), enterprise.name, None)
+        return _enterprise_principal(enterprise)
     return None
 
 
@@ -243,22 +260,17 @@ def principals_visible_to(user) -> list[Principal]:
     person = person_for_user(user)
     if person is None:
         return []
-    found = {
-        str(person.uuid): Principal("person", str(person.uuid), person.real_name, person.assurance_level)
-    }
+    found = {str(person.uuid): _person_principal(person)}
     for enterprise in person.represented_enterprises.all():
-        found[str(enterprise.uuid)] = Principal("enterprise", str(enterprise.uuid), enterprise.name, None)
+        found[str(enterprise.uuid)] = _enterprise_principal(enterprise)
     auths = Authorisation.objects.filter(agent=person).select_related("enterprise", "principal_person")
     for auth in auths:
         if not authorisation_is_active(auth):
             continue
         if auth.enterprise is not None:
-            found[str(auth.enterprise.uuid)] = Principal(
-                "enterprise", str(auth.enterprise.uuid), auth.enterprise.name, None
-            )
+            found[str(auth.enterprise.uuid)] = _enterprise_principal(auth.enterprise)
         elif auth.principal_person is not None:
-            p = auth.principal_person
-            found[str(p.uuid)] = Principal("person", str(p.uuid), p.real_name, p.assurance_level)
+            found[str(auth.principal_person.uuid)] = _person_principal(auth.principal_person)
     return list(found.values())
 
 
@@ -366,3 +378,16 @@ def holder_user_ids(kind: str, code: str) -> list[int]:
 
 
 __all__ += ["Holder", "holder_of_principal", "holder_user_ids", "holders_for_user"]
+
+
+def staff_organisations(user, roles: set[str]) -> list[OrganisationInfo]:
+    """The organisations where ``user`` holds one of ``roles`` (not their subtrees), by name."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    from tongban.accounts.selectors import staff_memberships
+
+    found = {m.organisation.pk: m.organisation for m in staff_memberships(user) if m.role in roles}
+    return sorted((_organisation_info(o) for o in found.values()), key=lambda o: o.name)
+
+
+__all__ += ["staff_organisations"]

@@ -80,6 +80,9 @@ class MaterialOut(Schema):
     size: int
     sha256: str
     source_note: str
+    licence: dict = Field(
+        description="平台调取的电子证照（两个免于提交）：标识、编号、颁发机构、有效期和照面信息（[标题, 值]）；否则为空"
+    )
 
 
 class CaseOut(Schema):

@@ -144,6 +144,9 @@ class CaseMaterial(models.Model):
     size = models.PositiveIntegerField(default=0)
     sha256 = models.CharField(max_length=64, blank=True)
     source_note = models.CharField(max_length=200, blank=True)  # where the platform got it
+    # The e-licence the platform attached (两个免于提交): a snapshot of its identifier, number, issuer and face
+    # data as they were when the case was submitted (LicenceRef.snapshot).
+    licence = models.JSONField(default=dict, blank=True)
     commitment_due_on = models.DateField(null=True, blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
 

@@ -33,6 +33,7 @@ from tongban.catalog.facade import application_target, record_conclusion
 from tongban.core.audit import audit_record
 from tongban.core.errors import InvalidInput, NotFound, PermissionDenied
 from tongban.core.workdays import working_days_after, working_days_between
+from tongban.licences.facade import ApplicationLicences, licences_for_application, record_case_uses
 from tongban.notifications.facade import notify
 
 COMMITMENT_DAYS = 10  # working days to bring a material accepted on commitment (容缺受理)
@@ -153,7 +154,9 @@ def case_submit(
     if delivery_method not in DeliveryMethod.values:
         raise InvalidInput("invalid_delivery", _("结果送达方式无效"), field="delivery_method")
     validate_form(target.form_schema, form_data)
-    checked = _check_materials(target, files or {}, set(commitments or ()))
+    checked = _check_materials(
+        target, files or {}, set(commitments or ()), application_licences(target, principal)
+    )
     stored: list = []  # files written to storage, removed again if the transaction does not commit
     try:
         with transaction.atomic():
@@ -172,21 +175,59 @@ def case_submit(
     return case, True
 
 
-def _check_materials(target, files: dict, commitments: set[str] = frozenset()) -> list[tuple]:
-    """Every material of the target: obtained by the platform, uploaded (checked), or — where the item
-    allows 容缺受理 — missing on the applicant's signed commitment to bring it within COMMITMENT_DAYS working
-    days. All problems at once."""
+def application_licences(target, principal) -> ApplicationLicences:
+    """The e-licences the target asks for that the library keeps, and the applicant's valid ones."""
+    codes = {m.licence_type_code for m in target.materials if m.source == "licence" and m.licence_type_code}
+    return licences_for_application(
+        holder_kind=principal.holder_kind, holder_code=principal.holder_code, type_codes=codes
+    )
+
+
+def material_plan(target, licences: ApplicationLicences) -> tuple[list, list]:
+    """What the applicant brings (``to_upload``) and what the platform gets for them (``obtained``: pairs of
+    the material and the licence attached, or None when the platform gets it elsewhere)."""
+    to_upload, obtained = [], []
+    for spec in target.materials:
+        if spec.source == "licence" and spec.licence_type_code in licences.known:
+            ref = licences.found.get(spec.licence_type_code)
+            if ref is None:
+                to_upload.append(spec)
+            else:
+                obtained.append((spec, ref))
+        elif spec.obtained:
+            obtained.append((spec, None))
+        else:
+            to_upload.append(spec)
+    return to_upload, obtained
+
+
+def _obtained_note(spec, ref) -> str:
+    if ref is not None:
+        return gettext("电子证照库：%(type)s %(number)s") % {"type": ref.type_name, "number": ref.number}
+    return spec.shared_data_source or (
+        gettext("电子证照库") if spec.source == "licence" else gettext("平台生成")
+    )
+
+
+def _check_materials(
+    target, files: dict, commitments: set[str] = frozenset(), licences: ApplicationLicences | None = None
+) -> list[tuple]:
+    """Every material of the target: obtained by the platform (the applicant's valid e-licence of the type
+    asked for is attached), uploaded (checked), or — where the item allows 容缺受理 — missing on the
+    applicant's signed commitment to bring it within COMMITMENT_DAYS working days. A licence type the library
+    keeps but the applicant does not hold must be uploaded. All problems at once. Rows are
+    ``(spec, mode, checked file, note, licence)``."""
     known = {m.key for m in target.materials}
     unknown = sorted((set(files) | commitments) - known)
     problems, rows = [], []
     if unknown:
         problems.append({"code": "unknown_material", "fields": unknown})
-    for spec in target.materials:
-        if spec.obtained:
-            note = spec.shared_data_source or (
-                gettext("电子证照库") if spec.source == "licence" else gettext("平台生成")
-            )
-            rows.append((spec, MaterialMode.OBTAINED, None, note))
+    _to_upload, obtained = material_plan(target, licences or ApplicationLicences(frozenset(), {}))
+    attached = {spec.key: ref for spec, ref in obtained}
+    for spec in target.materials:  # in the target's order
+        if spec.key in attached:
+            ref = attached[spec.key]
+            rows.append((spec, MaterialMode.OBTAINED, None, _obtained_note(spec, ref), ref))
             continue
         upload = files.get(spec.key)
         if upload is None:
@@ -201,19 +242,21 @@ def _check_materials(target, files: dict, commitments: set[str] = frozenset()) -
                         }
                     )
                 else:
-                    rows.append((spec, MaterialMode.COMMITTED, None, gettext("申请人承诺限期补交")))
+                    rows.append((spec, MaterialMode.COMMITTED, None, gettext("申请人承诺限期补交"), None))
             elif spec.required:
                 problems.append(
                     {
                         "code": "material_missing",
                         "field": spec.key,
                         "name": spec.name,
-                        "message": gettext("缺少必需的材料"),
+                        "message": gettext("电子证照库中没有您有效的该类证照，请上传")
+                        if spec.source == "licence"
+                        else gettext("缺少必需的材料"),
                     }
                 )
             continue
         try:
-            rows.append((spec, MaterialMode.UPLOADED, check_upload(upload, field=spec.key), ""))
+            rows.append((spec, MaterialMode.UPLOADED, check_upload(upload, field=spec.key), "", None))
         except InvalidInput as exc:
             problems.append(
                 {"code": exc.code, "field": spec.key, "name": spec.name, "message": str(exc.message)}
@@ -262,8 +305,10 @@ def _create(actor, target, principal, form_data, key, checked, delivery_method, 
     )
     commitment_due = working_days_after(timezone.localdate(now), COMMITMENT_DAYS)
     materials = []
-    for spec, mode, checked_file, note in checked:
+    for spec, mode, checked_file, note, ref in checked:
         material = CaseMaterial(case=case, key=spec.key, name=spec.name, mode=mode, source_note=note)
+        if ref is not None:
+            material.licence = ref.snapshot()
         if mode == MaterialMode.COMMITTED:
             material.commitment_due_on = commitment_due
         if checked_file is not None:
@@ -278,7 +323,14 @@ def _create(actor, target, principal, form_data, key, checked, delivery_method, 
             stored.append(material.file)
         materials.append(material)
     CaseMaterial.objects.bulk_create(materials)
-    committed = [spec.key for spec, mode, _f, _n in checked if mode == MaterialMode.COMMITTED]
+    used = [ref for *_rest, ref in checked if ref is not None]
+    if used:
+        record_case_uses(
+            licences=used,
+            department_name=case.lead_department_name,
+            cause=gettext("办理 %(name)s（%(number)s）") % {"name": case.name, "number": case.number},
+        )
+    committed = [spec.key for spec, mode, *_rest in checked if mode == MaterialMode.COMMITTED]
     event = _event(case, actor, "submit", target=target.name, committed=committed)
     _tell(
         case,
@@ -412,12 +464,13 @@ def case_supplement(*, actor, case: Case, form_data: dict | None = None, files: 
     if form_data is not None:
         validate_form(target.form_schema, form_data)
         case.form_data = form_data
-    for spec, mode, checked_file, _note in _check_supplied(target, files or {}):
+    for spec, mode, checked_file, _note, _ref in _check_supplied(target, files or {}):
         material, _created = CaseMaterial.objects.get_or_create(
             case=case, key=spec.key, defaults={"name": spec.name, "mode": mode}
         )
         material.mode, material.content_type = mode, checked_file.content_type
         material.size, material.sha256 = checked_file.size, checked_file.sha256
+        material.source_note, material.licence = "", {}
         material.file.save(
             f"{case.number}-{spec.key}.{checked_file.extension}",
             ContentFile(checked_file.content),
@@ -441,7 +494,7 @@ def _bring_committed(actor, case: Case, target, files: dict) -> Case:
     committed = set(case.materials.filter(mode=MaterialMode.COMMITTED).values_list("key", flat=True))
     if not files or set(files) - committed:
         raise InvalidTransition("supplement", case.status)
-    for spec, _mode, checked_file, _note in _check_supplied(target, files):
+    for spec, _mode, checked_file, _note, _ref in _check_supplied(target, files):
         material = case.materials.get(key=spec.key)
         material.mode, material.content_type = MaterialMode.UPLOADED, checked_file.content_type
         material.size, material.sha256, material.source_note = checked_file.size, checked_file.sha256, ""
@@ -456,11 +509,11 @@ def _bring_committed(actor, case: Case, target, files: dict) -> Case:
 
 
 def _check_supplied(target, files: dict) -> list[tuple]:
-    specs = {m.key: m for m in target.materials if not m.obtained}
+    specs = {m.key: m for m in target.materials if not m.obtained or m.source == "licence"}
     unknown = sorted(set(files) - set(specs))
     if unknown:
         raise InvalidInput("unknown_material", _("未知的申请材料"), fields=unknown)
-    return [(specs[k], MaterialMode.UPLOADED, check_upload(f, field=k), "") for k, f in files.items()]
+    return [(specs[k], MaterialMode.UPLOADED, check_upload(f, field=k), "", None) for k, f in files.items()]
 
 
 @transaction.atomic

@@ -1,4 +1,3 @@
-# ruff: noqa: S608 — the SQL below is assembled from constants of this module only; every value is a parameter
 """Electronic supervision (电子监察, DOMAIN.md §7.3): the lights of open cases and steps, and an event for
 every light that turns yellow or red (GB/T 39046 表11: rule, kind, time, department, days overdue).
 
@@ -8,6 +7,7 @@ is already red is not touched, and an event exists once per case or step, rule a
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 from django.db import transaction
@@ -76,68 +76,116 @@ def _turn(qs, *, level: str, light: str, today: date) -> int:
     return changed
 
 
-# On PostgreSQL each rule is two statements — INSERT … SELECT … ON CONFLICT DO NOTHING for the events, then
-# UPDATE … FROM for the lights — so no row passes through Python. Days overdue come from a VALUES list of
-# the distinct due dates (a few hundred), counted with the working-day calendar.
-_PG_WHERE = {
-    ("step", Light.RED): "s.due_on < %(today)s AND s.light <> 'red'",
-    ("step", Light.YELLOW): "s.light = 'green' AND s.yellow_on <= %(today)s AND s.due_on >= %(today)s",
-    ("case", Light.RED): "c.due_on < %(today)s AND c.light <> 'red'",
-    ("case", Light.YELLOW): "c.light = 'green' AND c.yellow_on <= %(today)s AND c.due_on >= %(today)s",
+# On PostgreSQL a level (steps, then cases) is one counting query and then one statement per pass, so no row
+# passes through Python: UPDATE … RETURNING the rows whose light turns, and in the same statement INSERT …
+# ON CONFLICT DO NOTHING their events (each row is read once, changed once, and gets its event with it).
+#
+# Why passes: a light update is a HOT update — no index entry written, the new row version on the same page
+# — only while the page has room (fillfactor 80, migration 0003; `light` is in no index). A page holds about
+# 12 cases or 27 steps, and a first run may turn half of its rows, more than the room; the others would be
+# written elsewhere with an entry in every index (11 on cases_case), most of the WAL and of the time. So a
+# pass takes the rows with ``id % passes`` equal to its number, about SHARE_PER_PASS of the open rows (a bit
+# less than the 20 % of a page left free): every page gets the few that fit. A pass commits, and the next
+# one's scan prunes the versions it left behind, which makes room again. A pass also turns at most about
+# ROWS_PER_PASS rows, so its transaction is short: the row locks it takes hold up a reviewer's decision on
+# that case for seconds only. A pass is complete in itself (lights and their events together): a run
+# stopped half-way is finished by the next one. A quiet day (a few thousand lights) is one pass; a day with
+# nothing to turn is the two counting queries only. Measured with bench/cases.py: docs/operations.md.
+#
+# synchronous_commit stays on: a run commits at most 2 × MAX_PASSES times, so not waiting for the WAL flush
+# would save milliseconds, while a crash could then take back lights and events already read on the board.
+#
+# The SQL is assembled from this module's constants only; every value is a parameter.
+SHARE_PER_PASS = 0.15
+ROWS_PER_PASS = 200_000
+MIN_ROWS_PER_PASS = 10_000
+MAX_PASSES = 8
+
+# The rows whose light turns: red when overdue and not red yet, yellow when green and in its yellow days.
+_TURNING = (
+    "(({x}.due_on < %(today)s AND {x}.light <> 'red'{red_also}) "
+    "OR ({x}.light = 'green' AND {x}.yellow_on <= %(today)s AND {x}.due_on >= %(today)s))"
+)
+_LEVELS = {
+    "step": {
+        "open": "FROM cases_casestep s JOIN cases_case c ON c.id = s.case_id WHERE s.status IN ('ready', "
+        "'claimed') AND c.status = 'in_process' AND c.paused_since IS NULL",
+        "update": "UPDATE cases_casestep s SET light = {light} FROM cases_case c WHERE c.id = s.case_id AND "
+        "s.status IN ('ready', 'claimed') AND c.status = 'in_process' AND c.paused_since IS NULL AND {turning} "
+        "AND mod(s.id, %(passes)s) = %(pass)s "
+        "RETURNING s.case_id, s.id AS step_id, s.department_uuid, s.department_name, s.due_on, s.light",
+        "alias": "s",
+    },
+    "case": {
+        "open": "FROM cases_case c WHERE c.status = 'in_process' AND c.paused_since IS NULL",
+        "update": "UPDATE cases_case c SET light = {light} WHERE c.status = 'in_process' AND c.paused_since IS "
+        "NULL AND {turning} AND mod(c.id, %(passes)s) = %(pass)s "
+        "RETURNING c.id AS case_id, NULL::bigint AS step_id, c.lead_department_uuid AS department_uuid, "
+        "c.lead_department_name AS department_name, c.due_on, c.light",
+        "alias": "c",
+    },
 }
+# A red light's days overdue come from the distinct due dates counted first (a few hundred), with the
+# working-day calendar; a row whose due date was not among them (changed since) waits for the next run.
+_TURN_SQL = (
+    "WITH turned AS ({update}), recorded AS ("
+    "INSERT INTO cases_supervisionevent "
+    "(case_id, step_id, department_uuid, department_name, rule, light, days_overdue, created_at) "
+    "SELECT t.case_id, t.step_id, t.department_uuid, t.department_name, "
+    "CASE t.light WHEN 'red' THEN %(red_rule)s ELSE %(yellow_rule)s END, t.light, COALESCE(o.days, 0), now() "
+    "FROM turned t LEFT JOIN unnest(%(dues)s::date[], %(days)s::integer[]) AS o(due, days) "
+    "ON t.light = 'red' AND o.due = t.due_on "
+    "ON CONFLICT DO NOTHING) "
+    "SELECT count(*) FILTER (WHERE light = 'red'), count(*) FILTER (WHERE light = 'yellow') FROM turned"
+)
 
 
-def _turn_pg(*, level: str, light: str, today: date) -> int:
+def _passes(*, turning: int, open_rows: int) -> int:
+    """How many passes turn ``turning`` of ``open_rows`` lights (see above)."""
+    by_share = math.ceil(turning / open_rows / SHARE_PER_PASS)
+    by_rows = math.ceil(turning / ROWS_PER_PASS)
+    return max(1, min(MAX_PASSES, max(by_share, by_rows), math.ceil(turning / MIN_ROWS_PER_PASS)))
+
+
+def _turn_pg(*, level: str, today: date) -> tuple[int, int]:
+    """Turn the lights of one level on PostgreSQL; returns how many turned red and yellow."""
     from django.db import connection
 
-    where = _PG_WHERE[(level, light)]
-    params = {"today": today, "rule": RULES[(level, light)], "light": light}
-    if level == "step":
-        source = (
-            "FROM cases_casestep s JOIN cases_case c ON c.id = s.case_id "
-            "WHERE s.status IN ('ready', 'claimed') AND c.status = 'in_process' AND c.paused_since IS NULL AND "
-            + where
-        )
-        columns = "s.case_id, s.id, s.department_uuid, s.department_name, s.due_on"
-        table, alias = "cases_casestep", "s"
-    else:
-        source = "FROM cases_case c WHERE c.status = 'in_process' AND c.paused_since IS NULL AND " + where
-        columns = "c.id, NULL::bigint, c.lead_department_uuid, c.lead_department_name, c.due_on"
-        table, alias = "cases_case", "c"
-    with transaction.atomic(), connection.cursor() as cursor:
-        overdue = "0"
-        if light == Light.RED:
-            cursor.execute(f"SELECT DISTINCT {alias}.due_on " + source, params)
-            dues = [row[0] for row in cursor.fetchall()]
-            if dues:
-                values = ", ".join(f"(%(d{i})s::date, {days_overdue(d, today)})" for i, d in enumerate(dues))
-                params.update({f"d{i}": d for i, d in enumerate(dues)})
-                overdue = (
-                    f"(SELECT o.days FROM (VALUES {values}) AS o(due, days) WHERE o.due = {alias}.due_on)"
-                )
+    spec = _LEVELS[level]
+    x = spec["alias"]
+    # The open rows, grouped by whether their light turns and, overdue, by due date.
+    with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO cases_supervisionevent "
-            "(case_id, step_id, department_uuid, department_name, rule, light, days_overdue, created_at) "
-            f"SELECT x.case_id, x.step_id, x.dept_uuid, x.dept_name, %(rule)s, %(light)s, x.overdue, now() FROM ("
-            f"SELECT {columns.replace(', ' + alias + '.due_on', '')}, {overdue} AS overdue "
-            + source
-            + ") AS x(case_id, step_id, dept_uuid, dept_name, overdue) ON CONFLICT DO NOTHING",
-            params,
+            f"SELECT {_TURNING.format(x=x, red_also='')}, CASE WHEN {x}.due_on < %(today)s THEN {x}.due_on END, "
+            f"count(*) {spec['open']} GROUP BY 1, 2",
+            {"today": today},
         )
-        if level == "step":
-            cursor.execute(
-                f"UPDATE {table} AS s SET light = %(light)s FROM cases_case c WHERE c.id = s.case_id "
-                "AND s.status IN ('ready', 'claimed') AND c.status = 'in_process' AND c.paused_since IS NULL AND "
-                + where,
-                params,
-            )
-        else:
-            cursor.execute(
-                f"UPDATE {table} AS c SET light = %(light)s WHERE c.status = 'in_process' "
-                "AND c.paused_since IS NULL AND " + where,
-                params,
-            )
-        return cursor.rowcount
+        counts = cursor.fetchall()
+    turning = sum(n for turns, _due, n in counts if turns)
+    if not turning:
+        return 0, 0
+    dues = sorted(due for turns, due, _n in counts if turns and due is not None)
+    passes = _passes(turning=turning, open_rows=sum(n for _turns, _due, n in counts))
+    # The red branch only for the due dates counted above, whose days overdue are in the list.
+    where = _TURNING.format(x=x, red_also=f" AND {x}.due_on = ANY(%(dues)s::date[])")
+    light = f"CASE WHEN {x}.due_on < %(today)s THEN 'red' ELSE 'yellow' END"
+    sql = _TURN_SQL.format(update=spec["update"].format(light=light, turning=where))
+    params = {
+        "today": today,
+        "dues": dues,
+        "days": [days_overdue(due, today) for due in dues],
+        "red_rule": RULES[(level, Light.RED)],
+        "yellow_rule": RULES[(level, Light.YELLOW)],
+        "passes": passes,
+    }
+    red = yellow = 0
+    for number in range(passes):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, {**params, "pass": number})
+            turned_red, turned_yellow = cursor.fetchone()
+        red += turned_red
+        yellow += turned_yellow
+    return red, yellow
 
 
 def supervision_update(today: date | None = None) -> dict[str, int]:
@@ -146,11 +194,10 @@ def supervision_update(today: date | None = None) -> dict[str, int]:
 
     today = today or timezone.localdate()
     if connection.vendor == "postgresql":
-        return {
-            f"{level}_{name}": _turn_pg(level=level, light=light, today=today)
-            for level in ("step", "case")
-            for name, light in (("red", Light.RED), ("yellow", Light.YELLOW))
-        }
+        out = {}
+        for level in ("step", "case"):
+            out[f"{level}_red"], out[f"{level}_yellow"] = _turn_pg(level=level, today=today)
+        return out
     out = {}
     for level, base in (("step", _open_steps()), ("case", _open_cases())):
         out[f"{level}_red"] = _turn(

@@ -101,6 +101,20 @@ def apply(request, kind: str, target_uuid):
             ).delete()
             messages.success(request, _("申请已提交，办件编号 %(number)s") % {"number": case.number})
             return redirect("cases:case", case_uuid=case.uuid)
+    chosen = (
+        request.POST.get("applicant")
+        or request.GET.get("applicant")
+        or (principals[0].uuid if principals else "")
+    )
+    principal = next((p for p in principals if p.uuid == chosen), None)
+    to_upload, obtained = (
+        services.material_plan(target, services.application_licences(target, principal))
+        if principal is not None
+        else (
+            [m for m in target.materials if not m.obtained],
+            [(m, None) for m in target.materials if m.obtained],
+        )
+    )
     return render(
         request,
         "cases/apply.html",
@@ -110,9 +124,9 @@ def apply(request, kind: str, target_uuid):
             "fields": fields_of(target.form_schema),
             "values": values,
             "principals": principals,
-            "chosen": request.POST.get("applicant", principals[0].uuid if principals else ""),
-            "to_upload": [m for m in target.materials if not m.obtained],
-            "obtained": [m for m in target.materials if m.obtained],
+            "chosen": chosen,
+            "to_upload": to_upload,
+            "obtained": obtained,
             "delivery_methods": DeliveryMethod.choices,
             "delivery": request.POST.get("delivery_method", DeliveryMethod.ONLINE),
             "token": token,
@@ -183,7 +197,7 @@ def case_page(request, case_uuid):
     context["can_bring"] = (
         mine and bool(committed) and case.status in (CaseStatus.SUBMITTED, CaseStatus.IN_PROCESS)
     )
-    uploadable = [m for m in target.materials if not m.obtained] if target else []
+    uploadable = [m for m in target.materials if not m.obtained or m.source == "licence"] if target else []
     context["to_upload"] = (
         [m for m in uploadable if m.key in committed] if context["can_bring"] else uploadable
     )

@@ -53,6 +53,9 @@ class InputGuardMiddleware:
       strings, form fields and bodies, on pages and the API alike.
     """
 
+    # OAuth2 token endpoints take form bodies (RFC 6749 §4.4.2); they read no cookie, so no CSRF risk.
+    FORM_PATHS = frozenset({"/api/licences/oauth/token"})
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -76,7 +79,14 @@ class InputGuardMiddleware:
                 empty_form = content_type.startswith(
                     ("application/x-www-form-urlencoded", "multipart/form-data")
                 ) and not (request.POST or request.FILES)
-                if body and not content_type.startswith("application/json") and not empty_form:
+                form_allowed = request.path in self.FORM_PATHS and content_type.startswith(
+                    "application/x-www-form-urlencoded"
+                )
+                if (
+                    body
+                    and not content_type.startswith("application/json")
+                    and not (empty_form or form_allowed)
+                ):
                     return self._error(
                         request, 415, "unsupported_media_type", _("请求体必须是 JSON（application/json）")
                     )

@@ -49,3 +49,25 @@ class Scene(models.TextChoices):  # where a licence is shown (亮证场景)
     ROADSIDE = "roadside", _("路面检查")
     WINDOW = "window", _("窗口办事")
     DEPARTMENT = "department", _("部门核验")
+
+
+class UseChannel(models.TextChoices):  # how a licence was used (用证方式)
+    VERIFY = "verify", _("亮证核验")
+    SHARE = "share", _("共享调用")
+    CASE = "case", _("办件调用")
+
+
+class VerifierKind(models.TextChoices):  # who checks a licence shown to them (用证单位)
+    HOTEL = "hotel", _("旅馆")
+    INTERNET_CAFE = "internet_cafe", _("网吧")
+    POLICE = "police", _("公安机关")
+    DEPARTMENT = "department", _("政府部门")
+    WINDOW = "window", _("政务服务窗口")
+    OTHER = "other", _("其他")
+
+
+# The 亮证 token's lifetime by default (TONGBAN_SHOW_TOKEN_SECONDS).
+SHOW_TOKEN_SECONDS = 60
+# Token Status List (IETF draft-ietf-oauth-status-list): 2 bits per licence, lists of 2**20 entries.
+STATUS_LIST_BITS = 2
+STATUS_LIST_SIZE = 2**20

@@ -145,7 +145,32 @@ def demo_load_licences() -> int:
         )
         made += 1
     made += _demo_licences(departments)
+    made += _demo_verifier()
     return made
+
+
+# A demo hotel that verifies licences shown at check-in, with a fixed key so that the demo can be tried
+# (printed by `tongban manage demo`; never do this outside the demo).
+DEMO_VERIFIER_KEY_ID = "demohotel0000001"
+DEMO_VERIFIER_SECRET = "Tongban-demo-hotel-2026"  # noqa: S105 — the demo's published key
+DEMO_VERIFIER_KEY = f"tbv_{DEMO_VERIFIER_KEY_ID}_{DEMO_VERIFIER_SECRET}"
+
+
+def _demo_verifier() -> int:
+    from tongban.licences.constants import VerifierKind
+    from tongban.licences.models import Verifier
+    from tongban.licences.verification import _hash
+
+    if Verifier.objects.filter(key_id=DEMO_VERIFIER_KEY_ID).exists():
+        return 0
+    Verifier.objects.create(
+        name="示范大酒店（演示）",
+        kind=VerifierKind.HOTEL,
+        scenes=[Scene.HOTEL],
+        key_id=DEMO_VERIFIER_KEY_ID,
+        secret_hash=_hash(DEMO_VERIFIER_SECRET),
+    )
+    return 1
 
 
 def _demo_licences(departments: dict) -> int:

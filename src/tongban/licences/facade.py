@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["IssuedLicence", "LicenceRef", "demo_load_licences", "issue_for_case", "valid_licences_of"]
+__all__ = [
+    "DEMO_VERIFIER_KEY",
+    "ApplicationLicences",
+    "IssuedLicence",
+    "LicenceRef",
+    "demo_load_licences",
+    "issue_for_case",
+    "licences_for_application",
+    "record_case_uses",
+    "valid_licences_of",
+]
+
+
+DEMO_VERIFIER_KEY = "tbv_demohotel0000001_Tongban-demo-hotel-2026"  # licences.demo.DEMO_VERIFIER_KEY
 
 
 def demo_load_licences() -> int:
@@ -24,6 +37,22 @@ class LicenceRef:
     issuer_name: str
     valid_until: str | None
     face: dict
+    face_titles: tuple[tuple[str, str], ...] = ()
+    row_id: int | None = None  # the library's own key, to log a use without reading the licence again
+
+    def snapshot(self) -> dict:
+        """What a case keeps of the licence it used: enough for clerks to read it without the library."""
+        return {
+            "uuid": self.uuid,
+            "identifier": self.identifier,
+            "type_code": self.type_code,
+            "type_name": self.type_name,
+            "number": self.number,
+            "holder_name": self.holder_name,
+            "issuer_name": self.issuer_name,
+            "valid_until": self.valid_until,
+            "face": [[title, self.face[key]] for key, title in self.face_titles if key in self.face],
+        }
 
 
 @dataclass(frozen=True)
@@ -45,6 +74,8 @@ def _ref(licence) -> LicenceRef:
         licence.issuer_name,
         licence.valid_until.isoformat() if licence.valid_until else None,
         licence.face,
+        tuple(licence.type.face_fields),
+        licence.pk,
     )
 
 
@@ -74,6 +105,94 @@ def valid_licences_of(*, holder_kind: str, holder_code: str, type_codes: set[str
     for licence in rows:
         found.setdefault(licence.type.code, _ref(licence))
     return found
+
+
+@dataclass(frozen=True)
+class ApplicationLicences:
+    """For an application: which of the asked-for types the library holds (``known``) and the applicant's
+    valid licence of each type they have (``found``)."""
+
+    known: frozenset[str]
+    found: dict[str, LicenceRef]
+
+
+def licences_for_application(*, holder_kind: str, holder_code: str, type_codes: set[str]):
+    """The licence types of ``type_codes`` kept in the library, and the holder's current valid licence of
+    each, newest first (两个免于提交: the platform attaches them and the applicant uploads nothing). One query,
+    none when no code is a licence type code. A type the library does not keep is not ``known``: the caller
+    decides what to do (the catalogue's shared-data rule)."""
+    from django.db.models import FilteredRelation, Q
+    from django.utils import timezone
+
+    from tongban.licences.constants import LicenceStatus
+    from tongban.licences.identifiers import valid_type_code
+    from tongban.licences.models import LicenceType
+
+    codes = {c for c in type_codes if valid_type_code(c)}
+    if not codes:
+        return ApplicationLicences(frozenset(), {})
+    today = timezone.localdate()
+    held = Q(
+        licences__holder_kind=holder_kind or "-",
+        licences__holder_code=holder_code or "-",
+        licences__current=True,
+        licences__status=LicenceStatus.VALID,
+        licences__valid_from__lte=today,
+    ) & (Q(licences__valid_until__isnull=True) | Q(licences__valid_until__gte=today))
+    rows = (
+        LicenceType.objects.filter(code__in=codes)
+        .annotate(held=FilteredRelation("licences", condition=held))
+        .values(
+            "code",
+            "name",
+            "face_schema",
+            "held__id",
+            "held__uuid",
+            "held__identifier",
+            "held__number",
+            "held__holder_name",
+            "held__issuer_name",
+            "held__valid_until",
+            "held__face",
+        )
+        .order_by("code", "-held__issue_date", "-held__id")
+    )
+    known, found = set(), {}
+    for row in rows:
+        known.add(row["code"])
+        if row["held__id"] is None or row["code"] in found:
+            continue
+        props = (row["face_schema"] or {}).get("properties", {})
+        found[row["code"]] = LicenceRef(
+            str(row["held__uuid"]),
+            row["held__identifier"],
+            row["code"],
+            row["name"],
+            row["held__number"],
+            row["held__holder_name"],
+            row["held__issuer_name"],
+            row["held__valid_until"].isoformat() if row["held__valid_until"] else None,
+            row["held__face"],
+            tuple((key, spec.get("title", key)) for key, spec in props.items()),
+            row["held__id"],
+        )
+    return ApplicationLicences(frozenset(known), found)
+
+
+def record_case_uses(*, licences: list[LicenceRef], department_name: str, cause: str) -> None:
+    """Log that a case used these licences (shown to the holder: 谁使用了我的证照)."""
+    from tongban.licences.models import LicenceUse
+
+    LicenceUse.objects.bulk_create(
+        LicenceUse(
+            licence_id=ref.row_id,
+            user_label=department_name[:200],
+            channel="case",
+            cause=cause[:200],
+            fields=[key for key, _title in ref.face_titles],
+        )
+        for ref in licences
+    )
 
 
 def issue_for_case(

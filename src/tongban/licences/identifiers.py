@@ -16,6 +16,11 @@ from tongban.licences.constants import ROOT_CODE
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 TYPE_CODE = re.compile(r"^[0-9A-Z]{18}[0-9]{3}$")
 SERIAL = re.compile(r"^[0-9A-Z]{1,40}$")
+ISSUER = re.compile(r"^[0-9A-Z]{18}$")  # upper case only: stdnum accepts lower case, the standard does not
+
+
+def _valid_issuer(code) -> bool:
+    return isinstance(code, str) and bool(ISSUER.match(code)) and uscc.is_valid(code)
 
 
 class BadIdentifier(ValueError):
@@ -33,7 +38,7 @@ def valid_type_code(code: str) -> bool:
 def make_licence_id(type_code: str, issuer_code: str, serial: str, version: int) -> str:
     if not valid_type_code(type_code):
         raise BadIdentifier("type_code")
-    if not uscc.is_valid(issuer_code or ""):
+    if not _valid_issuer(issuer_code):
         raise BadIdentifier("issuer_code")
     if not SERIAL.match(serial or ""):
         raise BadIdentifier("serial")
@@ -55,7 +60,7 @@ def parse_licence_id(identifier: str) -> dict:
     type_code, issuer_code, serial, version, check = parts
     if not valid_type_code(type_code):
         raise BadIdentifier("type_code")
-    if not uscc.is_valid(issuer_code):
+    if not _valid_issuer(issuer_code):
         raise BadIdentifier("issuer_code")
     if not SERIAL.match(serial):
         raise BadIdentifier("serial")

@@ -49,6 +49,11 @@ def _private_key(row: IssuerKey) -> ec.EllipticCurvePrivateKey:
     return _load_private(bytes(row.private_key_encrypted), row.kid)
 
 
+def private_key(row: IssuerKey) -> ec.EllipticCurvePrivateKey:
+    """The key's private half, decrypted, to sign with it (licence credentials); never stored or logged."""
+    return _private_key(row)
+
+
 @lru_cache(maxsize=256)
 def _load_private(encrypted: bytes, kid: str) -> ec.EllipticCurvePrivateKey:
     try:

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tongban.core.identifiers import mask_id_number
-from tongban.licences.constants import HolderKind, LicenceStatus
+from tongban.licences.constants import HolderKind, LicenceStatus, Scene, UseChannel, VerifierKind
 
 
 class LicenceType(models.Model):
@@ -81,7 +81,9 @@ class IssuerKey(models.Model):
 
 class Licence(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    identifier = models.CharField(_("电子证照标识"), max_length=120, unique=True)
+    # Unique through a constraint, not ``unique=True``: PostgreSQL then gets no second, "_like" index
+    # (varchar_pattern_ops, 1 GiB at 10⁷ licences) that no query uses.
+    identifier = models.CharField(_("电子证照标识"), max_length=120)
     type = models.ForeignKey(LicenceType, on_delete=models.PROTECT, related_name="licences")
     number = models.CharField(_("证照编号"), max_length=64)
     holder_kind = models.CharField(_("持证主体代码类型"), max_length=3, choices=HolderKind.choices)
@@ -118,6 +120,7 @@ class Licence(models.Model):
         verbose_name = _("电子证照")
         verbose_name_plural = _("电子证照")
         indexes = [models.Index(fields=["holder_code", "holder_kind"], name="licence_holder")]
+        constraints = [models.UniqueConstraint(fields=["identifier"], name="licence_identifier_unique")]
 
     def __str__(self) -> str:
         return f"{self.type.name} {self.number}"
@@ -132,17 +135,61 @@ class Licence(models.Model):
         )
 
 
+class Verifier(models.Model):
+    """A registered organisation that checks licences shown to it (亮证核验): a hotel, an internet café, a
+    police unit, a department or a window, with the scenes it may use and its credentials — one key pair used
+    as an API key (``tbv_<key_id>_<secret>``) or as OAuth2 client credentials (client id ``key_id``). Only a
+    hash of the secret is kept."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("名称"), max_length=200)
+    kind = models.CharField(_("类别"), max_length=20, choices=VerifierKind.choices)
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    area_code = models.CharField(_("所在区划"), max_length=6, blank=True)
+    scenes = models.JSONField(_("可用场景"), default=list)
+    key_id = models.CharField(max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("用证单位")
+        verbose_name_plural = _("用证单位")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ShareGrant(models.Model):
+    """Which licence types a department's system (an API client with scope ``licences:share``) may query
+    through the sharing interface (GB/T 36906 共享服务)."""
+
+    client_uuid = models.UUIDField(_("接口客户端"))
+    client_name = models.CharField(max_length=200)
+    type = models.ForeignKey(LicenceType, on_delete=models.CASCADE, related_name="share_grants")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("共享授权")
+        verbose_name_plural = _("共享授权")
+        constraints = [models.UniqueConstraint(fields=["client_uuid", "type"], name="share_grant_unique")]
+
+
 class LicenceUse(models.Model):
-    """One use of a licence by someone other than its holder (用证记录): shown to the holder."""
+    """One use of a licence by someone other than its holder (用证记录): shown to the holder. A verification
+    keeps the show token's id, unique: a token is used once."""
 
     licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="uses")
     at = models.DateTimeField(auto_now_add=True)
     user_label = models.CharField(_("用证单位"), max_length=200)
     user_uuid = models.UUIDField(null=True, blank=True)
-    channel = models.CharField(_("方式"), max_length=20)  # verify | share | case
-    scene = models.CharField(_("场景"), max_length=20, blank=True)
+    channel = models.CharField(_("方式"), max_length=20, choices=UseChannel.choices)
+    scene = models.CharField(_("场景"), max_length=20, blank=True, choices=Scene.choices)
     cause = models.CharField(_("用证事由"), max_length=200)
     fields = models.JSONField(_("使用的字段"), default=list)
+    token_id = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]

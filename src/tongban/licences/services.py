@@ -23,6 +23,7 @@ from tongban.licences.errors import LicenceConflict
 from tongban.licences.identifiers import BadIdentifier, make_licence_id, valid_type_code
 from tongban.licences.keys import issuer_key, sign_licence
 from tongban.licences.models import Licence, LicenceType
+from tongban.licences.verification import new_status_index
 from tongban.notifications.facade import notify
 
 _SERIAL_CHARS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -184,6 +185,7 @@ def licence_issue(
         face=face,
         case_uuid=case_uuid,
         item_code=item_code,
+        status_index=new_status_index(),
     )
     sign_licence(licence, issuer_key(issuer_uuid, issuer_name, issuer_code))
     licence.save()
@@ -228,6 +230,7 @@ def licence_new_version(
         status=old.status,
         case_uuid=old.case_uuid,
         item_code=old.item_code,
+        status_index=new_status_index(),
     )
     Licence.objects.filter(pk=old.pk).update(current=False)
     sign_licence(new, issuer_key(old.issuer_uuid, old.issuer_name, old.issuer_code))

@@ -52,3 +52,17 @@ def licence_page(request, licence_uuid):
             "uses": list(licence.uses.all()[:20]),
         },
     )
+
+
+@login_required
+def licence_pdf_page(request, licence_uuid):
+    """The licence as a PDF download (the holder only; audited)."""
+    from tongban.licences.pdf import licence_pdf_response
+
+    try:
+        licence = access_licence_for_holder(
+            actor=request.user, licence_uuid=licence_uuid, action="licence.download_pdf"
+        )
+    except LicenceNotFound as exc:
+        raise Http404 from exc
+    return licence_pdf_response(licence)

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 
 from tongban.accounts.facade import demo_load
 from tongban.catalog.facade import demo_load_catalogue
-from tongban.licences.facade import demo_load_licences
+from tongban.licences.facade import DEMO_VERIFIER_KEY, demo_load_licences
 
 
 class Command(BaseCommand):
@@ -18,4 +18,7 @@ class Command(BaseCommand):
         width = max(len(a.role) for a in accounts)
         for a in accounts:
             self.stdout.write(f"  {a.role.ljust(width)}  {a.username:<12}  {a.password}  {a.description}")
+        self.stdout.write(
+            f"  用证单位 verifier（/verify/ 接口密钥 key）: {DEMO_VERIFIER_KEY}  示范大酒店（演示）"
+        )
         self.stdout.write("")

@@ -25,3 +25,13 @@
     });
   });
 })();
+// 亮证: count down the seconds left of a shown token (the QR refreshes itself through htmx).
+(function () {
+  "use strict";
+  setInterval(function () {
+    document.querySelectorAll("[data-expires]").forEach(function (el) {
+      var left = Math.max(0, Math.round(parseInt(el.getAttribute("data-expires"), 10) - Date.now() / 1000));
+      el.textContent = el.getAttribute("data-label-left") ? el.getAttribute("data-label-left").replace("%s", left) : left + " s";
+    });
+  }, 1000);
+})();

@@ -1,0 +1,373 @@
+"""用证: verifiers, the verification of a shown licence, and the Token Status Lists for offline verifiers.
+
+Verifiers are registered organisations (hotels, internet cafés, police units, departments, windows) with the
+scenes they may use. They call with an API key (``Authorization: Bearer tbv_<key_id>_<secret>``) or with an
+OAuth2 access token got by the client-credentials grant from the same key pair. Staff of a window (scene
+``window``) and of a department (scene ``department``) verify with their own login.
+
+A verification checks the token (signature, expiry), the verifier's scene permission, the licence's status
+and validity dates, and records the use once — the token's id is unique in the use log, so a replayed token is
+refused. It answers only the fields of the scene's mask."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import uuid as uuid_module
+import zlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core import signing
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from ninja.security import HttpBearer
+
+from tongban.accounts.facade import Role, audit_actor, staff_organisations
+from tongban.core.audit import audit_record
+from tongban.core.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenied
+from tongban.core.identifiers import validate_uscc
+from tongban.licences.constants import (
+    STATUS_LIST_BITS,
+    STATUS_LIST_SIZE,
+    LicenceStatus,
+    Scene,
+    UseChannel,
+    VerifierKind,
+)
+from tongban.licences.models import Licence, LicenceUse, Verifier
+from tongban.licences.show import TokenRefused, licence_is_valid_today, read_show_token
+
+KEY_PREFIX = "tbv"
+ACCESS_TOKEN_SECONDS = 600
+_OAUTH_SALT = "tongban.licences.verifier-oauth"
+CAUSE_MAX = 200
+
+
+@dataclass(frozen=True)
+class VerifierIdentity:
+    """Who is verifying: a registered verifier or a member of staff (for the use log)."""
+
+    uuid: str
+    label: str
+    scenes: frozenset[str]
+    kind: str  # verifier | staff
+
+
+# --- verifiers ----------------------------------------------------------------------------------------------
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def verifier_create(
+    *, actor, name: str, kind: str, scenes: list[str], uscc: str = "", area_code: str = ""
+) -> tuple[Verifier, str]:
+    """Register a verifier; returns it with its key (``tbv_<key_id>_<secret>``), shown once."""
+    problems = []
+    if not (name or "").strip():
+        problems.append({"field": "name", "message": str(_("请填写名称"))})
+    if kind not in VerifierKind.values:
+        problems.append({"field": "kind", "message": str(_("类别无效"))})
+    if not scenes or not set(scenes) <= set(Scene.values):
+        problems.append({"field": "scenes", "message": str(_("场景无效"))})
+    if problems:
+        raise InvalidInput("verifier_invalid", _("用证单位信息有误"), problems=problems)
+    if uscc:
+        uscc = validate_uscc(uscc, field="uscc")
+    key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+    verifier = Verifier.objects.create(
+        name=name.strip(),
+        kind=kind,
+        uscc=uscc,
+        area_code=area_code,
+        scenes=sorted(set(scenes)),
+        key_id=key_id,
+        secret_hash=_hash(secret),
+    )
+    audit_record(
+        actor=audit_actor(actor),
+        action="verifier.create",
+        object_type="verifier",
+        object_id=verifier.uuid,
+        after={"name": verifier.name, "kind": kind, "scenes": verifier.scenes},
+    )
+    return verifier, f"{KEY_PREFIX}_{key_id}_{secret}"
+
+
+# Verifiers by key id, kept in each process for a few seconds (saving a query on every verification); the
+# secret is checked on every call. A verifier switched off stops working in this process at once (the cache
+# is cleared on save) and in the other server processes within VERIFIER_CACHE_SECONDS.
+VERIFIER_CACHE_SECONDS = 10.0
+_verifiers: dict[str, tuple[Verifier, float]] = {}
+
+
+def verifiers_cache_clear(**_kwargs) -> None:
+    _verifiers.clear()
+
+
+def _verifier_by_credentials(key_id: str, secret: str) -> Verifier | None:
+    import time
+
+    hit = _verifiers.get(key_id)
+    if hit is not None and time.monotonic() - hit[1] < VERIFIER_CACHE_SECONDS:
+        verifier = hit[0]
+    else:
+        verifier = Verifier.objects.filter(key_id=key_id, active=True).first()
+        if verifier is None:
+            _verifiers.pop(key_id, None)
+            return None
+        if len(_verifiers) > 10_000:
+            _verifiers.clear()
+        _verifiers[key_id] = (verifier, time.monotonic())
+    if not hmac.compare_digest(verifier.secret_hash, _hash(secret)):
+        return None
+    now = timezone.now()
+    if verifier.last_used_at is None or now - verifier.last_used_at > timedelta(minutes=1):
+        verifier.last_used_at = now
+        Verifier.objects.filter(pk=verifier.pk).update(last_used_at=now)  # at most once a minute
+    return verifier
+
+
+def verifier_authenticate(key: str) -> Verifier | None:
+    """The active verifier of an API key, or of an OAuth2 access token it was given; None otherwise."""
+    key = key or ""
+    if key.startswith(KEY_PREFIX + "_"):
+        parts = key.split("_", 2)
+        return _verifier_by_credentials(parts[1], parts[2]) if len(parts) == 3 else None
+    try:
+        data = signing.loads(key, salt=_OAUTH_SALT, max_age=ACCESS_TOKEN_SECONDS)
+    except signing.BadSignature:
+        return None
+    return (
+        Verifier.objects.filter(uuid=data.get("v"), active=True).first() if isinstance(data, dict) else None
+    )
+
+
+def oauth_access_token(client_id: str, client_secret: str) -> str | None:
+    """OAuth2 client credentials (RFC 6749 §4.4): an access token for the verifier, or None."""
+    verifier = _verifier_by_credentials(client_id or "", client_secret or "")
+    if verifier is None:
+        return None
+    return signing.dumps({"v": str(verifier.uuid)}, salt=_OAUTH_SALT)
+
+
+def identity_of(caller) -> VerifierIdentity:
+    """The verifier behind an authenticated caller: a registered verifier, or staff at a window (scene
+    window) or in a department (scene department). Anyone else may not verify."""
+    if isinstance(caller, Verifier):
+        return VerifierIdentity(str(caller.uuid), caller.name, frozenset(caller.scenes), "verifier")
+    scenes, orgs = set(), []
+    windows = staff_organisations(caller, {Role.WINDOW_CLERK})
+    if windows:
+        scenes.add(Scene.WINDOW)
+        orgs += windows
+    departments = staff_organisations(caller, {Role.REVIEWER, Role.ISSUER})
+    if departments:
+        scenes.add(Scene.DEPARTMENT)
+        orgs += departments
+    if not orgs:
+        raise PermissionDenied("not_a_verifier", _("您不是登记的用证单位，不能核验亮证码"))
+    return VerifierIdentity(orgs[0].uuid, orgs[0].name, frozenset(scenes), "staff")
+
+
+# --- verification -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Verified:
+    licence: Licence
+    scene: str
+    fields: dict
+    field_titles: dict
+    at: object
+
+
+def verify_shown(*, who: VerifierIdentity, token, cause: str) -> Verified:
+    """Check a shown licence's token and answer the scene's fields; each refusal has its own code and
+    discloses nothing. The use is recorded once (a replayed token answers 409 ``token_used``)."""
+    cause = (cause or "").strip() if isinstance(cause, str) else ""
+    if not cause:
+        raise InvalidInput("cause_required", _("请填写用证事由"), field="cause")
+    if len(cause) > CAUSE_MAX:
+        raise InvalidInput("cause_too_long", _("用证事由不能超过200个字符"), field="cause", max=CAUSE_MAX)
+    payload = read_show_token(token)
+    scene = payload["scn"]
+    if scene not in who.scenes:
+        raise PermissionDenied("scene_not_permitted", _("本单位未获准在此场景核验证照"), scene=scene)
+    try:
+        licence_uuid = uuid_module.UUID(hex=payload["lic"])
+    except ValueError:
+        raise TokenRefused("token_invalid", _("亮证码无效")) from None
+    # The licence and its type in one query, without the model's ordering (a verification's hot path).
+    licence = (
+        Licence.objects.select_related("type").only(*_VERIFY_FIELDS).filter(uuid=licence_uuid).order_by()[:1]
+    )
+    licence = licence[0] if licence else None
+    if licence is None:
+        raise TokenRefused("token_invalid", _("亮证码无效"))
+    today = timezone.localdate()
+    if not licence.current or licence.status != LicenceStatus.VALID:
+        status = licence.status if licence.current else LicenceStatus.OTHER
+        raise Conflict(
+            "licence_not_valid",
+            _("该证照当前不是有效状态"),
+            licence_status=status,
+            status_label=str(LicenceStatus(status).label),
+        )
+    if not licence_is_valid_today(licence, today):
+        raise Conflict("licence_out_of_validity", _("该证照不在有效期内"))
+    allowed = set((licence.type.scene_fields or {}).get(scene) or ())
+    mask = [f for f in payload["fld"] if isinstance(f, str) and f in allowed]
+    at = _record_use(licence, who, scene, cause, mask, payload["jti"][:32])
+    if at is None:
+        raise Conflict("token_used", _("亮证码已被使用，请持证人刷新后重新出示"))
+    titles = dict(licence.type.face_fields)
+    return Verified(
+        licence,
+        scene,
+        {f: licence.face.get(f) for f in mask},
+        {f: titles.get(f, f) for f in mask},
+        at,
+    )
+
+
+_VERIFY_FIELDS = (
+    "uuid",
+    "current",
+    "status",
+    "valid_from",
+    "valid_until",
+    "face",
+    "type__code",
+    "type__name",
+    "type__scene_fields",
+    "type__face_schema",
+)
+_USE_COLUMNS = ("licence", "at", "user_label", "user_uuid", "channel", "scene", "cause", "fields", "token_id")
+
+
+def _record_use(licence: Licence, who: VerifierIdentity, scene: str, cause: str, mask: list, token_id: str):
+    """Log the verification once: one ``INSERT … ON CONFLICT (token_id) DO NOTHING`` (its own commit, no
+    BEGIN/COMMIT round trips, no savepoint). The time of the use, or None when the token was used before."""
+    now = timezone.now()
+    values = {
+        "licence": licence.pk,
+        "at": now,
+        "user_label": who.label[:200],
+        "user_uuid": uuid_module.UUID(str(who.uuid)),
+        "channel": UseChannel.VERIFY,
+        "scene": scene,
+        "cause": cause,
+        "fields": mask,
+        "token_id": token_id,
+    }
+    meta = LicenceUse._meta
+    fields = [meta.get_field(name) for name in _USE_COLUMNS]
+    params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    placeholders = ", ".join(
+        "%s::jsonb" if connection.vendor == "postgresql" and field.name == "fields" else "%s"
+        for field in fields
+    )
+    table, key, pk = (connection.ops.quote_name(n) for n in (meta.db_table, "token_id", "id"))
+    # Names come from the model's metadata, values go as parameters.
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT ({key}) DO NOTHING RETURNING {pk}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        inserted = cursor.fetchone()
+    return now if inserted else None
+
+
+def require_verifier(caller) -> VerifierIdentity:
+    if caller is None:
+        raise NotAuthenticated("not_authenticated", _("请提供用证单位凭证"))
+    return identity_of(caller)
+
+
+# --- Token Status List (draft-ietf-oauth-status-list) -------------------------------------------------------
+STATUS_VALID, STATUS_INVALID, STATUS_SUSPENDED = 0, 1, 2
+
+
+def new_status_index() -> int:
+    """A random, unused index for a new licence (random indices: a list says nothing about issuance order)."""
+    from django.conf import settings
+
+    capacity = STATUS_LIST_SIZE * max(1, settings.TONGBAN_STATUS_LIST_COUNT)
+    while True:
+        index = secrets.randbelow(capacity)
+        if not Licence.objects.filter(status_index=index).exists():
+            return index
+
+
+def status_list_bytes(list_id: int) -> bytes:
+    """The list's statuses, 2 bits each (0 valid, 1 invalid, 2 suspended), least significant bits first."""
+    low, high = list_id * STATUS_LIST_SIZE, (list_id + 1) * STATUS_LIST_SIZE
+    today = timezone.localdate()
+    bits = bytearray(STATUS_LIST_SIZE * STATUS_LIST_BITS // 8)
+    rows = (
+        Licence.objects.filter(status_index__gte=low, status_index__lt=high)
+        .exclude(
+            current=True,
+            status=LicenceStatus.VALID,
+            valid_from__lte=today,
+            valid_until__gte=today,
+        )
+        .exclude(current=True, status=LicenceStatus.VALID, valid_from__lte=today, valid_until__isnull=True)
+        .values_list("status_index", "status")
+    )
+    per_byte = 8 // STATUS_LIST_BITS
+    for index, status in rows.iterator(chunk_size=5000):
+        value = STATUS_SUSPENDED if status == LicenceStatus.SUSPENDED else STATUS_INVALID
+        offset = index - low
+        bits[offset // per_byte] |= value << ((offset % per_byte) * STATUS_LIST_BITS)
+    return bytes(bits)
+
+
+def status_list_token(list_id: int, uri: str, *, ttl: int = 300) -> str:
+    """The list as a Status List Token (JWT, ``typ: statuslist+jwt``) signed with the platform's key."""
+    import time
+
+    import jwt
+
+    from tongban.licences import keys
+    from tongban.licences.show import show_key
+
+    key = show_key()
+    now = int(time.time())
+    compressed = zlib.compress(status_list_bytes(list_id), 9)
+    payload = {
+        "sub": uri,
+        "iat": now,
+        "exp": now + 24 * 3600,
+        "ttl": ttl,
+        "status_list": {
+            "bits": STATUS_LIST_BITS,
+            "lst": base64.urlsafe_b64encode(compressed).rstrip(b"=").decode(),
+        },
+    }
+    return jwt.encode(
+        payload,
+        keys.private_key(key),
+        algorithm=keys.ALGORITHM,
+        headers={"kid": key.kid, "typ": "statuslist+jwt"},
+    )
+
+
+def status_of(status_list: bytes, index: int) -> int:
+    """The status at ``index`` of a decompressed list (what an offline verifier does)."""
+    per_byte = 8 // STATUS_LIST_BITS
+    return (status_list[index // per_byte] >> ((index % per_byte) * STATUS_LIST_BITS)) & (
+        (1 << STATUS_LIST_BITS) - 1
+    )
+
+
+class VerifierAuth(HttpBearer):
+    """``Authorization: Bearer`` with a verifier's API key or OAuth2 access token."""
+
+    def authenticate(self, request, token):
+        return verifier_authenticate(token)
+
+
+verifier_auth = VerifierAuth()

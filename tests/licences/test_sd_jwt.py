@@ -1,0 +1,188 @@
+"""The licence as an SD-JWT VC, checked by an implementation that is not ours: the OpenWallet Foundation's
+``sd-jwt`` package (holder and verifier, on jwcrypto). The holder discloses one face field and hides the
+others; the verifier checks the issuer's signature with the key from our JWKS and the key-binding JWT."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from jwcrypto.jwk import JWK
+from jwcrypto.jws import InvalidJWSSignature
+from sd_jwt.holder import SDJWTHolder
+from sd_jwt.verifier import SDJWTVerifier
+
+from tests.conftest import csrf_headers, login_client
+from tongban.core.models import AuditEvent
+from tongban.licences.services import licence_change_status
+
+pytestmark = pytest.mark.django_db
+
+AUD, NONCE = "https://hotel.example", "n-0S6_WzA2Mj"
+
+
+def b64json(part: str):
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def export(client, licence, holder_jwk=None):
+    return client.post(
+        f"/api/licences/{licence.uuid}/sd-jwt",
+        {"holder_jwk": holder_jwk},
+        content_type="application/json",
+        **csrf_headers(client),
+    )
+
+
+def issuer_keys(client):
+    """The verifier's key look-up: the issuer's public key by ``kid`` from the published JWKS."""
+    published = {key["kid"]: key for key in client.get("/api/licences/jwks").json()["keys"]}
+
+    def look_up(issuer: str, header: dict) -> JWK:
+        assert issuer.startswith("urn:tongban:issuer:")
+        return JWK(**published[header["kid"]])
+
+    return look_up
+
+
+@pytest.fixture
+def wallet_key():
+    return JWK.generate(kty="EC", crv="P-256")
+
+
+def test_one_face_field_disclosed_with_key_binding_is_verified_and_the_others_stay_hidden(
+    lib, issue, wallet_key
+):
+    licence = issue()
+    holder = login_client(lib["holder"].user)
+    response = export(holder, licence, json.loads(wallet_key.export_public()))
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/dc+sd-jwt"
+    assert response["Cache-Control"] == "no-store"
+    credential = response.content.decode()
+    issuer_jwt, *disclosures, last = credential.split("~")
+    assert last == "" and len(disclosures) == 3 + 6  # three face fields, six licence claims
+    header, claims = b64json(issuer_jwt.split(".")[0]), b64json(issuer_jwt.split(".")[1])
+    assert header["typ"] == "dc+sd-jwt" and header["alg"] == "ES256" and header["kid"] == licence.kid
+    assert claims["vct"] == f"urn:tongban:licence:{licence.type.code}"
+    assert claims["iss"] == f"urn:tongban:issuer:{lib['hr'].uscc}" and claims["_sd_alg"] == "sha-256"
+    assert claims["cnf"]["jwk"] == {
+        k: json.loads(wallet_key.export_public())[k] for k in ("kty", "crv", "x", "y")
+    }
+    assert "exp" not in claims  # valid without limit
+    assert claims["status"]["status_list"]["uri"].startswith("http://testserver/api/licences/status-lists/")
+    assert isinstance(claims["status"]["status_list"]["idx"], int)
+    # Nothing personal in the clear: names, the number and the face values are only in the disclosures.
+    assert "电工" not in json.dumps(claims, ensure_ascii=False) and licence.number not in issuer_jwt
+    salts = {b64json(d)[0] for d in disclosures}
+    assert len(salts) == len(disclosures)  # a fresh salt for each claim
+
+    wallet = SDJWTHolder(credential)
+    wallet.create_presentation(
+        {"face": {"occupation": True}}, nonce=NONCE, aud=AUD, holder_key=wallet_key, sign_alg="ES256"
+    )
+    presentation = wallet.sd_jwt_presentation
+    assert presentation.count("~") == 2  # one disclosure, then the key-binding JWT
+    verified = SDJWTVerifier(
+        presentation, issuer_keys(holder), expected_aud=AUD, expected_nonce=NONCE
+    ).get_verified_payload()
+    assert verified["face"] == {"occupation": "电工"}
+    for hidden in ("identifier", "number", "holder_name", "type_name", "issuer_name", "issue_date"):
+        assert hidden not in verified
+    assert verified["vct"] == claims["vct"] and verified["cnf"] == claims["cnf"]
+    assert AuditEvent.objects.filter(action="licence.export_sd_jwt", object_id=str(licence.uuid)).count() == 1
+
+
+def test_without_a_holder_key_the_credential_is_unbound_and_the_licence_claims_are_disclosable(lib, issue):
+    licence = issue("business", valid_until=date(2030, 6, 30))
+    holder = login_client(lib["holder"].user)  # the company's legal representative
+    response = export(holder, licence)
+    assert response.status_code == 200, response.content
+    credential = response.content.decode()
+    claims = b64json(credential.split("~")[0].split(".")[1])
+    assert "cnf" not in claims
+    shanghai = ZoneInfo("Asia/Shanghai")
+    assert claims["exp"] == int(datetime.combine(date(2030, 7, 1), time.min, tzinfo=shanghai).timestamp())
+    assert claims["nbf"] == int(datetime.combine(licence.valid_from, time.min, tzinfo=shanghai).timestamp())
+    wallet = SDJWTHolder(credential)
+    wallet.create_presentation({"holder_name": True, "identifier": True, "face": {"name": True}})
+    verified = SDJWTVerifier(wallet.sd_jwt_presentation, issuer_keys(holder)).get_verified_payload()
+    assert verified["holder_name"] == "上海示范科技有限公司" and verified["identifier"] == licence.identifier
+    assert verified["face"] == {"name": "上海示范科技有限公司"}
+    assert "legal_representative" not in verified["face"] and "number" not in verified
+
+
+def test_a_tampered_disclosure_a_tampered_jwt_and_a_wrong_issuer_key_are_refused(lib, issue, wallet_key):
+    licence = issue()
+    holder = login_client(lib["holder"].user)
+    credential = export(holder, licence, json.loads(wallet_key.export_public())).content.decode()
+    wallet = SDJWTHolder(credential)
+    wallet.create_presentation(
+        {"face": {"grade": True}}, nonce=NONCE, aud=AUD, holder_key=wallet_key, sign_alg="ES256"
+    )
+    issuer_jwt, disclosure, kb_jwt = wallet.sd_jwt_presentation.split("~")
+    salt, name, value = b64json(disclosure)
+    assert (name, value) == ("grade", "三级")
+    forged = base64.urlsafe_b64encode(json.dumps([salt, name, "一级"]).encode()).rstrip(b"=").decode()
+
+    # The key-binding JWT covers the disclosures: a changed one breaks it.
+    with pytest.raises(ValueError, match="Invalid digest in KB-JWT"):
+        SDJWTVerifier(
+            f"{issuer_jwt}~{forged}~{kb_jwt}", issuer_keys(holder), expected_aud=AUD, expected_nonce=NONCE
+        )
+    # Unbound, a changed disclosure matches no digest the issuer signed: the claim is not disclosed.
+    verified = SDJWTVerifier(f"{issuer_jwt}~{forged}~", issuer_keys(holder)).get_verified_payload()
+    assert verified["face"] == {}
+    # A changed payload breaks the issuer's signature.
+    head, body, signature = issuer_jwt.split(".")
+    claims = b64json(body)
+    claims["vct"] = "urn:tongban:licence:other"
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    with pytest.raises(InvalidJWSSignature):
+        SDJWTVerifier(f"{head}.{body}.{signature}~{disclosure}~", issuer_keys(holder))
+    # Another key than the issuer's does not verify the genuine credential.
+    with pytest.raises(InvalidJWSSignature):
+        SDJWTVerifier(f"{issuer_jwt}~{disclosure}~", lambda iss, header: JWK.generate(kty="EC", crv="P-256"))
+    # Checked against the genuine key, the untouched presentation passes.
+    verified = SDJWTVerifier(
+        wallet.sd_jwt_presentation, issuer_keys(holder), expected_aud=AUD, expected_nonce=NONCE
+    ).get_verified_payload()
+    assert verified["face"] == {"grade": "三级"}
+
+
+def test_another_persons_licence_a_private_or_foreign_key_and_a_suspended_licence_are_refused(
+    lib, issue, wallet_key, client
+):
+    licence = issue()
+    holder, stranger = login_client(lib["holder"].user), login_client(lib["stranger"].user)
+    public = json.loads(wallet_key.export_public())
+
+    r = export(stranger, licence, public)
+    assert r.status_code == 404 and r.json()["code"] == "licence_not_found"
+    anonymous = client.post(
+        f"/api/licences/{licence.uuid}/sd-jwt", {"holder_jwk": public}, content_type="application/json"
+    )
+    assert anonymous.status_code == 401
+
+    r = export(holder, licence, json.loads(wallet_key.export_private()))
+    assert r.status_code == 422 and r.json()["code"] == "holder_jwk_private"
+    rsa = json.loads(JWK.generate(kty="RSA", size=2048).export_public())
+    p384 = json.loads(JWK.generate(kty="EC", crv="P-384").export_public())
+    off_curve = {**public, "y": public["x"]}
+    for bad in (rsa, p384, off_curve, {"kty": "EC", "crv": "P-256", "x": "short", "y": "short"}):
+        r = export(holder, licence, bad)
+        assert r.status_code == 422 and r.json()["code"] == "holder_jwk_invalid", bad
+    assert not AuditEvent.objects.filter(action="licence.export_sd_jwt").exists()
+
+    assert export(holder, licence, public).status_code == 200  # the same request, in force: exported
+    licence_change_status(actor=lib["hr_issuer"], licence=licence, action="suspend", reason="核查")
+    r = export(holder, licence, public)
+    assert r.status_code == 409 and r.json()["code"] == "licence_not_exportable"
+    assert r.json()["details"] == {"licence_status": "02"}
+    # Expired by date (status still 01): not exported either.
+    licence_change_status(actor=lib["hr_issuer"], licence=licence, action="restore", reason="核查完毕")
+    type(licence).objects.filter(pk=licence.pk).update(valid_until=date.today() - timedelta(days=2))
+    assert export(holder, licence, public).status_code == 409

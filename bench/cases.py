@@ -994,6 +994,9 @@ def remove_posted() -> int:
     return len(ids)
 
 
+BIRTH_CERTIFICATE_TYPE = "11100000MB0143028R001"  # the demo's 出生医学证明 type (licences/demo.py)
+
+
 def ensure_users(count: int) -> list[str]:
     """``count`` bench applicants: persons at real-name level 2 with the demo password."""
     from django.utils import timezone
@@ -1020,7 +1023,36 @@ def ensure_users(count: int) -> list[str]:
                 assurance_level=2,
                 register_matched_at=timezone.now(),
             )
+    _ensure_birth_certificates(names)
     return names
+
+
+def _ensure_birth_certificates(usernames: list[str]) -> None:
+    """Every bench applicant holds a 出生医学证明 in the e-licence library, so that the bundle's material
+    "birth-certificate" is taken from the library (两个免于提交) as for a real parent, not uploaded."""
+    from django.conf import settings
+
+    from tongban.accounts.facade import organisation_find
+    from tongban.accounts.models import Person
+    from tongban.licences.models import Licence, LicenceType
+    from tongban.licences.services import licence_issue
+
+    licence_type = LicenceType.objects.filter(code=BIRTH_CERTIFICATE_TYPE).first()
+    issuer = organisation_find(kind="department", name=f"{settings.TONGBAN_REGION_NAME}卫生健康委员会")
+    if licence_type is None or issuer is None or not issuer.uscc:
+        raise RuntimeError("the demo data has no 出生医学证明 licence type or issuing department")
+    held = set(Licence.objects.filter(type=licence_type).values_list("holder_code", flat=True))
+    for person in Person.objects.filter(user__username__in=usernames).exclude(id_number__in=held):
+        licence_issue(
+            actor=None,
+            type_code=BIRTH_CERTIFICATE_TYPE,
+            holder_code=person.id_number,
+            holder_name=person.real_name,
+            issuer_uuid=issuer.uuid,
+            issuer_name=issuer.name,
+            issuer_code=issuer.uscc,
+            face={"name": "压测新生儿", "birth_date": "2026-11-01", "mother": person.real_name},
+        )
 
 
 def ensure_reviewer(department_uuid: str | None) -> dict:

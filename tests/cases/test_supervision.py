@@ -126,3 +126,22 @@ def test_only_open_steps_of_unpaused_cases_in_process_turn(world, accepted, pass
     assert set(Case.objects.filter(pk__in=[paused.pk, withdrawn.pk]).values_list("light", flat=True)) == {
         Light.GREEN
     }
+
+
+def test_every_event_points_at_its_case_and_that_cases_step_and_goes_with_the_case(accepted, passes):
+    # The events have no database foreign-key constraints (cases 0004): the task itself must write only
+    # references that exist, each step event to a step of the same case, with that step's department.
+    cases = [accepted(MONDAY) for _ in range(3)]
+    supervision_update(AFTER_HOLIDAY)
+    events = list(SupervisionEvent.objects.values("case_id", "step_id", "department_uuid", "rule"))
+    assert len(events) == 6 and {e["rule"] for e in events} == {"step_overdue", "case_overdue"}
+    steps = {s.pk: s for s in CaseStep.objects.filter(case__in=cases)}
+    for event in events:
+        assert event["case_id"] in {c.pk for c in cases}
+        if event["step_id"] is not None:
+            step = steps[event["step_id"]]
+            assert (step.case_id, step.department_uuid) == (event["case_id"], event["department_uuid"])
+
+    cases[0].delete()  # Django cascades in Python: no event is left pointing at nothing
+    assert not SupervisionEvent.objects.filter(case_id=cases[0].pk).exists()
+    assert SupervisionEvent.objects.count() == 4

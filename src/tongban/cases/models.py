@@ -167,8 +167,15 @@ class SpecialProcedure(models.Model):
 class SupervisionEvent(models.Model):
     """An electronic-supervision event (GB/T 39046 表11): a yellow or red light of a case or a step."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="supervision_events")
-    step = models.ForeignKey(CaseStep, on_delete=models.CASCADE, null=True, blank=True)
+    # No database foreign-key constraints: the supervision task writes up to a million events in one
+    # statement, and the two referential checks per row (each locking the referenced case and step row)
+    # took a third of its time (docs/operations.md §14). The events are written only by that task, from the
+    # very rows it has just updated, cases are never deleted but by Django (which cascades in Python), and
+    # tests/cases/test_supervision.py checks that every event points at its case and step.
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="supervision_events", db_constraint=False
+    )
+    step = models.ForeignKey(CaseStep, on_delete=models.CASCADE, null=True, blank=True, db_constraint=False)
     rule = models.CharField(_("监察规则"), max_length=40)
     light = models.CharField(_("预警类型"), max_length=6, choices=Light.choices)
     department_uuid = models.UUIDField(_("责任部门"))

@@ -10,7 +10,7 @@ import pytest
 from tests.cases.conftest import GOOD_FORM, pdf_bytes
 from tests.conftest import csrf_headers, login_client
 from tongban.accounts.constants import Role
-from tongban.cases.models import Case
+from tongban.cases.models import Case, CaseMaterial
 
 pytestmark = pytest.mark.django_db
 
@@ -58,15 +58,24 @@ def test_apply_then_retry_returns_the_same_case(world, applicant):
     again = post(applicant, "/api/cases", body(world), key="idem-key-0001")
     assert again.status_code == 200 and again.json()["uuid"] == case["uuid"]
     assert Case.objects.count() == 1
+    assert CaseMaterial.objects.exclude(file="").count() == 1  # the retry stored no second file
+    # A retry whose body no longer passes the checks still answers with the case made the first time.
+    broken = post(applicant, "/api/cases", body(world, form_data={"capital": "很多"}), key="idem-key-0001")
+    assert broken.status_code == 200 and broken.json()["uuid"] == case["uuid"]
+    # The same broken body under a new key is refused, and nothing is made.
+    refused = post(applicant, "/api/cases", body(world, form_data={"capital": "很多"}), key="idem-key-0009")
+    assert refused.status_code == 422 and refused.json()["code"] == "form_invalid"
+    assert Case.objects.count() == 1
 
 
 def test_applying_reads_the_catalogue_once_per_process_and_answers_from_what_it_wrote(
     world, applicant, django_assert_max_num_queries
 ):
     assert post(applicant, "/api/cases", body(world), key="idem-key-0001").status_code == 201
-    # session, user with person, idempotency look-up; the case, its steps, materials, event, audit record and
-    # message; the savepoint of the test's transaction. No catalogue read, no read-back of the answer.
-    with django_assert_max_num_queries(11):
+    # session, user with person; the case, its steps, materials, event, audit record and message; the
+    # savepoint of the test's transaction. No idempotency look-up before the insert (the unique key answers a
+    # retry), no catalogue read, no read-back of the answer.
+    with django_assert_max_num_queries(10):
         second = post(applicant, "/api/cases", body(world), key="idem-key-0002")
     assert second.status_code == 201
     answer = second.json()

@@ -347,3 +347,23 @@ def test_the_cli_registers_a_verifier_whose_printed_key_verifies(lib, issue, cap
     token = shown(login_client(lib["holder"].user), licence, Scene.INTERNET_CAFE)
     answer = verify(key, token, "上网实名登记")
     assert answer.status_code == 200 and answer.json()["fields"] == {"name": "张三"}
+
+
+def test_the_verification_read_gives_what_the_orm_gives(issue):
+    # verify_shown reads the licence with one statement made from the models' metadata (not the ORM's
+    # compiler): the values, their Python types and the attached type must be the ORM's.
+    import uuid
+
+    from tongban.licences.models import Licence
+    from tongban.licences.verification import _licence_for_verify
+
+    licence = issue(valid_until=None)
+    read = _licence_for_verify(licence.uuid)
+    orm = Licence.objects.select_related("type").get(pk=licence.pk)
+    for name in ("pk", "uuid", "current", "status", "valid_from", "valid_until", "face", "type_id"):
+        assert getattr(read, name) == getattr(orm, name), name
+        assert type(getattr(read, name)) is type(getattr(orm, name)), name
+    for name in ("pk", "code", "name", "scene_fields", "face_fields"):
+        assert getattr(read.type, name) == getattr(orm.type, name), name
+    assert read.get_status_display() == orm.get_status_display()
+    assert _licence_for_verify(uuid.uuid4()) is None

@@ -31,7 +31,7 @@ from tongban.cases.models import Case, CaseEvent, CaseMaterial, CaseStep, Specia
 from tongban.cases.uploads import check_upload
 from tongban.catalog.facade import application_target, record_conclusion
 from tongban.core.audit import audit_record
-from tongban.core.errors import InvalidInput, NotFound, PermissionDenied
+from tongban.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from tongban.core.workdays import working_days_after, working_days_between
 from tongban.licences.facade import ApplicationLicences, licences_for_application, record_case_uses
 from tongban.notifications.facade import notify
@@ -131,32 +131,38 @@ def case_submit(
         raise InvalidInput(
             "invalid_idempotency_key", _("Idempotency-Key 须为 8–80 个字符"), field="Idempotency-Key"
         )
-    existing = Case.objects.filter(submitted_by=actor.pk, idempotency_key=key).first()
-    if existing is not None:
-        return existing, False
-    target = application_target(target_kind, target_uuid)
-    if target is None:
-        raise TargetNotFound()
-    principal = principal_for(actor, kind=applicant_kind, principal_uuid=applicant_uuid, item_code=None)
-    if principal is None:
-        raise NotFound("applicant_not_found", _("您不能以该申请者的名义申请"), field="applicant")
-    wanted = "person" if principal.kind == ApplicantKind.PERSON else "organisation"
-    if wanted not in target.audience:
-        raise InvalidInput("wrong_audience", _("该事项不面向此类申请者"), field="applicant")
-    level = assurance_level_of(actor) or 0
-    if level < target.required_assurance_level:
-        raise PermissionDenied(
-            "assurance_too_low",
-            _("实名认证等级不足，请先提升认证等级"),
-            required=target.required_assurance_level,
-            current=level,
+    # A retry normally comes after a failure: look for the case made the first time only when the checks
+    # refuse (the target may have changed since) or when the insert meets the unique key, not on every
+    # submission.
+    try:
+        target = application_target(target_kind, target_uuid)
+        if target is None:
+            raise TargetNotFound()
+        principal = principal_for(actor, kind=applicant_kind, principal_uuid=applicant_uuid, item_code=None)
+        if principal is None:
+            raise NotFound("applicant_not_found", _("您不能以该申请者的名义申请"), field="applicant")
+        wanted = "person" if principal.kind == ApplicantKind.PERSON else "organisation"
+        if wanted not in target.audience:
+            raise InvalidInput("wrong_audience", _("该事项不面向此类申请者"), field="applicant")
+        level = assurance_level_of(actor) or 0
+        if level < target.required_assurance_level:
+            raise PermissionDenied(
+                "assurance_too_low",
+                _("实名认证等级不足，请先提升认证等级"),
+                required=target.required_assurance_level,
+                current=level,
+            )
+        if delivery_method not in DeliveryMethod.values:
+            raise InvalidInput("invalid_delivery", _("结果送达方式无效"), field="delivery_method")
+        validate_form(target.form_schema, form_data)
+        checked = _check_materials(
+            target, files or {}, set(commitments or ()), application_licences(target, principal)
         )
-    if delivery_method not in DeliveryMethod.values:
-        raise InvalidInput("invalid_delivery", _("结果送达方式无效"), field="delivery_method")
-    validate_form(target.form_schema, form_data)
-    checked = _check_materials(
-        target, files or {}, set(commitments or ()), application_licences(target, principal)
-    )
+    except DomainError:
+        existing = _submitted(actor, key)
+        if existing is None:
+            raise
+        return existing, False
     stored: list = []  # files written to storage, removed again if the transaction does not commit
     try:
         with transaction.atomic():
@@ -166,13 +172,17 @@ def case_submit(
             field_file.delete(save=False)
         if not isinstance(exc, IntegrityError):
             raise
-        # A concurrent retry made it first (the unique key waited for its commit): answer with that case.
-        # A concurrent retry made it first (the unique key waited for its commit): answer with that case.
-        existing = Case.objects.filter(submitted_by=actor.pk, idempotency_key=key).first()
+        # The case was made before, or a concurrent retry made it first (the unique key waited for its
+        # commit): answer with that case.
+        existing = _submitted(actor, key)
         if existing is None:
             raise
         return existing, False
     return case, True
+
+
+def _submitted(actor, key: str) -> Case | None:
+    return Case.objects.filter(submitted_by=actor.pk, idempotency_key=key).first()
 
 
 def application_licences(target, principal) -> ApplicationLicences:

@@ -38,7 +38,7 @@ from tongban.licences.constants import (
     UseChannel,
     VerifierKind,
 )
-from tongban.licences.models import Licence, LicenceUse, Verifier
+from tongban.licences.models import Licence, LicenceType, LicenceUse, Verifier
 from tongban.licences.show import TokenRefused, licence_is_valid_today, read_show_token
 
 KEY_PREFIX = "tbv"
@@ -200,11 +200,7 @@ def verify_shown(*, who: VerifierIdentity, token, cause: str) -> Verified:
         licence_uuid = uuid_module.UUID(hex=payload["lic"])
     except ValueError:
         raise TokenRefused("token_invalid", _("亮证码无效")) from None
-    # The licence and its type in one query, without the model's ordering (a verification's hot path).
-    licence = (
-        Licence.objects.select_related("type").only(*_VERIFY_FIELDS).filter(uuid=licence_uuid).order_by()[:1]
-    )
-    licence = licence[0] if licence else None
+    licence = _licence_for_verify(licence_uuid)
     if licence is None:
         raise TokenRefused("token_invalid", _("亮证码无效"))
     today = timezone.localdate()
@@ -233,18 +229,72 @@ def verify_shown(*, who: VerifierIdentity, token, cause: str) -> Verified:
     )
 
 
-_VERIFY_FIELDS = (
-    "uuid",
-    "current",
-    "status",
-    "valid_from",
-    "valid_until",
-    "face",
-    "type__code",
-    "type__name",
-    "type__scene_fields",
-    "type__face_schema",
+def _in_model_order(model, names: set[str]) -> tuple[str, ...]:
+    # Model.from_db takes the values of a subset of fields in the order of the model's concrete fields.
+    return tuple(f.name for f in model._meta.concrete_fields if f.name in names)
+
+
+_VERIFY_FIELDS = _in_model_order(
+    Licence, {"id", "uuid", "current", "status", "valid_from", "valid_until", "face", "type"}
 )
+_VERIFY_TYPE_FIELDS = _in_model_order(LicenceType, {"id", "code", "name", "scene_fields", "face_schema"})
+_verify_query: dict[str, tuple] = {}  # per database vendor: the SQL and each column's converters
+
+
+def _verify_statement() -> tuple:
+    """The licence and its type in one statement, made once per process from the models' metadata (a
+    verification's hot path: the ORM would compile the same query again for every request)."""
+    made = _verify_query.get(connection.vendor)
+    if made is None:
+        quote = connection.ops.quote_name
+        columns, converters = [], []
+        for model, names in ((Licence, _VERIFY_FIELDS), (LicenceType, _VERIFY_TYPE_FIELDS)):
+            table = model._meta.db_table
+            for name in names:
+                field = model._meta.get_field(name)
+                col = field.get_col(table)
+                columns.append(f"{quote(table)}.{quote(field.column)}")
+                converters.append(
+                    (col, tuple(connection.ops.get_db_converters(col) + field.get_db_converters(connection)))
+                )
+        lic, typ = quote(Licence._meta.db_table), quote(LicenceType._meta.db_table)
+        type_fk = quote(Licence._meta.get_field("type").column)
+        uuid_column = quote(Licence._meta.get_field("uuid").column)
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {lic} INNER JOIN {typ} ON {lic}.{type_fk} = {typ}.{quote(LicenceType._meta.pk.column)} "  # noqa: S608 — names from the models' metadata
+            f"WHERE {lic}.{uuid_column} = %s LIMIT 1"
+        )
+        made = _verify_query[connection.vendor] = (sql, converters)
+    return made
+
+
+def _licence_for_verify(licence_uuid) -> Licence | None:
+    """The licence (only the fields a verification reads) with its type attached, or None."""
+    sql, converters = _verify_statement()
+    uuid_param = Licence._meta.get_field("uuid").get_db_prep_value(licence_uuid, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [uuid_param])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = []
+    for value, (col, column_converters) in zip(row, converters, strict=True):
+        for convert in column_converters:
+            value = convert(value, col, connection)
+        values.append(value)
+    n = len(_VERIFY_FIELDS)
+    licence = Licence.from_db(connection.alias, [_attname(Licence, f) for f in _VERIFY_FIELDS], values[:n])
+    licence_type = LicenceType.from_db(
+        connection.alias, [_attname(LicenceType, f) for f in _VERIFY_TYPE_FIELDS], values[n:]
+    )
+    Licence._meta.get_field("type").set_cached_value(licence, licence_type)
+    return licence
+
+
+def _attname(model, name: str) -> str:
+    return model._meta.get_field(name).attname
+
+
 _USE_COLUMNS = ("licence", "at", "user_label", "user_uuid", "channel", "scene", "cause", "fields", "token_id")
 
 

@@ -367,3 +367,39 @@ def test_the_verification_read_gives_what_the_orm_gives(issue):
         assert getattr(read.type, name) == getattr(orm.type, name), name
     assert read.get_status_display() == orm.get_status_display()
     assert _licence_for_verify(uuid.uuid4()) is None
+
+
+def test_a_verification_reads_and_logs_in_one_statement_on_postgresql_and_logs_only_the_masks_fields(
+    lib, issue, verifiers
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tongban.licences.models import LicenceType
+
+    licence = issue()
+    holder = login_client(lib["holder"].user)
+    narrowed, kept, late = shown(holder, licence), shown(holder, licence), shown(holder, licence)
+    # The type's hotel mask is narrowed after the tokens were shown: the token asks for the name, the
+    # verification may answer and log only what the scene allows now.
+    LicenceType.objects.filter(pk=licence.type_id).update(
+        scene_fields={**licence.type.scene_fields, "hotel": []}
+    )
+    with CaptureQueriesContext(connection) as queries:
+        answer = verify(verifiers["hotel_key"], narrowed)
+    assert answer.status_code == 200 and answer.json()["fields"] == {}
+    assert LicenceUse.objects.get(token_id__isnull=False).fields == []
+    writes = [q["sql"] for q in queries.captured_queries if "licenceuse" in q["sql"].lower()]
+    # PostgreSQL: the licence read and the insert are one statement (the verifier key is cached).
+    assert len(writes) == 1 and (connection.vendor != "postgresql" or writes[0].startswith("WITH lic AS"))
+
+    LicenceType.objects.filter(pk=licence.type_id).update(
+        scene_fields={**licence.type.scene_fields, "hotel": ["grade", "name"]}
+    )
+    assert verify(verifiers["hotel_key"], kept).json()["fields"] == {"name": "张三"}
+    assert sorted(LicenceUse.objects.values_list("fields", flat=True), key=len) == [[], ["name"]]
+    # Suspended after it was shown: refused, and the refusal logs no use (the insert's own conditions).
+    licence_change_status(actor=None, licence=licence, action="suspend", reason="核查中")
+    refused = verify(verifiers["hotel_key"], late)
+    assert refused.status_code == 409 and refused.json()["code"] == "licence_not_valid"
+    assert LicenceUse.objects.count() == 2

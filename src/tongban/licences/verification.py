@@ -200,10 +200,16 @@ def verify_shown(*, who: VerifierIdentity, token, cause: str) -> Verified:
         licence_uuid = uuid_module.UUID(hex=payload["lic"])
     except ValueError:
         raise TokenRefused("token_invalid", _("亮证码无效")) from None
-    licence = _licence_for_verify(licence_uuid)
+    today = timezone.localdate()
+    wanted = [f for f in payload["fld"] if isinstance(f, str)]
+    use = _UseRecord(who, scene, cause, wanted, payload["jti"][:32], today)
+    if connection.vendor == "postgresql":
+        # One statement: the licence read and, only when it is valid today, the use-log insert.
+        licence, logged = _read_and_record(licence_uuid, use)
+    else:
+        licence, logged = _licence_for_verify(licence_uuid), None
     if licence is None:
         raise TokenRefused("token_invalid", _("亮证码无效"))
-    today = timezone.localdate()
     if not licence.current or licence.status != LicenceStatus.VALID:
         status = licence.status if licence.current else LicenceStatus.OTHER
         raise Conflict(
@@ -215,9 +221,10 @@ def verify_shown(*, who: VerifierIdentity, token, cause: str) -> Verified:
     if not licence_is_valid_today(licence, today):
         raise Conflict("licence_out_of_validity", _("该证照不在有效期内"))
     allowed = set((licence.type.scene_fields or {}).get(scene) or ())
-    mask = [f for f in payload["fld"] if isinstance(f, str) and f in allowed]
-    at = _record_use(licence, who, scene, cause, mask, payload["jti"][:32])
-    if at is None:
+    mask = [f for f in wanted if f in allowed]
+    if logged is None:  # SQLite: the insert is its own statement
+        logged = _record_use(licence, use, mask)
+    if not logged:
         raise Conflict("token_used", _("亮证码已被使用，请持证人刷新后重新出示"))
     titles = dict(licence.type.face_fields)
     return Verified(
@@ -225,7 +232,7 @@ def verify_shown(*, who: VerifierIdentity, token, cause: str) -> Verified:
         scene,
         {f: licence.face.get(f) for f in mask},
         {f: titles.get(f, f) for f in mask},
-        at,
+        use.at,
     )
 
 
@@ -270,13 +277,16 @@ def _verify_statement() -> tuple:
 
 def _licence_for_verify(licence_uuid) -> Licence | None:
     """The licence (only the fields a verification reads) with its type attached, or None."""
-    sql, converters = _verify_statement()
+    sql, _converters = _verify_statement()
     uuid_param = Licence._meta.get_field("uuid").get_db_prep_value(licence_uuid, connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, [uuid_param])
         row = cursor.fetchone()
-    if row is None:
-        return None
+    return None if row is None else _licence_from_row(row)
+
+
+def _licence_from_row(row) -> Licence:
+    _sql, converters = _verify_statement()
     values = []
     for value, (col, column_converters) in zip(row, converters, strict=True):
         for convert in column_converters:
@@ -298,36 +308,123 @@ def _attname(model, name: str) -> str:
 _USE_COLUMNS = ("licence", "at", "user_label", "user_uuid", "channel", "scene", "cause", "fields", "token_id")
 
 
-def _record_use(licence: Licence, who: VerifierIdentity, scene: str, cause: str, mask: list, token_id: str):
-    """Log the verification once: one ``INSERT … ON CONFLICT (token_id) DO NOTHING`` (its own commit, no
-    BEGIN/COMMIT round trips, no savepoint). The time of the use, or None when the token was used before."""
-    now = timezone.now()
-    values = {
-        "licence": licence.pk,
-        "at": now,
-        "user_label": who.label[:200],
-        "user_uuid": uuid_module.UUID(str(who.uuid)),
-        "channel": UseChannel.VERIFY,
-        "scene": scene,
-        "cause": cause,
-        "fields": mask,
-        "token_id": token_id,
-    }
+@dataclass
+class _UseRecord:
+    """What the use log records of a verification (the fields asked for; the scene's mask narrows them)."""
+
+    who: VerifierIdentity
+    scene: str
+    cause: str
+    wanted: list
+    token_id: str
+    today: object
+    at: object = None
+
+    def __post_init__(self):
+        self.at = timezone.now()
+
+    def params(self, mask) -> dict:
+        return {
+            "licence": None,
+            "at": self.at,
+            "user_label": self.who.label[:200],
+            "user_uuid": uuid_module.UUID(str(self.who.uuid)),
+            "channel": UseChannel.VERIFY,
+            "scene": self.scene,
+            "cause": self.cause,
+            "fields": mask,
+            "token_id": self.token_id,
+        }
+
+
+def _use_columns() -> tuple[list, str]:
     meta = LicenceUse._meta
     fields = [meta.get_field(name) for name in _USE_COLUMNS]
+    return fields, ", ".join(connection.ops.quote_name(field.column) for field in fields)
+
+
+def _record_use(licence: Licence, use: _UseRecord, mask: list) -> bool:
+    """Log the verification once: one ``INSERT … ON CONFLICT (token_id) DO NOTHING`` (its own commit, no
+    BEGIN/COMMIT round trips, no savepoint). False when the token was used before."""
+    values = {**use.params(mask), "licence": licence.pk}
+    fields, columns = _use_columns()
     params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     placeholders = ", ".join(
         "%s::jsonb" if connection.vendor == "postgresql" and field.name == "fields" else "%s"
         for field in fields
     )
+    meta = LicenceUse._meta
     table, key, pk = (connection.ops.quote_name(n) for n in (meta.db_table, "token_id", "id"))
     # Names come from the model's metadata, values go as parameters.
     sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT ({key}) DO NOTHING RETURNING {pk}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        inserted = cursor.fetchone()
-    return now if inserted else None
+        return cursor.fetchone() is not None
+
+
+_read_and_record_sql: list[str] = []
+
+
+def _read_and_record_statement() -> str:
+    """PostgreSQL: read the licence with its type and, in the same statement, insert the use when the licence
+    is current, valid (status 01) and within its dates on the given day, with the asked-for fields that the
+    scene's mask allows — the same rules verify_shown applies to the row it reads, so a row that was read as
+    valid but not inserted is a token used before."""
+    if not _read_and_record_sql:
+        base, _converters = _verify_statement()
+        select = base[len("SELECT ") : base.index(" FROM ")]
+        columns = [c.strip() for c in select.split(", ")]
+        aliased = ", ".join(f"{c} AS c{i}" for i, c in enumerate(columns))
+        quote = connection.ops.quote_name
+        n = len(_VERIFY_FIELDS)
+        col = {name: f"c{i}" for i, name in enumerate(_VERIFY_FIELDS)}
+        col.update({f"type.{name}": f"c{n + i}" for i, name in enumerate(_VERIFY_TYPE_FIELDS)})
+        fields, use_columns = _use_columns()
+        values = []
+        for field in fields:
+            if field.name == "licence":
+                values.append(f"lic.{col['id']}")
+            elif field.name == "fields":
+                # Names from the models' metadata, values as parameters.
+                values.append(
+                    "COALESCE((SELECT jsonb_agg(w.f ORDER BY w.n) FROM jsonb_array_elements_text("  # noqa: S608
+                    "%(wanted)s::jsonb) WITH ORDINALITY AS w(f, n) "
+                    f"WHERE jsonb_exists(lic.{col['type.scene_fields']} -> %(scene)s, w.f)), '[]'::jsonb)"
+                )
+            else:
+                values.append(f"%({field.name})s")
+        use_table = quote(LicenceUse._meta.db_table)
+        statement = (
+            f"WITH lic AS ({base.replace('SELECT ' + select, 'SELECT ' + aliased, 1)}), "  # noqa: S608
+            f"ins AS (INSERT INTO {use_table} ({use_columns}) SELECT {', '.join(values)} FROM lic "
+            f"WHERE lic.{col['current']} AND lic.{col['status']} = %(valid)s "
+            f"AND lic.{col['valid_from']} <= %(today)s "
+            f"AND (lic.{col['valid_until']} IS NULL OR lic.{col['valid_until']} >= %(today)s) "
+            f"ON CONFLICT ({quote('token_id')}) DO NOTHING RETURNING {quote('id')}) "
+            "SELECT lic.*, (SELECT count(*) FROM ins) FROM lic"
+        )
+        _read_and_record_sql.append(statement.replace("%s", "%(uuid)s", 1))
+    return _read_and_record_sql[0]
+
+
+def _read_and_record(licence_uuid, use: _UseRecord) -> tuple[Licence | None, bool]:
+    """PostgreSQL: the licence (or None) and whether its use was recorded, in one round trip."""
+    import json
+
+    sql = _read_and_record_statement()
+    params = {k: v for k, v in use.params(None).items() if k not in ("licence", "fields")}
+    params.update(
+        uuid=licence_uuid,
+        wanted=json.dumps(use.wanted, ensure_ascii=False),
+        valid=LicenceStatus.VALID,
+        today=use.today,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None, False
+    return _licence_from_row(row[:-1]), bool(row[-1])
 
 
 def require_verifier(caller) -> VerifierIdentity:

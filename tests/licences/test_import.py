@@ -309,6 +309,41 @@ def test_the_signing_task_signs_imported_licences_with_their_issuers_keys(lib, t
     assert licences_sign_imported.call() == {"signed": 0, "no_issuer": 1, "not_an_issuer": 1}
 
 
+def test_signed_imported_licences_get_random_places_in_the_status_lists(lib, tmp_path, settings):
+    from tongban.licences.constants import STATUS_LIST_SIZE
+    from tongban.licences.verification import STATUS_INVALID, STATUS_VALID, status_list_bytes, status_of
+
+    settings.TONGBAN_STATUS_LIST_COUNT = 1
+    rows = [vocational(lib) for _ in range(6)]
+    rows[2] = {**rows[2], "status": "03"}  # withdrawn
+    import_licences(write_jsonl(tmp_path, rows))
+    assert not Licence.objects.filter(
+        status_index__isnull=False, identifier__in=[r["identifier"] for r in rows]
+    )
+    licences_sign_imported.call(batch_size=4)
+    imported = {
+        x.identifier: x for x in Licence.objects.filter(identifier__in=[r["identifier"] for r in rows])
+    }
+    indices = [imported[r["identifier"]].status_index for r in rows]
+    assert None not in indices and len(set(indices)) == 6 and max(indices) < STATUS_LIST_SIZE
+    # An offline verifier reads each licence's status at its index.
+    listed = status_list_bytes(0)
+    assert [status_of(listed, i) for i in indices] == [STATUS_VALID] * 2 + [STATUS_INVALID] + [
+        STATUS_VALID
+    ] * 3
+
+
+def test_a_full_status_list_is_refused_with_a_message_for_the_operator(lib, monkeypatch, settings):
+    from tongban.licences import verification
+
+    settings.TONGBAN_STATUS_LIST_COUNT = 1
+    monkeypatch.setattr(verification, "STATUS_LIST_SIZE", 4)  # four places in all
+    Licence.objects.filter(status_index__lt=4).update(status_index=None)
+    assert sorted(verification.new_status_indices(4)) == [0, 1, 2, 3]
+    with pytest.raises(RuntimeError, match="TONGBAN_STATUS_LIST_COUNT"):
+        verification.new_status_indices(5)
+
+
 # --- command line -----------------------------------------------------------------------------------------
 def test_the_command_imports_prints_the_counts_and_exits_0_2_or_1(lib, tmp_path, capsys):
     good = write_jsonl(tmp_path, [vocational(lib), business(lib)])

@@ -931,6 +931,7 @@ def licences_sign_unsigned(*, batch_size: int = SIGN_BATCH, limit: int | None = 
     departments its type names as issuers, is left unsigned and counted. Rows being written by an import are
     skipped (and signed by the next run)."""
     from tongban.licences.keys import issuer_key, sign_licence
+    from tongban.licences.verification import new_status_indices
 
     signed = no_issuer = not_an_issuer = 0
     departments: dict[str, object] = {}  # issuer code → OrganisationInfo | None
@@ -981,13 +982,24 @@ def licences_sign_unsigned(*, batch_size: int = SIGN_BATCH, limit: int | None = 
                 sign_licence(licence, key)
                 done.append(licence)
             if done:
+                # An imported licence gets its random place in the Token Status Lists as it is signed.
+                indices = iter(new_status_indices(sum(x.status_index is None for x in done)))
+                for x in done:
+                    if x.status_index is None:
+                        x.status_index = next(indices)
                 prep = Licence._meta.get_field("issuer_uuid").get_db_prep_value
                 with connection.cursor() as cursor:
                     cursor.executemany(
-                        f"UPDATE {Licence._meta.db_table} SET issuer_uuid = %s, kid = %s, signature = %s "  # noqa: S608
-                        "WHERE id = %s",
+                        f"UPDATE {Licence._meta.db_table} SET issuer_uuid = %s, kid = %s, signature = %s, "  # noqa: S608
+                        "status_index = %s WHERE id = %s",
                         [
-                            (prep(uuid.UUID(str(x.issuer_uuid)), connection), x.kid, x.signature, x.id)
+                            (
+                                prep(uuid.UUID(str(x.issuer_uuid)), connection),
+                                x.kid,
+                                x.signature,
+                                x.status_index,
+                                x.id,
+                            )
                             for x in done
                         ],
                     )

@@ -439,13 +439,34 @@ STATUS_VALID, STATUS_INVALID, STATUS_SUSPENDED = 0, 1, 2
 
 def new_status_index() -> int:
     """A random, unused index for a new licence (random indices: a list says nothing about issuance order)."""
+    return new_status_indices(1)[0]
+
+
+def new_status_indices(count: int) -> list[int]:
+    """``count`` distinct random unused indices, found with one query per round (a batch of imported licences
+    gets its indices when it is signed). Refuses when the lists are nearly full: raise
+    ``TONGBAN_STATUS_LIST_COUNT``."""
     from django.conf import settings
 
     capacity = STATUS_LIST_SIZE * max(1, settings.TONGBAN_STATUS_LIST_COUNT)
-    while True:
-        index = secrets.randbelow(capacity)
-        if not Licence.objects.filter(status_index=index).exists():
-            return index
+    chosen: set[int] = set()
+    for _round in range(32):
+        wanted = count - len(chosen)
+        if wanted <= 0:
+            break
+        # More candidates than wanted, kept in the order drawn (each as random as the next), so that a round
+        # seldom comes short when many places are taken.
+        drawn = dict.fromkeys(secrets.randbelow(capacity) for _ in range(2 * wanted + 8))
+        candidates = [c for c in drawn if c not in chosen]
+        taken = set(
+            Licence.objects.filter(status_index__in=candidates).values_list("status_index", flat=True)
+        )
+        chosen.update([c for c in candidates if c not in taken][:wanted])
+    if len(chosen) < count:
+        raise RuntimeError(
+            "the Token Status Lists are nearly full: raise TONGBAN_STATUS_LIST_COUNT (docs/operations.md)"
+        )
+    return list(chosen)
 
 
 def status_list_bytes(list_id: int) -> bytes:

@@ -41,3 +41,27 @@ def test_supervisor_sees_the_audit_table_of_their_district(browsing, org_tree, m
     no_horizontal_overflow(page)
     screenshot(page, "audit-1440.png")
     watch.assert_clean()
+
+
+def test_on_a_phone_a_supervisors_longer_menu_wraps_by_link_not_by_character(
+    new_context, org_tree, make_staff
+):
+    from tests.e2e.conftest import PHONE
+
+    context, _watch = new_context(PHONE)
+    page = context.new_page()
+    supervisor = make_staff(org_tree["huangpu"], role="supervisor")
+    log_in(page, supervisor.username)
+    expect(page).to_have_url("/accounts/me/")
+    links = page.get_by_role("navigation", name="主导航").get_by_role("link")
+    names = links.all_inner_texts()
+    assert "工作台" in names and "电子监察" in names and len(names) >= 7
+    # Every link keeps its words on one line: its text makes one line box, not a column of characters.
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll('nav.site-nav a')].map(a => {
+            const range = document.createRange(); range.selectNodeContents(a);
+            return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; })"""
+    )
+    assert lines == [1] * len(names), dict(zip(names, lines, strict=True))
+    no_horizontal_overflow(page)
+    screenshot(page, "nav-supervisor-375.png")

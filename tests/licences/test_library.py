@@ -113,6 +113,16 @@ def test_a_change_is_a_new_version_linked_to_the_previous(lib, issue):
     assert not first.current
     with pytest.raises(LicenceConflict):
         licence_new_version(actor=None, licence=first)
+    # The database itself allows one next version only, and one licence per status-list place (both
+    # unique where set: licences without them, such as imported ones, add nothing to those indexes).
+    from django.db import IntegrityError, transaction
+
+    for field, value in (("previous_id", first.pk), ("status_index", second.status_index)):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Licence.objects.filter(pk=issue().pk).update(**{field: value})
+    assert Licence.objects.filter(previous=None, status_index=None).count() == 0
+    Licence.objects.filter(pk__in=[issue().pk, issue().pk]).update(status_index=None)
+    assert Licence.objects.filter(previous=None, status_index=None).count() == 2
 
 
 def test_status_changes_follow_the_rules_and_are_audited(lib, issue):

@@ -103,8 +103,10 @@ class Licence(models.Model):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveSmallIntegerField(_("版本号"), default=1)
     serial = models.CharField(_("流水号"), max_length=40)
-    previous = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_version"
+    # At most one next version: unique where set (licence_previous_unique). Not a OneToOneField, whose
+    # unique index would hold an entry for every licence without a previous version (2.1 GiB at 10⁸).
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_versions", db_index=False
     )
     current = models.BooleanField(_("当前版本"), default=True)
     face = models.JSONField(_("照面信息"), default=dict)
@@ -112,7 +114,8 @@ class Licence(models.Model):
     signature = models.TextField(blank=True, help_text=_("颁发机构对规范化数据的签名（JWS，分离载荷）"))
     case_uuid = models.UUIDField(null=True, blank=True)
     item_code = models.CharField(_("关联事项"), max_length=64, blank=True)
-    status_index = models.PositiveIntegerField(unique=True, null=True, blank=True, editable=False)
+    # Its place in the Token Status Lists; unique where set (licence_status_index_unique).
+    status_index = models.PositiveIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -120,7 +123,19 @@ class Licence(models.Model):
         verbose_name = _("电子证照")
         verbose_name_plural = _("电子证照")
         indexes = [models.Index(fields=["holder_code", "holder_kind"], name="licence_holder")]
-        constraints = [models.UniqueConstraint(fields=["identifier"], name="licence_identifier_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["identifier"], name="licence_identifier_unique"),
+            # Partial: imported licences (no previous version; no status index until they are signed) add
+            # no entry to these indexes.
+            models.UniqueConstraint(
+                fields=["previous"], name="licence_previous_unique", condition=Q(previous__isnull=False)
+            ),
+            models.UniqueConstraint(
+                fields=["status_index"],
+                name="licence_status_index_unique",
+                condition=Q(status_index__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type.name} {self.number}"

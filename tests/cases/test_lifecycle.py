@@ -11,6 +11,7 @@ import pytest
 
 from tests.cases.conftest import GOOD_FORM, Upload, pdf_bytes
 from tongban.cases.constants import CaseStatus, Light, Outcome, StepStatus
+from tongban.cases.errors import InvalidTransition
 from tongban.cases.models import Case, CaseEvent, CaseMaterial
 from tongban.cases.services import (
     case_accept,
@@ -451,3 +452,98 @@ def test_the_message_centre_lists_the_applicants_messages_and_marks_them_read(wo
     assert "申请已提交" in page and case.number in page and "新" in page
     assert not Message.objects.filter(user_id=world["applicant"].user.pk, read_at__isnull=True).exists()
     assert "申请已提交" not in login_client(world["stranger"].user).get("/messages/").content.decode()
+
+
+# --- open steps belong to cases in process only (held on a return, closed when the case ends) --------------
+def _parallel(world, submit):
+    """A case whose licence step passed: tax claimed by its reviewer, social ready."""
+    case, _ = submit()
+    case_accept(actor=world["clerk"], case=case)
+    r = world["reviewers"]
+    step_claim(actor=r["market"], step=steps(case)["licence"])
+    step_decide(actor=r["market"], step=steps(case)["licence"], decision="pass", opinion="")
+    step_claim(actor=r["tax"], step=steps(case)["tax"])
+    return case
+
+
+def _inbox_keys(reviewer) -> set[str]:
+    from tongban.cases.selectors import inbox_steps
+
+    return {row["key"] for row in inbox_steps(actor=reviewer)}
+
+
+def test_a_return_holds_the_other_open_steps_and_the_supplement_gives_them_back_as_they_were(world, submit):
+    case = _parallel(world, submit)
+    r = world["reviewers"]
+    assert _inbox_keys(r["tax"]) == {"tax"} and _inbox_keys(r["hr"]) == {"social"}
+    step_claim(actor=r["hr"], step=steps(case)["social"])
+    step_decide(actor=r["hr"], step=steps(case)["social"], decision="return", opinion="参保信息不全")
+    s = steps(case)
+    assert (s["social"].status, s["tax"].status) == (StepStatus.RETURNED, StepStatus.HELD)
+    assert s["tax"].claimed_by == r["tax"].pk  # the claim is kept while the applicant supplements
+    assert _inbox_keys(r["tax"]) == set() and _inbox_keys(r["hr"]) == set()
+    with pytest.raises(InvalidTransition):
+        step_decide(actor=r["tax"], step=s["tax"], decision="pass", opinion="")
+
+    case_supplement(actor=world["applicant"].user, case=case, form_data=GOOD_FORM)
+    s = steps(case)
+    assert (s["social"].status, s["tax"].status) == (StepStatus.READY, StepStatus.CLAIMED)
+    assert s["tax"].claimed_by == r["tax"].pk
+    assert _inbox_keys(r["tax"]) == {"tax"} and _inbox_keys(r["hr"]) == {"social"}
+    step_decide(actor=r["tax"], step=s["tax"], decision="pass", opinion="")  # the claim still holds
+
+
+def test_a_refusal_or_a_withdrawal_closes_the_steps_still_to_do(world, submit):
+    refused = _parallel(world, submit)
+    r = world["reviewers"]
+    step_decide(actor=r["tax"], step=steps(refused)["tax"], decision="refuse", opinion="欠税未清")
+    s = steps(refused)
+    assert (s["licence"].status, s["tax"].status, s["social"].status) == (
+        StepStatus.PASSED,
+        StepStatus.RETURNED,
+        StepStatus.CLOSED,
+    )
+    assert _inbox_keys(r["hr"]) == set()
+
+    withdrawn = _parallel(world, submit)
+    step_claim(actor=r["hr"], step=steps(withdrawn)["social"])
+    step_decide(actor=r["hr"], step=steps(withdrawn)["social"], decision="return", opinion="参保信息不全")
+    case_withdraw(actor=world["applicant"].user, case=withdrawn)  # returned, with the tax step held
+    s = steps(withdrawn)
+    assert (s["tax"].status, s["social"].status) == (StepStatus.CLOSED, StepStatus.RETURNED)
+    assert _inbox_keys(r["tax"]) == set() and _inbox_keys(r["hr"]) == set()
+
+
+def test_the_migration_holds_or_closes_the_open_steps_of_cases_not_in_process(world, submit):
+    import importlib
+
+    from django.apps import apps
+
+    from tongban.cases.models import CaseStep
+
+    migration = importlib.import_module("tongban.cases.migrations.0005_step_held_and_closed")
+    returned, withdrawn, running = (
+        _parallel(world, submit),
+        _parallel(world, submit),
+        _parallel(world, submit),
+    )
+    Case.objects.filter(pk=returned.pk).update(status=CaseStatus.RETURNED)
+    Case.objects.filter(pk=withdrawn.pk).update(status=CaseStatus.WITHDRAWN)
+    migration.hold_and_close(apps, None)
+    by_case = {
+        case.pk: dict(CaseStep.objects.filter(case=case).values_list("key", "status"))
+        for case in (returned, withdrawn, running)
+    }
+    assert by_case[returned.pk] == {"licence": "passed", "tax": "held", "social": "held"}
+    assert by_case[withdrawn.pk] == {"licence": "passed", "tax": "closed", "social": "closed"}
+    assert by_case[running.pk] == {"licence": "passed", "tax": "claimed", "social": "ready"}
+
+
+def test_the_inbox_finds_a_case_by_its_number_in_any_case_or_by_a_word_of_its_name(world, submit):
+    from tongban.cases.selectors import inbox_steps
+
+    case = _parallel(world, submit)
+    tax = world["reviewers"]["tax"]
+    assert [r["number"] for r in inbox_steps(actor=tax, q=case.number.lower())] == [case.number]
+    assert [r["number"] for r in inbox_steps(actor=tax, q=case.name[:2])] == [case.number]
+    assert list(inbox_steps(actor=tax, q="TB20000101AAAAAAAA")) == []

@@ -29,6 +29,14 @@ class StepStatus(models.TextChoices):
     CLAIMED = "claimed", _("办理中")
     PASSED = "passed", _("已通过")
     RETURNED = "returned", _("已退回")
+    # A ready or claimed step of a case returned to the applicant waits for the supplement (then it is ready or
+    # claimed again); the open steps of a case that ends early (withdrawn, refused) are closed. So an open
+    # step (ready, claimed) always belongs to a case in process, and the inbox needs no join to know it.
+    HELD = "held", _("待申请人补正")
+    CLOSED = "closed", _("已终止")
+
+
+OPEN_STEP_STATUSES = (StepStatus.READY, StepStatus.CLAIMED)
 
 
 class ApplicantKind(models.TextChoices):

@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-from django.db.models import F, Q
+import re
+
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.facade import Role, staff_department_uuids
-from tongban.cases.constants import CaseStatus, Light, StepStatus
+from tongban.cases.constants import OPEN_STEP_STATUSES, CaseStatus, Light, StepStatus
 from tongban.cases.deadlines import days_overdue
 from tongban.cases.models import CaseStep
 from tongban.core.errors import PermissionDenied
 
 LIGHT_ORDER = {Light.RED: 0, Light.YELLOW: 1, Light.GREEN: 2}
+CASE_NUMBER = re.compile(r"TB\d{8}[0-9A-Z]{8}", re.IGNORECASE)  # services._case_number
 
 
 def inbox_steps(*, actor, light: str = "", status: str = "", mine: bool = False, q: str = ""):
     """Open steps of the reviewer's departments, soonest due first, as rows for the inbox (one query)."""
     departments = staff_department_uuids(actor, {Role.REVIEWER})
-    qs = CaseStep.objects.filter(
-        department_uuid__in=departments,
-        status__in=[StepStatus.READY, StepStatus.CLAIMED],
-        case__status=CaseStatus.IN_PROCESS,
-    )
+    # Open steps belong to cases in process only (returned cases hold theirs, ended ones close them): no
+    # join on the case to count them.
+    qs = CaseStep.objects.filter(department_uuid__in=departments, status__in=OPEN_STEP_STATUSES)
     if light:
         qs = qs.filter(light=light)
     if status:
@@ -30,8 +31,10 @@ def inbox_steps(*, actor, light: str = "", status: str = "", mine: bool = False,
     if mine:
         qs = qs.filter(claimed_by=actor.pk)
     q = q.strip()
-    if q:
-        qs = qs.filter(Q(case__number__iexact=q) | Q(case__name__icontains=q))
+    if CASE_NUMBER.fullmatch(q):  # a case number: its unique index, not a scan of names
+        qs = qs.filter(case__number=q.upper())
+    elif q:
+        qs = qs.filter(case__name__icontains=q)
     return (
         qs.annotate(
             case_uuid=F("case__uuid"),

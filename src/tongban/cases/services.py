@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.facade import Role, actor_info, assurance_level_of, audit_actor, principal_for
 from tongban.cases.constants import (
+    OPEN_STEP_STATUSES,
     ApplicantKind,
     CaseStatus,
     DeliveryMethod,
@@ -496,6 +497,9 @@ def case_supplement(*, actor, case: Case, form_data: dict | None = None, files: 
             if step.status == StepStatus.RETURNED:
                 step.status, step.claimed_by, step.claimed_by_name = StepStatus.READY, None, ""
                 step.save(update_fields=["status", "claimed_by", "claimed_by_name"])
+            elif step.status == StepStatus.HELD:  # back to where it was when the case was returned
+                step.status = StepStatus.CLAIMED if step.claimed_by else StepStatus.READY
+                step.save(update_fields=["status"])
     _event(case, actor, "supplement", materials=sorted((files or {}).keys()))
     return case
 
@@ -541,9 +545,7 @@ def case_withdraw(*, actor, case: Case) -> Case:
     )
     case.status = CaseStatus.WITHDRAWN
     case.save(update_fields=["status"])
-    case.steps.filter(status__in=[StepStatus.READY, StepStatus.CLAIMED, StepStatus.WAITING]).update(
-        light=Light.GREEN
-    )
+    _close_open_steps(case)
     _event(case, actor, "withdraw")
     return case
 
@@ -639,6 +641,8 @@ def step_decide(*, actor, step: CaseStep, decision: str, opinion: str) -> CaseSt
         step.save(update_fields=["status", "decided_at", "opinion"])
         case.status = CaseStatus.RETURNED
         case.save(update_fields=["status"])
+        # The other open steps wait for the applicant (claims kept; their reviewers cannot decide meanwhile).
+        case.steps.filter(status__in=OPEN_STEP_STATUSES).update(status=StepStatus.HELD)
         _event(case, actor, "step_return", step=step, opinion=opinion)
         _tell(
             case,
@@ -649,9 +653,17 @@ def step_decide(*, actor, step: CaseStep, decision: str, opinion: str) -> CaseSt
     else:
         step.status = StepStatus.RETURNED
         step.save(update_fields=["status", "decided_at", "opinion"])
+        _close_open_steps(case)
         _event(case, actor, "step_refuse", step=step, opinion=opinion)
         _conclude(case, actor, Outcome.NOT_APPROVED, opinion, today)
     return step
+
+
+def _close_open_steps(case: Case) -> None:
+    """The case ends before its plan did (withdrawn, refused): its steps that were still to be done close."""
+    case.steps.filter(status__in=[*OPEN_STEP_STATUSES, StepStatus.WAITING, StepStatus.HELD]).update(
+        status=StepStatus.CLOSED, light=Light.GREEN
+    )
 
 
 def _conclude(case: Case, actor, outcome: str, decision: str, today: date) -> None:

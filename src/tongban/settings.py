@@ -128,6 +128,13 @@ DATABASES = {
         DATABASE_URL, conn_max_age=600, conn_health_checks=env_bool("TONGBAN_DB_HEALTH_CHECKS", False)
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "TONGBAN_DB_PREPARED_STATEMENTS", True
+):
+    # Django's ORM binds parameters on the client and never prepares; this lets the few hot statements that
+    # use a server-binding cursor (the licence verification) be prepared once per connection. Turn it off
+    # behind a PgBouncer in transaction mode without max_prepared_statements.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",

@@ -389,9 +389,14 @@ def test_a_verification_reads_and_logs_in_one_statement_on_postgresql_and_logs_o
         answer = verify(verifiers["hotel_key"], narrowed)
     assert answer.status_code == 200 and answer.json()["fields"] == {}
     assert LicenceUse.objects.get(token_id__isnull=False).fields == []
-    writes = [q["sql"] for q in queries.captured_queries if "licenceuse" in q["sql"].lower()]
-    # PostgreSQL: the licence read and the insert are one statement (the verifier key is cached).
-    assert len(writes) == 1 and (connection.vendor != "postgresql" or writes[0].startswith("WITH lic AS"))
+    statements = [q["sql"] or "" for q in queries.captured_queries]
+    if connection.vendor == "postgresql":
+        # The licence read and the insert are one statement, sent with its parameters apart (prepared:
+        # Django may not show its text); the verifier and the show key are read once, then cached.
+        rest = [q for q in statements if "licences_verifier" not in q and "licences_issuerkey" not in q]
+        assert len(rest) == 1 and (rest[0] == "" or rest[0].startswith("WITH lic AS")), rest
+    else:
+        assert len([q for q in statements if "licences_licenceuse" in q]) == 1
 
     LicenceType.objects.filter(pk=licence.type_id).update(
         scene_fields={**licence.type.scene_fields, "hotel": ["grade", "name"]}

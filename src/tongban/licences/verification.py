@@ -389,8 +389,10 @@ def _read_and_record_statement() -> str:
                 values.append(
                     "COALESCE((SELECT jsonb_agg(w.f ORDER BY w.n) FROM jsonb_array_elements_text("  # noqa: S608
                     "%(wanted)s::jsonb) WITH ORDINALITY AS w(f, n) "
-                    f"WHERE jsonb_exists(lic.{col['type.scene_fields']} -> %(scene)s, w.f)), '[]'::jsonb)"
+                    f"WHERE jsonb_exists(lic.{col['type.scene_fields']} -> %(scene)s::text, w.f)), '[]'::jsonb)"
                 )
+            elif field.name == "scene":  # also read as text below: one type for the parameter
+                values.append("%(scene)s::text")
             else:
                 values.append(f"%({field.name})s")
         use_table = quote(LicenceUse._meta.db_table)
@@ -419,12 +421,23 @@ def _read_and_record(licence_uuid, use: _UseRecord) -> tuple[Licence | None, boo
         valid=LicenceStatus.VALID,
         today=use.today,
     )
-    with connection.cursor() as cursor:
+    with _server_binding_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None, False
     return _licence_from_row(row[:-1]), bool(row[-1])
+
+
+def _server_binding_cursor():
+    """A cursor that sends the parameters apart from the statement, so that PostgreSQL parses and plans the
+    statement once per connection (prepared: settings TONGBAN_DB_PREPARED_STATEMENTS), wrapped as Django's
+    own cursors are (error translation, query logging in tests)."""
+    import psycopg
+
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
 
 
 def require_verifier(caller) -> VerifierIdentity:

@@ -74,6 +74,10 @@ def test_a_verifier_sees_only_the_scenes_fields_once_and_the_holder_sees_the_use
     # The hotel scene's mask is the name only: not the occupation, the grade or the ID number.
     assert body["fields"] == {"name": "张三"} and body["field_titles"] == {"name": "姓名"}
     assert body["licence"]["status"] == "01" and body["scene"] == "hotel"
+    from tongban.licences.api import VerifyOut  # the answer is rendered without the schema: it must fit it
+
+    assert VerifyOut.model_validate(body).verified_at.tzinfo is not None
+    assert set(body) == set(VerifyOut.model_fields) and body["result"] == "valid"
     assert lib["holder"].id_number not in answer.content.decode()
     use = LicenceUse.objects.get(licence=licence)
     assert (use.user_label, use.channel, use.scene, use.fields) == (

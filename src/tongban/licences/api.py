@@ -17,7 +17,7 @@ from ninja.responses import Response as NinjaResponse
 from tongban.accounts.facade import api_key_auth, client_organisation, session_auth
 from tongban.core.errors import PermissionDenied
 from tongban.core.pagination import BoundedLimitOffsetPagination
-from tongban.core.schemas import responses
+from tongban.core.schemas import file_answer, responses
 from tongban.licences import services, share
 from tongban.licences.access import access_licence_for_holder, access_licence_for_issuer, card_bag
 from tongban.licences.constants import STATUS_CHANGES
@@ -289,14 +289,7 @@ def licence_oauth_token(request):
     "/licences/status-lists/{list_id}",
     response=responses({}, 404),
     auth=None,
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "A Status List Token (JWT, typ statuslist+jwt)",
-                "content": {"application/statuslist+jwt": {"schema": {"type": "string"}}},
-            }
-        }
-    },
+    openapi_extra=file_answer("application/statuslist+jwt", "A Status List Token (JWT, typ statuslist+jwt)"),
 )
 def licence_status_list(request, list_id: int):
     """A Token Status List (IETF draft-ietf-oauth-status-list) as a signed `statuslist+jwt`: 2 bits per
@@ -320,14 +313,7 @@ def licence_status_list(request, list_id: int):
     "/licences/{licence_uuid}/pdf",
     response=responses({}, 401, 404),
     auth=session_auth,
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "The licence as a PDF file (attachment)",
-                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=file_answer("application/pdf", "The licence as a PDF file (attachment)", binary=True),
 )
 def licence_download_pdf(request, licence_uuid: UUID):
     """The caller's licence as an A4 PDF: type, face data, holder (ID number masked), number, identifier,
@@ -352,14 +338,7 @@ class SdJwtIn(Schema):
     "/licences/{licence_uuid}/sd-jwt",
     response=responses({}, 401, 404, 409),
     auth=session_auth,
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "The licence as an SD-JWT VC, compact serialisation",
-                "content": {"application/dc+sd-jwt": {"schema": {"type": "string"}}},
-            }
-        }
-    },
+    openapi_extra=file_answer("application/dc+sd-jwt", "The licence as an SD-JWT VC, compact serialisation"),
 )
 def licence_export_sd_jwt(request, licence_uuid: UUID, payload: SdJwtIn):
     """The caller's licence as an SD-JWT VC (RFC 9901, `application/dc+sd-jwt`, `typ: dc+sd-jwt`, ES256 by
@@ -464,14 +443,9 @@ def licence_share_query(request, payload: ShareQueryIn):
     "/licences/share/files/{link}",
     response=responses({}, 404),
     auth=None,
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "The licence as a PDF file, watermarked with the use cause",
-                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=file_answer(
+        "application/pdf", "The licence as a PDF file, watermarked with the use cause", binary=True
+    ),
 )
 def licence_share_file(request, link: str):
     """A temporary download link from a share query (10 minutes): the licence as PDF, watermarked on every

@@ -267,17 +267,18 @@ def _verify_statement() -> tuple:
         lic, typ = quote(Licence._meta.db_table), quote(LicenceType._meta.db_table)
         type_fk = quote(Licence._meta.get_field("type").column)
         uuid_column = quote(Licence._meta.get_field("uuid").column)
-        sql = (
-            f"SELECT {', '.join(columns)} FROM {lic} INNER JOIN {typ} ON {lic}.{type_fk} = {typ}.{quote(LicenceType._meta.pk.column)} "  # noqa: S608 — names from the models' metadata
+        tail = (
+            f"FROM {lic} INNER JOIN {typ} ON {lic}.{type_fk} = {typ}.{quote(LicenceType._meta.pk.column)} "
             f"WHERE {lic}.{uuid_column} = %s LIMIT 1"
         )
-        made = _verify_query[connection.vendor] = (sql, converters)
+        sql = f"SELECT {', '.join(columns)} {tail}"  # names from the models' metadata
+        made = _verify_query[connection.vendor] = (sql, converters, columns, tail)
     return made
 
 
 def _licence_for_verify(licence_uuid) -> Licence | None:
     """The licence (only the fields a verification reads) with its type attached, or None."""
-    sql, _converters = _verify_statement()
+    sql, *_rest = _verify_statement()
     uuid_param = Licence._meta.get_field("uuid").get_db_prep_value(licence_uuid, connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, [uuid_param])
@@ -286,7 +287,7 @@ def _licence_for_verify(licence_uuid) -> Licence | None:
 
 
 def _licence_from_row(row) -> Licence:
-    _sql, converters = _verify_statement()
+    converters = _verify_statement()[1]
     values = []
     for value, (col, column_converters) in zip(row, converters, strict=True):
         for convert in column_converters:
@@ -371,9 +372,7 @@ def _read_and_record_statement() -> str:
     scene's mask allows — the same rules verify_shown applies to the row it reads, so a row that was read as
     valid but not inserted is a token used before."""
     if not _read_and_record_sql:
-        base, _converters = _verify_statement()
-        select = base[len("SELECT ") : base.index(" FROM ")]
-        columns = [c.strip() for c in select.split(", ")]
+        _sql, _converters, columns, tail = _verify_statement()
         aliased = ", ".join(f"{c} AS c{i}" for i, c in enumerate(columns))
         quote = connection.ops.quote_name
         n = len(_VERIFY_FIELDS)
@@ -397,7 +396,7 @@ def _read_and_record_statement() -> str:
                 values.append(f"%({field.name})s")
         use_table = quote(LicenceUse._meta.db_table)
         statement = (
-            f"WITH lic AS ({base.replace('SELECT ' + select, 'SELECT ' + aliased, 1)}), "  # noqa: S608
+            f"WITH lic AS (SELECT {aliased} {tail}), "  # noqa: S608
             f"ins AS (INSERT INTO {use_table} ({use_columns}) SELECT {', '.join(values)} FROM lic "
             f"WHERE lic.{col['current']} AND lic.{col['status']} = %(valid)s "
             f"AND lic.{col['valid_from']} <= %(today)s "

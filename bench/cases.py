@@ -60,6 +60,7 @@ from bench.http_floor import (  # noqa: E402
     machine_context,
     measure,
     prepare_env,
+    print_machine,
     run_guarded,
     start_server,
     stop_server,
@@ -1937,19 +1938,7 @@ def _http_part(base_url: str, args, setup: dict, context: dict, env: dict) -> di
         raise RuntimeError(f"POST /api/cases probe answered {status}: {answer[:500]!r}")
     probe["steps"] = [s["key"] for s in json.loads(answer)["steps"]]
     print()
-    print(
-        f"machine: nproc={context['nproc']} cpu={context['cpu']!r} python={context['python']} "
-        f"django={context['versions']['django']} gunicorn={context['versions']['gunicorn']}"
-    )
-    load = context["loadavg_before"]
-    busy = load and load[0] > 0.5 * context["nproc"]
-    print(
-        f"load average before: {load}{'  WARNING: the machine is busy; figures will be noisy' if busy else ''}"
-    )
-    print(
-        f"server:  {base_url}  workers={args.workers} (sync)  database={context['database']}  "
-        f"var={env['TONGBAN_VAR_DIR']}"
-    )
+    print_machine(context, base_url, args.workers, env)
     print(
         f"load:    generator=python (POST needs a unique Idempotency-Key per request; the floor is loaded with "
         f"the same generator)  concurrency={args.concurrency}  duration={args.duration}s  "

@@ -49,6 +49,7 @@ from bench.http_floor import (  # noqa: E402
     machine_context,
     measure,
     prepare_env,
+    print_machine,
     run_guarded,
     start_server,
     stop_server,
@@ -822,19 +823,7 @@ def _run_in(
             probes[label] = _probe(base_url, path)
 
         print()
-        print(
-            f"machine: nproc={context['nproc']} cpu={context['cpu']!r} python={context['python']} "
-            f"django={context['versions']['django']} gunicorn={context['versions']['gunicorn']}"
-        )
-        load = context["loadavg_before"]
-        busy = load and load[0] > 0.5 * context["nproc"]
-        print(
-            f"load average before: {load}{'  WARNING: the machine is busy; figures will be noisy' if busy else ''}"
-        )
-        print(
-            f"server:  {base_url}  workers={args.workers} (sync)  database={context['database']}  "
-            f"var={env['TONGBAN_VAR_DIR']}"
-        )
+        print_machine(context, base_url, args.workers, env)
         print(
             f"data:    {final['published_versions']} published versions ({final['generated_total']} generated)"
             f"  item={picked['item']['name']} {item_uuid}"

@@ -319,6 +319,23 @@ def _measure_wrk(wrk: str, url: str, concurrency: int, duration: float) -> dict:
     return result
 
 
+def print_machine(context: dict, base_url: str, workers: int, env: dict, extra: str = "") -> None:
+    """The lines every benchmark prints before its figures: the machine, its load, the server."""
+    print(
+        f"machine: nproc={context['nproc']} cpu={context['cpu']!r} python={context['python']} "
+        f"django={context['versions']['django']} gunicorn={context['versions']['gunicorn']}"
+    )
+    load = context["loadavg_before"]
+    busy = load and load[0] > 0.5 * context["nproc"]
+    print(
+        f"load average before: {load}{'  WARNING: the machine is busy; figures will be noisy' if busy else ''}"
+    )
+    print(
+        f"server:  {base_url}  workers={workers} (sync)  database={context['database']}  "
+        f"var={env['TONGBAN_VAR_DIR']}{extra}"
+    )
+
+
 def _percentile(sorted_values: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100) of an already sorted list."""
     if not sorted_values:
@@ -565,19 +582,7 @@ def _run_in(
     try:
         probes = {path: _probe(base_url, path) for path, _ in ENDPOINTS}
         print()
-        print(
-            f"machine: nproc={context['nproc']} cpu={context['cpu']!r} python={context['python']} "
-            f"django={context['versions']['django']} gunicorn={context['versions']['gunicorn']}"
-        )
-        load = context["loadavg_before"]
-        busy = load and load[0] > 0.5 * context["nproc"]
-        print(
-            f"load average before: {load}{'  WARNING: the machine is busy; figures will be noisy' if busy else ''}"
-        )
-        print(
-            f"server:  {base_url}  workers={args.workers} (sync)  database={context['database']}  "
-            f"var={env['TONGBAN_VAR_DIR']}"
-        )
+        print_machine(context, base_url, args.workers, env)
         wrk = f" ({context['wrk']})" if context["wrk"] else ""
         print(
             f"load:    generator={generator}{wrk}  concurrency={args.concurrency}  duration={args.duration}s  "

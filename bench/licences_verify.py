@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python bench/licences_verify.py`
     sys.path.insert(0, str(ROOT))
 
+from bench.cases import _aim, _concurrency_list, _table  # noqa: E402
 from bench.catalog import _ljust, _width  # noqa: E402
 from bench.http_floor import (  # noqa: E402
     REQUEST_TIMEOUT,
@@ -57,6 +58,7 @@ from bench.http_floor import (  # noqa: E402
     machine_context,
     measure,
     prepare_env,
+    print_machine,
     run_guarded,
     start_server,
     stop_server,
@@ -1030,18 +1032,8 @@ def _http_part(
         raise RuntimeError(f"POST {VERIFY_PATH} probe: {problem}: {content[:500]!r}")
     probe = {"status": resp.status, "bytes": len(content), "answer": json.loads(content)}
     print()
-    print(
-        f"machine: nproc={context['nproc']} cpu={context['cpu']!r} python={context['python']} "
-        f"django={context['versions']['django']} gunicorn={context['versions']['gunicorn']}"
-    )
-    load = context["loadavg_before"]
-    busy = load and load[0] > 0.5 * context["nproc"]
-    print(
-        f"load average before: {load}{'  WARNING: the machine is busy; figures will be noisy' if busy else ''}"
-    )
-    print(
-        f"server:  {base_url}  workers={args.workers} (sync)  database={context['database']}  "
-        f"var={env['TONGBAN_VAR_DIR']}  TONGBAN_SHOW_TOKEN_SECONDS={setup['token_seconds']}"
+    print_machine(
+        context, base_url, args.workers, env, extra=f"  TONGBAN_SHOW_TOKEN_SECONDS={setup['token_seconds']}"
     )
     print(
         f"load:    generator=python (each verify takes a new single-use token; the floor is loaded with the "
@@ -1125,20 +1117,6 @@ def _http_part(
 
 
 # --- printing ---------------------------------------------------------------------------------------------
-
-
-def _table(header: tuple, rows: list[tuple], left: int = 1) -> None:
-    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    print("  ".join(_ljust(h, w) for h, w in zip(header, widths, strict=True)))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        cells = [_ljust(c, w) for c, w in zip(row[:left], widths[:left], strict=True)]
-        cells += [" " * (w - _width(c)) + c for c, w in zip(row[left:], widths[left:], strict=True)]
-        print("  ".join(cells))
-
-
-def _aim(ok: bool) -> str:
-    return "pass" if ok else "MISS"
 
 
 def _print_inprocess(inproc: dict, setup: dict, args) -> None:
@@ -1467,13 +1445,6 @@ def _run_in(env: dict, args, loadavg, extra_env) -> int:
         print("FAILED: " + "; ".join(failed))
         return 1
     return 0
-
-
-def _concurrency_list(text: str) -> list[int]:
-    values = [int(x) for x in text.split(",") if x.strip()]
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError("a comma-separated list of positive numbers, e.g. 16 or 8,16")
-    return values
 
 
 def build_parser() -> argparse.ArgumentParser:

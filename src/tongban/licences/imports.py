@@ -635,18 +635,9 @@ ROW_COLUMNS = (
     "serial",
     "face",
 )
-# Fields compared to tell an update from an unchanged row; those in the signature (keys.canonical_data).
-COMPARED = (
-    "number",
-    "holder_code",
-    "holder_name",
-    "issuer_name",
-    "issue_date",
-    "valid_from",
-    "valid_until",
-    "status",
-    "face",
-)
+# Fields compared to tell an update from an unchanged row (every field of a row but the key); those in the
+# signature (keys.canonical_data).
+COMPARED = tuple(f for f in FIELDS if f != "identifier")
 SIGNED = tuple(c for c in COMPARED if c != "status")
 
 

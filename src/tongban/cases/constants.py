@@ -1,5 +1,7 @@
 """Case states and codes (GB/T 39046 表5–8, DOMAIN.md §2.6 and §7)."""
 
+import re
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +39,10 @@ class StepStatus(models.TextChoices):
 
 
 OPEN_STEP_STATUSES = (StepStatus.READY, StepStatus.CLAIMED)
+
+# 办件编号: TB, the date, 8 Crockford base32 characters (no I, L, O, U); made by services._case_number.
+CASE_NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CASE_NUMBER = re.compile(r"TB\d{8}[" + CASE_NUMBER_ALPHABET + r"]{8}", re.IGNORECASE)
 
 
 class ApplicantKind(models.TextChoices):

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.facade import Role, staff_department_uuids
-from tongban.cases.constants import OPEN_STEP_STATUSES, CaseStatus, Light, StepStatus
+from tongban.cases.constants import CASE_NUMBER, OPEN_STEP_STATUSES, CaseStatus, Light
 from tongban.cases.deadlines import days_overdue
 from tongban.cases.models import CaseStep
 from tongban.core.errors import PermissionDenied
 
 LIGHT_ORDER = {Light.RED: 0, Light.YELLOW: 1, Light.GREEN: 2}
-CASE_NUMBER = re.compile(r"TB\d{8}[0-9A-Z]{8}", re.IGNORECASE)  # services._case_number
 
 
 def inbox_steps(*, actor, light: str = "", status: str = "", mine: bool = False, q: str = ""):
@@ -35,7 +32,7 @@ def inbox_steps(*, actor, light: str = "", status: str = "", mine: bool = False,
         qs = qs.filter(case__number=q.upper())
     elif q:
         # Redundant with the open statuses, but it gives the planner the in-process cases to start from when
-        # a department holds very many open steps (a name search scans case names: see docs/operations §14).
+        # a department holds very many open steps (a name search scans case names: see docs/operations §15).
         qs = qs.filter(case__name__icontains=q, case__status=CaseStatus.IN_PROCESS)
     return (
         qs.annotate(
@@ -70,7 +67,7 @@ def supervision_board(*, actor, limit: int = 500) -> list[dict]:
     rows = (
         CaseStep.objects.filter(
             department_uuid__in=departments,
-            status__in=[StepStatus.READY, StepStatus.CLAIMED],
+            status__in=OPEN_STEP_STATUSES,
             light__in=[Light.RED, Light.YELLOW],
             case__status=CaseStatus.IN_PROCESS,
         )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.facade import Role, actor_info, assurance_level_of, audit_actor, principal_for
 from tongban.cases.constants import (
+    CASE_NUMBER_ALPHABET,
     OPEN_STEP_STATUSES,
     ApplicantKind,
     CaseStatus,
@@ -39,7 +40,6 @@ from tongban.notifications.facade import notify
 
 COMMITMENT_DAYS = 10  # working days to bring a material accepted on commitment (容缺受理)
 SUPPLEMENT_WINDOW_DAYS = 5  # 行政许可法 art. 32: tell the applicant within 5 days, once, everything
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def _today() -> date:
@@ -49,7 +49,7 @@ def _today() -> date:
 def _case_number(now) -> str:
     """TB + date + 8 random characters (Crockford base32: no I, L, O, U): readable, unguessable, no
     counter row that every submission would have to lock."""
-    return f"TB{now:%Y%m%d}" + "".join(secrets.choice(_CROCKFORD) for _ in range(8))
+    return f"TB{now:%Y%m%d}" + "".join(secrets.choice(CASE_NUMBER_ALPHABET) for _ in range(8))
 
 
 def _lock(case: Case) -> Case:
@@ -771,7 +771,7 @@ def special_end(*, actor, case: Case, result: str) -> SpecialProcedure:
         case.yellow_on = yellow_from(case.accepted_on, case.due_on, case.promised_days + case.paused_days)
     case.save(update_fields=["paused_days", "paused_since", "due_on", "yellow_on"])
     if paused:
-        for step in case.steps.select_for_update().filter(status__in=[StepStatus.READY, StepStatus.CLAIMED]):
+        for step in case.steps.select_for_update().filter(status__in=OPEN_STEP_STATUSES):
             step.due_on = working_days_after(step.due_on, paused)
             step.yellow_on = yellow_from(step.started_on, step.due_on, step.budget_days + paused)
             step.save(update_fields=["due_on", "yellow_on"])

@@ -13,7 +13,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from tongban.cases.constants import CaseStatus, Light, StepStatus
+from tongban.cases.constants import OPEN_STEP_STATUSES, CaseStatus, Light
 from tongban.cases.deadlines import days_overdue
 from tongban.cases.models import Case, CaseStep, SupervisionEvent
 
@@ -28,7 +28,7 @@ RULES = {
 
 def _open_steps():
     return CaseStep.objects.filter(
-        status__in=[StepStatus.READY, StepStatus.CLAIMED],
+        status__in=OPEN_STEP_STATUSES,
         case__status=CaseStatus.IN_PROCESS,
         case__paused_since__isnull=True,
     )

@@ -30,7 +30,14 @@ from tongban.cases.access import (
     applicant_scope,
     staff_scope,
 )
-from tongban.cases.constants import CaseStatus, DeliveryMethod, Light, SpecialKind, StepStatus
+from tongban.cases.constants import (
+    OPEN_STEP_STATUSES,
+    CaseStatus,
+    DeliveryMethod,
+    Light,
+    SpecialKind,
+    StepStatus,
+)
 from tongban.cases.errors import CaseNotFound, StepNotFound
 from tongban.cases.formfields import fields_of, read_posted
 from tongban.cases.models import ApplicationDraft, Case, CaseMaterial
@@ -275,7 +282,7 @@ def inbox(request):
     light = request.GET.get("light", "")
     status = request.GET.get("status", "")
     light = light if light in Light.values else ""
-    status = status if status in (StepStatus.READY, StepStatus.CLAIMED) else ""
+    status = status if status in OPEN_STEP_STATUSES else ""
     mine = request.GET.get("mine") == "1"
     q = request.GET.get("q", "").strip()[:40]
     rows = inbox_steps(actor=request.user, light=light, status=status, mine=mine, q=q)

@@ -227,6 +227,62 @@ def test_lines_that_are_not_json_objects_or_not_utf8_are_refused_and_blank_lines
     assert report.imported == 1 and report.rows == 4
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_values_the_database_cannot_store_refuse_their_row_not_the_file(lib, tmp_path, fmt):
+    # NaN and Infinity are not JSON; NUL and half a surrogate pair cannot be stored (PostgreSQL would fail
+    # the whole load on them).
+    faces = ['{"name": NaN}', '{"name": "王五", "grade": -Infinity}', '{"name": "王\\u0000五"}']
+    faces += ['{"name": "\\ud800"}', '{"name": "\\uDFFF王五"}']
+    faces = [face.replace("{", '{"occupation": "电工", ') for face in faces]
+    pair = '{"name": "王五\\ud83d\\ude00", "occupation": "电工"}'  # a whole pair: 😀
+    rows = [vocational(lib, face={"name": "-"}) for _ in [*faces, pair]]
+    if fmt == "jsonl":
+        lines = [
+            json.dumps(row, ensure_ascii=False).replace('{"name": "-"}', face)
+            for row, face in zip(rows, [*faces, pair], strict=True)
+        ]
+        path = tmp_path / "odd.jsonl"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        refused = (
+            {"invalid_json"},
+            {"invalid_json"},
+            {"invalid_character"},
+            {"invalid_character"},
+            {"invalid_character"},
+        )
+    else:
+        path = tmp_path / "odd.csv"
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            for row, face in zip(rows, [*faces, pair], strict=True):
+                writer.writerow({**row, "face": face})
+        refused = (
+            {"face_not_object"},
+            {"face_not_object"},
+            {"invalid_character"},
+            {"invalid_character"},
+            {"invalid_character"},
+        )
+    report = import_licences(str(path))
+    assert rejected(report) == {line: codes for line, codes in enumerate(refused, 1 if fmt == "jsonl" else 2)}
+    assert report.imported == 1
+    assert Licence.objects.get().face == {"name": "王五😀", "occupation": "电工"}
+
+
+def test_text_with_tabs_newlines_and_backslashes_arrives_as_written(lib, tmp_path):
+    # PostgreSQL receives the rows as COPY text, where these characters are escaped.
+    odd = "王\t五\n（\\N）\r\\"
+    face = {"name": odd, "occupation": 'C:\\电工\t"三级"', "grade": "\\N"}
+    rows = [vocational(lib, holder_name=odd, number="ZY\\1", face=face), vocational(lib)]
+    report = import_licences(write_jsonl(tmp_path, rows))
+    assert (report.imported, report.rejected) == (2, [])
+    licence = Licence.objects.get(identifier=rows[0]["identifier"])
+    assert (licence.holder_name, licence.number, licence.face) == (odd, "ZY\\1", face)
+    assert Licence.objects.get(identifier=rows[1]["identifier"]).valid_until.isoformat() == "2029-02-28"
+    assert import_licences(write_jsonl(tmp_path, rows, name="again.jsonl")).unchanged == 2
+
+
 def test_running_the_same_file_again_changes_nothing(lib, tmp_path):
     path = write_jsonl(tmp_path, [vocational(lib), vocational(lib), business(lib)])
     first = import_licences(path)
@@ -260,11 +316,11 @@ def test_nothing_is_half_imported_when_the_database_fails_mid_load(lib, tmp_path
     writer = imports._writer().__class__
     real_write, calls = writer.write, []
 
-    def failing(self, cursor, rows, report):
-        calls.append(len(rows))
+    def failing(self, cursor, data, count, report):
+        calls.append(count)
         if len(calls) == 3:
             raise DatabaseError("disk full")
-        real_write(self, cursor, rows, report)
+        real_write(self, cursor, data, count, report)
 
     monkeypatch.setattr(writer, "write", failing)
     with pytest.raises(DatabaseError):

@@ -33,11 +33,12 @@ import io
 import json
 import os
 import queue
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from operator import mul
@@ -318,8 +319,31 @@ class _Dates:
 
 
 # --- reading and checking ---------------------------------------------------------------------------------
-_decode_json = json.JSONDecoder().decode
+def _not_json(constant: str):
+    raise ValueError(f"{constant} is not JSON")  # Python's reader takes NaN and Infinity; JSON has neither
+
+
+_decode_json = json.JSONDecoder(parse_constant=_not_json).decode
 _encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _unstorable(text: str) -> bool:
+    """JSON text whose escapes stand for what the database cannot store: NUL, or half a surrogate pair
+    (which no UTF-8 text can carry). Only text with escapes is looked at twice."""
+    if "\\u" not in text:
+        return False
+    lowered = text.lower()
+    if "\\u0000" in lowered:
+        return True
+    if "\\ud" not in lowered:
+        return False
+    try:
+        _encode_json(_decode_json(text)).encode()
+    except UnicodeEncodeError:
+        return True
+    except ValueError:
+        return False  # not JSON: refused as such
+    return False
 
 
 @dataclass(frozen=True)
@@ -486,7 +510,8 @@ def _jsonl_rows(fh, checker: _Checker) -> Iterator[tuple | None]:
         if line == 1 and raw.startswith(codecs.BOM_UTF8):
             raw = raw[3:]
         try:
-            row = decode(raw.decode())
+            text = raw.decode()
+            row = decode(text)
         except UnicodeDecodeError:
             checker.reject(line, "", [("invalid_encoding", "")])
             yield None
@@ -498,7 +523,7 @@ def _jsonl_rows(fh, checker: _Checker) -> Iterator[tuple | None]:
             continue  # a blank line
         if type(row) is not dict:
             checker.reject(line, "", [("invalid_json", "")])
-        elif b"\x00" in raw or b"\\u0000" in raw:
+        elif b"\x00" in raw or _unstorable(text):
             checker.reject(line, row.get("identifier"), [("invalid_character", "")])
         else:
             yield check(row, line)
@@ -539,6 +564,10 @@ def _csv_rows(fh, checker: _Checker) -> Iterator[tuple | None]:
             row = {name: values[i] for i, name in positions}
             if face_at is not None:
                 text = values[face_at].strip()
+                if _unstorable(text):
+                    checker.reject(start, row.get("identifier"), [("invalid_character", "")])
+                    yield None
+                    continue
                 if text:
                     try:
                         row["face"] = decode(text)
@@ -697,6 +726,38 @@ def _upsert_tail(table_alias: str, excluded: str, now_sql: str, distinct: str) -
     return f"ON CONFLICT (identifier) DO UPDATE SET {', '.join(sets)} WHERE ({mine}) {distinct} ({theirs})"
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(rows: list[tuple]) -> bytes:
+    """Rows in COPY's text format: NULL as ``\\N``, backslash, tab, newline and carriage return escaped
+    (the values are text, numbers, uuids and ISO dates; the readers have refused NUL)."""
+    if not rows:
+        return b""
+    tabs = len(rows[0]) - 1
+    lines = []
+    for row in rows:
+        line = "\t".join(["\\N" if v is None else str(v) for v in row])
+        if line.count("\t") != tabs or "\\" in line or "\n" in line or "\r" in line:
+            line = "\t".join(["\\N" if v is None else str(v).translate(_COPY_ESCAPES) for v in row])
+        lines.append(line)
+    lines.append("")
+    return "\n".join(lines).encode()
+
+
+@contextmanager
+def _quick_gil_handover(seconds: float = 0.0002):
+    """While the reading thread holds the GIL, a thread back from the database waits up to Python's switch
+    interval (5 ms) for it at every socket wait; a shorter interval during the load keeps the database fed.
+    Restored afterwards."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(before, seconds))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
+
+
 class _PostgresWriter:
     """COPY each chunk into a temporary table, then one sorted upsert into the licence table."""
 
@@ -732,15 +793,19 @@ class _PostgresWriter:
             "face jsonb) ON COMMIT DROP"
         )
 
-    def write(self, cursor, rows: list[tuple], report: ImportReport) -> None:
+    @staticmethod
+    def prepare(rows: list[tuple]) -> bytes:
+        """The chunk as COPY text, made in the reading thread: writing it is then one call here, which
+        waits for the GIL a few times instead of once a buffer (the reading thread holds it meanwhile)."""
+        return _copy_text(rows)
+
+    def write(self, cursor, data: bytes, count: int, report: ImportReport) -> None:
         raw = cursor.cursor  # psycopg's cursor under Django's wrapper
         with raw.copy(f"COPY {self.STAGE} ({', '.join(ROW_COLUMNS)}) FROM STDIN") as copy:
-            write_row = copy.write_row
-            for row in rows:
-                write_row(row)
+            copy.write(data)
         cursor.execute(self.insert)
         inserted, updated, unsigned = cursor.fetchone()
-        unchanged = len(rows) - inserted - updated
+        unchanged = count - inserted - updated
         if unchanged:  # were those left alone signed already?
             cursor.execute(self.unsigned)
             unsigned = cursor.fetchone()[0]
@@ -790,7 +855,11 @@ class _SqliteWriter:
         self.cache = self.db.execute("PRAGMA cache_size").fetchone()[0]
         self.db.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
 
-    def write(self, cursor, rows: list[tuple], report: ImportReport) -> None:
+    @staticmethod
+    def prepare(rows: list[tuple]) -> list[tuple]:
+        return rows
+
+    def write(self, cursor, rows: list[tuple], count: int, report: ImportReport) -> None:
         db = self.db
         before = db.total_changes
         max_id = db.execute(f"SELECT coalesce(max(id), 0) FROM {self.table}").fetchone()[0]  # noqa: S608
@@ -877,11 +946,12 @@ def import_licences(
             with connection.cursor() as cursor:
                 writer.start(cursor)
                 try:
-                    with closing(_in_thread(_chunks(rows, chunk_rows))) as chunks:
-                        for chunk, read in chunks:
+                    prepared = ((writer.prepare(c), len(c), read) for c, read in _chunks(rows, chunk_rows))
+                    with _quick_gil_handover(), closing(_in_thread(prepared)) as chunks:
+                        for chunk, count, read in chunks:
                             report.rows += read
-                            if chunk:
-                                writer.write(cursor, chunk, report)
+                            if count:
+                                writer.write(cursor, chunk, count, report)
                             if progress is not None:
                                 progress(read)
                     writer.finish(cursor, report)

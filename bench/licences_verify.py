@@ -1119,6 +1119,29 @@ def _http_part(
 # --- printing ---------------------------------------------------------------------------------------------
 
 
+def _limits(inproc: dict) -> dict:
+    """What a verification costs at the least: the token check plus one round trip to the database, bare
+    (no write at all) or as the durable single-use INSERT; as a ratio to raw, and how near verify_shown is."""
+    rates, parts = inproc["rates"], inproc["components"]
+    token_us, raw_us = rates["read_show_token"]["us_per_op"], rates["raw_es256_verify"]["us_per_op"]
+    verify_us = rates["verify_shown"]["us_per_op"]
+    out = {}
+    for key, label in (
+        ("round_trip", "a bare round trip (SELECT 1)"),
+        ("insert_raw", "the durable INSERT … ON CONFLICT alone"),
+    ):
+        us = token_us + parts[key]["us_per_op"]
+        out[key] = {
+            "label": label,
+            "token_us": token_us,
+            "db_us": parts[key]["us_per_op"],
+            "us": us,
+            "ratio_to_raw": raw_us / us,
+            "verify_shown_share": us / verify_us,
+        }
+    return out
+
+
 def _print_inprocess(inproc: dict, setup: dict, args) -> None:
     rates = inproc["rates"]
     print()
@@ -1170,6 +1193,14 @@ def _print_inprocess(inproc: dict, setup: dict, args) -> None:
             )
         )
     _table(("part", "per second", "µs/op", "share"), rows)
+    print()
+    print("the limit of a verification that records its use (single use: a shared, durable record) —")
+    for limit in _limits(inproc).values():
+        print(
+            f"  read_show_token {limit['token_us']:,.0f} µs + {limit['label']} {limit['db_us']:,.0f} µs = "
+            f"{limit['us']:,.0f} µs: {limit['ratio_to_raw']:.3f} of raw; verify_shown is at "
+            f"{limit['verify_shown_share']:.2f} of this limit"
+        )
     print()
     print("per call (median over the calls; SQL = time in cursor.execute, COMMIT apart):")
     for name, b in inproc["breakdown"].items():
@@ -1403,6 +1434,9 @@ def _run_in(env: dict, args, loadavg, extra_env) -> int:
         "read_show_token_ratio": rates["read_show_token"]["ratio_to_raw"],
         "verify_shown_per_s": rates["verify_shown"]["per_s_median"],
         "verify_shown_ratio": rates["verify_shown"]["ratio_to_raw"],
+        "limit_bare_round_trip_ratio": _limits(inproc)["round_trip"]["ratio_to_raw"],
+        "limit_durable_insert_ratio": _limits(inproc)["insert_raw"]["ratio_to_raw"],
+        "verify_shown_share_of_limit": _limits(inproc)["insert_raw"]["verify_shown_share"],
         "http_floor_rps": best["floor"]["rps_median"],
         "http_verify_rps": best["verify"]["rps_median"],
         "http_verify_p99_ms": best["verify"]["p99_ms"],
@@ -1417,6 +1451,11 @@ def _run_in(env: dict, args, loadavg, extra_env) -> int:
         f"= {s['read_show_token_ratio']:.1%} of raw ({_aim(s['read_show_token_ratio'] >= AIM_INPROC_RATIO)}); "
         f"verify_shown {s['verify_shown_per_s']:,.0f}/s = {s['verify_shown_ratio']:.1%} of raw "
         f"({_aim(s['verify_shown_ratio'] >= AIM_INPROC_RATIO)}); aim ≥ {AIM_INPROC_RATIO:.0%}"
+    )
+    print(
+        f"  limit: token check + one bare round trip = {s['limit_bare_round_trip_ratio']:.1%} of raw, + the "
+        f"durable single-use INSERT = {s['limit_durable_insert_ratio']:.1%}; verify_shown is at "
+        f"{s['verify_shown_share_of_limit']:.2f} of the latter"
     )
     half = (
         f"; p99 at half the peak {s['half_rate_p99_ms']:.1f} ms" if s["half_rate_p99_ms"] is not None else ""

@@ -7,6 +7,7 @@ import csv
 import io
 import itertools
 import json
+import multiprocessing
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -327,6 +328,22 @@ def test_nothing_is_half_imported_when_the_database_fails_mid_load(lib, tmp_path
         import_licences(path, chunk_rows=2)
     assert calls == [2, 2, 1] and Licence.objects.count() == 0
     assert not AuditEvent.objects.filter(action="licence.import").exists()
+    assert multiprocessing.active_children() == []  # the reading process did not outlive the load
+
+
+def test_without_fork_the_file_is_read_in_this_process_with_the_same_result(lib, tmp_path, monkeypatch):
+    cases = bad_rows(lib)
+    rows = [cases["_good"][0], cases["bad check character"][0], vocational(lib)]
+    forked = import_licences(write_jsonl(tmp_path, rows))
+    Licence.objects.all().delete()
+
+    def no_fork(method):
+        raise ValueError(f"cannot find context for {method!r}")
+
+    monkeypatch.setattr(imports.multiprocessing, "get_context", no_fork)
+    here = import_licences(write_jsonl(tmp_path, rows, name="again.jsonl"))
+    assert rejected(here) == rejected(forked) == {2: {cases["bad check character"][1]}}
+    assert (here.imported, here.rows) == (forked.imported, forked.rows) == (2, 3)
 
 
 def test_a_file_that_cannot_be_read_imports_nothing(lib, tmp_path):

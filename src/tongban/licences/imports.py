@@ -16,7 +16,7 @@ Imported licences are not signed during the load (an ES256 signature per row wou
 ``licences_sign_imported`` task signs them afterwards with their issuing department's key, found by the
 issuer's USCC (``licences_sign_unsigned``).
 
-How: the file is parsed and checked in a thread while the database writes the previous chunk. PostgreSQL:
+How: the file is parsed and checked in a child process while the database writes the previous chunk. PostgreSQL:
 each chunk is COPYed into a temporary table, then one ``INSERT … SELECT … ORDER BY identifier ON CONFLICT
 (identifier) DO UPDATE … WHERE (changed)``. SQLite: ``executemany`` of the same upsert per chunk, with a
 256 MiB page cache for the load. The checks are fast paths (MOD 37,36 continued from a cached state per
@@ -31,14 +31,12 @@ import codecs
 import csv
 import io
 import json
+import multiprocessing
 import os
-import queue
-import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
 from operator import mul
@@ -600,48 +598,62 @@ def _chunks(rows: Iterator[tuple | None], size: int) -> Iterator[tuple[list[tupl
         yield chunk, read
 
 
-_DONE = object()
-
-
-def _in_thread(items: Iterator, depth: int = 2) -> Iterator:
-    """Iterate ``items`` in a thread, ``depth`` ahead of the consumer: the file is parsed and checked while
-    the database writes (PostgreSQL's backend and SQLite's step run without the GIL). An exception in the
-    thread is raised in the consumer; the thread stops when the consumer stops."""
-    out: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(item) -> bool:
-        while not stop.is_set():
-            try:
-                out.put(item, timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def run() -> None:
-        try:
-            for item in items:
-                if not put(item):
-                    return
-        except BaseException as exc:  # handed to the consumer
-            put((_DONE, exc))
-            return
-        put((_DONE, None))
-
-    thread = threading.Thread(target=run, name="licence-import-parser", daemon=True)
-    thread.start()
+def _in_process(items: Iterator, rejected: list) -> Iterator:
+    """Iterate ``items`` in a forked child process, a chunk ahead of the consumer: the file is read, checked
+    and formatted on one core while this process and the database write on the other (in a thread, both
+    would need the GIL for every row and take turns). The rows the child rejects (appended to its copy of
+    ``rejected``) come with each chunk and are appended here. An exception in the child is raised here; the
+    child is killed when the consumer stops early. Without ``fork`` (not Linux), the items are read here."""
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:
+        yield from items
+        return
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_read_chunks, args=(items, send, rejected), name="licence-import-reader", daemon=True
+    )
+    child.start()
+    send.close()
     try:
         while True:
-            item = out.get()
-            if type(item) is tuple and item and item[0] is _DONE:
-                if item[1] is not None:
-                    raise item[1]
+            kind, payload, refused = receive.recv()
+            rejected.extend(refused)
+            if kind == "done":
                 return
-            yield item
+            if kind == "error":
+                raise payload
+            yield payload
+    except EOFError:
+        raise ImportFileError(f"licence import: the reading process stopped ({child.exitcode})") from None
     finally:
-        stop.set()
-        thread.join()
+        receive.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+
+
+def _read_chunks(items: Iterator, send, rejected: list) -> None:
+    """The child's side of ``_in_process``. It never touches the database connection it inherited, and it
+    leaves through ``os._exit`` (multiprocessing's fork), which closes nothing of the parent's."""
+    reported = 0
+
+    def refused() -> list:
+        nonlocal reported
+        new, reported = rejected[reported:], len(rejected)
+        return new
+
+    try:
+        for item in items:
+            send.send(("chunk", item, refused()))
+        send.send(("done", None, refused()))
+    except (BrokenPipeError, KeyboardInterrupt):
+        return  # the consumer stopped
+    except BaseException as exc:  # handed to the consumer
+        try:
+            send.send(("error", exc, refused()))
+        except Exception:  # an exception that does not pickle
+            send.send(("error", ImportFileError(f"licence import: {exc!r}"), []))
 
 
 # --- writing ----------------------------------------------------------------------------------------------
@@ -745,19 +757,6 @@ def _copy_text(rows: list[tuple]) -> bytes:
     return "\n".join(lines).encode()
 
 
-@contextmanager
-def _quick_gil_handover(seconds: float = 0.0002):
-    """While the reading thread holds the GIL, a thread back from the database waits up to Python's switch
-    interval (5 ms) for it at every socket wait; a shorter interval during the load keeps the database fed.
-    Restored afterwards."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(min(before, seconds))
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(before)
-
-
 class _PostgresWriter:
     """COPY each chunk into a temporary table, then one sorted upsert into the licence table."""
 
@@ -795,8 +794,7 @@ class _PostgresWriter:
 
     @staticmethod
     def prepare(rows: list[tuple]) -> bytes:
-        """The chunk as COPY text, made in the reading thread: writing it is then one call here, which
-        waits for the GIL a few times instead of once a buffer (the reading thread holds it meanwhile)."""
+        """The chunk as COPY text, made by the reading process: this one then sends it in one call."""
         return _copy_text(rows)
 
     def write(self, cursor, data: bytes, count: int, report: ImportReport) -> None:
@@ -947,7 +945,7 @@ def import_licences(
                 writer.start(cursor)
                 try:
                     prepared = ((writer.prepare(c), len(c), read) for c, read in _chunks(rows, chunk_rows))
-                    with _quick_gil_handover(), closing(_in_thread(prepared)) as chunks:
+                    with closing(_in_process(prepared, report.rejected)) as chunks:
                         for chunk, count, read in chunks:
                             report.rows += read
                             if count:

@@ -182,8 +182,14 @@ def resident_ids(count: int, seed: int) -> list[str]:
     return out
 
 
+def organisation_code(body8: str) -> str:
+    """An 8-character organisation code body with its GB 11714 check character (USCC characters 9–17)."""
+    c9 = 11 - sum(int(ch, 36) * w for ch, w in zip(body8, (3, 7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
+    return body8 + {10: "X", 11: "0"}.get(c9, str(c9))
+
+
 def enterprise_usccs(count: int, seed: int) -> list[str]:
-    out = [uscc_with_check(f"913101{(j % 15) + 1:02d}{j:09d}") for j in range(count)]
+    out = [uscc_with_check(f"913101{(j % 15) + 1:02d}" + organisation_code(f"{j:08d}")) for j in range(count)]
     random.Random(seed + 1).shuffle(out)
     return out
 

@@ -9,8 +9,12 @@ mkdir -p var
 "$BIN/tongban" demo
 "$BIN/tongban" worker >"${TONGBAN_VAR_DIR:-var}/worker.log" 2>&1 &
 WORKER=$!
-# Every 5 minutes: deemed acceptance and the supervision lights (in production: a systemd timer).
-( while sleep 300; do "$BIN/tongban" cases tick >/dev/null 2>&1 || true; done ) &
+# Every minute: crash recovery and retention (stale tasks, pending SMS, old texts, orphan files); every
+# 5 minutes: deemed acceptance and the supervision lights (in production: systemd timers).
+( n=0; while sleep 60; do
+    "$BIN/tongban" maintenance --run >/dev/null 2>&1 || true
+    n=$((n + 1)); if [ $((n % 5)) -eq 0 ]; then "$BIN/tongban" cases tick >/dev/null 2>&1 || true; fi
+  done ) &
 TICKER=$!
 trap 'kill $WORKER $TICKER 2>/dev/null || true' EXIT INT TERM
 echo "任务进程 worker: pid $WORKER (log: ${TONGBAN_VAR_DIR:-var}/worker.log)"

@@ -125,5 +125,9 @@ def send_sms_code(client: Client, phone: str, purpose: str = "register") -> str:
 
 
 def last_sms_code(phone: str) -> str:
-    body = OutboxMessage.objects.filter(recipient=phone).order_by("-id").first().body
-    return re.search(r"\d{6}", body).group(0)
+    """The code in the latest SMS the outbox provider 'sent' to ``phone`` (bodies are stored encrypted;
+    ``body`` decrypts). The send is enqueued after commit: run the request inside
+    ``captureOnCommitCallbacks(execute=True)`` (as ``send_sms_code`` does)."""
+    message = OutboxMessage.objects.filter(recipient=phone).order_by("-id").first()
+    assert message is not None, f"no SMS was sent to {phone} (were the after-commit callbacks run?)"
+    return re.search(r"\d{6}", message.body).group(0)

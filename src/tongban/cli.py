@@ -1,5 +1,5 @@
-"""The `tongban` console command: serve, migrate, demo, calendar, catalogue, cases, licences, worker,
-check-deploy, manage."""
+"""The `tongban` console command: serve, migrate, demo, calendar, catalogue, cases, maintenance, media,
+licences, worker, check-deploy, manage."""
 
 from __future__ import annotations
 
@@ -49,6 +49,8 @@ def cmd_calendar_seed(args) -> int:
         return 1
     for year, count in written.items():
         print(f"{year}: {count} days written")
+    if any(written.values()):
+        print("open cases' deadlines over those years recomputed (see the log for the count)")
     return 0
 
 
@@ -70,25 +72,55 @@ def cmd_calendar_notice(args) -> int:
         print(f"error: bad notice file: {exc}")
         return 1
     try:
-        count = calendar_year_set_from_notice(
+        loaded = calendar_year_set_from_notice(
             year=year, holidays=holidays, makeup_workdays=makeup, source_notice=notice
         )
     except ValueError as exc:
         print(f"error: {exc}")
         return 1
-    print(f"{year}: {count} days written from the notice")
+    print(f"{year}: {loaded.days} days written from the notice")
+    print(f"{loaded.cases_recomputed} open cases' deadlines recomputed with it")
     return 0
 
 
 def cmd_calendar_status(args) -> int:
     _django()
-    from tongban.core.workdays import calendar_known_years, calendar_missing_years
+    from tongban.core.workdays import calendar_known_years, calendar_provisional_years
 
     print("known years:", " ".join(str(y) for y in calendar_known_years()) or "none")
-    missing = calendar_missing_years()
-    if missing:
-        print("MISSING (falling back to Monday-Friday):", " ".join(str(y) for y in missing))
+    provisional = calendar_provisional_years()
+    if provisional:
+        print(
+            "PROVISIONAL (no State Council notice entered; counted with the statutory holidays, no make-up "
+            "days):",
+            " ".join(str(y) for y in provisional),
+        )
         return 1
+    return 0
+
+
+def cmd_calendar_between(args) -> int:
+    _django()
+    from datetime import date
+
+    from tongban.core.workdays import range_is_provisional, working_days_between
+
+    try:
+        start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
+    except ValueError as exc:
+        print(f"error: {exc}")
+        return 1
+    if not (
+        date(2000, 1, 1) <= start <= date(2100, 12, 31) and date(2000, 1, 1) <= end <= date(2100, 12, 31)
+    ):
+        print("error: dates must be within 2000-2100")
+        return 1
+    days = working_days_between(start, end)
+    provisional = range_is_provisional(start, end)
+    print(
+        f"{days} working days in ({start}, {end}]"
+        + (" (PROVISIONAL: a year without a notice)" if provisional else "")
+    )
     return 0
 
 
@@ -178,6 +210,31 @@ def cmd_cases_tick(args) -> int:
     return 0
 
 
+def cmd_maintenance(args) -> int:
+    """Stale tasks, SMS left pending, retentions, orphan files: enqueued for the worker, or run here."""
+    _django()
+    from tongban.core.tasks import maintenance
+
+    if args.run:
+        result = maintenance.call()
+        print(" ".join(f"{k}={v}" for k, v in result.items()))
+    else:
+        print(f"enqueued {maintenance.enqueue().id}")
+    return 0
+
+
+def cmd_media_sweep(args) -> int:
+    """Delete material files no database row references (older than TONGBAN_MEDIA_ORPHAN_GRACE_SECONDS)."""
+    _django()
+    from tongban.cases.files import orphan_files_sweep
+
+    names = orphan_files_sweep(dry_run=args.dry_run)
+    for name in names:
+        print(name)
+    print(f"{len(names)} orphan files {'found' if args.dry_run else 'deleted'}")
+    return 0
+
+
 def cmd_licences_rotate_key(args) -> int:
     """Retire a department's signing key and make a new one (the old one stays in the JWKS)."""
     _django()
@@ -246,6 +303,23 @@ def _is_uuid(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def cmd_licences_type_level(args) -> int:
+    """Set the real-name level holders need for a licence type (2: register match; 3: checked in person)."""
+    _django()
+    from tongban.core.errors import DomainError
+    from tongban.licences.services import licence_type_set_assurance
+
+    try:
+        licence_type = licence_type_set_assurance(actor=None, code=args.code, level=args.level)
+    except DomainError as exc:
+        print(f"error: {exc.code}: {exc.message}")
+        return 1
+    print(
+        f"{licence_type.name} ({licence_type.code}): holders need level L{licence_type.required_assurance_level}"
+    )
+    return 0
 
 
 def cmd_licences_rekey(args) -> int:
@@ -413,8 +487,14 @@ def build_parser() -> argparse.ArgumentParser:
         '"makeup_workdays": ["2027-02-07"]}',
     )
     c.set_defaults(func=cmd_calendar_notice)
-    c = csub.add_parser("status", help="which years the table knows")
+    c = csub.add_parser(
+        "status", help="which years the table knows (exit 1 when this or next is provisional)"
+    )
     c.set_defaults(func=cmd_calendar_status)
+    c = csub.add_parser("working-days-between", help="working days in (START, END], flagged when provisional")
+    c.add_argument("start", help="YYYY-MM-DD")
+    c.add_argument("end", help="YYYY-MM-DD")
+    c.set_defaults(func=cmd_calendar_between)
 
     p = sub.add_parser("catalogue", help="export and import the service-item catalogue")
     csub = p.add_subparsers(dest="catalogue_command", required=True)
@@ -444,6 +524,18 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--run", action="store_true", help="run it here instead of enqueueing it for the worker")
     c.set_defaults(func=cmd_cases_tick)
 
+    p = sub.add_parser(
+        "maintenance", help="stale tasks, SMS left pending, retentions, orphan files (run every minute)"
+    )
+    p.add_argument("--run", action="store_true", help="run it here instead of enqueueing it for the worker")
+    p.set_defaults(func=cmd_maintenance)
+
+    p = sub.add_parser("media", help="stored files")
+    msub = p.add_subparsers(dest="media_command", required=True)
+    c = msub.add_parser("sweep", help="delete material files that no database row references")
+    c.add_argument("--dry-run", action="store_true", help="only list them")
+    c.set_defaults(func=cmd_media_sweep)
+
     p = sub.add_parser("licences", help="the e-licence library (电子证照库)")
     lsub = p.add_subparsers(dest="licences_command", required=True)
     c = lsub.add_parser("rotate-key", help="a new signing key for a department (the old one stays published)")
@@ -451,6 +543,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_licences_rotate_key)
     c = lsub.add_parser("rekey", help="re-encrypt the private keys after adding a key-encryption key")
     c.set_defaults(func=cmd_licences_rekey)
+    c = lsub.add_parser("type-level", help="set the real-name level a licence type needs (2 or 3)")
+    c.add_argument("code", help="licence type code")
+    c.add_argument("level", type=int, choices=[2, 3])
+    c.set_defaults(func=cmd_licences_type_level)
     c = lsub.add_parser("import", help="bulk collection (归集): a JSON Lines or CSV file of licences")
     c.add_argument("file")
     c.add_argument("--format", choices=["jsonl", "csv"], help="default: from the file's extension")

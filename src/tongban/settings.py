@@ -54,6 +54,33 @@ TONGBAN_KEY_ENCRYPTION_KEYS = env_list("TONGBAN_KEY_ENCRYPTION_KEYS", [])
 TONGBAN_SHOW_TOKEN_SECONDS = env_int("TONGBAN_SHOW_TOKEN_SECONDS", 60)
 # Token Status Lists: how many lists of 2**20 licences the random status indices are spread over.
 TONGBAN_STATUS_LIST_COUNT = env_int("TONGBAN_STATUS_LIST_COUNT", 16)
+# The site's public address (scheme, host, port; no path): the URLs that signed documents carry — an SD-JWT
+# VC's issuer (`iss`) and status list URI, a Token Status List's `sub` — are built from it, not from requests.
+TONGBAN_PUBLIC_BASE_URL = env_str("TONGBAN_PUBLIC_BASE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
+
+
+def _check_base_url(url: str) -> None:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or any(c in url for c in "?#")
+        or parts.path
+    ):
+        raise ValueError(
+            "TONGBAN_PUBLIC_BASE_URL must be a scheme, a host and an optional port, without a path, e.g. "
+            f"https://tongban.example.gov.cn; got {url!r}"
+        )
+    try:
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number in range
+    except ValueError as exc:
+        raise ValueError(f"TONGBAN_PUBLIC_BASE_URL has a bad port: {url!r}") from exc
+
+
+_check_base_url(TONGBAN_PUBLIC_BASE_URL)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -203,6 +230,14 @@ TONGBAN_SMS_PHONE_INTERVAL_SECONDS = env_int("TONGBAN_SMS_PHONE_INTERVAL_SECONDS
 TONGBAN_SMS_PHONE_PER_HOUR = env_int("TONGBAN_SMS_PHONE_PER_HOUR", 5)
 TONGBAN_SMS_IP_PER_HOUR = env_int("TONGBAN_SMS_IP_PER_HOUR", 20)
 TONGBAN_SMS_PROVIDER = env_str("TONGBAN_SMS_PROVIDER", "tongban.core.messaging.OutboxSmsProvider")
+# Durable delivery and retention (tongban maintenance; docs/operations.md §1 and §4).
+TONGBAN_SMS_MAX_ATTEMPTS = env_int("TONGBAN_SMS_MAX_ATTEMPTS", 5)
+TONGBAN_SMS_REQUEUE_SECONDS = env_int("TONGBAN_SMS_REQUEUE_SECONDS", 60)
+TONGBAN_SMS_RETENTION_DAYS = env_int("TONGBAN_SMS_RETENTION_DAYS", 7)
+TONGBAN_OUTBOX_RETENTION_DAYS = env_int("TONGBAN_OUTBOX_RETENTION_DAYS", 7)
+TONGBAN_TASK_LEASE_SECONDS = env_int("TONGBAN_TASK_LEASE_SECONDS", 600)
+TONGBAN_TASK_RESULT_RETENTION_DAYS = env_int("TONGBAN_TASK_RESULT_RETENTION_DAYS", 1)
+TONGBAN_MEDIA_ORPHAN_GRACE_SECONDS = env_int("TONGBAN_MEDIA_ORPHAN_GRACE_SECONDS", 3600)
 TONGBAN_POPULATION_REGISTER = env_str(
     "TONGBAN_POPULATION_REGISTER", "tongban.accounts.register.TablePopulationRegister"
 )
@@ -237,6 +272,16 @@ CONTENT_SECURITY_POLICY = (
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Largest uploaded material (bytes); nginx's client_max_body_size must allow a whole application.
 TONGBAN_UPLOAD_MAX_BYTES = env_int("TONGBAN_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# Largest uploaded image in pixels (width × height), read from the header before anything is decoded: an
+# A4 page scanned at 600 dpi is about 35 million; decoding 50 million RGB pixels takes about 150 MB.
+TONGBAN_UPLOAD_MAX_PIXELS = env_int("TONGBAN_UPLOAD_MAX_PIXELS", 50_000_000)
+# OFD packages (zip): at most this many entries, this many bytes once decompressed (all entries together),
+# and no entry above 100 KiB that decompresses to more than TONGBAN_OFD_MAX_RATIO times its compressed size.
+TONGBAN_OFD_MAX_ENTRIES = env_int("TONGBAN_OFD_MAX_ENTRIES", 5000)
+TONGBAN_OFD_MAX_UNCOMPRESSED_BYTES = env_int(
+    "TONGBAN_OFD_MAX_UNCOMPRESSED_BYTES", 10 * TONGBAN_UPLOAD_MAX_BYTES
+)
+TONGBAN_OFD_MAX_RATIO = env_int("TONGBAN_OFD_MAX_RATIO", 100)
 
 # --- i18n -----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

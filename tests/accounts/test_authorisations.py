@@ -14,10 +14,35 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def company(make_person):
+def items(db):
+    """Two published items, ITEM-1 and ITEM-2, and a draft ITEM-3 (authorisations name published items)."""
+    from tests.catalog.test_versions import good_fields
+    from tongban.accounts.constants import OrgKind
+    from tongban.accounts.services import organisation_create
+    from tongban.catalog.services import item_create, version_publish
+
+    region = organisation_create(actor=None, kind=OrgKind.REGION, name="上海市", division_code="310000")
+    dept = organisation_create(
+        actor=None, kind=OrgKind.DEPARTMENT, name="上海市市场监督管理局", parent=region
+    )
+    made = {}
+    for n in (1, 2, 3):
+        draft = item_create(
+            actor=None,
+            implementation_code=f"ITEM-{n}",
+            basic_code=f"B{n}",
+            fields=good_fields(dept, name=f"事项{n}"),
+            materials=[],
+        )
+        made[n] = version_publish(actor=None, version=draft) if n < 3 else draft
+    return made
+
+
+@pytest.fixture
+def company(make_person, items):
     rep = make_person(real_name="王五", level=AssuranceLevel.L3)
     enterprise = Enterprise.objects.create(
-        name="上海示范有限公司", uscc="91310000MA1FL2WY5J", kind=EnterpriseKind.LLC, legal_representative=rep
+        name="上海示范有限公司", uscc="91310000MA1FL2WY4F", kind=EnterpriseKind.LLC, legal_representative=rep
     )
     return enterprise
 
@@ -71,7 +96,7 @@ def test_only_the_legal_representative_may_authorise_for_the_enterprise(company,
     assert not Authorisation.objects.exists()
 
 
-def test_a_person_authorises_an_agent_for_themselves_within_a_period(make_person):
+def test_a_person_authorises_an_agent_for_themselves_within_a_period(make_person, items):
     principal, agent = make_person(real_name="张三"), make_person(real_name="李四")
     client = login_client(principal.user)
     assert grant(client, agent).status_code == 201
@@ -93,9 +118,12 @@ def test_a_person_authorises_an_agent_for_themselves_within_a_period(make_person
         ({"agent_id_number": "110101199003071230"}, 422, "invalid_id_number"),
         ({"valid_until": "2020-01-01", "valid_from": "2019-01-01"}, 422, "invalid_period"),
         ({"all_items": False, "item_codes": []}, 422, "invalid_item_codes"),
+        # Codes are checked against the catalogue: made-up ones, and items with no published version.
+        ({"all_items": False, "item_codes": ["ITEM-1", "MADE-UP"]}, 422, "unknown_item_codes"),
+        ({"all_items": False, "item_codes": ["ITEM-3"]}, 422, "unknown_item_codes"),
     ],
 )
-def test_bad_authorisations_are_refused_with_a_code(make_person, change, status, code):
+def test_bad_authorisations_are_refused_with_a_code(make_person, items, change, status, code):
     principal, agent = make_person(real_name="张三"), make_person(real_name="李四")
     client = login_client(principal.user)
     response = grant(client, agent, **change)
@@ -108,3 +136,24 @@ def test_nobody_authorises_themselves(make_person):
     person = make_person(real_name="张三")
     response = grant(login_client(person.user), person)
     assert response.status_code == 422 and response.json()["code"] == "invalid_agent"
+
+
+def test_a_listed_item_authorisation_is_granted_for_published_codes(make_person, items):
+    principal, agent = make_person(real_name="张三"), make_person(real_name="李四")
+    response = grant(login_client(principal.user), agent, all_items=False, item_codes=["ITEM-1", "ITEM-2"])
+    assert response.status_code == 201, response.content
+    assert response.json()["item_codes"] == ["ITEM-1", "ITEM-2"] and response.json()["licence_use"] is False
+
+
+@pytest.mark.parametrize("who", ["principal", "agent"])
+def test_identities_the_register_did_not_confirm_neither_grant_nor_receive_authorisations(
+    make_person, items, who
+):
+    principal = make_person(
+        real_name="张三", level=AssuranceLevel.L1 if who == "principal" else AssuranceLevel.L2
+    )
+    agent = make_person(real_name="李四", level=AssuranceLevel.L1 if who == "agent" else AssuranceLevel.L2)
+    response = grant(login_client(principal.user), agent)
+    expected = {"principal": (403, "identity_unconfirmed"), "agent": (404, "agent_not_found")}[who]
+    assert (response.status_code, response.json()["code"]) == expected
+    assert not Authorisation.objects.exists()

@@ -61,9 +61,11 @@ def test_wrong_guesses_at_once_never_exceed_the_try_limit(make_person, settings)
 
 def test_two_registrations_of_one_id_number_at_once_create_one_person(db):
     from tests.conftest import PASSWORD, make_id_number, make_phone, send_sms_code
-    from tongban.accounts.models import Person
+    from tongban.accounts.models import Person, PopulationRegisterEntry
 
     id_number = make_id_number()
+    # Both match the register: only one may hold the confirmed number (unconfirmed claims block nobody).
+    PopulationRegisterEntry.objects.create(id_number=id_number, real_name="并发")
     payloads = []
     for _ in range(2):
         phone = make_phone()
@@ -88,3 +90,4 @@ def test_two_registrations_of_one_id_number_at_once_create_one_person(db):
     statuses = run_concurrently(2, register)
     assert sorted(statuses) == [201, 409]
     assert Person.objects.filter(id_number=id_number).count() == 1
+    assert Person.objects.get(id_number=id_number).assurance_level == 2

@@ -63,7 +63,7 @@ def world(db, make_staff, make_person):
     depts = {
         key: organisation_create(actor=None, kind=OrgKind.DEPARTMENT, name=name, parent=region, uscc=uscc)
         for key, name, uscc in (
-            ("market", "上海市市场监督管理局", "11310000MB2F3188XA"),
+            ("market", "上海市市场监督管理局", "11310000MB2F31883R"),
             ("tax", "上海市税务局", ""),
             ("hr", "上海市人力资源和社会保障局", ""),
         )

@@ -59,9 +59,12 @@ def test_apply_then_retry_returns_the_same_case(world, applicant):
     assert again.status_code == 200 and again.json()["uuid"] == case["uuid"]
     assert Case.objects.count() == 1
     assert CaseMaterial.objects.exclude(file="").count() == 1  # the retry stored no second file
-    # A retry whose body no longer passes the checks still answers with the case made the first time.
-    broken = post(applicant, "/api/cases", body(world, form_data={"capital": "很多"}), key="idem-key-0001")
-    assert broken.status_code == 200 and broken.json()["uuid"] == case["uuid"]
+    # The key reused for another body is refused (whether or not that body would pass the checks), and
+    # names the case the key made.
+    for changed in ({"form_data": {"capital": "很多"}}, {"form_data": {**GOOD_FORM, "capital": 11}}):
+        reused = post(applicant, "/api/cases", body(world, **changed), key="idem-key-0001")
+        assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+        assert reused.json()["details"]["case"] == case["number"]
     # The same broken body under a new key is refused, and nothing is made.
     refused = post(applicant, "/api/cases", body(world, form_data={"capital": "很多"}), key="idem-key-0009")
     assert refused.status_code == 422 and refused.json()["code"] == "form_invalid"
@@ -72,10 +75,10 @@ def test_applying_reads_the_catalogue_once_per_process_and_answers_from_what_it_
     world, applicant, django_assert_max_num_queries
 ):
     assert post(applicant, "/api/cases", body(world), key="idem-key-0001").status_code == 201
-    # session, user with person; the case, its steps, materials, event, audit record and message; the
-    # savepoint of the test's transaction. No idempotency look-up before the insert (the unique key answers a
-    # retry), no catalogue read, no read-back of the answer.
-    with django_assert_max_num_queries(10):
+    # session, user with person; the case, its steps, materials, event, audit record, message and SMS outbox
+    # row; the savepoint of the test's transaction. No idempotency look-up before the insert (the unique key
+    # answers a retry), no catalogue read, no read-back of the answer.
+    with django_assert_max_num_queries(11):
         second = post(applicant, "/api/cases", body(world), key="idem-key-0002")
     assert second.status_code == 201
     answer = second.json()

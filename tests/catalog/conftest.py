@@ -15,7 +15,7 @@ def department(db):
         kind=OrgKind.DEPARTMENT,
         name="上海市市场监督管理局",
         parent=region,
-        uscc="11310000MB2F3188XA",
+        uscc="11310000MB2F31883R",
     )
 
 
@@ -48,7 +48,7 @@ def demo_like_fields(department, **overrides) -> dict:
     fields = {
         "name": "食品经营许可证核发",
         "keywords": ["餐饮许可", "食品经营"],
-        "handle_item_code": "11310000MB2F3188XA30010010101",
+        "handle_item_code": "11310000MB2F31883R30010010101",
         "item_type": "01",
         "exercise_level": "3",
         "department_uuid": str(department.uuid),

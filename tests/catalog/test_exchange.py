@@ -28,7 +28,7 @@ from tongban.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
-USCC = "11310000MB2F3188XA"
+USCC = "11310000MB2F31883R"
 OTHER_USCC = "91350100M000100Y43"  # valid (GB 32100), not a department anywhere here
 
 # The columns DOMAIN.md §2.3 names for each table, written out here so that renaming one fails a test.
@@ -120,7 +120,7 @@ def test_a_demo_like_item_maps_to_the_exchange_columns(make_item):
     } == {
         "task_code": f"{USCC}001000",
         "catalog_code": "010010000",
-        "task_handle_item": "11310000MB2F3188XA30010010101",
+        "task_handle_item": "11310000MB2F31883R30010010101",
         "task_name": "食品经营许可证核发",
         "task_type": "01",
         "use_level": "3",

@@ -60,7 +60,7 @@ MATERIALS = [
 def make_draft(department, n=1, **overrides):
     return item_create(
         actor=None,
-        implementation_code=f"11310000MB2F3188XA300011000{n}",
+        implementation_code=f"11310000MB2F31883R300011000{n}",
         basic_code="000101000",
         fields=good_fields(department, **overrides),
         materials=MATERIALS,
@@ -69,7 +69,7 @@ def make_draft(department, n=1, **overrides):
 
 def test_a_good_draft_publishes(department):
     draft = make_draft(department)
-    assert draft.department_name == "上海市市场监督管理局" and draft.department_uscc == "11310000MB2F3188XA"
+    assert draft.department_name == "上海市市场监督管理局" and draft.department_uscc == "11310000MB2F31883R"
     published = version_publish(actor=None, version=draft)
     assert published.status == VersionStatus.PUBLISHED and published.published_at is not None
 

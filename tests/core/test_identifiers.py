@@ -7,12 +7,15 @@ from stdnum.cn import ric
 
 from tongban.core.errors import InvalidInput
 from tongban.core.identifiers import (
+    PROVINCE_CODES,
     IdKind,
     mask_id_number,
     mask_name,
     mask_phone,
+    organisation_code_check,
     validate_id_number,
     validate_phone,
+    validate_resident_id,
     validate_uscc,
 )
 from tongban.core.logging import redact
@@ -96,3 +99,167 @@ def test_full_width_input_is_normalised_to_one_stored_form():
         validate_phone("1380000000٣")
     with pytest.raises(InvalidInput):
         validate_id_number(IdKind.TAIWAN_PERMIT, "１２３٤٥٦٧٨")
+
+
+# --- resident ID numbers: format, check digit, province, birth date; never the county ------------------------
+def resident_id(first17: str) -> str:
+    return first17 + ric.calc_check_digit(first17 + "0")
+
+
+def refusal(number: str, **kwargs) -> str:
+    with pytest.raises(InvalidInput) as exc:
+        validate_resident_id(number, **kwargs)
+    assert exc.value.code == "invalid_id_number" and exc.value.status == 422
+    assert "身份证号码无效" in str(exc.value.message)
+    return exc.value.details["reason"]
+
+
+@pytest.mark.parametrize(
+    "first17",
+    [
+        "31019919900307123",  # 310199: no such county in GB/T 2260 (stdnum's table raises KeyError)
+        "31011519800101001",  # 浦东新区 (310115, created 1993), born 1980
+        "31011719750505002",  # 松江区 (310117, a district since 1998), born 1975
+        "31015119600101003",  # 崇明区 (310151, since 2016), born 1960
+        "31011519780521789",  # the demo's 王五
+        "11999919900307123",  # any county inside a valid province
+        "82000019900307123",  # Macao
+        "11010120000229123",  # 29 February of a leap year
+        "11010118900101123",  # the earliest birth date accepted
+    ],
+)
+def test_the_county_is_not_looked_up(first17):
+    number = resident_id(first17)
+    assert validate_resident_id(number) == number
+
+
+def test_numbers_stdnum_refuses_for_their_county_are_accepted():
+    """The issue's cases: stdnum raises KeyError for 310199 and refuses 浦东 before 1993."""
+    unknown_county, pudong_1980 = resident_id("31019919900307123"), resident_id("31011519800101001")
+    with pytest.raises(KeyError):
+        ric.is_valid(unknown_county)
+    assert not ric.is_valid(pudong_1980)
+    assert validate_resident_id(unknown_county) == unknown_county
+    assert validate_resident_id(pudong_1980) == pudong_1980
+
+
+@pytest.mark.parametrize(
+    "province", ["00", "10", "16", "20", "39", "47", "60", "66", "70", "72", "80", "83", "99"]
+)
+def test_the_first_two_digits_must_be_a_province(province):
+    assert refusal(resident_id(f"{province}010119900307123")) == "province"
+
+
+@pytest.mark.parametrize(
+    "birth",
+    [
+        "19900230",  # 30 February
+        "19000229",  # 29 February, 1900 not a leap year
+        "20230229",
+        "19901301",  # month 13
+        "19900001",
+        "19900100",  # day 0
+        "19900132",
+        "00000101",
+        "18891231",  # before 1890
+    ],
+)
+def test_the_birth_date_must_exist(birth):
+    assert refusal(resident_id(f"110101{birth}123")) == "birth_date"
+
+
+def test_a_birth_date_after_today_is_refused():
+    number = resident_id("11010120240601123")
+    assert validate_resident_id(number, today=date(2024, 6, 1)) == number
+    assert refusal(number, today=date(2024, 5, 31)) == "birth_date"
+
+
+def test_a_wrong_check_digit_is_refused():
+    number = resident_id("31011519800101001")
+    for wrong in set("0123456789X") - {number[-1]}:
+        assert refusal(number[:-1] + wrong) == "check_digit"
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "1101011990030712",  # 16
+        "1101011990030712311",  # 19
+        "11010119900307X231",  # X before the end
+        "X10101199003071231",
+        "11010119900307123\x00",  # NUL
+        "1101011990030712\x003",
+        "11010119900307123Y",
+        "11010119900307123" + "\u0663",  # Arabic-Indic digit (no NFKC ASCII form)
+        "1" * 10_000,
+        "",
+    ],
+)
+def test_anything_but_17_digits_and_a_digit_or_x_is_a_format_error(number):
+    assert refusal(number) == "format"
+
+
+def test_lower_case_x_and_full_width_forms_are_normalised():
+    first17 = next(
+        f"11010119900307{n:03d}" for n in range(1000) if resident_id(f"11010119900307{n:03d}")[-1] == "X"
+    )
+    number = resident_id(first17)
+    assert validate_resident_id(number.lower()) == number
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in number.lower())  # ０-９ and ｘ
+    assert validate_resident_id(f" {full_width} ") == number
+
+
+def test_the_province_list_is_gb_t_2260_as_stdnum_has_it():
+    from stdnum import numdb
+
+    table = numdb.get("cn/loc")
+    provinces = {f"{n:02d}" for n in range(100) if any("province" in p for _, p in table.info(f"{n:02d}"))}
+    assert provinces == PROVINCE_CODES
+
+
+# --- USCC: stdnum's check of character 18, and GB 11714 for the organisation code (characters 9–17) --------
+def uscc_with(organisation8: str, organisation_check: str, prefix: str = "91310000") -> str:
+    from stdnum.cn import uscc
+
+    first17 = prefix + organisation8 + organisation_check
+    return first17 + uscc.calc_check_digit(first17)
+
+
+@pytest.mark.parametrize(
+    ("body", "check"),
+    [
+        ("60003734", "1"),  # 91110000600037341L, python-stdnum's example
+        ("00000001", "9"),
+        ("00000006", "X"),  # C9 = 10
+        ("00000000", "0"),  # C9 = 11
+        ("MA01ABC2", "5"),
+    ],
+)
+def test_the_organisation_code_check_character(body, check):
+    assert organisation_code_check(body) == check
+    assert validate_uscc(uscc_with(body, check)) == uscc_with(body, check)
+
+
+def test_a_uscc_whose_organisation_code_does_not_check_is_refused():
+    assert validate_uscc("91110000600037341L") == "91110000600037341L"
+    for wrong in set("0123456789X") - {"1"}:
+        code = uscc_with("60003734", wrong, prefix="91110000")  # character 18 recomputed: only 17 is wrong
+        with pytest.raises(InvalidInput) as exc:
+            validate_uscc(code)
+        assert exc.value.code == "invalid_uscc" and exc.value.details["reason"] == "organisation_code"
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["", "91110000600037341", "91110000600037341L0", "9111000060003734IL", "91110000600037341\x00", "A1" * 9],
+)
+def test_malformed_usccs_are_refused(code):
+    with pytest.raises(InvalidInput) as exc:
+        validate_uscc(code)
+    assert exc.value.code == "invalid_uscc"
+
+
+def test_a_uscc_is_normalised():
+    code = "91110000600037341L"
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in code.lower())
+    assert validate_uscc(f" {full_width} ") == code

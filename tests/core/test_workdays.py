@@ -1,5 +1,5 @@
-"""The working-day calendar: examples across National Day 2026 and the make-up days, fallback years,
-admin amendments, and property tests for the arithmetic."""
+"""The working-day calendar: examples across National Day 2026 and the make-up days, provisional years (no
+notice yet: statutory holidays, no 调休), admin amendments, and property tests for the arithmetic."""
 
 from datetime import date, timedelta
 
@@ -9,12 +9,17 @@ from hypothesis import strategies as st
 
 from tongban.core.constants import DayKind
 from tongban.core.models import WorkCalendarDay
+from tongban.core.signals import calendar_changed
 from tongban.core.workdays import (
     calendar_missing_years,
+    calendar_provisional_years,
     calendar_seed,
     calendar_year_set_from_notice,
     invalidate_calendar_cache,
+    is_provisional_year,
     is_working_day,
+    range_is_provisional,
+    statutory_holidays,
     working_days_after,
     working_days_between,
 )
@@ -66,14 +71,111 @@ def test_counting_does_not_count_the_day_of_acceptance_and_skips_national_day():
     assert working_days_after(date(2026, 9, 30), 0) == date(2026, 9, 30)
 
 
-def test_twenty_working_days_after_a_late_2026_date_falls_back_in_an_unknown_year():
+def test_twenty_working_days_after_a_late_2026_date_count_2027_provisionally():
     WorkCalendarDay.objects.filter(date__year__gte=2027).delete()
     due = working_days_after(date(2026, 12, 28), 20)
-    assert isinstance(due, date)
-    # 29–31 Dec 2026 are days 1–3 (2026 is known); 2027 counts Monday–Friday: 1 Jan (Fri) is day 4 …
-    assert due == date(2027, 1, 25)
-    assert 2027 in calendar_missing_years(today=date(2026, 11, 27))
-    assert 2026 not in calendar_missing_years(today=date(2026, 11, 27))
+    # 29–31 Dec 2026 are days 1–3 (2026 is known); 1 Jan 2027 (Fri, 元旦) rests: 4 Jan (Mon) is day 4 …
+    assert due == date(2027, 1, 26)
+    assert range_is_provisional(date(2026, 12, 28), due) is True
+    assert range_is_provisional(date(2026, 12, 1), date(2026, 12, 31)) is False
+    assert range_is_provisional(date(2026, 12, 31), date(2026, 12, 31)) is False
+    assert range_is_provisional(date(2027, 1, 5), date(2026, 12, 1)) is True  # either order
+    assert 2027 in calendar_provisional_years(today=date(2026, 11, 27))
+    assert 2026 not in calendar_provisional_years(today=date(2026, 11, 27))
+    assert calendar_missing_years(today=date(2026, 11, 27)) == [2027]
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (date(2027, 1, 1), False),  # Friday, 元旦
+        (date(2027, 1, 4), True),
+        (date(2027, 2, 4), True),  # Thursday before 除夕
+        (date(2027, 2, 5), False),  # Friday, 除夕
+        (date(2027, 2, 6), False),  # Saturday, 正月初一
+        (date(2027, 2, 8), False),  # Monday, 正月初三
+        (date(2027, 2, 9), True),  # no 调休 without the notice: nothing moves to make up for the weekend
+        (date(2027, 4, 5), False),  # 清明
+        (date(2027, 4, 6), True),
+        (date(2027, 5, 3), True),  # Monday: 1–2 May fell on the weekend, nothing moves
+        (date(2027, 6, 9), False),  # 端午 (五月初五)
+        (date(2027, 9, 15), False),  # 中秋 (八月十五)
+        (date(2027, 10, 1), False),  # Friday, 国庆节
+        (date(2027, 10, 4), True),
+        (date(2027, 10, 9), False),  # an ordinary Saturday still rests
+    ],
+)
+def test_a_year_without_a_notice_rests_on_the_statutory_holidays(day, working):
+    WorkCalendarDay.objects.filter(date__year__gte=2027).delete()
+    assert is_working_day(day) is working
+    assert is_provisional_year(2027) is True
+
+
+def test_the_statutory_holidays_follow_the_version_of_the_rules_in_force():
+    spring_2027 = sorted(d for d, name in statutory_holidays(2027).items() if name == "春节")
+    assert spring_2027 == [date(2027, 2, 5), date(2027, 2, 6), date(2027, 2, 7), date(2027, 2, 8)]
+    labour = sorted(d for d, name in statutory_holidays(2027).items() if name == "劳动节")
+    assert labour == [date(2027, 5, 1), date(2027, 5, 2)]
+    assert len(statutory_holidays(2027)) == 13
+    # Before 2025: 春节 初一–初三 (2014–2024) and 劳动节 1 May only; 2008–2013: 除夕–初二.
+    assert date(2024, 2, 9) not in statutory_holidays(2024)  # 除夕 2024 was a working day
+    assert date(2024, 5, 2) not in statutory_holidays(2024)
+    assert date(2013, 2, 9) in statutory_holidays(2013)  # 除夕 2013
+
+
+def test_the_rules_agree_with_the_notices_chinesecalendar_knows():
+    # Every statutory holiday by the rules is a rest day in the years entered from real notices.
+    import chinese_calendar
+
+    for year in range(2004, 2027):
+        assert [d for d in statutory_holidays(year) if not chinese_calendar.is_holiday(d)] == []
+
+
+def test_entering_the_notice_makes_the_year_known_with_its_makeup_days():
+    WorkCalendarDay.objects.filter(date__year__gte=2027).delete()
+    assert is_working_day(date(2027, 2, 20)) is False  # a Saturday, provisionally
+    received = []
+
+    def receiver(sender, years, **kwargs):
+        received.append(years)
+        return {"cases": 3}
+
+    calendar_changed.connect(receiver, dispatch_uid="test-receiver")
+    try:
+        loaded = calendar_year_set_from_notice(
+            year=2027,
+            holidays={date(2027, 1, 1): "元旦", date(2027, 2, 9): "春节"},
+            makeup_workdays=[date(2027, 2, 20)],
+            source_notice="国务院办公厅关于2027年部分节假日安排的通知",
+        )
+    finally:
+        calendar_changed.disconnect(dispatch_uid="test-receiver")
+    assert loaded.days == 365 and loaded.cases_recomputed == 3
+    assert received == [[2027]]
+    assert is_provisional_year(2027) is False
+    assert is_working_day(date(2027, 2, 20)) is True  # 调休上班
+    assert is_working_day(date(2027, 2, 9)) is False
+    assert is_working_day(date(2027, 4, 5)) is True  # only what the notice says counts now
+    assert calendar_provisional_years(today=date(2026, 12, 2)) == []
+
+
+def test_a_failing_receiver_rolls_the_notice_back():
+    WorkCalendarDay.objects.filter(date__year__gte=2027).delete()
+
+    def receiver(sender, years, **kwargs):
+        raise RuntimeError("boom")
+
+    calendar_changed.connect(receiver, dispatch_uid="test-failing")
+    try:
+        with pytest.raises(RuntimeError):
+            calendar_year_set_from_notice(
+                year=2027, holidays={}, makeup_workdays=[], source_notice="国务院办公厅通知"
+            )
+    finally:
+        calendar_changed.disconnect(dispatch_uid="test-failing")
+    assert not WorkCalendarDay.objects.filter(date__year=2027).exists()
+    assert is_provisional_year(2027) is True
+    assert is_working_day(date(2027, 1, 1)) is False
 
 
 def test_admin_edits_take_effect_and_a_notice_can_be_entered_for_a_new_year():
@@ -108,7 +210,7 @@ def test_a_year_with_no_data_warns_once_in_the_log(caplog):
     WorkCalendarDay.objects.filter(date__year=2030).delete()
     with caplog.at_level("WARNING", logger="tongban.core.workdays"):
         is_working_day(date(2030, 6, 3))
-    assert "2030" in caplog.text and "Monday-Friday" in caplog.text
+    assert "2030" in caplog.text and "provisionally" in caplog.text
 
 
 days = st.dates(min_value=date(2024, 1, 1), max_value=date(2028, 12, 31))
@@ -143,7 +245,11 @@ def test_a_half_entered_year_does_not_count_as_known():
     WorkCalendarDay.objects.filter(date__year=2026, date__month__gte=7).delete()
     invalidate_calendar_cache()
     assert 2026 in calendar_missing_years(today=date(2026, 11, 27))
-    assert is_working_day(date(2026, 10, 1)) is True  # the missing half falls back to Monday–Friday
+    assert is_provisional_year(2026) is True
+    # The missing half is provisional: 国庆节 rests, but not the days the 2026 notice added.
+    assert is_working_day(date(2026, 10, 1)) is False
+    assert is_working_day(date(2026, 10, 5)) is True
+    assert is_working_day(date(2026, 6, 1)) is True  # the half still in the table counts as entered
 
 
 def test_a_notice_with_days_outside_its_year_is_refused():

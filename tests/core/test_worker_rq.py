@@ -15,13 +15,13 @@ TONGBAN = str(Path(sys.executable).parent / "tongban")
 ENQUEUE = (
     "import django; django.setup();"
     "from django.conf import settings; assert settings.TASKS_BACKEND == 'rq', settings.TASKS_BACKEND;"
-    "from tongban.core.tasks import sms_deliver;"
-    "sms_deliver.enqueue(phone='13800000000', text='验证码 123456')"
+    "from tongban.core.messaging import sms_queue;"
+    "sms_queue(phone='13800000000', text='验证码 123456')"  # outside a transaction: enqueued at once
 )
 OUTBOX = (
     "import django, json; django.setup();"
     "from tongban.core.models import OutboxMessage;"
-    "print(json.dumps(list(OutboxMessage.objects.values_list('recipient', 'body'))))"
+    "print(json.dumps([[m.recipient, m.body] for m in OutboxMessage.objects.all()]))"
 )
 
 

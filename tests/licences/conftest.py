@@ -13,13 +13,13 @@ from tongban.licences.services import licence_issue, licence_type_create
 
 BUSINESS = "11100000000013338W001"
 VOCATIONAL = "111000007178000872010"
-COMPANY_USCC = "91310101MA1FPX1234"
+COMPANY_USCC = "91310101MA1FPX121X"
 
 
 def company_uscc() -> str:
     from stdnum.cn import uscc
 
-    return "91310101MA1FPX123" + uscc.calc_check_digit("91310101MA1FPX123")
+    return "91310101MA1FPX121" + uscc.calc_check_digit("91310101MA1FPX121")
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def lib(db, make_person, make_staff):
         kind=OrgKind.DEPARTMENT,
         name="上海市市场监督管理局",
         parent=region,
-        uscc="11310000MB2F3188XA",
+        uscc="11310000MB2F31883R",
     )
     hr = organisation_create(
         actor=None,

@@ -8,6 +8,7 @@ import io
 import itertools
 import json
 import multiprocessing
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -23,6 +24,7 @@ from tests.conftest import make_id_number
 from tests.licences.conftest import BUSINESS, VOCATIONAL
 from tongban.cli import main
 from tongban.core.errors import InvalidInput
+from tongban.core.identifiers import organisation_code_check
 from tongban.core.models import AuditEvent
 from tongban.licences import imports, keys
 from tongban.licences.identifiers import BadIdentifier, make_licence_id, parse_licence_id
@@ -39,7 +41,8 @@ UNKNOWN_ISSUER = UNKNOWN_ISSUER[:17] + uscc_number.calc_check_digit(UNKNOWN_ISSU
 
 
 def an_uscc() -> str:
-    body = f"91310101MA{next(_serials):07d}"
+    organisation = f"MA{next(_serials):06d}"
+    body = "91310101" + organisation + organisation_code_check(organisation)
     return body + uscc_number.calc_check_digit(body)
 
 
@@ -166,7 +169,7 @@ def bad_rows(lib) -> dict:
             "unknown_licence_type",
         ),
         "bad holder ID checksum": (vocational(lib, holder_code=wrong_digit), "invalid_id_number"),
-        "bad holder USCC": (business(lib, holder_code="91310101MA1FPX1230"), "invalid_uscc"),
+        "bad holder USCC": (business(lib, holder_code="91310101MA1FPX1210"), "invalid_uscc"),
         "bad date": (vocational(lib, issue_date="2024-02-30"), "invalid_date"),
         "valid_until before the issue date": (vocational(lib, valid_until="2024-02-29"), "invalid_validity"),
         "bad status": (vocational(lib, status="42"), "invalid_status"),
@@ -201,6 +204,46 @@ def test_each_kind_of_bad_row_is_refused_with_its_code_and_the_good_row_is_impor
     assert rejected(report) == {2: {cases[kind][1]}}
     assert report.imported == 1 and report.rows == 2
     assert list(Licence.objects.values_list("identifier", flat=True)) == [good["identifier"]]
+
+
+def resident_id(first17: str) -> str:
+    return first17 + ric.calc_check_digit(first17 + "0")
+
+
+def uscc_with_organisation_check(organisation_check: str) -> str:
+    first17 = "91310101MA000042" + organisation_check
+    return first17 + uscc_number.calc_check_digit(first17)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_holder_codes_follow_the_identifier_rules_and_a_bad_one_refuses_only_its_row(lib, tmp_path, fmt):
+    """The county is not looked up (310199 does not exist and made stdnum raise KeyError, which aborted the
+    whole file; 浦东 310115 did not exist in 1980); the province, the birth date and the check characters
+    are, each bad code refusing its own row (docs/domain/identifiers.md)."""
+    with_x = next(c for n in range(1000) if (c := resident_id(f"31011519800101{n:03d}"))[-1] == "X")
+    good_uscc = uscc_with_organisation_check(organisation_code_check("MA000042"))
+    tomorrow = _today() + timedelta(days=1)
+    cases = [
+        (vocational(lib, holder_code=resident_id("31019919900307123")), "", resident_id("31019919900307123")),
+        (vocational(lib, holder_code=resident_id("31011519800101001")), "", resident_id("31011519800101001")),
+        (vocational(lib, holder_code=with_x.lower()), "", with_x),
+        (vocational(lib, holder_code=resident_id("99010119900307123")), "invalid_id_number", None),
+        (vocational(lib, holder_code=resident_id("11010119000229123")), "invalid_id_number", None),
+        (vocational(lib, holder_code=resident_id("11010118891231123")), "invalid_id_number", None),
+        (vocational(lib, holder_code=resident_id(f"110101{tomorrow:%Y%m%d}123")), "invalid_id_number", None),
+        (vocational(lib, holder_code="11010119900307X231"), "invalid_id_number", None),
+        (business(lib, holder_code=good_uscc), "", good_uscc),
+        (business(lib, holder_code="".join(chr(ord(c) + 0xFEE0) for c in good_uscc)), "", good_uscc),
+        (business(lib, holder_code=uscc_with_organisation_check("X")), "invalid_uscc", None),
+    ]
+    assert organisation_code_check("MA000042") != "X"
+    rows = [row for row, _code, _stored in cases]
+    report = import_licences((write_jsonl if fmt == "jsonl" else write_csv)(tmp_path, rows))
+    first = 1 if fmt == "jsonl" else 2
+    assert rejected(report) == {line: {code} for line, (_row, code, _s) in enumerate(cases, first) if code}
+    assert report.rows == len(cases) and report.imported == 5
+    stored = dict(Licence.objects.values_list("identifier", "holder_code"))
+    assert stored == {row["identifier"]: code for row, _code, code in cases if code}
 
 
 def test_a_csv_file_reports_every_bad_row_by_line_and_the_rejected_rows_file_says_why(lib, tmp_path):
@@ -516,7 +559,7 @@ def _reference_identifier(identifier: str):
 @st.composite
 def identifiers(draw):
     type_code = draw(st.sampled_from([VOCATIONAL, BUSINESS, "11100000000013338W999"]))
-    issuer = draw(st.sampled_from(["11100000000013338W", "11310000MB2F3188XA", UNKNOWN_ISSUER]))
+    issuer = draw(st.sampled_from(["11100000000013338W", "11310000MB2F31883R", UNKNOWN_ISSUER]))
     serial = draw(st.text(ALNUM, min_size=1, max_size=40))
     identifier = make_licence_id(type_code, issuer, serial, draw(st.integers(1, 999)))
     mutation = draw(st.sampled_from(["none", "replace", "lower", "drop", "insert"]))
@@ -547,8 +590,8 @@ def _reference_holder(kind: str, code: str):
 
 @st.composite
 def resident_ids(draw):
-    region = draw(st.sampled_from(["310101", "110105", "310112", "999999", "440305"]))
-    year = draw(st.integers(1900, 2035))
+    region = draw(st.sampled_from(["310101", "110105", "310199", "310115", "999999", "000101", "830000"]))
+    year = draw(st.integers(1880, 2035))
     month, day = draw(st.integers(0, 13)), draw(st.integers(0, 32))
     body = f"{region}{year:04d}{month:02d}{day:02d}{draw(st.integers(0, 999)):03d}"
     check = ric.calc_check_digit(body + "0")
@@ -562,7 +605,11 @@ def usccs(draw):
     head = draw(
         st.text("0123456789", min_size=8, max_size=8) | st.text("0123456789A", min_size=8, max_size=8)
     )
-    body = head + draw(st.text("0123456789ABCDEFGHJKLMNPQRTUWXYI", min_size=9, max_size=9))
+    organisation = draw(st.text("0123456789ABCDEFGHJKLMNPQRTUWXYI", min_size=8, max_size=8))
+    organisation_check = organisation_code_check(organisation)  # GB 11714 (characters 9–17)
+    if draw(st.booleans()):
+        organisation_check = draw(st.sampled_from("0123456789X"))
+    body = head + organisation + organisation_check
     check = uscc_number.calc_check_digit(body + "0") if set(body) <= set(uscc_number._alphabet) else "0"
     if draw(st.booleans()):
         check = draw(st.sampled_from("0123456789ABCXY"))

@@ -1,12 +1,14 @@
 """The licence as an SD-JWT VC, checked by an implementation that is not ours: the OpenWallet Foundation's
 ``sd-jwt`` package (holder and verifier, on jwcrypto). The holder discloses one face field and hides the
-others; the verifier checks the issuer's signature with the key from our JWKS and the key-binding JWT."""
+others; the verifier checks the issuer's signature with the key from the issuer's JWT VC Issuer Metadata
+(found from ``iss`` by the SD-JWT VC draft's rule, not by our code) and the key-binding JWT."""
 
 from __future__ import annotations
 
 import base64
 import json
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -37,15 +39,41 @@ def export(client, licence, holder_jwk=None):
     )
 
 
+class UnknownIssuerKey(LookupError):
+    pass
+
+
+def metadata_path(issuer: str) -> str:
+    """SD-JWT VC draft §3.1: ``/.well-known/jwt-vc-issuer`` between the host and the path of ``iss`` (its
+    terminating ``/`` removed); the test client is given the path."""
+    parts = urlsplit(issuer)
+    assert parts.scheme in ("https", "http") and parts.netloc and not parts.query and not parts.fragment
+    return "/.well-known/jwt-vc-issuer" + parts.path.rstrip("/")
+
+
 def issuer_keys(client):
-    """The verifier's key look-up: the issuer's public key by ``kid`` from the published JWKS."""
-    published = {key["kid"]: key for key in client.get("/api/licences/jwks").json()["keys"]}
+    """The verifier's key look-up: the issuer's JWT VC Issuer Metadata, whose ``issuer`` must be ``iss``
+    (§3.3), and in it — only in it — the key by ``kid``."""
 
     def look_up(issuer: str, header: dict) -> JWK:
-        assert issuer.startswith("urn:tongban:issuer:")
-        return JWK(**published[header["kid"]])
+        answer = client.get(metadata_path(issuer))
+        if answer.status_code != 200:
+            raise UnknownIssuerKey(f"no metadata for {issuer}: {answer.status_code}")
+        assert answer["Content-Type"] == "application/json"
+        metadata = answer.json()
+        if metadata["issuer"] != issuer:
+            raise UnknownIssuerKey(f"metadata of {metadata['issuer']}, not {issuer}")
+        for key in metadata["jwks"]["keys"]:
+            if key["kid"] == header.get("kid"):
+                return JWK(**key)
+        raise UnknownIssuerKey(f"{header.get('kid')} is not a key of {issuer}")
 
     return look_up
+
+
+@pytest.fixture(autouse=True)
+def public_base_url(settings):
+    settings.TONGBAN_PUBLIC_BASE_URL = "https://tongban.example.gov.cn"
 
 
 @pytest.fixture
@@ -68,12 +96,15 @@ def test_one_face_field_disclosed_with_key_binding_is_verified_and_the_others_st
     header, claims = b64json(issuer_jwt.split(".")[0]), b64json(issuer_jwt.split(".")[1])
     assert header["typ"] == "dc+sd-jwt" and header["alg"] == "ES256" and header["kid"] == licence.kid
     assert claims["vct"] == f"urn:tongban:licence:{licence.type.code}"
-    assert claims["iss"] == f"urn:tongban:issuer:{lib['hr'].uscc}" and claims["_sd_alg"] == "sha-256"
+    assert claims["iss"] == f"https://tongban.example.gov.cn/issuers/{lib['hr'].uuid}"
+    assert claims["_sd_alg"] == "sha-256"
     assert claims["cnf"]["jwk"] == {
         k: json.loads(wallet_key.export_public())[k] for k in ("kty", "crv", "x", "y")
     }
     assert "exp" not in claims  # valid without limit
-    assert claims["status"]["status_list"]["uri"].startswith("http://testserver/api/licences/status-lists/")
+    assert claims["status"]["status_list"]["uri"].startswith(
+        "https://tongban.example.gov.cn/api/licences/status-lists/"
+    )
     assert isinstance(claims["status"]["status_list"]["idx"], int)
     # Nothing personal in the clear: names, the number and the face values are only in the disclosures.
     assert "电工" not in json.dumps(claims, ensure_ascii=False) and licence.number not in issuer_jwt
@@ -186,3 +217,77 @@ def test_another_persons_licence_a_private_or_foreign_key_and_a_suspended_licenc
     licence_change_status(actor=lib["hr_issuer"], licence=licence, action="restore", reason="核查完毕")
     type(licence).objects.filter(pk=licence.pk).update(valid_until=date.today() - timedelta(days=2))
     assert export(holder, licence, public).status_code == 409
+
+
+def _resigned(credential: str, key_row, *, kid: str | None = None) -> str:
+    """The credential's issuer-signed JWT signed again, unchanged, with another department's key."""
+    import jwt
+
+    from tongban.licences.keys import private_key
+
+    issuer_jwt, *rest = credential.split("~")
+    claims = b64json(issuer_jwt.split(".")[1])
+    forged = jwt.encode(
+        claims,
+        private_key(key_row),
+        algorithm="ES256",
+        headers={"typ": "dc+sd-jwt", "kid": kid or key_row.kid},
+    )
+    return "~".join([forged, *rest])
+
+
+def test_each_issuer_publishes_only_its_own_keys_at_the_url_the_draft_forms_from_iss(lib, issue, client):
+    import uuid
+
+    from tongban.licences.keys import issuer_key_rotate, jwks
+    from tongban.licences.models import IssuerKey
+    from tongban.licences.show import PLATFORM_UUID
+
+    holder = login_client(lib["holder"].user)
+    credentials = {"hr": export(holder, issue()), "market": export(holder, issue("business"))}
+    issuer_key_rotate(lib["hr"].uuid)  # a retired key stays in its issuer's metadata
+    published = {}
+    for department, response in credentials.items():
+        iss = b64json(response.content.decode().split(".")[1])["iss"]
+        assert iss == f"https://tongban.example.gov.cn/issuers/{lib[department].uuid}"
+        answer = client.get(metadata_path(iss))
+        assert answer.status_code == 200 and "max-age=3600" in answer["Cache-Control"]
+        metadata = answer.json()
+        assert set(metadata) == {"issuer", "jwks"} and metadata["issuer"] == iss
+        assert all("d" not in key for key in metadata["jwks"]["keys"])
+        published[department] = {key["kid"] for key in metadata["jwks"]["keys"]}
+    kids = {
+        department: set(
+            IssuerKey.objects.filter(department_uuid=lib[department].uuid).values_list("kid", flat=True)
+        )
+        for department in ("hr", "market")
+    }
+    assert published == kids and len(kids["hr"]) == 2 and len(kids["market"]) == 1
+    # Every key, the platform's too, stays in the JWKS (credentials exported with a URN issuer look up by kid).
+    assert {key["kid"] for key in jwks()["keys"]} > kids["hr"] | kids["market"]
+    # The platform signs no credential; a department without keys has no metadata.
+    for nobody in (PLATFORM_UUID, uuid.uuid4()):
+        answer = client.get(f"/.well-known/jwt-vc-issuer/issuers/{nobody}")
+        assert answer.status_code == 404 and answer.json()["code"] == "issuer_not_found"
+    assert client.post(f"/.well-known/jwt-vc-issuer/issuers/{lib['hr'].uuid}").status_code == 405
+
+
+def test_a_credential_signed_with_another_departments_key_fails_with_the_issuers_metadata(lib, issue):
+    from tongban.licences.keys import issuer_key
+
+    holder = login_client(lib["holder"].user)
+    genuine = export(holder, issue()).content.decode()  # iss: the HR department
+    issue("business")
+    market_key = issuer_key(lib["market"].uuid, lib["market"].name)
+    hr_kid = b64json(genuine.split(".")[0])["kid"]
+
+    # The genuine credential verifies with the key from HR's metadata.
+    verified = SDJWTVerifier(genuine, issuer_keys(holder)).get_verified_payload()
+    assert verified["iss"].endswith(str(lib["hr"].uuid))
+    # Signed by the market department's key, which the JWKS publishes, with HR as issuer: the key is not in
+    # HR's metadata, so no key is found ...
+    with pytest.raises(UnknownIssuerKey, match="is not a key of"):
+        SDJWTVerifier(_resigned(genuine, market_key), issuer_keys(holder))
+    # ... and naming HR's kid does not help: HR's key does not verify the market's signature.
+    with pytest.raises(InvalidJWSSignature):
+        SDJWTVerifier(_resigned(genuine, market_key, kid=hr_kid), issuer_keys(holder))

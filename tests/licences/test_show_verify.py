@@ -412,3 +412,89 @@ def test_a_verification_reads_and_logs_in_one_statement_on_postgresql_and_logs_o
     refused = verify(verifiers["hotel_key"], late)
     assert refused.status_code == 409 and refused.json()["code"] == "licence_not_valid"
     assert LicenceUse.objects.count() == 2
+
+
+def _malleated(token: str) -> str:
+    """The same token with the ECDSA signature (r, s) replaced by (r, n − s), which ECDSA also accepts."""
+    from tongban.licences.keys import P256_ORDER
+
+    head, body, signature = token.split(".")
+    raw = base64.urlsafe_b64decode(signature + "==")
+    s = int.from_bytes(raw[32:], "big")
+    twin = raw[:32] + (P256_ORDER - s).to_bytes(32, "big")
+    return f"{head}.{body}.{base64.urlsafe_b64encode(twin).rstrip(b'=').decode()}"
+
+
+def test_a_malleated_signature_is_refused_and_the_original_is_accepted(lib, issue, verifiers):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    from tongban.licences.show import TokenRefused, read_show_token
+
+    token = shown(login_client(lib["holder"].user), issue())
+    twin = _malleated(token)
+    # The twin is a valid ECDSA signature of the same bytes: only the low-s rule tells them apart.
+    head, body, signature = twin.split(".")
+    raw = base64.urlsafe_b64decode(signature + "==")
+    public = jwt.PyJWK(show_key().public_jwk).key
+    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+    public.verify(der, f"{head}.{body}".encode(), ec.ECDSA(hashes.SHA256()))
+
+    with pytest.raises(TokenRefused) as refused:
+        read_show_token(twin)
+    assert refused.value.code == "token_invalid"
+    answer = verify(verifiers["hotel_key"], twin)
+    assert answer.status_code == 400 and answer.json()["code"] == "token_invalid"
+    assert not LicenceUse.objects.exists()
+    assert read_show_token(token)["jti"]
+    assert verify(verifiers["hotel_key"], token).status_code == 200
+
+
+def test_the_status_list_sub_is_the_credentials_status_uri_whatever_the_request(lib, issue, settings):
+    settings.TONGBAN_PUBLIC_BASE_URL = "https://tongban.example.gov.cn"
+    licence = issue()
+    holder = login_client(lib["holder"].user)
+    exported = holder.post(
+        f"/api/licences/{licence.uuid}/sd-jwt?via=wallet",
+        {"holder_jwk": None},
+        content_type="application/json",
+        HTTP_HOST="localhost",
+        **csrf_headers(holder),
+    )
+    assert exported.status_code == 200, exported.content
+    body = exported.content.decode().split("~")[0].split(".")[1]
+    uri = json.loads(base64.urlsafe_b64decode(body + "=="))["status"]["status_list"]["uri"]
+    list_id = licence.status_index // 2**20
+    assert uri == f"https://tongban.example.gov.cn/api/licences/status-lists/{list_id}"
+    keys = {k["kid"]: k for k in jwks()["keys"]}
+    for query, host in (
+        ("", "testserver"),
+        ("?cache=bust", "testserver"),
+        ("", "127.0.0.1"),
+        ("?a=1", "[::1]"),
+    ):
+        answer = Client().get(f"/api/licences/status-lists/{list_id}{query}", HTTP_HOST=host)
+        assert answer.status_code == 200, (query, host)
+        token = answer.content.decode()
+        key = jwt.PyJWK(keys[jwt.get_unverified_header(token)["kid"]]).key
+        assert jwt.decode(token, key, algorithms=["ES256"])["sub"] == uri, (query, host)
+
+
+def test_the_platform_key_is_in_the_jwks_once_migrate_has_run(db, client):
+    from django.core.management import call_command
+
+    from tongban.licences.models import IssuerKey
+
+    def published_platform_keys():
+        platform = set(IssuerKey.objects.filter(department_uuid=PLATFORM_UUID).values_list("kid", flat=True))
+        return [k for k in client.get("/api/licences/jwks").json()["keys"] if k["kid"] in platform]
+
+    # The test database was made by migrate: no token or list has been made, yet the key is published.
+    assert len(published_platform_keys()) == 1
+    IssuerKey.objects.all().delete()
+    assert published_platform_keys() == []
+    call_command("migrate", verbosity=0)
+    assert len(published_platform_keys()) == 1
+    call_command("migrate", verbosity=0)  # again: still the one key
+    assert IssuerKey.objects.filter(department_uuid=PLATFORM_UUID).count() == 1

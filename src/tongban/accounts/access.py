@@ -22,7 +22,7 @@ from tongban.accounts.selectors import (
 )
 from tongban.core.audit import audit_record
 from tongban.core.errors import PermissionDenied
-from tongban.core.identifiers import IdKind, mask_id_number, normalise_id_number
+from tongban.core.identifiers import IdKind, mask_id_number, validate_id_number
 
 # Staff who may look up any person (any window accepts any applicant: 无差别受理).
 PERSON_LOOKUP_ROLES = {Role.WINDOW_CLERK, Role.REVIEWER, Role.ISSUER, Role.PLATFORM_ADMIN}
@@ -58,7 +58,8 @@ def access_person_by_identifier(*, actor, id_kind: str, id_number: str, purpose:
             raise PersonNotFound()
         paths = org_scope_paths(actor, PERSON_LOOKUP_ROLES)
         org_path = paths[0] if paths else ""
-    number = normalise_id_number(id_kind, id_number)
+    # A number that fails its check cannot be anyone's: refused with its code (422), not looked up.
+    number = validate_id_number(id_kind or IdKind.RESIDENT_ID, id_number)
     person = Person.objects.filter(id_kind=id_kind or IdKind.RESIDENT_ID, id_number=number).first()
     audit_record(
         actor=audit_actor(actor),

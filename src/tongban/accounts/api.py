@@ -27,6 +27,7 @@ from tongban.accounts.schemas import (
     AuditEventOut,
     AuthorisationIn,
     AuthorisationOut,
+    ConfirmWithRegisterIn,
     EnterpriseIn,
     EnterpriseOut,
     LoginIn,
@@ -41,6 +42,7 @@ from tongban.accounts.schemas import (
     SmsSendIn,
     SmsSentOut,
     StaffOut,
+    WindowRecoveryIn,
 )
 from tongban.accounts.selectors import (
     authorisation_is_active,
@@ -161,6 +163,20 @@ def preferences(request, payload: PreferencesIn):
     return _me(user)
 
 
+@router.post(
+    "/me/confirm-identity", response=responses({200: MeOut}, 400, 401, 403, 404, 409, 429), auth=session_auth
+)
+def confirm_identity(request, payload: ConfirmWithRegisterIn):
+    """An account the population register did not confirm (L1) asks again with the right name: a match
+    confirms it (L2); a number another account already confirmed answers 409 `identity_held` (recover it at
+    a window). Any logged-in person."""
+    services.person_confirm_with_register(
+        actor=request.auth, real_name=payload.real_name, ip=request.client_ip
+    )
+    request.auth.refresh_from_db()
+    return _me(request.auth)
+
+
 @router.get("/me/access-log", response=responses({200: list[AccessLogOut]}, 401), auth=session_auth)
 @paginate(BoundedLimitOffsetPagination)
 def my_access_log(request):
@@ -217,6 +233,7 @@ def _authorisation_out(auth) -> dict:
         "agent_id_number": mask_id_number(auth.agent.id_number),
         "all_items": auth.all_items,
         "item_codes": auth.item_codes,
+        "licence_use": auth.licence_use,
         "valid_from": auth.valid_from,
         "valid_until": auth.valid_until,
         "revoked_at": auth.revoked_at,
@@ -243,6 +260,7 @@ def authorisation_grant(request, payload: AuthorisationIn):
             valid_until=payload.valid_until,
             all_items=payload.all_items,
             item_codes=tuple(payload.item_codes),
+            licence_use=payload.licence_use,
         ),
     )
     return Status(201, _authorisation_out(auth))
@@ -345,6 +363,28 @@ def person_verify(request, person_uuid: UUID):
         actor=request.auth, person_uuid=person_uuid, roles={Role.WINDOW_CLERK}
     )
     return PersonOut.of(services.person_verify_in_person(actor=request.auth, person=person), holder=False)
+
+
+@router.post(
+    "/persons/recover-at-window",
+    response=responses({200: PersonOut}, 400, 401, 403, 404, 409),
+    auth=session_auth,
+)
+def person_recover_at_window(request, payload: WindowRecoveryIn):
+    """A window clerk gives an identity back to the person in front of them (document checked face to
+    face; the SMS code sent with purpose `recover` proves the phone is theirs): that phone's account (made
+    if there is none) holds the identity at L3, every other account that held or claimed it is frozen."""
+    person = services.person_recover_at_window(
+        actor=request.auth,
+        data=services.WindowRecovery(
+            id_kind=payload.id_kind,
+            id_number=payload.id_number,
+            real_name=payload.real_name,
+            phone=payload.phone,
+            sms_code=payload.sms_code,
+        ),
+    )
+    return PersonOut.of(person, holder=False)
 
 
 # --- operations: the audit trail ------------------------------------------------------------------

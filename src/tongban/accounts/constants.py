@@ -53,6 +53,7 @@ class OtpPurpose(models.TextChoices):
     LOGIN = "login", _("登录")
     REGISTER = "register", _("注册")
     RESET = "reset", _("找回密码")
+    RECOVER = "recover", _("窗口身份找回")
 
 
 class ApiScope(models.TextChoices):

@@ -25,16 +25,18 @@ from tongban.accounts.models import (
     User,
 )
 from tongban.accounts.services import organisation_create
+from tongban.core.identifiers import organisation_code_check
 
 DEMO_PASSWORD = "Tongban@2026"
 _ORG_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
 def demo_uscc(prefix: str, seed: str) -> str:
-    """A valid USCC: registration authority + type (2), division code (6), 9 characters, check."""
+    """A valid USCC: registration authority + type (2), division code (6), an organisation code (8
+    characters and their GB 11714 check character), check."""
     digest = hashlib.sha256(seed.encode()).digest()
-    body = "".join(_ORG_ALPHABET[b % len(_ORG_ALPHABET)] for b in digest[:9])
-    first17 = prefix + body
+    body = "".join(_ORG_ALPHABET[b % len(_ORG_ALPHABET)] for b in digest[:8])
+    first17 = prefix + body + organisation_code_check(body)
     return first17 + uscc.calc_check_digit(first17)
 
 

@@ -57,3 +57,24 @@ class EnterpriseNotFound(NotFound):
 class AuthorisationNotFound(NotFound):
     code = "authorisation_not_found"
     default_message = _("未找到该授权")
+
+
+class AccountFrozen(DomainError):
+    status = 403
+    code = "account_frozen"
+    default_message = _("该账号已冻结：其登记的身份已由本人找回。如有疑问，请携带身份证件到政务服务窗口办理")
+
+
+class IdentityUnconfirmed(DomainError):
+    status = 403
+    code = "identity_unconfirmed"
+    default_message = _(
+        "您的身份尚未经人口库或窗口核验（实名等级 L1），暂不能以该身份办事、使用证照或授权他人"
+    )
+
+
+class IdentityHeld(Conflict):
+    code = "identity_held"
+    default_message = _(
+        "该证件号码已由另一账号实名认证。如果这是您本人的证件，请携带原件到政务服务窗口找回身份"
+    )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 
-from tongban.accounts.constants import Role
+from tongban.accounts.constants import AssuranceLevel, Role
 from tongban.accounts.models import ApiClient, Authorisation, Person
 from tongban.accounts.selectors import (
     authorisation_is_active,
@@ -166,43 +167,65 @@ def org_paths_for(user, roles: set[str] | None = None) -> list[str]:
     return org_scope_paths(user, roles)
 
 
-def _covers(auth: Authorisation, item_code: str | None, on: date | None) -> bool:
+def _covers(auth: Authorisation, item_codes, on: date | None) -> bool:
+    """Whether an authorisation, active on ``on``, covers every one of ``item_codes`` (None: no particular
+    items, which only an all-items authorisation covers)."""
     if not authorisation_is_active(auth, on=on):
         return False
-    return auth.all_items or (item_code is not None and item_code in auth.item_codes)
+    if auth.all_items:
+        return True
+    if not item_codes:
+        return False
+    return set(item_codes) <= set(auth.item_codes)
+
+
+def _codes(item_code) -> tuple[str, ...] | None:
+    if item_code is None:
+        return None
+    return (item_code,) if isinstance(item_code, str) else tuple(item_code)
+
+
+def _confirmed(person) -> bool:
+    return person is not None and person.assurance_level >= AssuranceLevel.L2
 
 
 def agent_may_act_for_enterprise(
-    *, agent_user, enterprise_id: int, item_code: str | None = None, on: date | None = None
+    *, agent_user, enterprise_id: int, item_code=None, on: date | None = None
 ) -> bool:
+    """The enterprise's legal representative, or an agent whose active authorisation covers ``item_code``
+    (one code or several: all must be covered). An agent whose identity is not confirmed acts for nobody."""
     person = person_for_user(agent_user)
-    if person is None:
+    if not _confirmed(person):
         return False
     if person.represented_enterprises.filter(pk=enterprise_id).exists():
         return True
     auths = Authorisation.objects.filter(agent=person, enterprise_id=enterprise_id)
-    return any(_covers(a, item_code, on) for a in auths)
+    return any(_covers(a, _codes(item_code), on) for a in auths)
 
 
 def agent_may_act_for_person(
-    *, agent_user, principal_person_uuid, item_code: str | None = None, on: date | None = None
+    *, agent_user, principal_person_uuid, item_code=None, on: date | None = None
 ) -> bool:
     person = person_for_user(agent_user)
-    if person is None:
+    if not _confirmed(person):
         return False
     if str(person.uuid) == str(principal_person_uuid):
         return True
     principal = Person.objects.filter(uuid=principal_person_uuid).first()
-    if principal is None:
+    if not _confirmed(principal):
         return False
     auths = Authorisation.objects.filter(agent=person, principal_person=principal)
-    return any(_covers(a, item_code, on) for a in auths)
+    return any(_covers(a, _codes(item_code), on) for a in auths)
 
 
 # --- applicants: who a user may apply for, and who may see which cases -----------------------------------
 @dataclass(frozen=True)
 class Principal:
-    """Someone a case can be for: the user's own person, an enterprise, or another person."""
+    """Someone a case can be for: the user's own person, an enterprise, or another person.
+
+    ``items`` is what the user may do for them: None for everything (themselves, an enterprise they
+    represent, an all-items authorisation), else the item codes of their active authorisations.
+    ``licence_use``: whether the user may use this principal's e-licences."""
 
     kind: str  # person | enterprise
     uuid: str
@@ -210,10 +233,13 @@ class Principal:
     assurance_level: int | None  # of a person; None for an enterprise
     holder_kind: str = ""  # as the licence library names them: 111 resident ID number, 001 USCC; "" if none
     holder_code: str = ""
+    items: frozenset[str] | None = None
+    licence_use: bool = True
 
 
-def _person_principal(person) -> Principal:
-    resident = person.id_kind == IdKind.RESIDENT_ID
+def _person_principal(person, items=None, licence_use=True) -> Principal:
+    # Only a confirmed identity carries its ID number as a holder code (licences, issuance, 两个免于提交).
+    resident = person.id_kind == IdKind.RESIDENT_ID and _confirmed(person)
     return Principal(
         "person",
         str(person.uuid),
@@ -221,20 +247,25 @@ def _person_principal(person) -> Principal:
         person.assurance_level,
         "111" if resident else "",
         person.id_number if resident else "",
+        items,
+        licence_use,
     )
 
 
-def _enterprise_principal(enterprise) -> Principal:
-    return Principal("enterprise", str(enterprise.uuid), enterprise.name, None, "001", enterprise.uscc)
+def _enterprise_principal(enterprise, items=None, licence_use=True) -> Principal:
+    return Principal(
+        "enterprise", str(enterprise.uuid), enterprise.name, None, "001", enterprise.uscc, items, licence_use
+    )
 
 
-def principal_for(user, *, kind: str, principal_uuid, item_code: str | None = None) -> Principal | None:
-    """The principal ``user`` may apply for (themselves, an enterprise they represent or are authorised
-    for, a person who authorised them for ``item_code`` or all items); None otherwise."""
+def principal_for(user, *, kind: str, principal_uuid, item_code=None) -> Principal | None:
+    """The principal ``user`` may apply for with ``item_code`` (one implementation code, or all those of a
+    bundle): themselves (once the register or a window confirmed who they are), an enterprise they
+    represent, or an enterprise or person whose active authorisation covers every code; None otherwise."""
     from tongban.accounts.models import Enterprise
 
     person = person_for_user(user)
-    if person is None:
+    if not _confirmed(person):
         return None
     if kind == "person":
         if str(principal_uuid) == str(person.uuid):
@@ -254,23 +285,37 @@ def principal_for(user, *, kind: str, principal_uuid, item_code: str | None = No
     return None
 
 
-def principals_visible_to(user) -> list[Principal]:
-    """The user's own person and everyone whose cases the user may see: enterprises they represent, and the
-    enterprises and persons whose authorisation they hold (active today)."""
+def _merge(found: dict, principal: Principal) -> None:
+    """Two authorisations for one principal add up: their items and their licence use."""
+    known = found.get(principal.uuid)
+    if known is None:
+        found[principal.uuid] = principal
+        return
+    items = None if known.items is None or principal.items is None else known.items | principal.items
+    found[principal.uuid] = dataclasses.replace(
+        known, items=items, licence_use=known.licence_use or principal.licence_use
+    )
+
+
+def principals_visible_to(user, *, on: date | None = None) -> list[Principal]:
+    """The user's own person (once confirmed) and everyone they act for today: enterprises they represent
+    (everything), and the enterprises and persons whose active authorisation they hold (its items, and
+    their licences only where it names licence use). Nothing for an unconfirmed identity."""
     person = person_for_user(user)
-    if person is None:
+    if not _confirmed(person):
         return []
-    found = {str(person.uuid): _person_principal(person)}
+    found: dict[str, Principal] = {str(person.uuid): _person_principal(person)}
     for enterprise in person.represented_enterprises.all():
         found[str(enterprise.uuid)] = _enterprise_principal(enterprise)
     auths = Authorisation.objects.filter(agent=person).select_related("enterprise", "principal_person")
     for auth in auths:
-        if not authorisation_is_active(auth):
+        if not authorisation_is_active(auth, on=on):
             continue
+        items = None if auth.all_items else frozenset(auth.item_codes)
         if auth.enterprise is not None:
-            found[str(auth.enterprise.uuid)] = _enterprise_principal(auth.enterprise)
-        elif auth.principal_person is not None:
-            found[str(auth.principal_person.uuid)] = _person_principal(auth.principal_person)
+            _merge(found, _enterprise_principal(auth.enterprise, items, auth.licence_use))
+        elif auth.principal_person is not None and _confirmed(auth.principal_person):
+            _merge(found, _person_principal(auth.principal_person, items, auth.licence_use))
     return list(found.values())
 
 
@@ -317,40 +362,54 @@ __all__ += ["client_organisation"]
 
 @dataclass(frozen=True)
 class Holder:
-    """A licence holder as the licence library names it: code kind (111 ID number, 001 USCC), code, name."""
+    """A licence holder as the licence library names it: code kind (111 ID number, 001 USCC), code, name;
+    ``assurance_level`` is that of the person using the licences (the licence type may demand more)."""
 
     kind: str
     code: str
     name: str
     principal_kind: str  # person | enterprise
     principal_uuid: str
+    assurance_level: int = 0
 
 
 def holders_for_user(user) -> list[Holder]:
-    """Whose licences ``user`` may see: their own (as a person with a resident ID) and those of the
-    enterprises they represent or hold an active authorisation for."""
+    """Whose licences ``user`` may use: their own (a resident ID number the register or a window confirmed),
+    those of the enterprises they represent, and those of the enterprises and persons whose active
+    authorisation names licence use. An unconfirmed identity holds nothing."""
     from tongban.accounts.models import Enterprise
 
     person = person_for_user(user)
-    if person is None:
+    if not _confirmed(person):
         return []
+    level = person.assurance_level
     found: list[Holder] = []
-    if person.id_kind == IdKind.RESIDENT_ID:
-        found.append(Holder("111", person.id_number, person.real_name, "person", str(person.uuid)))
-    enterprises = [p.uuid for p in principals_visible_to(user) if p.kind == "enterprise"]
+    principals = [p for p in principals_visible_to(user) if p.licence_use and p.holder_code]
+    for p in principals:
+        if p.kind == "person":
+            found.append(Holder(p.holder_kind, p.holder_code, p.name, "person", p.uuid, level))
+    enterprises = [p.uuid for p in principals if p.kind == "enterprise"]
     for enterprise in Enterprise.objects.filter(uuid__in=enterprises).order_by("name"):
-        found.append(Holder("001", enterprise.uscc, enterprise.name, "enterprise", str(enterprise.uuid)))
+        found.append(
+            Holder("001", enterprise.uscc, enterprise.name, "enterprise", str(enterprise.uuid), level)
+        )
     return found
 
 
 def holder_of_principal(kind: str, principal_uuid) -> Holder | None:
-    """The holder code of an applicant (a person with a resident ID, or an enterprise)."""
+    """The holder code of an applicant (a person whose resident ID number is confirmed, or an enterprise)."""
     from tongban.accounts.models import Enterprise
 
     if kind == "person":
-        person = Person.objects.filter(uuid=principal_uuid, id_kind=IdKind.RESIDENT_ID).first()
+        person = Person.objects.filter(
+            uuid=principal_uuid, id_kind=IdKind.RESIDENT_ID, assurance_level__gte=AssuranceLevel.L2
+        ).first()
         return (
-            Holder("111", person.id_number, person.real_name, "person", str(person.uuid)) if person else None
+            Holder(
+                "111", person.id_number, person.real_name, "person", str(person.uuid), person.assurance_level
+            )
+            if person
+            else None
         )
     if kind == "enterprise":
         enterprise = Enterprise.objects.filter(uuid=principal_uuid).first()
@@ -361,14 +420,15 @@ def holder_of_principal(kind: str, principal_uuid) -> Holder | None:
 
 
 def holder_user_ids(kind: str, code: str) -> list[int]:
-    """The users to tell about a holder's licence: the person, or the enterprise's legal representative."""
+    """The users to tell about a holder's licence: the confirmed person, or the enterprise's legal
+    representative."""
     from tongban.accounts.models import Enterprise
 
     if kind == "111":
         return list(
-            Person.objects.filter(id_kind=IdKind.RESIDENT_ID, id_number=code).values_list(
-                "user_id", flat=True
-            )
+            Person.objects.filter(
+                id_kind=IdKind.RESIDENT_ID, id_number=code, assurance_level__gte=AssuranceLevel.L2
+            ).values_list("user_id", flat=True)
         )
     if kind == "001":
         return list(
@@ -391,3 +451,23 @@ def staff_organisations(user, roles: set[str]) -> list[OrganisationInfo]:
 
 
 __all__ += ["staff_organisations"]
+
+
+from tongban.accounts.register import item_catalogue_register  # noqa: E402 — the catalogue registers itself
+
+__all__ += ["item_catalogue_register"]
+
+
+from tongban.accounts.signals import identity_transferred  # noqa: E402 — other contexts connect to it
+
+__all__ += ["identity_transferred"]
+
+
+def identity_confirmed(user) -> bool:
+    """Whether the person behind ``user`` has an identity the register or a window confirmed (L2+)."""
+    return _confirmed(person_for_user(user))
+
+
+from tongban.accounts.errors import IdentityUnconfirmed  # noqa: E402 — raised by other contexts too
+
+__all__ += ["IdentityUnconfirmed", "identity_confirmed"]

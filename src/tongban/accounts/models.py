@@ -59,6 +59,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Rotated by "log out everywhere": every session's auth hash depends on it.
     session_salt = models.CharField(max_length=32, default=_new_salt, editable=False)
     locked_until = models.DateTimeField(null=True, blank=True)
+    # Frozen (冻结): the account held an identity that its real owner recovered (at a window, or by the
+    # population register's confirmation); it cannot log in until a window clears it (audited either way).
+    frozen_at = models.DateTimeField(_("冻结时间"), null=True, blank=True)
+    frozen_reason = models.CharField(_("冻结原因"), max_length=200, blank=True)
 
     objects = UserManager()
     USERNAME_FIELD = "username"
@@ -99,11 +103,23 @@ class Person(models.Model):
         verbose_name = _("自然人")
         verbose_name_plural = _("自然人")
         constraints = [
-            models.UniqueConstraint(fields=["id_kind", "id_number"], name="person_unique_identifier"),
+            # One confirmed holder per identifier. An identifier the register did not confirm (level L1) is
+            # only a claim: it blocks nobody, and nothing trusts it (docs/domain/identity.md).
+            models.UniqueConstraint(
+                fields=["id_kind", "id_number"],
+                name="person_unique_confirmed_identifier",
+                condition=Q(assurance_level__gte=AssuranceLevel.L2),
+            ),
         ]
+        indexes = [models.Index(fields=["id_kind", "id_number"], name="person_identifier")]
 
     def __str__(self) -> str:
         return self.real_name
+
+    @property
+    def identity_confirmed(self) -> bool:
+        """Whether the population register (L2) or a face-to-face check (L3) confirmed who this is."""
+        return self.assurance_level >= AssuranceLevel.L2
 
 
 class PopulationRegisterEntry(models.Model):
@@ -164,6 +180,8 @@ class Authorisation(models.Model):
     agent = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="authorisations_held")
     all_items = models.BooleanField(_("全部事项"), default=True)
     item_codes = models.JSONField(_("授权事项编码"), default=list, blank=True)
+    # Whether the agent may use the principal's e-licences (card bag, 亮证, exports); off unless granted.
+    licence_use = models.BooleanField(_("可使用电子证照"), default=False)
     valid_from = models.DateField(_("生效日期"))
     valid_until = models.DateField(_("截止日期"))
     granted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")

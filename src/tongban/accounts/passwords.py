@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 HOUR = 3600
 THROTTLED = "throttled"
 LOCKED = "locked"
+FROZEN = "frozen"
 
 
 def lock_key(identifier: str) -> str:
@@ -66,6 +67,11 @@ def password_check(request, identifier: str, password: str) -> User | None:
     if user is None:
         User().set_password(password)  # the same cost whether or not the account exists
         _failed(None, locked=False)
+        return None
+    if user.frozen_at is not None and user.check_password(password):
+        # The right password of a frozen account: say so (its owner must go to a window), log in nobody.
+        _refuse(request, FROZEN)
+        _failed(user, locked=False, reason="frozen")
         return None
     if not (user.check_password(password) and user.is_active):
         locked = failures >= limit

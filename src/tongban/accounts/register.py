@@ -44,3 +44,21 @@ class TableBusinessRegister:
 
 def business_register() -> BusinessRegister:
     return import_string(settings.TONGBAN_BUSINESS_REGISTER)()
+
+
+class ItemCatalogue(Protocol):
+    def unknown_item_codes(self, codes: list[str]) -> list[str]: ...
+
+
+_item_catalogue: ItemCatalogue | None = None
+
+
+def item_catalogue_register(catalogue: ItemCatalogue) -> None:
+    """The catalogue context registers itself here when it starts (accounts sits below it and may not
+    import it): authorisations check their item codes against it."""
+    global _item_catalogue
+    _item_catalogue = catalogue
+
+
+def item_catalogue() -> ItemCatalogue | None:
+    return _item_catalogue

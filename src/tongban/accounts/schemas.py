@@ -16,7 +16,7 @@ class LoginIn(Schema):
 
 class SmsSendIn(Schema):
     phone: str = Field(max_length=20)
-    purpose: str = Field(pattern="^(login|register|reset)$")
+    purpose: str = Field(pattern="^(login|register|reset|recover)$")
 
 
 class SmsSentOut(Schema):
@@ -51,6 +51,9 @@ class PersonOut(Schema):
     id_number: str
     phone: str
     assurance_level: int
+    identity_confirmed: bool = Field(
+        description="人口库（L2）或窗口面核（L3）已确认身份；L1 仅为声明，不能办事或用证"
+    )
 
     @staticmethod
     def of(person, *, holder: bool) -> dict:
@@ -61,6 +64,7 @@ class PersonOut(Schema):
             "id_number": person.id_number if holder else mask_id_number(person.id_number),
             "phone": person.phone if holder else mask_phone(person.phone),
             "assurance_level": person.assurance_level,
+            "identity_confirmed": person.identity_confirmed,
         }
 
 
@@ -106,6 +110,7 @@ class AuthorisationIn(Schema):
     agent_real_name: str = Field(max_length=50)
     all_items: bool = True
     item_codes: list[str] = Field(default_factory=list, max_length=200)
+    licence_use: bool = Field(default=False, description="代办人可使用委托人的电子证照（卡包、亮证、导出）")
     valid_from: date
     valid_until: date
 
@@ -118,6 +123,7 @@ class AuthorisationOut(Schema):
     agent_id_number: str
     all_items: bool
     item_codes: list[str]
+    licence_use: bool
     valid_from: date
     valid_until: date
     revoked_at: datetime | None
@@ -162,3 +168,15 @@ class AccessLogOut(Schema):
     created_at: datetime
     actor_label: str
     action: str
+
+
+class ConfirmWithRegisterIn(Schema):
+    real_name: str = Field(max_length=50)
+
+
+class WindowRecoveryIn(Schema):
+    id_kind: IdKind = IdKind.RESIDENT_ID
+    id_number: str = Field(max_length=32)
+    real_name: str = Field(max_length=50)
+    phone: str = Field(max_length=20)
+    sms_code: str = Field(max_length=6)

@@ -27,9 +27,12 @@ from tongban.accounts.constants import (
     Role,
 )
 from tongban.accounts.errors import (
+    AccountFrozen,
     AccountLocked,
     AlreadyRegistered,
     AssuranceTooLow,
+    IdentityHeld,
+    IdentityUnconfirmed,
     InvalidSmsCode,
     LoginFailed,
     LoginThrottled,
@@ -47,9 +50,10 @@ from tongban.accounts.models import (
     StaffMembership,
     User,
 )
-from tongban.accounts.passwords import LOCKED, THROTTLED, address_allowed, password_failures_clear
-from tongban.accounts.register import business_register, population_register
+from tongban.accounts.passwords import FROZEN, LOCKED, THROTTLED, address_allowed, password_failures_clear
+from tongban.accounts.register import business_register, item_catalogue, population_register
 from tongban.accounts.selectors import org_scope_paths, person_for_user, staff_roles
+from tongban.accounts.signals import identity_transferred
 from tongban.accounts.throttle import throttle_hit, throttle_interval
 from tongban.core.audit import audit_record
 from tongban.core.errors import Conflict, InvalidInput, PermissionDenied, Throttled
@@ -61,7 +65,8 @@ from tongban.core.identifiers import (
     validate_phone,
     validate_uscc,
 )
-from tongban.core.tasks import sms_deliver
+from tongban.core.messaging import sms_queue
+from tongban.core.models import SmsKind
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +112,10 @@ def otp_send(*, phone: str, purpose: str, ip: str) -> None:
             "code": code,
             "minutes": ttl // 60,
         }
-        transaction.on_commit(lambda: sms_deliver.enqueue(phone=phone, text=text))
+        # The outbox row (code encrypted, wiped once sent or expired) commits with the challenge.
+        sms_queue(
+            phone=phone, text=text, kind=SmsKind.OTP, expires_at=timezone.now() + timedelta(seconds=ttl)
+        )
     logger.info("sms code issued purpose=%s", purpose)
 
 
@@ -174,8 +182,12 @@ def person_register(*, data: PersonRegistration, ip: str = "") -> Person:
     _validate_password(data.password)
     if not otp_verify(phone=phone, purpose=OtpPurpose.REGISTER, code=data.sms_code):
         raise InvalidSmsCode(field="sms_code")
+    # Only a confirmed holder blocks the number: a claim the register did not confirm blocks nobody, so a
+    # squatter cannot lock the real person out (docs/domain/identity.md).
     if (
-        Person.objects.filter(id_kind=data.id_kind, id_number=id_number).exists()
+        Person.objects.filter(
+            id_kind=data.id_kind, id_number=id_number, assurance_level__gte=AssuranceLevel.L2
+        ).exists()
         or User.objects.filter(phone=phone).exists()
     ):
         raise AlreadyRegistered()
@@ -221,7 +233,199 @@ def _person_create(
         },
         subject_user_id=user.pk,
     )
+    if matched:
+        _claimants_freeze(person, actor=audit_actor(user), how="register")
     return person
+
+
+def _claimants_freeze(person: Person, *, actor, how: str) -> int:
+    """Freeze every other account that claims ``person``'s now confirmed identifier (each audited)."""
+    frozen = 0
+    claims = (
+        Person.objects.select_for_update()
+        .filter(id_kind=person.id_kind, id_number=person.id_number)
+        .exclude(pk=person.pk)
+        .select_related("user")
+    )
+    for claim in claims:
+        if claim.user.frozen_at is None:
+            _user_freeze(claim.user, actor=actor, how=how, identifier=person.id_number)
+            frozen += 1
+    return frozen
+
+
+def _user_freeze(user: User, *, actor, how: str, identifier: str) -> None:
+    user.frozen_at = timezone.now()
+    user.frozen_reason = gettext("所登记的身份已由本人找回（%(how)s）") % {
+        "how": gettext("窗口面核") if how == "window" else gettext("人口库核验")
+    }
+    user.is_active = False
+    user.session_salt = secrets.token_hex(16)  # every session of the account ends
+    user.save(update_fields=["frozen_at", "frozen_reason", "is_active", "session_salt"])
+    audit_record(
+        actor=actor,
+        action="account.freeze",
+        object_type="user",
+        object_id=user.uuid,
+        before={"frozen": False},
+        after={"frozen": True, "how": how, "id_number": mask_id_number(identifier)},
+        subject_user_id=user.pk,
+    )
+    logger.warning("account frozen: its identity was recovered by its owner (%s)", how)
+
+
+def person_confirm_with_register(*, actor: User, real_name: str, ip: str = "") -> Person:
+    """An account the register did not confirm (a typo in the name, say) asks again with the right name.
+    A match confirms it (L2) and freezes the other claims to the number; a number another account already
+    confirmed stays theirs (409 ``identity_held``: the real person recovers it at a window)."""
+    if not throttle_hit("register-ip", ip or "unknown", limit=settings.TONGBAN_SMS_IP_PER_HOUR, window=HOUR):
+        raise Throttled("register_throttled")
+    person = person_for_user(actor)
+    if person is None:
+        raise PersonNotFound()
+    if person.identity_confirmed:
+        return person
+    real_name = _validate_real_name(real_name)
+    if person.id_kind != IdKind.RESIDENT_ID or not population_register().match(
+        id_number=person.id_number, real_name=real_name
+    ):
+        raise PermissionDenied(
+            "register_mismatch",
+            _("姓名与证件号码和人口库不一致；如确认无误，请携带身份证件到政务服务窗口核验"),
+            field="real_name",
+        )
+    try:
+        with transaction.atomic():
+            person = Person.objects.select_for_update().get(pk=person.pk)
+            if Person.objects.filter(
+                id_kind=person.id_kind, id_number=person.id_number, assurance_level__gte=AssuranceLevel.L2
+            ).exists():
+                raise IdentityHeld()
+            before = person.assurance_level
+            person.real_name = real_name
+            person.assurance_level = AssuranceLevel.L2
+            person.register_matched_at = timezone.now()
+            person.save(update_fields=["real_name", "assurance_level", "register_matched_at"])
+            User.objects.filter(pk=actor.pk).update(display_name=real_name)
+            audit_record(
+                actor=audit_actor(actor),
+                action="person.confirm_with_register",
+                object_type="person",
+                object_id=person.uuid,
+                before={"assurance_level": before},
+                after={"assurance_level": person.assurance_level},
+                subject_user_id=actor.pk,
+            )
+            _claimants_freeze(person, actor=audit_actor(actor), how="register")
+    except IntegrityError as exc:  # a concurrent confirmation of the same number won
+        raise IdentityHeld() from exc
+    return person
+
+
+@dataclass(frozen=True)
+class WindowRecovery:
+    id_kind: str
+    id_number: str
+    real_name: str
+    phone: str
+    sms_code: str
+
+
+def person_recover_at_window(*, actor: User, data: WindowRecovery) -> Person:
+    """At a window, the clerk has checked the person and their document face to face, and the SMS code
+    sent to the phone they hold proves it is theirs. That account (made now if the phone has none) gets
+    the identity at L3; whoever else held or claimed the number is frozen, and what a squatting account
+    did with the confirmed identity (enterprises represented, authorisations, cases in that name) passes
+    to the real person. Each step audited."""
+    if Role.WINDOW_CLERK not in staff_roles(actor):
+        raise PermissionDenied()
+    real_name = _validate_real_name(data.real_name)
+    id_number = validate_id_number(data.id_kind, data.id_number)
+    phone = validate_phone(data.phone)
+    if not otp_verify(phone=phone, purpose=OtpPurpose.RECOVER, code=data.sms_code):
+        raise InvalidSmsCode(field="sms_code")
+    try:
+        with transaction.atomic():
+            return _recover(actor, data.id_kind, id_number, real_name, phone)
+    except IntegrityError as exc:  # a registration of the same phone or number at this very moment
+        raise Conflict("recovery_conflict", _("该手机号或证件号码正在被另一操作使用，请稍后重试")) from exc
+
+
+def _recover(actor: User, id_kind: str, id_number: str, real_name: str, phone: str) -> Person:
+    who = audit_actor(actor)
+    org_path = next(iter(org_scope_paths(actor, {Role.WINDOW_CLERK})), "")
+    if actor.phone and actor.phone == phone:
+        raise PermissionDenied("own_record", _("不能核验自己的身份"))
+    account = User.objects.select_for_update().filter(phone=phone).first()
+    created = account is None
+    if account is None:
+        account = User.objects.create_user(username=phone, password=None, phone=phone, display_name=real_name)
+    mine = Person.objects.select_for_update().filter(user=account).first()
+    if mine is None:
+        if staff_roles(account):
+            raise Conflict("phone_bound_to_staff", _("该手机号属于工作人员账号，不能用于找回身份"))
+        mine = Person.objects.create(
+            user=account, real_name=real_name, id_kind=id_kind, id_number=id_number, phone=phone
+        )
+    elif (mine.id_kind, mine.id_number) != (id_kind, id_number):
+        raise Conflict("phone_bound_to_other", _("该手机号已绑定其他证件号码的身份"), field="phone")
+    holder = (
+        Person.objects.select_for_update()
+        .filter(id_kind=id_kind, id_number=id_number, assurance_level__gte=AssuranceLevel.L2)
+        .exclude(pk=mine.pk)
+        .select_related("user")
+        .first()
+    )
+    transferred = {}
+    if holder is not None:  # a squatter confirmed the number: it is no longer theirs
+        holder.assurance_level = AssuranceLevel.L1
+        holder.save(update_fields=["assurance_level"])
+        transferred = _identity_transfer(holder, mine)
+    before = mine.assurance_level
+    mine.real_name, mine.phone = real_name, phone
+    mine.assurance_level = AssuranceLevel.L3
+    mine.verified_in_person_at = timezone.now()
+    mine.save(update_fields=["real_name", "phone", "assurance_level", "verified_in_person_at"])
+    if account.frozen_at is not None or not account.is_active:
+        account.frozen_at, account.frozen_reason, account.is_active = None, "", True
+        account.save(update_fields=["frozen_at", "frozen_reason", "is_active"])
+    frozen = _claimants_freeze(mine, actor=who, how="window")
+    audit_record(
+        actor=who,
+        action="person.recover_at_window",
+        object_type="person",
+        object_id=mine.uuid,
+        before={"assurance_level": before},
+        after={
+            "assurance_level": mine.assurance_level,
+            "id_number": mask_id_number(id_number),
+            "phone": mask_phone(phone),
+            "account_created": created,
+            "accounts_frozen": frozen,
+            "transferred": transferred,
+        },
+        subject_user_id=account.pk,
+        org_path=org_path,
+    )
+    if holder is not None:  # in this transaction: the cases move with the rest, or nothing does
+        identity_transferred.send(
+            sender=Person, from_person_uuid=str(holder.uuid), to_person_uuid=str(mine.uuid)
+        )
+    return mine
+
+
+def _identity_transfer(squatter: Person, owner: Person) -> dict:
+    """What was done with the identity belongs to its owner: enterprises represented and authorisations
+    given or held move over (cases follow through the ``identity_transferred`` signal)."""
+    return {
+        "enterprises": Enterprise.objects.filter(legal_representative=squatter).update(
+            legal_representative=owner
+        ),
+        "authorisations_held": Authorisation.objects.filter(agent=squatter).update(agent=owner),
+        "authorisations_given": Authorisation.objects.filter(principal_person=squatter).update(
+            principal_person=owner
+        ),
+    }
 
 
 @transaction.atomic
@@ -301,14 +505,20 @@ class AuthorisationGrant:
     valid_until: date
     all_items: bool = True
     item_codes: tuple[str, ...] = ()
+    licence_use: bool = False
 
 
 @transaction.atomic
 def authorisation_grant(
     *, actor: User, grant: AuthorisationGrant, enterprise: Enterprise | None = None
 ) -> Authorisation:
-    """The legal representative authorises an agent for the enterprise, or a person for themselves."""
-    principal = _require_person(actor, AssuranceLevel.L1)
+    """The legal representative authorises an agent for the enterprise, or a person for themselves: for
+    all items or for listed implementation codes of published items, and the licences only when the grant
+    says so. Both the principal and the agent must have confirmed identities (L2+)."""
+    person = person_for_user(actor)
+    if person is not None and not person.identity_confirmed:
+        raise IdentityUnconfirmed()
+    principal = _require_person(actor, AssuranceLevel.L2)
     if enterprise is not None and enterprise.legal_representative_id != principal.pk:
         raise PermissionDenied("not_legal_representative", _("只有法定代表人可以为法人授权"))
     if not (date(2000, 1, 1) <= grant.valid_from <= date(2100, 12, 31)) or grant.valid_until > date(
@@ -328,10 +538,22 @@ def authorisation_grant(
         )
     if any(len(c) > 64 for c in codes):
         raise InvalidInput("invalid_item_codes", _("事项编码过长"), field="item_codes")
+    codes = list(dict.fromkeys(codes))
+    catalogue = item_catalogue()
+    unknown = catalogue.unknown_item_codes(codes) if catalogue is not None and codes else []
+    if unknown:
+        raise InvalidInput(
+            "unknown_item_codes",
+            _("以下事项编码在事项目录中不存在或未发布：%(codes)s") % {"codes": "、".join(unknown[:10])},
+            field="item_codes",
+            unknown=unknown[:50],
+        )
     number = validate_id_number(grant.agent_id_kind, grant.agent_id_number, field="agent_id_number")
-    agent = Person.objects.filter(id_kind=grant.agent_id_kind, id_number=number).first()
+    agent = Person.objects.filter(
+        id_kind=grant.agent_id_kind, id_number=number, assurance_level__gte=AssuranceLevel.L2
+    ).first()
     if agent is None or agent.real_name != grant.agent_real_name.strip():
-        raise PersonNotFound("agent_not_found", _("代办人尚未注册，或姓名与证件号码不一致"))
+        raise PersonNotFound("agent_not_found", _("代办人尚未注册或尚未实名认证，或姓名与证件号码不一致"))
     if agent.pk == principal.pk:
         raise InvalidInput("invalid_agent", _("不能授权给自己"), field="agent_id_number")
     auth = Authorisation.objects.create(
@@ -340,6 +562,7 @@ def authorisation_grant(
         agent=agent,
         all_items=grant.all_items,
         item_codes=[] if grant.all_items else codes,
+        licence_use=grant.licence_use,
         valid_from=grant.valid_from,
         valid_until=grant.valid_until,
         granted_by=actor,
@@ -354,6 +577,7 @@ def authorisation_grant(
             "agent": str(agent.uuid),
             "all_items": auth.all_items,
             "item_codes": auth.item_codes,
+            "licence_use": auth.licence_use,
             "valid_from": str(auth.valid_from),
             "valid_until": str(auth.valid_until),
         },
@@ -401,6 +625,8 @@ def login_with_password(*, request, identifier: str, password: str) -> User:
             raise LoginThrottled()
         if reason == LOCKED:
             raise AccountLocked()
+        if reason == FROZEN:
+            raise AccountFrozen()
         raise LoginFailed()
     _login(request, authed, method="password")
     return authed

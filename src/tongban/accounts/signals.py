@@ -1,10 +1,15 @@
 """Every successful login, through our pages, the API or Django's admin, is audited here."""
 
 from django.contrib.auth.signals import user_logged_in
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from tongban.accounts.facade import audit_actor
 from tongban.core.audit import audit_record
+
+# Sent inside the transaction of a window recovery (services.person_recover_at_window) when what a squatting
+# account did with a confirmed identity passes to its real owner: other contexts move their rows that name
+# the person (cases by applicant) from ``from_person_uuid`` to ``to_person_uuid``.
+identity_transferred = Signal()
 
 
 @receiver(user_logged_in)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("me/", views.me_page, name="me"),
     path("me/logout-everywhere/", views.logout_everywhere_view, name="logout_everywhere"),
     path("me/authorisations/", views.authorisation_grant_view, name="authorisation_grant"),
+    path("me/confirm-identity/", views.confirm_identity_view, name="confirm_identity"),
     path(
         "me/authorisations/<uuid:authorisation_uuid>/revoke/",
         views.authorisation_revoke_view,
@@ -21,6 +22,7 @@ urlpatterns = [
     path("preferences/elderly/", views.elderly_toggle, name="elderly_toggle"),
     path("workbench/", views.workbench_page, name="workbench"),
     path("workbench/person-lookup/", views.person_lookup_view, name="person_lookup"),
+    path("workbench/person-recover/", views.person_recover_view, name="person_recover"),
     path("workbench/persons/<uuid:person_uuid>/verify/", views.person_verify_view, name="person_verify"),
     path("ops/audit/", views.audit_page, name="audit"),
     path("ops/outbox/", views.outbox_page, name="outbox"),

@@ -248,6 +248,7 @@ def authorisation_grant_view(request):
                 valid_until=_parse_date(request.POST.get("valid_until", ""), "valid_until"),
                 all_items=not codes,
                 item_codes=tuple(codes),
+                licence_use=request.POST.get("licence_use") == "1",
             ),
         )
     except (DomainError, ValueError) as exc:
@@ -258,6 +259,25 @@ def authorisation_grant_view(request):
             status=400,
         )
     messages.success(request, _("授权已生效。"))
+    return redirect("accounts:me")
+
+
+@login_required
+@require_POST
+def confirm_identity_view(request):
+    """An L1 account asks the population register again, with the right name."""
+    try:
+        services.person_confirm_with_register(
+            actor=request.user, real_name=request.POST.get("real_name", ""), ip=request.client_ip
+        )
+    except DomainError as exc:
+        return render(
+            request,
+            "accounts/me.html",
+            _me_context(request, confirm_error=exc, values=request.POST),
+            status=400 if exc.status < 500 else exc.status,
+        )
+    messages.success(request, _("身份已通过人口库核验，实名等级提升为 L2。"))
     return redirect("accounts:me")
 
 
@@ -359,6 +379,50 @@ def person_verify_view(request, person_uuid):
     except DomainError as exc:
         raise Http404 from exc
     messages.success(request, _("已完成现场核验，实名等级提升为 L3。"))
+    return redirect("accounts:workbench")
+
+
+@login_required
+@require_POST
+def person_recover_view(request):
+    """A window clerk gives a squatted identity back to the person in front of them."""
+    roles = _require_staff(request)
+    if Role.WINDOW_CLERK not in roles:
+        raise Http404
+    ctx = {
+        "memberships": staff_memberships(request.user),
+        "can_lookup": bool(roles & PERSON_LOOKUP_ROLES),
+        "can_audit": bool(roles & {Role.SUPERVISOR, Role.PLATFORM_ADMIN}),
+        "is_admin": is_platform_admin(request.user),
+        "id_kinds": IdKind.choices,
+        "recover_values": request.POST,
+    }
+    if "send_code" in request.POST:
+        try:
+            services.otp_send(phone=request.POST.get("phone", ""), purpose="recover", ip=request.client_ip)
+            ctx["recover_sent"] = True
+        except DomainError as exc:
+            ctx["recover_error"] = exc
+        return render(request, "accounts/workbench.html", ctx, status=400 if "recover_error" in ctx else 200)
+    try:
+        person = services.person_recover_at_window(
+            actor=request.user,
+            data=services.WindowRecovery(
+                id_kind=request.POST.get("id_kind", IdKind.RESIDENT_ID),
+                id_number=request.POST.get("id_number", ""),
+                real_name=request.POST.get("real_name", ""),
+                phone=request.POST.get("phone", ""),
+                sms_code=request.POST.get("sms_code", ""),
+            ),
+        )
+    except DomainError as exc:
+        ctx["recover_error"] = exc
+        return render(request, "accounts/workbench.html", ctx, status=400 if exc.status < 500 else exc.status)
+    messages.success(
+        request,
+        _("已为 %(name)s 找回身份（实名等级 L3），其他持有或声明该证件号码的账号已冻结。")
+        % {"name": mask_name(person.real_name)},
+    )
     return redirect("accounts:workbench")
 
 

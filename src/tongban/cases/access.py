@@ -3,7 +3,7 @@ never 403, so case numbers and uuids reveal nothing."""
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from tongban.accounts.facade import Role, actor_info, principals_visible_to, staff_department_uuids
 from tongban.cases.errors import CaseNotFound, StepNotFound
@@ -20,11 +20,35 @@ def _valid(value) -> bool:
     return True
 
 
+def target_item_codes(target) -> tuple[str, ...]:
+    """The implementation codes an application for ``target`` (an item or a bundle) involves: an agent's
+    authorisation must cover all of them."""
+    return tuple(dict.fromkeys(s.implementation_code for s in target.steps))
+
+
+def principal_covers(principal, codes) -> bool:
+    return principal.items is None or set(codes) <= principal.items
+
+
 def applicant_scope(actor) -> Q:
-    """Cases of the actor's own person and of those they represent or are authorised for, and those they
-    submitted themselves."""
-    principals = [p.uuid for p in principals_visible_to(actor)]
-    return Q(applicant_uuid__in=principals) | Q(submitted_by=actor.pk)
+    """Cases in the name of the actor's own (confirmed) person and of those they represent, and — for an
+    agent — the cases of their principals whose every item their active authorisation covers. A former
+    agent sees nothing of the principal's, not even the cases they submitted themselves."""
+    scope = Q(pk__in=[])
+    for principal in principals_visible_to(actor):
+        if principal.items is None:
+            scope |= Q(applicant_uuid=principal.uuid)
+        else:
+            outside = CaseStep.objects.filter(case=OuterRef("pk")).exclude(
+                implementation_code__in=sorted(principal.items)
+            )
+            scope |= Q(applicant_uuid=principal.uuid) & ~Exists(outside)
+    return scope
+
+
+def actor_may_act_on(actor, case: Case) -> bool:
+    """Whether the actor may withdraw or supplement ``case`` (the same rule as seeing it)."""
+    return Case.objects.filter(applicant_scope(actor), pk=case.pk).exists()
 
 
 def access_case_for_applicant(*, actor, case_uuid) -> Case:

@@ -49,6 +49,12 @@ class CaseIn(Schema):
     )
 
 
+PROVISIONAL_DUE = (
+    "true when due_on was counted over a year with no State Council holiday notice yet (statutory holidays "
+    "only, no 调休): it is recomputed, and the flag cleared, when the notice is entered"
+)
+
+
 class StepOut(Schema):
     key: str
     name: str
@@ -57,6 +63,7 @@ class StepOut(Schema):
     budget_days: int
     started_on: date | None
     due_on: date | None
+    due_on_provisional: bool = Field(default=False, description=PROVISIONAL_DUE)
     light: str
     opinion: str
     decided_at: datetime | None
@@ -99,6 +106,7 @@ class CaseOut(Schema):
     accepted_on: date | None
     acceptance_voucher: str
     due_on: date | None
+    due_on_provisional: bool = Field(default=False, description=PROVISIONAL_DUE)
     promised_days: int
     legal_days: int
     actual_days: int | None
@@ -337,6 +345,7 @@ class InboxOut(Schema):
     department_name: str
     status: str
     due_on: date | None
+    due_on_provisional: bool = Field(default=False, description=PROVISIONAL_DUE)
     light: str
     claimed_by_name: str
 
@@ -405,6 +414,7 @@ class BoardRowOut(Schema):
     step_name: str
     light: Literal["yellow", "red"]
     due_on: date
+    due_on_provisional: bool = Field(default=False, description=PROVISIONAL_DUE)
     days_overdue: int
 
 

@@ -37,6 +37,9 @@ class Case(models.Model):
     applicant_name = models.CharField(_("申请者名称"), max_length=200)
     submitted_by = models.PositiveBigIntegerField(_("提交人账号"), db_index=True)  # the user (maybe an agent)
     idempotency_key = models.CharField(max_length=80)
+    # sha256 of what the application said (services.request_fingerprint): a key reused for another body is
+    # refused. Empty for cases made before it was kept.
+    request_fingerprint = models.CharField(max_length=64, blank=True, default="")
 
     form_data = models.JSONField(_("申请表"), default=dict)
     status = models.CharField(_("状态"), max_length=12, choices=CaseStatus.choices, db_index=True)
@@ -54,6 +57,9 @@ class Case(models.Model):
     refusal_reasons = models.TextField(_("不予受理理由"), blank=True)
     due_on = models.DateField(_("承诺办结日期"), null=True, blank=True, db_index=True)
     yellow_on = models.DateField(null=True, blank=True)  # the light turns yellow from this day (deadlines.py)
+    # Counted over a year with no State Council notice yet (statutory holidays only, no 调休): recomputed and
+    # cleared when the notice is entered (deadlines.deadlines_recompute).
+    due_on_provisional = models.BooleanField(_("期限暂按法定节假日推算"), default=False)
     paused_days = models.PositiveIntegerField(_("特别程序（工作日）"), default=0)
     paused_since = models.DateField(null=True, blank=True)
     concluded_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
@@ -96,6 +102,7 @@ class CaseStep(models.Model):
     started_on = models.DateField(null=True, blank=True)
     due_on = models.DateField(null=True, blank=True)
     yellow_on = models.DateField(null=True, blank=True)
+    due_on_provisional = models.BooleanField(default=False)  # as Case.due_on_provisional
     claimed_by = models.PositiveBigIntegerField(null=True, blank=True)
     claimed_by_name = models.CharField(max_length=100, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)

@@ -52,6 +52,7 @@ def inbox_steps(*, actor, light: str = "", status: str = "", mine: bool = False,
             "department_name",
             "status",
             "due_on",
+            "due_on_provisional",
             "light",
             "claimed_by_name",
         )
@@ -73,7 +74,9 @@ def supervision_board(*, actor, limit: int = 500) -> list[dict]:
         )
         .annotate(number=F("case__number"), case_uuid=F("case__uuid"))
         .order_by("department_name", "due_on")
-        .values("department_name", "number", "case_uuid", "name", "light", "due_on")[:limit]
+        .values("department_name", "number", "case_uuid", "name", "light", "due_on", "due_on_provisional")[
+            :limit
+        ]
     )
     out = [
         {

@@ -4,6 +4,8 @@ an audit event in the same transaction, and notifies the applicant after commit.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from datetime import date
 
@@ -13,7 +15,16 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from tongban.accounts.facade import Role, actor_info, assurance_level_of, audit_actor, principal_for
+from tongban.accounts.facade import (
+    IdentityUnconfirmed,
+    Role,
+    actor_info,
+    assurance_level_of,
+    audit_actor,
+    identity_confirmed,
+    principal_for,
+)
+from tongban.cases.access import actor_may_act_on, target_item_codes
 from tongban.cases.constants import (
     CASE_NUMBER_ALPHABET,
     OPEN_STEP_STATUSES,
@@ -26,7 +37,7 @@ from tongban.cases.constants import (
     SpecialKind,
     StepStatus,
 )
-from tongban.cases.deadlines import due_after, yellow_from
+from tongban.cases.deadlines import due_after, due_is_provisional, yellow_from
 from tongban.cases.errors import InvalidTransition, TargetNotFound
 from tongban.cases.forms import validate_form
 from tongban.cases.models import Case, CaseEvent, CaseMaterial, CaseStep, SpecialProcedure
@@ -132,6 +143,16 @@ def case_submit(
         raise InvalidInput(
             "invalid_idempotency_key", _("Idempotency-Key 须为 8–80 个字符"), field="Idempotency-Key"
         )
+    fingerprint = request_fingerprint(
+        target_kind=target_kind,
+        target_uuid=target_uuid,
+        applicant_kind=applicant_kind,
+        applicant_uuid=applicant_uuid,
+        form_data=form_data,
+        files=files or {},
+        delivery_method=delivery_method,
+        commitments=commitments,
+    )
     # A retry normally comes after a failure: look for the case made the first time only when the checks
     # refuse (the target may have changed since) or when the insert meets the unique key, not on every
     # submission.
@@ -139,7 +160,11 @@ def case_submit(
         target = application_target(target_kind, target_uuid)
         if target is None:
             raise TargetNotFound()
-        principal = principal_for(actor, kind=applicant_kind, principal_uuid=applicant_uuid, item_code=None)
+        if not identity_confirmed(actor):
+            raise IdentityUnconfirmed()
+        principal = principal_for(
+            actor, kind=applicant_kind, principal_uuid=applicant_uuid, item_code=target_item_codes(target)
+        )
         if principal is None:
             raise NotFound("applicant_not_found", _("您不能以该申请者的名义申请"), field="applicant")
         wanted = "person" if principal.kind == ApplicantKind.PERSON else "organisation"
@@ -160,14 +185,16 @@ def case_submit(
             target, files or {}, set(commitments or ()), application_licences(target, principal)
         )
     except DomainError:
-        existing = _submitted(actor, key)
+        existing = _submitted(actor, key, fingerprint)
         if existing is None:
             raise
         return existing, False
     stored: list = []  # files written to storage, removed again if the transaction does not commit
     try:
         with transaction.atomic():
-            case = _create(actor, target, principal, form_data, key, checked, delivery_method, stored)
+            case = _create(
+                actor, target, principal, form_data, key, checked, delivery_method, stored, fingerprint
+            )
     except BaseException as exc:
         for field_file in stored:
             field_file.delete(save=False)
@@ -175,15 +202,57 @@ def case_submit(
             raise
         # The case was made before, or a concurrent retry made it first (the unique key waited for its
         # commit): answer with that case.
-        existing = _submitted(actor, key)
+        existing = _submitted(actor, key, fingerprint)
         if existing is None:
             raise
         return existing, False
     return case, True
 
 
-def _submitted(actor, key: str) -> Case | None:
-    return Case.objects.filter(submitted_by=actor.pk, idempotency_key=key).first()
+def _submitted(actor, key: str, fingerprint: str) -> Case | None:
+    """The case made the first time with ``key``; a key reused for another application answers 422
+    ``idempotency_key_reused`` (a retry must send the same request)."""
+    case = Case.objects.filter(submitted_by=actor.pk, idempotency_key=key).first()
+    if case is not None and case.request_fingerprint and case.request_fingerprint != fingerprint:
+        raise InvalidInput(
+            "idempotency_key_reused",
+            _("该 Idempotency-Key 已用于另一份不同的申请：重试时请发送相同的内容，新的申请请使用新的 Key"),
+            field="Idempotency-Key",
+            case=case.number,
+        )
+    return case
+
+
+def _upload_digest(upload) -> str:
+    content = upload.read()
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    return hashlib.sha256(content).hexdigest()
+
+
+def request_fingerprint(
+    *,
+    target_kind,
+    target_uuid,
+    applicant_kind,
+    applicant_uuid,
+    form_data,
+    files,
+    delivery_method,
+    commitments,
+) -> str:
+    """A digest of everything an application says, kept with the case: a retry with the same
+    Idempotency-Key must say the same."""
+    body = {
+        "target": [str(target_kind), str(target_uuid)],
+        "applicant": [str(applicant_kind), str(applicant_uuid)],
+        "form_data": form_data,
+        "files": {str(k): _upload_digest(f) for k, f in sorted(files.items())},
+        "delivery_method": str(delivery_method),
+        "commitments": sorted(str(c) for c in commitments or ()),
+    }
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def application_licences(target, principal) -> ApplicationLicences:
@@ -277,7 +346,9 @@ def _check_materials(
     return rows
 
 
-def _create(actor, target, principal, form_data, key, checked, delivery_method, stored: list) -> Case:
+def _create(
+    actor, target, principal, form_data, key, checked, delivery_method, stored: list, fingerprint: str = ""
+) -> Case:
     now = timezone.now()
     case = Case.objects.create(
         number=_case_number(timezone.localtime(now)),
@@ -291,6 +362,7 @@ def _create(actor, target, principal, form_data, key, checked, delivery_method, 
         applicant_name=principal.name,
         submitted_by=actor.pk,
         idempotency_key=key,
+        request_fingerprint=fingerprint,
         form_data=form_data,
         status=CaseStatus.SUBMITTED,
         promised_days=target.promised_days,
@@ -364,8 +436,11 @@ def _start_steps(case: Case, steps: list[CaseStep], on: date) -> None:
             step.status, step.started_on = StepStatus.READY, on
             step.due_on = due_after(on, step.budget_days)
             step.yellow_on = yellow_from(on, step.due_on, step.budget_days)
+            step.due_on_provisional = due_is_provisional(on, step.due_on)
             step.light = Light.GREEN
-            step.save(update_fields=["status", "started_on", "due_on", "yellow_on", "light"])
+            step.save(
+                update_fields=["status", "started_on", "due_on", "yellow_on", "due_on_provisional", "light"]
+            )
 
 
 def _accept(case: Case, actor, on: date, *, deemed: bool) -> None:
@@ -375,6 +450,7 @@ def _accept(case: Case, actor, on: date, *, deemed: bool) -> None:
     case.acceptance_voucher = "SL" + case.number[2:]
     case.due_on = on if case.promised_days == 0 else due_after(on, case.promised_days)
     case.yellow_on = yellow_from(on, case.due_on, case.promised_days)
+    case.due_on_provisional = due_is_provisional(on, case.due_on)
     case.save(
         update_fields=[
             "status",
@@ -383,6 +459,7 @@ def _accept(case: Case, actor, on: date, *, deemed: bool) -> None:
             "acceptance_voucher",
             "due_on",
             "yellow_on",
+            "due_on_provisional",
         ]
     )
     _start_steps(case, list(case.steps.select_for_update().order_by("order")), on)
@@ -463,7 +540,7 @@ def case_request_supplement(*, actor, case: Case, items: list[str]) -> Case:
 def case_supplement(*, actor, case: Case, form_data: dict | None = None, files: dict | None = None) -> Case:
     """The applicant supplies what was asked; the case goes back to intake."""
     case = _lock(case)
-    if case.submitted_by != actor.pk:
+    if not actor_may_act_on(actor, case):
         raise NotFound("case_not_found", _("办件不存在"))
     target = application_target(case.target_kind, case.target_uuid)
     if target is None:
@@ -533,7 +610,7 @@ def _check_supplied(target, files: dict) -> list[tuple]:
 @transaction.atomic
 def case_withdraw(*, actor, case: Case) -> Case:
     case = _lock(case)
-    if case.submitted_by != actor.pk:
+    if not actor_may_act_on(actor, case):
         raise NotFound("case_not_found", _("办件不存在"))
     _require(
         case,
@@ -769,12 +846,14 @@ def special_end(*, actor, case: Case, result: str) -> SpecialProcedure:
     if paused:
         case.due_on = working_days_after(case.due_on, paused)
         case.yellow_on = yellow_from(case.accepted_on, case.due_on, case.promised_days + case.paused_days)
-    case.save(update_fields=["paused_days", "paused_since", "due_on", "yellow_on"])
+        case.due_on_provisional = due_is_provisional(case.accepted_on, case.due_on)
+    case.save(update_fields=["paused_days", "paused_since", "due_on", "yellow_on", "due_on_provisional"])
     if paused:
         for step in case.steps.select_for_update().filter(status__in=OPEN_STEP_STATUSES):
             step.due_on = working_days_after(step.due_on, paused)
             step.yellow_on = yellow_from(step.started_on, step.due_on, step.budget_days + paused)
-            step.save(update_fields=["due_on", "yellow_on"])
+            step.due_on_provisional = due_is_provisional(step.started_on, step.due_on)
+            step.save(update_fields=["due_on", "yellow_on", "due_on_provisional"])
     _event(case, actor, "special_end", opinion=procedure.result, paused_days=paused)
     return procedure
 

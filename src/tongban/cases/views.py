@@ -28,7 +28,9 @@ from tongban.cases.access import (
     access_case_for_staff,
     access_step_for_reviewer,
     applicant_scope,
+    principal_covers,
     staff_scope,
+    target_item_codes,
 )
 from tongban.cases.constants import (
     OPEN_STEP_STATUSES,
@@ -67,10 +69,12 @@ def apply(request, kind: str, target_uuid):
     target = application_target(kind, target_uuid)
     if target is None:
         raise Http404
+    codes = target_item_codes(target)
     principals = [
         p
         for p in principals_visible_to(request.user)
         if ("person" if p.kind == "person" else "organisation") in target.audience
+        and principal_covers(p, codes)
     ]
     draft = ApplicationDraft.objects.filter(
         user_id=request.user.pk, target_kind=kind, target_uuid=target.uuid
@@ -187,19 +191,15 @@ def case_page(request, case_uuid):
         raise Http404 from exc
     target = application_target(case.target_kind, case.target_uuid)
     context = _case_context(case)
-    context["can_withdraw"] = (
-        case.status
-        in (
-            CaseStatus.SUBMITTED,
-            CaseStatus.SUPPLEMENT,
-            CaseStatus.IN_PROCESS,
-            CaseStatus.RETURNED,
-        )
-        and case.submitted_by == request.user.pk
-    )
+    context["can_withdraw"] = case.status in (
+        CaseStatus.SUBMITTED,
+        CaseStatus.SUPPLEMENT,
+        CaseStatus.IN_PROCESS,
+        CaseStatus.RETURNED,
+    )  # whoever may see the case acts on it: the principal too, for a case their agent submitted
     committed = {m.key for m in context["materials"] if m.mode == "committed"}
     context["committed"] = [m for m in context["materials"] if m.mode == "committed"]
-    mine = case.submitted_by == request.user.pk
+    mine = True  # access_case_for_applicant let the user in: they may act on the case
     context["can_supplement"] = mine and case.status in (CaseStatus.SUPPLEMENT, CaseStatus.RETURNED)
     context["can_bring"] = (
         mine and bool(committed) and case.status in (CaseStatus.SUBMITTED, CaseStatus.IN_PROCESS)

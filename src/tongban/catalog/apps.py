@@ -6,3 +6,9 @@ class CatalogConfig(AppConfig):
     name = "tongban.catalog"
     label = "catalog"
     verbose_name = _("事项目录")
+
+    def ready(self) -> None:
+        from tongban.accounts.facade import item_catalogue_register
+        from tongban.catalog.facade import ItemCodes
+
+        item_catalogue_register(ItemCodes())

@@ -315,3 +315,22 @@ def record_conclusion(*, target_kind: str, target_uuid, promised_days: int, actu
 
 
 __all__ += ["record_conclusion"]
+
+
+class ItemCodes:
+    """What accounts asks the catalogue when an authorisation names items (registered in apps.py)."""
+
+    def unknown_item_codes(self, codes: list[str]) -> list[str]:
+        """The implementation codes among ``codes`` that name no item with a published version."""
+        from tongban.catalog.constants import VersionStatus
+        from tongban.catalog.models import ServiceItem
+
+        known = set(
+            ServiceItem.objects.filter(
+                implementation_code__in=set(codes), versions__status=VersionStatus.PUBLISHED
+            ).values_list("implementation_code", flat=True)
+        )
+        return sorted(set(codes) - known)
+
+
+__all__ += ["ItemCodes"]

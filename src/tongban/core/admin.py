@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from tongban.core.models import AuditEvent, OutboxMessage, WorkCalendarDay
+from tongban.core.models import AuditEvent, OutboxMessage, SmsMessage, WorkCalendarDay
+from tongban.core.workdays import calendar_changed_send
 
 
 @admin.register(WorkCalendarDay)
@@ -14,6 +15,22 @@ class WorkCalendarDayAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return request.user.is_superuser or request.user.has_perm("core.change_workcalendarday")
+
+    # An edited day changes the deadlines counted over it: the open cases' are recomputed (calendar_changed),
+    # in the admin's transaction.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        calendar_changed_send([obj.date.year])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        calendar_changed_send([obj.date.year])
+
+    def delete_queryset(self, request, queryset):
+        years = sorted({d.year for d in queryset.values_list("date", flat=True)})
+        super().delete_queryset(request, queryset)
+        if years:
+            calendar_changed_send(years)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -37,4 +54,15 @@ class AuditEventAdmin(ReadOnlyAdmin):
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "channel", "subject")
-    exclude = ("recipient",)
+    # The body is stored encrypted; shown decrypted, read-only.
+    exclude = ("recipient", "body_encrypted", "key")
+    readonly_fields = ("body",)
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(ReadOnlyAdmin):
+    """The durable SMS outbox: delivery state only (phone numbers and texts are not shown)."""
+
+    list_display = ("created_at", "kind", "status", "attempts", "sent_at", "last_error")
+    list_filter = ("kind", "status")
+    exclude = ("phone", "body_encrypted")

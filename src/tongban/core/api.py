@@ -10,7 +10,9 @@ from tongban.core.errors import InvalidInput
 from tongban.core.schemas import responses
 from tongban.core.workdays import (
     calendar_known_years,
+    is_provisional_year,
     is_working_day,
+    range_is_provisional,
     working_days_after,
     working_days_between,
 )
@@ -21,10 +23,17 @@ MIN_DATE = date(2000, 1, 1)
 MAX_DATE = date(2100, 12, 31)
 
 
+PROVISIONAL = (
+    "true when a year counted is not yet in the calendar (no State Council notice entered): it is counted "
+    "provisionally with the statutory holidays of the 放假办法 and no 调休, and may change once the notice is in"
+)
+
+
 class DayOut(Schema):
     date: date
     is_working_day: bool
     year_known: bool
+    provisional: bool = Field(description=PROVISIONAL)
 
 
 class AfterIn(Schema):
@@ -37,6 +46,7 @@ class AfterOut(Schema):
     n: int
     due: date
     year_known: bool
+    provisional: bool = Field(description=PROVISIONAL)
 
 
 class BetweenIn(Schema):
@@ -48,6 +58,7 @@ class BetweenOut(Schema):
     start: date
     end: date
     working_days: int
+    provisional: bool = Field(description=PROVISIONAL)
 
 
 def _check_range(*days: date) -> None:
@@ -64,6 +75,7 @@ def calendar_day(request, day: date):
         "date": day,
         "is_working_day": is_working_day(day),
         "year_known": day.year in calendar_known_years(),
+        "provisional": is_provisional_year(day.year),
     }
 
 
@@ -78,6 +90,7 @@ def calendar_after(request, params: Query[AfterIn]):
         "n": params.n,
         "due": due,
         "year_known": due.year in calendar_known_years(),
+        "provisional": range_is_provisional(params.start, due),
     }
 
 
@@ -91,4 +104,5 @@ def calendar_between(request, params: Query[BetweenIn]):
         "start": params.start,
         "end": params.end,
         "working_days": working_days_between(params.start, params.end),
+        "provisional": range_is_provisional(params.start, params.end),
     }

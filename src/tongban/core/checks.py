@@ -9,20 +9,21 @@ from django.db import DatabaseError
 
 @register(Tags.database, deploy=True)
 def calendar_years_present(app_configs=None, **kwargs):
-    from tongban.core.workdays import calendar_missing_years
+    from tongban.core.workdays import calendar_provisional_years
 
     try:
-        missing = calendar_missing_years()
+        provisional = calendar_provisional_years()
     except DatabaseError:
         return []
     return [
         Warning(
-            f"工作日历缺少 {year} 年的数据（国务院节假日安排通知尚未录入），该年暂按周一至周五计算。",
-            hint="用 `tongban calendar notice FILE.json` 录入该年的通知，或升级 chinesecalendar 后 "
-            "`tongban calendar seed YEAR`，或在管理后台『工作日历』中逐日修改。",
+            f"工作日历缺少 {year} 年的数据（国务院节假日安排通知尚未录入），该年暂按法定节假日推算（无调休），"
+            "据此计算的办件期限均标为暂定。",
+            hint="用 `tongban calendar notice FILE.json` 录入该年的通知（在办办件的期限随即重新计算），或升级 "
+            "chinesecalendar 后 `tongban calendar seed YEAR`，或在管理后台『工作日历』中逐日修改。",
             id="tongban.W001",
         )
-        for year in missing
+        for year in provisional
     ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -85,15 +87,80 @@ class WorkCalendarDay(models.Model):
 
 
 class OutboxMessage(models.Model):
-    """A message the default providers 'send' by writing it here (read by admins and tests)."""
+    """A message the default providers 'send' by writing it here (read by admins and tests).
+
+    The body is stored encrypted (``tongban.core.crypto``): SMS texts carry one-time codes. ``key`` is the
+    sender's idempotency key (the SMS outbox row's uuid): a retried send with the same key writes nothing.
+    Rows older than ``TONGBAN_OUTBOX_RETENTION_DAYS`` are deleted by ``tongban maintenance``."""
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     channel = models.CharField(max_length=10, choices=OutboxChannel.choices)
     recipient = models.CharField(max_length=200, db_index=True)
     subject = models.CharField(max_length=200, blank=True)
-    body = models.TextField()
+    body_encrypted = models.TextField(blank=True)
+    key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("发件箱消息")
         verbose_name_plural = _("发件箱消息")
+
+    @property
+    def body(self) -> str:
+        from tongban.core.crypto import InvalidToken, decrypt_text
+
+        try:
+            return decrypt_text(self.body_encrypted)
+        except InvalidToken:
+            return "—"
+
+    @body.setter
+    def body(self, text: str) -> None:
+        from tongban.core.crypto import encrypt_text
+
+        self.body_encrypted = encrypt_text(text)
+
+
+class SmsKind(models.TextChoices):
+    OTP = "otp", _("验证码")
+    NOTICE = "notice", _("通知")
+
+
+class SmsStatus(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENDING = "sending", _("发送中")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+
+
+class SmsMessage(models.Model):
+    """The durable SMS outbox: one row per SMS to send, written in the transaction of what caused it.
+
+    The task ``sms_deliver`` carries only the row's id; ``uuid`` is the idempotency key handed to the
+    provider, so a retry after a crash does not send twice. The body is encrypted at rest; a one-time
+    code's body is wiped once it is sent, fails or expires. ``tongban maintenance`` re-enqueues rows left
+    pending and deletes rows older than ``TONGBAN_SMS_RETENTION_DAYS``."""
+
+    uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    phone = models.CharField(max_length=32)
+    kind = models.CharField(max_length=10, choices=SmsKind.choices)
+    body_encrypted = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=SmsStatus.choices, default=SmsStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # One-time codes: not sent after this (the code is useless then), and the body is wiped.
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "enqueued_at"])]
+        verbose_name = _("短信")
+        verbose_name_plural = _("短信")
+
+    def __str__(self) -> str:
+        return f"{self.uuid} {self.kind} {self.status}"

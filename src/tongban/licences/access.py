@@ -13,12 +13,26 @@ from tongban.licences.errors import LicenceNotFound
 from tongban.licences.models import Licence
 
 
-def holder_scope(actor) -> Q:
-    """Licences whose holder is the actor or an enterprise the actor acts for (nothing for anyone else)."""
+def _holders_scope(actor, *, within_level: bool) -> Q:
     scope = Q(pk__in=[])
     for holder in holders_for_user(actor):
-        scope |= Q(holder_kind=holder.kind, holder_code=holder.code)
+        mine = Q(holder_kind=holder.kind, holder_code=holder.code)
+        level = Q(type__required_assurance_level__lte=holder.assurance_level)
+        scope |= (mine & level) if within_level else (mine & ~level)
     return scope
+
+
+def holder_scope(actor) -> Q:
+    """Licences whose holder is the actor (a confirmed identity) or an enterprise or person the actor may
+    use the licences of, of the types whose required real-name level the actor has (nothing for anyone
+    else). Viewing, 亮证 and every export go through it."""
+    return _holders_scope(actor, within_level=True)
+
+
+def card_bag_locked_count(actor) -> int:
+    """How many of the actor's licences need a higher real-name level than the actor has (the card bag says
+    so, and how to get it, without showing them)."""
+    return Licence.objects.filter(_holders_scope(actor, within_level=False), current=True).count()
 
 
 def card_bag(actor):

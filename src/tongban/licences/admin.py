@@ -48,6 +48,7 @@ class LicenceTypeAdmin(ReadOnlyAdmin):
         "holder_kind",
         "validity_years",
         "multiple_per_holder",
+        "required_assurance_level",
     )
     search_fields = ("code", "name")
     fields = (
@@ -57,6 +58,7 @@ class LicenceTypeAdmin(ReadOnlyAdmin):
         "holder_kind",
         "validity_years",
         "multiple_per_holder",
+        "required_assurance_level",
         "issuer_department_uuids",
         "face_schema",
         "scene_fields",

@@ -28,6 +28,7 @@ from tongban.licences.verification import (
     oauth_access_token,
     require_verifier,
     status_list_token,
+    status_list_uri,
     verifier_auth,
     verify_shown,
 )
@@ -87,8 +88,10 @@ def licence_list(request):
 
 @router.get("/licences/jwks", response={200: dict}, auth=None)
 def licence_jwks(request):
-    """The issuers' public keys (RFC 7517), active and retired, to check licence signatures offline.
-    Public; cacheable for an hour."""
+    """Every public key of the platform (RFC 7517), active and retired: the issuing departments' (licence
+    signatures, SD-JWT VCs) and the platform's own (亮证 tokens, Token Status Lists). To tie an SD-JWT VC's key
+    to its issuer, use the issuer's metadata, `/.well-known/jwt-vc-issuer/issuers/{uuid}`. Public; cacheable
+    for an hour."""
     response = JsonResponse(jwks())
     response["Cache-Control"] = "public, max-age=3600"
     return response
@@ -293,8 +296,8 @@ def licence_oauth_token(request):
 )
 def licence_status_list(request, list_id: int):
     """A Token Status List (IETF draft-ietf-oauth-status-list) as a signed `statuslist+jwt`: 2 bits per
-    licence (0 valid, 1 invalid, 2 suspended) at the random index given in its SD-JWT VC. Public; cacheable
-    for 5 minutes."""
+    licence (0 valid, 1 invalid, 2 suspended) at the random index given in its SD-JWT VC; `sub` is the list's
+    URI as the SD-JWT VC gives it (built from `TONGBAN_PUBLIC_BASE_URL`). Public; cacheable for 5 minutes."""
     from django.conf import settings
     from django.http import HttpResponse
 
@@ -302,8 +305,7 @@ def licence_status_list(request, list_id: int):
 
     if not 0 <= list_id < settings.TONGBAN_STATUS_LIST_COUNT:
         raise NotFound("status_list_not_found", _("没有这个状态列表"))
-    uri = request.build_absolute_uri()
-    response = HttpResponse(status_list_token(list_id, uri), content_type="application/statuslist+jwt")
+    response = HttpResponse(status_list_token(list_id), content_type="application/statuslist+jwt")
     response["Cache-Control"] = "public, max-age=300"
     return response
 
@@ -342,14 +344,14 @@ class SdJwtIn(Schema):
 )
 def licence_export_sd_jwt(request, licence_uuid: UUID, payload: SdJwtIn):
     """The caller's licence as an SD-JWT VC (RFC 9901, `application/dc+sd-jwt`, `typ: dc+sd-jwt`, ES256 by
-    the issuing department's key, `kid` in the JWKS): every face field and the identifier, number, type
+    the issuing department's key; `iss` is the department's issuer URL, `<TONGBAN_PUBLIC_BASE_URL>/issuers/
+    <uuid>`, whose keys are at `/.well-known/jwt-vc-issuer/issuers/<uuid>`): every face field and the identifier, number, type
     name, holder name, issuer name and issue date selectively disclosable; bound to `holder_jwk` (`cnf`)
     when given. A JWK with private members answers 422 `holder_jwk_private`, one that is not an EC P-256
     public key 422 `holder_jwk_invalid`; a licence not in force (status 01, current version, within its
     dates) 409 `licence_not_exportable`. The holder only (404 for anyone else); audited as
     `licence.export_sd_jwt`; `Cache-Control: no-store`."""
     from django.http import HttpResponse
-    from django.urls import reverse
 
     from tongban.licences.credentials import MEDIA_TYPE, holder_jwk_check, licence_sd_jwt
 
@@ -360,9 +362,7 @@ def licence_export_sd_jwt(request, licence_uuid: UUID, payload: SdJwtIn):
     token = licence_sd_jwt(
         licence,
         holder_jwk=holder_jwk,
-        status_list_uri=lambda n: request.build_absolute_uri(
-            reverse("api:licence_status_list", kwargs={"list_id": n})
-        ),
+        status_list_uri=status_list_uri,
     )
     response = HttpResponse(token, content_type=MEDIA_TYPE)
     response["Cache-Control"] = "no-store"

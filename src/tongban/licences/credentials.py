@@ -1,11 +1,15 @@
 """A licence as an SD-JWT VC (IETF SD-JWT, RFC 9901; SD-JWT-based Verifiable Credentials, the IETF OAuth
 draft): the holder takes it to a wallet and shows only the fields a verifier needs.
 
-The issuer-signed JWT (header ``typ: dc+sd-jwt``, ES256, the issuing department's active key in ``kid``,
-published in ``/api/licences/jwks``) carries in the clear:
+The issuer-signed JWT (header ``typ: dc+sd-jwt``, ES256 with a low ``s``, the issuing department's active key
+in ``kid``) carries in the clear:
 
-- ``iss`` ``urn:tongban:issuer:<issuer USCC>``, ``iat``, ``nbf`` (start of the first valid day) and ``exp``
-  (end of the last valid day, none for a licence valid without limit), all in the platform's time zone;
+- ``iss`` ``<TONGBAN_PUBLIC_BASE_URL>/issuers/<department uuid>``, the department's issuer identifier: its keys
+  — and only its keys — are published as JWT VC Issuer Metadata (SD-JWT VC draft §3) at the URL the draft
+  forms from ``iss``, ``<base>/.well-known/jwt-vc-issuer/issuers/<department uuid>``, so that a verifier can
+  tell that the key belongs to the issuer (every key is also in ``/api/licences/jwks``, without its issuer);
+- ``iat``, ``nbf`` (start of the first valid day) and ``exp`` (end of the last valid day, none for a licence
+  valid without limit), all in the platform's time zone;
 - ``vct`` ``urn:tongban:licence:<licence type code>``;
 - ``status`` ``{"status_list": {"idx", "uri"}}`` (IETF Token Status List) when the licence has a status index;
 - ``cnf`` ``{"jwk": …}`` when the holder gives a public key (holder binding: presentations then carry a
@@ -29,9 +33,10 @@ import re
 import secrets
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlsplit, urlunsplit
 
-import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -46,11 +51,37 @@ MEDIA_TYPE = "application/dc+sd-jwt"
 TYP = "dc+sd-jwt"
 HASH_ALG = "sha-256"
 VCT_PREFIX = "urn:tongban:licence:"
-ISS_PREFIX = "urn:tongban:issuer:"
+ISSUERS_PATH = "/issuers/"
+WELL_KNOWN_ISSUER = "/.well-known/jwt-vc-issuer"
 
 # Members that only a private (or symmetric) JWK has (RFC 7518 §6.2.2, §6.3.2, §6.4).
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 P256_COORDINATE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # 32 bytes, base64url without padding
+
+
+def issuer_url(department_uuid) -> str:
+    """A department's issuer identifier, the ``iss`` of the credentials its keys sign."""
+    return f"{settings.TONGBAN_PUBLIC_BASE_URL}{ISSUERS_PATH}{department_uuid}"
+
+
+def issuer_metadata_url(iss: str) -> str:
+    """Where the JWT VC Issuer Metadata of ``iss`` is (SD-JWT VC draft §3.1): ``/.well-known/jwt-vc-issuer``
+    inserted between the host and the path, the path's terminating ``/`` removed."""
+    parts = urlsplit(iss)
+    return urlunsplit((parts.scheme, parts.netloc, WELL_KNOWN_ISSUER + parts.path.rstrip("/"), "", ""))
+
+
+def issuer_metadata(department_uuid) -> dict | None:
+    """A department's JWT VC Issuer Metadata (``issuer`` and ``jwks``: its keys only, active and retired), or
+    None when it has no key (or is the platform, which signs no credential)."""
+    from tongban.licences.show import PLATFORM_UUID
+
+    if department_uuid == PLATFORM_UUID:
+        return None
+    published = keys.department_jwks(department_uuid)
+    if not published["keys"]:
+        return None
+    return {"issuer": issuer_url(department_uuid), "jwks": published}
 
 
 def _b64(data: bytes) -> str:
@@ -140,8 +171,9 @@ def licence_sd_jwt(
         "issuer_name": licence.issuer_name,
         "issue_date": licence.issue_date.isoformat(),
     }
+    key = _signing_key(licence)
     payload: dict = {
-        "iss": ISS_PREFIX + licence.issuer_code,
+        "iss": issuer_url(key.department_uuid),  # the key's department: its metadata lists this key
         "iat": int(timezone.now().timestamp()),
         "nbf": _start_of(licence.valid_from),
         "vct": VCT_PREFIX + licence.type.code,
@@ -160,8 +192,5 @@ def licence_sd_jwt(
         }
     if cnf is not None:
         payload["cnf"] = cnf
-    key = _signing_key(licence)
-    issuer_signed = jwt.encode(
-        payload, keys.private_key(key), algorithm=keys.ALGORITHM, headers={"typ": TYP, "kid": key.kid}
-    )
+    issuer_signed = keys.sign_jwt(payload, key, {"typ": TYP})
     return "~".join([issuer_signed, *disclosures, ""])

@@ -24,6 +24,8 @@ def _schema(fields: list[tuple[str, str]], required: list[str] | None = None) ->
     }
 
 
+SENSITIVE_TYPES = {"111000007178000872001"}  # 社会保障卡: L3
+
 PERSON_SCENES = {
     Scene.HOTEL: ["name"],
     Scene.INTERNET_CAFE: ["name"],
@@ -142,6 +144,8 @@ def demo_load_licences() -> int:
                 )
             },
             issuer_department_uuids=[org.uuid] if org else [],
+            # The social security card carries a bank account: only a person checked face to face sees it.
+            required_assurance_level=3 if code in SENSITIVE_TYPES else 2,
         )
         made += 1
     made += _demo_licences(departments)

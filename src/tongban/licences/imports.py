@@ -20,7 +20,7 @@ How: the file is parsed and checked in a child process while the database writes
 each chunk is COPYed into a temporary table, then one ``INSERT … SELECT … ORDER BY identifier ON CONFLICT
 (identifier) DO UPDATE … WHERE (changed)``. SQLite: ``executemany`` of the same upsert per chunk, with a
 256 MiB page cache for the load. The checks are fast paths (MOD 37,36 continued from a cached state per
-type and issuer, the resident ID's check digit with its birth date and place cached) that accept exactly
+type and issuer, the resident ID's check digit with its birth date cached) that accept exactly
 what ``parse_licence_id`` and ``services.validate_holder`` accept; a row they refuse is checked again by
 those two, which name the reason.
 """
@@ -47,11 +47,11 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric, uscc
-from stdnum.exceptions import ValidationError as StdnumError
 
 from tongban.accounts.facade import audit_actor, organisation_list, organisations_by_uscc
 from tongban.core.audit import audit_record
 from tongban.core.errors import InvalidInput
+from tongban.core.identifiers import EARLIEST_BIRTH, PROVINCE_CODES, organisation_code_check
 from tongban.licences.constants import ROOT_CODE, HolderKind, LicenceStatus
 from tongban.licences.identifiers import ALPHABET, SERIAL, BadIdentifier, parse_licence_id, valid_type_code
 from tongban.licences.models import Licence, LicenceType
@@ -245,14 +245,14 @@ class _Identifiers:
 
 class _Holders:
     """Holder codes as ``services.validate_holder`` checks them, with its normalised value. A resident ID
-    number: 18 characters, the check digit (stdnum's), a birth date not after today and a birth place known
-    for the birth year (stdnum's table, cached by region and year). A USCC: stdnum's alphabet and check
-    digit. A code the fast path does not accept goes to ``validate_holder``."""
+    number: 18 characters, the check digit (stdnum's), a province-level division code and a birth date from
+    1890 to today (cached); the county is not looked up (docs/domain/identifiers.md). A USCC: stdnum's
+    alphabet and check character, and the GB 11714 check character of the organisation code (characters
+    9–17). A code the fast path does not accept goes to ``validate_holder``, which names the reason."""
 
     def __init__(self, today: date):
         self.today = today
         self._births: dict[str, bool] = {}
-        self._places: dict[str, bool] = {}
 
     def check(self, kind: str, code: str) -> tuple[str, str]:
         """(normalised code, "") or ("", reason code)."""
@@ -267,27 +267,17 @@ class _Holders:
             return "", exc.code
 
     def _resident_ok(self, code: str) -> bool:
-        if ric.calc_check_digit(code) != code[17]:
+        if ric.calc_check_digit(code) != code[17] or code[:2] not in PROVINCE_CODES:
             return False
         birth = code[6:14]
         ok = self._births.get(birth)
         if ok is None:
             try:
-                ok = date(int(birth[:4]), int(birth[4:6]), int(birth[6:])) <= self.today
+                day = date(int(birth[:4]), int(birth[4:6]), int(birth[6:]))
+                ok = EARLIEST_BIRTH <= day <= self.today
             except ValueError:
                 ok = False
             self._births[birth] = ok
-        if not ok:
-            return False
-        place = code[:10]  # region and birth year
-        ok = self._places.get(place)
-        if ok is None:
-            try:
-                ric.get_birth_place(code)
-                ok = True
-            except StdnumError:
-                ok = False
-            self._places[place] = ok
         return ok
 
     @staticmethod
@@ -295,7 +285,9 @@ class _Holders:
         if not (_DIGITS.issuperset(code[:8]) and _USCC_CHARS.issuperset(code[8:])):
             return False
         total = sum(map(mul, map(_USCC_INDEX.__getitem__, code[:17]), _USCC_WEIGHTS))
-        return _USCC_ALPHABET[(31 - total) % 31] == code[17]
+        return (
+            _USCC_ALPHABET[(31 - total) % 31] == code[17] and organisation_code_check(code[8:16]) == code[16]
+        )
 
 
 class _Dates:

@@ -6,43 +6,80 @@ under a key derived from ``SECRET_KEY`` when none is set. Rotating a department'
 which stays in the JWKS so that what it signed can still be checked.
 
 A licence is signed as a JWS with a detached payload (RFC 7515 appendix F): the payload is the licence's
-canonical data — sorted-key compact UTF-8 JSON of the fields that make the licence."""
+canonical data — sorted-key compact UTF-8 JSON of the fields that make the licence.
+
+Every ES256 signature the platform makes has a low ``s`` (``s <= n/2``, n the order of P-256): ``cryptography``
+does not normalise ``s``, and (r, s) and (r, n − s) both verify, so a token checked by signature alone could be
+altered into a second, different string that still verifies. ``sign_jws`` and ``sign_jwt`` normalise; the one
+token the platform checks when it is presented, the 亮证 token, is refused in the high form (``show``)."""
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
 from functools import lru_cache
 
 import jwt
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.fernet import InvalidToken
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from jwt.algorithms import ECAlgorithm
 
+from tongban.core.crypto import derived_key, key_encryption
 from tongban.licences.models import IssuerKey, Licence
 
 ALGORITHM = "ES256"
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+_HALF_ORDER = P256_ORDER // 2
 
 
-# --- encryption at rest -------------------------------------------------------------------------------------
-def _derived_key() -> bytes:
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"tongban-issuer-keys", info=b"fernet")
-    return base64.urlsafe_b64encode(hkdf.derive(settings.SECRET_KEY.encode()))
+# --- low-s ES256 ----------------------------------------------------------------------------------------------
+def low_s(signature: bytes) -> bytes:
+    """A raw ES256 signature ``r || s`` (64 bytes) with ``s`` replaced by ``n − s`` when it is high."""
+    s = int.from_bytes(signature[32:], "big")
+    if s <= _HALF_ORDER:
+        return signature
+    return signature[:32] + (P256_ORDER - s).to_bytes(32, "big")
 
 
-@lru_cache(maxsize=4)
-def _fernet(keys: tuple[str, ...]) -> MultiFernet:
-    return MultiFernet([Fernet(k) for k in keys] if keys else [Fernet(_derived_key())])
+def is_low_s(signature: bytes) -> bool:
+    return len(signature) == 64 and int.from_bytes(signature[32:], "big") <= _HALF_ORDER
 
 
-def key_encryption() -> MultiFernet:
-    return _fernet(tuple(settings.TONGBAN_KEY_ENCRYPTION_KEYS))
+class _LowSES256(ECAlgorithm):
+    """PyJWT's ES256, signing with a low ``s`` (verifying either form, as ECDSA does)."""
+
+    def __init__(self) -> None:
+        super().__init__(ECAlgorithm.SHA256)
+
+    def sign(self, msg: bytes, key) -> bytes:
+        return low_s(super().sign(msg, key))
+
+
+_JWS = jwt.PyJWS(algorithms=[])
+_JWS.register_algorithm(ALGORITHM, _LowSES256())
+
+
+def sign_jws(payload: bytes, key: IssuerKey, headers: dict, *, detached: bool = False) -> str:
+    """A compact JWS (ES256, low ``s``) over ``payload`` with the key's ``kid`` in the header."""
+    return _JWS.encode(
+        payload,
+        _private_key(key),
+        algorithm=ALGORITHM,
+        headers={**headers, "kid": key.kid},
+        is_payload_detached=detached,
+    )
+
+
+def sign_jwt(claims: dict, key: IssuerKey, headers: dict) -> str:
+    """A JWT (RFC 7519: the claims as compact JSON) signed with ``sign_jws``."""
+    return sign_jws(json.dumps(claims, separators=(",", ":")).encode(), key, headers)
+
+
+# --- encryption at rest (shared with the SMS outbox: tongban.core.crypto) -----------------------------------
+_derived_key = derived_key
 
 
 def _private_key(row: IssuerKey) -> ec.EllipticCurvePrivateKey:
@@ -122,8 +159,14 @@ def keys_reencrypt() -> int:
 
 
 def jwks() -> dict:
-    """Every issuer public key, active and retired (RFC 7517 key set)."""
+    """Every issuer public key, active and retired, and the platform's own (RFC 7517 key set)."""
     return {"keys": [row.public_jwk for row in IssuerKey.objects.order_by("created_at", "id")]}
+
+
+def department_jwks(department_uuid) -> dict:
+    """The one department's public keys, active and retired (RFC 7517 key set; empty when it has none)."""
+    rows = IssuerKey.objects.filter(department_uuid=department_uuid).order_by("created_at", "id")
+    return {"keys": [row.public_jwk for row in rows]}
 
 
 # --- licence signature --------------------------------------------------------------------------------------
@@ -150,13 +193,7 @@ def canonical_data(licence: Licence) -> bytes:
 def sign_licence(licence: Licence, key: IssuerKey) -> None:
     """Set the licence's ``kid`` and detached-payload JWS over its canonical data."""
     licence.kid = key.kid
-    licence.signature = jwt.api_jws.encode(
-        canonical_data(licence),
-        _private_key(key),
-        algorithm=ALGORITHM,
-        headers={"kid": key.kid},
-        is_payload_detached=True,
-    )
+    licence.signature = sign_jws(canonical_data(licence), key, {}, detached=True)
 
 
 def verify_licence_signature(licence: Licence) -> bool:
@@ -168,7 +205,9 @@ def verify_licence_signature(licence: Licence) -> bool:
         return False
     public = jwt.PyJWK(row.public_jwk).key
     try:
-        jwt.api_jws.decode_complete(
+        # Either form of s: a licence signature is read from the licence's own row, not presented, and was
+        # made without normalising s until issue 13; its high-s twin would say nothing new.
+        _JWS.decode_complete(
             licence.signature, public, algorithms=[ALGORITHM], detached_payload=canonical_data(licence)
         )
     except jwt.InvalidTokenError:

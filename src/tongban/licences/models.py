@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,16 @@ class LicenceType(models.Model):
     multiple_per_holder = models.BooleanField(_("同一持证主体可持多证"), default=False)
     scene_fields = models.JSONField(
         _("亮证场景及展示字段"), default=dict, blank=True, help_text=_("{场景: [照面字段, …]}")
+    )
+    # The real-name level a holder (or the person acting for an enterprise holder) needs to see, show (亮证)
+    # and export licences of this type: L2 by default, L3 for sensitive ones (docs/domain/identity.md).
+    required_assurance_level = models.PositiveSmallIntegerField(
+        _("用证所需实名等级"),
+        default=2,
+        validators=[MinValueValidator(2), MaxValueValidator(3)],
+        help_text=_(
+            "持证人查看、亮证和导出此类证照所需的实名认证等级：2 为人口库比对，3 为窗口或人脸核验本人"
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -15,7 +15,7 @@ from jsonschema.exceptions import SchemaError as JsonSchemaError
 
 from tongban.accounts.facade import audit_actor, holder_user_ids
 from tongban.core.audit import audit_record
-from tongban.core.errors import InvalidInput, PermissionDenied
+from tongban.core.errors import InvalidInput, NotFound, PermissionDenied
 from tongban.core.identifiers import validate_resident_id, validate_uscc
 from tongban.core.jsonschemas import schema_errors
 from tongban.licences.constants import STATUS_CHANGES, HolderKind, LicenceStatus, Operation, Scene
@@ -43,9 +43,14 @@ def licence_type_create(
     multiple_per_holder: bool = False,
     scene_fields: dict | None = None,
     issuer_department_uuids: list[str] = (),
+    required_assurance_level: int = 2,
 ) -> LicenceType:
     code = (code or "").strip()
     problems = []
+    if required_assurance_level not in (2, 3):
+        problems.append(
+            {"field": "required_assurance_level", "message": gettext("用证所需实名等级应为 2 或 3")}
+        )
     if not valid_type_code(code):
         problems.append(
             {"field": "code", "message": gettext("证照类型代码应为定义机构统一社会信用代码加3位数字")}
@@ -73,13 +78,14 @@ def licence_type_create(
         multiple_per_holder=multiple_per_holder,
         scene_fields=scene_fields or {},
         issuer_department_uuids=[str(u) for u in issuer_department_uuids],
+        required_assurance_level=required_assurance_level,
     )
     audit_record(
         actor=audit_actor(actor),
         action="licence_type.create",
         object_type="licence_type",
         object_id=code,
-        after={"name": name},
+        after={"name": name, "required_assurance_level": required_assurance_level},
     )
     return licence_type
 
@@ -305,3 +311,25 @@ def _written(
     }
     for user_id in holder_user_ids(licence.holder_kind, licence.holder_code):
         notify(user_id=user_id, title=gettext("电子证照"), body=text, link=f"/licences/{licence.uuid}/")
+
+
+@transaction.atomic
+def licence_type_set_assurance(*, actor, code: str, level: int) -> LicenceType:
+    """Set the real-name level holders need to see, show and export licences of a type (2 or 3), audited."""
+    if level not in (2, 3):
+        raise InvalidInput("invalid_level", _("用证所需实名等级应为 2 或 3"), field="level")
+    licence_type = LicenceType.objects.select_for_update().filter(code=code).first()
+    if licence_type is None:
+        raise NotFound("licence_type_not_found", _("证照类型不存在"))
+    before = licence_type.required_assurance_level
+    licence_type.required_assurance_level = level
+    licence_type.save(update_fields=["required_assurance_level"])
+    audit_record(
+        actor=audit_actor(actor),
+        action="licence_type.set_assurance",
+        object_type="licence_type",
+        object_id=code,
+        before={"required_assurance_level": before},
+        after={"required_assurance_level": level},
+    )
+    return licence_type

@@ -20,6 +20,7 @@ from tongban.core.audit import audit_record
 from tongban.core.errors import InvalidInput, NotFound, PermissionDenied
 from tongban.licences.constants import HolderKind, LicenceStatus, UseChannel
 from tongban.licences.models import Licence, LicenceUse, ShareGrant
+from tongban.licences.services import validate_holder
 
 SCOPE = "licences:share"
 LINK_SECONDS = 600
@@ -76,13 +77,14 @@ def share_query(*, actor, holder_code: str, holder_type_code: str, type_code: st
         )
     if not ShareGrant.objects.filter(client_uuid=actor.uuid, type__code=type_code).exists():
         raise PermissionDenied("no_permission", _("该用户无访问该证的权限，请先申请"), type_code=type_code)
+    holder_code = validate_holder(holder_type_code, holder_code)  # 422 invalid_id_number / invalid_uscc
     today = timezone.localdate()
     licences = list(
         Licence.objects.select_related("type")
         .filter(
             type__code=type_code,
             holder_kind=holder_type_code,
-            holder_code=(holder_code or "").strip().upper(),
+            holder_code=holder_code,
             current=True,
             status=LicenceStatus.VALID,
             valid_from__lte=today,

@@ -8,7 +8,9 @@ binds the licence, the scene and that scene's field mask, with a lifetime of ``T
     {"lic": <licence uuid, hex>, "scn": "hotel", "fld": ["name", …], "iat": …, "exp": …, "jti": …}
 
 Checking a token is on the verifier's hot path, so it is done by hand with ``cryptography`` (split, base64,
-JSON, one ECDSA verify) rather than through a JWT library, which costs about twice as much (limits.md)."""
+JSON, one ECDSA verify) rather than through a JWT library, which costs about twice as much (limits.md).
+The signature is made and accepted in its low-s form only (``s <= n/2``, see ``keys``): its twin (r, n − s),
+which ECDSA alone would accept, is refused."""
 
 from __future__ import annotations
 
@@ -118,7 +120,8 @@ def make_show_token(licence: Licence, scene: str, *, now: float | None = None) -
     )
     der = keys.private_key(key).sign(signing_input.encode(), ec.ECDSA(hashes.SHA256()))
     r, s = decode_dss_signature(der)
-    signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    # Low s: the one form read_show_token takes.
+    signature = keys.low_s(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
     return ShowToken(
         f"{signing_input}.{_b64(signature)}",
         expires,
@@ -171,7 +174,7 @@ def read_show_token(token, *, now: float | None = None) -> dict:
         or header.get("alg") != keys.ALGORITHM
         or header.get("typ") != TYP
         or not isinstance(header.get("kid"), str)
-        or len(signature) != 64
+        or not keys.is_low_s(signature)  # 64 bytes, s <= n/2: (r, n - s) is refused
     ):
         raise _invalid()
     public = _show_public_key(header["kid"])

@@ -505,11 +505,20 @@ def status_list_bytes(list_id: int) -> bytes:
     return bytes(bits)
 
 
-def status_list_token(list_id: int, uri: str, *, ttl: int = 300) -> str:
-    """The list as a Status List Token (JWT, ``typ: statuslist+jwt``) signed with the platform's key."""
-    import time
+def status_list_uri(list_id: int) -> str:
+    """The list's URI: the ``status.status_list.uri`` of the credentials with an index in it and the token's
+    ``sub``, which must be equal (draft-ietf-oauth-status-list). Built from ``TONGBAN_PUBLIC_BASE_URL``, never
+    from a request (whose host or query string would change it)."""
+    from django.conf import settings
+    from django.urls import reverse
 
-    import jwt
+    return settings.TONGBAN_PUBLIC_BASE_URL + reverse("api:licence_status_list", kwargs={"list_id": list_id})
+
+
+def status_list_token(list_id: int, *, ttl: int = 300) -> str:
+    """The list as a Status List Token (JWT, ``typ: statuslist+jwt``, ``sub`` the list's URI) signed with the
+    platform's key (low ``s``)."""
+    import time
 
     from tongban.licences import keys
     from tongban.licences.show import show_key
@@ -518,7 +527,7 @@ def status_list_token(list_id: int, uri: str, *, ttl: int = 300) -> str:
     now = int(time.time())
     compressed = zlib.compress(status_list_bytes(list_id), 9)
     payload = {
-        "sub": uri,
+        "sub": status_list_uri(list_id),
         "iat": now,
         "exp": now + 24 * 3600,
         "ttl": ttl,
@@ -527,12 +536,7 @@ def status_list_token(list_id: int, uri: str, *, ttl: int = 300) -> str:
             "lst": base64.urlsafe_b64encode(compressed).rstrip(b"=").decode(),
         },
     }
-    return jwt.encode(
-        payload,
-        keys.private_key(key),
-        algorithm=keys.ALGORITHM,
-        headers={"kid": key.kid, "typ": "statuslist+jwt"},
-    )
+    return keys.sign_jwt(payload, key, {"typ": "statuslist+jwt"})
 
 
 def status_of(status_list: bytes, index: int) -> int:

@@ -7,8 +7,10 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
-from tongban.licences.access import access_licence_for_holder, card_bag
+from tongban.accounts.facade import identity_confirmed
+from tongban.licences.access import access_licence_for_holder, card_bag, card_bag_locked_count
 from tongban.licences.constants import LicenceStatus
 from tongban.licences.errors import LicenceNotFound
 from tongban.licences.models import Licence
@@ -29,7 +31,15 @@ def card_bag_page(request):
     page = Paginator(card_bag(request.user), 20).get_page(request.GET.get("page"))
     for licence in page.object_list:
         licence.colour = colour(licence)
-    return render(request, "licences/card_bag.html", {"page": page})
+    return render(
+        request,
+        "licences/card_bag.html",
+        {
+            "page": page,
+            "locked": card_bag_locked_count(request.user),
+            "unconfirmed": not identity_confirmed(request.user),
+        },
+    )
 
 
 @login_required
@@ -66,3 +76,21 @@ def licence_pdf_page(request, licence_uuid):
     except LicenceNotFound as exc:
         raise Http404 from exc
     return licence_pdf_response(licence)
+
+
+@require_safe
+def jwt_vc_issuer_metadata(request, department_uuid):
+    """JWT VC Issuer Metadata (SD-JWT VC draft §3.2) of a department's issuer URL: ``issuer`` (its SD-JWT VCs'
+    ``iss``) and ``jwks``, that department's keys only. Public; cacheable for an hour. 404 ``issuer_not_found``
+    (JSON) for a department without keys."""
+    from django.http import JsonResponse
+
+    from tongban.core.errors import NotFound
+    from tongban.licences.credentials import issuer_metadata
+
+    metadata = issuer_metadata(department_uuid)
+    if metadata is None:
+        return JsonResponse(NotFound("issuer_not_found").as_dict(), status=404)
+    response = JsonResponse(metadata, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

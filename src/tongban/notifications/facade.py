@@ -1,5 +1,6 @@
-"""How every context tells a person something: a message in the message centre and, after commit, an SMS
-through the configured provider (the default writes it to the outbox)."""
+"""How every context tells a person something: a message in the message centre and an SMS through the
+configured provider (the default writes it to the outbox), sent once after commit from the durable SMS
+outbox (tongban.core.messaging)."""
 
 from __future__ import annotations
 
@@ -9,21 +10,23 @@ from datetime import datetime
 from django.db import transaction
 
 from tongban.accounts.facade import user_phone
-from tongban.core.tasks import sms_deliver
+from tongban.core.messaging import sms_queue
+from tongban.core.models import SmsKind
 from tongban.notifications.models import Message
 
 
 def notify(
     *, user_id: int, title: str, body: str, link: str = "", sms: bool = True, phone: str | None = None
 ) -> None:
-    """Write the message now (in the caller's transaction) and send the SMS after commit. ``phone`` is the
-    user's number when the caller already has it ("" for none); None looks it up."""
-    Message.objects.create(user_id=user_id, title=title, body=body, link=link)
-    if sms and phone is None:
-        phone = user_phone(user_id)
-    if sms and phone:
-        text = f"【{title}】{body}"
-        transaction.on_commit(lambda: sms_deliver.enqueue(phone=phone, text=text))
+    """Write the message and its SMS outbox row now, in the caller's transaction (the SMS goes out once,
+    after commit: tongban.core.messaging). ``phone`` is the user's number when the caller already has it
+    ("" for none); None looks it up."""
+    with transaction.atomic(savepoint=False):  # one transaction, without a savepoint inside the caller's
+        Message.objects.create(user_id=user_id, title=title, body=body, link=link)
+        if sms and phone is None:
+            phone = user_phone(user_id)
+        if sms and phone:
+            sms_queue(phone=phone, text=f"【{title}】{body}", kind=SmsKind.NOTICE, user_id=user_id)
 
 
 @dataclass(frozen=True)

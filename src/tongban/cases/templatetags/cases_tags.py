@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "deliver": _("送达"),
     "licence_issued": _("电子证照已签发，可在卡包查看"),
     "licence_not_issued": _("电子证照未能自动签发，由发证部门另行签发"),
+    "deadline_recomputed": _("工作日历更新（国务院节假日安排），办理期限重新计算"),
 }
 
 
@@ -33,3 +34,11 @@ def case_action(action: str) -> str:
 @register.filter
 def dictget(mapping, key):
     return (mapping or {}).get(key)
+
+
+@register.simple_tag
+def provisional_calendar():
+    """The staff banner's facts (deadlines.provisional_calendar_warning), or None."""
+    from tongban.cases.deadlines import provisional_calendar_warning
+
+    return provisional_calendar_warning()

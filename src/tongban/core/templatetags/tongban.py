@@ -27,7 +27,8 @@ def calendar_warnings() -> list[dict]:
     return [
         {
             "year": year,
-            "text": f"工作日历缺少 {year} 年的国务院节假日安排通知，该年暂按周一至周五计算工作日。"
+            "text": f"工作日历缺少 {year} 年的国务院节假日安排通知，该年暂按法定节假日推算工作日（无调休），"
+            f"据此计算的办件期限均为暂定。"
             f"请运维人员用 tongban calendar notice 录入该年通知，或在『工作日历』中录入节假日与调休上班日。",
         }
         for year in calendar_missing_years()

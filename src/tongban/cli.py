@@ -437,6 +437,8 @@ def cmd_serve(args) -> int:
     ]
     if args.worker_class == "gthread":
         argv += ["--threads", str(args.threads)]
+    # Every error and access log line is scrubbed of ID and phone numbers (query strings included).
+    argv += ["--logger-class", "tongban.core.logging.GunicornRedactingLogger"]
     if args.access_log:
         argv += ["--access-logfile", "-"]
     os.execvp(sys.executable, [sys.executable, "-m", *argv])

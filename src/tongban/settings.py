@@ -298,12 +298,20 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("TONGBAN_MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploaded files are personal data: readable by the server's user only (files 0600, directories 0700),
+# whatever the umask. Static files are public and keep 0644/0755.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    },
     "staticfiles": {
         "BACKEND": env_str(
             "TONGBAN_STATIC_STORAGE", "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
+        ),
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
     },
 }
 
@@ -340,7 +348,12 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Every line goes through the one redacting handler on the root: Django's own defaults attach
+    # unredacted handlers to "django" (when DEBUG) and "django.server" (runserver), removed here.
+    # gunicorn's error and access logs are redacted by tongban.core.logging.GunicornRedactingLogger.
     "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "INFO"},
     },
 }

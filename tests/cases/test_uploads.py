@@ -73,15 +73,53 @@ def ofd(entries: dict[str, bytes | str] | None = None, *, ofd_xml: str | bytes |
     return out.getvalue()
 
 
-def zeros_ofd(total: int, *, chunk: int = 1024 * 1024) -> bytes:
-    """A valid OFD plus one entry of ``total`` zero bytes, written in chunks (never all in memory)."""
-    out = io.BytesIO(ofd())
-    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as package:  # noqa: SIM117 — the entry is written inside the archive
-        with package.open("Doc_0/Res/zeros.bin", "w", force_zip64=True) as entry:
-            block = b"\x00" * chunk
-            for _ in range(total // chunk):
-                entry.write(block)
-    return out.getvalue()
+def _patch_headers(content: bytes, name: str, **fields: int) -> bytes:
+    """Rewrite fields of one entry's local and central headers (zipfile cannot write every oddity)."""
+    # offsets of (flags, method, crc, compressed size, size) in the local and the central header
+    layout = {"local": (6, 8, 14, 18, 22), "central": (8, 10, 16, 20, 24)}
+    formats = {"flags": "<H", "method": "<H", "crc": "<I", "compress_size": "<I", "file_size": "<I"}
+    content = bytearray(content)
+    with zipfile.ZipFile(io.BytesIO(bytes(content))) as package:
+        local = package.getinfo(name).header_offset
+    central = bytes(content).index(b"PK\x01\x02")
+    while content[central + 46 : central + 46 + len(name.encode())] != name.encode():
+        name_len, extra, comment = struct.unpack("<HHH", content[central + 28 : central + 34])
+        central += 46 + name_len + extra + comment
+    for header, at in (("local", local), ("central", central)):
+        for key, value in fields.items():
+            offset = at + layout[header][list(formats).index(key)]
+            fmt = formats[key]
+            if key == "flags":
+                value |= struct.unpack(fmt, content[offset : offset + 2])[0]
+            struct.pack_into(fmt, content, offset, value)
+    return bytes(content)
+
+
+def zeros_ofd(total: int, *, block: int = 8 * 1024 * 1024) -> bytes:
+    """A valid OFD plus one deflated entry of ``total`` zero bytes. The deflate stream is one compressed
+    block of zeros repeated (a full flush resets the compressor, so each copy is the same bytes) — building a
+    3.5 GB bomb takes a second and never holds it in memory; its CRC is right, so without the checks it is
+    a sound zip that decompresses in full."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    zeros = b"\x00" * block
+    first = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
+    again = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
+    assert first == again
+    count = total // block
+    stream = first * count + compressor.flush()
+    assert len(zlib.decompress(stream[: len(first)] + b"\x03\x00", -15)) == block  # one copy + end block
+    crc = 0
+    for _ in range(count):
+        crc = zlib.crc32(zeros, crc)
+    content = ofd({"Doc_0/Res/zeros.bin": b""})  # a placeholder: stored, so its data is taken verbatim
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w") as package:
+        for info in source.infolist():
+            data = stream if info.filename == "Doc_0/Res/zeros.bin" else source.read(info)
+            package.writestr(info.filename, data, zipfile.ZIP_STORED)
+    return _patch_headers(
+        out.getvalue(), "Doc_0/Res/zeros.bin", method=zipfile.ZIP_DEFLATED, crc=crc, file_size=count * block
+    )
 
 
 def problem(content: bytes) -> InvalidInput:
@@ -134,7 +172,7 @@ def test_pil_raises_on_a_decompression_bomb_even_when_the_cap_is_raised(settings
 
 
 def test_a_zip_of_3_5_gb_of_zeros_is_refused_before_it_is_decompressed():
-    content = zeros_ofd(3500 * 1024 * 1024, chunk=8 * 1024 * 1024)
+    content = zeros_ofd(3500 * 1024 * 1024)
     assert len(content) < 5 * 1024 * 1024
     exc = problem(content)
     assert exc.code == "file_too_large_uncompressed"
@@ -163,21 +201,7 @@ def test_too_many_entries_are_refused(settings):
 
 def _encrypted_ofd() -> bytes:
     """A package whose Document.xml has the "encrypted" flag set (zipfile cannot write encrypted entries)."""
-    content = bytearray(ofd())
-    with zipfile.ZipFile(io.BytesIO(bytes(content))) as package:
-        info = package.getinfo("Doc_0/Document.xml")
-    local, central = info.header_offset, bytes(content).rindex(b"PK\x01\x02" + b"", 0)
-    del central
-    content[local + 6] |= 0x1  # general purpose flag in the local header
-    start = bytes(content).index(b"PK\x01\x02" + content[local + 4 : local + 6] if False else b"PK\x01\x02")
-    while True:  # the central directory record of that entry
-        name_len = struct.unpack("<H", content[start + 28 : start + 30])[0]
-        if content[start + 46 : start + 46 + name_len] == b"Doc_0/Document.xml":
-            content[start + 8] |= 0x1
-            break
-        extra, comment = struct.unpack("<HH", content[start + 30 : start + 34])
-        start += 46 + name_len + extra + comment
-    return bytes(content)
+    return _patch_headers(ofd(), "Doc_0/Document.xml", flags=0x1)
 
 
 BILLION_LAUGHS = (

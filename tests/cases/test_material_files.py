@@ -1,5 +1,6 @@
-"""Material files without a database row (a server killed between storing a file and committing) are swept
-by `tongban maintenance` / `tongban media sweep` after a grace period; referenced files are kept."""
+"""Material files on disk: readable by the server's user only (they are personal data), and those without a
+database row (a server killed between storing a file and committing) are swept by `tongban maintenance` /
+`tongban media sweep` after a grace period; referenced files are kept."""
 
 from __future__ import annotations
 
@@ -23,6 +24,17 @@ def media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.TONGBAN_MEDIA_ORPHAN_GRACE_SECONDS = 3600
     return Path(settings.MEDIA_ROOT)
+
+
+def test_a_stored_material_is_readable_by_the_servers_user_only_whatever_the_umask(media, submit):
+    old = os.umask(0o022)  # the usual umask, under which Django would write 0644 files and 0755 directories
+    try:
+        case, _ = submit()
+    finally:
+        os.umask(old)
+    path = media / CaseMaterial.objects.get(case=case, key="application-form").file.name
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
 
 
 def _age(path: Path, seconds: int) -> None:

@@ -78,7 +78,7 @@ class EventOut(Schema):
     opinion: str
 
 
-class MaterialOut(Schema):
+class CaseMaterialOut(Schema):
     key: str
     name: str
     mode: str
@@ -122,7 +122,7 @@ class CaseOut(Schema):
 class CaseDetailOut(CaseOut):
     form_data: dict
     steps: list[StepOut]
-    materials: list[MaterialOut]
+    materials: list[CaseMaterialOut]
     timeline: list[EventOut]
 
 

@@ -51,7 +51,7 @@ class ItemSummaryOut(Schema):
         }
 
 
-class MaterialOut(Schema):
+class ItemMaterialOut(Schema):
     key: str
     name: str
     required: bool
@@ -83,7 +83,7 @@ class ItemGuideOut(ItemSummaryOut):
     required_assurance_level: int
     faq: list[dict]
     form_schema: dict
-    materials: list[MaterialOut]
+    materials: list[ItemMaterialOut]
 
 
 class ItemQuery(Schema):

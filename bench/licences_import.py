@@ -431,7 +431,7 @@ def _import(path: str) -> dict:
 def _sign(limit: int) -> dict | None:
     if not limit:
         return None
-    from tongban.licences.imports import licences_sign_unsigned
+    from tongban.licences.signing import licences_sign_unsigned
 
     started = time.perf_counter()
     result = licences_sign_unsigned(limit=limit)

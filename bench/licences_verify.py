@@ -130,7 +130,7 @@ def child_setup(args) -> dict:
     from tongban.licences.constants import LicenceStatus, VerifierKind
     from tongban.licences.models import Licence, LicenceUse, Verifier
     from tongban.licences.services import licence_issue
-    from tongban.licences.verification import verifier_create
+    from tongban.licences.verifiers import verifier_create
 
     licence_type, template = _bench_type_and_template()
     rotated = [
@@ -424,7 +424,7 @@ def _components(args, who, key: str, payload_b64: str) -> dict:
     from tongban.licences import show
     from tongban.licences.constants import LicenceStatus
     from tongban.licences.models import Licence, LicenceUse, Verifier
-    from tongban.licences.verification import _verifier_by_credentials
+    from tongban.licences.verifiers import _verifier_by_credentials
 
     key_id, secret = key.split("_", 2)[1:]
     licence_uuid = uuid_module.UUID(hex=json.loads(show._unb64(payload_b64))["lic"])
@@ -576,7 +576,8 @@ def child_inprocess(args) -> dict:
 
     from tongban.licences import show
     from tongban.licences.models import Verifier
-    from tongban.licences.verification import identity_of, verify_shown
+    from tongban.licences.verification import verify_shown
+    from tongban.licences.verifiers import identity_of
 
     data = json.loads(Path(args.tokens_file).read_text())
     tokens = iter(data["inproc"])

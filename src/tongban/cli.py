@@ -256,7 +256,7 @@ def cmd_licences_add_verifier(args) -> int:
     """Register a verifier (用证单位) and print its key once."""
     _django()
     from tongban.core.errors import DomainError
-    from tongban.licences.verification import verifier_create
+    from tongban.licences.verifiers import verifier_create
 
     try:
         verifier, key = verifier_create(

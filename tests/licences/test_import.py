@@ -26,9 +26,9 @@ from tongban.cli import main
 from tongban.core.errors import InvalidInput
 from tongban.core.identifiers import organisation_code_check
 from tongban.core.models import AuditEvent
-from tongban.licences import imports, keys
+from tongban.licences import keys
 from tongban.licences.identifiers import BadIdentifier, make_licence_id, parse_licence_id
-from tongban.licences.imports import ImportFileError, import_licences
+from tongban.licences.imports import FIELDS, ImportFileError, checks, import_licences, pipeline, writers
 from tongban.licences.models import Licence
 from tongban.licences.services import validate_holder
 from tongban.licences.tasks import licences_sign_imported
@@ -100,7 +100,7 @@ def write_jsonl(tmp_path, rows, name="licences.jsonl") -> str:
 def write_csv(tmp_path, rows, name="licences.csv") -> str:
     path = tmp_path / name
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:  # with a BOM, as spreadsheets write it
-        writer = csv.DictWriter(fh, fieldnames=imports.FIELDS)
+        writer = csv.DictWriter(fh, fieldnames=FIELDS)
         writer.writeheader()
         for row in rows:
             writer.writerow(
@@ -357,7 +357,7 @@ def test_a_changed_row_updates_its_licence_and_a_change_of_signed_data_clears_th
 
 def test_nothing_is_half_imported_when_the_database_fails_mid_load(lib, tmp_path, monkeypatch):
     path = write_jsonl(tmp_path, [vocational(lib) for _ in range(5)])
-    writer = imports._writer().__class__
+    writer = writers.writer_for_connection().__class__
     real_write, calls = writer.write, []
 
     def failing(self, cursor, data, count, report):
@@ -383,10 +383,30 @@ def test_without_fork_the_file_is_read_in_this_process_with_the_same_result(lib,
     def no_fork(method):
         raise ValueError(f"cannot find context for {method!r}")
 
-    monkeypatch.setattr(imports.multiprocessing, "get_context", no_fork)
+    monkeypatch.setattr(pipeline.multiprocessing, "get_context", no_fork)
     here = import_licences(write_jsonl(tmp_path, rows, name="again.jsonl"))
     assert rejected(here) == rejected(forked) == {2: {cases["bad check character"][1]}}
     assert (here.imported, here.rows) == (forked.imported, forked.rows) == (2, 3)
+
+
+def test_the_reading_process_cannot_use_the_database(lib, tmp_path, monkeypatch):
+    """Code run in the forked reader that reaches for the database is refused there (it shares this
+    process's connection, in the middle of the load's transaction); the load fails whole, and this process's
+    connection is unharmed."""
+    real_check, reached = checks.Checker.check, []
+
+    def check_and_query(self, row, line):
+        reached.append(line)  # in the child: this list stays empty here
+        Licence.objects.count()
+        return real_check(self, row, line)
+
+    monkeypatch.setattr(checks.Checker, "check", check_and_query)
+    with pytest.raises(pipeline.ReaderUsedDatabase, match="must not use the database"):
+        import_licences(write_jsonl(tmp_path, [vocational(lib)]))
+    assert reached == [] and multiprocessing.active_children() == []
+    assert Licence.objects.count() == 0  # the connection still answers, and nothing was written
+    monkeypatch.setattr(checks.Checker, "check", real_check)
+    assert import_licences(write_jsonl(tmp_path, [vocational(lib)], name="b.jsonl")).imported == 1
 
 
 def test_a_file_that_cannot_be_read_imports_nothing(lib, tmp_path):
@@ -427,7 +447,7 @@ def test_the_signing_task_signs_imported_licences_with_their_issuers_keys(lib, t
 
 def test_signed_imported_licences_get_random_places_in_the_status_lists(lib, tmp_path, settings):
     from tongban.licences.constants import STATUS_LIST_SIZE
-    from tongban.licences.verification import STATUS_INVALID, STATUS_VALID, status_list_bytes, status_of
+    from tongban.licences.status_lists import STATUS_INVALID, STATUS_VALID, status_list_bytes, status_of
 
     settings.TONGBAN_STATUS_LIST_COUNT = 1
     rows = [vocational(lib) for _ in range(6)]
@@ -450,14 +470,14 @@ def test_signed_imported_licences_get_random_places_in_the_status_lists(lib, tmp
 
 
 def test_a_full_status_list_is_refused_with_a_message_for_the_operator(lib, monkeypatch, settings):
-    from tongban.licences import verification
+    from tongban.licences import status_lists
 
     settings.TONGBAN_STATUS_LIST_COUNT = 1
-    monkeypatch.setattr(verification, "STATUS_LIST_SIZE", 4)  # four places in all
+    monkeypatch.setattr(status_lists, "STATUS_LIST_SIZE", 4)  # four places in all
     Licence.objects.filter(status_index__lt=4).update(status_index=None)
-    assert sorted(verification.new_status_indices(4)) == [0, 1, 2, 3]
+    assert sorted(status_lists.new_status_indices(4)) == [0, 1, 2, 3]
     with pytest.raises(RuntimeError, match="TONGBAN_STATUS_LIST_COUNT"):
-        verification.new_status_indices(5)
+        status_lists.new_status_indices(5)
 
 
 # --- command line -----------------------------------------------------------------------------------------
@@ -494,7 +514,11 @@ def test_the_sign_command_runs_the_task(lib, tmp_path, capsys):
 IMPORT_URL = "/admin/licences/licence/import/"
 
 
-def test_staff_import_a_small_file_on_the_admin_page_and_see_the_report(lib, admin_client):
+def test_staff_import_a_small_file_on_the_admin_page_and_see_the_report(lib, admin_client, monkeypatch):
+    def no_fork(*args, **kwargs):
+        raise AssertionError("a web server's worker forked a reading process")
+
+    monkeypatch.setattr(pipeline.multiprocessing, "get_context", no_fork)  # the page reads in this process
     listing = admin_client.get("/admin/licences/licence/")
     assert IMPORT_URL in listing.content.decode()
     page = admin_client.get(IMPORT_URL)
@@ -578,7 +602,7 @@ def identifiers(draw):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(identifier=identifiers())
 def test_the_fast_identifier_check_accepts_exactly_what_parse_licence_id_accepts(identifier):
-    assert imports._Identifiers().parse(identifier) == _reference_identifier(identifier)
+    assert checks.Identifiers().parse(identifier) == _reference_identifier(identifier)
 
 
 def _reference_holder(kind: str, code: str):
@@ -620,13 +644,13 @@ def usccs(draw):
 @settings(max_examples=300, deadline=None)
 @given(code=resident_ids())
 def test_the_fast_resident_id_check_agrees_with_validate_holder(code):
-    assert imports._Holders(_today()).check("111", code) == _reference_holder("111", code)
+    assert checks.Holders(_today()).check("111", code) == _reference_holder("111", code)
 
 
 @settings(max_examples=300, deadline=None)
 @given(code=usccs())
 def test_the_fast_uscc_check_agrees_with_validate_holder(code):
-    assert imports._Holders(_today()).check("001", code) == _reference_holder("001", code)
+    assert checks.Holders(_today()).check("001", code) == _reference_holder("001", code)
 
 
 def test_valid_values_take_the_fast_paths(lib, monkeypatch):
@@ -635,13 +659,13 @@ def test_valid_values_take_the_fast_paths(lib, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the reference check was called")
 
-    monkeypatch.setattr(imports, "parse_licence_id", refuse)
-    monkeypatch.setattr(imports, "validate_holder", refuse)
+    monkeypatch.setattr(checks, "parse_licence_id", refuse)
+    monkeypatch.setattr(checks, "validate_holder", refuse)
     rows = [vocational(lib), business(lib), vocational(lib)]
-    fast = imports._Identifiers()
+    fast = checks.Identifiers()
     for row in rows:
         assert fast.parse(row["identifier"]) == _reference_identifier(row["identifier"])
-    holders = imports._Holders(_today())
+    holders = checks.Holders(_today())
     assert holders.check("111", rows[0]["holder_code"]) == (rows[0]["holder_code"], "")
     assert holders.check("001", rows[1]["holder_code"]) == (rows[1]["holder_code"], "")
 

@@ -19,7 +19,7 @@ from tongban.licences.keys import (
     verify_licence_signature,
 )
 from tongban.licences.show import make_show_token, show_key
-from tongban.licences.verification import status_list_token
+from tongban.licences.status_lists import status_list_token
 
 pytestmark = pytest.mark.django_db
 ROUNDS = 24

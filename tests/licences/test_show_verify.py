@@ -23,13 +23,8 @@ from tongban.licences.keys import jwks
 from tongban.licences.models import LicenceUse
 from tongban.licences.services import licence_change_status
 from tongban.licences.show import PLATFORM_UUID, make_show_token, show_key
-from tongban.licences.verification import (
-    STATUS_INVALID,
-    STATUS_SUSPENDED,
-    STATUS_VALID,
-    status_of,
-    verifier_create,
-)
+from tongban.licences.status_lists import STATUS_INVALID, STATUS_SUSPENDED, STATUS_VALID, status_of
+from tongban.licences.verifiers import verifier_create
 
 pytestmark = pytest.mark.django_db
 VERIFY = "/api/licences/verify"
@@ -359,10 +354,10 @@ def test_the_verification_read_gives_what_the_orm_gives(issue):
     import uuid
 
     from tongban.licences.models import Licence
-    from tongban.licences.verification import _licence_for_verify
+    from tongban.licences.verification_sql import licence_for_verify
 
     licence = issue(valid_until=None)
-    read = _licence_for_verify(licence.uuid)
+    read = licence_for_verify(licence.uuid)
     orm = Licence.objects.select_related("type").get(pk=licence.pk)
     for name in ("pk", "uuid", "current", "status", "valid_from", "valid_until", "face", "type_id"):
         assert getattr(read, name) == getattr(orm, name), name
@@ -370,7 +365,7 @@ def test_the_verification_read_gives_what_the_orm_gives(issue):
     for name in ("pk", "code", "name", "scene_fields", "face_fields"):
         assert getattr(read.type, name) == getattr(orm.type, name), name
     assert read.get_status_display() == orm.get_status_display()
-    assert _licence_for_verify(uuid.uuid4()) is None
+    assert licence_for_verify(uuid.uuid4()) is None
 
 
 def test_a_verification_reads_and_logs_in_one_statement_on_postgresql_and_logs_only_the_masks_fields(

@@ -113,8 +113,13 @@ class LicenceAdmin(ReadOnlyAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
+                # ≤ 10 MB, read in this process: a gunicorn worker is never forked.
                 report = import_licences(
-                    upload.file, fmt=form.cleaned_data["format"] or None, name=upload.name, actor=request.user
+                    upload.file,
+                    fmt=form.cleaned_data["format"] or None,
+                    name=upload.name,
+                    actor=request.user,
+                    fork=False,
                 )
             except ImportFileError as exc:
                 error = str(exc)

@@ -23,14 +23,13 @@ from tongban.licences.access import access_licence_for_holder, access_licence_fo
 from tongban.licences.constants import STATUS_CHANGES
 from tongban.licences.keys import jwks
 from tongban.licences.show import make_show_token
-from tongban.licences.verification import (
+from tongban.licences.status_lists import status_list_token, status_list_uri
+from tongban.licences.verification import verify_shown
+from tongban.licences.verifiers import (
     ACCESS_TOKEN_SECONDS,
     oauth_access_token,
     require_verifier,
-    status_list_token,
-    status_list_uri,
     verifier_auth,
-    verify_shown,
 )
 
 router = Router(tags=["licences"])

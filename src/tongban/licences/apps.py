@@ -12,7 +12,7 @@ class LicencesConfig(AppConfig):
         from django.db.models.signals import post_delete, post_migrate, post_save
 
         from tongban.licences.models import Verifier
-        from tongban.licences.verification import verifiers_cache_clear
+        from tongban.licences.verifiers import verifiers_cache_clear
 
         # A verifier changed (switched off, scenes narrowed) is read again at its next call in this process.
         post_save.connect(verifiers_cache_clear, sender=Verifier, dispatch_uid="licences.verifiers_cache")

@@ -163,7 +163,7 @@ DEMO_VERIFIER_KEY = f"tbv_{DEMO_VERIFIER_KEY_ID}_{DEMO_VERIFIER_SECRET}"
 def _demo_verifier() -> int:
     from tongban.licences.constants import VerifierKind
     from tongban.licences.models import Verifier
-    from tongban.licences.verification import _hash
+    from tongban.licences.verifiers import secret_hash
 
     if Verifier.objects.filter(key_id=DEMO_VERIFIER_KEY_ID).exists():
         return 0
@@ -172,7 +172,7 @@ def _demo_verifier() -> int:
         kind=VerifierKind.HOTEL,
         scenes=[Scene.HOTEL],
         key_id=DEMO_VERIFIER_KEY_ID,
-        secret_hash=_hash(DEMO_VERIFIER_SECRET),
+        secret_hash=secret_hash(DEMO_VERIFIER_SECRET),
     )
     return 1
 

@@ -23,7 +23,7 @@ from tongban.licences.errors import LicenceConflict
 from tongban.licences.identifiers import BadIdentifier, make_licence_id, valid_type_code
 from tongban.licences.keys import issuer_key, sign_licence
 from tongban.licences.models import Licence, LicenceType
-from tongban.licences.verification import new_status_index
+from tongban.licences.status_lists import new_status_index
 from tongban.notifications.facade import notify
 
 _SERIAL_CHARS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"

@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from tongban.licences.imports import SIGN_BATCH, licences_sign_unsigned
+from tongban.licences.signing import SIGN_BATCH, licences_sign_unsigned
 
 
 @task(queue_name="default")

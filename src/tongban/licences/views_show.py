@@ -16,7 +16,8 @@ from tongban.licences.access import access_licence_for_holder
 from tongban.licences.constants import Scene
 from tongban.licences.errors import LicenceNotFound
 from tongban.licences.show import make_show_token
-from tongban.licences.verification import identity_of, verifier_authenticate, verify_shown
+from tongban.licences.verification import verify_shown
+from tongban.licences.verifiers import identity_of, verifier_authenticate
 
 QR_BLACK, QR_RED = "#000000", "#c8102e"
 

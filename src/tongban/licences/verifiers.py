@@ -1,0 +1,170 @@
+"""用证单位 Verifiers: registered organisations (hotels, internet cafés, police units, departments, windows)
+with the scenes they may use. They call with an API key (``Authorization: Bearer tbv_<key_id>_<secret>``) or
+with an OAuth2 access token got by the client-credentials grant from the same key pair. Staff of a window
+(scene ``window``) and of a department (scene ``department``) verify with their own login."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core import signing
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from ninja.security import HttpBearer
+
+from tongban.accounts.facade import Role, audit_actor, staff_organisations
+from tongban.core.audit import audit_record
+from tongban.core.errors import InvalidInput, NotAuthenticated, PermissionDenied
+from tongban.core.identifiers import validate_uscc
+from tongban.licences.constants import Scene, VerifierKind
+from tongban.licences.models import Verifier
+
+KEY_PREFIX = "tbv"
+ACCESS_TOKEN_SECONDS = 600
+_OAUTH_SALT = "tongban.licences.verifier-oauth"
+
+
+@dataclass(frozen=True)
+class VerifierIdentity:
+    """Who is verifying: a registered verifier or a member of staff (for the use log)."""
+
+    uuid: str
+    label: str
+    scenes: frozenset[str]
+    kind: str  # verifier | staff
+
+
+def secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def verifier_create(
+    *, actor, name: str, kind: str, scenes: list[str], uscc: str = "", area_code: str = ""
+) -> tuple[Verifier, str]:
+    """Register a verifier; returns it with its key (``tbv_<key_id>_<secret>``), shown once."""
+    problems = []
+    if not (name or "").strip():
+        problems.append({"field": "name", "message": str(_("请填写名称"))})
+    if kind not in VerifierKind.values:
+        problems.append({"field": "kind", "message": str(_("类别无效"))})
+    if not scenes or not set(scenes) <= set(Scene.values):
+        problems.append({"field": "scenes", "message": str(_("场景无效"))})
+    if problems:
+        raise InvalidInput("verifier_invalid", _("用证单位信息有误"), problems=problems)
+    if uscc:
+        uscc = validate_uscc(uscc, field="uscc")
+    key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+    verifier = Verifier.objects.create(
+        name=name.strip(),
+        kind=kind,
+        uscc=uscc,
+        area_code=area_code,
+        scenes=sorted(set(scenes)),
+        key_id=key_id,
+        secret_hash=secret_hash(secret),
+    )
+    audit_record(
+        actor=audit_actor(actor),
+        action="verifier.create",
+        object_type="verifier",
+        object_id=verifier.uuid,
+        after={"name": verifier.name, "kind": kind, "scenes": verifier.scenes},
+    )
+    return verifier, f"{KEY_PREFIX}_{key_id}_{secret}"
+
+
+# Verifiers by key id, kept in each process for a few seconds (saving a query on every verification); the
+# secret is checked on every call. A verifier switched off stops working in this process at once (the cache
+# is cleared on save) and in the other server processes within VERIFIER_CACHE_SECONDS.
+VERIFIER_CACHE_SECONDS = 10.0
+_verifiers: dict[str, tuple[Verifier, float]] = {}
+
+
+def verifiers_cache_clear(**_kwargs) -> None:
+    _verifiers.clear()
+
+
+def _verifier_by_credentials(key_id: str, secret: str) -> Verifier | None:
+    hit = _verifiers.get(key_id)
+    if hit is not None and time.monotonic() - hit[1] < VERIFIER_CACHE_SECONDS:
+        verifier = hit[0]
+    else:
+        verifier = Verifier.objects.filter(key_id=key_id, active=True).first()
+        if verifier is None:
+            _verifiers.pop(key_id, None)
+            return None
+        if len(_verifiers) > 10_000:
+            _verifiers.clear()
+        _verifiers[key_id] = (verifier, time.monotonic())
+    if not hmac.compare_digest(verifier.secret_hash, secret_hash(secret)):
+        return None
+    now = timezone.now()
+    if verifier.last_used_at is None or now - verifier.last_used_at > timedelta(minutes=1):
+        verifier.last_used_at = now
+        Verifier.objects.filter(pk=verifier.pk).update(last_used_at=now)  # at most once a minute
+    return verifier
+
+
+def verifier_authenticate(key: str) -> Verifier | None:
+    """The active verifier of an API key, or of an OAuth2 access token it was given; None otherwise."""
+    key = key or ""
+    if key.startswith(KEY_PREFIX + "_"):
+        parts = key.split("_", 2)
+        return _verifier_by_credentials(parts[1], parts[2]) if len(parts) == 3 else None
+    try:
+        data = signing.loads(key, salt=_OAUTH_SALT, max_age=ACCESS_TOKEN_SECONDS)
+    except signing.BadSignature:
+        return None
+    return (
+        Verifier.objects.filter(uuid=data.get("v"), active=True).first() if isinstance(data, dict) else None
+    )
+
+
+def oauth_access_token(client_id: str, client_secret: str) -> str | None:
+    """OAuth2 client credentials (RFC 6749 §4.4): an access token for the verifier, or None."""
+    verifier = _verifier_by_credentials(client_id or "", client_secret or "")
+    if verifier is None:
+        return None
+    return signing.dumps({"v": str(verifier.uuid)}, salt=_OAUTH_SALT)
+
+
+def identity_of(caller) -> VerifierIdentity:
+    """The verifier behind an authenticated caller: a registered verifier, or staff at a window (scene
+    window) or in a department (scene department). Anyone else may not verify."""
+    if isinstance(caller, Verifier):
+        return VerifierIdentity(str(caller.uuid), caller.name, frozenset(caller.scenes), "verifier")
+    scenes, orgs = set(), []
+    windows = staff_organisations(caller, {Role.WINDOW_CLERK})
+    if windows:
+        scenes.add(Scene.WINDOW)
+        orgs += windows
+    departments = staff_organisations(caller, {Role.REVIEWER, Role.ISSUER})
+    if departments:
+        scenes.add(Scene.DEPARTMENT)
+        orgs += departments
+    if not orgs:
+        raise PermissionDenied("not_a_verifier", _("您不是登记的用证单位，不能核验亮证码"))
+    return VerifierIdentity(orgs[0].uuid, orgs[0].name, frozenset(scenes), "staff")
+
+
+def require_verifier(caller) -> VerifierIdentity:
+    if caller is None:
+        raise NotAuthenticated("not_authenticated", _("请提供用证单位凭证"))
+    return identity_of(caller)
+
+
+class VerifierAuth(HttpBearer):
+    """``Authorization: Bearer`` with a verifier's API key or OAuth2 access token."""
+
+    def authenticate(self, request, token):
+        return verifier_authenticate(token)
+
+
+verifier_auth = VerifierAuth()

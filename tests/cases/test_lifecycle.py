@@ -304,7 +304,7 @@ def test_a_special_procedure_stops_the_clock(world, submit, monkeypatch):
     import tongban.cases.services as services
 
     case, _ = submit()
-    monkeypatch.setattr(services, "_today", lambda: date(2026, 9, 28))
+    monkeypatch.setattr(services.common, "today", lambda: date(2026, 9, 28))
     case_accept(actor=world["clerk"], case=case)
     case.refresh_from_db()
     assert case.due_on == date(2026, 9, 30)
@@ -315,7 +315,7 @@ def test_a_special_procedure_stops_the_clock(world, submit, monkeypatch):
 
     with pytest.raises(InvalidTransition):
         step_decide(actor=world["reviewers"]["market"], step=step, decision="pass", opinion="")
-    monkeypatch.setattr(services, "_today", lambda: date(2026, 10, 9))  # paused 29, 30 Sep, 8, 9 Oct
+    monkeypatch.setattr(services.common, "today", lambda: date(2026, 10, 9))  # paused 29, 30 Sep, 8, 9 Oct
     special_end(actor=world["clerk"], case=case, result="核查通过")
     case.refresh_from_db()
     assert case.paused_days == 4 and case.paused_since is None
@@ -330,7 +330,7 @@ def test_lights_turn_yellow_then_red_with_events_once(world, submit, monkeypatch
     from tongban.cases.supervision import supervision_update
 
     case, _ = submit()
-    monkeypatch.setattr(services, "_today", lambda: date(2026, 9, 28))  # Monday
+    monkeypatch.setattr(services.common, "today", lambda: date(2026, 9, 28))  # Monday
     case_accept(actor=world["clerk"], case=case)
     licence = steps(case)["licence"]
     assert licence.due_on == date(2026, 9, 29) and licence.yellow_on == date(2026, 9, 28)

@@ -43,7 +43,7 @@ def accepted(world, submit, monkeypatch):
 
     def do(day: date) -> Case:
         case, _ = submit()
-        monkeypatch.setattr(services, "_today", lambda: day)
+        monkeypatch.setattr(services.common, "today", lambda: day)
         case_accept(actor=world["clerk"], case=case)
         case.refresh_from_db()
         return case
@@ -82,7 +82,7 @@ def test_entering_the_notice_recomputes_open_cases_and_leaves_closed_ones_alone(
     open_case = accepted(LAST_DAY)
     due_before = open_case.due_on
     done = accepted(LAST_DAY)
-    monkeypatch.setattr(services, "_today", lambda: LAST_DAY)
+    monkeypatch.setattr(services.common, "today", lambda: LAST_DAY)
     for key in ("licence", "tax", "social"):
         step = steps(done)[key]
         reviewer = world["reviewers"][{"licence": "market", "tax": "tax", "social": "hr"}[key]]
@@ -138,7 +138,7 @@ def test_recomputing_counts_the_days_a_special_procedure_paused(world, accepted,
 
     case = accepted(date(2026, 12, 28))
     special_start(actor=world["clerk"], case=case, kind="inspection", reason="现场核查")
-    monkeypatch.setattr(services, "_today", lambda: date(2026, 12, 30))  # paused 29, 30 Dec
+    monkeypatch.setattr(services.common, "today", lambda: date(2026, 12, 30))  # paused 29, 30 Dec
     special_end(actor=world["clerk"], case=case, result="核查通过")
     case.refresh_from_db()
     assert case.paused_days == 2 and case.due_on_provisional is True

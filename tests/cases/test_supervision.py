@@ -29,7 +29,7 @@ def accepted(world, submit, monkeypatch):
 
     def do(day: date) -> Case:
         case, _ = submit()
-        monkeypatch.setattr(services, "_today", lambda: day)
+        monkeypatch.setattr(services.common, "today", lambda: day)
         case_accept(actor=world["clerk"], case=case)
         case.refresh_from_db()
         return case

@@ -168,12 +168,12 @@ def _free_port() -> int:
 def _get(port: int, path: str, stop_at: float) -> int:
     while True:
         try:
-            conn = HTTPConnection("127.0.0.1", port, timeout=5)
+            conn = HTTPConnection("127.0.0.1", port, timeout=60)
             conn.request("GET", path)
             status = conn.getresponse().status
             conn.close()
             return status
-        except OSError:
+        except ConnectionRefusedError:  # not listening yet (a request once sent is never sent again)
             if time.monotonic() > stop_at:
                 raise
             time.sleep(0.2)

@@ -3,9 +3,12 @@ never 403, so case numbers and uuids reveal nothing."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Exists, OuterRef, Q
 
 from tongban.accounts.facade import Role, actor_info, principals_visible_to, staff_department_uuids
+from tongban.cases.constants import COMMITMENT_STATUSES, SUPPLEMENTABLE_STATUSES, WITHDRAWABLE_STATUSES
 from tongban.cases.errors import CaseNotFound, StepNotFound
 from tongban.cases.models import Case, CaseStep
 
@@ -94,3 +97,52 @@ def access_step_for_reviewer(*, actor, case_uuid, step_key: str) -> CaseStep:
     if step is None:
         raise StepNotFound()
     return step
+
+
+def actor_is_intake_staff(actor, case: Case) -> bool:
+    """A window clerk (综合窗口 accepts for every department) or a reviewer of the case's lead department:
+    who may accept, refuse, ask for a supplement, run special procedures and deliver."""
+    if Role.WINDOW_CLERK in actor_info(actor).roles:
+        return True
+    return str(case.lead_department_uuid) in staff_department_uuids(actor, {Role.REVIEWER})
+
+
+def require_intake_staff(actor, case: Case) -> None:
+    if not actor_is_intake_staff(actor, case):
+        raise CaseNotFound()
+
+
+def require_step_reviewer(actor, step: CaseStep) -> None:
+    """A reviewer of the step's department."""
+    if str(step.department_uuid) not in staff_department_uuids(actor, {Role.REVIEWER}):
+        raise StepNotFound()
+
+
+def require_applicant_side(actor, case: Case) -> None:
+    """Whoever may see the case as its applicant may act on it (withdraw, supplement)."""
+    if not actor_may_act_on(actor, case):
+        raise CaseNotFound()
+
+
+def require_staff(actor) -> None:
+    """A window clerk or a reviewer somewhere: the staff pages are theirs."""
+    if staff_scope(actor) is None:
+        raise CaseNotFound()
+
+
+@dataclass(frozen=True)
+class ApplicantActions:
+    """What the applicant's page offers on a case they may act on (the services check the same)."""
+
+    withdraw: bool
+    supplement: bool
+    bring_committed: bool
+
+
+def applicant_actions(case: Case, committed_keys) -> ApplicantActions:
+    """``committed_keys``: the keys of the case's materials accepted on commitment."""
+    return ApplicantActions(
+        withdraw=case.status in WITHDRAWABLE_STATUSES,
+        supplement=case.status in SUPPLEMENTABLE_STATUSES,
+        bring_committed=bool(committed_keys) and case.status in COMMITMENT_STATUSES,
+    )

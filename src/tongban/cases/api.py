@@ -17,10 +17,9 @@ from tongban.cases.access import (
     access_case_for_applicant,
     access_case_for_staff,
     access_step_for_reviewer,
-    applicant_scope,
 )
 from tongban.cases.constants import DeliveryMethod, Light, SpecialKind
-from tongban.cases.selectors import inbox_steps, supervision_board
+from tongban.cases.selectors import case_list_for_applicant, inbox_steps, supervision_board
 from tongban.core.errors import InvalidInput
 from tongban.core.pagination import BoundedLimitOffsetPagination
 from tongban.core.schemas import responses
@@ -196,12 +195,7 @@ class CaseListQuery(Schema):
 @paginate(BoundedLimitOffsetPagination)
 def case_list(request, filters: Query[CaseListQuery]):
     """The caller's cases and those of the persons and enterprises they act for, newest first."""
-    from tongban.cases.models import Case
-
-    qs = Case.objects.filter(applicant_scope(request.auth)).order_by("-submitted_at", "-id")
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    return qs
+    return case_list_for_applicant(actor=request.auth, status=filters.status)
 
 
 @router.get("/cases/{case_uuid}", response=responses({200: CaseDetailOut}, 401, 404), auth=session_auth)
@@ -242,7 +236,9 @@ def case_supplement(request, case_uuid: UUID, payload: SupplementIn):
 @router.get("/staff/cases/{case_uuid}", response=responses({200: CaseDetailOut}, 401, 404), auth=session_auth)
 def staff_case_get(request, case_uuid: UUID):
     """A case as staff see it: window clerks any case; reviewers those of their departments."""
-    return _detail(access_case_for_staff(actor=request.auth, case_uuid=case_uuid))
+    case = access_case_for_staff(actor=request.auth, case_uuid=case_uuid)
+    services.case_staff_read(actor=request.auth, case=case)
+    return _detail(case)
 
 
 class ReasonsIn(Schema):

@@ -18,6 +18,10 @@ class CaseStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.SUPPLEMENT, CaseStatus.IN_PROCESS, CaseStatus.RETURNED)
+# What the applicant may do, by the case's status (the services enforce it, the pages offer it):
+WITHDRAWABLE_STATUSES = OPEN_STATUSES  # withdraw any time before the decision
+SUPPLEMENTABLE_STATUSES = (CaseStatus.SUPPLEMENT, CaseStatus.RETURNED)  # supply what was asked for
+COMMITMENT_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.IN_PROCESS)  # bring a material promised (容缺)
 
 
 class Outcome(models.TextChoices):
@@ -73,3 +77,7 @@ class DeliveryMethod(models.TextChoices):
     ONLINE = "online", _("电子送达")
     WINDOW = "window", _("窗口领取")
     COURIER = "courier", _("邮寄送达")
+
+
+COMMITMENT_DAYS = 10  # working days to bring a material accepted on commitment (容缺受理)
+SUPPLEMENT_WINDOW_DAYS = 5  # 行政许可法 art. 32: tell the applicant within 5 days, once, everything

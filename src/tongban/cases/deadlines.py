@@ -83,6 +83,7 @@ def deadlines_recompute(*, years: list[int], today: date | None = None) -> dict[
     changed gets a timeline event from the system. In the caller's transaction, in batches of locked rows
     (case rows before their steps). Returns {"cases": looked at, "changed": cases changed, "steps": steps
     changed}."""
+    from tongban.cases.locks import lock_cases, lock_steps_of
     from tongban.cases.models import Case, CaseEvent, CaseStep, SpecialProcedure
     from tongban.core.audit import SYSTEM, audit_record
 
@@ -108,13 +109,12 @@ def deadlines_recompute(*, years: list[int], today: date | None = None) -> dict[
     with transaction.atomic():
         for i in range(0, len(ordered), RECOMPUTE_BATCH):
             batch = ordered[i : i + RECOMPUTE_BATCH]
-            cases = list(open_cases.select_for_update().filter(pk__in=batch).order_by("pk"))
+            cases = lock_cases(open_cases.filter(pk__in=batch))
             steps_of = defaultdict(list)
-            for step in (
-                CaseStep.objects.select_for_update()
-                .filter(case_id__in=batch, status__in=_STEPS_WITH_DEADLINES, started_on__isnull=False)
-                .exclude(due_on__isnull=True)
-                .order_by("case_id", "order")
+            for step in lock_steps_of(
+                CaseStep.objects.filter(
+                    case_id__in=batch, status__in=_STEPS_WITH_DEADLINES, started_on__isnull=False
+                ).exclude(due_on__isnull=True)
             ):
                 steps_of[step.case_id].append(step)
             pauses = defaultdict(list)  # the special procedures that ended, as (started_on, paused_days)

@@ -25,3 +25,8 @@ class InvalidTransition(Conflict):
 
     def __init__(self, action: str, state: str):
         super().__init__("invalid_transition", _("办件当前状态不允许此操作"), action=action, state=state)
+
+
+class MaterialNotFound(NotFound):
+    def __init__(self):
+        super().__init__("material_not_found", _("材料不存在"))

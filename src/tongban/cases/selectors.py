@@ -7,10 +7,32 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.facade import Role, staff_department_uuids
+from tongban.cases.access import applicant_scope, staff_scope
 from tongban.cases.constants import CASE_NUMBER, OPEN_STEP_STATUSES, CaseStatus, Light
 from tongban.cases.deadlines import days_overdue
-from tongban.cases.models import CaseStep
+from tongban.cases.models import ApplicationDraft, Case, CaseStep
 from tongban.core.errors import PermissionDenied
+
+
+def case_list_for_applicant(*, actor, status: str = ""):
+    """The actor's cases and those of the persons and enterprises they act for, newest first."""
+    qs = Case.objects.filter(applicant_scope(actor)).order_by("-submitted_at", "-id")
+    return qs.filter(status=status) if status else qs
+
+
+def cases_awaiting_intake(*, actor):
+    """Submitted cases the staff member may accept or refuse, oldest first."""
+    scope = staff_scope(actor)
+    if scope is None:
+        return Case.objects.none()
+    return Case.objects.filter(scope, status=CaseStatus.SUBMITTED).distinct().order_by("submitted_at")
+
+
+def draft_get(*, actor, target_kind: str, target_uuid) -> ApplicationDraft | None:
+    return ApplicationDraft.objects.filter(
+        user_id=actor.pk, target_kind=target_kind, target_uuid=target_uuid
+    ).first()
+
 
 LIGHT_ORDER = {Light.RED: 0, Light.YELLOW: 1, Light.GREEN: 2}
 

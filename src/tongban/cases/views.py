@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 from tongban.accounts.facade import (
     Role,
     actor_info,
-    audit_actor,
     principals_visible_to,
     staff_department_uuids,
 )
@@ -27,25 +26,30 @@ from tongban.cases.access import (
     access_case_for_applicant,
     access_case_for_staff,
     access_step_for_reviewer,
-    applicant_scope,
+    actor_is_intake_staff,
+    applicant_actions,
     principal_covers,
-    staff_scope,
+    require_staff,
     target_item_codes,
 )
 from tongban.cases.constants import (
     OPEN_STEP_STATUSES,
-    CaseStatus,
     DeliveryMethod,
     Light,
+    MaterialMode,
     SpecialKind,
     StepStatus,
 )
-from tongban.cases.errors import CaseNotFound, StepNotFound
+from tongban.cases.errors import CaseNotFound, MaterialNotFound, StepNotFound
 from tongban.cases.formfields import fields_of, read_posted
-from tongban.cases.models import ApplicationDraft, Case, CaseMaterial
-from tongban.cases.selectors import inbox_steps, supervision_board
+from tongban.cases.selectors import (
+    case_list_for_applicant,
+    cases_awaiting_intake,
+    draft_get,
+    inbox_steps,
+    supervision_board,
+)
 from tongban.catalog.facade import application_target
-from tongban.core.audit import audit_record
 from tongban.core.errors import DomainError
 
 INBOX_PAGE = 20
@@ -76,9 +80,7 @@ def apply(request, kind: str, target_uuid):
         if ("person" if p.kind == "person" else "organisation") in target.audience
         and principal_covers(p, codes)
     ]
-    draft = ApplicationDraft.objects.filter(
-        user_id=request.user.pk, target_kind=kind, target_uuid=target.uuid
-    ).first()
+    draft = draft_get(actor=request.user, target_kind=kind, target_uuid=target.uuid)
     values = draft.form_data if draft else {}
     errors: list[str] = []
     token = request.POST.get("form_token") or uuid.uuid4().hex
@@ -107,9 +109,7 @@ def apply(request, kind: str, target_uuid):
         except DomainError as exc:
             errors = _problems(exc) if principal is not None else [_("请选择申请者")]
         else:
-            ApplicationDraft.objects.filter(
-                user_id=request.user.pk, target_kind=kind, target_uuid=target.uuid
-            ).delete()
+            services.draft_discard(actor=request.user, target_kind=kind, target_uuid=target.uuid)
             messages.success(request, _("申请已提交，办件编号 %(number)s") % {"number": case.number})
             return redirect("cases:case", case_uuid=case.uuid)
     chosen = (
@@ -156,11 +156,11 @@ def draft_save(request, kind: str, target_uuid):
     target = application_target(kind, target_uuid)
     if target is None:
         raise Http404
-    ApplicationDraft.objects.update_or_create(
-        user_id=request.user.pk,
+    services.draft_save(
+        actor=request.user,
         target_kind=kind,
         target_uuid=target.uuid,
-        defaults={"form_data": read_posted(target.form_schema, request.POST)},
+        form_data=read_posted(target.form_schema, request.POST),
     )
     return HttpResponse(_("草稿已自动保存"), content_type="text/plain; charset=utf-8")
 
@@ -168,8 +168,7 @@ def draft_save(request, kind: str, target_uuid):
 # --- the applicant's cases ------------------------------------------------------------------------------
 @login_required
 def my_cases(request):
-    qs = Case.objects.filter(applicant_scope(request.user)).order_by("-submitted_at", "-id")
-    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    page = Paginator(case_list_for_applicant(actor=request.user), 20).get_page(request.GET.get("page"))
     return render(request, "cases/list.html", {"page": page})
 
 
@@ -191,19 +190,13 @@ def case_page(request, case_uuid):
         raise Http404 from exc
     target = application_target(case.target_kind, case.target_uuid)
     context = _case_context(case)
-    context["can_withdraw"] = case.status in (
-        CaseStatus.SUBMITTED,
-        CaseStatus.SUPPLEMENT,
-        CaseStatus.IN_PROCESS,
-        CaseStatus.RETURNED,
-    )  # whoever may see the case acts on it: the principal too, for a case their agent submitted
-    committed = {m.key for m in context["materials"] if m.mode == "committed"}
-    context["committed"] = [m for m in context["materials"] if m.mode == "committed"]
-    mine = True  # access_case_for_applicant let the user in: they may act on the case
-    context["can_supplement"] = mine and case.status in (CaseStatus.SUPPLEMENT, CaseStatus.RETURNED)
-    context["can_bring"] = (
-        mine and bool(committed) and case.status in (CaseStatus.SUBMITTED, CaseStatus.IN_PROCESS)
-    )
+    # Whoever may see the case acts on it: the principal too, for a case their agent submitted.
+    context["committed"] = [m for m in context["materials"] if m.mode == MaterialMode.COMMITTED]
+    committed = {m.key for m in context["committed"]}
+    actions = applicant_actions(case, committed)
+    context["can_withdraw"] = actions.withdraw
+    context["can_supplement"] = actions.supplement
+    context["can_bring"] = actions.bring_committed
     uploadable = [m for m in target.materials if not m.obtained or m.source == "licence"] if target else []
     context["to_upload"] = (
         [m for m in uploadable if m.key in committed] if context["can_bring"] else uploadable
@@ -236,16 +229,10 @@ def case_action(request, case_uuid, action: str):
 
 
 def _material_response(request, case, key: str):
-    material = CaseMaterial.objects.filter(case=case, key=key).exclude(file="").first()
-    if material is None:
-        raise Http404
-    audit_record(
-        actor=audit_actor(request.user),
-        action="case.material_view",
-        object_type="case",
-        object_id=case.uuid,
-        after={"material": key},
-    )
+    try:
+        material = services.case_material_open(actor=request.user, case=case, key=key)
+    except MaterialNotFound as exc:
+        raise Http404 from exc
     response = FileResponse(material.file.open("rb"), content_type=material.content_type)
     response["Content-Disposition"] = "inline"
     response["X-Content-Type-Options"] = "nosniff"
@@ -272,8 +259,10 @@ def case_material(request, case_uuid, key: str):
 
 # --- staff -------------------------------------------------------------------------------------------------
 def _staff_only(request):
-    if staff_scope(request.user) is None:
-        raise Http404
+    try:
+        require_staff(request.user)
+    except CaseNotFound as exc:
+        raise Http404 from exc
 
 
 @login_required
@@ -300,9 +289,7 @@ def inbox(request):
             "q": q,
             "querystring": params.urlencode(),
             "is_clerk": Role.WINDOW_CLERK in actor_info(request.user).roles,
-            "intake": Case.objects.filter(staff_scope(request.user), status=CaseStatus.SUBMITTED)
-            .distinct()
-            .order_by("submitted_at")[:20],
+            "intake": cases_awaiting_intake(actor=request.user)[:20],
         },
     )
 
@@ -313,13 +300,11 @@ def staff_case(request, case_uuid):
         case = access_case_for_staff(actor=request.user, case_uuid=case_uuid)
     except CaseNotFound as exc:
         raise Http404 from exc
-    audit_record(
-        actor=audit_actor(request.user), action="case.staff_view", object_type="case", object_id=case.uuid
-    )
+    services.case_staff_read(actor=request.user, case=case)
     context = _case_context(case)
     departments = set(staff_department_uuids(request.user, {Role.REVIEWER}))
     context["my_steps"] = [s for s in context["steps"] if str(s.department_uuid) in departments]
-    context["can_intake"] = services.is_intake_staff(request.user, case)
+    context["can_intake"] = actor_is_intake_staff(request.user, case)
     context["viewable"] = [m for m in context["materials"] if m.file]
     context["special_kinds"] = SpecialKind.choices
     context["form_rows"] = [

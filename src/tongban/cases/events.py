@@ -1,0 +1,39 @@
+"""A case's timeline: every transition writes an event the applicant and staff see, and the same change to
+the audit trail, in the transition's transaction; the applicant is told after commit."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext
+
+from tongban.accounts.facade import audit_actor
+from tongban.cases.models import Case, CaseEvent, CaseStep
+from tongban.core.audit import audit_record
+from tongban.notifications.facade import notify
+
+
+def event_record(
+    case: Case, actor, action: str, *, step: CaseStep | None = None, opinion: str = "", **detail
+) -> CaseEvent:
+    """One timeline event and its audit event (``actor`` None: the system)."""
+    event = CaseEvent.objects.create(
+        case=case,
+        action=action,
+        step_key=step.key if step else "",
+        department_name=step.department_name if step else "",
+        actor_label=audit_actor(actor).label if actor is not None else gettext("系统"),
+        opinion=opinion,
+        detail=detail,
+    )
+    audit_record(
+        actor=audit_actor(actor),
+        action=f"case.{action}",
+        object_type="case",
+        object_id=case.uuid,
+        after={"status": case.status, "step": step.key if step else "", **detail},
+    )
+    return event
+
+
+def applicant_tell(case: Case, title: str, body: str, *, phone: str | None = None) -> None:
+    """Tell the applicant (``phone``: their number when the caller has it, "" for none, None to look it up)."""
+    notify(user_id=case.submitted_by, title=title, body=body, link=f"/cases/{case.uuid}/", phone=phone)

@@ -1,0 +1,369 @@
+"""Applying: a submission (idempotent, checked whole before anything is written), the materials plan (what
+the applicant brings, what the platform obtains: 两个免于提交) and the request fingerprint."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from tongban.accounts.facade import (
+    IdentityUnconfirmed,
+    assurance_level_of,
+    identity_confirmed,
+    principal_for,
+)
+from tongban.cases.access import target_item_codes
+from tongban.cases.constants import (
+    CASE_NUMBER_ALPHABET,
+    COMMITMENT_DAYS,
+    ApplicantKind,
+    CaseStatus,
+    DeliveryMethod,
+    MaterialMode,
+    StepStatus,
+)
+from tongban.cases.errors import TargetNotFound
+from tongban.cases.events import applicant_tell, event_record
+from tongban.cases.forms import validate_form
+from tongban.cases.models import ApplicationDraft, Case, CaseMaterial, CaseStep
+from tongban.cases.uploads import check_upload
+from tongban.catalog.facade import application_target
+from tongban.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from tongban.core.workdays import working_days_after
+from tongban.licences.facade import ApplicationLicences, licences_for_application, record_case_uses
+
+
+def case_submit(
+    *,
+    actor,
+    target_kind: str,
+    target_uuid,
+    applicant_kind: str,
+    applicant_uuid,
+    form_data: dict,
+    idempotency_key: str,
+    files: dict | None = None,
+    delivery_method: str = DeliveryMethod.ONLINE,
+    commitments: list[str] = (),
+) -> tuple[Case, bool]:
+    """Apply for a published item or bundle. Returns ``(case, created)``: a retry with the same
+    ``idempotency_key`` returns the case made the first time, and concurrent retries make exactly one."""
+    key = (idempotency_key or "").strip()
+    if not 8 <= len(key) <= 80:
+        raise InvalidInput(
+            "invalid_idempotency_key", _("Idempotency-Key 须为 8–80 个字符"), field="Idempotency-Key"
+        )
+    fingerprint = request_fingerprint(
+        target_kind=target_kind,
+        target_uuid=target_uuid,
+        applicant_kind=applicant_kind,
+        applicant_uuid=applicant_uuid,
+        form_data=form_data,
+        files=files or {},
+        delivery_method=delivery_method,
+        commitments=commitments,
+    )
+    # A retry normally comes after a failure: look for the case made the first time only when the checks
+    # refuse (the target may have changed since) or when the insert meets the unique key, not on every
+    # submission.
+    try:
+        target = application_target(target_kind, target_uuid)
+        if target is None:
+            raise TargetNotFound()
+        if not identity_confirmed(actor):
+            raise IdentityUnconfirmed()
+        principal = principal_for(
+            actor, kind=applicant_kind, principal_uuid=applicant_uuid, item_code=target_item_codes(target)
+        )
+        if principal is None:
+            raise NotFound("applicant_not_found", _("您不能以该申请者的名义申请"), field="applicant")
+        wanted = "person" if principal.kind == ApplicantKind.PERSON else "organisation"
+        if wanted not in target.audience:
+            raise InvalidInput("wrong_audience", _("该事项不面向此类申请者"), field="applicant")
+        level = assurance_level_of(actor) or 0
+        if level < target.required_assurance_level:
+            raise PermissionDenied(
+                "assurance_too_low",
+                _("实名认证等级不足，请先提升认证等级"),
+                required=target.required_assurance_level,
+                current=level,
+            )
+        if delivery_method not in DeliveryMethod.values:
+            raise InvalidInput("invalid_delivery", _("结果送达方式无效"), field="delivery_method")
+        validate_form(target.form_schema, form_data)
+        checked = _check_materials(
+            target, files or {}, set(commitments or ()), application_licences(target, principal)
+        )
+    except DomainError:
+        existing = _submitted(actor, key, fingerprint)
+        if existing is None:
+            raise
+        return existing, False
+    stored: list = []  # files written to storage, removed again if the transaction does not commit
+    try:
+        with transaction.atomic():
+            case = _create(
+                actor, target, principal, form_data, key, checked, delivery_method, stored, fingerprint
+            )
+    except BaseException as exc:
+        for field_file in stored:
+            field_file.delete(save=False)
+        if not isinstance(exc, IntegrityError):
+            raise
+        # The case was made before, or a concurrent retry made it first (the unique key waited for its
+        # commit): answer with that case.
+        existing = _submitted(actor, key, fingerprint)
+        if existing is None:
+            raise
+        return existing, False
+    return case, True
+
+
+def _submitted(actor, key: str, fingerprint: str) -> Case | None:
+    """The case made the first time with ``key``; a key reused for another application answers 422
+    ``idempotency_key_reused`` (a retry must send the same request)."""
+    case = Case.objects.filter(submitted_by=actor.pk, idempotency_key=key).first()
+    if case is not None and case.request_fingerprint and case.request_fingerprint != fingerprint:
+        raise InvalidInput(
+            "idempotency_key_reused",
+            _("该 Idempotency-Key 已用于另一份不同的申请：重试时请发送相同的内容，新的申请请使用新的 Key"),
+            field="Idempotency-Key",
+            case=case.number,
+        )
+    return case
+
+
+def _upload_digest(upload) -> str:
+    content = upload.read()
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    return hashlib.sha256(content).hexdigest()
+
+
+def request_fingerprint(
+    *,
+    target_kind,
+    target_uuid,
+    applicant_kind,
+    applicant_uuid,
+    form_data,
+    files,
+    delivery_method,
+    commitments,
+) -> str:
+    """A digest of everything an application says, kept with the case: a retry with the same
+    Idempotency-Key must say the same."""
+    body = {
+        "target": [str(target_kind), str(target_uuid)],
+        "applicant": [str(applicant_kind), str(applicant_uuid)],
+        "form_data": form_data,
+        "files": {str(k): _upload_digest(f) for k, f in sorted(files.items())},
+        "delivery_method": str(delivery_method),
+        "commitments": sorted(str(c) for c in commitments or ()),
+    }
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def application_licences(target, principal) -> ApplicationLicences:
+    """The e-licences the target asks for that the library keeps, and the applicant's valid ones."""
+    codes = {m.licence_type_code for m in target.materials if m.source == "licence" and m.licence_type_code}
+    return licences_for_application(
+        holder_kind=principal.holder_kind, holder_code=principal.holder_code, type_codes=codes
+    )
+
+
+def material_plan(target, licences: ApplicationLicences) -> tuple[list, list]:
+    """What the applicant brings (``to_upload``) and what the platform gets for them (``obtained``: pairs of
+    the material and the licence attached, or None when the platform gets it elsewhere)."""
+    to_upload, obtained = [], []
+    for spec in target.materials:
+        if spec.source == "licence" and spec.licence_type_code in licences.known:
+            ref = licences.found.get(spec.licence_type_code)
+            if ref is None:
+                to_upload.append(spec)
+            else:
+                obtained.append((spec, ref))
+        elif spec.obtained:
+            obtained.append((spec, None))
+        else:
+            to_upload.append(spec)
+    return to_upload, obtained
+
+
+def _obtained_note(spec, ref) -> str:
+    if ref is not None:
+        return gettext("电子证照库：%(type)s %(number)s") % {"type": ref.type_name, "number": ref.number}
+    return spec.shared_data_source or (
+        gettext("电子证照库") if spec.source == "licence" else gettext("平台生成")
+    )
+
+
+def _check_materials(
+    target, files: dict, commitments: set[str] = frozenset(), licences: ApplicationLicences | None = None
+) -> list[tuple]:
+    """Every material of the target: obtained by the platform (the applicant's valid e-licence of the type
+    asked for is attached), uploaded (checked), or — where the item allows 容缺受理 — missing on the
+    applicant's signed commitment to bring it within COMMITMENT_DAYS working days. A licence type the library
+    keeps but the applicant does not hold must be uploaded. All problems at once. Rows are
+    ``(spec, mode, checked file, note, licence)``."""
+    known = {m.key for m in target.materials}
+    unknown = sorted((set(files) | commitments) - known)
+    problems, rows = [], []
+    if unknown:
+        problems.append({"code": "unknown_material", "fields": unknown})
+    _to_upload, obtained = material_plan(target, licences or ApplicationLicences(frozenset(), {}))
+    attached = {spec.key: ref for spec, ref in obtained}
+    for spec in target.materials:  # in the target's order
+        if spec.key in attached:
+            ref = attached[spec.key]
+            rows.append((spec, MaterialMode.OBTAINED, None, _obtained_note(spec, ref), ref))
+            continue
+        upload = files.get(spec.key)
+        if upload is None:
+            if spec.key in commitments:
+                if not spec.commitment_allowed:
+                    problems.append(
+                        {
+                            "code": "commitment_not_allowed",
+                            "field": spec.key,
+                            "name": spec.name,
+                            "message": gettext("该材料不能容缺受理"),
+                        }
+                    )
+                else:
+                    rows.append((spec, MaterialMode.COMMITTED, None, gettext("申请人承诺限期补交"), None))
+            elif spec.required:
+                problems.append(
+                    {
+                        "code": "material_missing",
+                        "field": spec.key,
+                        "name": spec.name,
+                        "message": gettext("电子证照库中没有您有效的该类证照，请上传")
+                        if spec.source == "licence"
+                        else gettext("缺少必需的材料"),
+                    }
+                )
+            continue
+        try:
+            rows.append((spec, MaterialMode.UPLOADED, check_upload(upload, field=spec.key), "", None))
+        except InvalidInput as exc:
+            problems.append(
+                {"code": exc.code, "field": spec.key, "name": spec.name, "message": str(exc.message)}
+            )
+    if problems:
+        raise InvalidInput("materials_invalid", _("申请材料不符合要求"), problems=problems)
+    return rows
+
+
+def case_number(now) -> str:
+    """TB + date + 8 random characters (Crockford base32: no I, L, O, U): readable, unguessable, no
+    counter row that every submission would have to lock."""
+    return f"TB{now:%Y%m%d}" + "".join(secrets.choice(CASE_NUMBER_ALPHABET) for _ in range(8))
+
+
+def _create(
+    actor, target, principal, form_data, key, checked, delivery_method, stored: list, fingerprint: str = ""
+) -> Case:
+    now = timezone.now()
+    case = Case.objects.create(
+        number=case_number(timezone.localtime(now)),
+        target_kind=target.kind,
+        target_uuid=target.uuid,
+        name=target.name,
+        lead_department_uuid=target.lead_department_uuid,
+        lead_department_name=target.lead_department_name,
+        applicant_kind=principal.kind,
+        applicant_uuid=principal.uuid,
+        applicant_name=principal.name,
+        submitted_by=actor.pk,
+        idempotency_key=key,
+        request_fingerprint=fingerprint,
+        form_data=form_data,
+        status=CaseStatus.SUBMITTED,
+        promised_days=target.promised_days,
+        legal_days=target.legal_days,
+        submitted_at=now,
+        delivery_method=delivery_method,
+    )
+    steps = CaseStep.objects.bulk_create(
+        CaseStep(
+            case=case,
+            key=s.key,
+            name=s.name,
+            order=i,
+            department_uuid=s.department_uuid,
+            department_name=s.department_name,
+            implementation_code=s.implementation_code,
+            version_number=s.version_number,
+            budget_days=s.budget_days,
+            depends_on=list(s.depends_on),
+            status=StepStatus.WAITING,
+        )
+        for i, s in enumerate(target.steps)
+    )
+    commitment_due = working_days_after(timezone.localdate(now), COMMITMENT_DAYS)
+    materials = []
+    for spec, mode, checked_file, note, ref in checked:
+        material = CaseMaterial(case=case, key=spec.key, name=spec.name, mode=mode, source_note=note)
+        if ref is not None:
+            material.licence = ref.snapshot()
+        if mode == MaterialMode.COMMITTED:
+            material.commitment_due_on = commitment_due
+        if checked_file is not None:
+            material.content_type = checked_file.content_type
+            material.size = checked_file.size
+            material.sha256 = checked_file.sha256
+            material.file.save(
+                f"{case.number}-{spec.key}.{checked_file.extension}",
+                ContentFile(checked_file.content),
+                save=False,
+            )
+            stored.append(material.file)
+        materials.append(material)
+    CaseMaterial.objects.bulk_create(materials)
+    used = [ref for *_rest, ref in checked if ref is not None]
+    if used:
+        record_case_uses(
+            licences=used,
+            department_name=case.lead_department_name,
+            cause=gettext("办理 %(name)s（%(number)s）") % {"name": case.name, "number": case.number},
+        )
+    committed = [spec.key for spec, mode, *_rest in checked if mode == MaterialMode.COMMITTED]
+    event = event_record(case, actor, "submit", target=target.name, committed=committed)
+    applicant_tell(
+        case,
+        gettext("申请已提交"),
+        gettext("您的申请 %(name)s（%(number)s）已提交，等待受理。")
+        % {"name": case.name, "number": case.number},
+        phone=getattr(actor, "phone", None) or "",
+    )
+    # What was just written, for the answer to the submission (so it is not read back); later reads go to
+    # the database as usual.
+    case.just_written = {"steps": steps, "materials": materials, "timeline": [event]}
+    return case
+
+
+def draft_save(*, actor, target_kind: str, target_uuid, form_data: dict) -> None:
+    """Keep the form as typed (saved on change), to resume the application later: one draft per user and
+    target."""
+    ApplicationDraft.objects.update_or_create(
+        user_id=actor.pk,
+        target_kind=target_kind,
+        target_uuid=target_uuid,
+        defaults={"form_data": form_data},
+    )
+
+
+def draft_discard(*, actor, target_kind: str, target_uuid) -> None:
+    """The application was submitted: its draft goes."""
+    ApplicationDraft.objects.filter(
+        user_id=actor.pk, target_kind=target_kind, target_uuid=target_uuid
+    ).delete()

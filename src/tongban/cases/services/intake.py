@@ -1,0 +1,232 @@
+"""Intake (受理): accept, refuse, ask once for a supplement (补正) within 5 working days, the applicant's
+supplement, bringing a material accepted on commitment, withdrawal, and acceptance deemed by law."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from tongban.cases.access import require_applicant_side, require_intake_staff
+from tongban.cases.constants import (
+    COMMITMENT_STATUSES,
+    SUPPLEMENT_WINDOW_DAYS,
+    SUPPLEMENTABLE_STATUSES,
+    WITHDRAWABLE_STATUSES,
+    CaseStatus,
+    MaterialMode,
+    StepStatus,
+)
+from tongban.cases.deadlines import due_after, due_is_provisional, yellow_from
+from tongban.cases.errors import InvalidTransition, TargetNotFound
+from tongban.cases.events import applicant_tell, event_record
+from tongban.cases.forms import validate_form
+from tongban.cases.locks import lock_case, lock_steps
+from tongban.cases.models import Case, CaseMaterial
+from tongban.cases.services import common
+from tongban.cases.services.common import require_status
+from tongban.cases.services.steps import close_open_steps, start_steps
+from tongban.cases.uploads import check_upload
+from tongban.catalog.facade import application_target
+from tongban.core.errors import InvalidInput
+from tongban.core.workdays import working_days_between
+
+
+def accept(case: Case, actor, on: date, *, deemed: bool) -> None:
+    case.status = CaseStatus.IN_PROCESS
+    case.accepted_on = on
+    case.deemed_accepted = deemed
+    case.acceptance_voucher = "SL" + case.number[2:]
+    case.due_on = on if case.promised_days == 0 else due_after(on, case.promised_days)
+    case.yellow_on = yellow_from(on, case.due_on, case.promised_days)
+    case.due_on_provisional = due_is_provisional(on, case.due_on)
+    case.save(
+        update_fields=[
+            "status",
+            "accepted_on",
+            "deemed_accepted",
+            "acceptance_voucher",
+            "due_on",
+            "yellow_on",
+            "due_on_provisional",
+        ]
+    )
+    start_steps(case, list(lock_steps(case)), on)
+    event_record(
+        case,
+        actor,
+        "deemed_accept" if deemed else "accept",
+        voucher=case.acceptance_voucher,
+        due_on=str(case.due_on),
+    )
+    applicant_tell(
+        case,
+        gettext("申请已受理"),
+        gettext("%(name)s（%(number)s）已受理，受理文书编号 %(voucher)s，承诺 %(due)s 前办结。")
+        % {"name": case.name, "number": case.number, "voucher": case.acceptance_voucher, "due": case.due_on},
+    )
+
+
+@transaction.atomic
+def case_accept(*, actor, case: Case) -> Case:
+    require_intake_staff(actor, case)
+    case = lock_case(case)
+    require_status(case, "accept", CaseStatus.SUBMITTED)
+    accept(case, actor, common.today(), deemed=False)
+    return case
+
+
+@transaction.atomic
+def case_refuse(*, actor, case: Case, reasons: str) -> Case:
+    reasons = (reasons or "").strip()
+    if not reasons:
+        raise InvalidInput("reasons_required", _("不予受理须说明理由"), field="reasons")
+    require_intake_staff(actor, case)
+    case = lock_case(case)
+    require_status(case, "refuse", CaseStatus.SUBMITTED)
+    case.status, case.refusal_reasons = CaseStatus.REFUSED, reasons
+    case.save(update_fields=["status", "refusal_reasons"])
+    event_record(case, actor, "refuse", opinion=reasons)
+    applicant_tell(
+        case,
+        gettext("申请不予受理"),
+        gettext("%(name)s（%(number)s）不予受理：%(reasons)s")
+        % {"name": case.name, "number": case.number, "reasons": reasons},
+    )
+    return case
+
+
+@transaction.atomic
+def case_request_supplement(*, actor, case: Case, items: list[str]) -> Case:
+    """Ask once for everything missing, within 5 working days of submission (行政许可法 art. 32)."""
+    items = [i.strip() for i in items or [] if i and i.strip()]
+    if not items:
+        raise InvalidInput("supplement_items_required", _("须一次性列明需要补正的全部内容"), field="items")
+    require_intake_staff(actor, case)
+    case = lock_case(case)
+    require_status(case, "request_supplement", CaseStatus.SUBMITTED)
+    if case.supplement_requested_at is not None:
+        raise InvalidTransition("request_supplement_again", case.status)
+    if working_days_between(timezone.localdate(case.submitted_at), common.today()) > SUPPLEMENT_WINDOW_DAYS:
+        raise InvalidTransition("request_supplement_late", case.status)
+    case.status, case.supplement_requested_at, case.supplement_items = (
+        CaseStatus.SUPPLEMENT,
+        timezone.now(),
+        items,
+    )
+    case.save(update_fields=["status", "supplement_requested_at", "supplement_items"])
+    event_record(case, actor, "request_supplement", opinion="；".join(items), items=items)
+    applicant_tell(
+        case,
+        gettext("请补正材料"),
+        gettext("%(name)s（%(number)s）需要补正：%(items)s")
+        % {"name": case.name, "number": case.number, "items": "；".join(items)},
+    )
+    return case
+
+
+@transaction.atomic
+def case_supplement(*, actor, case: Case, form_data: dict | None = None, files: dict | None = None) -> Case:
+    """The applicant supplies what was asked; the case goes back to intake."""
+    case = lock_case(case)
+    require_applicant_side(actor, case)
+    target = application_target(case.target_kind, case.target_uuid)
+    if target is None:
+        raise TargetNotFound()
+    if case.status in COMMITMENT_STATUSES:
+        # Only materials accepted on commitment may be brought while the case runs.
+        return _bring_committed(actor, case, target, files or {})
+    require_status(case, "supplement", *SUPPLEMENTABLE_STATUSES)
+    if form_data is not None:
+        validate_form(target.form_schema, form_data)
+        case.form_data = form_data
+    for spec, mode, checked_file, _note, _ref in _check_supplied(target, files or {}):
+        material, _created = CaseMaterial.objects.get_or_create(
+            case=case, key=spec.key, defaults={"name": spec.name, "mode": mode}
+        )
+        material.mode, material.content_type = mode, checked_file.content_type
+        material.size, material.sha256 = checked_file.size, checked_file.sha256
+        material.source_note, material.licence = "", {}
+        material.file.save(
+            f"{case.number}-{spec.key}.{checked_file.extension}",
+            ContentFile(checked_file.content),
+            save=False,
+        )
+        material.save()
+    returned = case.status == CaseStatus.RETURNED
+    case.status = CaseStatus.IN_PROCESS if returned else CaseStatus.SUBMITTED
+    case.save(update_fields=["status", "form_data"])
+    if returned:
+        steps = list(lock_steps(case))
+        for step in steps:
+            if step.status == StepStatus.RETURNED:
+                step.status, step.claimed_by, step.claimed_by_name = StepStatus.READY, None, ""
+                step.save(update_fields=["status", "claimed_by", "claimed_by_name"])
+            elif step.status == StepStatus.HELD:  # back to where it was when the case was returned
+                step.status = StepStatus.CLAIMED if step.claimed_by else StepStatus.READY
+                step.save(update_fields=["status"])
+    event_record(case, actor, "supplement", materials=sorted((files or {}).keys()))
+    return case
+
+
+def _bring_committed(actor, case: Case, target, files: dict) -> Case:
+    committed = set(case.materials.filter(mode=MaterialMode.COMMITTED).values_list("key", flat=True))
+    if not files or set(files) - committed:
+        raise InvalidTransition("supplement", case.status)
+    for spec, _mode, checked_file, _note, _ref in _check_supplied(target, files):
+        material = case.materials.get(key=spec.key)
+        material.mode, material.content_type = MaterialMode.UPLOADED, checked_file.content_type
+        material.size, material.sha256, material.source_note = checked_file.size, checked_file.sha256, ""
+        material.file.save(
+            f"{case.number}-{spec.key}.{checked_file.extension}",
+            ContentFile(checked_file.content),
+            save=False,
+        )
+        material.save()
+    event_record(case, actor, "commitment_kept", materials=sorted(files))
+    return case
+
+
+def _check_supplied(target, files: dict) -> list[tuple]:
+    specs = {m.key: m for m in target.materials if not m.obtained or m.source == "licence"}
+    unknown = sorted(set(files) - set(specs))
+    if unknown:
+        raise InvalidInput("unknown_material", _("未知的申请材料"), fields=unknown)
+    return [(specs[k], MaterialMode.UPLOADED, check_upload(f, field=k), "", None) for k, f in files.items()]
+
+
+@transaction.atomic
+def case_withdraw(*, actor, case: Case) -> Case:
+    case = lock_case(case)
+    require_applicant_side(actor, case)
+    require_status(case, "withdraw", *WITHDRAWABLE_STATUSES)
+    case.status = CaseStatus.WITHDRAWN
+    case.save(update_fields=["status"])
+    close_open_steps(case)
+    event_record(case, actor, "withdraw")
+    return case
+
+
+def cases_deem_accepted(today: date | None = None) -> int:
+    """Cases submitted more than 5 working days ago with no supplement request count as accepted from the
+    day they were submitted (行政许可法 art. 32). Safe to run again: only ``submitted`` cases are touched."""
+    today = today or common.today()
+    done = 0
+    candidates = Case.objects.filter(
+        status=CaseStatus.SUBMITTED, supplement_requested_at__isnull=True
+    ).values_list("pk", "submitted_at")
+    for pk, submitted_at in candidates.iterator():
+        submitted_on = timezone.localdate(submitted_at)
+        if working_days_between(submitted_on, today) <= SUPPLEMENT_WINDOW_DAYS:
+            continue
+        with transaction.atomic():
+            case = lock_case(pk)
+            if case.status != CaseStatus.SUBMITTED or case.supplement_requested_at is not None:
+                continue
+            accept(case, None, submitted_on, deemed=True)
+            done += 1
+    return done

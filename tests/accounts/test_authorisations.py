@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from tests.conftest import csrf_headers, login_client
 from tongban.accounts.constants import AssuranceLevel, EnterpriseKind
-from tongban.accounts.facade import agent_may_act_for_enterprise, agent_may_act_for_person
+from tongban.accounts.facade import actor_for, agent_may_act_for_enterprise, agent_may_act_for_person
 from tongban.accounts.models import Authorisation, Enterprise
 
 pytestmark = pytest.mark.django_db
@@ -68,9 +68,11 @@ def test_the_legal_representative_authorises_an_agent_for_listed_items_then_revo
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["active"] is True and body["agent"] == "李*"
-    assert agent_may_act_for_enterprise(agent_user=agent.user, enterprise_id=company.pk, item_code="ITEM-1")
+    assert agent_may_act_for_enterprise(
+        agent=actor_for(agent.user), enterprise_id=company.pk, item_code="ITEM-1"
+    )
     assert not agent_may_act_for_enterprise(
-        agent_user=agent.user, enterprise_id=company.pk, item_code="ITEM-2"
+        agent=actor_for(agent.user), enterprise_id=company.pk, item_code="ITEM-2"
     )
     agent_client = login_client(agent.user)
     assert [e["name"] for e in agent_client.get("/api/enterprises").json()] == ["上海示范有限公司"]
@@ -83,7 +85,7 @@ def test_the_legal_representative_authorises_an_agent_for_listed_items_then_revo
     again = rep_client.post(f"/api/authorisations/{body['uuid']}/revoke", **csrf_headers(rep_client))
     assert again.status_code == 409
     assert not agent_may_act_for_enterprise(
-        agent_user=agent.user, enterprise_id=company.pk, item_code="ITEM-1"
+        agent=actor_for(agent.user), enterprise_id=company.pk, item_code="ITEM-1"
     )
     assert agent_client.get(f"/api/enterprises/{company.uuid}").status_code == 404
 
@@ -101,14 +103,14 @@ def test_a_person_authorises_an_agent_for_themselves_within_a_period(make_person
     client = login_client(principal.user)
     assert grant(client, agent).status_code == 201
     assert agent_may_act_for_person(
-        agent_user=agent.user, principal_person_uuid=principal.uuid, item_code="X"
+        agent=actor_for(agent.user), principal_person_uuid=principal.uuid, item_code="X"
     )
     auth = Authorisation.objects.get()
     Authorisation.objects.filter(pk=auth.pk).update(
         valid_from=timezone.localdate() - timedelta(days=10),
         valid_until=timezone.localdate() - timedelta(days=1),
     )
-    assert not agent_may_act_for_person(agent_user=agent.user, principal_person_uuid=principal.uuid)
+    assert not agent_may_act_for_person(agent=actor_for(agent.user), principal_person_uuid=principal.uuid)
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from pypdf import PdfWriter
 
 from tests.catalog.test_versions import good_fields
 from tongban.accounts.constants import OrgKind, Role
+from tongban.accounts.facade import actor_for
 from tongban.accounts.services import organisation_create
 from tongban.catalog.services import bundle_create, item_create, version_publish
 
@@ -134,7 +135,7 @@ def submit(world):
         actor = actor or world["applicant"].user
         person = actor.person
         return case_submit(
-            actor=actor,
+            actor=actor_for(actor),
             target_kind=kind,
             target_uuid=target or world["bundle"].uuid,
             applicant_kind="person",

@@ -14,6 +14,7 @@ from tests.cases.conftest import pdf_bytes
 from tests.catalog.test_versions import good_fields
 from tests.conftest import csrf_headers, login_client
 from tongban.accounts.constants import AssuranceLevel, EnterpriseKind, OrgKind, Role
+from tongban.accounts.facade import actor_for
 from tongban.accounts.models import Enterprise
 from tongban.accounts.services import (
     AuthorisationGrant,
@@ -86,7 +87,7 @@ def firm(make_person, make_staff):
     def agent(name, **grant):
         person = make_person(name)
         authorisation = authorisation_grant(
-            actor=rep.user,
+            actor=actor_for(rep.user),
             enterprise=company,
             grant=AuthorisationGrant(
                 agent_id_kind="111",
@@ -115,7 +116,7 @@ def firm(make_person, make_staff):
             "former_agent": former_agent.user,
             "stranger": make_person("钱八").user,
         },
-        "revoke_former": lambda: authorisation_revoke(actor=rep.user, authorisation=former),
+        "revoke_former": lambda: authorisation_revoke(actor=actor_for(rep.user), authorisation=former),
     }
 
 
@@ -246,7 +247,9 @@ def test_the_access_matrix(firm):
     from tongban.cases.services import case_request_supplement
 
     case_request_supplement(
-        actor=firm["reviewer"], case=Case.objects.get(uuid=cases["principal_seal"]), items=["申请书"]
+        actor=actor_for(firm["reviewer"]),
+        case=Case.objects.get(uuid=cases["principal_seal"]),
+        items=["申请书"],
     )
     material = {
         "key": "application-form",

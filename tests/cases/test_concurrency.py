@@ -8,6 +8,7 @@ from django.test import Client
 
 from tests.accounts.test_concurrency import run_concurrently
 from tests.cases.conftest import GOOD_FORM, pdf_bytes
+from tongban.accounts.facade import actor_for
 from tongban.cases.errors import InvalidTransition
 from tongban.cases.models import Case, CaseMaterial
 
@@ -45,14 +46,14 @@ def test_two_reviewers_claiming_one_step_at_once_one_wins(world, submit, make_st
     from tongban.cases.services import case_accept, step_claim
 
     case, _ = submit()
-    case_accept(actor=world["clerk"], case=case)
+    case_accept(actor=actor_for(world["clerk"]), case=case)
     step = case.steps.get(key="licence")
     reviewers = [world["reviewers"]["market"], make_staff(world["depts"]["market"], Role.REVIEWER)]
     outcomes = iter(reviewers)
 
     def claim():
         try:
-            return step_claim(actor=next(outcomes), step=step).claimed_by
+            return step_claim(actor=actor_for(next(outcomes)), step=step).claimed_by
         except InvalidTransition:
             return "lost"
 

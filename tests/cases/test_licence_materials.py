@@ -10,6 +10,7 @@ from tests.cases.conftest import ID_CARD, NAME_FORM, Upload, pdf_bytes
 from tests.catalog.test_versions import good_fields
 from tests.conftest import login_client
 from tongban.accounts.constants import OrgKind
+from tongban.accounts.facade import actor_for
 from tongban.accounts.services import organisation_create
 from tongban.cases.models import CaseMaterial
 from tongban.cases.services import case_accept, case_submit
@@ -81,7 +82,7 @@ def asks_for_licence(world):
 
     def apply(files=None, key="licence-material-1"):
         case, _ = case_submit(
-            actor=applicant.user,
+            actor=actor_for(applicant.user),
             target_kind="item",
             target_uuid=item.uuid,
             applicant_kind="person",
@@ -136,7 +137,7 @@ def test_without_a_valid_licence_the_material_must_be_uploaded(world, asks_for_l
     case = asks_for_licence["apply"](files={"certificate": Upload(pdf_bytes("证书"))}, key="licence-upload-1")
     material = CaseMaterial.objects.get(case=case, key="certificate")
     assert material.mode == "uploaded" and material.licence == {} and material.sha256
-    case_accept(actor=world["clerk"], case=case)
+    case_accept(actor=actor_for(world["clerk"]), case=case)
 
 
 def test_the_application_page_shows_the_attached_licence_or_asks_for_an_upload(world, asks_for_licence):

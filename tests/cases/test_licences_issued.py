@@ -9,6 +9,7 @@ from tests.cases.conftest import NAME_FORM, Upload, pdf_bytes
 from tests.catalog.test_versions import good_fields
 from tests.conftest import login_client
 from tongban.accounts.constants import OrgKind, Role
+from tongban.accounts.facade import actor_for
 from tongban.accounts.services import organisation_create
 from tongban.cases.models import CaseEvent
 from tongban.cases.services import case_accept, case_submit, step_claim, step_decide
@@ -78,7 +79,7 @@ def yielding(world, make_staff):
 def run_case(world, item, reviewer):
     applicant = world["applicant"]
     case, _ = case_submit(
-        actor=applicant.user,
+        actor=actor_for(applicant.user),
         target_kind="item",
         target_uuid=item.item.uuid,
         applicant_kind="person",
@@ -87,10 +88,10 @@ def run_case(world, item, reviewer):
         idempotency_key=f"licence-case-{item.pk}",
         files={"application-form": Upload(pdf_bytes())},
     )
-    case_accept(actor=world["clerk"], case=case)
+    case_accept(actor=actor_for(world["clerk"]), case=case)
     step = case.steps.get()
-    step_claim(actor=reviewer, step=step)
-    step_decide(actor=reviewer, step=step, decision="pass", opinion="同意")
+    step_claim(actor=actor_for(reviewer), step=step)
+    step_decide(actor=actor_for(reviewer), step=step, decision="pass", opinion="同意")
     return case
 
 

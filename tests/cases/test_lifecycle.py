@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.cases.conftest import GOOD_FORM, Upload, pdf_bytes
+from tongban.accounts.facade import actor_for
 from tongban.cases.constants import CaseStatus, Light, Outcome, StepStatus
 from tongban.cases.errors import InvalidTransition
 from tongban.cases.models import Case, CaseEvent, CaseMaterial
@@ -127,7 +128,7 @@ def test_an_oversize_upload_and_a_missing_required_material_are_refused_together
 def test_accept_then_parallel_steps_then_conclude_and_deliver(world, submit):
     case, _ = submit()
     r = world["reviewers"]
-    case = case_accept(actor=world["clerk"], case=case)
+    case = case_accept(actor=actor_for(world["clerk"]), case=case)
     today = date.today()
     assert case.status == CaseStatus.IN_PROCESS and case.acceptance_voucher == "SL" + case.number[2:]
     assert case.due_on == working_days_after(case.accepted_on, 2)
@@ -135,17 +136,17 @@ def test_accept_then_parallel_steps_then_conclude_and_deliver(world, submit):
     assert s["licence"].status == StepStatus.READY and s["licence"].due_on == working_days_after(today, 1)
     assert s["tax"].status == s["social"].status == StepStatus.WAITING
 
-    step_claim(actor=r["market"], step=s["licence"])
-    step_decide(actor=r["market"], step=s["licence"], decision="pass", opinion="")
+    step_claim(actor=actor_for(r["market"]), step=s["licence"])
+    step_decide(actor=actor_for(r["market"]), step=s["licence"], decision="pass", opinion="")
     s = steps(case)
     assert s["tax"].status == s["social"].status == StepStatus.READY  # in parallel
     for key, reviewer in (("tax", r["tax"]), ("social", r["hr"])):
-        step_claim(actor=reviewer, step=s[key])
-        step_decide(actor=reviewer, step=s[key], decision="pass", opinion="同意")
+        step_claim(actor=actor_for(reviewer), step=s[key])
+        step_decide(actor=actor_for(reviewer), step=s[key], decision="pass", opinion="同意")
     case.refresh_from_db()
     assert case.status == CaseStatus.CONCLUDED and case.outcome == Outcome.APPROVED
     assert case.actual_days == 0
-    case = case_deliver(actor=world["clerk"], case=case)
+    case = case_deliver(actor=actor_for(world["clerk"]), case=case)
     assert case.status == CaseStatus.DELIVERED
     assert actions(case) == [
         "submit",
@@ -168,41 +169,45 @@ def test_wrong_state_transitions_answer_409_with_the_state(world, submit):
     s = steps(case)
     r = world["reviewers"]
     with pytest.raises(InvalidTransition):
-        step_claim(actor=r["market"], step=s["licence"])  # not accepted yet
-    case_accept(actor=world["clerk"], case=case)
+        step_claim(actor=actor_for(r["market"]), step=s["licence"])  # not accepted yet
+    case_accept(actor=actor_for(world["clerk"]), case=case)
     with pytest.raises(InvalidTransition) as exc:
-        case_accept(actor=world["clerk"], case=case)
+        case_accept(actor=actor_for(world["clerk"]), case=case)
     assert exc.value.status == 409 and exc.value.details == {"action": "accept", "state": "in_process"}
     with pytest.raises(InvalidTransition):
-        case_refuse(actor=world["clerk"], case=case, reasons="晚了")
+        case_refuse(actor=actor_for(world["clerk"]), case=case, reasons="晚了")
     with pytest.raises(InvalidTransition):
-        step_decide(actor=r["market"], step=s["licence"], decision="pass", opinion="")  # not claimed
-    step_claim(actor=r["market"], step=s["licence"])
+        step_decide(
+            actor=actor_for(r["market"]), step=s["licence"], decision="pass", opinion=""
+        )  # not claimed
+    step_claim(actor=actor_for(r["market"]), step=s["licence"])
     with pytest.raises(InvalidTransition):
-        step_claim(actor=r["market"], step=s["licence"])  # already claimed
+        step_claim(actor=actor_for(r["market"]), step=s["licence"])  # already claimed
     with pytest.raises(InvalidTransition):
-        case_deliver(actor=world["clerk"], case=case)  # not concluded
-    step_release(actor=r["market"], step=s["licence"])
+        case_deliver(actor=actor_for(world["clerk"]), case=case)  # not concluded
+    step_release(actor=actor_for(r["market"]), step=s["licence"])
     assert steps(case)["licence"].status == StepStatus.READY
 
 
 def test_only_the_steps_department_may_act_on_it_and_others_see_nothing(world, submit):
     case, _ = submit()
-    case_accept(actor=world["clerk"], case=case)
+    case_accept(actor=actor_for(world["clerk"]), case=case)
     licence = steps(case)["licence"]
     with pytest.raises(NotFound):
-        step_claim(actor=world["reviewers"]["tax"], step=licence)
+        step_claim(actor=actor_for(world["reviewers"]["tax"]), step=licence)
     with pytest.raises(NotFound):
-        case_accept(actor=world["reviewers"]["tax"], case=case)  # not the lead department, not a clerk
+        case_accept(
+            actor=actor_for(world["reviewers"]["tax"]), case=case
+        )  # not the lead department, not a clerk
     with pytest.raises(NotFound):
-        case_withdraw(actor=world["stranger"].user, case=case)
+        case_withdraw(actor=actor_for(world["stranger"].user), case=case)
 
 
 def test_refusal_needs_reasons_and_ends_the_case(world, submit):
     case, _ = submit()
     with pytest.raises(InvalidInput):
-        case_refuse(actor=world["clerk"], case=case, reasons=" ")
-    case = case_refuse(actor=world["clerk"], case=case, reasons="不属于本机关职权范围")
+        case_refuse(actor=actor_for(world["clerk"]), case=case, reasons=" ")
+    case = case_refuse(actor=actor_for(world["clerk"]), case=case, reasons="不属于本机关职权范围")
     assert case.status == CaseStatus.REFUSED
     assert Message.objects.filter(title="申请不予受理", body__contains="不属于本机关职权范围").exists()
 
@@ -210,38 +215,40 @@ def test_refusal_needs_reasons_and_ends_the_case(world, submit):
 def test_a_supplement_is_requested_once_then_the_applicant_supplies_it(world, submit):
     case, _ = submit()
     case = case_request_supplement(
-        actor=world["clerk"], case=case, items=["申请书未签字", "请补充银行账户信息"]
+        actor=actor_for(world["clerk"]), case=case, items=["申请书未签字", "请补充银行账户信息"]
     )
     assert case.status == CaseStatus.SUPPLEMENT
     from tongban.cases.errors import InvalidTransition
 
     with pytest.raises(InvalidTransition):
-        case_request_supplement(actor=world["clerk"], case=case, items=["再补一次"])
+        case_request_supplement(actor=actor_for(world["clerk"]), case=case, items=["再补一次"])
     case = case_supplement(
-        actor=world["applicant"].user,
+        actor=actor_for(world["applicant"].user),
         case=case,
         files={"application-form": Upload(pdf_bytes("签字版")), "bank-account": Upload(pdf_bytes("银行"))},
     )
     assert case.status == CaseStatus.SUBMITTED
     assert CaseMaterial.objects.filter(case=case, key="bank-account", mode="uploaded").exists()
     with pytest.raises(InvalidTransition):
-        case_request_supplement(actor=world["clerk"], case=case, items=["第二次"])  # once only
-    assert case_accept(actor=world["clerk"], case=case).status == CaseStatus.IN_PROCESS
+        case_request_supplement(actor=actor_for(world["clerk"]), case=case, items=["第二次"])  # once only
+    assert case_accept(actor=actor_for(world["clerk"]), case=case).status == CaseStatus.IN_PROCESS
 
 
 def test_a_returned_step_goes_back_to_the_applicant_and_comes_back_ready(world, submit):
     case, _ = submit()
-    case_accept(actor=world["clerk"], case=case)
+    case_accept(actor=actor_for(world["clerk"]), case=case)
     licence = steps(case)["licence"]
     reviewer = world["reviewers"]["market"]
-    step_claim(actor=reviewer, step=licence)
+    step_claim(actor=actor_for(reviewer), step=licence)
     with pytest.raises(InvalidInput):
-        step_decide(actor=reviewer, step=licence, decision="return", opinion="")
-    step_decide(actor=reviewer, step=licence, decision="return", opinion="经营范围表述不规范")
+        step_decide(actor=actor_for(reviewer), step=licence, decision="return", opinion="")
+    step_decide(actor=actor_for(reviewer), step=licence, decision="return", opinion="经营范围表述不规范")
     case.refresh_from_db()
     assert case.status == CaseStatus.RETURNED
     assert Message.objects.filter(title="申请被退回", body__contains="经营范围表述不规范").exists()
-    case_supplement(actor=world["applicant"].user, case=case, form_data={**GOOD_FORM, "capital": 20})
+    case_supplement(
+        actor=actor_for(world["applicant"].user), case=case, form_data={**GOOD_FORM, "capital": 20}
+    )
     case.refresh_from_db()
     assert case.status == CaseStatus.IN_PROCESS and case.form_data["capital"] == 20
     assert steps(case)["licence"].status == StepStatus.READY
@@ -249,10 +256,15 @@ def test_a_returned_step_goes_back_to_the_applicant_and_comes_back_ready(world, 
 
 def test_a_final_refusal_concludes_the_case_as_not_approved(world, submit):
     case, _ = submit()
-    case_accept(actor=world["clerk"], case=case)
+    case_accept(actor=actor_for(world["clerk"]), case=case)
     licence = steps(case)["licence"]
-    step_claim(actor=world["reviewers"]["market"], step=licence)
-    step_decide(actor=world["reviewers"]["market"], step=licence, decision="refuse", opinion="名称与他人重复")
+    step_claim(actor=actor_for(world["reviewers"]["market"]), step=licence)
+    step_decide(
+        actor=actor_for(world["reviewers"]["market"]),
+        step=licence,
+        decision="refuse",
+        opinion="名称与他人重复",
+    )
     case.refresh_from_db()
     assert case.status == CaseStatus.CONCLUDED and case.outcome == Outcome.NOT_APPROVED
     assert case.decision == "名称与他人重复"
@@ -262,11 +274,11 @@ def test_the_applicant_may_withdraw_before_a_decision_but_not_after(world, submi
     from tongban.cases.errors import InvalidTransition
 
     case, _ = submit()
-    assert case_withdraw(actor=world["applicant"].user, case=case).status == CaseStatus.WITHDRAWN
+    assert case_withdraw(actor=actor_for(world["applicant"].user), case=case).status == CaseStatus.WITHDRAWN
     other, _ = submit()
-    case_refuse(actor=world["clerk"], case=other, reasons="材料不全")
+    case_refuse(actor=actor_for(world["clerk"]), case=other, reasons="材料不全")
     with pytest.raises(InvalidTransition):
-        case_withdraw(actor=world["applicant"].user, case=other)
+        case_withdraw(actor=actor_for(world["applicant"].user), case=other)
 
 
 def _submitted_on(case, day: date) -> None:
@@ -296,7 +308,7 @@ def test_a_supplement_request_after_five_working_days_is_too_late(world, submit)
     case, _ = submit()
     _submitted_on(case, date.today() - timedelta(days=14))
     with pytest.raises(InvalidTransition) as exc:
-        case_request_supplement(actor=world["clerk"], case=case, items=["补"])
+        case_request_supplement(actor=actor_for(world["clerk"]), case=case, items=["补"])
     assert exc.value.details["action"] == "request_supplement_late"
 
 
@@ -305,18 +317,18 @@ def test_a_special_procedure_stops_the_clock(world, submit, monkeypatch):
 
     case, _ = submit()
     monkeypatch.setattr(services.common, "today", lambda: date(2026, 9, 28))
-    case_accept(actor=world["clerk"], case=case)
+    case_accept(actor=actor_for(world["clerk"]), case=case)
     case.refresh_from_db()
     assert case.due_on == date(2026, 9, 30)
-    special_start(actor=world["clerk"], case=case, kind="inspection", reason="现场核查经营场所")
+    special_start(actor=actor_for(world["clerk"]), case=case, kind="inspection", reason="现场核查经营场所")
     step = steps(case)["licence"]
-    step_claim(actor=world["reviewers"]["market"], step=step)
+    step_claim(actor=actor_for(world["reviewers"]["market"]), step=step)
     from tongban.cases.errors import InvalidTransition
 
     with pytest.raises(InvalidTransition):
-        step_decide(actor=world["reviewers"]["market"], step=step, decision="pass", opinion="")
+        step_decide(actor=actor_for(world["reviewers"]["market"]), step=step, decision="pass", opinion="")
     monkeypatch.setattr(services.common, "today", lambda: date(2026, 10, 9))  # paused 29, 30 Sep, 8, 9 Oct
-    special_end(actor=world["clerk"], case=case, result="核查通过")
+    special_end(actor=actor_for(world["clerk"]), case=case, result="核查通过")
     case.refresh_from_db()
     assert case.paused_days == 4 and case.paused_since is None
     assert case.due_on == date(2026, 10, 12)  # 30 Sep + 4 working days: 8, 9, 10 (make-up Saturday), 12
@@ -331,7 +343,7 @@ def test_lights_turn_yellow_then_red_with_events_once(world, submit, monkeypatch
 
     case, _ = submit()
     monkeypatch.setattr(services.common, "today", lambda: date(2026, 9, 28))  # Monday
-    case_accept(actor=world["clerk"], case=case)
+    case_accept(actor=actor_for(world["clerk"]), case=case)
     licence = steps(case)["licence"]
     assert licence.due_on == date(2026, 9, 29) and licence.yellow_on == date(2026, 9, 28)
     assert supervision_update(date(2026, 9, 28)) == {
@@ -382,7 +394,7 @@ def test_a_material_the_item_allows_may_be_brought_later_on_commitment(world, su
 
     def apply(key, commitments):
         return case_submit(
-            actor=user,
+            actor=actor_for(user),
             target_kind="item",
             target_uuid=world["items"]["licence"].item.uuid,
             applicant_kind="person",
@@ -400,10 +412,12 @@ def test_a_material_the_item_allows_may_be_brought_later_on_commitment(world, su
     material = CaseMaterial.objects.get(case=case, key="application-form")
     assert material.mode == MaterialMode.COMMITTED
     assert material.commitment_due_on == working_days_after(date.today(), 10)
-    case_accept(actor=world["clerk"], case=case)
+    case_accept(actor=actor_for(world["clerk"]), case=case)
     with pytest.raises(InvalidTransition):
-        case_supplement(actor=user, case=case, files={"id-card": Upload(pdf_bytes())})  # not committed
-    case_supplement(actor=user, case=case, files={"application-form": Upload(pdf_bytes())})
+        case_supplement(
+            actor=actor_for(user), case=case, files={"id-card": Upload(pdf_bytes())}
+        )  # not committed
+    case_supplement(actor=actor_for(user), case=case, files={"application-form": Upload(pdf_bytes())})
     material.refresh_from_db()
     assert material.mode == MaterialMode.UPLOADED and material.sha256
     assert "commitment_kept" in actions(case)
@@ -415,7 +429,7 @@ def test_a_material_without_commitment_is_refused_on_commitment(world, submit):
 
         user = world["applicant"].user
         case_submit(
-            actor=user,
+            actor=actor_for(user),
             target_kind="bundle",
             target_uuid=world["bundle"].uuid,
             applicant_kind="person",
@@ -430,12 +444,12 @@ def test_a_material_without_commitment_is_refused_on_commitment(world, submit):
 
 def test_concluded_cases_count_into_actual_vs_promised_time_shown_on_the_pages(world, submit, client):
     case, _ = submit()
-    case_accept(actor=world["clerk"], case=case)
+    case_accept(actor=actor_for(world["clerk"]), case=case)
     r = world["reviewers"]
     for key, reviewer in (("licence", r["market"]), ("tax", r["tax"]), ("social", r["hr"])):
         step = case.steps.get(key=key)
-        step_claim(actor=reviewer, step=step)
-        step_decide(actor=reviewer, step=step, decision="pass", opinion="")
+        step_claim(actor=actor_for(reviewer), step=step)
+        step_decide(actor=actor_for(reviewer), step=step, decision="pass", opinion="")
     page = client.get(f"/bundles/{world['bundle'].uuid}/").content.decode()
     assert "已办结 1 件，平均实际用时 0.0 个工作日，为承诺时限（2.0 个工作日）的 0%。" in page
     assert "100% 在承诺时限的一半内办结" in page and "实际用时不超过承诺时限的一半" in page
@@ -458,45 +472,49 @@ def test_the_message_centre_lists_the_applicants_messages_and_marks_them_read(wo
 def _parallel(world, submit):
     """A case whose licence step passed: tax claimed by its reviewer, social ready."""
     case, _ = submit()
-    case_accept(actor=world["clerk"], case=case)
+    case_accept(actor=actor_for(world["clerk"]), case=case)
     r = world["reviewers"]
-    step_claim(actor=r["market"], step=steps(case)["licence"])
-    step_decide(actor=r["market"], step=steps(case)["licence"], decision="pass", opinion="")
-    step_claim(actor=r["tax"], step=steps(case)["tax"])
+    step_claim(actor=actor_for(r["market"]), step=steps(case)["licence"])
+    step_decide(actor=actor_for(r["market"]), step=steps(case)["licence"], decision="pass", opinion="")
+    step_claim(actor=actor_for(r["tax"]), step=steps(case)["tax"])
     return case
 
 
 def _inbox_keys(reviewer) -> set[str]:
     from tongban.cases.selectors import inbox_steps
 
-    return {row["key"] for row in inbox_steps(actor=reviewer)}
+    return {row["key"] for row in inbox_steps(actor=actor_for(reviewer))}
 
 
 def test_a_return_holds_the_other_open_steps_and_the_supplement_gives_them_back_as_they_were(world, submit):
     case = _parallel(world, submit)
     r = world["reviewers"]
     assert _inbox_keys(r["tax"]) == {"tax"} and _inbox_keys(r["hr"]) == {"social"}
-    step_claim(actor=r["hr"], step=steps(case)["social"])
-    step_decide(actor=r["hr"], step=steps(case)["social"], decision="return", opinion="参保信息不全")
+    step_claim(actor=actor_for(r["hr"]), step=steps(case)["social"])
+    step_decide(
+        actor=actor_for(r["hr"]), step=steps(case)["social"], decision="return", opinion="参保信息不全"
+    )
     s = steps(case)
     assert (s["social"].status, s["tax"].status) == (StepStatus.RETURNED, StepStatus.HELD)
     assert s["tax"].claimed_by == r["tax"].pk  # the claim is kept while the applicant supplements
     assert _inbox_keys(r["tax"]) == set() and _inbox_keys(r["hr"]) == set()
     with pytest.raises(InvalidTransition):
-        step_decide(actor=r["tax"], step=s["tax"], decision="pass", opinion="")
+        step_decide(actor=actor_for(r["tax"]), step=s["tax"], decision="pass", opinion="")
 
-    case_supplement(actor=world["applicant"].user, case=case, form_data=GOOD_FORM)
+    case_supplement(actor=actor_for(world["applicant"].user), case=case, form_data=GOOD_FORM)
     s = steps(case)
     assert (s["social"].status, s["tax"].status) == (StepStatus.READY, StepStatus.CLAIMED)
     assert s["tax"].claimed_by == r["tax"].pk
     assert _inbox_keys(r["tax"]) == {"tax"} and _inbox_keys(r["hr"]) == {"social"}
-    step_decide(actor=r["tax"], step=s["tax"], decision="pass", opinion="")  # the claim still holds
+    step_decide(
+        actor=actor_for(r["tax"]), step=s["tax"], decision="pass", opinion=""
+    )  # the claim still holds
 
 
 def test_a_refusal_or_a_withdrawal_closes_the_steps_still_to_do(world, submit):
     refused = _parallel(world, submit)
     r = world["reviewers"]
-    step_decide(actor=r["tax"], step=steps(refused)["tax"], decision="refuse", opinion="欠税未清")
+    step_decide(actor=actor_for(r["tax"]), step=steps(refused)["tax"], decision="refuse", opinion="欠税未清")
     s = steps(refused)
     assert (s["licence"].status, s["tax"].status, s["social"].status) == (
         StepStatus.PASSED,
@@ -506,9 +524,13 @@ def test_a_refusal_or_a_withdrawal_closes_the_steps_still_to_do(world, submit):
     assert _inbox_keys(r["hr"]) == set()
 
     withdrawn = _parallel(world, submit)
-    step_claim(actor=r["hr"], step=steps(withdrawn)["social"])
-    step_decide(actor=r["hr"], step=steps(withdrawn)["social"], decision="return", opinion="参保信息不全")
-    case_withdraw(actor=world["applicant"].user, case=withdrawn)  # returned, with the tax step held
+    step_claim(actor=actor_for(r["hr"]), step=steps(withdrawn)["social"])
+    step_decide(
+        actor=actor_for(r["hr"]), step=steps(withdrawn)["social"], decision="return", opinion="参保信息不全"
+    )
+    case_withdraw(
+        actor=actor_for(world["applicant"].user), case=withdrawn
+    )  # returned, with the tax step held
     s = steps(withdrawn)
     assert (s["tax"].status, s["social"].status) == (StepStatus.CLOSED, StepStatus.RETURNED)
     assert _inbox_keys(r["tax"]) == set() and _inbox_keys(r["hr"]) == set()
@@ -544,6 +566,6 @@ def test_the_inbox_finds_a_case_by_its_number_in_any_case_or_by_a_word_of_its_na
 
     case = _parallel(world, submit)
     tax = world["reviewers"]["tax"]
-    assert [r["number"] for r in inbox_steps(actor=tax, q=case.number.lower())] == [case.number]
-    assert [r["number"] for r in inbox_steps(actor=tax, q=case.name[:2])] == [case.number]
-    assert list(inbox_steps(actor=tax, q="TB20000101AAAAAAAA")) == []
+    assert [r["number"] for r in inbox_steps(actor=actor_for(tax), q=case.number.lower())] == [case.number]
+    assert [r["number"] for r in inbox_steps(actor=actor_for(tax), q=case.name[:2])] == [case.number]
+    assert list(inbox_steps(actor=actor_for(tax), q="TB20000101AAAAAAAA")) == []

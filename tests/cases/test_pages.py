@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from tests.cases.conftest import Upload, pdf_bytes
 from tests.conftest import csrf_headers, login_client
 from tongban.accounts.constants import Role
+from tongban.accounts.facade import actor_for
 from tongban.cases.models import ApplicationDraft, Case
 from tongban.cases.services import case_accept, step_claim
 from tongban.core.models import AuditEvent
@@ -117,7 +118,7 @@ def test_staff_see_materials_in_the_page_and_the_read_is_audited(world, submit):
 def _open_cases(world, submit, n):
     for _ in range(n):
         case, _ = submit()
-        case_accept(actor=world["clerk"], case=case)
+        case_accept(actor=actor_for(world["clerk"]), case=case)
 
 
 def test_the_inbox_and_decision_pages_use_a_bounded_number_of_queries(world, submit):
@@ -133,7 +134,7 @@ def test_the_inbox_and_decision_pages_use_a_bounded_number_of_queries(world, sub
     assert len(many) == len(few) <= 15
 
     case = Case.objects.order_by("id").first()
-    step_claim(actor=reviewer, step=case.steps.get(key="licence"))
+    step_claim(actor=actor_for(reviewer), step=case.steps.get(key="licence"))
     with CaptureQueriesContext(connection) as decision:
         page = client.get(f"/staff/cases/{case.uuid}/")
     assert "提交处理结果" in text(page)
@@ -142,7 +143,7 @@ def test_the_inbox_and_decision_pages_use_a_bounded_number_of_queries(world, sub
 
 def test_a_reviewer_decides_from_the_page(world, submit):
     case, _ = submit()
-    case_accept(actor=world["clerk"], case=case)
+    case_accept(actor=actor_for(world["clerk"]), case=case)
     client = login_client(world["reviewers"]["market"])
     url = f"/staff/cases/{case.uuid}/steps/licence/"
     assert client.post(url + "claim/", **csrf_headers(client)).status_code == 302

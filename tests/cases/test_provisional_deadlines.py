@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from django.test import Client
 
+from tongban.accounts.facade import actor_for
 from tongban.cases.constants import CaseStatus, Light
 from tongban.cases.deadlines import deadlines_recompute, provisional_calendar_warning
 from tongban.cases.models import Case, CaseEvent, CaseStep
@@ -44,7 +45,7 @@ def accepted(world, submit, monkeypatch):
     def do(day: date) -> Case:
         case, _ = submit()
         monkeypatch.setattr(services.common, "today", lambda: day)
-        case_accept(actor=world["clerk"], case=case)
+        case_accept(actor=actor_for(world["clerk"]), case=case)
         case.refresh_from_db()
         return case
 
@@ -86,12 +87,12 @@ def test_entering_the_notice_recomputes_open_cases_and_leaves_closed_ones_alone(
     for key in ("licence", "tax", "social"):
         step = steps(done)[key]
         reviewer = world["reviewers"][{"licence": "market", "tax": "tax", "social": "hr"}[key]]
-        step_claim(actor=reviewer, step=step)
-        step_decide(actor=reviewer, step=step, decision="pass", opinion="")
+        step_claim(actor=actor_for(reviewer), step=step)
+        step_decide(actor=actor_for(reviewer), step=step, decision="pass", opinion="")
     done.refresh_from_db()
     assert done.status == CaseStatus.CONCLUDED and done.due_on_provisional is True
     withdrawn = accepted(LAST_DAY)
-    case_withdraw(actor=world["applicant"].user, case=withdrawn)
+    case_withdraw(actor=actor_for(world["applicant"].user), case=withdrawn)
     closed_before = {
         c.pk: (c.due_on, c.yellow_on, c.due_on_provisional)
         for c in Case.objects.filter(pk__in=[done.pk, withdrawn.pk])
@@ -137,9 +138,9 @@ def test_recomputing_counts_the_days_a_special_procedure_paused(world, accepted,
     from tongban.cases.services import special_end, special_start
 
     case = accepted(date(2026, 12, 28))
-    special_start(actor=world["clerk"], case=case, kind="inspection", reason="现场核查")
+    special_start(actor=actor_for(world["clerk"]), case=case, kind="inspection", reason="现场核查")
     monkeypatch.setattr(services.common, "today", lambda: date(2026, 12, 30))  # paused 29, 30 Dec
-    special_end(actor=world["clerk"], case=case, result="核查通过")
+    special_end(actor=actor_for(world["clerk"]), case=case, result="核查通过")
     case.refresh_from_db()
     assert case.paused_days == 2 and case.due_on_provisional is True
     enter_notice()

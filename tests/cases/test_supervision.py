@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tongban.accounts.facade import actor_for
 from tongban.cases.constants import CaseStatus, Light
 from tongban.cases.models import Case, CaseStep, SupervisionEvent
 from tongban.cases.services import case_accept, case_withdraw, special_start
@@ -30,7 +31,7 @@ def accepted(world, submit, monkeypatch):
     def do(day: date) -> Case:
         case, _ = submit()
         monkeypatch.setattr(services.common, "today", lambda: day)
-        case_accept(actor=world["clerk"], case=case)
+        case_accept(actor=actor_for(world["clerk"]), case=case)
         case.refresh_from_db()
         return case
 
@@ -109,8 +110,8 @@ def test_days_overdue_are_working_days_per_due_date_and_yellow_and_red_turn_in_o
 
 def test_only_open_steps_of_unpaused_cases_in_process_turn(world, accepted, passes):
     counted, paused, withdrawn = accepted(MONDAY), accepted(MONDAY), accepted(MONDAY)
-    special_start(actor=world["clerk"], case=paused, kind="inspection", reason="现场核查经营场所")
-    case_withdraw(actor=world["applicant"].user, case=withdrawn)
+    special_start(actor=actor_for(world["clerk"]), case=paused, kind="inspection", reason="现场核查经营场所")
+    case_withdraw(actor=actor_for(world["applicant"].user), case=withdrawn)
     assert Case.objects.get(pk=withdrawn.pk).status == CaseStatus.WITHDRAWN
     waiting = CaseStep.objects.filter(case=counted).exclude(key="licence")
     assert waiting.count() == 2  # tax and social wait for the licence: no due date yet

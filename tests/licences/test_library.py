@@ -8,6 +8,7 @@ from django.test import override_settings
 
 from tests.conftest import csrf_headers, login_client
 from tests.licences.conftest import BUSINESS, VOCATIONAL
+from tongban.accounts.facade import actor_for
 from tongban.core.errors import InvalidInput, PermissionDenied
 from tongban.core.models import AuditEvent
 from tongban.licences import keys
@@ -100,7 +101,7 @@ def test_only_the_types_issuers_issue_and_single_instance_types_refuse_a_second(
 def test_a_change_is_a_new_version_linked_to_the_previous(lib, issue):
     first = issue("business")
     second = licence_new_version(
-        actor=lib["market_issuer"],
+        actor=actor_for(lib["market_issuer"]),
         licence=first,
         face={**first.face, "registered_capital": "500万元"},
         reason="增资",
@@ -128,22 +129,28 @@ def test_a_change_is_a_new_version_linked_to_the_previous(lib, issue):
 def test_status_changes_follow_the_rules_and_are_audited(lib, issue):
     licence = issue()
     with pytest.raises(InvalidInput):
-        licence_change_status(actor=lib["hr_issuer"], licence=licence, action="suspend", reason=" ")
+        licence_change_status(
+            actor=actor_for(lib["hr_issuer"]), licence=licence, action="suspend", reason=" "
+        )
     licence = licence_change_status(
-        actor=lib["hr_issuer"], licence=licence, action="suspend", reason="违规执业"
+        actor=actor_for(lib["hr_issuer"]), licence=licence, action="suspend", reason="违规执业"
     )
     assert licence.status == "02"
     with pytest.raises(LicenceConflict):
-        licence_change_status(actor=lib["hr_issuer"], licence=licence, action="suspend", reason="再次")
+        licence_change_status(
+            actor=actor_for(lib["hr_issuer"]), licence=licence, action="suspend", reason="再次"
+        )
     licence = licence_change_status(
-        actor=lib["hr_issuer"], licence=licence, action="restore", reason="整改完成"
+        actor=actor_for(lib["hr_issuer"]), licence=licence, action="restore", reason="整改完成"
     )
     licence = licence_change_status(
-        actor=lib["hr_issuer"], licence=licence, action="cancel", reason="本人申请注销"
+        actor=actor_for(lib["hr_issuer"]), licence=licence, action="cancel", reason="本人申请注销"
     )
     assert licence.status == "04"
     with pytest.raises(LicenceConflict):
-        licence_change_status(actor=lib["hr_issuer"], licence=licence, action="restore", reason="恢复")
+        licence_change_status(
+            actor=actor_for(lib["hr_issuer"]), licence=licence, action="restore", reason="恢复"
+        )
     actions = list(
         AuditEvent.objects.filter(object_type="licence", object_id=str(licence.uuid))
         .order_by("id")

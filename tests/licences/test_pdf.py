@@ -16,6 +16,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from tests.conftest import login_client
+from tongban.accounts.facade import actor_for
 from tongban.core.models import AuditEvent
 from tongban.licences import pdf as licence_pdf_module
 from tongban.licences.services import licence_change_status
@@ -93,7 +94,9 @@ def test_the_licence_page_links_the_pdf_which_shows_a_suspended_status_in_the_fi
     holder = login_client(lib["holder"].user)
     page = holder.get(f"/licences/{licence.uuid}/").content.decode()
     assert f'href="/licences/{licence.uuid}/pdf"' in page and "下载PDF" in page
-    licence_change_status(actor=lib["market_issuer"], licence=licence, action="suspend", reason="检查")
+    licence_change_status(
+        actor=actor_for(lib["market_issuer"]), licence=licence, action="suspend", reason="检查"
+    )
     response = holder.get(f"/licences/{licence.uuid}/pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content)

@@ -18,6 +18,7 @@ from sd_jwt.holder import SDJWTHolder
 from sd_jwt.verifier import SDJWTVerifier
 
 from tests.conftest import csrf_headers, login_client
+from tongban.accounts.facade import actor_for
 from tongban.core.models import AuditEvent
 from tongban.licences.services import licence_change_status
 
@@ -209,12 +210,14 @@ def test_another_persons_licence_a_private_or_foreign_key_and_a_suspended_licenc
     assert not AuditEvent.objects.filter(action="licence.export_sd_jwt").exists()
 
     assert export(holder, licence, public).status_code == 200  # the same request, in force: exported
-    licence_change_status(actor=lib["hr_issuer"], licence=licence, action="suspend", reason="核查")
+    licence_change_status(actor=actor_for(lib["hr_issuer"]), licence=licence, action="suspend", reason="核查")
     r = export(holder, licence, public)
     assert r.status_code == 409 and r.json()["code"] == "licence_not_exportable"
     assert r.json()["details"] == {"licence_status": "02"}
     # Expired by date (status still 01): not exported either.
-    licence_change_status(actor=lib["hr_issuer"], licence=licence, action="restore", reason="核查完毕")
+    licence_change_status(
+        actor=actor_for(lib["hr_issuer"]), licence=licence, action="restore", reason="核查完毕"
+    )
     type(licence).objects.filter(pk=licence.pk).update(valid_until=date.today() - timedelta(days=2))
     assert export(holder, licence, public).status_code == 409
 

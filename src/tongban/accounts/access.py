@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from tongban.accounts.constants import ApiScope, Role
 from tongban.accounts.errors import (
@@ -13,30 +13,34 @@ from tongban.accounts.errors import (
     OrganisationNotFound,
     PersonNotFound,
 )
-from tongban.accounts.models import ApiClient, Authorisation, Enterprise, Organisation, Person, User
-from tongban.accounts.selectors import (
-    enterprise_list_for_person,
-    org_scope_paths,
-    person_for_user,
-    staff_roles,
-)
+from tongban.accounts.models import Authorisation, Enterprise, Organisation, Person
+from tongban.accounts.selectors import enterprise_list_for_person, organisation_list_in_scope, person_of_actor
+from tongban.core.actors import Actor, ActorKind
 from tongban.core.audit import audit_record
-from tongban.core.errors import PermissionDenied
+from tongban.core.errors import NotFound, PermissionDenied
 from tongban.core.identifiers import IdKind, mask_id_number, validate_id_number
 
 # Staff who may look up any person (any window accepts any applicant: 无差别受理).
 PERSON_LOOKUP_ROLES = {Role.WINDOW_CLERK, Role.REVIEWER, Role.ISSUER, Role.PLATFORM_ADMIN}
 
 
-def actor_org_paths(actor, roles: set[str] | None = None) -> list[str]:
-    if isinstance(actor, ApiClient):
-        return [actor.organisation.path]
-    return org_scope_paths(actor, roles)
+def actor_org_paths(actor: Actor, roles: set[str] | None = None) -> list[str]:
+    """The subtrees the actor reaches: a client its organisation's, staff those of their memberships with
+    one of ``roles`` (any role when None)."""
+    if actor.kind == ActorKind.CLIENT:
+        return [actor.organisation_path]
+    return actor.org_paths(roles)
 
 
-def access_organisation_by_uuid(*, actor, org_uuid: UUID, roles: set[str] | None = None) -> Organisation:
-    if isinstance(actor, ApiClient) and not actor.has_scope(ApiScope.ORGS_READ):
-        raise PermissionDenied("scope_missing", scope=ApiScope.ORGS_READ.value)
+def _require_scope(actor: Actor, scope: ApiScope) -> None:
+    if actor.kind == ActorKind.CLIENT and scope not in actor.scopes:
+        raise PermissionDenied("scope_missing", scope=scope.value)
+
+
+def access_organisation_by_uuid(
+    *, actor: Actor, org_uuid: UUID, roles: set[str] | None = None
+) -> Organisation:
+    _require_scope(actor, ApiScope.ORGS_READ)
     org = Organisation.objects.filter(uuid=org_uuid).select_related("parent").first()
     if org is None:
         raise OrganisationNotFound()
@@ -45,24 +49,28 @@ def access_organisation_by_uuid(*, actor, org_uuid: UUID, roles: set[str] | None
     raise OrganisationNotFound()
 
 
-def access_person_by_identifier(*, actor, id_kind: str, id_number: str, purpose: str) -> Person:
-    """A staff member (or a client with persons:lookup) looks a person up; the read is audited."""
-    from tongban.accounts.facade import audit_actor
+def access_organisation_list(*, actor: Actor) -> QuerySet[Organisation]:
+    """The organisations in the actor's subtrees (staff: their memberships'; a client: its organisation's,
+    with the ``orgs:read`` scope)."""
+    _require_scope(actor, ApiScope.ORGS_READ)
+    return organisation_list_in_scope(actor_org_paths(actor))
 
-    if isinstance(actor, ApiClient):
-        if not actor.has_scope(ApiScope.PERSONS_LOOKUP):
-            raise PermissionDenied("scope_missing", scope=ApiScope.PERSONS_LOOKUP.value)
-        org_path = actor.organisation.path
+
+def access_person_by_identifier(*, actor: Actor, id_kind: str, id_number: str, purpose: str) -> Person:
+    """A staff member (or a client with persons:lookup) looks a person up; the read is audited."""
+    if actor.kind == ActorKind.CLIENT:
+        _require_scope(actor, ApiScope.PERSONS_LOOKUP)
+        org_path = actor.organisation_path
     else:
-        if not (staff_roles(actor) & PERSON_LOOKUP_ROLES):
+        if not actor.has_role(*PERSON_LOOKUP_ROLES):
             raise PersonNotFound()
-        paths = org_scope_paths(actor, PERSON_LOOKUP_ROLES)
+        paths = actor.org_paths(PERSON_LOOKUP_ROLES)
         org_path = paths[0] if paths else ""
     # A number that fails its check cannot be anyone's: refused with its code (422), not looked up.
     number = validate_id_number(id_kind or IdKind.RESIDENT_ID, id_number)
     person = Person.objects.filter(id_kind=id_kind or IdKind.RESIDENT_ID, id_number=number).first()
     audit_record(
-        actor=audit_actor(actor),
+        actor=actor,
         action="person.lookup",
         object_type="person",
         object_id=person.uuid if person else "",
@@ -75,8 +83,8 @@ def access_person_by_identifier(*, actor, id_kind: str, id_number: str, purpose:
     return person
 
 
-def access_person_by_uuid_for_staff(*, actor: User, person_uuid: UUID, roles: set[str]) -> Person:
-    if not (staff_roles(actor) & roles):
+def access_person_by_uuid_for_staff(*, actor: Actor, person_uuid: UUID, roles: set[str]) -> Person:
+    if not actor.has_role(*roles):
         raise PersonNotFound()
     person = Person.objects.filter(uuid=person_uuid).select_related("user").first()
     if person is None:
@@ -85,9 +93,9 @@ def access_person_by_uuid_for_staff(*, actor: User, person_uuid: UUID, roles: se
 
 
 def access_enterprise_by_uuid(
-    *, actor: User, enterprise_uuid: UUID, as_legal_representative=False
+    *, actor: Actor, enterprise_uuid: UUID, as_legal_representative: bool = False
 ) -> Enterprise:
-    person = person_for_user(actor)
+    person = person_of_actor(actor)
     if person is None:
         raise EnterpriseNotFound()
     qs = (
@@ -101,9 +109,9 @@ def access_enterprise_by_uuid(
     return enterprise
 
 
-def access_authorisation_by_uuid(*, actor: User, authorisation_uuid: UUID) -> Authorisation:
+def access_authorisation_by_uuid(*, actor: Actor, authorisation_uuid: UUID) -> Authorisation:
     """The grantor (the principal, or the enterprise's legal representative) or the agent."""
-    person = person_for_user(actor)
+    person = person_of_actor(actor)
     if person is None:
         raise AuthorisationNotFound()
     auth = (
@@ -115,3 +123,21 @@ def access_authorisation_by_uuid(*, actor: User, authorisation_uuid: UUID) -> Au
     if auth is None:
         raise AuthorisationNotFound()
     return auth
+
+
+AUDIT_ROLES = {Role.SUPERVISOR, Role.PLATFORM_ADMIN}
+
+
+def audit_scope(actor: Actor) -> list[str] | None:
+    """Where in the audit trail the actor may read: None for the whole platform (platform admins), else the
+    subtrees they supervise (a client: its organisation's, with the ``audit:read`` scope). Anyone else:
+    not found."""
+    if actor.kind == ActorKind.CLIENT:
+        _require_scope(actor, ApiScope.AUDIT_READ)
+        return [actor.organisation_path]
+    if actor.is_platform_admin:
+        return None
+    paths = actor.org_paths(AUDIT_ROLES)
+    if not paths:
+        raise NotFound()
+    return paths

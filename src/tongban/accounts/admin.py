@@ -78,7 +78,7 @@ class OrganisationAdmin(admin.ModelAdmin):
         from tongban.accounts.services import organisation_create
 
         created = organisation_create(
-            actor=request.user,
+            actor=request.actor,
             kind=obj.kind,
             name=obj.name,
             parent=obj.parent,
@@ -144,7 +144,7 @@ class ApiClientAdmin(admin.ModelAdmin):
         from tongban.accounts.services import api_client_create
 
         created, key = api_client_create(
-            actor=request.user, name=obj.name, organisation=obj.organisation, scopes=list(obj.scopes or [])
+            actor=request.actor, name=obj.name, organisation=obj.organisation, scopes=list(obj.scopes or [])
         )
         obj.pk, obj.uuid, obj.key_id, obj.secret_hash = (
             created.pk,

@@ -15,13 +15,13 @@ from tongban.accounts.access import (
     access_authorisation_by_uuid,
     access_enterprise_by_uuid,
     access_organisation_by_uuid,
+    access_organisation_list,
     access_person_by_identifier,
     access_person_by_uuid_for_staff,
-    actor_org_paths,
+    audit_scope,
 )
 from tongban.accounts.auth import api_key_auth, session_auth, session_or_key
-from tongban.accounts.constants import ApiScope, Role
-from tongban.accounts.models import ApiClient
+from tongban.accounts.constants import Role
 from tongban.accounts.schemas import (
     AccessLogOut,
     AuditEventOut,
@@ -49,13 +49,10 @@ from tongban.accounts.selectors import (
     authorisation_list_given,
     authorisation_list_held,
     enterprise_list_for_person,
-    is_platform_admin,
-    organisation_list_in_scope,
     person_for_user,
     staff_memberships,
 )
 from tongban.core.audit import AuditQuery, audit_event_list, audit_events_about
-from tongban.core.errors import NotFound, PermissionDenied
 from tongban.core.identifiers import mask_id_number, mask_name, mask_phone
 from tongban.core.pagination import BoundedLimitOffsetPagination
 from tongban.core.schemas import responses
@@ -171,7 +168,7 @@ def confirm_identity(request, payload: ConfirmWithRegisterIn):
     confirms it (L2); a number another account already confirmed answers 409 `identity_held` (recover it at
     a window). Any logged-in person."""
     services.person_confirm_with_register(
-        actor=request.auth, real_name=payload.real_name, ip=request.client_ip
+        actor=request.actor, real_name=payload.real_name, ip=request.client_ip
     )
     request.auth.refresh_from_db()
     return _me(request.auth)
@@ -200,7 +197,7 @@ def _enterprise_out(enterprise, person) -> dict:
 def enterprise_register(request, payload: EnterpriseIn):
     """Register an enterprise as its legal representative (real-name level L2 or higher)."""
     enterprise = services.enterprise_register(
-        actor=request.auth, name=payload.name, uscc=payload.uscc, kind=payload.kind
+        actor=request.actor, name=payload.name, uscc=payload.uscc, kind=payload.kind
     )
     return Status(201, _enterprise_out(enterprise, person_for_user(request.auth)))
 
@@ -219,7 +216,7 @@ def enterprise_list(request):
 )
 def enterprise_get(request, enterprise_uuid: UUID):
     """One enterprise I represent or act for; 404 otherwise."""
-    enterprise = access_enterprise_by_uuid(actor=request.auth, enterprise_uuid=enterprise_uuid)
+    enterprise = access_enterprise_by_uuid(actor=request.actor, enterprise_uuid=enterprise_uuid)
     return _enterprise_out(enterprise, person_for_user(request.auth))
 
 
@@ -247,10 +244,10 @@ def authorisation_grant(request, payload: AuthorisationIn):
     enterprise = None
     if payload.enterprise:
         enterprise = access_enterprise_by_uuid(
-            actor=request.auth, enterprise_uuid=payload.enterprise, as_legal_representative=True
+            actor=request.actor, enterprise_uuid=payload.enterprise, as_legal_representative=True
         )
     auth = services.authorisation_grant(
-        actor=request.auth,
+        actor=request.actor,
         enterprise=enterprise,
         grant=services.AuthorisationGrant(
             agent_id_kind=payload.agent_id_kind,
@@ -290,8 +287,8 @@ def authorisation_list(request):
 )
 def authorisation_revoke(request, authorisation_uuid: UUID):
     """Revoke an authorisation I gave."""
-    auth = access_authorisation_by_uuid(actor=request.auth, authorisation_uuid=authorisation_uuid)
-    return _authorisation_out(services.authorisation_revoke(actor=request.auth, authorisation=auth))
+    auth = access_authorisation_by_uuid(actor=request.actor, authorisation_uuid=authorisation_uuid)
+    return _authorisation_out(services.authorisation_revoke(actor=request.actor, authorisation=auth))
 
 
 # --- organisations and staff ----------------------------------------------------------------------
@@ -309,10 +306,7 @@ def _org_out(org) -> dict:
 @router.get("/orgs", response=responses({200: list[OrganisationOut]}, 401, 403), auth=session_or_key)
 def organisation_list(request):
     """Organisations in my scope (staff: the subtrees of my memberships; clients: scope orgs:read)."""
-    actor = request.auth
-    if isinstance(actor, ApiClient) and not actor.has_scope(ApiScope.ORGS_READ):
-        raise PermissionDenied("scope_missing", scope=ApiScope.ORGS_READ.value)
-    return [_org_out(o) for o in organisation_list_in_scope(actor_org_paths(actor))]
+    return [_org_out(o) for o in access_organisation_list(actor=request.actor)]
 
 
 @router.get(
@@ -320,7 +314,7 @@ def organisation_list(request):
 )
 def organisation_get(request, org_uuid: UUID):
     """One organisation inside my scope; 404 outside it."""
-    return _org_out(access_organisation_by_uuid(actor=request.auth, org_uuid=org_uuid))
+    return _org_out(access_organisation_by_uuid(actor=request.actor, org_uuid=org_uuid))
 
 
 @router.get(
@@ -329,7 +323,7 @@ def organisation_get(request, org_uuid: UUID):
 def organisation_staff(request, org_uuid: UUID):
     """Staff and roles of one organisation inside my scope (supervisors and platform admins)."""
     org = access_organisation_by_uuid(
-        actor=request.auth, org_uuid=org_uuid, roles={Role.SUPERVISOR, Role.PLATFORM_ADMIN}
+        actor=request.actor, org_uuid=org_uuid, roles={Role.SUPERVISOR, Role.PLATFORM_ADMIN}
     )
     return [
         {
@@ -347,7 +341,7 @@ def person_lookup(request, payload: PersonLookupIn):
     """Find a person by certificate number, masked, with the reason recorded in the audit trail
     (window clerks, reviewers, issuers, platform admins; clients with persons:lookup)."""
     person = access_person_by_identifier(
-        actor=request.auth, id_kind=payload.id_kind, id_number=payload.id_number, purpose=payload.purpose
+        actor=request.actor, id_kind=payload.id_kind, id_number=payload.id_number, purpose=payload.purpose
     )
     return PersonOut.of(person, holder=False)
 
@@ -360,9 +354,9 @@ def person_lookup(request, payload: PersonLookupIn):
 def person_verify(request, person_uuid: UUID):
     """A window clerk verified the person face to face with their document: real-name level L3."""
     person = access_person_by_uuid_for_staff(
-        actor=request.auth, person_uuid=person_uuid, roles={Role.WINDOW_CLERK}
+        actor=request.actor, person_uuid=person_uuid, roles={Role.WINDOW_CLERK}
     )
-    return PersonOut.of(services.person_verify_in_person(actor=request.auth, person=person), holder=False)
+    return PersonOut.of(services.person_verify_in_person(actor=request.actor, person=person), holder=False)
 
 
 @router.post(
@@ -375,7 +369,7 @@ def person_recover_at_window(request, payload: WindowRecoveryIn):
     face; the SMS code sent with purpose `recover` proves the phone is theirs): that phone's account (made
     if there is none) holds the identity at L3, every other account that held or claimed it is frozen."""
     person = services.person_recover_at_window(
-        actor=request.auth,
+        actor=request.actor,
         data=services.WindowRecovery(
             id_kind=payload.id_kind,
             id_number=payload.id_number,
@@ -410,23 +404,6 @@ class AuditFilter(Schema):
         return value.astimezone(UTC)
 
 
-AUDIT_ROLES = {Role.SUPERVISOR, Role.PLATFORM_ADMIN}
-
-
-def audit_scope(actor) -> list[str] | None:
-    """None = the whole platform (platform admins); else the subtrees the actor supervises."""
-    if isinstance(actor, ApiClient):
-        if not actor.has_scope(ApiScope.AUDIT_READ):
-            raise PermissionDenied("scope_missing", scope=ApiScope.AUDIT_READ.value)
-        return [actor.organisation.path]
-    if is_platform_admin(actor):
-        return None
-    paths = actor_org_paths(actor, AUDIT_ROLES)
-    if not paths:
-        raise NotFound()
-    return paths
-
-
 @ops_router.get(
     "/audit/events",
     response=responses({200: list[AuditEventOut]}, 401, 403, 404),
@@ -436,4 +413,4 @@ def audit_scope(actor) -> list[str] | None:
 def audit_search(request, filters: Query[AuditFilter]):
     """Search the audit trail (platform admins: all; supervisors: their organisations; clients: audit:read)."""
     query = AuditQuery(**filters.dict())
-    return audit_event_list(query=query, org_paths=audit_scope(request.auth))
+    return audit_event_list(query=query, org_paths=audit_scope(request.actor))

@@ -28,11 +28,13 @@ class SessionAuth(APIKeyCookie):
 
 class ApiKeyAuth(HttpBearer):
     def authenticate(self, request, token):
+        from tongban.accounts.actors import actor_for
         from tongban.accounts.services import api_client_authenticate
 
         client = api_client_authenticate(token)
         if client is not None:
             request.api_client = client
+            request.actor = actor_for(client)
         return client
 
 

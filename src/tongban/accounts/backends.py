@@ -13,11 +13,18 @@ class PhoneOrUsernameBackend(ModelBackend):
         return password_check(request, username, password)
 
     def get_user(self, user_id):
-        """The logged-in user of a request, with their person (None for staff) read in the same query."""
-        from tongban.accounts.models import User
+        """The logged-in user of a request, with their person (None for staff) and whether they hold any
+        staff role read in the same query (a citizen's actor then needs no other query)."""
+        from django.db.models import Exists, OuterRef
+
+        from tongban.accounts.models import StaffMembership, User
 
         try:
-            user = User._default_manager.select_related("person").get(pk=user_id)
+            user = (
+                User._default_manager.select_related("person")
+                .annotate(holds_roles=Exists(StaffMembership.objects.filter(user_id=OuterRef("pk"))))
+                .get(pk=user_id)
+            )
         except User.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None

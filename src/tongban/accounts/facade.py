@@ -1,24 +1,62 @@
-"""The stable interface other contexts use for identity (they never import accounts' models)."""
+"""The stable interface other contexts use for identity: organisations, the actor of a request, who a user
+may act for (principals), licence holders, and the API's authentications. Other contexts never import
+accounts' models, services or selectors; every function here that concerns the caller takes the request's
+:class:`~tongban.core.actors.Actor`, built once by :func:`actor_for`."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from tongban.accounts.actors import actor_for
+from tongban.accounts.auth import api_key_auth, session_auth
 from tongban.accounts.constants import AssuranceLevel, Role
-from tongban.accounts.models import ApiClient, Authorisation, Person
-from tongban.accounts.selectors import (
-    authorisation_is_active,
-    is_platform_admin,
-    org_scope_paths,
-    person_for_user,
-    staff_roles,
-)
-from tongban.core.audit import SYSTEM, Actor
-from tongban.core.identifiers import IdKind, mask_name, mask_phone
+from tongban.accounts.demo import demo_load, demo_principal_uuids
+from tongban.accounts.errors import IdentityUnconfirmed
+from tongban.accounts.models import Authorisation, Enterprise, Organisation, Person, User
+from tongban.accounts.register import item_catalogue_register
+from tongban.accounts.selectors import authorisation_is_active, organisation_list_in_scope
+from tongban.accounts.signals import identity_transferred
+from tongban.core.actors import Actor, ActorKind
+from tongban.core.identifiers import IdKind
+
+__all__ = [
+    "Actor",
+    "Holder",
+    "IdentityUnconfirmed",
+    "OrganisationInfo",
+    "Principal",
+    "Role",
+    "actor_for",
+    "agent_may_act_for_enterprise",
+    "agent_may_act_for_person",
+    "api_key_auth",
+    "client_organisation",
+    "demo_load",
+    "demo_principal_uuids",
+    "holder_of_principal",
+    "holder_user_ids",
+    "holders_for_user",
+    "identity_confirmed",
+    "identity_transferred",
+    "item_catalogue_register",
+    "organisation_find",
+    "organisation_info",
+    "organisation_list",
+    "organisations_by_uscc",
+    "organisations_info",
+    "principal_for",
+    "principals_visible_to",
+    "session_auth",
+    "staff_department_uuids",
+    "staff_organisations",
+    "user_phone",
+]
 
 
+# --- organisations --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class OrganisationInfo:
     uuid: str
@@ -29,23 +67,19 @@ class OrganisationInfo:
     path: str
 
 
-def _organisation_info(org) -> OrganisationInfo:
+def _organisation_info(org: Organisation) -> OrganisationInfo:
     return OrganisationInfo(str(org.uuid), org.kind, org.name, org.uscc, org.division_code, org.path)
 
 
-def organisation_info(org_uuid) -> OrganisationInfo | None:
+def organisation_info(org_uuid: object) -> OrganisationInfo | None:
     """Public facts about one organisation (other contexts keep its uuid, never a foreign key)."""
-    from tongban.accounts.models import Organisation
-
     org = Organisation.objects.filter(uuid=org_uuid).first()
     return _organisation_info(org) if org is not None else None
 
 
-def organisation_list(*, kind: str, under=None) -> list[OrganisationInfo]:
+def organisation_list(*, kind: str, under: object = None) -> list[OrganisationInfo]:
     """Organisations of a kind, by name; with ``under`` (an organisation uuid) only those in its subtree.
     An unknown ``under`` gives an empty list."""
-    from tongban.accounts.models import Organisation
-
     qs = Organisation.objects.filter(kind=kind)
     if under is not None:
         root = Organisation.objects.filter(uuid=under).values_list("path", flat=True).first()
@@ -57,117 +91,81 @@ def organisation_list(*, kind: str, under=None) -> list[OrganisationInfo]:
 
 def organisation_find(*, kind: str, name: str) -> OrganisationInfo | None:
     """An organisation by kind and exact name (demo data and imports use it)."""
-    from tongban.accounts.models import Organisation
-
     org = Organisation.objects.filter(kind=kind, name=name).order_by("path").first()
-    return organisation_info(org.uuid) if org else None
+    return _organisation_info(org) if org else None
 
 
-def organisations_by_uscc(usccs, *, kind: str) -> dict[str, list[OrganisationInfo]]:
+def organisations_by_uscc(usccs: Iterable[str], *, kind: str) -> dict[str, list[OrganisationInfo]]:
     """The organisations of one kind with these USCCs, by USCC (a list: the USCC is not unique in the tree).
 
     Uuids differ between environments, USCCs do not: catalogue imports map departments with this."""
-    from tongban.accounts.models import Organisation
-
     found: dict[str, list[OrganisationInfo]] = {}
     for org in Organisation.objects.filter(kind=kind, uscc__in=set(usccs)).order_by("path"):
         found.setdefault(org.uscc, []).append(_organisation_info(org))
     return found
 
 
-def organisations_info(org_uuids) -> dict[str, OrganisationInfo]:
+def organisations_info(org_uuids: Iterable[object]) -> dict[str, OrganisationInfo]:
     """Several organisations at once, by uuid (unknown uuids are left out)."""
-    from tongban.accounts.models import Organisation
-
     return {
         str(org.uuid): _organisation_info(org) for org in Organisation.objects.filter(uuid__in=set(org_uuids))
     }
 
 
-def demo_load():
-    from tongban.accounts.demo import demo_load as load
-
-    return load()
-
-
-def demo_principal_uuids() -> dict[str, str]:
-    from tongban.accounts.demo import demo_principal_uuids as found
-
-    return found()
-
-
-__all__ = [
-    "ActorInfo",
-    "OrganisationInfo",
-    "Role",
-    "actor_info",
-    "agent_may_act_for_enterprise",
-    "agent_may_act_for_person",
-    "assurance_level_of",
-    "audit_actor",
-    "demo_load",
-    "demo_principal_uuids",
-    "org_paths_for",
-    "organisation_find",
-    "organisation_info",
-    "organisation_list",
-    "organisations_by_uscc",
-    "organisations_info",
-]
+# --- the caller as staff or as a machine client ----------------------------------------------------------
+def staff_department_uuids(actor: Actor, roles: set[str]) -> list[str]:
+    """Uuids of the departments inside the subtrees where the actor holds one of ``roles``."""
+    paths = actor.org_paths(roles)
+    if not paths:
+        return []
+    return [
+        str(u)
+        for u in organisation_list_in_scope(paths).filter(kind="department").values_list("uuid", flat=True)
+    ]
 
 
-@dataclass(frozen=True)
-class ActorInfo:
-    user_id: int | None
-    display_name: str
-    roles: frozenset[str]
-    is_platform_admin: bool
-    person_uuid: str | None
-    assurance_level: int | None
-    elderly_mode: bool
+def staff_organisations(actor: Actor, roles: set[str]) -> list[OrganisationInfo]:
+    """The organisations where the actor holds one of ``roles`` (not their subtrees), by name."""
+    found = {m.organisation_uuid: m for m in actor.memberships if m.role in roles}
+    if not found:
+        return []
+    orgs = Organisation.objects.filter(uuid__in=list(found))
+    return sorted((_organisation_info(o) for o in orgs), key=lambda o: o.name)
 
 
-def audit_actor(actor) -> Actor:
-    """How an actor (a user, an API client, or None for the system) is written in the audit trail."""
-    if actor is None:
-        return SYSTEM
-    if isinstance(actor, ApiClient):
-        return Actor(id=actor.pk, kind="client", label=f"client:{actor.name}")
-    if not getattr(actor, "is_authenticated", False):
-        return Actor(id=None, kind="anonymous", label="anonymous")
-    person = person_for_user(actor)
-    # Citizens log in with their phone number: never write it in full into the trail.
-    login = mask_phone(actor.username) if actor.phone and actor.username == actor.phone else actor.username
-    label = f"{login}（{mask_name(person.real_name)}）" if person else login
-    return Actor(id=actor.pk, kind="user", label=label)
+def client_organisation(actor: Actor, scope: str) -> OrganisationInfo | None:
+    """The organisation of a machine client holding ``scope``; None for anyone else."""
+    if actor.kind != ActorKind.CLIENT or scope not in actor.scopes:
+        return None
+    return organisation_info(actor.organisation_uuid)
 
 
-def actor_info(user) -> ActorInfo:
-    if not getattr(user, "is_authenticated", False):
-        return ActorInfo(None, "", frozenset(), False, None, None, False)
-    person = person_for_user(user)
-    return ActorInfo(
-        user_id=user.pk,
-        display_name=(person.real_name if person else (user.display_name or user.username)),
-        roles=frozenset(staff_roles(user)),
-        is_platform_admin=is_platform_admin(user),
-        person_uuid=str(person.uuid) if person else None,
-        assurance_level=person.assurance_level if person else None,
-        elderly_mode=user.elderly_mode,
-    )
+def user_phone(user_id: int) -> str | None:
+    """The verified phone number of a user, to send them an SMS (never logged)."""
+    return User.objects.filter(pk=user_id).values_list("phone", flat=True).first() or None
 
 
-def assurance_level_of(user) -> int:
-    """The real-name level of the person behind ``user`` (0 for anyone else), without reading their roles."""
-    person = person_for_user(user)
-    return person.assurance_level if person else 0
+# --- who a user may act for ------------------------------------------------------------------------------
+def _confirmed(person: Person | None) -> bool:
+    return person is not None and person.assurance_level >= AssuranceLevel.L2
 
 
-def org_paths_for(user, roles: set[str] | None = None) -> list[str]:
-    return org_scope_paths(user, roles)
+def identity_confirmed(actor: Actor) -> bool:
+    """Whether the person behind the actor has an identity the register or a window confirmed (L2+)."""
+    return actor.person_id is not None and actor.assurance_level >= AssuranceLevel.L2
 
 
-def _covers(auth: Authorisation, item_codes, on: date | None) -> bool:
+def _person_of(actor: Actor) -> Person | None:
+    """The actor's own person, when their identity is confirmed (an unconfirmed one acts for nobody)."""
+    if not identity_confirmed(actor):
+        return None
+    person = actor.extra.get("person")  # read with the user when the actor was made
+    if person is None or person.pk != actor.person_id:
+        person = Person.objects.filter(pk=actor.person_id).first()
+    return person
+
+
+def _covers(auth: Authorisation, item_codes: tuple[str, ...] | None, on: date | None) -> bool:
     """Whether an authorisation, active on ``on``, covers every one of ``item_codes`` (None: no particular
     items, which only an all-items authorisation covers)."""
     if not authorisation_is_active(auth, on=on):
@@ -179,23 +177,19 @@ def _covers(auth: Authorisation, item_codes, on: date | None) -> bool:
     return set(item_codes) <= set(auth.item_codes)
 
 
-def _codes(item_code) -> tuple[str, ...] | None:
+def _codes(item_code: str | Iterable[str] | None) -> tuple[str, ...] | None:
     if item_code is None:
         return None
     return (item_code,) if isinstance(item_code, str) else tuple(item_code)
 
 
-def _confirmed(person) -> bool:
-    return person is not None and person.assurance_level >= AssuranceLevel.L2
-
-
 def agent_may_act_for_enterprise(
-    *, agent_user, enterprise_id: int, item_code=None, on: date | None = None
+    *, agent: Actor, enterprise_id: int, item_code: str | Iterable[str] | None = None, on: date | None = None
 ) -> bool:
     """The enterprise's legal representative, or an agent whose active authorisation covers ``item_code``
     (one code or several: all must be covered). An agent whose identity is not confirmed acts for nobody."""
-    person = person_for_user(agent_user)
-    if not _confirmed(person):
+    person = _person_of(agent)
+    if person is None:
         return False
     if person.represented_enterprises.filter(pk=enterprise_id).exists():
         return True
@@ -204,10 +198,14 @@ def agent_may_act_for_enterprise(
 
 
 def agent_may_act_for_person(
-    *, agent_user, principal_person_uuid, item_code=None, on: date | None = None
+    *,
+    agent: Actor,
+    principal_person_uuid: object,
+    item_code: str | Iterable[str] | None = None,
+    on: date | None = None,
 ) -> bool:
-    person = person_for_user(agent_user)
-    if not _confirmed(person):
+    person = _person_of(agent)
+    if person is None:
         return False
     if str(person.uuid) == str(principal_person_uuid):
         return True
@@ -218,7 +216,6 @@ def agent_may_act_for_person(
     return any(_covers(a, _codes(item_code), on) for a in auths)
 
 
-# --- applicants: who a user may apply for, and who may see which cases -----------------------------------
 @dataclass(frozen=True)
 class Principal:
     """Someone a case can be for: the user's own person, an enterprise, or another person.
@@ -237,7 +234,9 @@ class Principal:
     licence_use: bool = True
 
 
-def _person_principal(person, items=None, licence_use=True) -> Principal:
+def _person_principal(
+    person: Person, items: frozenset[str] | None = None, licence_use: bool = True
+) -> Principal:
     # Only a confirmed identity carries its ID number as a holder code (licences, issuance, 两个免于提交).
     resident = person.id_kind == IdKind.RESIDENT_ID and _confirmed(person)
     return Principal(
@@ -252,40 +251,42 @@ def _person_principal(person, items=None, licence_use=True) -> Principal:
     )
 
 
-def _enterprise_principal(enterprise, items=None, licence_use=True) -> Principal:
+def _enterprise_principal(
+    enterprise: Enterprise, items: frozenset[str] | None = None, licence_use: bool = True
+) -> Principal:
     return Principal(
         "enterprise", str(enterprise.uuid), enterprise.name, None, "001", enterprise.uscc, items, licence_use
     )
 
 
-def principal_for(user, *, kind: str, principal_uuid, item_code=None) -> Principal | None:
-    """The principal ``user`` may apply for with ``item_code`` (one implementation code, or all those of a
-    bundle): themselves (once the register or a window confirmed who they are), an enterprise they
+def principal_for(
+    actor: Actor, *, kind: str, principal_uuid: object, item_code: str | Iterable[str] | None = None
+) -> Principal | None:
+    """The principal the actor may apply for with ``item_code`` (one implementation code, or all those of
+    a bundle): themselves (once the register or a window confirmed who they are), an enterprise they
     represent, or an enterprise or person whose active authorisation covers every code; None otherwise."""
-    from tongban.accounts.models import Enterprise
-
-    person = person_for_user(user)
-    if not _confirmed(person):
+    person = _person_of(actor)
+    if person is None:
         return None
     if kind == "person":
         if str(principal_uuid) == str(person.uuid):
             return _person_principal(person)
         if not agent_may_act_for_person(
-            agent_user=user, principal_person_uuid=principal_uuid, item_code=item_code
+            agent=actor, principal_person_uuid=principal_uuid, item_code=item_code
         ):
             return None
         return _person_principal(Person.objects.get(uuid=principal_uuid))
     if kind == "enterprise":
         enterprise = Enterprise.objects.filter(uuid=principal_uuid).first()
         if enterprise is None or not agent_may_act_for_enterprise(
-            agent_user=user, enterprise_id=enterprise.pk, item_code=item_code
+            agent=actor, enterprise_id=enterprise.pk, item_code=item_code
         ):
             return None
         return _enterprise_principal(enterprise)
     return None
 
 
-def _merge(found: dict, principal: Principal) -> None:
+def _merge(found: dict[str, Principal], principal: Principal) -> None:
     """Two authorisations for one principal add up: their items and their licence use."""
     known = found.get(principal.uuid)
     if known is None:
@@ -297,12 +298,12 @@ def _merge(found: dict, principal: Principal) -> None:
     )
 
 
-def principals_visible_to(user, *, on: date | None = None) -> list[Principal]:
-    """The user's own person (once confirmed) and everyone they act for today: enterprises they represent
+def principals_visible_to(actor: Actor, *, on: date | None = None) -> list[Principal]:
+    """The actor's own person (once confirmed) and everyone they act for today: enterprises they represent
     (everything), and the enterprises and persons whose active authorisation they hold (its items, and
     their licences only where it names licence use). Nothing for an unconfirmed identity."""
-    person = person_for_user(user)
-    if not _confirmed(person):
+    person = _person_of(actor)
+    if person is None:
         return []
     found: dict[str, Principal] = {str(person.uuid): _person_principal(person)}
     for enterprise in person.represented_enterprises.all():
@@ -319,47 +320,7 @@ def principals_visible_to(user, *, on: date | None = None) -> list[Principal]:
     return list(found.values())
 
 
-def staff_department_uuids(user, roles: set[str]) -> list[str]:
-    """Uuids of the departments inside the subtrees where ``user`` holds one of ``roles``."""
-    from tongban.accounts.selectors import organisation_list_in_scope
-
-    paths = org_scope_paths(user, roles)
-    if not paths:
-        return []
-    return [
-        str(u)
-        for u in organisation_list_in_scope(paths).filter(kind="department").values_list("uuid", flat=True)
-    ]
-
-
-__all__ += ["Principal", "principal_for", "principals_visible_to", "staff_department_uuids"]
-
-
-def user_phone(user_id: int) -> str | None:
-    """The verified phone number of a user, to send them an SMS (never logged)."""
-    from tongban.accounts.models import User
-
-    return User.objects.filter(pk=user_id).values_list("phone", flat=True).first() or None
-
-
-__all__ += ["user_phone"]
-
-
-from tongban.accounts.auth import api_key_auth, session_auth  # noqa: E402 — the API's authentications
-
-__all__ += ["api_key_auth", "session_auth"]
-
-
-def client_organisation(actor, scope: str) -> OrganisationInfo | None:
-    """The organisation of a machine client holding ``scope``; None for anyone else."""
-    if not isinstance(actor, ApiClient) or not actor.is_active or not actor.has_scope(scope):
-        return None
-    return _organisation_info(actor.organisation)
-
-
-__all__ += ["client_organisation"]
-
-
+# --- licence holders -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Holder:
     """A licence holder as the licence library names it: code kind (111 ID number, 001 USCC), code, name;
@@ -373,18 +334,15 @@ class Holder:
     assurance_level: int = 0
 
 
-def holders_for_user(user) -> list[Holder]:
-    """Whose licences ``user`` may use: their own (a resident ID number the register or a window confirmed),
-    those of the enterprises they represent, and those of the enterprises and persons whose active
-    authorisation names licence use. An unconfirmed identity holds nothing."""
-    from tongban.accounts.models import Enterprise
-
-    person = person_for_user(user)
-    if not _confirmed(person):
+def holders_for_user(actor: Actor) -> list[Holder]:
+    """Whose licences the actor may use: their own (a resident ID number the register or a window
+    confirmed), those of the enterprises they represent, and those of the enterprises and persons whose
+    active authorisation names licence use. An unconfirmed identity holds nothing."""
+    if not identity_confirmed(actor):
         return []
-    level = person.assurance_level
+    level = actor.assurance_level
     found: list[Holder] = []
-    principals = [p for p in principals_visible_to(user) if p.licence_use and p.holder_code]
+    principals = [p for p in principals_visible_to(actor) if p.licence_use and p.holder_code]
     for p in principals:
         if p.kind == "person":
             found.append(Holder(p.holder_kind, p.holder_code, p.name, "person", p.uuid, level))
@@ -396,20 +354,16 @@ def holders_for_user(user) -> list[Holder]:
     return found
 
 
-def holder_of_principal(kind: str, principal_uuid) -> Holder | None:
+def holder_of_principal(kind: str, principal_uuid: object) -> Holder | None:
     """The holder code of an applicant (a person whose resident ID number is confirmed, or an enterprise)."""
-    from tongban.accounts.models import Enterprise
-
     if kind == "person":
         person = Person.objects.filter(
             uuid=principal_uuid, id_kind=IdKind.RESIDENT_ID, assurance_level__gte=AssuranceLevel.L2
         ).first()
-        return (
-            Holder(
-                "111", person.id_number, person.real_name, "person", str(person.uuid), person.assurance_level
-            )
-            if person
-            else None
+        if person is None:
+            return None
+        return Holder(
+            "111", person.id_number, person.real_name, "person", str(person.uuid), person.assurance_level
         )
     if kind == "enterprise":
         enterprise = Enterprise.objects.filter(uuid=principal_uuid).first()
@@ -422,8 +376,6 @@ def holder_of_principal(kind: str, principal_uuid) -> Holder | None:
 def holder_user_ids(kind: str, code: str) -> list[int]:
     """The users to tell about a holder's licence: the confirmed person, or the enterprise's legal
     representative."""
-    from tongban.accounts.models import Enterprise
-
     if kind == "111":
         return list(
             Person.objects.filter(
@@ -435,39 +387,3 @@ def holder_user_ids(kind: str, code: str) -> list[int]:
             Enterprise.objects.filter(uscc=code).values_list("legal_representative__user_id", flat=True)
         )
     return []
-
-
-__all__ += ["Holder", "holder_of_principal", "holder_user_ids", "holders_for_user"]
-
-
-def staff_organisations(user, roles: set[str]) -> list[OrganisationInfo]:
-    """The organisations where ``user`` holds one of ``roles`` (not their subtrees), by name."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    from tongban.accounts.selectors import staff_memberships
-
-    found = {m.organisation.pk: m.organisation for m in staff_memberships(user) if m.role in roles}
-    return sorted((_organisation_info(o) for o in found.values()), key=lambda o: o.name)
-
-
-__all__ += ["staff_organisations"]
-
-
-from tongban.accounts.register import item_catalogue_register  # noqa: E402 — the catalogue registers itself
-
-__all__ += ["item_catalogue_register"]
-
-
-from tongban.accounts.signals import identity_transferred  # noqa: E402 — other contexts connect to it
-
-__all__ += ["identity_transferred"]
-
-
-def identity_confirmed(user) -> bool:
-    """Whether the person behind ``user`` has an identity the register or a window confirmed (L2+)."""
-    return _confirmed(person_for_user(user))
-
-
-from tongban.accounts.errors import IdentityUnconfirmed  # noqa: E402 — raised by other contexts too
-
-__all__ += ["IdentityUnconfirmed", "identity_confirmed"]

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from tongban.accounts.facade import audit_actor
+from tongban.accounts.actors import actor_for
 from tongban.accounts.models import User
 from tongban.accounts.throttle import throttle_clear, throttle_hit, throttle_hit_count
 from tongban.core.audit import audit_record
@@ -96,7 +96,7 @@ def _failed(user: User | None, *, locked: bool, reason: str = "wrong_password") 
     could otherwise fill the trail)."""
     with transaction.atomic():
         audit_record(
-            actor=audit_actor(None),
+            actor=actor_for(None),
             action="auth.login_failed",
             object_type="user",
             object_id=user.uuid if user else "",

@@ -16,6 +16,7 @@ from tongban.accounts.models import (
     StaffMembership,
     User,
 )
+from tongban.core.actors import Actor
 
 
 def person_for_user(user: User) -> Person | None:
@@ -25,6 +26,16 @@ def person_for_user(user: User) -> Person | None:
         return user.person
     except Person.DoesNotExist:
         return None
+
+
+def person_of_actor(actor: Actor) -> Person | None:
+    """The person behind an actor (None for staff without one, clients, the system)."""
+    if actor.person_id is None:
+        return None
+    person = actor.extra.get("person")  # read with the user when the actor was made
+    if person is None or person.pk != actor.person_id:
+        person = Person.objects.filter(pk=actor.person_id).first()
+    return person
 
 
 def staff_memberships(user: User) -> list[StaffMembership]:

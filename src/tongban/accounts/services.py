@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from tongban.accounts.actors import actor_for
 from tongban.accounts.constants import (
     ORG_PARENTS,
     ApiScope,
@@ -39,7 +40,6 @@ from tongban.accounts.errors import (
     PersonNotFound,
     SmsThrottled,
 )
-from tongban.accounts.facade import audit_actor
 from tongban.accounts.models import (
     ApiClient,
     Authorisation,
@@ -52,9 +52,10 @@ from tongban.accounts.models import (
 )
 from tongban.accounts.passwords import FROZEN, LOCKED, THROTTLED, address_allowed, password_failures_clear
 from tongban.accounts.register import business_register, item_catalogue, population_register
-from tongban.accounts.selectors import org_scope_paths, person_for_user, staff_roles
+from tongban.accounts.selectors import person_of_actor, staff_roles
 from tongban.accounts.signals import identity_transferred
 from tongban.accounts.throttle import throttle_hit, throttle_interval
+from tongban.core.actors import Actor
 from tongban.core.audit import audit_record
 from tongban.core.errors import Conflict, InvalidInput, PermissionDenied, Throttled
 from tongban.core.identifiers import (
@@ -221,7 +222,7 @@ def _person_create(
         person.register_matched_at = timezone.now()
         person.save(update_fields=["assurance_level", "register_matched_at"])
     audit_record(
-        actor=audit_actor(user),
+        actor=actor_for(user),
         action="person.register",
         object_type="person",
         object_id=person.uuid,
@@ -234,7 +235,7 @@ def _person_create(
         subject_user_id=user.pk,
     )
     if matched:
-        _claimants_freeze(person, actor=audit_actor(user), how="register")
+        _claimants_freeze(person, actor=actor_for(user), how="register")
     return person
 
 
@@ -274,13 +275,13 @@ def _user_freeze(user: User, *, actor, how: str, identifier: str) -> None:
     logger.warning("account frozen: its identity was recovered by its owner (%s)", how)
 
 
-def person_confirm_with_register(*, actor: User, real_name: str, ip: str = "") -> Person:
+def person_confirm_with_register(*, actor: Actor, real_name: str, ip: str = "") -> Person:
     """An account the register did not confirm (a typo in the name, say) asks again with the right name.
     A match confirms it (L2) and freezes the other claims to the number; a number another account already
     confirmed stays theirs (409 ``identity_held``: the real person recovers it at a window)."""
     if not throttle_hit("register-ip", ip or "unknown", limit=settings.TONGBAN_SMS_IP_PER_HOUR, window=HOUR):
         raise Throttled("register_throttled")
-    person = person_for_user(actor)
+    person = person_of_actor(actor)
     if person is None:
         raise PersonNotFound()
     if person.identity_confirmed:
@@ -306,17 +307,17 @@ def person_confirm_with_register(*, actor: User, real_name: str, ip: str = "") -
             person.assurance_level = AssuranceLevel.L2
             person.register_matched_at = timezone.now()
             person.save(update_fields=["real_name", "assurance_level", "register_matched_at"])
-            User.objects.filter(pk=actor.pk).update(display_name=real_name)
+            User.objects.filter(pk=actor.id).update(display_name=real_name)
             audit_record(
-                actor=audit_actor(actor),
+                actor=actor_for(actor),
                 action="person.confirm_with_register",
                 object_type="person",
                 object_id=person.uuid,
                 before={"assurance_level": before},
                 after={"assurance_level": person.assurance_level},
-                subject_user_id=actor.pk,
+                subject_user_id=actor.id,
             )
-            _claimants_freeze(person, actor=audit_actor(actor), how="register")
+            _claimants_freeze(person, actor=actor_for(actor), how="register")
     except IntegrityError as exc:  # a concurrent confirmation of the same number won
         raise IdentityHeld() from exc
     return person
@@ -331,13 +332,13 @@ class WindowRecovery:
     sms_code: str
 
 
-def person_recover_at_window(*, actor: User, data: WindowRecovery) -> Person:
+def person_recover_at_window(*, actor: Actor, data: WindowRecovery) -> Person:
     """At a window, the clerk has checked the person and their document face to face, and the SMS code
     sent to the phone they hold proves it is theirs. That account (made now if the phone has none) gets
     the identity at L3; whoever else held or claimed the number is frozen, and what a squatting account
     did with the confirmed identity (enterprises represented, authorisations, cases in that name) passes
     to the real person. Each step audited."""
-    if Role.WINDOW_CLERK not in staff_roles(actor):
+    if Role.WINDOW_CLERK not in actor.roles:
         raise PermissionDenied()
     real_name = _validate_real_name(data.real_name)
     id_number = validate_id_number(data.id_kind, data.id_number)
@@ -351,10 +352,10 @@ def person_recover_at_window(*, actor: User, data: WindowRecovery) -> Person:
         raise Conflict("recovery_conflict", _("该手机号或证件号码正在被另一操作使用，请稍后重试")) from exc
 
 
-def _recover(actor: User, id_kind: str, id_number: str, real_name: str, phone: str) -> Person:
-    who = audit_actor(actor)
-    org_path = next(iter(org_scope_paths(actor, {Role.WINDOW_CLERK})), "")
-    if actor.phone and actor.phone == phone:
+def _recover(actor: Actor, id_kind: str, id_number: str, real_name: str, phone: str) -> Person:
+    who = actor_for(actor)
+    org_path = next(iter(actor.org_paths({Role.WINDOW_CLERK})), "")
+    if User.objects.filter(pk=actor.id, phone=phone).exists():
         raise PermissionDenied("own_record", _("不能核验自己的身份"))
     account = User.objects.select_for_update().filter(phone=phone).first()
     created = account is None
@@ -429,11 +430,11 @@ def _identity_transfer(squatter: Person, owner: Person) -> dict:
 
 
 @transaction.atomic
-def person_verify_in_person(*, actor: User, person: Person, method: str = "window") -> Person:
+def person_verify_in_person(*, actor: Actor, person: Person, method: str = "window") -> Person:
     """A window clerk checked the person and their document face to face: L3."""
-    if Role.WINDOW_CLERK not in staff_roles(actor):
+    if Role.WINDOW_CLERK not in actor.roles:
         raise PermissionDenied()
-    if person.user_id == actor.pk:
+    if person.user_id == actor.id:
         raise PermissionDenied("own_record", _("不能核验自己的身份"))
     person = Person.objects.select_for_update().get(pk=person.pk)
     before = person.assurance_level
@@ -441,27 +442,27 @@ def person_verify_in_person(*, actor: User, person: Person, method: str = "windo
     person.verified_in_person_at = timezone.now()
     person.save(update_fields=["assurance_level", "verified_in_person_at"])
     audit_record(
-        actor=audit_actor(actor),
+        actor=actor_for(actor),
         action="person.verify_in_person",
         object_type="person",
         object_id=person.uuid,
         before={"assurance_level": before},
         after={"assurance_level": person.assurance_level, "method": method},
         subject_user_id=person.user_id,
-        org_path=next(iter(org_scope_paths(actor, {Role.WINDOW_CLERK})), ""),
+        org_path=next(iter(actor.org_paths({Role.WINDOW_CLERK})), ""),
     )
     return person
 
 
 # --- enterprises and authorisations ---------------------------------------------------------------
-def _require_person(actor: User, level: int) -> Person:
-    person = person_for_user(actor)
+def _require_person(actor: Actor, level: int) -> Person:
+    person = person_of_actor(actor)
     if person is None or person.assurance_level < level:
         raise AssuranceTooLow(required=level, current=person.assurance_level if person else None)
     return person
 
 
-def enterprise_register(*, actor: User, name: str, uscc: str, kind: str) -> Enterprise:
+def enterprise_register(*, actor: Actor, name: str, uscc: str, kind: str) -> Enterprise:
     """The legal representative registers the enterprise (needs real-name level L2)."""
     name = (name or "").strip()
     if not 2 <= len(name) <= 200:
@@ -484,12 +485,12 @@ def enterprise_register(*, actor: User, name: str, uscc: str, kind: str) -> Ente
                 name=name, uscc=code, kind=kind, legal_representative=person
             )
             audit_record(
-                actor=audit_actor(actor),
+                actor=actor_for(actor),
                 action="enterprise.register",
                 object_type="enterprise",
                 object_id=enterprise.uuid,
                 after={"name": name, "uscc": code, "kind": kind},
-                subject_user_id=actor.pk,
+                subject_user_id=actor.id,
             )
     except IntegrityError as exc:
         raise Conflict("enterprise_exists", _("该统一社会信用代码已注册")) from exc
@@ -510,12 +511,12 @@ class AuthorisationGrant:
 
 @transaction.atomic
 def authorisation_grant(
-    *, actor: User, grant: AuthorisationGrant, enterprise: Enterprise | None = None
+    *, actor: Actor, grant: AuthorisationGrant, enterprise: Enterprise | None = None
 ) -> Authorisation:
     """The legal representative authorises an agent for the enterprise, or a person for themselves: for
     all items or for listed implementation codes of published items, and the licences only when the grant
     says so. Both the principal and the agent must have confirmed identities (L2+)."""
-    person = person_for_user(actor)
+    person = person_of_actor(actor)
     if person is not None and not person.identity_confirmed:
         raise IdentityUnconfirmed()
     principal = _require_person(actor, AssuranceLevel.L2)
@@ -565,10 +566,10 @@ def authorisation_grant(
         licence_use=grant.licence_use,
         valid_from=grant.valid_from,
         valid_until=grant.valid_until,
-        granted_by=actor,
+        granted_by_id=actor.id,
     )
     audit_record(
-        actor=audit_actor(actor),
+        actor=actor_for(actor),
         action="authorisation.grant",
         object_type="authorisation",
         object_id=auth.uuid,
@@ -587,8 +588,8 @@ def authorisation_grant(
 
 
 @transaction.atomic
-def authorisation_revoke(*, actor: User, authorisation: Authorisation) -> Authorisation:
-    person = person_for_user(actor)
+def authorisation_revoke(*, actor: Actor, authorisation: Authorisation) -> Authorisation:
+    person = person_of_actor(actor)
     auth = (
         Authorisation.objects.select_for_update(of=("self",))
         .select_related("enterprise")
@@ -602,10 +603,10 @@ def authorisation_revoke(*, actor: User, authorisation: Authorisation) -> Author
     if auth.revoked_at is not None:
         raise Conflict("already_revoked", _("该授权已撤销"))
     auth.revoked_at = timezone.now()
-    auth.revoked_by = actor
+    auth.revoked_by_id = actor.id
     auth.save(update_fields=["revoked_at", "revoked_by"])
     audit_record(
-        actor=audit_actor(actor),
+        actor=actor_for(actor),
         action="authorisation.revoke",
         object_type="authorisation",
         object_id=auth.uuid,
@@ -670,7 +671,7 @@ def password_reset(*, phone: str, code: str, new_password: str) -> User:
         user.save(update_fields=["password", "session_salt", "locked_until"])
         password_failures_clear(user)
         audit_record(
-            actor=audit_actor(user),
+            actor=actor_for(user),
             action="auth.password_reset",
             object_type="user",
             object_id=user.uuid,
@@ -691,7 +692,7 @@ def user_logout_everywhere(*, request) -> None:
     user.session_salt = secrets.token_hex(16)
     user.save(update_fields=["session_salt"])
     audit_record(
-        actor=audit_actor(user),
+        actor=actor_for(user),
         action="auth.logout_everywhere",
         object_type="user",
         object_id=user.uuid,
@@ -749,7 +750,7 @@ def organisation_create(
         kind=kind, name=name, parent=parent, division_code=division_code, uscc=uscc
     )
     audit_record(
-        actor=audit_actor(actor),
+        actor=actor_for(actor),
         action="organisation.create",
         object_type="organisation",
         object_id=org.uuid,
@@ -767,7 +768,7 @@ def staff_membership_add(*, actor, user: User, organisation: Organisation, role:
         user=user, organisation=organisation, role=role
     )
     audit_record(
-        actor=audit_actor(actor),
+        actor=actor_for(actor),
         action="staff.add_role",
         object_type="user",
         object_id=user.uuid,
@@ -795,7 +796,7 @@ def api_client_create(
         name=name, organisation=organisation, key_id=key_id, secret_hash=_secret_hash(secret), scopes=scopes
     )
     audit_record(
-        actor=audit_actor(actor),
+        actor=actor_for(actor),
         action="api_client.create",
         object_type="api_client",
         object_id=client.uuid,

@@ -3,7 +3,7 @@
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import Signal, receiver
 
-from tongban.accounts.facade import audit_actor
+from tongban.accounts.actors import actor_for
 from tongban.core.audit import audit_record
 
 # Sent inside the transaction of a window recovery (services.person_recover_at_window) when what a squatting
@@ -21,7 +21,7 @@ def _audit_login(sender, request, user, **kwargs):
         type(user).objects.filter(pk=user.pk).update(locked_until=None)
         user.locked_until = None
     audit_record(
-        actor=audit_actor(user),
+        actor=actor_for(user),
         action="auth.login",
         object_type="user",
         object_id=user.uuid,

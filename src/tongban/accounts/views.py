@@ -23,8 +23,8 @@ from tongban.accounts.access import (
     access_enterprise_by_uuid,
     access_person_by_identifier,
     access_person_by_uuid_for_staff,
+    audit_scope,
 )
-from tongban.accounts.api import audit_scope
 from tongban.accounts.constants import EnterpriseKind, Role
 from tongban.accounts.middleware import ELDERLY_COOKIE
 from tongban.accounts.selectors import (
@@ -32,10 +32,8 @@ from tongban.accounts.selectors import (
     authorisation_list_given,
     authorisation_list_held,
     enterprise_list_for_person,
-    is_platform_admin,
     person_for_user,
     staff_memberships,
-    staff_roles,
 )
 from tongban.core.audit import AuditQuery, audit_event_list, audit_events_about
 from tongban.core.errors import DomainError
@@ -175,7 +173,7 @@ def register_enterprise_page(request):
     if request.method == "POST":
         try:
             services.enterprise_register(
-                actor=request.user,
+                actor=request.actor,
                 name=request.POST.get("name", ""),
                 uscc=request.POST.get("uscc", ""),
                 kind=request.POST.get("kind", ""),
@@ -234,11 +232,11 @@ def authorisation_grant_view(request):
             except ValueError as exc:
                 raise Http404 from exc
             enterprise = access_enterprise_by_uuid(
-                actor=request.user, enterprise_uuid=enterprise_uuid, as_legal_representative=True
+                actor=request.actor, enterprise_uuid=enterprise_uuid, as_legal_representative=True
             )
         codes = [c for c in request.POST.get("item_codes", "").replace("，", ",").split(",") if c.strip()]
         services.authorisation_grant(
-            actor=request.user,
+            actor=request.actor,
             enterprise=enterprise,
             grant=services.AuthorisationGrant(
                 agent_id_kind=request.POST.get("agent_id_kind", IdKind.RESIDENT_ID),
@@ -268,7 +266,7 @@ def confirm_identity_view(request):
     """An L1 account asks the population register again, with the right name."""
     try:
         services.person_confirm_with_register(
-            actor=request.user, real_name=request.POST.get("real_name", ""), ip=request.client_ip
+            actor=request.actor, real_name=request.POST.get("real_name", ""), ip=request.client_ip
         )
     except DomainError as exc:
         return render(
@@ -285,8 +283,8 @@ def confirm_identity_view(request):
 @require_POST
 def authorisation_revoke_view(request, authorisation_uuid):
     try:
-        auth = access_authorisation_by_uuid(actor=request.user, authorisation_uuid=authorisation_uuid)
-        services.authorisation_revoke(actor=request.user, authorisation=auth)
+        auth = access_authorisation_by_uuid(actor=request.actor, authorisation_uuid=authorisation_uuid)
+        services.authorisation_revoke(actor=request.actor, authorisation=auth)
         messages.success(request, _("授权已撤销。"))
     except DomainError as exc:
         if exc.status == 404:
@@ -314,7 +312,7 @@ def elderly_toggle(request):
 
 # --- staff ----------------------------------------------------------------------------------------
 def _require_staff(request) -> set[str]:
-    roles = staff_roles(request.user)
+    roles = request.actor.roles
     if not roles:
         raise Http404
     return roles
@@ -330,7 +328,7 @@ def workbench_page(request):
             "memberships": staff_memberships(request.user),
             "can_lookup": bool(roles & PERSON_LOOKUP_ROLES),
             "can_audit": bool(roles & {Role.SUPERVISOR, Role.PLATFORM_ADMIN}),
-            "is_admin": is_platform_admin(request.user),
+            "is_admin": request.actor.is_platform_admin,
             "id_kinds": IdKind.choices,
         },
     )
@@ -344,13 +342,13 @@ def person_lookup_view(request):
         "memberships": staff_memberships(request.user),
         "can_lookup": bool(roles & PERSON_LOOKUP_ROLES),
         "can_audit": bool(roles & {Role.SUPERVISOR, Role.PLATFORM_ADMIN}),
-        "is_admin": is_platform_admin(request.user),
+        "is_admin": request.actor.is_platform_admin,
         "id_kinds": IdKind.choices,
         "values": request.POST,
     }
     try:
         person = access_person_by_identifier(
-            actor=request.user,
+            actor=request.actor,
             id_kind=request.POST.get("id_kind", IdKind.RESIDENT_ID),
             id_number=request.POST.get("id_number", ""),
             purpose=request.POST.get("purpose", "窗口查询"),
@@ -373,9 +371,9 @@ def person_lookup_view(request):
 def person_verify_view(request, person_uuid):
     try:
         person = access_person_by_uuid_for_staff(
-            actor=request.user, person_uuid=person_uuid, roles={Role.WINDOW_CLERK}
+            actor=request.actor, person_uuid=person_uuid, roles={Role.WINDOW_CLERK}
         )
-        services.person_verify_in_person(actor=request.user, person=person, method="window")
+        services.person_verify_in_person(actor=request.actor, person=person, method="window")
     except DomainError as exc:
         raise Http404 from exc
     messages.success(request, _("已完成现场核验，实名等级提升为 L3。"))
@@ -393,7 +391,7 @@ def person_recover_view(request):
         "memberships": staff_memberships(request.user),
         "can_lookup": bool(roles & PERSON_LOOKUP_ROLES),
         "can_audit": bool(roles & {Role.SUPERVISOR, Role.PLATFORM_ADMIN}),
-        "is_admin": is_platform_admin(request.user),
+        "is_admin": request.actor.is_platform_admin,
         "id_kinds": IdKind.choices,
         "recover_values": request.POST,
     }
@@ -406,7 +404,7 @@ def person_recover_view(request):
         return render(request, "accounts/workbench.html", ctx, status=400 if "recover_error" in ctx else 200)
     try:
         person = services.person_recover_at_window(
-            actor=request.user,
+            actor=request.actor,
             data=services.WindowRecovery(
                 id_kind=request.POST.get("id_kind", IdKind.RESIDENT_ID),
                 id_number=request.POST.get("id_number", ""),
@@ -443,7 +441,7 @@ def _parse_dt(raw: str):
 def audit_page(request):
     _require_staff(request)
     try:
-        scope = audit_scope(request.user)
+        scope = audit_scope(request.actor)
     except DomainError as exc:
         raise Http404 from exc
     g = request.GET
@@ -464,7 +462,7 @@ def audit_page(request):
 
 @login_required
 def outbox_page(request):
-    if not is_platform_admin(request.user):
+    if not request.actor.is_platform_admin:
         raise Http404
     page = Paginator(OutboxMessage.objects.all(), 50).get_page(request.GET.get("page"))
     return render(request, "accounts/outbox.html", {"page": page})

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q
 
-from tongban.accounts.facade import Role, actor_info, principals_visible_to, staff_department_uuids
+from tongban.accounts.facade import Role, principals_visible_to, staff_department_uuids
 from tongban.cases.constants import COMMITMENT_STATUSES, SUPPLEMENTABLE_STATUSES, WITHDRAWABLE_STATUSES
 from tongban.cases.errors import CaseNotFound, StepNotFound
 from tongban.cases.models import Case, CaseStep
@@ -66,8 +66,7 @@ def access_case_for_applicant(*, actor, case_uuid) -> Case:
 def staff_scope(actor) -> Q | None:
     """Cases a staff member may handle: all, for a window clerk (一窗受理); otherwise those led by, or with a
     step in, a department where they are a reviewer. None when they are neither."""
-    info = actor_info(actor)
-    if Role.WINDOW_CLERK in info.roles:
+    if actor.has_role(Role.WINDOW_CLERK):
         return Q()
     departments = staff_department_uuids(actor, {Role.REVIEWER})
     if not departments:
@@ -102,7 +101,7 @@ def access_step_for_reviewer(*, actor, case_uuid, step_key: str) -> CaseStep:
 def actor_is_intake_staff(actor, case: Case) -> bool:
     """A window clerk (综合窗口 accepts for every department) or a reviewer of the case's lead department:
     who may accept, refuse, ask for a supplement, run special procedures and deliver."""
-    if Role.WINDOW_CLERK in actor_info(actor).roles:
+    if actor.has_role(Role.WINDOW_CLERK):
         return True
     return str(case.lead_department_uuid) in staff_department_uuids(actor, {Role.REVIEWER})
 

@@ -173,7 +173,7 @@ def case_create(request, payload: CaseIn, idempotency_key: str = Header(..., ali
     validated with the item's JSON Schema (422 `form_invalid`, every field listed); materials are checked by
     their content (422 `materials_invalid`, every problem listed). Caller: a logged-in person."""
     case, created = services.case_submit(
-        actor=request.auth,
+        actor=request.actor,
         target_kind=payload.target_kind,
         target_uuid=payload.target,
         applicant_kind=payload.applicant_kind,
@@ -195,13 +195,13 @@ class CaseListQuery(Schema):
 @paginate(BoundedLimitOffsetPagination)
 def case_list(request, filters: Query[CaseListQuery]):
     """The caller's cases and those of the persons and enterprises they act for, newest first."""
-    return case_list_for_applicant(actor=request.auth, status=filters.status)
+    return case_list_for_applicant(actor=request.actor, status=filters.status)
 
 
 @router.get("/cases/{case_uuid}", response=responses({200: CaseDetailOut}, 401, 404), auth=session_auth)
 def case_get(request, case_uuid: UUID):
     """One of the caller's cases with its steps, materials and timeline (404 for anyone else's)."""
-    return _detail(access_case_for_applicant(actor=request.auth, case_uuid=case_uuid))
+    return _detail(access_case_for_applicant(actor=request.actor, case_uuid=case_uuid))
 
 
 @router.post(
@@ -209,8 +209,8 @@ def case_get(request, case_uuid: UUID):
 )
 def case_withdraw(request, case_uuid: UUID):
     """The applicant withdraws before a decision (409 `invalid_transition` afterwards)."""
-    case = access_case_for_applicant(actor=request.auth, case_uuid=case_uuid)
-    return services.case_withdraw(actor=request.auth, case=case)
+    case = access_case_for_applicant(actor=request.actor, case_uuid=case_uuid)
+    return services.case_withdraw(actor=request.actor, case=case)
 
 
 class SupplementIn(Schema):
@@ -225,9 +225,9 @@ class SupplementIn(Schema):
 )
 def case_supplement(request, case_uuid: UUID, payload: SupplementIn):
     """The applicant supplies what a supplement request or a returned step asked for."""
-    case = access_case_for_applicant(actor=request.auth, case_uuid=case_uuid)
+    case = access_case_for_applicant(actor=request.actor, case_uuid=case_uuid)
     case = services.case_supplement(
-        actor=request.auth, case=case, form_data=payload.form_data, files=_files(payload.materials)
+        actor=request.actor, case=case, form_data=payload.form_data, files=_files(payload.materials)
     )
     return _detail(case)
 
@@ -236,8 +236,8 @@ def case_supplement(request, case_uuid: UUID, payload: SupplementIn):
 @router.get("/staff/cases/{case_uuid}", response=responses({200: CaseDetailOut}, 401, 404), auth=session_auth)
 def staff_case_get(request, case_uuid: UUID):
     """A case as staff see it: window clerks any case; reviewers those of their departments."""
-    case = access_case_for_staff(actor=request.auth, case_uuid=case_uuid)
-    services.case_staff_read(actor=request.auth, case=case)
+    case = access_case_for_staff(actor=request.actor, case_uuid=case_uuid)
+    services.case_staff_read(actor=request.actor, case=case)
     return _detail(case)
 
 
@@ -272,7 +272,7 @@ def staff_accept(request, case_uuid: UUID):
     """Accept (受理): the acceptance voucher number and the promised due date are set; the first steps
     start. Window clerks, or reviewers of the lead department."""
     return services.case_accept(
-        actor=request.auth, case=access_case_for_staff(actor=request.auth, case_uuid=case_uuid)
+        actor=request.actor, case=access_case_for_staff(actor=request.actor, case_uuid=case_uuid)
     )
 
 
@@ -281,8 +281,8 @@ def staff_accept(request, case_uuid: UUID):
 )
 def staff_refuse(request, case_uuid: UUID, payload: ReasonsIn):
     """Refuse to accept, with the reasons (不予受理)."""
-    case = access_case_for_staff(actor=request.auth, case_uuid=case_uuid)
-    return services.case_refuse(actor=request.auth, case=case, reasons=payload.reasons)
+    case = access_case_for_staff(actor=request.actor, case_uuid=case_uuid)
+    return services.case_refuse(actor=request.actor, case=case, reasons=payload.reasons)
 
 
 @router.post(
@@ -292,8 +292,8 @@ def staff_refuse(request, case_uuid: UUID, payload: ReasonsIn):
 )
 def staff_supplement_request(request, case_uuid: UUID, payload: ItemsIn):
     """Ask once, within 5 working days of submission, for everything missing (一次性告知)."""
-    case = access_case_for_staff(actor=request.auth, case_uuid=case_uuid)
-    return services.case_request_supplement(actor=request.auth, case=case, items=payload.items)
+    case = access_case_for_staff(actor=request.actor, case_uuid=case_uuid)
+    return services.case_request_supplement(actor=request.actor, case=case, items=payload.items)
 
 
 @router.post(
@@ -303,8 +303,8 @@ def staff_supplement_request(request, case_uuid: UUID, payload: ItemsIn):
 )
 def staff_special_start(request, case_uuid: UUID, payload: SpecialIn):
     """Start a special procedure (hearing, inspection, testing, expert review): the clock stops."""
-    case = access_case_for_staff(actor=request.auth, case_uuid=case_uuid)
-    services.special_start(actor=request.auth, case=case, kind=payload.kind, reason=payload.reason)
+    case = access_case_for_staff(actor=request.actor, case_uuid=case_uuid)
+    services.special_start(actor=request.actor, case=case, kind=payload.kind, reason=payload.reason)
     case.refresh_from_db()
     return case
 
@@ -316,8 +316,8 @@ def staff_special_start(request, case_uuid: UUID, payload: SpecialIn):
 )
 def staff_special_end(request, case_uuid: UUID, payload: ResultIn):
     """End the special procedure: its working days move the due dates later."""
-    case = access_case_for_staff(actor=request.auth, case_uuid=case_uuid)
-    services.special_end(actor=request.auth, case=case, result=payload.result)
+    case = access_case_for_staff(actor=request.actor, case_uuid=case_uuid)
+    services.special_end(actor=request.actor, case=case, result=payload.result)
     case.refresh_from_db()
     return case
 
@@ -327,8 +327,8 @@ def staff_special_end(request, case_uuid: UUID, payload: ResultIn):
 )
 def staff_deliver(request, case_uuid: UUID, payload: DeliverIn):
     """Deliver the result of a concluded case (a courier delivery needs its tracking number)."""
-    case = access_case_for_staff(actor=request.auth, case_uuid=case_uuid)
-    return services.case_deliver(actor=request.auth, case=case, tracking_number=payload.tracking_number)
+    case = access_case_for_staff(actor=request.actor, case_uuid=case_uuid)
+    return services.case_deliver(actor=request.actor, case=case, tracking_number=payload.tracking_number)
 
 
 class InboxOut(Schema):
@@ -358,7 +358,7 @@ class InboxQuery(Schema):
 def staff_inbox(request, filters: Query[InboxQuery]):
     """The reviewer's inbox: open steps of their departments, most urgent first."""
     return inbox_steps(
-        actor=request.auth, light=filters.light, status=filters.status, mine=filters.mine, q=filters.q
+        actor=request.actor, light=filters.light, status=filters.status, mine=filters.mine, q=filters.q
     )
 
 
@@ -374,8 +374,8 @@ class DecideIn(Schema):
 )
 def step_claim(request, case_uuid: UUID, step_key: str):
     """Claim a ready step of one of the reviewer's departments."""
-    step = access_step_for_reviewer(actor=request.auth, case_uuid=case_uuid, step_key=step_key)
-    return services.step_claim(actor=request.auth, step=step)
+    step = access_step_for_reviewer(actor=request.actor, case_uuid=case_uuid, step_key=step_key)
+    return services.step_claim(actor=request.actor, step=step)
 
 
 @router.post(
@@ -385,8 +385,8 @@ def step_claim(request, case_uuid: UUID, step_key: str):
 )
 def step_release(request, case_uuid: UUID, step_key: str):
     """Give a claimed step back to the department's inbox."""
-    step = access_step_for_reviewer(actor=request.auth, case_uuid=case_uuid, step_key=step_key)
-    return services.step_release(actor=request.auth, step=step)
+    step = access_step_for_reviewer(actor=request.actor, case_uuid=case_uuid, step_key=step_key)
+    return services.step_release(actor=request.actor, step=step)
 
 
 @router.post(
@@ -397,9 +397,9 @@ def step_release(request, case_uuid: UUID, step_key: str):
 def step_decide(request, case_uuid: UUID, step_key: str, payload: DecideIn):
     """Decide a claimed step: pass, return to the applicant, or refuse (the case concludes not approved);
     returning and refusing need an opinion."""
-    step = access_step_for_reviewer(actor=request.auth, case_uuid=case_uuid, step_key=step_key)
+    step = access_step_for_reviewer(actor=request.actor, case_uuid=case_uuid, step_key=step_key)
     return services.step_decide(
-        actor=request.auth, step=step, decision=payload.decision, opinion=payload.opinion
+        actor=request.actor, step=step, decision=payload.decision, opinion=payload.opinion
     )
 
 
@@ -417,7 +417,7 @@ class BoardRowOut(Schema):
 @router.get("/supervision/board", response=responses({200: list[BoardRowOut]}, 401, 403), auth=session_auth)
 def board(request):
     """Red and yellow steps by department, with working days overdue. Supervisors only."""
-    return supervision_board(actor=request.auth)
+    return supervision_board(actor=request.actor)
 
 
 __all__ = ["Light", "router"]

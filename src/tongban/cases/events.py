@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.utils.translation import gettext
 
-from tongban.accounts.facade import audit_actor
 from tongban.cases.models import Case, CaseEvent, CaseStep
 from tongban.core.audit import audit_record
 from tongban.notifications.facade import notify
@@ -20,12 +19,12 @@ def event_record(
         action=action,
         step_key=step.key if step else "",
         department_name=step.department_name if step else "",
-        actor_label=audit_actor(actor).label if actor is not None else gettext("系统"),
+        actor_label=actor.label if actor is not None else gettext("系统"),
         opinion=opinion,
         detail=detail,
     )
     audit_record(
-        actor=audit_actor(actor),
+        actor=actor,
         action=f"case.{action}",
         object_type="case",
         object_id=case.uuid,

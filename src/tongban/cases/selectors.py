@@ -30,7 +30,7 @@ def cases_awaiting_intake(*, actor):
 
 def draft_get(*, actor, target_kind: str, target_uuid) -> ApplicationDraft | None:
     return ApplicationDraft.objects.filter(
-        user_id=actor.pk, target_kind=target_kind, target_uuid=target_uuid
+        user_id=actor.id, target_kind=target_kind, target_uuid=target_uuid
     ).first()
 
 
@@ -48,7 +48,7 @@ def inbox_steps(*, actor, light: str = "", status: str = "", mine: bool = False,
     if status:
         qs = qs.filter(status=status)
     if mine:
-        qs = qs.filter(claimed_by=actor.pk)
+        qs = qs.filter(claimed_by=actor.id)
     q = q.strip()
     if CASE_NUMBER.fullmatch(q):  # a case number: its unique index, not a scan of names
         qs = qs.filter(case__number=q.upper())

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 
 from tongban.accounts.facade import (
     Role,
-    actor_info,
     principals_visible_to,
     staff_department_uuids,
 )
@@ -76,11 +75,11 @@ def apply(request, kind: str, target_uuid):
     codes = target_item_codes(target)
     principals = [
         p
-        for p in principals_visible_to(request.user)
+        for p in principals_visible_to(request.actor)
         if ("person" if p.kind == "person" else "organisation") in target.audience
         and principal_covers(p, codes)
     ]
-    draft = draft_get(actor=request.user, target_kind=kind, target_uuid=target.uuid)
+    draft = draft_get(actor=request.actor, target_kind=kind, target_uuid=target.uuid)
     values = draft.form_data if draft else {}
     errors: list[str] = []
     token = request.POST.get("form_token") or uuid.uuid4().hex
@@ -95,7 +94,7 @@ def apply(request, kind: str, target_uuid):
             if principal is None:
                 raise CaseNotFound()
             case, _created = services.case_submit(
-                actor=request.user,
+                actor=request.actor,
                 target_kind=kind,
                 target_uuid=target.uuid,
                 applicant_kind=principal.kind,
@@ -109,7 +108,7 @@ def apply(request, kind: str, target_uuid):
         except DomainError as exc:
             errors = _problems(exc) if principal is not None else [_("请选择申请者")]
         else:
-            services.draft_discard(actor=request.user, target_kind=kind, target_uuid=target.uuid)
+            services.draft_discard(actor=request.actor, target_kind=kind, target_uuid=target.uuid)
             messages.success(request, _("申请已提交，办件编号 %(number)s") % {"number": case.number})
             return redirect("cases:case", case_uuid=case.uuid)
     chosen = (
@@ -142,7 +141,7 @@ def apply(request, kind: str, target_uuid):
             "delivery": request.POST.get("delivery_method", DeliveryMethod.ONLINE),
             "token": token,
             "errors": errors,
-            "level_ok": (actor_info(request.user).assurance_level or 0) >= target.required_assurance_level,
+            "level_ok": request.actor.assurance_level >= target.required_assurance_level,
             "saved": draft.updated_at if draft else None,
         },
         status=422 if errors else 200,
@@ -157,7 +156,7 @@ def draft_save(request, kind: str, target_uuid):
     if target is None:
         raise Http404
     services.draft_save(
-        actor=request.user,
+        actor=request.actor,
         target_kind=kind,
         target_uuid=target.uuid,
         form_data=read_posted(target.form_schema, request.POST),
@@ -168,7 +167,7 @@ def draft_save(request, kind: str, target_uuid):
 # --- the applicant's cases ------------------------------------------------------------------------------
 @login_required
 def my_cases(request):
-    page = Paginator(case_list_for_applicant(actor=request.user), 20).get_page(request.GET.get("page"))
+    page = Paginator(case_list_for_applicant(actor=request.actor), 20).get_page(request.GET.get("page"))
     return render(request, "cases/list.html", {"page": page})
 
 
@@ -185,7 +184,7 @@ def _case_context(case) -> dict:
 @login_required
 def case_page(request, case_uuid):
     try:
-        case = access_case_for_applicant(actor=request.user, case_uuid=case_uuid)
+        case = access_case_for_applicant(actor=request.actor, case_uuid=case_uuid)
     except CaseNotFound as exc:
         raise Http404 from exc
     target = application_target(case.target_kind, case.target_uuid)
@@ -209,16 +208,16 @@ def case_page(request, case_uuid):
 @require_POST
 def case_action(request, case_uuid, action: str):
     try:
-        case = access_case_for_applicant(actor=request.user, case_uuid=case_uuid)
+        case = access_case_for_applicant(actor=request.actor, case_uuid=case_uuid)
     except CaseNotFound as exc:
         raise Http404 from exc
     try:
         if action == "withdraw":
-            services.case_withdraw(actor=request.user, case=case)
+            services.case_withdraw(actor=request.actor, case=case)
             messages.success(request, _("申请已撤回"))
         elif action == "supplement":
             files = {k[2:]: f for k, f in request.FILES.items() if k.startswith("m_")}
-            services.case_supplement(actor=request.user, case=case, files=files)
+            services.case_supplement(actor=request.actor, case=case, files=files)
             messages.success(request, _("补正材料已提交"))
         else:
             raise Http404
@@ -230,7 +229,7 @@ def case_action(request, case_uuid, action: str):
 
 def _material_response(request, case, key: str):
     try:
-        material = services.case_material_open(actor=request.user, case=case, key=key)
+        material = services.case_material_open(actor=request.actor, case=case, key=key)
     except MaterialNotFound as exc:
         raise Http404 from exc
     response = FileResponse(material.file.open("rb"), content_type=material.content_type)
@@ -251,7 +250,7 @@ def _material_response(request, case, key: str):
 @xframe_options_sameorigin
 def case_material(request, case_uuid, key: str):
     try:
-        case = access_case_for_applicant(actor=request.user, case_uuid=case_uuid)
+        case = access_case_for_applicant(actor=request.actor, case_uuid=case_uuid)
     except CaseNotFound as exc:
         raise Http404 from exc
     return _material_response(request, case, key)
@@ -260,7 +259,7 @@ def case_material(request, case_uuid, key: str):
 # --- staff -------------------------------------------------------------------------------------------------
 def _staff_only(request):
     try:
-        require_staff(request.user)
+        require_staff(request.actor)
     except CaseNotFound as exc:
         raise Http404 from exc
 
@@ -274,7 +273,7 @@ def inbox(request):
     status = status if status in OPEN_STEP_STATUSES else ""
     mine = request.GET.get("mine") == "1"
     q = request.GET.get("q", "").strip()[:40]
-    rows = inbox_steps(actor=request.user, light=light, status=status, mine=mine, q=q)
+    rows = inbox_steps(actor=request.actor, light=light, status=status, mine=mine, q=q)
     page = Paginator(rows, INBOX_PAGE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
@@ -288,8 +287,8 @@ def inbox(request):
             "mine": mine,
             "q": q,
             "querystring": params.urlencode(),
-            "is_clerk": Role.WINDOW_CLERK in actor_info(request.user).roles,
-            "intake": cases_awaiting_intake(actor=request.user)[:20],
+            "is_clerk": request.actor.has_role(Role.WINDOW_CLERK),
+            "intake": cases_awaiting_intake(actor=request.actor)[:20],
         },
     )
 
@@ -297,14 +296,14 @@ def inbox(request):
 @login_required
 def staff_case(request, case_uuid):
     try:
-        case = access_case_for_staff(actor=request.user, case_uuid=case_uuid)
+        case = access_case_for_staff(actor=request.actor, case_uuid=case_uuid)
     except CaseNotFound as exc:
         raise Http404 from exc
-    services.case_staff_read(actor=request.user, case=case)
+    services.case_staff_read(actor=request.actor, case=case)
     context = _case_context(case)
-    departments = set(staff_department_uuids(request.user, {Role.REVIEWER}))
+    departments = set(staff_department_uuids(request.actor, {Role.REVIEWER}))
     context["my_steps"] = [s for s in context["steps"] if str(s.department_uuid) in departments]
-    context["can_intake"] = actor_is_intake_staff(request.user, case)
+    context["can_intake"] = actor_is_intake_staff(request.actor, case)
     context["viewable"] = [m for m in context["materials"] if m.file]
     context["special_kinds"] = SpecialKind.choices
     context["form_rows"] = [
@@ -323,7 +322,7 @@ class _NoTarget:
 @xframe_options_sameorigin
 def staff_material(request, case_uuid, key: str):
     try:
-        case = access_case_for_staff(actor=request.user, case_uuid=case_uuid)
+        case = access_case_for_staff(actor=request.actor, case_uuid=case_uuid)
     except CaseNotFound as exc:
         raise Http404 from exc
     return _material_response(request, case, key)
@@ -333,26 +332,26 @@ def staff_material(request, case_uuid, key: str):
 @require_POST
 def staff_action(request, case_uuid, action: str):
     try:
-        case = access_case_for_staff(actor=request.user, case_uuid=case_uuid)
+        case = access_case_for_staff(actor=request.actor, case_uuid=case_uuid)
     except CaseNotFound as exc:
         raise Http404 from exc
     post = request.POST
     actions = {
-        "accept": lambda: services.case_accept(actor=request.user, case=case),
+        "accept": lambda: services.case_accept(actor=request.actor, case=case),
         "refuse": lambda: services.case_refuse(
-            actor=request.user, case=case, reasons=post.get("reasons", "")
+            actor=request.actor, case=case, reasons=post.get("reasons", "")
         ),
         "supplement": lambda: services.case_request_supplement(
-            actor=request.user, case=case, items=post.get("items", "").splitlines()
+            actor=request.actor, case=case, items=post.get("items", "").splitlines()
         ),
         "special_start": lambda: services.special_start(
-            actor=request.user, case=case, kind=post.get("kind", ""), reason=post.get("reason", "")
+            actor=request.actor, case=case, kind=post.get("kind", ""), reason=post.get("reason", "")
         ),
         "special_end": lambda: services.special_end(
-            actor=request.user, case=case, result=post.get("result", "")
+            actor=request.actor, case=case, result=post.get("result", "")
         ),
         "deliver": lambda: services.case_deliver(
-            actor=request.user, case=case, tracking_number=post.get("tracking_number", "")
+            actor=request.actor, case=case, tracking_number=post.get("tracking_number", "")
         ),
     }
     if action not in actions:
@@ -370,17 +369,17 @@ def staff_action(request, case_uuid, action: str):
 @require_POST
 def step_action(request, case_uuid, step_key: str, action: str):
     try:
-        step = access_step_for_reviewer(actor=request.user, case_uuid=case_uuid, step_key=step_key)
+        step = access_step_for_reviewer(actor=request.actor, case_uuid=case_uuid, step_key=step_key)
     except StepNotFound as exc:
         raise Http404 from exc
     try:
         if action == "claim":
-            services.step_claim(actor=request.user, step=step)
+            services.step_claim(actor=request.actor, step=step)
         elif action == "release":
-            services.step_release(actor=request.user, step=step)
+            services.step_release(actor=request.actor, step=step)
         elif action == "decide":
             services.step_decide(
-                actor=request.user,
+                actor=request.actor,
                 step=step,
                 decision=request.POST.get("decision", ""),
                 opinion=request.POST.get("opinion", ""),
@@ -399,7 +398,7 @@ def step_action(request, case_uuid, step_key: str, action: str):
 @login_required
 def board(request):
     try:
-        rows = supervision_board(actor=request.user)
+        rows = supervision_board(actor=request.actor)
     except DomainError as exc:
         raise Http404 from exc
     by_department: dict[str, list] = {}

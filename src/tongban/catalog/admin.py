@@ -51,7 +51,7 @@ class ItemVersionAdmin(admin.ModelAdmin):
 
         for version in queryset:
             try:
-                version_publish(actor=request.user, version=version)
+                version_publish(actor=request.actor, version=version)
                 self.message_user(request, f"已发布：{version}", messages.SUCCESS)
             except DomainError as exc:
                 problems = "；".join(v["message"] for v in exc.details.get("violations", [])) or str(
@@ -66,7 +66,7 @@ class ItemVersionAdmin(admin.ModelAdmin):
 
         for version in queryset:
             try:
-                draft = version_new_draft(actor=request.user, item=version.item)
+                draft = version_new_draft(actor=request.actor, item=version.item)
                 self.message_user(request, f"已新建草稿：{draft}", messages.SUCCESS)
             except DomainError as exc:
                 self.message_user(request, f"{version}：{exc.message}", messages.ERROR)
@@ -134,14 +134,13 @@ class ServiceItemAdmin(admin.ModelAdmin):
         return ("implementation_code", "basic_code") if obj is not None else ()
 
     def save_model(self, request, obj, form, change):
-        from tongban.accounts.facade import audit_actor
         from tongban.core.audit import audit_record
 
         before = ServiceItem.objects.filter(pk=obj.pk).values_list("featured_rank", flat=True).first()
         super().save_model(request, obj, form, change)
         if change and before != obj.featured_rank:
             audit_record(
-                actor=audit_actor(request.user),
+                actor=request.actor,
                 action="catalog.featured_rank",
                 object_type="service_item",
                 object_id=obj.uuid,

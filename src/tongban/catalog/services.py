@@ -13,7 +13,6 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.facade import (
-    audit_actor,
     organisation_info,
     organisations_by_uscc,
     organisations_info,
@@ -84,7 +83,7 @@ def item_create(
     for order, material in enumerate(materials):
         Material.objects.create(version=version, order=order, **material)
     audit_record(
-        actor=audit_actor(actor),
+        actor=actor,
         action="catalog.item_create",
         object_type="item_version",
         object_id=version.uuid,
@@ -110,7 +109,7 @@ def version_update_draft(*, actor, version: ItemVersion, fields: dict) -> ItemVe
     version.full_clean(exclude=["item"])
     version.save()
     audit_record(
-        actor=audit_actor(actor),
+        actor=actor,
         action="catalog.draft_update",
         object_type="item_version",
         object_id=version.uuid,
@@ -139,7 +138,7 @@ def version_publish(*, actor, version: ItemVersion) -> ItemVersion:
     version.save(update_fields=["status", "published_at"])
     _published_changed()
     audit_record(
-        actor=audit_actor(actor),
+        actor=actor,
         action="catalog.publish",
         object_type="item_version",
         object_id=version.uuid,
@@ -162,7 +161,7 @@ def version_new_draft(*, actor, item: ServiceItem) -> ItemVersion:
     for material in latest.materials.all():
         Material.objects.create(version=draft, **{f: getattr(material, f) for f in MATERIAL_FIELDS})
     audit_record(
-        actor=audit_actor(actor),
+        actor=actor,
         action="catalog.new_draft",
         object_type="item_version",
         object_id=draft.uuid,
@@ -180,9 +179,7 @@ def version_retire(*, actor, version: ItemVersion) -> ItemVersion:
     version.status, version.retired_at = VersionStatus.RETIRED, timezone.now()
     version.save(update_fields=["status", "retired_at"])
     _published_changed()
-    audit_record(
-        actor=audit_actor(actor), action="catalog.retire", object_type="item_version", object_id=version.uuid
-    )
+    audit_record(actor=actor, action="catalog.retire", object_type="item_version", object_id=version.uuid)
     return version
 
 
@@ -273,7 +270,7 @@ def catalogue_import(*, actor, data: dict, map_departments: bool = False) -> dic
     except (KeyError, TypeError, ValueError, AttributeError, IntegrityError) as exc:
         raise ImportRefused(reason=str(exc)[:200]) from exc
     audit_record(
-        actor=audit_actor(actor),
+        actor=actor,
         action="catalog.import",
         object_type="catalogue",
         after={"created": created, "skipped": skipped, "map_departments": map_departments},
@@ -442,7 +439,7 @@ def bundle_create(
     bundle.save(update_fields=["figures"])
     _published_changed()  # the guides of its items now list it
     audit_record(
-        actor=audit_actor(actor),
+        actor=actor,
         action="catalog.bundle_create",
         object_type="bundle",
         object_id=bundle.uuid,

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from tongban.core.actors import SYSTEM, Actor
 from tongban.core.models import AuditEvent
 from tongban.core.request_context import current_client_ip, current_request_id
 
@@ -42,21 +43,9 @@ def audit_action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who did it, as the audit trail records it (core cannot import accounts)."""
-
-    id: int | None
-    kind: str  # user | client | system
-    label: str
-
-
-SYSTEM = Actor(id=None, kind="system", label="system")
-
-
 def audit_record(
     *,
-    actor: Actor,
+    actor: Actor | None,
     action: str,
     object_type: str = "",
     object_id: Any = "",
@@ -65,6 +54,7 @@ def audit_record(
     org_path: str = "",
     subject_user_id: int | None = None,
 ) -> AuditEvent:
+    actor = actor or SYSTEM
     return AuditEvent.objects.create(
         actor_id=actor.id,
         actor_kind=actor.kind,

@@ -7,7 +7,7 @@ import uuid as uuid_module
 
 from django.db.models import Q
 
-from tongban.accounts.facade import Role, audit_actor, holders_for_user, staff_department_uuids
+from tongban.accounts.facade import Role, holders_for_user, staff_department_uuids
 from tongban.core.audit import audit_record
 from tongban.licences.errors import LicenceNotFound
 from tongban.licences.models import Licence
@@ -57,7 +57,7 @@ def _get(scope: Q, licence_uuid) -> Licence:
 
 def _audited(actor, licence: Licence, action: str) -> Licence:
     audit_record(
-        actor=audit_actor(actor),
+        actor=actor,
         action=action,
         object_type="licence",
         object_id=licence.uuid,

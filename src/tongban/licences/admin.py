@@ -118,7 +118,7 @@ class LicenceAdmin(ReadOnlyAdmin):
                     upload.file,
                     fmt=form.cleaned_data["format"] or None,
                     name=upload.name,
-                    actor=request.user,
+                    actor=request.actor,
                     fork=False,
                 )
             except ImportFileError as exc:

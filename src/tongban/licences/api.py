@@ -82,7 +82,7 @@ class LicenceDetailOut(LicenceOut):
 def licence_list(request):
     """The caller's card bag (卡包): their licences and those of the enterprises they act for, current
     versions first, newest first."""
-    return card_bag(request.auth)
+    return card_bag(request.actor)
 
 
 @router.get("/licences/jwks", response={200: dict}, auth=None)
@@ -102,7 +102,7 @@ def licence_jwks(request):
 def licence_get(request, licence_uuid: UUID):
     """One licence of the caller's card bag with its face data and the issuer's signature (audited; 404
     for anyone else's)."""
-    return access_licence_for_holder(actor=request.auth, licence_uuid=licence_uuid)
+    return access_licence_for_holder(actor=request.actor, licence_uuid=licence_uuid)
 
 
 class IssueIn(Schema):
@@ -124,11 +124,11 @@ def licence_issue(request, payload: IssueIn):
     checked (ID number or USCC check digit), the face data against the type's schema (422 `face_invalid`,
     every field listed); a holder who already has a valid licence of a single-instance type gets 409
     `licence_exists`."""
-    issuer = client_organisation(request.auth, "licences:issue")
+    issuer = client_organisation(request.actor, "licences:issue")
     if issuer is None:
         raise PermissionDenied("scope_missing", _("缺少权限范围 licences:issue"), scope="licences:issue")
     licence = services.licence_issue(
-        actor=request.auth,
+        actor=request.actor,
         type_code=payload.type_code,
         holder_code=payload.holder_code,
         holder_name=payload.holder_name,
@@ -158,9 +158,9 @@ class StatusIn(Schema):
 def licence_status(request, licence_uuid: UUID, payload: StatusIn):
     """Suspend, restore, withdraw, cancel or revoke a licence, with a reason (issuers — 发证人员 — of the issuing
     department; audited; the holder is told). A change the status does not allow answers 409."""
-    licence = access_licence_for_issuer(actor=request.auth, licence_uuid=licence_uuid)
+    licence = access_licence_for_issuer(actor=request.actor, licence_uuid=licence_uuid)
     return services.licence_change_status(
-        actor=request.auth, licence=licence, action=payload.action, reason=payload.reason
+        actor=request.actor, licence=licence, action=payload.action, reason=payload.reason
     )
 
 
@@ -184,7 +184,7 @@ def licence_show(request, licence_uuid: UUID, payload: ShowIn):
     """A 亮证 token for one of the caller's licences in a scene: signed by the platform, bound to the licence,
     the scene and the scene's field mask, valid for `TONGBAN_SHOW_TOKEN_SECONDS` (60 s) and once (audited;
     422 `scene_not_allowed` when the licence's type is not shown in that scene)."""
-    licence = access_licence_for_holder(actor=request.auth, licence_uuid=licence_uuid, action="licence.show")
+    licence = access_licence_for_holder(actor=request.actor, licence_uuid=licence_uuid, action="licence.show")
     shown = make_show_token(licence, payload.scene)
     return {
         "token": shown.token,
@@ -229,7 +229,7 @@ def licence_verify(request, payload: VerifyIn):
     scene's fields; every use is recorded and shown to the holder. Refusals: 400 `token_invalid` /
     `token_expired`, 403 `scene_not_permitted` / `not_a_verifier`, 409 `token_used` / `licence_not_valid` /
     `licence_out_of_validity`, 422 `cause_required`."""
-    who = require_verifier(request.auth)
+    who = require_verifier(request.auth, request.actor)
     done = verify_shown(who=who, token=payload.token, cause=payload.cause)
     licence = done.licence
     # Rendered as the API renders (NinjaJSONEncoder), without validating our own answer against VerifyOut
@@ -323,7 +323,7 @@ def licence_download_pdf(request, licence_uuid: UUID):
     from tongban.licences.pdf import licence_pdf_response
 
     licence = access_licence_for_holder(
-        actor=request.auth, licence_uuid=licence_uuid, action="licence.download_pdf"
+        actor=request.actor, licence_uuid=licence_uuid, action="licence.download_pdf"
     )
     return licence_pdf_response(licence)
 
@@ -356,7 +356,7 @@ def licence_export_sd_jwt(request, licence_uuid: UUID, payload: SdJwtIn):
 
     holder_jwk = holder_jwk_check(payload.holder_jwk) if payload.holder_jwk is not None else None
     licence = access_licence_for_holder(
-        actor=request.auth, licence_uuid=licence_uuid, action="licence.export_sd_jwt"
+        actor=request.actor, licence_uuid=licence_uuid, action="licence.export_sd_jwt"
     )
     token = licence_sd_jwt(
         licence,
@@ -408,7 +408,7 @@ def licence_share_query(request, payload: ShareQueryIn):
     with every licence answered, which the holder sees. 404 `licence_not_found` when there is none; 422
     `invalid_holder_type` for a holder code type other than 111 or 001."""
     shared = share.share_query(
-        actor=request.auth,
+        actor=request.actor,
         holder_code=payload.holder_code,
         holder_type_code=payload.holder_type_code,
         type_code=payload.type_code,

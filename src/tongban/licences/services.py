@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError as JsonSchemaError
 
-from tongban.accounts.facade import audit_actor, holder_user_ids
+from tongban.accounts.facade import holder_user_ids
 from tongban.core.audit import audit_record
 from tongban.core.errors import InvalidInput, NotFound, PermissionDenied
 from tongban.core.identifiers import validate_resident_id, validate_uscc
@@ -81,7 +81,7 @@ def licence_type_create(
         required_assurance_level=required_assurance_level,
     )
     audit_record(
-        actor=audit_actor(actor),
+        actor=actor,
         action="licence_type.create",
         object_type="licence_type",
         object_id=code,
@@ -291,7 +291,7 @@ def _written(
 ) -> None:
     """Audit the write (with the 操作类型 code of a status change) and tell the holder."""
     audit_record(
-        actor=audit_actor(actor),
+        actor=actor,
         action=action,
         object_type="licence",
         object_id=licence.uuid,
@@ -325,7 +325,7 @@ def licence_type_set_assurance(*, actor, code: str, level: int) -> LicenceType:
     licence_type.required_assurance_level = level
     licence_type.save(update_fields=["required_assurance_level"])
     audit_record(
-        actor=audit_actor(actor),
+        actor=actor,
         action="licence_type.set_assurance",
         object_type="licence_type",
         object_id=code,

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tongban.accounts.facade import audit_actor, client_organisation
+from tongban.accounts.facade import client_organisation
 from tongban.core.audit import audit_record
 from tongban.core.errors import InvalidInput, NotFound, PermissionDenied
 from tongban.licences.constants import HolderKind, LicenceStatus, UseChannel
@@ -45,7 +45,7 @@ def share_grant(*, actor, client, type_code: str) -> ShareGrant:
         client_uuid=client.uuid, type=licence_type, defaults={"client_name": client.name}
     )
     audit_record(
-        actor=audit_actor(actor),
+        actor=actor,
         action="licence.share_grant",
         object_type="api_client",
         object_id=client.uuid,
@@ -94,7 +94,7 @@ def share_query(*, actor, holder_code: str, holder_type_code: str, type_code: st
     )
     if not licences:
         raise NotFound("licence_not_found", _("未找到匹配的证照信息"))
-    label = f"{organisation.name}（{actor.name}）"[:200]
+    label = f"{organisation.name}（{actor.display_name}）"[:200]
     LicenceUse.objects.bulk_create(
         LicenceUse(
             licence=licence,
@@ -107,7 +107,7 @@ def share_query(*, actor, holder_code: str, holder_type_code: str, type_code: st
         for licence in licences
     )
     audit_record(
-        actor=audit_actor(actor),
+        actor=actor,
         action="licence.share_query",
         object_type="licence_type",
         object_id=type_code,
@@ -131,7 +131,7 @@ def share_download(link_token: str) -> tuple[Licence, str, str]:
     if licence is None:
         raise NotFound("link_expired", _("下载链接无效或已过期"))
     audit_record(
-        actor=audit_actor(None),
+        actor=None,
         action="licence.share_download",
         object_type="licence",
         object_id=licence.uuid,

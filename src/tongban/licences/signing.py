@@ -8,7 +8,7 @@ import uuid
 from django.db import connection, transaction
 from django.db.models import Max
 
-from tongban.accounts.facade import audit_actor, organisations_by_uscc
+from tongban.accounts.facade import organisations_by_uscc
 from tongban.core.audit import audit_record
 from tongban.licences.keys import issuer_key, sign_licence
 from tongban.licences.models import Licence
@@ -97,7 +97,5 @@ def licences_sign_unsigned(*, batch_size: int = SIGN_BATCH, limit: int | None = 
             signed += len(done)
     result = {"signed": signed, "no_issuer": no_issuer, "not_an_issuer": not_an_issuer}
     if signed or no_issuer or not_an_issuer:
-        audit_record(
-            actor=audit_actor(None), action="licence.sign_imported", object_type="licence", after=result
-        )
+        audit_record(actor=None, action="licence.sign_imported", object_type="licence", after=result)
     return result

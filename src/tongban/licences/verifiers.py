@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja.security import HttpBearer
 
-from tongban.accounts.facade import Role, audit_actor, staff_organisations
+from tongban.accounts.facade import Actor, Role
 from tongban.core.audit import audit_record
 from tongban.core.errors import InvalidInput, NotAuthenticated, PermissionDenied
 from tongban.core.identifiers import validate_uscc
@@ -71,7 +71,7 @@ def verifier_create(
         secret_hash=secret_hash(secret),
     )
     audit_record(
-        actor=audit_actor(actor),
+        actor=actor,
         action="verifier.create",
         object_type="verifier",
         object_id=verifier.uuid,
@@ -135,29 +135,39 @@ def oauth_access_token(client_id: str, client_secret: str) -> str | None:
     return signing.dumps({"v": str(verifier.uuid)}, salt=_OAUTH_SALT)
 
 
-def identity_of(caller) -> VerifierIdentity:
+def identity_of(caller: Verifier | Actor) -> VerifierIdentity:
     """The verifier behind an authenticated caller: a registered verifier, or staff at a window (scene
     window) or in a department (scene department). Anyone else may not verify."""
     if isinstance(caller, Verifier):
         return VerifierIdentity(str(caller.uuid), caller.name, frozenset(caller.scenes), "verifier")
-    scenes, orgs = set(), []
-    windows = staff_organisations(caller, {Role.WINDOW_CLERK})
+    scenes: set[str] = set()
+    orgs: list[tuple[str, str]] = []  # (name, uuid): windows first, then departments, each by name
+
+    def held(roles: set[str]) -> list[tuple[str, str]]:
+        return sorted(
+            {(m.organisation_name, m.organisation_uuid) for m in caller.memberships if m.role in roles}
+        )
+
+    windows = held({Role.WINDOW_CLERK})
     if windows:
         scenes.add(Scene.WINDOW)
         orgs += windows
-    departments = staff_organisations(caller, {Role.REVIEWER, Role.ISSUER})
+    departments = held({Role.REVIEWER, Role.ISSUER})
     if departments:
         scenes.add(Scene.DEPARTMENT)
         orgs += departments
     if not orgs:
         raise PermissionDenied("not_a_verifier", _("您不是登记的用证单位，不能核验亮证码"))
-    return VerifierIdentity(orgs[0].uuid, orgs[0].name, frozenset(scenes), "staff")
+    name, uuid = orgs[0]
+    return VerifierIdentity(uuid, name, frozenset(scenes), "staff")
 
 
-def require_verifier(caller) -> VerifierIdentity:
-    if caller is None:
+def require_verifier(auth: Verifier | object | None, actor: Actor) -> VerifierIdentity:
+    """The verifier of an API request: ``auth`` is what its authentication returned (a registered verifier,
+    or the logged-in user, whose ``actor`` then verifies as staff)."""
+    if auth is None:
         raise NotAuthenticated("not_authenticated", _("请提供用证单位凭证"))
-    return identity_of(caller)
+    return identity_of(auth if isinstance(auth, Verifier) else actor)
 
 
 class VerifierAuth(HttpBearer):

@@ -28,7 +28,7 @@ def colour(licence: Licence) -> str:
 
 @login_required
 def card_bag_page(request):
-    page = Paginator(card_bag(request.user), 20).get_page(request.GET.get("page"))
+    page = Paginator(card_bag(request.actor), 20).get_page(request.GET.get("page"))
     for licence in page.object_list:
         licence.colour = colour(licence)
     return render(
@@ -36,8 +36,8 @@ def card_bag_page(request):
         "licences/card_bag.html",
         {
             "page": page,
-            "locked": card_bag_locked_count(request.user),
-            "unconfirmed": not identity_confirmed(request.user),
+            "locked": card_bag_locked_count(request.actor),
+            "unconfirmed": not identity_confirmed(request.actor),
         },
     )
 
@@ -45,7 +45,7 @@ def card_bag_page(request):
 @login_required
 def licence_page(request, licence_uuid):
     try:
-        licence = access_licence_for_holder(actor=request.user, licence_uuid=licence_uuid)
+        licence = access_licence_for_holder(actor=request.actor, licence_uuid=licence_uuid)
     except LicenceNotFound as exc:
         raise Http404 from exc
     face = [
@@ -71,7 +71,7 @@ def licence_pdf_page(request, licence_uuid):
 
     try:
         licence = access_licence_for_holder(
-            actor=request.user, licence_uuid=licence_uuid, action="licence.download_pdf"
+            actor=request.actor, licence_uuid=licence_uuid, action="licence.download_pdf"
         )
     except LicenceNotFound as exc:
         raise Http404 from exc

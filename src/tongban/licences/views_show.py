@@ -40,7 +40,7 @@ def show_page(request, licence_uuid):
     """The licence's QR code in a scene the holder picks; the fragment alone when htmx refreshes it."""
     try:
         licence = access_licence_for_holder(
-            actor=request.user, licence_uuid=licence_uuid, action="licence.show"
+            actor=request.actor, licence_uuid=licence_uuid, action="licence.show"
         )
     except LicenceNotFound as exc:
         raise Http404 from exc
@@ -69,7 +69,7 @@ def verify_page(request):
     if request.method == "POST":
         values = {k: request.POST.get(k, "").strip() for k in ("token", "cause")}
         key = request.POST.get("verifier_key", "").strip()
-        caller = verifier_authenticate(key) if key else request.user
+        caller = verifier_authenticate(key) if key else request.actor
         try:
             if caller is None or not getattr(caller, "is_authenticated", True):
                 raise DomainError("not_authenticated", _("请先登录，或填写用证单位的接口密钥"), status=401)

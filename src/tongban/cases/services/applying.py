@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.facade import (
     IdentityUnconfirmed,
-    assurance_level_of,
     identity_confirmed,
     principal_for,
 )
@@ -87,7 +86,7 @@ def case_submit(
         wanted = "person" if principal.kind == ApplicantKind.PERSON else "organisation"
         if wanted not in target.audience:
             raise InvalidInput("wrong_audience", _("该事项不面向此类申请者"), field="applicant")
-        level = assurance_level_of(actor) or 0
+        level = actor.assurance_level
         if level < target.required_assurance_level:
             raise PermissionDenied(
                 "assurance_too_low",
@@ -129,7 +128,7 @@ def case_submit(
 def _submitted(actor, key: str, fingerprint: str) -> Case | None:
     """The case made the first time with ``key``; a key reused for another application answers 422
     ``idempotency_key_reused`` (a retry must send the same request)."""
-    case = Case.objects.filter(submitted_by=actor.pk, idempotency_key=key).first()
+    case = Case.objects.filter(submitted_by=actor.id, idempotency_key=key).first()
     if case is not None and case.request_fingerprint and case.request_fingerprint != fingerprint:
         raise InvalidInput(
             "idempotency_key_reused",
@@ -283,7 +282,7 @@ def _create(
         applicant_kind=principal.kind,
         applicant_uuid=principal.uuid,
         applicant_name=principal.name,
-        submitted_by=actor.pk,
+        submitted_by=actor.id,
         idempotency_key=key,
         request_fingerprint=fingerprint,
         form_data=form_data,
@@ -343,7 +342,7 @@ def _create(
         gettext("申请已提交"),
         gettext("您的申请 %(name)s（%(number)s）已提交，等待受理。")
         % {"name": case.name, "number": case.number},
-        phone=getattr(actor, "phone", None) or "",
+        phone=actor.phone,
     )
     # What was just written, for the answer to the submission (so it is not read back); later reads go to
     # the database as usual.
@@ -355,7 +354,7 @@ def draft_save(*, actor, target_kind: str, target_uuid, form_data: dict) -> None
     """Keep the form as typed (saved on change), to resume the application later: one draft per user and
     target."""
     ApplicationDraft.objects.update_or_create(
-        user_id=actor.pk,
+        user_id=actor.id,
         target_kind=target_kind,
         target_uuid=target_uuid,
         defaults={"form_data": form_data},
@@ -365,5 +364,5 @@ def draft_save(*, actor, target_kind: str, target_uuid, form_data: dict) -> None
 def draft_discard(*, actor, target_kind: str, target_uuid) -> None:
     """The application was submitted: its draft goes."""
     ApplicationDraft.objects.filter(
-        user_id=actor.pk, target_kind=target_kind, target_uuid=target_uuid
+        user_id=actor.id, target_kind=target_kind, target_uuid=target_uuid
     ).delete()

@@ -3,7 +3,6 @@ applicant sees in 谁使用了我的信息, the same whether the page or the API
 
 from __future__ import annotations
 
-from tongban.accounts.facade import audit_actor
 from tongban.cases.errors import MaterialNotFound
 from tongban.cases.models import Case, CaseMaterial
 from tongban.core.audit import audit_record
@@ -11,7 +10,7 @@ from tongban.core.audit import audit_record
 
 def case_staff_read(*, actor, case: Case) -> None:
     """Staff opened ``case`` (already fetched through ``access_case_for_staff``)."""
-    audit_record(actor=audit_actor(actor), action="case.staff_view", object_type="case", object_id=case.uuid)
+    audit_record(actor=actor, action="case.staff_view", object_type="case", object_id=case.uuid)
 
 
 def case_material_open(*, actor, case: Case, key: str) -> CaseMaterial:
@@ -21,7 +20,7 @@ def case_material_open(*, actor, case: Case, key: str) -> CaseMaterial:
     if material is None:
         raise MaterialNotFound()
     audit_record(
-        actor=audit_actor(actor),
+        actor=actor,
         action="case.material_view",
         object_type="case",
         object_id=case.uuid,

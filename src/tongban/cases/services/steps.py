@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from tongban.accounts.facade import actor_info
 from tongban.cases.access import require_step_reviewer
 from tongban.cases.constants import OPEN_STEP_STATUSES, CaseStatus, Light, Outcome, StepStatus
 from tongban.cases.deadlines import due_after, due_is_provisional, yellow_from
@@ -47,8 +46,8 @@ def step_claim(*, actor, step: CaseStep) -> CaseStep:
         raise InvalidTransition("claim", step.status)
     step.status, step.claimed_by, step.claimed_by_name = (
         StepStatus.CLAIMED,
-        actor.pk,
-        actor_info(actor).display_name,
+        actor.id,
+        actor.display_name,
     )
     step.save(update_fields=["status", "claimed_by", "claimed_by_name"])
     event_record(case, actor, "claim", step=step)
@@ -59,7 +58,7 @@ def step_claim(*, actor, step: CaseStep) -> CaseStep:
 def step_release(*, actor, step: CaseStep) -> CaseStep:
     require_step_reviewer(actor, step)
     case, step = lock_step(step)
-    if step.status != StepStatus.CLAIMED or step.claimed_by != actor.pk:
+    if step.status != StepStatus.CLAIMED or step.claimed_by != actor.id:
         raise InvalidTransition("release", step.status)
     step.status, step.claimed_by, step.claimed_by_name = StepStatus.READY, None, ""
     step.save(update_fields=["status", "claimed_by", "claimed_by_name"])
@@ -84,7 +83,7 @@ def step_decide(*, actor, step: CaseStep, decision: str, opinion: str) -> CaseSt
     require_status(case, "decide", CaseStatus.IN_PROCESS)
     if case.paused_since is not None:
         raise InvalidTransition("decide_while_paused", case.status)
-    if step.status != StepStatus.CLAIMED or step.claimed_by != actor.pk:
+    if step.status != StepStatus.CLAIMED or step.claimed_by != actor.id:
         raise InvalidTransition("decide", step.status)
     step.decided_at, step.opinion = timezone.now(), opinion
     today = common.today()

@@ -13,7 +13,6 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
-from tongban.accounts.facade import audit_actor
 from tongban.core.audit import audit_record
 from tongban.licences.imports.checks import Checker
 from tongban.licences.imports.pipeline import in_child_process
@@ -82,7 +81,7 @@ def import_licences(
                     writer.close()
             report.rejected.sort(key=lambda r: r.line)
             audit_record(
-                actor=audit_actor(actor),
+                actor=actor,
                 action="licence.import",
                 object_type="licence_import",
                 object_id=report.source,

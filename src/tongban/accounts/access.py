@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from tongban.accounts.constants import ApiScope, Role
 from tongban.accounts.errors import (
+    AccountError,
     AuthorisationNotFound,
     EnterpriseNotFound,
     OrganisationNotFound,
@@ -34,7 +35,7 @@ def actor_org_paths(actor: Actor, roles: set[str] | None = None) -> list[str]:
 
 def _require_scope(actor: Actor, scope: ApiScope) -> None:
     if actor.kind == ActorKind.CLIENT and scope not in actor.scopes:
-        raise PermissionDenied("scope_missing", scope=scope.value)
+        raise PermissionDenied(AccountError.SCOPE_MISSING, scope=scope.value)
 
 
 def access_organisation_by_uuid(
@@ -141,3 +142,30 @@ def audit_scope(actor: Actor) -> list[str] | None:
     if not paths:
         raise NotFound()
     return paths
+
+
+def require_window_clerk(actor: Actor) -> None:
+    """Face-to-face checks (verification in person, recovery of an identity) are a window clerk's."""
+    if not actor.has_role(Role.WINDOW_CLERK):
+        raise PermissionDenied()
+
+
+def require_platform_admin(actor: Actor) -> None:
+    if not actor.is_platform_admin:
+        raise NotFound()
+
+
+def require_staff_role(actor: Actor) -> frozenset[str]:
+    """Any staff role: the workbench is theirs. Returns the roles."""
+    if not actor.roles:
+        raise NotFound()
+    return actor.roles
+
+
+def workbench_abilities(actor: Actor) -> dict[str, bool]:
+    """What the staff workbench offers the actor: person look-up, the audit trail, the admin pages."""
+    return {
+        "can_lookup": actor.has_role(*PERSON_LOOKUP_ROLES),
+        "can_audit": actor.has_role(*AUDIT_ROLES),
+        "is_admin": actor.is_platform_admin,
+    }

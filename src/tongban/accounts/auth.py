@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
+from tongban.accounts.errors import AccountError
 from tongban.core.errors import PermissionDenied
 
 
@@ -22,7 +23,7 @@ class SessionAuth(APIKeyCookie):
         if user is None or not user.is_authenticated:
             return None
         if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and check_csrf(request):
-            raise PermissionDenied("csrf_failed", _("CSRF 校验失败，请刷新页面后重试"))
+            raise PermissionDenied(AccountError.CSRF_FAILED, _("CSRF 校验失败，请刷新页面后重试"))
         return user
 
 

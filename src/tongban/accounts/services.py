@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from tongban.accounts.access import require_window_clerk
 from tongban.accounts.actors import actor_for
 from tongban.accounts.constants import (
     ORG_PARENTS,
@@ -28,6 +29,7 @@ from tongban.accounts.constants import (
     Role,
 )
 from tongban.accounts.errors import (
+    AccountError,
     AccountFrozen,
     AccountLocked,
     AlreadyRegistered,
@@ -39,6 +41,15 @@ from tongban.accounts.errors import (
     LoginThrottled,
     PersonNotFound,
     SmsThrottled,
+)
+from tongban.accounts.locks import (
+    lock_authorisation,
+    lock_claimants,
+    lock_confirmed_holder,
+    lock_latest_challenge,
+    lock_person,
+    lock_person_of_user,
+    lock_user_by_phone,
 )
 from tongban.accounts.models import (
     ApiClient,
@@ -84,7 +95,7 @@ def otp_send(*, phone: str, purpose: str, ip: str) -> None:
     """Send a 6-digit code. Answers the same whether or not the phone has an account (no enumeration)."""
     phone = validate_phone(phone)
     if purpose not in OtpPurpose.values:
-        raise InvalidInput("invalid_purpose", _("验证码用途无效"), field="purpose")
+        raise InvalidInput(AccountError.INVALID_PURPOSE, _("验证码用途无效"), field="purpose")
     if not throttle_hit("sms-ip", ip, limit=settings.TONGBAN_SMS_IP_PER_HOUR, window=HOUR):
         raise SmsThrottled()
     interval = settings.TONGBAN_SMS_PHONE_INTERVAL_SECONDS
@@ -124,12 +135,7 @@ def otp_verify(*, phone: str, purpose: str, code: str) -> bool:
     """Check a code: the latest unused, unexpired challenge; 5 tries; used once. Commits its counters."""
     code = (code or "").strip()
     with transaction.atomic():
-        challenge = (
-            OtpChallenge.objects.select_for_update()
-            .filter(phone=phone, purpose=purpose, used_at__isnull=True, expires_at__gt=timezone.now())
-            .order_by("-created_at", "-id")
-            .first()
-        )
+        challenge = lock_latest_challenge(phone=phone, purpose=purpose, now=timezone.now())
         if challenge is None or challenge.attempts >= settings.TONGBAN_SMS_CODE_MAX_TRIES:
             return False
         if (
@@ -161,14 +167,16 @@ def _validate_password(password: str, user: User | None = None) -> None:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
         raise InvalidInput(
-            "invalid_password", _("密码不符合要求：至少8位，不能过于简单或全为数字"), field="password"
+            AccountError.INVALID_PASSWORD,
+            _("密码不符合要求：至少8位，不能过于简单或全为数字"),
+            field="password",
         ) from exc
 
 
 def _validate_real_name(name: str) -> str:
     name = (name or "").strip()
     if not (1 < len(name) <= 50) or any(ch.isdigit() for ch in name):
-        raise InvalidInput("invalid_real_name", _("姓名格式不正确"), field="real_name")
+        raise InvalidInput(AccountError.INVALID_REAL_NAME, _("姓名格式不正确"), field="real_name")
     return name
 
 
@@ -176,7 +184,7 @@ def person_register(*, data: PersonRegistration, ip: str = "") -> Person:
     """Register a natural person: validate the input, then the SMS code (which proves the phone is theirs),
     and only then say whether the identity is already registered (no enumeration without a phone)."""
     if not throttle_hit("register-ip", ip or "unknown", limit=settings.TONGBAN_SMS_IP_PER_HOUR, window=HOUR):
-        raise Throttled("register_throttled")
+        raise Throttled(AccountError.REGISTER_THROTTLED)
     real_name = _validate_real_name(data.real_name)
     id_number = validate_id_number(data.id_kind, data.id_number)
     phone = validate_phone(data.phone)
@@ -242,12 +250,7 @@ def _person_create(
 def _claimants_freeze(person: Person, *, actor, how: str) -> int:
     """Freeze every other account that claims ``person``'s now confirmed identifier (each audited)."""
     frozen = 0
-    claims = (
-        Person.objects.select_for_update()
-        .filter(id_kind=person.id_kind, id_number=person.id_number)
-        .exclude(pk=person.pk)
-        .select_related("user")
-    )
+    claims = lock_claimants(person)
     for claim in claims:
         if claim.user.frozen_at is None:
             _user_freeze(claim.user, actor=actor, how=how, identifier=person.id_number)
@@ -280,7 +283,7 @@ def person_confirm_with_register(*, actor: Actor, real_name: str, ip: str = "") 
     A match confirms it (L2) and freezes the other claims to the number; a number another account already
     confirmed stays theirs (409 ``identity_held``: the real person recovers it at a window)."""
     if not throttle_hit("register-ip", ip or "unknown", limit=settings.TONGBAN_SMS_IP_PER_HOUR, window=HOUR):
-        raise Throttled("register_throttled")
+        raise Throttled(AccountError.REGISTER_THROTTLED)
     person = person_of_actor(actor)
     if person is None:
         raise PersonNotFound()
@@ -291,13 +294,13 @@ def person_confirm_with_register(*, actor: Actor, real_name: str, ip: str = "") 
         id_number=person.id_number, real_name=real_name
     ):
         raise PermissionDenied(
-            "register_mismatch",
+            AccountError.REGISTER_MISMATCH,
             _("姓名与证件号码和人口库不一致；如确认无误，请携带身份证件到政务服务窗口核验"),
             field="real_name",
         )
     try:
         with transaction.atomic():
-            person = Person.objects.select_for_update().get(pk=person.pk)
+            person = lock_person(person)
             if Person.objects.filter(
                 id_kind=person.id_kind, id_number=person.id_number, assurance_level__gte=AssuranceLevel.L2
             ).exists():
@@ -338,8 +341,7 @@ def person_recover_at_window(*, actor: Actor, data: WindowRecovery) -> Person:
     the identity at L3; whoever else held or claimed the number is frozen, and what a squatting account
     did with the confirmed identity (enterprises represented, authorisations, cases in that name) passes
     to the real person. Each step audited."""
-    if Role.WINDOW_CLERK not in actor.roles:
-        raise PermissionDenied()
+    require_window_clerk(actor)
     real_name = _validate_real_name(data.real_name)
     id_number = validate_id_number(data.id_kind, data.id_number)
     phone = validate_phone(data.phone)
@@ -349,34 +351,32 @@ def person_recover_at_window(*, actor: Actor, data: WindowRecovery) -> Person:
         with transaction.atomic():
             return _recover(actor, data.id_kind, id_number, real_name, phone)
     except IntegrityError as exc:  # a registration of the same phone or number at this very moment
-        raise Conflict("recovery_conflict", _("该手机号或证件号码正在被另一操作使用，请稍后重试")) from exc
+        raise Conflict(
+            AccountError.RECOVERY_CONFLICT, _("该手机号或证件号码正在被另一操作使用，请稍后重试")
+        ) from exc
 
 
 def _recover(actor: Actor, id_kind: str, id_number: str, real_name: str, phone: str) -> Person:
     who = actor_for(actor)
     org_path = next(iter(actor.org_paths({Role.WINDOW_CLERK})), "")
     if User.objects.filter(pk=actor.id, phone=phone).exists():
-        raise PermissionDenied("own_record", _("不能核验自己的身份"))
-    account = User.objects.select_for_update().filter(phone=phone).first()
+        raise PermissionDenied(AccountError.OWN_RECORD, _("不能核验自己的身份"))
+    account = lock_user_by_phone(phone)
     created = account is None
     if account is None:
         account = User.objects.create_user(username=phone, password=None, phone=phone, display_name=real_name)
-    mine = Person.objects.select_for_update().filter(user=account).first()
+    mine = lock_person_of_user(account)
     if mine is None:
         if staff_roles(account):
-            raise Conflict("phone_bound_to_staff", _("该手机号属于工作人员账号，不能用于找回身份"))
+            raise Conflict(AccountError.PHONE_BOUND_TO_STAFF, _("该手机号属于工作人员账号，不能用于找回身份"))
         mine = Person.objects.create(
             user=account, real_name=real_name, id_kind=id_kind, id_number=id_number, phone=phone
         )
     elif (mine.id_kind, mine.id_number) != (id_kind, id_number):
-        raise Conflict("phone_bound_to_other", _("该手机号已绑定其他证件号码的身份"), field="phone")
-    holder = (
-        Person.objects.select_for_update()
-        .filter(id_kind=id_kind, id_number=id_number, assurance_level__gte=AssuranceLevel.L2)
-        .exclude(pk=mine.pk)
-        .select_related("user")
-        .first()
-    )
+        raise Conflict(
+            AccountError.PHONE_BOUND_TO_OTHER, _("该手机号已绑定其他证件号码的身份"), field="phone"
+        )
+    holder = lock_confirmed_holder(id_kind=id_kind, id_number=id_number, besides=mine)
     transferred = {}
     if holder is not None:  # a squatter confirmed the number: it is no longer theirs
         holder.assurance_level = AssuranceLevel.L1
@@ -432,11 +432,10 @@ def _identity_transfer(squatter: Person, owner: Person) -> dict:
 @transaction.atomic
 def person_verify_in_person(*, actor: Actor, person: Person, method: str = "window") -> Person:
     """A window clerk checked the person and their document face to face: L3."""
-    if Role.WINDOW_CLERK not in actor.roles:
-        raise PermissionDenied()
+    require_window_clerk(actor)
     if person.user_id == actor.id:
-        raise PermissionDenied("own_record", _("不能核验自己的身份"))
-    person = Person.objects.select_for_update().get(pk=person.pk)
+        raise PermissionDenied(AccountError.OWN_RECORD, _("不能核验自己的身份"))
+    person = lock_person(person)
     before = person.assurance_level
     person.assurance_level = AssuranceLevel.L3
     person.verified_in_person_at = timezone.now()
@@ -466,16 +465,16 @@ def enterprise_register(*, actor: Actor, name: str, uscc: str, kind: str) -> Ent
     """The legal representative registers the enterprise (needs real-name level L2)."""
     name = (name or "").strip()
     if not 2 <= len(name) <= 200:
-        raise InvalidInput("invalid_enterprise_name", _("法人名称格式不正确"), field="name")
+        raise InvalidInput(AccountError.INVALID_ENTERPRISE_NAME, _("法人名称格式不正确"), field="name")
     code = validate_uscc(uscc)
     if kind not in EnterpriseKind.values:
-        raise InvalidInput("invalid_enterprise_kind", _("法人类型无效"), field="kind")
+        raise InvalidInput(AccountError.INVALID_ENTERPRISE_KIND, _("法人类型无效"), field="kind")
     person = _require_person(actor, AssuranceLevel.L2)
     if not business_register().legal_representative_matches(
         uscc=code, name=name, id_kind=person.id_kind, id_number=person.id_number
     ):
         raise PermissionDenied(
-            "legal_representative_mismatch",
+            AccountError.LEGAL_REPRESENTATIVE_MISMATCH,
             _("市场主体登记信息中没有以您为法定代表人的该法人：请核对名称和统一社会信用代码"),
             field="uscc",
         )
@@ -493,7 +492,7 @@ def enterprise_register(*, actor: Actor, name: str, uscc: str, kind: str) -> Ent
                 subject_user_id=actor.id,
             )
     except IntegrityError as exc:
-        raise Conflict("enterprise_exists", _("该统一社会信用代码已注册")) from exc
+        raise Conflict(AccountError.ENTERPRISE_EXISTS, _("该统一社会信用代码已注册")) from exc
     return enterprise
 
 
@@ -521,30 +520,32 @@ def authorisation_grant(
         raise IdentityUnconfirmed()
     principal = _require_person(actor, AssuranceLevel.L2)
     if enterprise is not None and enterprise.legal_representative_id != principal.pk:
-        raise PermissionDenied("not_legal_representative", _("只有法定代表人可以为法人授权"))
+        raise PermissionDenied(AccountError.NOT_LEGAL_REPRESENTATIVE, _("只有法定代表人可以为法人授权"))
     if not (date(2000, 1, 1) <= grant.valid_from <= date(2100, 12, 31)) or grant.valid_until > date(
         2100, 12, 31
     ):
-        raise InvalidInput("invalid_period", _("日期超出支持范围（2000–2100年）"), field="valid_from")
+        raise InvalidInput(
+            AccountError.INVALID_PERIOD, _("日期超出支持范围（2000–2100年）"), field="valid_from"
+        )
     if grant.valid_until < grant.valid_from:
-        raise InvalidInput("invalid_period", _("截止日期不能早于生效日期"), field="valid_until")
+        raise InvalidInput(AccountError.INVALID_PERIOD, _("截止日期不能早于生效日期"), field="valid_until")
     if grant.valid_until < timezone.localdate():
-        raise InvalidInput("invalid_period", _("截止日期不能早于今天"), field="valid_until")
+        raise InvalidInput(AccountError.INVALID_PERIOD, _("截止日期不能早于今天"), field="valid_until")
     if grant.valid_until - grant.valid_from > timedelta(days=366 * 5):
-        raise InvalidInput("invalid_period", _("授权期限最长5年"), field="valid_until")
+        raise InvalidInput(AccountError.INVALID_PERIOD, _("授权期限最长5年"), field="valid_until")
     codes = [c.strip() for c in grant.item_codes if c and c.strip()]
     if not grant.all_items and not codes:
         raise InvalidInput(
-            "invalid_item_codes", _("请列出授权的事项编码，或选择全部事项"), field="item_codes"
+            AccountError.INVALID_ITEM_CODES, _("请列出授权的事项编码，或选择全部事项"), field="item_codes"
         )
     if any(len(c) > 64 for c in codes):
-        raise InvalidInput("invalid_item_codes", _("事项编码过长"), field="item_codes")
+        raise InvalidInput(AccountError.INVALID_ITEM_CODES, _("事项编码过长"), field="item_codes")
     codes = list(dict.fromkeys(codes))
     catalogue = item_catalogue()
     unknown = catalogue.unknown_item_codes(codes) if catalogue is not None and codes else []
     if unknown:
         raise InvalidInput(
-            "unknown_item_codes",
+            AccountError.UNKNOWN_ITEM_CODES,
             _("以下事项编码在事项目录中不存在或未发布：%(codes)s") % {"codes": "、".join(unknown[:10])},
             field="item_codes",
             unknown=unknown[:50],
@@ -554,9 +555,11 @@ def authorisation_grant(
         id_kind=grant.agent_id_kind, id_number=number, assurance_level__gte=AssuranceLevel.L2
     ).first()
     if agent is None or agent.real_name != grant.agent_real_name.strip():
-        raise PersonNotFound("agent_not_found", _("代办人尚未注册或尚未实名认证，或姓名与证件号码不一致"))
+        raise PersonNotFound(
+            AccountError.AGENT_NOT_FOUND, _("代办人尚未注册或尚未实名认证，或姓名与证件号码不一致")
+        )
     if agent.pk == principal.pk:
-        raise InvalidInput("invalid_agent", _("不能授权给自己"), field="agent_id_number")
+        raise InvalidInput(AccountError.INVALID_AGENT, _("不能授权给自己"), field="agent_id_number")
     auth = Authorisation.objects.create(
         enterprise=enterprise,
         principal_person=None if enterprise else principal,
@@ -590,18 +593,14 @@ def authorisation_grant(
 @transaction.atomic
 def authorisation_revoke(*, actor: Actor, authorisation: Authorisation) -> Authorisation:
     person = person_of_actor(actor)
-    auth = (
-        Authorisation.objects.select_for_update(of=("self",))
-        .select_related("enterprise")
-        .get(pk=authorisation.pk)
-    )
+    auth = lock_authorisation(authorisation)
     grantor = auth.principal_person_id or (
         auth.enterprise.legal_representative_id if auth.enterprise else None
     )
     if person is None or grantor != person.pk:
-        raise PermissionDenied("not_grantor", _("只有授权人可以撤销授权"))
+        raise PermissionDenied(AccountError.NOT_GRANTOR, _("只有授权人可以撤销授权"))
     if auth.revoked_at is not None:
-        raise Conflict("already_revoked", _("该授权已撤销"))
+        raise Conflict(AccountError.ALREADY_REVOKED, _("该授权已撤销"))
     auth.revoked_at = timezone.now()
     auth.revoked_by_id = actor.id
     auth.save(update_fields=["revoked_at", "revoked_by"])
@@ -710,7 +709,7 @@ def user_set_preferences(
         fields.append("elderly_mode")
     if language is not None:
         if language not in dict(settings.LANGUAGES):
-            raise InvalidInput("invalid_language", _("不支持的语言"), field="language")
+            raise InvalidInput(AccountError.INVALID_LANGUAGE, _("不支持的语言"), field="language")
         user.language = language
         fields.append("language")
     if fields:
@@ -723,14 +722,16 @@ def organisation_validate(*, kind: str, parent: Organisation | None, division_co
     """The tree rules of a new node; returns the normalised USCC."""
     allowed = ORG_PARENTS.get(kind)
     if allowed is None:
-        raise InvalidInput("invalid_org_kind", _("组织类型无效"), field="kind")
+        raise InvalidInput(AccountError.INVALID_ORG_KIND, _("组织类型无效"), field="kind")
     if (parent is None and allowed) or (parent is not None and parent.kind not in allowed):
-        raise InvalidInput("invalid_org_parent", _("上级组织类型不符合组织树规则"), field="parent")
+        raise InvalidInput(AccountError.INVALID_ORG_PARENT, _("上级组织类型不符合组织树规则"), field="parent")
     if kind in (OrgKind.REGION, OrgKind.DISTRICT) and not (
         len(division_code) == 6 and division_code.isdigit()
     ):
         raise InvalidInput(
-            "invalid_division_code", _("行政区划代码应为6位数字（GB/T 2260）"), field="division_code"
+            AccountError.INVALID_DIVISION_CODE,
+            _("行政区划代码应为6位数字（GB/T 2260）"),
+            field="division_code",
         )
     return validate_uscc(uscc) if uscc else ""
 
@@ -763,7 +764,7 @@ def organisation_create(
 @transaction.atomic
 def staff_membership_add(*, actor, user: User, organisation: Organisation, role: str) -> StaffMembership:
     if role not in Role.values:
-        raise InvalidInput("invalid_role", _("角色无效"), field="role")
+        raise InvalidInput(AccountError.INVALID_ROLE, _("角色无效"), field="role")
     membership, _created = StaffMembership.objects.get_or_create(
         user=user, organisation=organisation, role=role
     )
@@ -789,7 +790,9 @@ def api_client_create(
     """Create a machine client; returns it with the full key, shown once."""
     unknown = set(scopes) - set(ApiScope.values)
     if unknown:
-        raise InvalidInput("invalid_scope", _("未知的权限范围"), field="scopes", unknown=sorted(unknown))
+        raise InvalidInput(
+            AccountError.INVALID_SCOPE, _("未知的权限范围"), field="scopes", unknown=sorted(unknown)
+        )
     key_id = secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
     client = ApiClient.objects.create(

@@ -18,14 +18,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tongban.accounts import services
 from tongban.accounts.access import (
-    PERSON_LOOKUP_ROLES,
     access_authorisation_by_uuid,
     access_enterprise_by_uuid,
     access_person_by_identifier,
     access_person_by_uuid_for_staff,
     audit_scope,
+    require_platform_admin,
+    require_staff_role,
+    require_window_clerk,
+    workbench_abilities,
 )
 from tongban.accounts.constants import EnterpriseKind, Role
+from tongban.accounts.errors import AccountError
 from tongban.accounts.middleware import ELDERLY_COOKIE
 from tongban.accounts.selectors import (
     authorisation_is_active,
@@ -36,7 +40,7 @@ from tongban.accounts.selectors import (
     staff_memberships,
 )
 from tongban.core.audit import AuditQuery, audit_event_list, audit_events_about
-from tongban.core.errors import DomainError
+from tongban.core.errors import DomainError, NotFound
 from tongban.core.identifiers import IdKind, mask_id_number, mask_name, mask_phone
 from tongban.core.models import OutboxMessage
 
@@ -218,7 +222,7 @@ def _parse_date(raw: str, field: str) -> date:
     except ValueError as exc:
         from tongban.core.errors import InvalidInput
 
-        raise InvalidInput("invalid_date", _("日期格式不正确"), field=field) from exc
+        raise InvalidInput(AccountError.INVALID_DATE, _("日期格式不正确"), field=field) from exc
 
 
 @login_required
@@ -311,24 +315,22 @@ def elderly_toggle(request):
 
 
 # --- staff ----------------------------------------------------------------------------------------
-def _require_staff(request) -> set[str]:
-    roles = request.actor.roles
-    if not roles:
-        raise Http404
-    return roles
+def _require_staff(request) -> frozenset[str]:
+    try:
+        return require_staff_role(request.actor)
+    except NotFound as exc:
+        raise Http404 from exc
 
 
 @login_required
 def workbench_page(request):
-    roles = _require_staff(request)
+    _require_staff(request)
     return render(
         request,
         "accounts/workbench.html",
         {
             "memberships": staff_memberships(request.user),
-            "can_lookup": bool(roles & PERSON_LOOKUP_ROLES),
-            "can_audit": bool(roles & {Role.SUPERVISOR, Role.PLATFORM_ADMIN}),
-            "is_admin": request.actor.is_platform_admin,
+            **workbench_abilities(request.actor),
             "id_kinds": IdKind.choices,
         },
     )
@@ -337,12 +339,10 @@ def workbench_page(request):
 @login_required
 @require_POST
 def person_lookup_view(request):
-    roles = _require_staff(request)
+    _require_staff(request)
     ctx = {
         "memberships": staff_memberships(request.user),
-        "can_lookup": bool(roles & PERSON_LOOKUP_ROLES),
-        "can_audit": bool(roles & {Role.SUPERVISOR, Role.PLATFORM_ADMIN}),
-        "is_admin": request.actor.is_platform_admin,
+        **workbench_abilities(request.actor),
         "id_kinds": IdKind.choices,
         "values": request.POST,
     }
@@ -384,14 +384,13 @@ def person_verify_view(request, person_uuid):
 @require_POST
 def person_recover_view(request):
     """A window clerk gives a squatted identity back to the person in front of them."""
-    roles = _require_staff(request)
-    if Role.WINDOW_CLERK not in roles:
-        raise Http404
+    try:
+        require_window_clerk(request.actor)
+    except DomainError as exc:
+        raise Http404 from exc
     ctx = {
         "memberships": staff_memberships(request.user),
-        "can_lookup": bool(roles & PERSON_LOOKUP_ROLES),
-        "can_audit": bool(roles & {Role.SUPERVISOR, Role.PLATFORM_ADMIN}),
-        "is_admin": request.actor.is_platform_admin,
+        **workbench_abilities(request.actor),
         "id_kinds": IdKind.choices,
         "recover_values": request.POST,
     }
@@ -462,7 +461,9 @@ def audit_page(request):
 
 @login_required
 def outbox_page(request):
-    if not request.actor.is_platform_admin:
-        raise Http404
+    try:
+        require_platform_admin(request.actor)
+    except NotFound as exc:
+        raise Http404 from exc
     page = Paginator(OutboxMessage.objects.all(), 50).get_page(request.GET.get("page"))
     return render(request, "accounts/outbox.html", {"page": page})

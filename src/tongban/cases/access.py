@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.facade import Role, principals_visible_to, staff_department_uuids
 from tongban.cases.constants import COMMITMENT_STATUSES, SUPPLEMENTABLE_STATUSES, WITHDRAWABLE_STATUSES
-from tongban.cases.errors import CaseNotFound, StepNotFound
+from tongban.cases.errors import CaseError, CaseNotFound, StepNotFound
 from tongban.cases.models import Case, CaseStep
+from tongban.core.errors import PermissionDenied
 
 
 def _valid(value) -> bool:
@@ -98,12 +100,29 @@ def access_step_for_reviewer(*, actor, case_uuid, step_key: str) -> CaseStep:
     return step
 
 
+def reviewer_department_uuids(actor) -> list[str]:
+    """The departments whose steps the actor reviews (their inbox)."""
+    return staff_department_uuids(actor, {Role.REVIEWER})
+
+
+def supervised_department_uuids(actor) -> list[str]:
+    """The departments whose lights the actor supervises (the board); 403 ``not_supervisor`` for others."""
+    departments = staff_department_uuids(actor, {Role.SUPERVISOR})
+    if not departments:
+        raise PermissionDenied(CaseError.NOT_SUPERVISOR, _("只有监察人员可以查看监察看板"))
+    return departments
+
+
+def actor_is_window_clerk(actor) -> bool:
+    return actor.has_role(Role.WINDOW_CLERK)
+
+
 def actor_is_intake_staff(actor, case: Case) -> bool:
     """A window clerk (综合窗口 accepts for every department) or a reviewer of the case's lead department:
     who may accept, refuse, ask for a supplement, run special procedures and deliver."""
-    if actor.has_role(Role.WINDOW_CLERK):
+    if actor_is_window_clerk(actor):
         return True
-    return str(case.lead_department_uuid) in staff_department_uuids(actor, {Role.REVIEWER})
+    return str(case.lead_department_uuid) in reviewer_department_uuids(actor)
 
 
 def require_intake_staff(actor, case: Case) -> None:
@@ -113,7 +132,7 @@ def require_intake_staff(actor, case: Case) -> None:
 
 def require_step_reviewer(actor, step: CaseStep) -> None:
     """A reviewer of the step's department."""
-    if str(step.department_uuid) not in staff_department_uuids(actor, {Role.REVIEWER}):
+    if str(step.department_uuid) not in reviewer_department_uuids(actor):
         raise StepNotFound()
 
 

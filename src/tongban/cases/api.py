@@ -19,6 +19,7 @@ from tongban.cases.access import (
     access_step_for_reviewer,
 )
 from tongban.cases.constants import DeliveryMethod, Light, SpecialKind
+from tongban.cases.errors import CaseError
 from tongban.cases.selectors import case_list_for_applicant, inbox_steps, supervision_board
 from tongban.core.errors import InvalidInput
 from tongban.core.pagination import BoundedLimitOffsetPagination
@@ -148,7 +149,9 @@ class _Base64File:
         try:
             self._content = base64.b64decode(material.content_base64, validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise InvalidInput("invalid_base64", _("材料内容不是有效的 Base64"), field=material.key) from exc
+            raise InvalidInput(
+                CaseError.INVALID_BASE64, _("材料内容不是有效的 Base64"), field=material.key
+            ) from exc
         self.size = len(self._content)
         self.name = material.filename
 
@@ -159,7 +162,7 @@ class _Base64File:
 def _files(materials: list[MaterialIn]) -> dict:
     keys = [m.key for m in materials]
     if len(set(keys)) != len(keys):
-        raise InvalidInput("duplicate_material", _("同一材料只能提交一份"), field="materials")
+        raise InvalidInput(CaseError.DUPLICATE_MATERIAL, _("同一材料只能提交一份"), field="materials")
     return {m.key: _Base64File(m) for m in materials}
 
 

@@ -2,31 +2,71 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from tongban.core.errors import Conflict, NotFound
+from tongban.core.errors import Conflict, ErrorCode, NotFound
+
+
+class CaseError(ErrorCode):
+    """The cases context's error codes (applying, intake, steps, uploads)."""
+
+    APPLICANT_NOT_FOUND = "applicant_not_found"
+    ASSURANCE_TOO_LOW = "assurance_too_low"
+    CASE_NOT_FOUND = "case_not_found"
+    DUPLICATE_MATERIAL = "duplicate_material"
+    FILE_CORRUPT = "file_corrupt"
+    FILE_EMPTY = "file_empty"
+    FILE_TOO_LARGE = "file_too_large"
+    FILE_TOO_LARGE_UNCOMPRESSED = "file_too_large_uncompressed"
+    FILE_TYPE_NOT_ALLOWED = "file_type_not_allowed"
+    FORM_INVALID = "form_invalid"
+    FORM_SCHEMA_INVALID = "form_schema_invalid"
+    FORM_TOO_LARGE = "form_too_large"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    IMAGE_TOO_LARGE = "image_too_large"
+    INVALID_BASE64 = "invalid_base64"
+    INVALID_DECISION = "invalid_decision"
+    INVALID_DELIVERY = "invalid_delivery"
+    INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"
+    INVALID_SPECIAL_KIND = "invalid_special_kind"
+    INVALID_TRANSITION = "invalid_transition"
+    MATERIAL_NOT_FOUND = "material_not_found"
+    MATERIALS_INVALID = "materials_invalid"
+    NOT_SUPERVISOR = "not_supervisor"
+    OFD_INVALID = "ofd_invalid"
+    OPINION_REQUIRED = "opinion_required"
+    REASON_REQUIRED = "reason_required"
+    REASONS_REQUIRED = "reasons_required"
+    STEP_NOT_FOUND = "step_not_found"
+    SUPPLEMENT_ITEMS_REQUIRED = "supplement_items_required"
+    TARGET_NOT_FOUND = "target_not_found"
+    TRACKING_NUMBER_REQUIRED = "tracking_number_required"
+    UNKNOWN_MATERIAL = "unknown_material"
+    WRONG_AUDIENCE = "wrong_audience"
 
 
 class CaseNotFound(NotFound):
     def __init__(self):
-        super().__init__("case_not_found", _("办件不存在"))
+        super().__init__(CaseError.CASE_NOT_FOUND, _("办件不存在"))
 
 
 class StepNotFound(NotFound):
     def __init__(self):
-        super().__init__("step_not_found", _("环节不存在"))
+        super().__init__(CaseError.STEP_NOT_FOUND, _("环节不存在"))
 
 
 class TargetNotFound(NotFound):
     def __init__(self):
-        super().__init__("target_not_found", _("没有可以申请的事项或一件事"))
+        super().__init__(CaseError.TARGET_NOT_FOUND, _("没有可以申请的事项或一件事"))
 
 
 class InvalidTransition(Conflict):
     """The case (or step) is not in a state that allows this action: 409 with the current state."""
 
     def __init__(self, action: str, state: str):
-        super().__init__("invalid_transition", _("办件当前状态不允许此操作"), action=action, state=state)
+        super().__init__(
+            CaseError.INVALID_TRANSITION, _("办件当前状态不允许此操作"), action=action, state=state
+        )
 
 
 class MaterialNotFound(NotFound):
     def __init__(self):
-        super().__init__("material_not_found", _("材料不存在"))
+        super().__init__(CaseError.MATERIAL_NOT_FOUND, _("材料不存在"))

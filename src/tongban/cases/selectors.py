@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-from tongban.accounts.facade import Role, staff_department_uuids
-from tongban.cases.access import applicant_scope, staff_scope
+from tongban.cases.access import (
+    applicant_scope,
+    reviewer_department_uuids,
+    staff_scope,
+    supervised_department_uuids,
+)
 from tongban.cases.constants import CASE_NUMBER, OPEN_STEP_STATUSES, CaseStatus, Light
 from tongban.cases.deadlines import days_overdue
 from tongban.cases.models import ApplicationDraft, Case, CaseStep
-from tongban.core.errors import PermissionDenied
 
 
 def case_list_for_applicant(*, actor, status: str = ""):
@@ -39,7 +41,7 @@ LIGHT_ORDER = {Light.RED: 0, Light.YELLOW: 1, Light.GREEN: 2}
 
 def inbox_steps(*, actor, light: str = "", status: str = "", mine: bool = False, q: str = ""):
     """Open steps of the reviewer's departments, soonest due first, as rows for the inbox (one query)."""
-    departments = staff_department_uuids(actor, {Role.REVIEWER})
+    departments = reviewer_department_uuids(actor)
     # Open steps belong to cases in process only (returned cases hold theirs, ended ones close them): no
     # join on the case to count them.
     qs = CaseStep.objects.filter(department_uuid__in=departments, status__in=OPEN_STEP_STATUSES)
@@ -83,9 +85,7 @@ def inbox_steps(*, actor, light: str = "", status: str = "", mine: bool = False,
 
 def supervision_board(*, actor, limit: int = 500) -> list[dict]:
     """Red and yellow open steps of the departments under the supervisor, by department, red first."""
-    departments = staff_department_uuids(actor, {Role.SUPERVISOR})
-    if not departments:
-        raise PermissionDenied("not_supervisor", _("只有监察人员可以查看监察看板"))
+    departments = supervised_department_uuids(actor)
     today = timezone.localdate()
     rows = (
         CaseStep.objects.filter(

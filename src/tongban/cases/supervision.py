@@ -1,4 +1,4 @@
-"""Electronic supervision (电子监察, DOMAIN.md §7.3): the lights of open cases and steps, and an event for
+"""Electronic supervision (电子监察, docs/domain/cases.md): the lights of open cases and steps, and an event for
 every light that turns yellow or red (GB/T 39046 表11: rule, kind, time, department, days overdue).
 
 Each light's yellow and red days are stored when its due date is set (deadlines.py), so an update is a
@@ -101,25 +101,39 @@ ROWS_PER_PASS = 200_000
 MIN_ROWS_PER_PASS = 10_000
 MAX_PASSES = 8
 
+
+def _literal(value: str) -> str:
+    """One of our own constants as an SQL literal (the statements below are made once, from constants)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+# The statements name their tables, statuses and lights from the models and cases/constants.py, as the
+# ORM path does; they stay literal in the SQL (not parameters) so that the planner sees them.
+_STEP, _CASE, _EVENT = CaseStep._meta.db_table, Case._meta.db_table, SupervisionEvent._meta.db_table
+_OPEN_STEPS = ", ".join(_literal(status) for status in OPEN_STEP_STATUSES)
+_IN_PROCESS = _literal(CaseStatus.IN_PROCESS)
+_RED, _YELLOW, _GREEN = _literal(Light.RED), _literal(Light.YELLOW), _literal(Light.GREEN)
+
 # The rows whose light turns: red when overdue and not red yet, yellow when green and in its yellow days.
 _TURNING = (
-    "(({x}.due_on < %(today)s AND {x}.light <> 'red'{red_also}) "
-    "OR ({x}.light = 'green' AND {x}.yellow_on <= %(today)s AND {x}.due_on >= %(today)s))"
+    "(({x}.due_on < %(today)s AND {x}.light <> " + _RED + "{red_also}) "
+    "OR ({x}.light = " + _GREEN + " AND {x}.yellow_on <= %(today)s AND {x}.due_on >= %(today)s))"
 )
+_OPEN_CASE = f"c.status = {_IN_PROCESS} AND c.paused_since IS NULL"
 _LEVELS = {
     "step": {
-        "open": "FROM cases_casestep s JOIN cases_case c ON c.id = s.case_id WHERE s.status IN ('ready', "
-        "'claimed') AND c.status = 'in_process' AND c.paused_since IS NULL",
-        "update": "UPDATE cases_casestep s SET light = {light} FROM cases_case c WHERE c.id = s.case_id AND "
-        "s.status IN ('ready', 'claimed') AND c.status = 'in_process' AND c.paused_since IS NULL AND {turning} "
+        "open": f"FROM {_STEP} s JOIN {_CASE} c ON c.id = s.case_id WHERE s.status IN ({_OPEN_STEPS}) "
+        f"AND {_OPEN_CASE}",
+        "update": f"UPDATE {_STEP} s SET light = {{light}} FROM {_CASE} c WHERE c.id = s.case_id AND "  # noqa: S608
+        f"s.status IN ({_OPEN_STEPS}) AND {_OPEN_CASE} AND {{turning}} "
         "AND mod(s.id, %(passes)s) = %(pass)s "
         "RETURNING s.case_id, s.id AS step_id, s.department_uuid, s.department_name, s.due_on, s.light",
         "alias": "s",
     },
     "case": {
-        "open": "FROM cases_case c WHERE c.status = 'in_process' AND c.paused_since IS NULL",
-        "update": "UPDATE cases_case c SET light = {light} WHERE c.status = 'in_process' AND c.paused_since IS "
-        "NULL AND {turning} AND mod(c.id, %(passes)s) = %(pass)s "
+        "open": f"FROM {_CASE} c WHERE {_OPEN_CASE}",
+        "update": f"UPDATE {_CASE} c SET light = {{light}} WHERE {_OPEN_CASE} AND {{turning}} "  # noqa: S608
+        "AND mod(c.id, %(passes)s) = %(pass)s "
         "RETURNING c.id AS case_id, NULL::bigint AS step_id, c.lead_department_uuid AS department_uuid, "
         "c.lead_department_name AS department_name, c.due_on, c.light",
         "alias": "c",
@@ -128,15 +142,15 @@ _LEVELS = {
 # A red light's days overdue come from the distinct due dates counted first (a few hundred), with the
 # working-day calendar; a row whose due date was not among them (changed since) waits for the next run.
 _TURN_SQL = (
-    "WITH turned AS ({update}), recorded AS ("
-    "INSERT INTO cases_supervisionevent "
+    "WITH turned AS ({update}), recorded AS ("  # noqa: S608 — table names and constants; values are parameters
+    f"INSERT INTO {_EVENT} "
     "(case_id, step_id, department_uuid, department_name, rule, light, days_overdue, created_at) "
     "SELECT t.case_id, t.step_id, t.department_uuid, t.department_name, "
-    "CASE t.light WHEN 'red' THEN %(red_rule)s ELSE %(yellow_rule)s END, t.light, COALESCE(o.days, 0), now() "
+    f"CASE t.light WHEN {_RED} THEN %(red_rule)s ELSE %(yellow_rule)s END, t.light, COALESCE(o.days, 0), now() "
     "FROM turned t LEFT JOIN unnest(%(dues)s::date[], %(days)s::integer[]) AS o(due, days) "
-    "ON t.light = 'red' AND o.due = t.due_on "
+    f"ON t.light = {_RED} AND o.due = t.due_on "
     "ON CONFLICT DO NOTHING) "
-    "SELECT count(*) FILTER (WHERE light = 'red'), count(*) FILTER (WHERE light = 'yellow') FROM turned"
+    f"SELECT count(*) FILTER (WHERE light = {_RED}), count(*) FILTER (WHERE light = {_YELLOW}) FROM turned"
 )
 
 
@@ -168,7 +182,7 @@ def _turn_pg(*, level: str, today: date) -> tuple[int, int]:
     passes = _passes(turning=turning, open_rows=sum(n for _turns, _due, n in counts))
     # The red branch only for the due dates counted above, whose days overdue are in the list.
     where = _TURNING.format(x=x, red_also=f" AND {x}.due_on = ANY(%(dues)s::date[])")
-    light = f"CASE WHEN {x}.due_on < %(today)s THEN 'red' ELSE 'yellow' END"
+    light = f"CASE WHEN {x}.due_on < %(today)s THEN {_RED} ELSE {_YELLOW} END"
     sql = _TURN_SQL.format(update=spec["update"].format(light=light, turning=where))
     params = {
         "today": today,

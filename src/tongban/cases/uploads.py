@@ -20,6 +20,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
+from tongban.cases.errors import CaseError
 from tongban.core.errors import InvalidInput
 
 ALLOWED = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png", "application/ofd": "ofd"}
@@ -52,7 +53,7 @@ def _sniff(head: bytes) -> str | None:
 
 
 def _corrupt(field: str) -> InvalidInput:
-    return InvalidInput("file_corrupt", _("文件已损坏或无法读取"), field=field)
+    return InvalidInput(CaseError.FILE_CORRUPT, _("文件已损坏或无法读取"), field=field)
 
 
 def _check_pdf(content: bytes, field: str) -> None:
@@ -77,7 +78,7 @@ def _check_image(content: bytes, content_type: str, field: str) -> None:
 
 def _check_image_inner(content: bytes, content_type: str, field: str) -> None:
     max_pixels = settings.TONGBAN_UPLOAD_MAX_PIXELS
-    too_large = InvalidInput("image_too_large", _("图片像素过多"), field=field, max_pixels=max_pixels)
+    too_large = InvalidInput(CaseError.IMAGE_TOO_LARGE, _("图片像素过多"), field=field, max_pixels=max_pixels)
     formats = ["JPEG"] if content_type == "image/jpeg" else ["PNG"]
     try:
         with Image.open(io.BytesIO(content), formats=formats) as image:  # reads the header only
@@ -107,7 +108,7 @@ def _safe_name(name: str) -> bool:
 
 def _check_ofd(content: bytes, field: str) -> None:
     def invalid(reason: str) -> InvalidInput:
-        return InvalidInput("ofd_invalid", _("不是有效的 OFD 文件"), field=field, reason=reason)
+        return InvalidInput(CaseError.OFD_INVALID, _("不是有效的 OFD 文件"), field=field, reason=reason)
 
     try:
         package = zipfile.ZipFile(io.BytesIO(content))
@@ -127,7 +128,7 @@ def _check_ofd(content: bytes, field: str) -> None:
         max_total = settings.TONGBAN_OFD_MAX_UNCOMPRESSED_BYTES
         max_ratio = settings.TONGBAN_OFD_MAX_RATIO
         too_large = InvalidInput(
-            "file_too_large_uncompressed",
+            CaseError.FILE_TOO_LARGE_UNCOMPRESSED,
             _("压缩包解压后过大"),
             field=field,
             max_uncompressed_bytes=max_total,
@@ -183,16 +184,16 @@ def check_upload(upload, *, field: str) -> CheckedFile:
     limit = settings.TONGBAN_UPLOAD_MAX_BYTES
     size = getattr(upload, "size", None)
     if size is not None and size > limit:
-        raise InvalidInput("file_too_large", _("文件过大"), field=field, max_bytes=limit)
+        raise InvalidInput(CaseError.FILE_TOO_LARGE, _("文件过大"), field=field, max_bytes=limit)
     content = upload.read(limit + 1)
     if len(content) > limit:
-        raise InvalidInput("file_too_large", _("文件过大"), field=field, max_bytes=limit)
+        raise InvalidInput(CaseError.FILE_TOO_LARGE, _("文件过大"), field=field, max_bytes=limit)
     if not content:
-        raise InvalidInput("file_empty", _("文件为空"), field=field)
+        raise InvalidInput(CaseError.FILE_EMPTY, _("文件为空"), field=field)
     content_type = _sniff(content[:16])
     if content_type is None:
         raise InvalidInput(
-            "file_type_not_allowed",
+            CaseError.FILE_TYPE_NOT_ALLOWED,
             _("只接受 PDF、JPEG、PNG 或 OFD 文件（按文件内容判断）"),
             field=field,
             allowed=sorted(ALLOWED.values()),

@@ -16,9 +16,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from tongban.accounts.facade import (
-    Role,
     principals_visible_to,
-    staff_department_uuids,
 )
 from tongban.cases import services
 from tongban.cases.access import (
@@ -26,9 +24,11 @@ from tongban.cases.access import (
     access_case_for_staff,
     access_step_for_reviewer,
     actor_is_intake_staff,
+    actor_is_window_clerk,
     applicant_actions,
     principal_covers,
     require_staff,
+    reviewer_department_uuids,
     target_item_codes,
 )
 from tongban.cases.constants import (
@@ -287,7 +287,7 @@ def inbox(request):
             "mine": mine,
             "q": q,
             "querystring": params.urlencode(),
-            "is_clerk": request.actor.has_role(Role.WINDOW_CLERK),
+            "is_clerk": actor_is_window_clerk(request.actor),
             "intake": cases_awaiting_intake(actor=request.actor)[:20],
         },
     )
@@ -301,7 +301,7 @@ def staff_case(request, case_uuid):
         raise Http404 from exc
     services.case_staff_read(actor=request.actor, case=case)
     context = _case_context(case)
-    departments = set(staff_department_uuids(request.actor, {Role.REVIEWER}))
+    departments = set(reviewer_department_uuids(request.actor))
     context["my_steps"] = [s for s in context["steps"] if str(s.department_uuid) in departments]
     context["can_intake"] = actor_is_intake_staff(request.actor, case)
     context["viewable"] = [m for m in context["materials"] if m.file]

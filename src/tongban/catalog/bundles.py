@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from tongban.catalog.constants import MaterialSource, VersionStatus
+from tongban.catalog.errors import CatalogError
 from tongban.core.errors import InvalidInput
 
 OBTAINED_BY_PLATFORM = {MaterialSource.LICENCE, MaterialSource.SHARED_DATA}
@@ -32,13 +33,17 @@ def plan_order(steps: list[PlannedStep]) -> list[str]:
     """A topological order of the steps; refuses unknown dependencies and cycles."""
     keys = [s.key for s in steps]
     if len(set(keys)) != len(keys):
-        raise InvalidInput("duplicate_step", _("环节标识重复"), field="steps")
+        raise InvalidInput(CatalogError.DUPLICATE_STEP, _("环节标识重复"), field="steps")
     by_key = {s.key: s for s in steps}
     for s in steps:
         unknown = [d for d in s.depends_on if d not in by_key]
         if unknown:
             raise InvalidInput(
-                "unknown_dependency", _("前置环节不存在"), field="steps", step=s.key, unknown=unknown
+                CatalogError.UNKNOWN_DEPENDENCY,
+                _("前置环节不存在"),
+                field="steps",
+                step=s.key,
+                unknown=unknown,
             )
     order, state = [], {}
 
@@ -46,7 +51,9 @@ def plan_order(steps: list[PlannedStep]) -> list[str]:
         if state.get(key) == "done":
             return
         if state.get(key) == "active":
-            raise InvalidInput("plan_cycle", _("环节之间存在循环依赖"), field="steps", cycle=[*path, key])
+            raise InvalidInput(
+                CatalogError.PLAN_CYCLE, _("环节之间存在循环依赖"), field="steps", cycle=[*path, key]
+            )
         state[key] = "active"
         for dep in by_key[key].depends_on:
             visit(dep, [*path, key])
@@ -136,7 +143,7 @@ def merge_forms(versions: list) -> dict:
                     definition.get("items"),
                 ):
                     raise InvalidInput(
-                        "form_field_conflict",
+                        CatalogError.FORM_FIELD_CONFLICT,
                         _("同一表单字段在不同事项中的定义不一致"),
                         field="steps",
                         key=key,
@@ -188,5 +195,8 @@ def require_published(versions: list) -> None:
     unpublished = [v.name for v in versions if v.status != VersionStatus.PUBLISHED]
     if unpublished:
         raise InvalidInput(
-            "item_not_published", _("一件事只能由已发布的事项组成"), field="steps", items=unpublished
+            CatalogError.ITEM_NOT_PUBLISHED,
+            _("一件事只能由已发布的事项组成"),
+            field="steps",
+            items=unpublished,
         )

@@ -18,7 +18,8 @@ from tongban.accounts.facade import (
     organisations_info,
 )
 from tongban.catalog.constants import VersionStatus
-from tongban.catalog.errors import ImportRefused, NotADraft, QualityRulesFailed
+from tongban.catalog.errors import CatalogError, ImportRefused, NotADraft, QualityRulesFailed
+from tongban.catalog.locks import lock_item
 from tongban.catalog.models import ItemVersion, Material, ServiceItem
 from tongban.catalog.quality import quality_check
 from tongban.catalog.search import catalogue_changed
@@ -54,7 +55,9 @@ MATERIAL_FIELDS = [
 def _department(department_uuid) -> dict:
     info = organisation_info(department_uuid)
     if info is None or info.kind != "department":
-        raise InvalidInput("invalid_department", _("实施主体须为已登记的部门"), field="department_uuid")
+        raise InvalidInput(
+            CatalogError.INVALID_DEPARTMENT, _("实施主体须为已登记的部门"), field="department_uuid"
+        )
     return {"department_uuid": info.uuid, "department_name": info.name, "department_uscc": info.uscc}
 
 
@@ -65,17 +68,13 @@ def _published_changed() -> None:
     transaction.on_commit(catalogue_changed)
 
 
-def _lock_item(item: ServiceItem) -> ServiceItem:
-    return ServiceItem.objects.select_for_update().get(pk=item.pk)
-
-
 @transaction.atomic
 def item_create(
     *, actor, implementation_code: str, basic_code: str, fields: dict, materials=()
 ) -> ItemVersion:
     """A new item with its first draft."""
     if ServiceItem.objects.filter(implementation_code=implementation_code).exists():
-        raise Conflict("item_exists", _("该实施编码已存在"), field="implementation_code")
+        raise Conflict(CatalogError.ITEM_EXISTS, _("该实施编码已存在"), field="implementation_code")
     item = ServiceItem.objects.create(implementation_code=implementation_code, basic_code=basic_code)
     version = ItemVersion(item=item, number=1, **{**fields, **_department(fields["department_uuid"])})
     version.full_clean(exclude=["item"])
@@ -94,13 +93,13 @@ def item_create(
 
 @transaction.atomic
 def version_update_draft(*, actor, version: ItemVersion, fields: dict) -> ItemVersion:
-    _lock_item(version.item)
+    lock_item(version.item)
     version = ItemVersion.objects.get(pk=version.pk)
     if version.status != VersionStatus.DRAFT:
         raise NotADraft()
     unknown = set(fields) - set(VERSION_FIELDS)
     if unknown:
-        raise InvalidInput("unknown_fields", _("未知字段"), fields=sorted(unknown))
+        raise InvalidInput(CatalogError.UNKNOWN_FIELDS, _("未知字段"), fields=sorted(unknown))
     if "department_uuid" in fields:
         fields = {**fields, **_department(fields["department_uuid"])}
     before = {k: _plain(getattr(version, k)) for k in fields}
@@ -122,7 +121,7 @@ def version_update_draft(*, actor, version: ItemVersion, fields: dict) -> ItemVe
 @transaction.atomic
 def version_publish(*, actor, version: ItemVersion) -> ItemVersion:
     """Publish a draft after the quality rules; the previously published version is retired."""
-    _lock_item(version.item)
+    lock_item(version.item)
     version = ItemVersion.objects.get(pk=version.pk)
     if version.status != VersionStatus.DRAFT:
         raise NotADraft()
@@ -150,9 +149,9 @@ def version_publish(*, actor, version: ItemVersion) -> ItemVersion:
 @transaction.atomic
 def version_new_draft(*, actor, item: ServiceItem) -> ItemVersion:
     """A new draft copied from the latest version (editing a published item starts here)."""
-    item = _lock_item(item)
+    item = lock_item(item)
     if item.versions.filter(status=VersionStatus.DRAFT).exists():
-        raise Conflict("draft_exists", _("该事项已有草稿"))
+        raise Conflict(CatalogError.DRAFT_EXISTS, _("该事项已有草稿"))
     latest = item.versions.order_by("-number").first()
     draft = ItemVersion(
         item=item, number=latest.number + 1, **{f: getattr(latest, f) for f in VERSION_FIELDS}
@@ -172,10 +171,10 @@ def version_new_draft(*, actor, item: ServiceItem) -> ItemVersion:
 
 @transaction.atomic
 def version_retire(*, actor, version: ItemVersion) -> ItemVersion:
-    _lock_item(version.item)
+    lock_item(version.item)
     version = ItemVersion.objects.get(pk=version.pk)
     if version.status != VersionStatus.PUBLISHED:
-        raise Conflict("not_published", _("只有已发布的版本可以废止"))
+        raise Conflict(CatalogError.NOT_PUBLISHED, _("只有已发布的版本可以废止"))
     version.status, version.retired_at = VersionStatus.RETIRED, timezone.now()
     version.save(update_fields=["status", "retired_at"])
     _published_changed()
@@ -379,11 +378,14 @@ def bundle_create(
     from tongban.catalog.search import bundle_search_text
 
     if not steps:
-        raise InvalidInput("empty_plan", _("一件事至少要有一个环节"), field="steps")
+        raise InvalidInput(CatalogError.EMPTY_PLAN, _("一件事至少要有一个环节"), field="steps")
     delivery_methods = list(dict.fromkeys(delivery_methods))
     if not delivery_methods or set(delivery_methods) - set(DeliveryMethod.values):
         raise InvalidInput(
-            "invalid_delivery", _("结果送达方式无效"), field="delivery_methods", allowed=DeliveryMethod.values
+            CatalogError.INVALID_DELIVERY,
+            _("结果送达方式无效"),
+            field="delivery_methods",
+            allowed=DeliveryMethod.values,
         )
     lead = _department(lead_department_uuid)
     versions = {
@@ -397,7 +399,10 @@ def bundle_create(
         version = versions.get(str(raw.get("item_version")))
         if version is None:
             raise InvalidInput(
-                "unknown_item_version", _("环节引用的事项版本不存在"), field="steps", step=raw.get("key")
+                CatalogError.UNKNOWN_ITEM_VERSION,
+                _("环节引用的事项版本不存在"),
+                field="steps",
+                step=raw.get("key"),
             )
         budget = int(raw.get("budget_days", version.promised_limit_days))
         depends = tuple(raw.get("depends_on", ()))

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from tongban.core.errors import InvalidInput
+from tongban.core.errors import CoreError, InvalidInput
 from tongban.core.schemas import responses
 from tongban.core.workdays import (
     calendar_known_years,
@@ -64,7 +64,9 @@ class BetweenOut(Schema):
 def _check_range(*days: date) -> None:
     for d in days:
         if not MIN_DATE <= d <= MAX_DATE:
-            raise InvalidInput("date_out_of_range", _("日期超出支持范围（2000–2100年）"), field="date")
+            raise InvalidInput(
+                CoreError.DATE_OUT_OF_RANGE, _("日期超出支持范围（2000–2100年）"), field="date"
+            )
 
 
 @router.get("/calendar/days/{day}", response=responses({200: DayOut}), auth=None)
@@ -99,7 +101,7 @@ def calendar_between(request, params: Query[BetweenIn]):
     """Working days in (start, end]. Public."""
     _check_range(params.start, params.end)
     if abs((params.end - params.start).days) > 3660:
-        raise InvalidInput("range_too_long", _("日期区间不能超过10年"), field="end")
+        raise InvalidInput(CoreError.RANGE_TOO_LONG, _("日期区间不能超过10年"), field="end")
     return {
         "start": params.start,
         "end": params.end,

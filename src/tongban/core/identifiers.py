@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
-from tongban.core.errors import InvalidInput
+from tongban.core.errors import CoreError, InvalidInput
 
 
 class IdKind(models.TextChoices):
@@ -67,18 +67,18 @@ def validate_resident_id(number: str, *, field: str = "id_number", today: date |
     number = normalise_id_number(IdKind.RESIDENT_ID, number)
     if not _RESIDENT_ID.fullmatch(number):
         raise InvalidInput(
-            "invalid_id_number",
+            CoreError.INVALID_ID_NUMBER,
             _("身份证号码无效：应为18位，前17位为数字，最后一位为数字或X"),
             field=field,
             reason="format",
         )
     if ric.calc_check_digit(number) != number[17]:
         raise InvalidInput(
-            "invalid_id_number", _("身份证号码无效：校验位不正确"), field=field, reason="check_digit"
+            CoreError.INVALID_ID_NUMBER, _("身份证号码无效：校验位不正确"), field=field, reason="check_digit"
         )
     if number[:2] not in PROVINCE_CODES:
         raise InvalidInput(
-            "invalid_id_number",
+            CoreError.INVALID_ID_NUMBER,
             _("身份证号码无效：前两位不是省级行政区划代码"),
             field=field,
             reason="province",
@@ -89,11 +89,14 @@ def validate_resident_id(number: str, *, field: str = "id_number", today: date |
         birth = None
     if birth is None or birth < EARLIEST_BIRTH:
         raise InvalidInput(
-            "invalid_id_number", _("身份证号码无效：出生日期不存在"), field=field, reason="birth_date"
+            CoreError.INVALID_ID_NUMBER, _("身份证号码无效：出生日期不存在"), field=field, reason="birth_date"
         )
     if birth > (today or timezone.localdate()):
         raise InvalidInput(
-            "invalid_id_number", _("身份证号码无效：出生日期晚于今天"), field=field, reason="birth_date"
+            CoreError.INVALID_ID_NUMBER,
+            _("身份证号码无效：出生日期晚于今天"),
+            field=field,
+            reason="birth_date",
         )
     return number
 
@@ -105,21 +108,21 @@ def validate_id_number(kind: str, number: str, *, field: str = "id_number") -> s
         return validate_resident_id(number, field=field)
     if kind == IdKind.PASSPORT:
         if not _PASSPORT.match(number):
-            raise InvalidInput("invalid_passport", _("护照号码格式不正确"), field=field)
+            raise InvalidInput(CoreError.INVALID_PASSPORT, _("护照号码格式不正确"), field=field)
         return number
     if kind == IdKind.HK_MACAO_PERMIT:
         if not _HK_MACAO.match(number):
             raise InvalidInput(
-                "invalid_hk_macao_permit", _("港澳居民来往内地通行证号码格式不正确"), field=field
+                CoreError.INVALID_HK_MACAO_PERMIT, _("港澳居民来往内地通行证号码格式不正确"), field=field
             )
         return number
     if kind == IdKind.TAIWAN_PERMIT:
         if not _TAIWAN.match(number):
             raise InvalidInput(
-                "invalid_taiwan_permit", _("台湾居民来往大陆通行证号码格式不正确"), field=field
+                CoreError.INVALID_TAIWAN_PERMIT, _("台湾居民来往大陆通行证号码格式不正确"), field=field
             )
         return number
-    raise InvalidInput("invalid_id_kind", _("不支持的证件类型"), field="id_kind")
+    raise InvalidInput(CoreError.INVALID_ID_KIND, _("不支持的证件类型"), field="id_kind")
 
 
 def validate_phone(phone: str, *, field: str = "phone") -> str:
@@ -127,7 +130,9 @@ def validate_phone(phone: str, *, field: str = "phone") -> str:
     if phone.startswith("+86"):
         phone = phone[3:]
     if not _PHONE.match(phone):
-        raise InvalidInput("invalid_phone", _("手机号码格式不正确：应为11位中国大陆手机号"), field=field)
+        raise InvalidInput(
+            CoreError.INVALID_PHONE, _("手机号码格式不正确：应为11位中国大陆手机号"), field=field
+        )
     return phone
 
 
@@ -150,10 +155,10 @@ def validate_uscc(code: str, *, field: str = "uscc") -> str:
             raise StdnumError()
         code = uscc.validate(code)
     except StdnumError as exc:
-        raise InvalidInput("invalid_uscc", message, field=field) from exc
+        raise InvalidInput(CoreError.INVALID_USCC, message, field=field) from exc
     if organisation_code_check(code[8:16]) != code[16]:
         raise InvalidInput(
-            "invalid_uscc",
+            CoreError.INVALID_USCC,
             _("统一社会信用代码无效：第9–17位（组织机构代码）的校验位不正确"),
             field=field,
             reason="organisation_code",

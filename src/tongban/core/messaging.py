@@ -22,6 +22,7 @@ from django.utils.module_loading import import_string
 
 from tongban.core.constants import OutboxChannel
 from tongban.core.crypto import decrypt_text, encrypt_text
+from tongban.core.locks import lock_sms
 from tongban.core.models import OutboxMessage, SmsKind, SmsMessage, SmsStatus
 
 logger = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ def sms_deliver_message(message_id: int) -> str:
     expires. Returns the outcome ("sent", "already_sent", "expired", "failed", "busy", "missing")."""
     now = timezone.now()
     with transaction.atomic():
-        message = SmsMessage.objects.select_for_update().filter(pk=message_id).first()
+        message = lock_sms(message_id)
         if message is None:
             return "missing"
         if message.status == SmsStatus.SENT:

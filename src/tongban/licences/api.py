@@ -21,6 +21,7 @@ from tongban.core.schemas import file_answer, responses
 from tongban.licences import services, share
 from tongban.licences.access import access_licence_for_holder, access_licence_for_issuer, card_bag
 from tongban.licences.constants import STATUS_CHANGES
+from tongban.licences.errors import LicenceError
 from tongban.licences.keys import jwks
 from tongban.licences.show import make_show_token
 from tongban.licences.status_lists import status_list_token, status_list_uri
@@ -126,7 +127,9 @@ def licence_issue(request, payload: IssueIn):
     `licence_exists`."""
     issuer = client_organisation(request.actor, "licences:issue")
     if issuer is None:
-        raise PermissionDenied("scope_missing", _("缺少权限范围 licences:issue"), scope="licences:issue")
+        raise PermissionDenied(
+            LicenceError.SCOPE_MISSING, _("缺少权限范围 licences:issue"), scope="licences:issue"
+        )
     licence = services.licence_issue(
         actor=request.actor,
         type_code=payload.type_code,
@@ -303,7 +306,7 @@ def licence_status_list(request, list_id: int):
     from tongban.core.errors import NotFound
 
     if not 0 <= list_id < settings.TONGBAN_STATUS_LIST_COUNT:
-        raise NotFound("status_list_not_found", _("没有这个状态列表"))
+        raise NotFound(LicenceError.STATUS_LIST_NOT_FOUND, _("没有这个状态列表"))
     response = HttpResponse(status_list_token(list_id), content_type="application/statuslist+jwt")
     response["Cache-Control"] = "public, max-age=300"
     return response

@@ -43,8 +43,8 @@ from django.utils.translation import gettext_lazy as _
 from tongban.core.errors import InvalidInput
 from tongban.licences import keys
 from tongban.licences.constants import STATUS_LIST_SIZE
-from tongban.licences.errors import LicenceConflict
-from tongban.licences.licence_data import face_items, in_force
+from tongban.licences.errors import LicenceConflict, LicenceError
+from tongban.licences.licence_data import face_items
 from tongban.licences.models import IssuerKey, Licence
 
 MEDIA_TYPE = "application/dc+sd-jwt"
@@ -99,9 +99,9 @@ def holder_jwk_check(jwk: object) -> dict:
     ``holder_jwk_private`` for a key with private members, ``holder_jwk_invalid`` for anything else that is
     not a P-256 point."""
     if not isinstance(jwk, dict):
-        raise InvalidInput("holder_jwk_invalid", _("持有人公钥必须是 EC P-256 公钥 JWK"))
+        raise InvalidInput(LicenceError.HOLDER_JWK_INVALID, _("持有人公钥必须是 EC P-256 公钥 JWK"))
     if PRIVATE_MEMBERS & jwk.keys():
-        raise InvalidInput("holder_jwk_private", _("请只提交公钥：JWK 不能含私钥成员"))
+        raise InvalidInput(LicenceError.HOLDER_JWK_PRIVATE, _("请只提交公钥：JWK 不能含私钥成员"))
     x, y = jwk.get("x"), jwk.get("y")
     if not (
         jwk.get("kty") == "EC"
@@ -111,7 +111,7 @@ def holder_jwk_check(jwk: object) -> dict:
         and P256_COORDINATE.match(x)
         and P256_COORDINATE.match(y)
     ):
-        raise InvalidInput("holder_jwk_invalid", _("持有人公钥必须是 EC P-256 公钥 JWK"))
+        raise InvalidInput(LicenceError.HOLDER_JWK_INVALID, _("持有人公钥必须是 EC P-256 公钥 JWK"))
     try:
         ec.EllipticCurvePublicNumbers(
             int.from_bytes(base64.urlsafe_b64decode(x + "=")),
@@ -119,7 +119,7 @@ def holder_jwk_check(jwk: object) -> dict:
             ec.SECP256R1(),
         ).public_key()
     except ValueError as exc:  # not a point on the curve
-        raise InvalidInput("holder_jwk_invalid", _("持有人公钥不是 P-256 曲线上的点")) from exc
+        raise InvalidInput(LicenceError.HOLDER_JWK_INVALID, _("持有人公钥不是 P-256 曲线上的点")) from exc
     return {"kty": "EC", "crv": "P-256", "x": x, "y": y}
 
 
@@ -129,7 +129,7 @@ def _signing_key(licence: Licence) -> IssuerKey:
         return keys.issuer_key(licence.issuer_uuid, licence.issuer_name, licence.issuer_code)
     row = IssuerKey.objects.filter(kid=licence.kid).first() if licence.kid else None
     if row is None:
-        raise LicenceConflict("issuer_key_missing", _("该证照没有可用的签发密钥"))
+        raise LicenceConflict(LicenceError.ISSUER_KEY_MISSING, _("该证照没有可用的签发密钥"))
     return row
 
 
@@ -146,9 +146,11 @@ def licence_sd_jwt(
     """The licence as an SD-JWT VC in compact form (``<issuer-signed JWT>~<disclosure>~…~``), every claim
     disclosed (see the module's docstring). ``status_list_uri(n)`` is the URI of status list ``n``.
     409 ``licence_not_exportable`` for a licence not in force."""
-    if not in_force(licence):
+    if not licence.in_force_on():
         raise LicenceConflict(
-            "licence_not_exportable", _("只有当前有效的证照可以导出"), licence_status=licence.status
+            LicenceError.LICENCE_NOT_EXPORTABLE,
+            _("只有当前有效的证照可以导出"),
+            licence_status=licence.status,
         )
     cnf = {"jwk": holder_jwk_check(holder_jwk)} if holder_jwk is not None else None
     disclosures: list[str] = []
@@ -157,7 +159,9 @@ def licence_sd_jwt(
         out = []
         for name, value in claims.items():
             if name in ("_sd", "..."):  # names RFC 9901 reserves; a face schema should never use them
-                raise LicenceConflict("licence_not_exportable", _("照面字段名不能导出"), field=name)
+                raise LicenceConflict(
+                    LicenceError.LICENCE_NOT_EXPORTABLE, _("照面字段名不能导出"), field=name
+                )
             disclosure, digest = disclosure_make(name, value)
             disclosures.append(disclosure)
             out.append(digest)

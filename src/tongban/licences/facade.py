@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import transaction
+from django.db.models import FilteredRelation, Q
+from django.utils import timezone
+
+from tongban.core.errors import DomainError
+from tongban.licences import demo
+from tongban.licences.identifiers import valid_type_code
+from tongban.licences.models import Licence, LicenceType, LicenceUse, in_force_q
+from tongban.licences.services import licence_issue
+
 __all__ = [
     "DEMO_VERIFIER_KEY",
     "ApplicationLicences",
@@ -21,9 +31,7 @@ DEMO_VERIFIER_KEY = "tbv_demohotel0000001_Tongban-demo-hotel-2026"  # licences.d
 
 
 def demo_load_licences() -> int:
-    from tongban.licences.demo import demo_load_licences as load
-
-    return load()
+    return demo.demo_load_licences()
 
 
 @dataclass(frozen=True)
@@ -81,24 +89,12 @@ def _ref(licence) -> LicenceRef:
 
 def valid_licences_of(*, holder_kind: str, holder_code: str, type_codes: set[str]) -> dict[str, LicenceRef]:
     """The holder's current valid licence of each of ``type_codes`` (those they have), newest first."""
-    from django.db.models import Q
-    from django.utils import timezone
-
-    from tongban.licences.constants import LicenceStatus
-    from tongban.licences.models import Licence
 
     today = timezone.localdate()
     rows = (
         Licence.objects.select_related("type")
-        .filter(
-            holder_kind=holder_kind,
-            holder_code=holder_code,
-            type__code__in=type_codes,
-            current=True,
-            status=LicenceStatus.VALID,
-            valid_from__lte=today,
-        )
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .in_force(today)
+        .filter(holder_kind=holder_kind, holder_code=holder_code, type__code__in=type_codes)
         .order_by("-issue_date", "-id")
     )
     found: dict[str, LicenceRef] = {}
@@ -121,24 +117,14 @@ def licences_for_application(*, holder_kind: str, holder_code: str, type_codes: 
     each, newest first (两个免于提交: the platform attaches them and the applicant uploads nothing). One query,
     none when no code is a licence type code. A type the library does not keep is not ``known``: the caller
     decides what to do (the catalogue's shared-data rule)."""
-    from django.db.models import FilteredRelation, Q
-    from django.utils import timezone
-
-    from tongban.licences.constants import LicenceStatus
-    from tongban.licences.identifiers import valid_type_code
-    from tongban.licences.models import LicenceType
 
     codes = {c for c in type_codes if valid_type_code(c)}
     if not codes:
         return ApplicationLicences(frozenset(), {})
     today = timezone.localdate()
-    held = Q(
-        licences__holder_kind=holder_kind or "-",
-        licences__holder_code=holder_code or "-",
-        licences__current=True,
-        licences__status=LicenceStatus.VALID,
-        licences__valid_from__lte=today,
-    ) & (Q(licences__valid_until__isnull=True) | Q(licences__valid_until__gte=today))
+    held = Q(licences__holder_kind=holder_kind or "-", licences__holder_code=holder_code or "-") & in_force_q(
+        today, prefix="licences__"
+    )
     rows = (
         LicenceType.objects.filter(code__in=codes)
         .annotate(held=FilteredRelation("licences", condition=held))
@@ -181,7 +167,6 @@ def licences_for_application(*, holder_kind: str, holder_code: str, type_codes: 
 
 def record_case_uses(*, licences: list[LicenceRef], department_name: str, cause: str) -> None:
     """Log that a case used these licences (shown to the holder: 谁使用了我的证照)."""
-    from tongban.licences.models import LicenceUse
 
     LicenceUse.objects.bulk_create(
         LicenceUse(
@@ -212,11 +197,6 @@ def issue_for_case(
     form's fields of the same keys, with the holder's name for a ``name`` or ``holder_name`` field. When the
     licence cannot be issued (no such type, another holder kind, face fields missing…) nothing is written and
     the problem is returned, for the case's timeline: the department then issues it from its own system."""
-    from django.db import transaction
-
-    from tongban.core.errors import DomainError
-    from tongban.licences.models import LicenceType
-    from tongban.licences.services import licence_issue
 
     licence_type = LicenceType.objects.filter(code=type_code).first()
     if licence_type is None:

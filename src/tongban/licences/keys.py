@@ -28,6 +28,7 @@ from django.utils import timezone
 from jwt.algorithms import ECAlgorithm
 
 from tongban.core.crypto import derived_key, key_encryption
+from tongban.licences.locks import lock_active_issuer_key
 from tongban.licences.models import IssuerKey, Licence
 
 ALGORITHM = "ES256"
@@ -132,16 +133,14 @@ def issuer_key(department_uuid, department_name: str, department_code: str = "")
     if row is not None:
         return row
     with transaction.atomic():
-        row = (
-            IssuerKey.objects.select_for_update().filter(department_uuid=department_uuid, active=True).first()
-        )
+        row = lock_active_issuer_key(department_uuid)
         return row or _new_key(department_uuid, department_name, department_code)
 
 
 @transaction.atomic
 def issuer_key_rotate(department_uuid) -> IssuerKey:
     """Retire the department's active key and make a new one (the old one stays published)."""
-    old = IssuerKey.objects.select_for_update().filter(department_uuid=department_uuid, active=True).first()
+    old = lock_active_issuer_key(department_uuid)
     if old is None:
         raise IssuerKey.DoesNotExist(f"no active key for department {department_uuid}")
     IssuerKey.objects.filter(pk=old.pk).update(active=False, retired_at=timezone.now())

@@ -1,25 +1,8 @@
-"""What a licence says, for the files made from it (PDF, SD-JWT VC): its face data in the type's order and
-whether it is in force today."""
+"""What a licence says, for the files made from it (PDF, SD-JWT VC): its face data in the type's order."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from django.utils import timezone
-
-from tongban.licences.constants import LicenceStatus
 from tongban.licences.models import Licence
-
-
-def in_force(licence: Licence, today: date | None = None) -> bool:
-    """Valid (01), the current version, and within its validity dates today."""
-    today = today or timezone.localdate()
-    return (
-        licence.status == LicenceStatus.VALID
-        and licence.current
-        and licence.valid_from <= today
-        and (licence.valid_until is None or today <= licence.valid_until)
-    )
 
 
 def face_items(licence: Licence) -> list[tuple[str, str, object]]:

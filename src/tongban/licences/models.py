@@ -6,10 +6,12 @@ context."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongban.core.identifiers import mask_id_number
@@ -90,6 +92,25 @@ class IssuerKey(models.Model):
         return f"{self.department_name} {self.kid}"
 
 
+def in_force_q(on: date, prefix: str = "") -> Q:
+    """The one definition of a licence in force on a day (有效): the current version, status valid (01),
+    and the day within its validity dates (no end date: no end). ``prefix`` reaches the licence through a
+    relation (``"licences__"`` from its type). The PostgreSQL verification statement, which cannot use a Q,
+    is tested against this on both databases (tests/licences/test_in_force.py)."""
+    return Q(
+        **{f"{prefix}current": True, f"{prefix}status": LicenceStatus.VALID, f"{prefix}valid_from__lte": on}
+    ) & (Q(**{f"{prefix}valid_until__isnull": True}) | Q(**{f"{prefix}valid_until__gte": on}))
+
+
+class LicenceQuerySet(models.QuerySet):
+    def in_force(self, on: date | None = None) -> LicenceQuerySet:
+        """Licences in force on ``on`` (today by default): see :func:`in_force_q`."""
+        return self.filter(in_force_q(on or timezone.localdate()))
+
+    def not_in_force(self, on: date | None = None) -> LicenceQuerySet:
+        return self.exclude(in_force_q(on or timezone.localdate()))
+
+
 class Licence(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Unique through a constraint, not ``unique=True``: PostgreSQL then gets no second, "_like" index
@@ -129,6 +150,8 @@ class Licence(models.Model):
     status_index = models.PositiveIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = LicenceQuerySet.as_manager()
+
     class Meta:
         ordering = ["-issue_date", "-id"]
         verbose_name = _("电子证照")
@@ -150,6 +173,16 @@ class Licence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type.name} {self.number}"
+
+    def in_force_on(self, on: date | None = None) -> bool:
+        """The row's side of :func:`in_force_q`, for a licence already read."""
+        on = on or timezone.localdate()
+        return (
+            self.current
+            and self.status == LicenceStatus.VALID
+            and self.valid_from <= on
+            and (self.valid_until is None or on <= self.valid_until)
+        )
 
     @property
     def holder_code_masked(self) -> str:

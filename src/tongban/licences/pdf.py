@@ -29,7 +29,7 @@ from fpdf.enums import TextMode, WrapMode, XPos, YPos
 from fpdf.fonts import FontFace
 
 from tongban.licences.constants import LicenceStatus
-from tongban.licences.licence_data import face_items, in_force
+from tongban.licences.licence_data import face_items
 from tongban.licences.models import Licence
 
 FONT = Path(__file__).resolve().parent / "fonts" / "NotoSansCJKsc-Regular-GBK.ttf"
@@ -208,7 +208,7 @@ def licence_pdf(licence: Licence, *, watermark: str = "") -> bytes:
     pdf.set_line_width(0.5)
     pdf.line(MARGIN, pdf.get_y(), MARGIN + width, pdf.get_y())
     pdf.ln(4)
-    if not in_force(licence):
+    if not licence.in_force_on():
         pdf.set_font("cjk", size=12)
         pdf.set_text_color(*RED)
         warning = _("本证照当前不在有效状态（%(status)s），不能作为有效凭证使用。") % {

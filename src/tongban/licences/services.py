@@ -19,9 +19,10 @@ from tongban.core.errors import InvalidInput, NotFound, PermissionDenied
 from tongban.core.identifiers import validate_resident_id, validate_uscc
 from tongban.core.jsonschemas import schema_errors
 from tongban.licences.constants import STATUS_CHANGES, HolderKind, LicenceStatus, Operation, Scene
-from tongban.licences.errors import LicenceConflict
+from tongban.licences.errors import LicenceConflict, LicenceError
 from tongban.licences.identifiers import BadIdentifier, make_licence_id, valid_type_code
 from tongban.licences.keys import issuer_key, sign_licence
+from tongban.licences.locks import lock_licence, lock_licence_type
 from tongban.licences.models import Licence, LicenceType
 from tongban.licences.status_lists import new_status_index
 from tongban.notifications.facade import notify
@@ -67,7 +68,7 @@ def licence_type_create(
         if scene not in Scene.values or not set(fields) <= keys:
             problems.append({"field": f"scene_fields.{scene}", "message": gettext("场景或字段不存在")})
     if problems:
-        raise InvalidInput("licence_type_invalid", _("证照类型定义有误"), problems=problems)
+        raise InvalidInput(LicenceError.LICENCE_TYPE_INVALID, _("证照类型定义有误"), problems=problems)
     licence_type = LicenceType.objects.create(
         code=code,
         name=name,
@@ -96,7 +97,7 @@ def validate_holder(kind: str, code: str, *, field: str = "holder_code") -> str:
         return validate_resident_id(code, field=field)
     if kind == HolderKind.USCC:
         return validate_uscc(code, field=field)
-    raise InvalidInput("invalid_holder_kind", _("持证主体代码类型无效"), field="holder_kind")
+    raise InvalidInput(LicenceError.INVALID_HOLDER_KIND, _("持证主体代码类型无效"), field="holder_kind")
 
 
 def _serial(on: date) -> str:
@@ -113,11 +114,13 @@ def _add_years(day: date, years: int) -> date:
 def _check_face(licence_type: LicenceType, face) -> dict:
     if not isinstance(face, dict):
         raise InvalidInput(
-            "face_invalid", _("照面信息填写有误"), errors=[{"field": "", "message": "not an object"}]
+            LicenceError.FACE_INVALID,
+            _("照面信息填写有误"),
+            errors=[{"field": "", "message": "not an object"}],
         )
     errors = schema_errors(licence_type.face_schema or {"type": "object"}, face)
     if errors:
-        raise InvalidInput("face_invalid", _("照面信息填写有误"), errors=errors)
+        raise InvalidInput(LicenceError.FACE_INVALID, _("照面信息填写有误"), errors=errors)
     return face
 
 
@@ -140,15 +143,15 @@ def licence_issue(
     area_code: str = "",
 ) -> Licence:
     """Issue a licence of a type to a holder, signed with the issuing department's key."""
-    licence_type = LicenceType.objects.select_for_update().filter(code=type_code).first()
+    licence_type = lock_licence_type(type_code)
     if licence_type is None:
-        raise InvalidInput("unknown_licence_type", _("证照类型不存在"), field="type_code")
+        raise InvalidInput(LicenceError.UNKNOWN_LICENCE_TYPE, _("证照类型不存在"), field="type_code")
     allowed = licence_type.issuer_department_uuids
     if allowed and str(issuer_uuid) not in allowed:
-        raise PermissionDenied("not_an_issuer", _("该部门不是此类证照的颁发部门"))
+        raise PermissionDenied(LicenceError.NOT_AN_ISSUER, _("该部门不是此类证照的颁发部门"))
     holder_code = validate_holder(licence_type.holder_kind, holder_code)
     if not (holder_name or "").strip():
-        raise InvalidInput("holder_name_required", _("请填写持证主体名称"), field="holder_name")
+        raise InvalidInput(LicenceError.HOLDER_NAME_REQUIRED, _("请填写持证主体名称"), field="holder_name")
     face = _check_face(licence_type, face)
     if (
         not licence_type.multiple_per_holder
@@ -160,18 +163,20 @@ def licence_issue(
             status__in=LIVE,
         ).exists()
     ):
-        raise LicenceConflict("licence_exists", _("该持证主体已持有此类有效证照，请办理变更或延续"))
+        raise LicenceConflict(
+            LicenceError.LICENCE_EXISTS, _("该持证主体已持有此类有效证照，请办理变更或延续")
+        )
     today = timezone.localdate()
     issue_date = issue_date or today
     if valid_until is None and licence_type.validity_years:
         valid_until = _add_years(issue_date, licence_type.validity_years) - timedelta(days=1)
     if valid_until is not None and valid_until < issue_date:
-        raise InvalidInput("invalid_validity", _("有效期截止日早于颁证日期"), field="valid_until")
+        raise InvalidInput(LicenceError.INVALID_VALIDITY, _("有效期截止日早于颁证日期"), field="valid_until")
     serial = _serial(issue_date)
     try:
         identifier = make_licence_id(licence_type.code, issuer_code, serial, 1)
     except BadIdentifier as exc:
-        raise InvalidInput("invalid_issuer_code", _("颁发机构代码无效"), field=str(exc)) from exc
+        raise InvalidInput(LicenceError.INVALID_ISSUER_CODE, _("颁发机构代码无效"), field=str(exc)) from exc
     licence = Licence(
         identifier=identifier,
         type=licence_type,
@@ -210,11 +215,11 @@ def licence_new_version(
     *, actor, licence: Licence, face: dict | None = None, valid_until: date | None = None, reason: str = ""
 ) -> Licence:
     """A change (变更) or renewal (延续): a new version linked to the previous one, which stops being current."""
-    old = Licence.objects.select_for_update().select_related("type").get(pk=licence.pk)
+    old = lock_licence(licence)
     if not old.current or old.status not in LIVE:
-        raise LicenceConflict("licence_not_current", _("只有当前有效的证照可以变更或延续"))
+        raise LicenceConflict(LicenceError.LICENCE_NOT_CURRENT, _("只有当前有效的证照可以变更或延续"))
     if old.version >= 999:
-        raise LicenceConflict("too_many_versions", _("证照版本已达上限"))
+        raise LicenceConflict(LicenceError.TOO_MANY_VERSIONS, _("证照版本已达上限"))
     new = Licence(
         identifier=make_licence_id(old.type.code, old.issuer_code, old.serial, old.version + 1),
         type=old.type,
@@ -256,14 +261,18 @@ def licence_new_version(
 def licence_change_status(*, actor, licence: Licence, action: str, reason: str) -> Licence:
     """Suspend, restore, withdraw, cancel or revoke, with a reason (audited; the holder is told)."""
     if action not in STATUS_CHANGES:
-        raise InvalidInput("invalid_action", _("操作无效"), field="action", allowed=sorted(STATUS_CHANGES))
+        raise InvalidInput(
+            LicenceError.INVALID_ACTION, _("操作无效"), field="action", allowed=sorted(STATUS_CHANGES)
+        )
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput("reason_required", _("请填写原因"), field="reason")
+        raise InvalidInput(LicenceError.REASON_REQUIRED, _("请填写原因"), field="reason")
     operation, allowed_from, to = STATUS_CHANGES[action]
-    licence = Licence.objects.select_for_update().select_related("type").get(pk=licence.pk)
+    licence = lock_licence(licence)
     if not licence.current or licence.status not in allowed_from:
-        raise LicenceConflict("invalid_status_change", _("证照状态不允许此操作"), status_now=licence.status)
+        raise LicenceConflict(
+            LicenceError.INVALID_STATUS_CHANGE, _("证照状态不允许此操作"), status_now=licence.status
+        )
     before = licence.status
     licence.status, licence.status_reason, licence.status_changed_at = to, reason[:500], timezone.now()
     licence.save(update_fields=["status", "status_reason", "status_changed_at"])
@@ -317,10 +326,10 @@ def _written(
 def licence_type_set_assurance(*, actor, code: str, level: int) -> LicenceType:
     """Set the real-name level holders need to see, show and export licences of a type (2 or 3), audited."""
     if level not in (2, 3):
-        raise InvalidInput("invalid_level", _("用证所需实名等级应为 2 或 3"), field="level")
-    licence_type = LicenceType.objects.select_for_update().filter(code=code).first()
+        raise InvalidInput(LicenceError.INVALID_LEVEL, _("用证所需实名等级应为 2 或 3"), field="level")
+    licence_type = lock_licence_type(code)
     if licence_type is None:
-        raise NotFound("licence_type_not_found", _("证照类型不存在"))
+        raise NotFound(LicenceError.LICENCE_TYPE_NOT_FOUND, _("证照类型不存在"))
     before = licence_type.required_assurance_level
     licence_type.required_assurance_level = level
     licence_type.save(update_fields=["required_assurance_level"])

@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core import signing
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.facade import client_organisation
 from tongban.core.audit import audit_record
 from tongban.core.errors import InvalidInput, NotFound, PermissionDenied
-from tongban.licences.constants import HolderKind, LicenceStatus, UseChannel
+from tongban.licences.constants import HolderKind, UseChannel
+from tongban.licences.errors import LicenceError
 from tongban.licences.models import Licence, LicenceUse, ShareGrant
 from tongban.licences.services import validate_holder
 
@@ -40,7 +40,7 @@ def share_grant(*, actor, client, type_code: str) -> ShareGrant:
 
     licence_type = LicenceType.objects.filter(code=type_code).first()
     if licence_type is None:
-        raise InvalidInput("unknown_licence_type", _("证照类型不存在"), field="type_code")
+        raise InvalidInput(LicenceError.UNKNOWN_LICENCE_TYPE, _("证照类型不存在"), field="type_code")
     grant, _created = ShareGrant.objects.get_or_create(
         client_uuid=client.uuid, type=licence_type, defaults={"client_name": client.name}
     )
@@ -57,7 +57,7 @@ def share_grant(*, actor, client, type_code: str) -> ShareGrant:
 def _caller(actor):
     organisation = client_organisation(actor, SCOPE)
     if organisation is None:
-        raise PermissionDenied("scope_missing", _("缺少权限范围 licences:share"), scope=SCOPE)
+        raise PermissionDenied(LicenceError.SCOPE_MISSING, _("缺少权限范围 licences:share"), scope=SCOPE)
     return organisation
 
 
@@ -66,34 +66,29 @@ def share_query(*, actor, holder_code: str, holder_type_code: str, type_code: st
     organisation = _caller(actor)
     use_cause = (use_cause or "").strip()
     if not use_cause:
-        raise InvalidInput("use_cause_required", _("请填写申请事由"), field="use_cause")
+        raise InvalidInput(LicenceError.USE_CAUSE_REQUIRED, _("请填写申请事由"), field="use_cause")
     if len(use_cause) > CAUSE_MAX:
         raise InvalidInput(
-            "use_cause_too_long", _("申请事由不能超过200个字符"), field="use_cause", max=CAUSE_MAX
+            LicenceError.USE_CAUSE_TOO_LONG, _("申请事由不能超过200个字符"), field="use_cause", max=CAUSE_MAX
         )
     if holder_type_code not in HolderKind.values:
         raise InvalidInput(
-            "invalid_holder_type", _("持证主体代码类型代码不符合规范"), field="holder_type_code"
+            LicenceError.INVALID_HOLDER_TYPE, _("持证主体代码类型代码不符合规范"), field="holder_type_code"
         )
     if not ShareGrant.objects.filter(client_uuid=actor.uuid, type__code=type_code).exists():
-        raise PermissionDenied("no_permission", _("该用户无访问该证的权限，请先申请"), type_code=type_code)
+        raise PermissionDenied(
+            LicenceError.NO_PERMISSION, _("该用户无访问该证的权限，请先申请"), type_code=type_code
+        )
     holder_code = validate_holder(holder_type_code, holder_code)  # 422 invalid_id_number / invalid_uscc
     today = timezone.localdate()
     licences = list(
         Licence.objects.select_related("type")
-        .filter(
-            type__code=type_code,
-            holder_kind=holder_type_code,
-            holder_code=holder_code,
-            current=True,
-            status=LicenceStatus.VALID,
-            valid_from__lte=today,
-        )
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .in_force(today)
+        .filter(type__code=type_code, holder_kind=holder_type_code, holder_code=holder_code)
         .order_by("-issue_date", "-id")[:20]
     )
     if not licences:
-        raise NotFound("licence_not_found", _("未找到匹配的证照信息"))
+        raise NotFound(LicenceError.LICENCE_NOT_FOUND, _("未找到匹配的证照信息"))
     label = f"{organisation.name}（{actor.display_name}）"[:200]
     LicenceUse.objects.bulk_create(
         LicenceUse(
@@ -126,10 +121,10 @@ def share_download(link_token: str) -> tuple[Licence, str, str]:
     try:
         data = signing.loads(link_token, salt=_SALT, max_age=LINK_SECONDS)
     except signing.BadSignature:
-        raise NotFound("link_expired", _("下载链接无效或已过期")) from None
+        raise NotFound(LicenceError.LINK_EXPIRED, _("下载链接无效或已过期")) from None
     licence = Licence.objects.select_related("type").filter(uuid=data["l"]).first()
     if licence is None:
-        raise NotFound("link_expired", _("下载链接无效或已过期"))
+        raise NotFound(LicenceError.LINK_EXPIRED, _("下载链接无效或已过期"))
     audit_record(
         actor=None,
         action="licence.share_download",

@@ -31,7 +31,8 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.core.errors import DomainError, InvalidInput
 from tongban.licences import keys
-from tongban.licences.constants import LicenceStatus, Scene
+from tongban.licences.constants import Scene
+from tongban.licences.errors import LicenceError
 from tongban.licences.models import IssuerKey, Licence
 
 PLATFORM_UUID = uuid_module.UUID("00000000-0000-5000-8000-000000000001")
@@ -66,11 +67,11 @@ def show_key() -> IssuerKey:
 def scene_mask(licence: Licence, scene: str) -> list[str]:
     """The face fields the licence's type shows in ``scene`` (422 when the type is not shown there)."""
     if scene not in Scene.values:
-        raise InvalidInput("invalid_scene", _("亮证场景无效"), field="scene", allowed=Scene.values)
+        raise InvalidInput(LicenceError.INVALID_SCENE, _("亮证场景无效"), field="scene", allowed=Scene.values)
     fields = (licence.type.scene_fields or {}).get(scene)
     if fields is None:
         raise InvalidInput(
-            "scene_not_allowed",
+            LicenceError.SCENE_NOT_ALLOWED,
             _("该类证照不能在此场景出示"),
             field="scene",
             allowed=sorted(licence.type.scene_fields or {}),
@@ -85,15 +86,6 @@ class ShowToken:
     scene: str
     fields: list[str]
     valid: bool  # the licence is valid now: the QR is black, red otherwise
-
-
-def licence_is_valid_today(licence: Licence, today) -> bool:
-    return (
-        licence.current
-        and licence.status == LicenceStatus.VALID
-        and licence.valid_from <= today
-        and (licence.valid_until is None or licence.valid_until >= today)
-    )
 
 
 def make_show_token(licence: Licence, scene: str, *, now: float | None = None) -> ShowToken:
@@ -127,7 +119,7 @@ def make_show_token(licence: Licence, scene: str, *, now: float | None = None) -
         expires,
         scene,
         fields,
-        licence_is_valid_today(licence, timezone.localdate()),
+        licence.in_force_on(timezone.localdate()),
     )
 
 
@@ -153,7 +145,7 @@ def _show_public_key(kid: str):
 
 
 def _invalid():
-    return TokenRefused("token_invalid", _("亮证码无效"))
+    return TokenRefused(LicenceError.TOKEN_INVALID, _("亮证码无效"))
 
 
 def read_show_token(token, *, now: float | None = None) -> dict:
@@ -199,5 +191,5 @@ def read_show_token(token, *, now: float | None = None) -> dict:
     ):
         raise _invalid()
     if (now if now is not None else time.time()) >= payload["exp"]:
-        raise TokenRefused("token_expired", _("亮证码已过期，请持证人刷新后重新出示"))
+        raise TokenRefused(LicenceError.TOKEN_EXPIRED, _("亮证码已过期，请持证人刷新后重新出示"))
     return payload

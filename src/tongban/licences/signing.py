@@ -11,6 +11,7 @@ from django.db.models import Max
 from tongban.accounts.facade import organisations_by_uscc
 from tongban.core.audit import audit_record
 from tongban.licences.keys import issuer_key, sign_licence
+from tongban.licences.locks import lock_unsigned_batch
 from tongban.licences.models import Licence
 from tongban.licences.status_lists import new_status_indices
 
@@ -33,12 +34,7 @@ def licences_sign_unsigned(*, batch_size: int = SIGN_BATCH, limit: int | None = 
     while last_id < max_id and (limit is None or signed + no_issuer + not_an_issuer < limit):
         size = batch_size if limit is None else min(batch_size, limit - signed - no_issuer - not_an_issuer)
         with transaction.atomic():
-            batch = list(
-                Licence.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("type", "previous")
-                .filter(signature="", id__gt=last_id, id__lte=last_id + SIGN_WINDOW)
-                .order_by("id")[:size]
-            )
+            batch = lock_unsigned_batch(after_id=last_id, window=SIGN_WINDOW, size=size)
             last_id = batch[-1].id if len(batch) == size else last_id + SIGN_WINDOW
             if not batch:
                 continue

@@ -57,13 +57,7 @@ def status_list_bytes(list_id: int) -> bytes:
     bits = bytearray(STATUS_LIST_SIZE * STATUS_LIST_BITS // 8)
     rows = (
         Licence.objects.filter(status_index__gte=low, status_index__lt=high)
-        .exclude(
-            current=True,
-            status=LicenceStatus.VALID,
-            valid_from__lte=today,
-            valid_until__gte=today,
-        )
-        .exclude(current=True, status=LicenceStatus.VALID, valid_from__lte=today, valid_until__isnull=True)
+        .not_in_force(today)
         .values_list("status_index", "status")
     )
     per_byte = 8 // STATUS_LIST_BITS

@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.core.errors import Conflict, InvalidInput, PermissionDenied
 from tongban.licences.constants import LicenceStatus
+from tongban.licences.errors import LicenceError
 from tongban.licences.models import Licence
-from tongban.licences.show import TokenRefused, licence_is_valid_today, read_show_token
+from tongban.licences.show import TokenRefused, read_show_token
 from tongban.licences.verification_sql import UseRecord, licence_for_verify, read_and_record, record_use
 from tongban.licences.verifiers import VerifierIdentity
 
@@ -36,17 +37,21 @@ def verify_shown(*, who: VerifierIdentity, token, cause: str) -> Verified:
     discloses nothing. The use is recorded once (a replayed token answers 409 ``token_used``)."""
     cause = (cause or "").strip() if isinstance(cause, str) else ""
     if not cause:
-        raise InvalidInput("cause_required", _("请填写用证事由"), field="cause")
+        raise InvalidInput(LicenceError.CAUSE_REQUIRED, _("请填写用证事由"), field="cause")
     if len(cause) > CAUSE_MAX:
-        raise InvalidInput("cause_too_long", _("用证事由不能超过200个字符"), field="cause", max=CAUSE_MAX)
+        raise InvalidInput(
+            LicenceError.CAUSE_TOO_LONG, _("用证事由不能超过200个字符"), field="cause", max=CAUSE_MAX
+        )
     payload = read_show_token(token)
     scene = payload["scn"]
     if scene not in who.scenes:
-        raise PermissionDenied("scene_not_permitted", _("本单位未获准在此场景核验证照"), scene=scene)
+        raise PermissionDenied(
+            LicenceError.SCENE_NOT_PERMITTED, _("本单位未获准在此场景核验证照"), scene=scene
+        )
     try:
         licence_uuid = uuid_module.UUID(hex=payload["lic"])
     except ValueError:
-        raise TokenRefused("token_invalid", _("亮证码无效")) from None
+        raise TokenRefused(LicenceError.TOKEN_INVALID, _("亮证码无效")) from None
     today = timezone.localdate()
     wanted = [f for f in payload["fld"] if isinstance(f, str)]
     use = UseRecord(who, scene, cause, wanted, payload["jti"][:32], today)
@@ -56,23 +61,23 @@ def verify_shown(*, who: VerifierIdentity, token, cause: str) -> Verified:
     else:
         licence, logged = licence_for_verify(licence_uuid), None
     if licence is None:
-        raise TokenRefused("token_invalid", _("亮证码无效"))
+        raise TokenRefused(LicenceError.TOKEN_INVALID, _("亮证码无效"))
     if not licence.current or licence.status != LicenceStatus.VALID:
         status = licence.status if licence.current else LicenceStatus.OTHER
         raise Conflict(
-            "licence_not_valid",
+            LicenceError.LICENCE_NOT_VALID,
             _("该证照当前不是有效状态"),
             licence_status=status,
             status_label=str(LicenceStatus(status).label),
         )
-    if not licence_is_valid_today(licence, today):
-        raise Conflict("licence_out_of_validity", _("该证照不在有效期内"))
+    if not licence.in_force_on(today):
+        raise Conflict(LicenceError.LICENCE_OUT_OF_VALIDITY, _("该证照不在有效期内"))
     allowed = set((licence.type.scene_fields or {}).get(scene) or ())
     mask = [f for f in wanted if f in allowed]
     if logged is None:  # SQLite: the insert is its own statement
         logged = record_use(licence, use, mask)
     if not logged:
-        raise Conflict("token_used", _("亮证码已被使用，请持证人刷新后重新出示"))
+        raise Conflict(LicenceError.TOKEN_USED, _("亮证码已被使用，请持证人刷新后重新出示"))
     titles = dict(licence.type.face_fields)
     return Verified(
         licence,

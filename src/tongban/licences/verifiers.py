@@ -23,6 +23,7 @@ from tongban.core.audit import audit_record
 from tongban.core.errors import InvalidInput, NotAuthenticated, PermissionDenied
 from tongban.core.identifiers import validate_uscc
 from tongban.licences.constants import Scene, VerifierKind
+from tongban.licences.errors import LicenceError
 from tongban.licences.models import Verifier
 
 KEY_PREFIX = "tbv"
@@ -57,7 +58,7 @@ def verifier_create(
     if not scenes or not set(scenes) <= set(Scene.values):
         problems.append({"field": "scenes", "message": str(_("场景无效"))})
     if problems:
-        raise InvalidInput("verifier_invalid", _("用证单位信息有误"), problems=problems)
+        raise InvalidInput(LicenceError.VERIFIER_INVALID, _("用证单位信息有误"), problems=problems)
     if uscc:
         uscc = validate_uscc(uscc, field="uscc")
     key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
@@ -157,7 +158,7 @@ def identity_of(caller: Verifier | Actor) -> VerifierIdentity:
         scenes.add(Scene.DEPARTMENT)
         orgs += departments
     if not orgs:
-        raise PermissionDenied("not_a_verifier", _("您不是登记的用证单位，不能核验亮证码"))
+        raise PermissionDenied(LicenceError.NOT_A_VERIFIER, _("您不是登记的用证单位，不能核验亮证码"))
     name, uuid = orgs[0]
     return VerifierIdentity(uuid, name, frozenset(scenes), "staff")
 
@@ -166,7 +167,7 @@ def require_verifier(auth: Verifier | object | None, actor: Actor) -> VerifierId
     """The verifier of an API request: ``auth`` is what its authentication returned (a registered verifier,
     or the logged-in user, whose ``actor`` then verifies as staff)."""
     if auth is None:
-        raise NotAuthenticated("not_authenticated", _("请提供用证单位凭证"))
+        raise NotAuthenticated(LicenceError.NOT_AUTHENTICATED, _("请提供用证单位凭证"))
     return identity_of(auth if isinstance(auth, Verifier) else actor)
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 from tongban.accounts.facade import identity_confirmed
 from tongban.licences.access import access_licence_for_holder, card_bag, card_bag_locked_count
 from tongban.licences.constants import LicenceStatus
-from tongban.licences.errors import LicenceNotFound
+from tongban.licences.errors import LicenceError, LicenceNotFound
 from tongban.licences.models import Licence
 
 
@@ -90,7 +90,7 @@ def jwt_vc_issuer_metadata(request, department_uuid):
 
     metadata = issuer_metadata(department_uuid)
     if metadata is None:
-        return JsonResponse(NotFound("issuer_not_found").as_dict(), status=404)
+        return JsonResponse(NotFound(LicenceError.ISSUER_NOT_FOUND).as_dict(), status=404)
     response = JsonResponse(metadata, json_dumps_params={"ensure_ascii": False})
     response["Cache-Control"] = "public, max-age=3600"
     return response

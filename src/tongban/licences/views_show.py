@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from tongban.core.errors import DomainError
 from tongban.licences.access import access_licence_for_holder
 from tongban.licences.constants import Scene
-from tongban.licences.errors import LicenceNotFound
+from tongban.licences.errors import LicenceError, LicenceNotFound
 from tongban.licences.show import make_show_token
 from tongban.licences.verification import verify_shown
 from tongban.licences.verifiers import identity_of, verifier_authenticate
@@ -72,7 +72,9 @@ def verify_page(request):
         caller = verifier_authenticate(key) if key else request.actor
         try:
             if caller is None or not getattr(caller, "is_authenticated", True):
-                raise DomainError("not_authenticated", _("请先登录，或填写用证单位的接口密钥"), status=401)
+                raise DomainError(
+                    LicenceError.NOT_AUTHENTICATED, _("请先登录，或填写用证单位的接口密钥"), status=401
+                )
             result = verify_shown(who=identity_of(caller), token=values["token"], cause=values["cause"])
             values["token"] = ""
         except DomainError as exc:

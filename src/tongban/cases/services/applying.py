@@ -28,7 +28,7 @@ from tongban.cases.constants import (
     MaterialMode,
     StepStatus,
 )
-from tongban.cases.errors import TargetNotFound
+from tongban.cases.errors import CaseError, TargetNotFound
 from tongban.cases.events import applicant_tell, event_record
 from tongban.cases.forms import validate_form
 from tongban.cases.models import ApplicationDraft, Case, CaseMaterial, CaseStep
@@ -57,7 +57,7 @@ def case_submit(
     key = (idempotency_key or "").strip()
     if not 8 <= len(key) <= 80:
         raise InvalidInput(
-            "invalid_idempotency_key", _("Idempotency-Key 须为 8–80 个字符"), field="Idempotency-Key"
+            CaseError.INVALID_IDEMPOTENCY_KEY, _("Idempotency-Key 须为 8–80 个字符"), field="Idempotency-Key"
         )
     fingerprint = request_fingerprint(
         target_kind=target_kind,
@@ -82,20 +82,20 @@ def case_submit(
             actor, kind=applicant_kind, principal_uuid=applicant_uuid, item_code=target_item_codes(target)
         )
         if principal is None:
-            raise NotFound("applicant_not_found", _("您不能以该申请者的名义申请"), field="applicant")
+            raise NotFound(CaseError.APPLICANT_NOT_FOUND, _("您不能以该申请者的名义申请"), field="applicant")
         wanted = "person" if principal.kind == ApplicantKind.PERSON else "organisation"
         if wanted not in target.audience:
-            raise InvalidInput("wrong_audience", _("该事项不面向此类申请者"), field="applicant")
+            raise InvalidInput(CaseError.WRONG_AUDIENCE, _("该事项不面向此类申请者"), field="applicant")
         level = actor.assurance_level
         if level < target.required_assurance_level:
             raise PermissionDenied(
-                "assurance_too_low",
+                CaseError.ASSURANCE_TOO_LOW,
                 _("实名认证等级不足，请先提升认证等级"),
                 required=target.required_assurance_level,
                 current=level,
             )
         if delivery_method not in DeliveryMethod.values:
-            raise InvalidInput("invalid_delivery", _("结果送达方式无效"), field="delivery_method")
+            raise InvalidInput(CaseError.INVALID_DELIVERY, _("结果送达方式无效"), field="delivery_method")
         validate_form(target.form_schema, form_data)
         checked = _check_materials(
             target, files or {}, set(commitments or ()), application_licences(target, principal)
@@ -131,7 +131,7 @@ def _submitted(actor, key: str, fingerprint: str) -> Case | None:
     case = Case.objects.filter(submitted_by=actor.id, idempotency_key=key).first()
     if case is not None and case.request_fingerprint and case.request_fingerprint != fingerprint:
         raise InvalidInput(
-            "idempotency_key_reused",
+            CaseError.IDEMPOTENCY_KEY_REUSED,
             _("该 Idempotency-Key 已用于另一份不同的申请：重试时请发送相同的内容，新的申请请使用新的 Key"),
             field="Idempotency-Key",
             case=case.number,
@@ -258,7 +258,7 @@ def _check_materials(
                 {"code": exc.code, "field": spec.key, "name": spec.name, "message": str(exc.message)}
             )
     if problems:
-        raise InvalidInput("materials_invalid", _("申请材料不符合要求"), problems=problems)
+        raise InvalidInput(CaseError.MATERIALS_INVALID, _("申请材料不符合要求"), problems=problems)
     return rows
 
 

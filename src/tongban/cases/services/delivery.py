@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from tongban.accounts.facade import holder_of_principal, organisation_info
 from tongban.cases.access import require_intake_staff
 from tongban.cases.constants import CaseStatus, DeliveryMethod, Outcome
+from tongban.cases.errors import CaseError
 from tongban.cases.events import applicant_tell, event_record
 from tongban.cases.locks import lock_case
 from tongban.cases.models import Case
@@ -85,7 +86,9 @@ def case_deliver(*, actor, case: Case, tracking_number: str = "") -> Case:
     require_status(case, "deliver", CaseStatus.CONCLUDED)
     tracking_number = (tracking_number or "").strip()
     if case.delivery_method == DeliveryMethod.COURIER and not tracking_number:
-        raise InvalidInput("tracking_number_required", _("邮寄送达须填写快递单号"), field="tracking_number")
+        raise InvalidInput(
+            CaseError.TRACKING_NUMBER_REQUIRED, _("邮寄送达须填写快递单号"), field="tracking_number"
+        )
     case.status, case.delivered_at, case.tracking_number = (
         CaseStatus.DELIVERED,
         timezone.now(),

@@ -22,7 +22,7 @@ from tongban.cases.constants import (
     StepStatus,
 )
 from tongban.cases.deadlines import due_after, due_is_provisional, yellow_from
-from tongban.cases.errors import InvalidTransition, TargetNotFound
+from tongban.cases.errors import CaseError, InvalidTransition, TargetNotFound
 from tongban.cases.events import applicant_tell, event_record
 from tongban.cases.forms import validate_form
 from tongban.cases.locks import lock_case, lock_steps
@@ -84,7 +84,7 @@ def case_accept(*, actor, case: Case) -> Case:
 def case_refuse(*, actor, case: Case, reasons: str) -> Case:
     reasons = (reasons or "").strip()
     if not reasons:
-        raise InvalidInput("reasons_required", _("不予受理须说明理由"), field="reasons")
+        raise InvalidInput(CaseError.REASONS_REQUIRED, _("不予受理须说明理由"), field="reasons")
     require_intake_staff(actor, case)
     case = lock_case(case)
     require_status(case, "refuse", CaseStatus.SUBMITTED)
@@ -105,7 +105,9 @@ def case_request_supplement(*, actor, case: Case, items: list[str]) -> Case:
     """Ask once for everything missing, within 5 working days of submission (行政许可法 art. 32)."""
     items = [i.strip() for i in items or [] if i and i.strip()]
     if not items:
-        raise InvalidInput("supplement_items_required", _("须一次性列明需要补正的全部内容"), field="items")
+        raise InvalidInput(
+            CaseError.SUPPLEMENT_ITEMS_REQUIRED, _("须一次性列明需要补正的全部内容"), field="items"
+        )
     require_intake_staff(actor, case)
     case = lock_case(case)
     require_status(case, "request_supplement", CaseStatus.SUBMITTED)
@@ -195,7 +197,7 @@ def _check_supplied(target, files: dict) -> list[tuple]:
     specs = {m.key: m for m in target.materials if not m.obtained or m.source == "licence"}
     unknown = sorted(set(files) - set(specs))
     if unknown:
-        raise InvalidInput("unknown_material", _("未知的申请材料"), fields=unknown)
+        raise InvalidInput(CaseError.UNKNOWN_MATERIAL, _("未知的申请材料"), fields=unknown)
     return [(specs[k], MaterialMode.UPLOADED, check_upload(f, field=k), "", None) for k, f in files.items()]
 
 

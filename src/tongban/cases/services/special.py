@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from tongban.cases.access import require_intake_staff
 from tongban.cases.constants import OPEN_STEP_STATUSES, CaseStatus, SpecialKind
 from tongban.cases.deadlines import due_is_provisional, yellow_from
-from tongban.cases.errors import InvalidTransition
+from tongban.cases.errors import CaseError, InvalidTransition
 from tongban.cases.events import applicant_tell, event_record
 from tongban.cases.locks import lock_case, lock_open_steps, lock_running_special_procedure
 from tongban.cases.models import Case, SpecialProcedure
@@ -24,10 +24,10 @@ from tongban.core.workdays import working_days_after, working_days_between
 def special_start(*, actor, case: Case, kind: str, reason: str) -> SpecialProcedure:
     if kind not in SpecialKind.values:
         raise InvalidInput(
-            "invalid_special_kind", _("特别程序种类无效"), field="kind", allowed=SpecialKind.values
+            CaseError.INVALID_SPECIAL_KIND, _("特别程序种类无效"), field="kind", allowed=SpecialKind.values
         )
     if not (reason or "").strip():
-        raise InvalidInput("reason_required", _("须说明特别程序的理由和依据"), field="reason")
+        raise InvalidInput(CaseError.REASON_REQUIRED, _("须说明特别程序的理由和依据"), field="reason")
     require_intake_staff(actor, case)
     case = lock_case(case)
     require_status(case, "special_start", CaseStatus.IN_PROCESS)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from tongban.cases.access import require_step_reviewer
 from tongban.cases.constants import OPEN_STEP_STATUSES, CaseStatus, Light, Outcome, StepStatus
 from tongban.cases.deadlines import due_after, due_is_provisional, yellow_from
-from tongban.cases.errors import InvalidTransition
+from tongban.cases.errors import CaseError, InvalidTransition
 from tongban.cases.events import applicant_tell, event_record
 from tongban.cases.locks import lock_step, lock_steps
 from tongban.cases.models import Case, CaseStep
@@ -75,9 +75,11 @@ def step_decide(*, actor, step: CaseStep, decision: str, opinion: str) -> CaseSt
     to the applicant with the reasons, or refuse (the case concludes not approved)."""
     opinion = (opinion or "").strip()
     if decision not in DECISIONS:
-        raise InvalidInput("invalid_decision", _("处理结果无效"), field="decision", allowed=list(DECISIONS))
+        raise InvalidInput(
+            CaseError.INVALID_DECISION, _("处理结果无效"), field="decision", allowed=list(DECISIONS)
+        )
     if decision != "pass" and not opinion:
-        raise InvalidInput("opinion_required", _("退回或不予许可须填写意见"), field="opinion")
+        raise InvalidInput(CaseError.OPINION_REQUIRED, _("退回或不予许可须填写意见"), field="opinion")
     require_step_reviewer(actor, step)
     case, step = lock_step(step)
     require_status(case, "decide", CaseStatus.IN_PROCESS)

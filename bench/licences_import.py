@@ -10,7 +10,7 @@ licences on PostgreSQL.
 2. PostgreSQL (``--database-url``, default ``postgres://postgres@127.0.0.1:5432/tongban_bench_licence_import``,
    created and migrated when missing; the licence table is emptied first): in one child process, the raw
    COPY limit — ``COPY`` of the same rows (parsed before the timer) into a plain table with a primary key on
-   the identifier and an index on the holder code, as in docs/research/limits.md §3 —, then
+   the identifier and an index on the holder code, as in docs/performance/limits.md §3 —, then
    ``import_licences`` of the file (reading, checking, COPY to a temporary table, sorted upsert, commit), the
    same file again (nothing changes), the raw COPY once more, and the signing task over ``--sign-rows``
    licences. The import's rows/s is compared with the mean of the two raw loads of the same run.
@@ -63,7 +63,7 @@ DEFAULT_SQLITE = "/tmp/tongban-bench-licences.sqlite3"
 AIM_PG_ROWS_S = 50_000
 AIM_SQLITE_ROWS_S = 20_000
 AIM_LOOKUP_P99_MS = 5.0
-LIMITS_COPY_ROWS_S = 38_705  # docs/research/limits.md §3: COPY write_row, PK + holder index
+LIMITS_COPY_ROWS_S = 38_705  # docs/performance/limits.md §3: COPY write_row, PK + holder index
 CHILD_TIMEOUT = 7200
 LOOKUP_GEN_VERSION = 1
 
@@ -365,7 +365,8 @@ RAW_COLUMNS = "identifier, number, holder_code, holder_name, issuer_name, issue_
 
 
 def _raw_copy(rows: list[tuple]) -> float:
-    """rows/s of COPY (write_row) into a plain table with a primary key and a holder index (limits.md §3)."""
+    """rows/s of COPY (write_row) into a plain table with a primary key and a holder index
+    (docs/performance/limits.md §3)."""
     from django.db import connection, transaction
 
     with connection.cursor() as cursor:
@@ -803,7 +804,7 @@ def _print_import(label: str, data: dict, aim: int, limits_ratio: bool) -> dict:
     )
     if limits_ratio:
         print(
-            f"  import ÷ limits.md raw COPY figure ({_n(LIMITS_COPY_ROWS_S)}/s): "
+            f"  import ÷ raw COPY, docs/performance/limits.md §3 ({_n(LIMITS_COPY_ROWS_S)}/s): "
             f"{imp['rows_per_s'] / LIMITS_COPY_ROWS_S:.2f}; server: PostgreSQL {data.get('server_version')}, "
             f"shared_buffers {data.get('shared_buffers')}, max_wal_size {data.get('max_wal_size')}"
         )

@@ -1,5 +1,5 @@
-"""The exchange tables (DOMAIN.md §2.3) and moving a catalogue between environments: CSV export of the
-published versions, department mapping by USCC on import, the console commands."""
+"""The exchange tables (docs/domain/catalogue.md §3) and moving a catalogue between environments: CSV
+export of the published versions, department mapping by USCC on import, the console commands."""
 
 import csv
 import io
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 USCC = "11310000MB2F31883R"
 OTHER_USCC = "91350100M000100Y43"  # valid (GB 32100), not a department anywhere here
 
-# The columns DOMAIN.md §2.3 names for each table, written out here so that renaming one fails a test.
+# The columns docs/domain/catalogue.md §3 names for each table, written out so that renaming one fails.
 BASIC_COLUMNS = {
     "task_code",
     "catalog_code",

@@ -1,4 +1,5 @@
-"""GB/T 36904 identifiers: the four real identifiers of DOMAIN.md §3.2 check; anything altered does not."""
+"""GB/T 36904 identifiers: the four real identifiers of docs/domain/licences.md §3 check; anything altered
+does not."""
 
 import pytest
 from hypothesis import given

@@ -1,4 +1,4 @@
-"""Case states and codes (GB/T 39046 表5–8, DOMAIN.md §2.6 and §7)."""
+"""Case states and codes (GB/T 39046 表5–8, docs/domain/cases.md §2 and §7)."""
 
 import re
 

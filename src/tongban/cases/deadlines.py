@@ -1,4 +1,4 @@
-"""Due dates and supervision lights in working days (DOMAIN.md §7.2–7.3).
+"""Due dates and supervision lights in working days (docs/domain/cases.md §6–7).
 
 The day something starts is not counted: a limit of N working days is due on the N-th working day after it.
 A 即办件 is due the same day. Paused time (special procedures) moves the due date by the working days paused.

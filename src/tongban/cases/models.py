@@ -176,9 +176,9 @@ class SupervisionEvent(models.Model):
 
     # No database foreign-key constraints: the supervision task writes up to a million events in one
     # statement, and the two referential checks per row (each locking the referenced case and step row)
-    # took a third of its time (docs/operations.md §14). The events are written only by that task, from the
-    # very rows it has just updated, cases are never deleted but by Django (which cascades in Python), and
-    # tests/cases/test_supervision.py checks that every event points at its case and step.
+    # took a third of its time (docs/performance/supervision.md). The events are written only by that
+    # task, from the very rows it has just updated, cases are never deleted but by Django (which cascades
+    # in Python), and tests/cases/test_supervision.py checks that every event points at its case and step.
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="supervision_events", db_constraint=False
     )

@@ -1,4 +1,4 @@
-"""Electronic supervision (电子监察, docs/domain/cases.md): the lights of open cases and steps, and an event for
+"""Electronic supervision (电子监察, docs/domain/cases.md §7): the lights of open cases and steps, and an event for
 every light that turns yellow or red (GB/T 39046 表11: rule, kind, time, department, days overdue).
 
 Each light's yellow and red days are stored when its due date is set (deadlines.py), so an update is a
@@ -90,7 +90,8 @@ def _turn(qs, *, level: str, light: str, today: date) -> int:
 # ROWS_PER_PASS rows, so its transaction is short: the row locks it takes hold up a reviewer's decision on
 # that case for seconds only. A pass is complete in itself (lights and their events together): a run
 # stopped half-way is finished by the next one. A quiet day (a few thousand lights) is one pass; a day with
-# nothing to turn is the two counting queries only. Measured with bench/cases.py: docs/operations.md.
+# nothing to turn is the two counting queries only. Measured with bench/cases.py:
+# docs/performance/supervision.md.
 #
 # synchronous_commit stays on: a run commits at most 2 × MAX_PASSES times, so not waiting for the WAL flush
 # would save milliseconds, while a crash could then take back lights and events already read on the board.

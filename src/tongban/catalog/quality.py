@@ -1,4 +1,5 @@
-"""The catalogue quality rules (DOMAIN.md §2.5) run when a version is published: every violation is listed."""
+"""The catalogue quality rules (docs/domain/catalogue.md §4) run when a version is published: every violation
+is listed."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The working-day calendar: ``is_working_day``, ``working_days_after`` and ``working_days_between``.
 
-Convention (DOMAIN.md §7.2): the day of acceptance is not counted; day 1 is the next working day, so
-``working_days_after(d, n)`` is the n-th working day after ``d`` and ``working_days_between(a, b)`` counts
-the working days in the half-open interval (a, b].
+Convention (docs/domain/working-days.md): the day of acceptance is not counted; day 1 is the next working
+day, so ``working_days_after(d, n)`` is the n-th working day after ``d`` and
+``working_days_between(a, b)`` counts the working days in the half-open interval (a, b].
 
 The table :class:`~tongban.core.models.WorkCalendarDay` is seeded from ``chinesecalendar`` and can be
 amended by platform admins. A day the table does not hold is *provisional* (docs/domain/working-days.md): the

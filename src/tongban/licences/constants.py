@@ -1,5 +1,6 @@
-"""Licence codes: holder kinds (GB/T 36903 持证主体代码类型), statuses and operations (DOMAIN.md §3.3), the
-scenes where a licence may be shown (亮证), and the root of licence identifiers (GB/T 36904)."""
+"""Licence codes: holder kinds (GB/T 36903 持证主体代码类型), statuses and operations
+(docs/domain/licences.md §4), the scenes where a licence may be shown (亮证), and the root of licence
+identifiers (GB/T 36904)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -2,7 +2,7 @@
 
 The type code is the defining authority's USCC and three digits; the version three digits; the check
 character is ISO/IEC 7064 MOD 37,36 (GB/T 17710) over type code + issuer code + serial + version, without the
-root and the dots (DOMAIN.md §3.2; python-stdnum computes it)."""
+root and the dots (docs/domain/licences.md §3; python-stdnum computes it)."""
 
 from __future__ import annotations
 

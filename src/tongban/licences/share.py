@@ -1,4 +1,4 @@
-"""The sharing interface for departments' systems (证照共享服务, GB/T 36906 style; DOMAIN.md §3.5).
+"""The sharing interface for departments' systems (证照共享服务, GB/T 36906 style; docs/domain/licences.md §6).
 
 A department's system calls with an API key of scope ``licences:share`` and may query only the licence types
 granted to that key (``ShareGrant``). A query names the holder (code and code type), the licence type and a

@@ -8,7 +8,8 @@ binds the licence, the scene and that scene's field mask, with a lifetime of ``T
     {"lic": <licence uuid, hex>, "scn": "hotel", "fld": ["name", …], "iat": …, "exp": …, "jti": …}
 
 Checking a token is on the verifier's hot path, so it is done by hand with ``cryptography`` (split, base64,
-JSON, one ECDSA verify) rather than through a JWT library, which costs about twice as much (limits.md).
+JSON, one ECDSA verify) rather than through a JWT library, which costs about twice as much
+(docs/performance/limits.md §1; docs/adr/0004-hand-made-show-token-jws.md).
 The signature is made and accepted in its low-s form only (``s <= n/2``, see ``keys``): its twin (r, n − s),
 which ECDSA alone would accept, is refused."""
 

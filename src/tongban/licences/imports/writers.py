@@ -11,7 +11,7 @@ from django.db import connection, models
 from tongban.licences.imports.report import FIELDS, ImportFileError, ImportReport
 from tongban.licences.models import Licence
 
-SQLITE_CACHE_KIB = 262_144  # the page cache while loading (limits.md §4: 256 MiB nearly doubles the rate)
+SQLITE_CACHE_KIB = 262_144  # 256 MiB: the load runs nearly twice as fast (docs/performance/limits.md §4)
 
 # The columns a row tuple fills, in its order (see Checker.check).
 ROW_COLUMNS = (

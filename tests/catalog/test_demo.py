@@ -136,7 +136,18 @@ def test_an_item_has_every_field_the_literals_gave_it(catalogue):
         ("premises-proof", "住所（经营场所）使用证明"),
     ]
     assert v.materials.get(key="premises-proof").commitment_allowed is True
-    assert list(v.form_schema["properties"])[:2] == ["company_name", "legal_representative"]
+    assert (
+        set(v.form_schema["properties"])
+        == set(v.form_schema["required"])
+        == {
+            "company_name",
+            "legal_representative",
+            "registered_capital",
+            "business_scope",
+            "premises_address",
+            "contact_phone",
+        }
+    )
     fee = ItemVersion.objects.get(item__implementation_code="11310000DG3GE2E04B003000")
     assert (fee.fee_charged, str(fee.fee_amount), fee.fee_online_payment) == (True, "80.00", True)
 

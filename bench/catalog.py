@@ -83,7 +83,7 @@ NARROW_QUERY, BROAD_QUERY = "yyzz", "登记"
 
 # --- generated catalogue (runs in the child process, with Django set up) ---------------------------------
 
-# Objects by department short name (as in catalog/demo.py DEPARTMENTS): (object, action class, synonyms,
+# Objects by department short name (the demo departments without the region name): (object, action class, synonyms,
 # person themes, enterprise themes, service objects).
 L, R, S = "licence", "registration", "service"
 OBJECTS = {
@@ -264,9 +264,7 @@ def _compositions(count: int, rng) -> list[tuple]:
     return out
 
 
-def _generated_fields(rng, name, dept_info, dept_short, obj, action, qualifier) -> dict:
-    from tongban.catalog.demo import DEPARTMENTS, HOURS, SUPERVISION_PHONE
-
+def _generated_fields(rng, name, dept_info, obj, action, qualifier) -> dict:
     obj_name, _cls, synonyms, person_themes, enterprise_themes, service_objects = obj
     action_name, item_type, result_kind, action_synonym = action
     keywords = rng.sample(synonyms, k=min(len(synonyms), rng.randint(1, 2)))
@@ -275,7 +273,6 @@ def _generated_fields(rng, name, dept_info, dept_short, obj, action, qualifier) 
         keywords.append(f"{qualifier}{obj_name}")
     legal = rng.choice([1, 5, 10, 15, 20, 30, 60])
     online = rng.random() < 0.6
-    phone, locations = DEPARTMENTS.get(dept_short, ("12345", "各区行政服务中心"))
     return {
         "name": name,
         "keywords": keywords,
@@ -294,10 +291,10 @@ def _generated_fields(rng, name, dept_info, dept_short, obj, action, qualifier) 
         "service_objects": service_objects,
         "person_themes": person_themes,
         "enterprise_themes": enterprise_themes,
-        "locations": locations,
-        "hours": HOURS,
-        "consultation_phone": phone,
-        "supervision_phone": SUPERVISION_PHONE,
+        "locations": dept_info["locations"],
+        "hours": dept_info["hours"],
+        "consultation_phone": dept_info["consultation_phone"],
+        "supervision_phone": dept_info["supervision_phone"],
         "faq": [{"q": f"{name}需要多长时间？", "a": f"承诺{max(1, legal // 2)}个工作日内办结。"}],
         "acceptance_conditions": f"申请人符合{obj_name}{action_name}的法定条件，材料齐全、符合法定形式。",
         "result_name": f"{obj_name}{action_name}结果",
@@ -314,13 +311,22 @@ def _generated_fields(rng, name, dept_info, dept_short, obj, action, qualifier) 
 
 
 def _departments() -> dict[str, dict]:
-    """Department short name → uuid, name and USCC, taken from the published demo items."""
+    """Department short name → uuid, name, USCC, phones, locations and hours, taken from the published demo
+    items."""
     from tongban.catalog.constants import VersionStatus
     from tongban.catalog.models import ItemVersion
 
     rows = (
         ItemVersion.objects.filter(status=VersionStatus.PUBLISHED)
-        .values("department_uuid", "department_name", "department_uscc")
+        .values(
+            "department_uuid",
+            "department_name",
+            "department_uscc",
+            "locations",
+            "hours",
+            "consultation_phone",
+            "supervision_phone",
+        )
         .distinct()
     )
     found = {}
@@ -335,6 +341,19 @@ def _departments() -> dict[str, dict]:
     return found
 
 
+def _demo_materials() -> dict[str, dict]:
+    """The materials of MATERIAL_KEYS as the demo catalogue file has them (the first item with each key)."""
+    from tongban.catalog.demo import demo_catalogue
+
+    found = {}
+    for item in demo_catalogue()["items"]:
+        for version in item["versions"]:
+            for material in version["materials"]:
+                if material["key"] in MATERIAL_KEYS:
+                    found.setdefault(material["key"], {k: v for k, v in material.items() if k != "order"})
+    return found
+
+
 def generate_items(target: int, seed: int = 20261127) -> dict:
     """Make the number of generated published versions ``target`` (the first ``target`` of a fixed
     sequence): bulk inserts of items, published versions (search text computed as the app does) and 2–4
@@ -345,7 +364,6 @@ def generate_items(target: int, seed: int = 20261127) -> dict:
     from django.utils import timezone
 
     from tongban.catalog.constants import VersionStatus
-    from tongban.catalog.demo import MATERIALS
     from tongban.catalog.models import ItemVersion, Material, ServiceItem
 
     existing = ServiceItem.objects.filter(implementation_code__startswith=CODE_PREFIX).count()
@@ -356,6 +374,7 @@ def generate_items(target: int, seed: int = 20261127) -> dict:
     rng = random.Random(seed)
     compositions = _compositions(target, rng)
     departments = _departments()
+    demo_materials = _demo_materials()
     now = timezone.now()
     with transaction.atomic():
         for start in range(existing, target, 1000):
@@ -376,7 +395,7 @@ def generate_items(target: int, seed: int = 20261127) -> dict:
             for i, item in zip(batch, items, strict=True):
                 name, dept, obj, action, qualifier = compositions[i]
                 item_rng = random.Random(f"{seed}:{i}")
-                fields = _generated_fields(item_rng, name, departments[dept], dept, obj, action, qualifier)
+                fields = _generated_fields(item_rng, name, departments[dept], obj, action, qualifier)
                 version = ItemVersion(
                     item=item, number=1, status=VersionStatus.PUBLISHED, published_at=now, **fields
                 )
@@ -393,8 +412,7 @@ def generate_items(target: int, seed: int = 20261127) -> dict:
             for i, version in zip(batch, versions, strict=True):
                 keys = ["application-form", *random.Random(f"m{seed}:{i}").sample(MATERIAL_KEYS[1:], k=2)]
                 for order, key in enumerate(keys):
-                    raw = dict(MATERIALS[key])
-                    materials.append(Material(version_id=version.pk, order=order, key=key, **raw))
+                    materials.append(Material(version_id=version.pk, order=order, **demo_materials[key]))
             Material.objects.bulk_create(materials)
     from tongban.catalog import search
 

@@ -175,7 +175,10 @@ def cmd_catalogue_import(args) -> int:
         print(f"error: {exc.message}" + (f" ({reason})" if reason else ""))
         print("nothing was imported")
         return 1
-    print(f"{result['created']} items created, {result['skipped']} skipped (already present)")
+    print(
+        f"{result['created']} items created, {result['skipped']} skipped (already present); "
+        f"{result['bundles_created']} bundles created, {result['bundles_skipped']} skipped"
+    )
     return 0
 
 
@@ -511,7 +514,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--data-source", default="", help="exchange: the 3-digit data_source code assigned to us")
     c.add_argument("out", help="json: a file (- for stdout); exchange: a directory, or a file ending in .zip")
     c.set_defaults(func=cmd_catalogue_export)
-    c = csub.add_parser("import", help="load a JSON export (items already present are skipped)")
+    c = csub.add_parser("import", help="load a JSON export (items and bundles already present are skipped)")
     c.add_argument("file")
     c.add_argument(
         "--map-departments",

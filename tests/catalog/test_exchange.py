@@ -15,8 +15,9 @@ from tongban.accounts.services import organisation_create
 from tongban.catalog.constants import VersionStatus
 from tongban.catalog.errors import ImportRefused
 from tongban.catalog.exchange import exchange_tables_export, exchange_write
-from tongban.catalog.models import ItemVersion, Material, ServiceItem
+from tongban.catalog.models import Bundle, ItemVersion, Material, ServiceItem
 from tongban.catalog.services import (
+    bundle_create,
     catalogue_export,
     catalogue_import,
     version_new_draft,
@@ -247,11 +248,16 @@ def test_the_csv_files_read_back_with_dictreader_into_a_directory_and_into_a_zip
 
 
 # --- moving a catalogue between environments ------------------------------------------------------------
-def _another_environment(department, *, name="上海市市场监督管理局（另一环境）") -> str:
-    """Empty the catalogue and give the department a new uuid (and name), as another environment has it."""
+def _empty_catalogue() -> None:
+    Bundle.objects.all().delete()
     Material.objects.all().delete()
     ItemVersion.objects.all().delete()
     ServiceItem.objects.all().delete()
+
+
+def _another_environment(department, *, name="上海市市场监督管理局（另一环境）") -> str:
+    """Empty the catalogue and give the department a new uuid (and name), as another environment has it."""
+    _empty_catalogue()
     new_uuid = uuid.uuid4()
     Organisation.objects.filter(pk=department.pk).update(uuid=new_uuid, name=name)
     return str(new_uuid)
@@ -269,7 +275,12 @@ def test_an_import_maps_departments_by_uscc_in_another_environment(make_item, de
     assert refused.value.details["unknown_departments"] == [str(department.uuid)]
     assert not ServiceItem.objects.exists()
 
-    assert catalogue_import(actor=None, data=exported, map_departments=True) == {"created": 2, "skipped": 0}
+    assert catalogue_import(actor=None, data=exported, map_departments=True) == {
+        "created": 2,
+        "skipped": 0,
+        "bundles_created": 0,
+        "bundles_skipped": 0,
+    }
     versions = ItemVersion.objects.order_by("item__implementation_code", "number")
     assert [(v.item.implementation_code, v.number, v.status) for v in versions] == [
         (f"{USCC}001000", 1, VersionStatus.PUBLISHED),
@@ -320,11 +331,160 @@ def test_an_import_refuses_a_uscc_two_departments_share(make_item, department):
 def test_mapping_in_the_same_environment_keeps_the_departments(make_item, department):
     make_item(1)
     exported = catalogue_export()
-    Material.objects.all().delete()
-    ItemVersion.objects.all().delete()
-    ServiceItem.objects.all().delete()
+    _empty_catalogue()
     assert catalogue_import(actor=None, data=exported, map_departments=True)["created"] == 1
     assert catalogue_export() == exported
+
+
+# --- home-page ranks and bundles (format version 2) -----------------------------------------------------
+def _bundle(department, first, second, *, name="开办企业"):
+    return bundle_create(
+        actor=None,
+        name=name,
+        theme="开办企业",
+        audience="2",
+        lead_department_uuid=department.uuid,
+        description="一表申请",
+        keywords=["开公司"],
+        delivery_methods=["online", "courier"],
+        steps=[
+            {"key": "licence", "item_version": str(first.uuid), "budget_days": 1},
+            {"key": "food", "name": "食品许可", "item_version": str(second.uuid), "depends_on": ["licence"]},
+        ],
+    )
+
+
+def _catalogue_with_a_bundle(make_item, department) -> dict:
+    first, second = make_item(1), make_item(2, name="食品经营许可证变更")
+    ServiceItem.objects.filter(pk=second.item_id).update(featured_rank=3)
+    make_item(3, publish=False)
+    _bundle(department, first, second)
+    return catalogue_export()
+
+
+def test_ranks_and_bundles_are_exported_and_imported_back_exactly(make_item, department):
+    exported = _catalogue_with_a_bundle(make_item, department)
+    assert exported["format_version"] == 2
+    assert [i["featured_rank"] for i in exported["items"]] == [None, 3, None]
+    (bundle,) = exported["bundles"]
+    assert bundle["lead_department_uscc"] == USCC and bundle["delivery_methods"] == ["online", "courier"]
+    assert bundle["steps"] == [
+        {
+            "key": "licence",
+            "name": "食品经营许可证核发",
+            "implementation_code": f"{USCC}001000",
+            "version": 1,
+            "budget_days": 1,
+            "depends_on": [],
+        },
+        {
+            "key": "food",
+            "name": "食品许可",
+            "implementation_code": f"{USCC}002000",
+            "version": 1,
+            "budget_days": 10,
+            "depends_on": ["licence"],
+        },
+    ]
+    figures = Bundle.objects.get().figures
+    _empty_catalogue()
+
+    assert catalogue_import(actor=None, data=exported) == {
+        "created": 3,
+        "skipped": 0,
+        "bundles_created": 1,
+        "bundles_skipped": 0,
+    }
+    assert catalogue_export() == exported
+    imported = Bundle.objects.get()
+    assert imported.figures == figures and imported.figures["time"]["promised_days"] == 1 + 10
+    assert [s.item_version.item.implementation_code for s in imported.steps.all()] == [
+        f"{USCC}001000",
+        f"{USCC}002000",
+    ]
+    assert catalogue_import(actor=None, data=exported) == {
+        "created": 0,
+        "skipped": 3,
+        "bundles_created": 0,
+        "bundles_skipped": 1,
+    }
+
+
+def test_a_bundle_moves_with_its_lead_department_found_by_uscc(make_item, department):
+    exported = _catalogue_with_a_bundle(make_item, department)
+    target_uuid = _another_environment(department)
+    with pytest.raises(ImportRefused) as refused:
+        catalogue_import(actor=None, data=exported)
+    assert refused.value.details["unknown_departments"] == [str(department.uuid)]
+
+    assert catalogue_import(actor=None, data=exported, map_departments=True)["bundles_created"] == 1
+    bundle = Bundle.objects.get()
+    assert (str(bundle.lead_department_uuid), bundle.lead_department_name) == (
+        target_uuid,
+        "上海市市场监督管理局（另一环境）",
+    )
+    assert {str(s.department_uuid) for s in bundle.steps.all()} == {target_uuid}
+
+
+def test_a_bundle_steps_may_name_items_already_here(make_item, department):
+    exported = _catalogue_with_a_bundle(make_item, department)
+    Bundle.objects.all().delete()
+    assert catalogue_import(actor=None, data=exported)["bundles_created"] == 1
+    assert catalogue_export() == exported
+
+
+@pytest.mark.parametrize(
+    "spoil, reason",
+    [
+        (lambda data: data["bundles"][0]["steps"][1].update(version=7), "neither in the file nor here"),
+        (
+            lambda data: data["bundles"][0]["steps"][1].update(implementation_code=f"{USCC}003000"),
+            "bundle 开办企业",
+        ),
+        (lambda data: data["bundles"][0]["steps"][0].update(depends_on=["food"]), "bundle 开办企业"),
+        (lambda data: data["bundles"].append(dict(data["bundles"][0])), "given twice: 开办企业"),
+        (lambda data: data["bundles"][0].pop("delivery_methods"), "delivery_methods"),
+    ],
+    ids=["unknown version", "draft step", "cycle", "name twice", "field missing"],
+)
+def test_a_bundle_that_does_not_hold_refuses_the_whole_file(make_item, department, spoil, reason):
+    exported = _catalogue_with_a_bundle(make_item, department)
+    _empty_catalogue()
+    spoil(exported)
+    with pytest.raises(ImportRefused) as refused:
+        catalogue_import(actor=None, data=exported)
+    assert reason in refused.value.details["reason"]
+    assert not ServiceItem.objects.exists() and not Bundle.objects.exists()
+
+
+def test_a_lead_department_without_uscc_is_listed_with_the_other_problems(make_item, department):
+    exported = _catalogue_with_a_bundle(make_item, department)
+    exported["bundles"][0]["lead_department_uscc"] = ""
+    exported["items"][0]["versions"][0]["department_uscc"] = OTHER_USCC
+    _another_environment(department)
+    with pytest.raises(ImportRefused) as refused:
+        catalogue_import(actor=None, data=exported, map_departments=True)
+    assert refused.value.details["bundles_without_uscc"] == ["开办企业"]
+    assert refused.value.details["unknown_usccs"] == [OTHER_USCC]
+    assert "开办企业" in str(refused.value.message) and OTHER_USCC in str(refused.value.message)
+    assert not ServiceItem.objects.exists() and not Bundle.objects.exists()
+
+
+def test_a_version_1_file_still_loads_and_a_newer_one_is_refused(make_item, department):
+    exported = _catalogue_with_a_bundle(make_item, department)
+    _empty_catalogue()
+    newer = {**exported, "format_version": 3}
+    with pytest.raises(ImportRefused) as refused:
+        catalogue_import(actor=None, data=newer)
+    assert "format_version 3" in refused.value.details["reason"] and not ServiceItem.objects.exists()
+
+    old = {"format": "tongban-catalogue", "format_version": 1, "items": exported["items"]}
+    for item in old["items"]:
+        del item["featured_rank"]
+    assert catalogue_import(actor=None, data=old)["created"] == 3
+    assert (
+        not ServiceItem.objects.filter(featured_rank__isnull=False).exists() and not Bundle.objects.exists()
+    )
 
 
 # --- the console commands --------------------------------------------------------------------------------
@@ -344,7 +504,7 @@ def test_the_console_exports_json_and_imports_it_into_another_environment(
     assert not ServiceItem.objects.exists()
 
     assert main(["catalogue", "import", str(path), "--map-departments"]) == 0
-    assert "1 items created, 0 skipped" in capsys.readouterr().out
+    assert "1 items created, 0 skipped (already present); 0 bundles created" in capsys.readouterr().out
     assert str(ItemVersion.objects.get().department_uuid) == target_uuid
     assert AuditEvent.objects.get(action="catalog.import").actor_kind == "system"
 

@@ -157,9 +157,19 @@ def test_json_export_and_import_round_trip_exactly(department):
     Material.objects.all().delete()
     ItemVersion.objects.all().delete()
     ServiceItem.objects.all().delete()
-    assert catalogue_import(actor=None, data=exported) == {"created": 2, "skipped": 0}
+    assert catalogue_import(actor=None, data=exported) == {
+        "created": 2,
+        "skipped": 0,
+        "bundles_created": 0,
+        "bundles_skipped": 0,
+    }
     assert catalogue_export() == exported
-    assert catalogue_import(actor=None, data=exported) == {"created": 0, "skipped": 2}
+    assert catalogue_import(actor=None, data=exported) == {
+        "created": 0,
+        "skipped": 2,
+        "bundles_created": 0,
+        "bundles_skipped": 0,
+    }
 
 
 def test_a_bad_import_changes_nothing(department):

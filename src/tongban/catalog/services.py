@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 from uuid import UUID
 
@@ -20,7 +21,7 @@ from tongban.accounts.facade import (
 from tongban.catalog.constants import VersionStatus
 from tongban.catalog.errors import CatalogError, ImportRefused, NotADraft, QualityRulesFailed
 from tongban.catalog.locks import lock_item
-from tongban.catalog.models import ItemVersion, Material, ServiceItem
+from tongban.catalog.models import Bundle, ItemVersion, Material, ServiceItem
 from tongban.catalog.quality import quality_check
 from tongban.catalog.search import catalogue_changed
 from tongban.core.audit import audit_record
@@ -193,10 +194,15 @@ def _plain(value):
 
 # --- import and export ---------------------------------------------------------------------------
 FORMAT = "tongban-catalogue"
+# 1: items, versions and materials; 2 adds each item's home-page rank and the bundles (一件事). Both load.
+FORMAT_VERSION = 2
+FORMAT_VERSIONS_READ = (1, 2)
 
 
 def catalogue_export() -> dict:
-    """The whole catalogue as JSON: every item, every version (with status and dates), every material."""
+    """The whole catalogue as JSON: every item (with its home-page rank), every version (with status and
+    dates), every material, and every bundle's plan (its steps name item versions by implementation code
+    and version number; its combined form, merged materials and figures are computed again on import)."""
     items = []
     qs = ServiceItem.objects.order_by("implementation_code").prefetch_related("versions__materials")
     for item in qs:
@@ -218,52 +224,83 @@ def catalogue_export() -> dict:
             {
                 "implementation_code": item.implementation_code,
                 "basic_code": item.basic_code,
+                "featured_rank": item.featured_rank,
                 "versions": versions,
             }
         )
-    return {"format": FORMAT, "format_version": 1, "items": items}
+    return {"format": FORMAT, "format_version": FORMAT_VERSION, "items": items, "bundles": _bundles_export()}
+
+
+def _bundles_export() -> list[dict]:
+    bundles = list(Bundle.objects.order_by("name", "id").prefetch_related("steps__item_version__item"))
+    leads = organisations_info({b.lead_department_uuid for b in bundles})
+    out = []
+    for b in bundles:
+        lead = leads.get(str(b.lead_department_uuid))
+        out.append(
+            {
+                "name": b.name,
+                "theme": b.theme,
+                "audience": b.audience,
+                "description": b.description,
+                "keywords": b.keywords,
+                "delivery_methods": b.delivery_methods,
+                "lead_department_uuid": str(b.lead_department_uuid),
+                "lead_department_name": b.lead_department_name,
+                "lead_department_uscc": lead.uscc if lead else "",
+                "steps": [
+                    {
+                        "key": s.key,
+                        "name": s.name,
+                        "implementation_code": s.item_version.item.implementation_code,
+                        "version": s.item_version.number,
+                        "budget_days": s.budget_days,
+                        "depends_on": s.depends_on,
+                    }
+                    for s in b.steps.all()
+                ],
+            }
+        )
+    return out
 
 
 @transaction.atomic
 def catalogue_import(*, actor, data: dict, map_departments: bool = False) -> dict:
-    """Load an exported catalogue. Items already present (same implementation code) are skipped whole, so
-    a re-run is safe; a bad file changes nothing.
+    """Load an exported catalogue. Items already present (same implementation code) are skipped whole, and
+    so are bundles already present (same name), so a re-run is safe; a bad file changes nothing.
 
     Departments have a different uuid in every environment but the same USCC (实施主体代码). With
-    ``map_departments`` each version's department is found by its USCC among this environment's
-    departments and its uuid and name are taken from there (moving a catalogue between environments or
-    regions). Without it the uuids are kept as they are (the exact round trip within one environment),
-    and must name departments of this environment."""
+    ``map_departments`` each version's department and each bundle's lead department is found by its USCC
+    among this environment's departments and its uuid and name are taken from there (moving a catalogue
+    between environments or regions). Without it the uuids are kept as they are (the exact round trip
+    within one environment), and must name departments of this environment.
+
+    Bundles are made after the items with ``bundle_create`` (their plan is checked and their figures
+    computed here); a step finds its item version by implementation code and version number, among the
+    items of the file or those already here, and it must be published."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ImportRefused(reason="not a tongban catalogue export")
-    created = skipped = 0
+    if data.get("format_version", 1) not in FORMAT_VERSIONS_READ:
+        raise ImportRefused(
+            reason=f"format_version {data.get('format_version')!r}: this version of Tongban reads "
+            f"{', '.join(map(str, FORMAT_VERSIONS_READ))}"
+        )
+    counts = {"created": 0, "skipped": 0, "bundles_created": 0, "bundles_skipped": 0}
     try:
         entries = []
         for entry in data["items"]:
             if ServiceItem.objects.filter(implementation_code=entry["implementation_code"]).exists():
-                skipped += 1
+                counts["skipped"] += 1
             else:
                 entries.append(entry)
-        department_of = _import_departments(entries, map_departments=map_departments)
+        bundles = _new_bundles(data.get("bundles", []), counts)
+        department_of = _import_departments(entries, bundles, map_departments=map_departments)
         for entry in entries:
-            item = ServiceItem.objects.create(
-                implementation_code=entry["implementation_code"], basic_code=entry["basic_code"]
-            )
-            for raw in entry["versions"]:
-                fields = {f: raw[f] for f in VERSION_FIELDS}
-                fields["fee_amount"] = Decimal(raw["fee_amount"]) if raw["fee_amount"] is not None else None
-                fields.update(department_of(raw))
-                version = ItemVersion(item=item, number=raw["number"], status=VersionStatus.DRAFT, **fields)
-                version.full_clean(exclude=["item"])
-                version.save()
-                for material in raw["materials"]:
-                    Material.objects.create(version=version, **material)
-                if raw["status"] != VersionStatus.DRAFT:
-                    version.status = raw["status"]
-                    version.published_at = raw["published_at"]
-                    version.retired_at = raw["retired_at"]
-                    version.save(update_fields=["status", "published_at", "retired_at"])
-            created += 1
+            _import_item(entry, department_of)
+            counts["created"] += 1
+        for raw in bundles:
+            _import_bundle(actor, raw, department_of)
+            counts["bundles_created"] += 1
     except ValidationError as exc:
         raise ImportRefused(reason="; ".join(exc.messages)[:200]) from exc
     except (KeyError, TypeError, ValueError, AttributeError, IntegrityError) as exc:
@@ -272,18 +309,89 @@ def catalogue_import(*, actor, data: dict, map_departments: bool = False) -> dic
         actor=actor,
         action="catalog.import",
         object_type="catalogue",
-        after={"created": created, "skipped": skipped, "map_departments": map_departments},
+        after={**counts, "map_departments": map_departments},
     )
     _published_changed()
-    return {"created": created, "skipped": skipped}
+    return counts
 
 
-def _import_departments(entries: list[dict], *, map_departments: bool):
-    """Check every version's department against this environment before anything is written; returns a
-    function giving a version's department fields. Every problem is listed in one refusal."""
-    versions = [(entry["implementation_code"], raw) for entry in entries for raw in entry["versions"]]
+def _new_bundles(bundles: list[dict], counts: dict) -> list[dict]:
+    """The bundles of the file not yet here (by name); a name the file gives twice is refused."""
+    names = [raw["name"] for raw in bundles]
+    twice = sorted(name for name, n in Counter(names).items() if n > 1)
+    if twice:
+        raise ImportRefused(reason=f"bundle names given twice: {', '.join(twice)}"[:200])
+    present = set(Bundle.objects.filter(name__in=names).values_list("name", flat=True))
+    counts["bundles_skipped"] = sum(name in present for name in names)
+    return [raw for raw in bundles if raw["name"] not in present]
+
+
+def _import_item(entry: dict, department_of) -> None:
+    item = ServiceItem(
+        implementation_code=entry["implementation_code"],
+        basic_code=entry["basic_code"],
+        featured_rank=entry.get("featured_rank"),
+    )
+    item.full_clean(validate_unique=False)  # a code given twice in the file fails on the unique index
+    item.save()
+    for raw in entry["versions"]:
+        fields = {f: raw[f] for f in VERSION_FIELDS}
+        fields["fee_amount"] = Decimal(raw["fee_amount"]) if raw["fee_amount"] is not None else None
+        fields.update(department_of(raw["department_uuid"], raw.get("department_uscc")))
+        version = ItemVersion(item=item, number=raw["number"], status=VersionStatus.DRAFT, **fields)
+        version.full_clean(exclude=["item"])
+        version.save()
+        for material in raw["materials"]:
+            Material.objects.create(version=version, **material)
+        if raw["status"] != VersionStatus.DRAFT:
+            version.status = raw["status"]
+            version.published_at = raw["published_at"]
+            version.retired_at = raw["retired_at"]
+            version.save(update_fields=["status", "published_at", "retired_at"])
+
+
+def _import_bundle(actor, raw: dict, department_of) -> None:
+    lead = department_of(raw["lead_department_uuid"], raw.get("lead_department_uscc"))
+    steps = []
+    for step in raw["steps"]:
+        code, number = step["implementation_code"], step["version"]
+        version = ItemVersion.objects.filter(item__implementation_code=code, number=number).first()
+        if version is None:
+            raise ImportRefused(
+                reason=f"bundle {raw['name']}: step {step['key']} names {code} version {number}, "
+                "which is neither in the file nor here"[:200],
+                bundle=raw["name"],
+            )
+        steps.append({**step, "item_version": str(version.uuid)})
+    try:
+        bundle_create(
+            actor=actor,
+            name=raw["name"],
+            theme=raw["theme"],
+            audience=raw["audience"],
+            lead_department_uuid=lead.get("department_uuid", raw["lead_department_uuid"]),
+            steps=steps,
+            description=raw["description"],
+            keywords=raw["keywords"],
+            delivery_methods=raw["delivery_methods"],
+        )
+    except InvalidInput as exc:  # the plan does not hold here (an unpublished step, a cycle …)
+        raise ImportRefused(
+            reason=f"bundle {raw['name']}: {exc.message}"[:200], bundle=raw["name"], error=exc.code
+        ) from exc
+
+
+def _import_departments(entries: list[dict], bundles: list[dict], *, map_departments: bool):
+    """Check every version's department and every bundle's lead department against this environment
+    before anything is written; returns a function giving the department fields of a (uuid, USCC) the file
+    names. Every problem is listed in one refusal."""
+    refs = [
+        ("item", entry["implementation_code"], raw["department_uuid"], raw.get("department_uscc"))
+        for entry in entries
+        for raw in entry["versions"]
+    ] + [("bundle", b["name"], b["lead_department_uuid"], b.get("lead_department_uscc")) for b in bundles]
     if not map_departments:
-        wanted = {str(UUID(str(raw["department_uuid"]))) for _code, raw in versions}
+        wanted = {str(UUID(str(uuid))) for _kind, _label, uuid, _uscc in refs}
         known = {u for u, info in organisations_info(wanted).items() if info.kind == "department"}
         unknown = sorted(wanted - known)
         if unknown:
@@ -294,17 +402,20 @@ def _import_departments(entries: list[dict], *, map_departments: bool):
                 ),
                 unknown_departments=unknown,
             )
-        return lambda raw: {}
+        return lambda uuid, uscc: {}
 
-    def uscc_of(raw: dict) -> str:
-        return str(raw.get("department_uscc") or "").strip().upper()
+    def clean(uscc) -> str:
+        return str(uscc or "").strip().upper()
 
-    without_uscc = sorted({code for code, raw in versions if not uscc_of(raw)})
-    usccs = {uscc_of(raw) for _code, raw in versions} - {""}
+    without_uscc = {
+        kind: sorted({label for k, label, _uuid, uscc in refs if k == kind and not clean(uscc)})
+        for kind in ("item", "bundle")
+    }
+    usccs = {clean(uscc) for *_rest, uscc in refs} - {""}
     found = organisations_by_uscc(usccs, kind="department")
     unknown = sorted(usccs - set(found))
     ambiguous = sorted(uscc for uscc, infos in found.items() if len(infos) > 1)
-    if without_uscc or unknown or ambiguous:
+    if without_uscc["item"] or without_uscc["bundle"] or unknown or ambiguous:
         problems = []
         if unknown:
             problems.append(
@@ -314,21 +425,30 @@ def _import_departments(entries: list[dict], *, map_departments: bool):
             problems.append(
                 format_lazy(_("本环境有多个部门使用统一社会信用代码 {usccs}"), usccs="、".join(ambiguous))
             )
-        if without_uscc:
+        if without_uscc["item"]:
             problems.append(
                 format_lazy(
-                    _("这些事项的实施主体没有统一社会信用代码：{codes}"), codes="、".join(without_uscc)
+                    _("这些事项的实施主体没有统一社会信用代码：{codes}"),
+                    codes="、".join(without_uscc["item"]),
+                )
+            )
+        if without_uscc["bundle"]:
+            problems.append(
+                format_lazy(
+                    _("这些一件事的牵头部门没有统一社会信用代码：{names}"),
+                    names="、".join(without_uscc["bundle"]),
                 )
             )
         raise ImportRefused(
             message="；".join(str(p) for p in problems),
             unknown_usccs=unknown,
             ambiguous_usccs=ambiguous,
-            items_without_uscc=without_uscc,
+            items_without_uscc=without_uscc["item"],
+            bundles_without_uscc=without_uscc["bundle"],
         )
 
-    def department_of(raw: dict) -> dict:
-        info = found[uscc_of(raw)][0]
+    def department_of(_uuid, uscc) -> dict:
+        info = found[clean(uscc)][0]
         return {"department_uuid": info.uuid, "department_name": info.name, "department_uscc": info.uscc}
 
     return department_of

@@ -2073,8 +2073,12 @@ def _summary_post(report, args, profile, failed: list) -> None:
             ("bound", res["bound"]),
         ):
             if part.get("cpu_ms_per_request"):
-                print(f"  c={c:<3} {label:<17} {cpu_text(part['cpu_ms_per_request'])}")
-    print("  (the bound's client is the generator: psycopg and the parameters of each replay)")
+                print(
+                    f"  c={c:<3} {label:<17} {cpu_text(part['cpu_ms_per_request'], server=label != 'bound')}"
+                )
+    print(
+        "  (the bound has no server: its generator is the client that replays the statements through psycopg)"
+    )
     half = report["half_rate"]
     ok_half = half["p99_ms"] < AIM_HALF_P99_MS
     peak = report["peak"]

@@ -78,10 +78,10 @@ def cpu_median(runs: list[dict]) -> dict | None:
     return {k: statistics.median(r["cpu_ms_per_request"][k] for r in runs) for k in keys}
 
 
-def cpu_text(cpu: dict) -> str:
+def cpu_text(cpu: dict, server: bool = True) -> str:
     text = (
-        f"server {cpu['server']:.2f}, PostgreSQL {cpu['postgresql']:.2f} (+ shared processes "
-        f"{cpu['postgresql_shared']:.2f}), generator {cpu['generator']:.2f}"
+        f"{'server ' + format(cpu['server'], '.2f') + ', ' if server else ''}PostgreSQL {cpu['postgresql']:.2f} "
+        f"(+ shared processes {cpu['postgresql_shared']:.2f}), generator {cpu['generator']:.2f}"
     )
     if "other" in cpu:
         text += f", other {cpu['other']:.2f}; CPUs idle {cpu['idle_share']:.0%}"

@@ -8,6 +8,8 @@ next (found when the statements are captured, with Django's models and the datab
   Idempotency-Key, a uuid) is replaced by a new value of the same shape, wherever it appears (also inside
   other strings and JSON: the number in a message, the uuid in a link);
 - uuids the call made with ``uuid.uuid4`` (a request id): new ones too;
+- the strings and uuids that differ between two calls at the same place of the same statement (what the two
+  rules above cannot see, e.g. a statement that inserts into several tables at once);
 - values an earlier statement returned (``INSERT … RETURNING id``) and a later one uses (a foreign key to
   that table): the value the replay's own statement returned.
 
@@ -54,7 +56,8 @@ class Recorder:
 
 
 def capture(call) -> tuple[list[dict], set]:
-    """Run ``call()`` once, recording its statements and the uuids made with ``uuid.uuid4`` meanwhile."""
+    """Run ``call()`` twice, recording the statements of the second call, the uuids made with ``uuid.uuid4``
+    meanwhile, and the strings and uuids that differ between the two calls."""
     from django.db import connection
 
     made: set = set()
@@ -65,14 +68,40 @@ def capture(call) -> tuple[list[dict], set]:
         made.add(value)
         return value
 
-    recorder = Recorder()
+    recorders = [Recorder(), Recorder()]
     uuid_module.uuid4 = recording_uuid4
     try:
-        with connection.execute_wrapper(recorder):
-            call()
+        for recorder in recorders:
+            with connection.execute_wrapper(recorder):
+                call()
     finally:
         uuid_module.uuid4 = original
-    return recorder.statements, made
+    first, second = (r.statements for r in recorders)
+    return second, made | _differing(first, second)
+
+
+def _flat(value):
+    if isinstance(value, list | tuple):
+        for item in value:
+            yield from _flat(item)
+    else:
+        yield value
+
+
+def _differing(first: list[dict], second: list[dict]) -> set:
+    """The strings and uuids of the second call's parameters that differ from the first's at the same place
+    (nothing when the two calls did not run the same statements)."""
+    if [st["sql"] for st in first] != [st["sql"] for st in second]:
+        return set()
+    found = set()
+    for a, b in zip(first, second, strict=True):
+        values_a, values_b = list(_flat(a["params"] or [])), list(_flat(b["params"] or []))
+        if len(values_a) != len(values_b):
+            continue
+        for x, y in zip(values_a, values_b, strict=True):
+            if isinstance(y, uuid_module.UUID | str) and x != y and (not isinstance(y, str) or len(y) >= 8):
+                found.add(y)
+    return found
 
 
 def _unique_columns(cursor, table: str) -> list[set]:
@@ -127,7 +156,7 @@ def _shape(value) -> str:
     return "str" if isinstance(value, str) else ""
 
 
-def build_recipe(statements: list[dict], made_uuids: set) -> dict:
+def build_recipe(statements: list[dict], made: set) -> dict:
     """The recipe of a replay (JSON): the statements with their parameters as templates, the values that change
     and the dependencies (a later statement's parameter that an earlier statement returned)."""
     from django.db import connection
@@ -135,8 +164,8 @@ def build_recipe(statements: list[dict], made_uuids: set) -> dict:
     foreign = _foreign_keys()
     unique_cache: dict[str, list[set]] = {}
     returned: dict[tuple, tuple] = {}  # (table, value) -> (statement, row, column)
-    fresh_uuids = {str(u) for u in made_uuids}
-    fresh_strings: set[str] = set()
+    fresh_uuids = {str(u) for u in made if isinstance(u, uuid_module.UUID)}
+    fresh_strings: set[str] = {str.__str__(v) for v in made if isinstance(v, str)}
     refs: dict[int, dict] = {}  # statement index -> {column: (statement, row, col)}
     dependencies = []
     for index, st in enumerate(statements):
@@ -300,12 +329,26 @@ class Replay:
     def __init__(self, recipe: dict):
         from psycopg.types import numeric
 
-        self.statements = recipe["statements"]
         self.replace = recipe["replace"]
         self.fresh_uuids = recipe["fresh_uuids"]
         self.fresh_strings = recipe["fresh_strings"]
         self._wrappers = {name: getattr(numeric, name) for name in _WRAPPERS if hasattr(numeric, name)}
-        self._constants: dict[int, object] = {}
+        # The parameters that are the same in every replay are made once ("k" nodes).
+        self.statements = [
+            {**st, "params": None if st["params"] is None else [self._compile(p) for p in st["params"]]}
+            for st in recipe["statements"]
+        ]
+
+    def _compile(self, node):
+        kind = node[0]
+        if kind == "list":
+            items = [self._compile(n) for n in node[1]]
+            if all(n[0] == "k" for n in items):
+                return ["k", [n[1] for n in items]]
+            return ["list", items]
+        if kind in ("s", "ref", "u") or (kind in ("jsonb", "json") and node[2]):
+            return node
+        return ["k", self._value(node, {}, [])]
 
     def _mapping(self) -> dict:
         """Old value -> this replay's new one (a uuid in its text and hex forms)."""
@@ -322,7 +365,7 @@ class Replay:
         from psycopg.types.json import Json, Jsonb
 
         kind = node[0]
-        if kind == "c":
+        if kind in ("c", "k"):
             return node[1]
         if kind == "s":
             text = node[1]

@@ -57,7 +57,7 @@ from bench.harness import cli  # noqa: E402
 from bench.harness import inprocess as ip  # noqa: E402
 from bench.harness import replay as sql_replay  # noqa: E402
 from bench.harness.child import child_entry, run_child  # noqa: E402
-from bench.harness.cpu import cpu_median, cpu_text, with_cpu  # noqa: E402
+from bench.harness.cpu import cpu_median, cpu_snapshot, cpu_text, with_cpu  # noqa: E402
 from bench.harness.env import (  # noqa: E402
     BENCH_KEY_ENCRYPTION_KEY,
     cleanup_env,
@@ -1303,9 +1303,10 @@ def profile_post(username: str, requests: int, recipe_path: str = "") -> dict:
 
     for _ in range(10):
         post()
-    latencies, queries, sql_ms, trips, wait_ms = [], [], [], [], []
+    cpu = cpu_per_call(post, requests)
+    latencies, queries, sql_ms, trips, wait_ms, each = [], [], [], [], [], []
     for _ in range(requests):
-        timer = ip.SqlTimer()
+        timer = ip.SqlTimer(keep=True)
         with connection.execute_wrapper(timer), ip.RoundTrips() as rt:
             t0 = time.perf_counter()
             post()
@@ -1314,12 +1315,15 @@ def profile_post(username: str, requests: int, recipe_path: str = "") -> dict:
         sql_ms.append(timer.ms)
         trips.append(rt.count)
         wait_ms.append(sum(ms for _label, ms in rt.trips))
-    timer = ip.SqlTimer(keep=True)
-    with connection.execute_wrapper(timer), ip.RoundTrips() as rt:
-        post()
-    one = [
-        {"what": _statement_label(s, p, False), "sql": s[:160], "ms": round(ms, 3)}
-        for s, p, ms in timer.statements
+        each.append(timer.statements)
+    same = [e for e in each if [st[0] for st in e] == [st[0] for st in each[-1]]]
+    one = [  # the last request's statements, with the median time of each over the requests like it
+        {
+            "what": _statement_label(sql, params, False),
+            "sql": sql[:160],
+            "ms": round(statistics.median(e[k][2] for e in same), 3),
+        }
+        for k, (sql, params, _ms) in enumerate(each[-1])
     ]
     bound = _bound_in_process(post, recipe_path, requests)
     before = Case.objects.count()
@@ -1343,12 +1347,30 @@ def profile_post(username: str, requests: int, recipe_path: str = "") -> dict:
         "db_wait_ms_median": statistics.median(wait_ms),
         "round_trips": [{"what": label, "ms": round(ms, 3)} for label, ms in rt.trips],
         "begins": rt.begins,
+        "cpu": cpu,
         "statements": one,
         "bound": bound,
         "profile_calls": min(requests, 300),
         "profile_parts": profile["parts"],
+        "profile_by_package": profile["by_package"],
         "profile_cumulative": profile["cumulative"],
         "profile_tottime": profile["tottime"],
+    }
+
+
+def cpu_per_call(fn, calls: int) -> dict:
+    """CPU milliseconds per call of ``fn``: this process's, and the PostgreSQL backends' of the database (less
+    disturbed by other work on the machine than the elapsed time)."""
+    from django.db import connection
+
+    dbname = connection.settings_dict["NAME"]
+    before, cpu0 = cpu_snapshot(None, dbname), time.process_time()
+    for _ in range(calls):
+        fn()
+    cpu1, after = time.process_time(), cpu_snapshot(None, dbname)
+    return {
+        "process_ms": (cpu1 - cpu0) * 1000.0 / calls,
+        "postgresql_ms": (after["postgresql"] - before["postgresql"]) * 1000.0 / calls,
     }
 
 
@@ -1364,6 +1386,7 @@ def _bound_in_process(post, recipe_path: str, requests: int) -> dict:
     with sql_replay.connect(os.environ["DATABASE_URL"]) as conn:
         for _ in range(10):
             replay.run(conn)
+        cpu = cpu_per_call(lambda: replay.run(conn), requests)
         for _ in range(requests):
             with ip.RoundTrips() as rt:
                 t0 = time.perf_counter()
@@ -1372,6 +1395,7 @@ def _bound_in_process(post, recipe_path: str, requests: int) -> dict:
             trips.append(rt.count)
     return {
         "recipe": recipe,
+        "cpu": cpu,
         "statements": [_statement_label(st["sql"], st["params"], st["many"]) for st in statements],
         "fresh": {"uuids": len(recipe["fresh_uuids"]), "values": recipe["fresh_strings"]},
         "dependencies": [
@@ -1974,7 +1998,15 @@ def _loads_at(c: int, base_url: str, args, sessions, bodies, run_id: str, recipe
     post["ratio_to_floor"] = post["rps_median"] / floor["rps_median"] if floor["rps_median"] else 0.0
     post["ratio_to_bound"] = post["rps_median"] / bound["rps_median"] if bound["rps_median"] else 0.0
     bound["ratio_to_floor"] = bound["rps_median"] / floor["rps_median"] if floor["rps_median"] else 0.0
+    # With the CPUs saturated, req/s is about the inverse of the CPU time a request takes (server, PostgreSQL,
+    # generator): this ratio is what POST÷bound would be on a machine with nothing else running.
+    post["cpu_ratio_to_bound"] = _cpu_total(bound) / _cpu_total(post) if _cpu_total(post) else None
     return {"floor": floor, "post": post, "bound": bound}
+
+
+def _cpu_total(summary: dict) -> float:
+    cpu = summary.get("cpu_ms_per_request") or {}
+    return sum(cpu.get(k, 0.0) for k in ("server", "postgresql", "postgresql_shared", "generator"))
 
 
 def _summ(runs: list[dict]) -> dict:
@@ -2031,6 +2063,7 @@ def _summary_post(report, args, profile, failed: list) -> None:
                 f"{bound['rps_median']:.1f} ({bound['rps_min']:.1f}–{bound['rps_max']:.1f})",
                 f"{bound['p50_ms']:.1f}/{bound['p99_ms']:.1f}",
                 f"{post['ratio_to_bound']:.3f}",
+                "" if post.get("cpu_ratio_to_bound") is None else f"{post['cpu_ratio_to_bound']:.3f}",
                 f"{post['ratio_to_floor']:.3f}",
                 f"{bound['ratio_to_floor']:.3f}",
                 aim(post["ratio_to_bound"] >= AIM_BOUND_RATIO),
@@ -2051,6 +2084,7 @@ def _summary_post(report, args, profile, failed: list) -> None:
             "bound req/s (min–max)",
             "p50/p99 ms",
             "POST÷bound",
+            "by CPU",
             "POST÷floor",
             "bound÷floor",
             "aim",
@@ -2078,6 +2112,10 @@ def _summary_post(report, args, profile, failed: list) -> None:
                 )
     print(
         "  (the bound has no server: its generator is the client that replays the statements through psycopg)"
+    )
+    print(
+        "  by CPU: the bound's CPU time per request (PostgreSQL and its client) ÷ POST's (server, PostgreSQL, "
+        "generator): what POST÷bound is with the CPUs to themselves (other work takes them from runs unevenly)"
     )
     half = report["half_rate"]
     ok_half = half["p99_ms"] < AIM_HALF_P99_MS
@@ -2107,13 +2145,19 @@ def _summary_request(profile: dict, args) -> None:
         f"{profile['sql_ms_median']:.1f} ms in cursor.execute, {profile['db_wait_ms_median']:.1f} ms waiting "
         "for PostgreSQL"
     )
+    cpu, bound_cpu = profile["cpu"], bound["cpu"]
+    print(
+        f"CPU per request in-process: Django {cpu['process_ms']:.2f} ms + PostgreSQL {cpu['postgresql_ms']:.2f} ms; "
+        f"the bound: psycopg client {bound_cpu['process_ms']:.2f} ms + PostgreSQL {bound_cpu['postgresql_ms']:.2f} "
+        f"ms; Django beyond the SQL: {cpu['process_ms'] - bound_cpu['process_ms']:.2f} ms of CPU"
+    )
     print(
         f"its bound in-process (the same statements through psycopg, one connection, one transaction): p50 "
         f"{bound['p50_ms']:.1f} ms  p95 {bound['p95_ms']:.1f} ms; {len(bound['statements'])} statements, "
         f"{bound['round_trips_median']:g} round trips; the request spends "
         f"{profile['p50_ms'] - bound['p50_ms']:.1f} ms (p50) beyond its SQL"
     )
-    print("  the statements of one request (ms in cursor.execute):")
+    print("  the statements of one request (ms in cursor.execute, median over the requests):")
     for st in profile["statements"]:
         print(f"    {st['ms']:7.3f}  {st['what']}")
     trips = ", ".join(
@@ -2124,10 +2168,10 @@ def _summary_request(profile: dict, args) -> None:
         f"{d['what']}.{d['column']} <- statement {d['from'] + 1} RETURNING id" for d in bound["dependencies"]
     )
     print(f"  the replay's dependencies: {deps or 'none'}")
+    values = ", ".join(v if len(v) <= 40 else v[:37] + "…" for v in bound["fresh"]["values"])
     print(
         f"  new in every replay: {bound['fresh']['uuids']} uuid(s) (rows' own and request ids) and "
-        f"{len(bound['fresh']['values'])} unique value(s) ({', '.join(bound['fresh']['values'])}), also inside "
-        "other strings and JSON"
+        f"{len(bound['fresh']['values'])} other value(s) ({values}), also inside other strings and JSON"
     )
     print()
     print(
@@ -2141,6 +2185,9 @@ def _summary_request(profile: dict, args) -> None:
         print(
             f"    {ljust(part['label'], size)}  {part['ms_per_call']:7.3f} ms  {part['share']:6.1%}  {calls}"
         )
+    print("  own time by package (ms per request under the profiler, share):")
+    for row in profile.get("profile_by_package", []):
+        print(f"    {row['package']:<28} {row['ms_per_call']:7.3f} ms  {row['share']:6.1%}")
     print("  top of the profile (cumulative):")
     lines = [line for line in profile["profile_cumulative"] if "middleware" not in line]
     for line in lines[: args.profile_lines]:

@@ -529,6 +529,10 @@ def child_main(argv: list[str]) -> int:
     return child_entry(parser, argv, lambda a: child_setup(a) if a.action == "setup" else child_inprocess(a))
 
 
+def child(env: dict, *argv: str) -> dict:
+    return run_child(__file__, env, *argv, timeout=CHILD_TIMEOUT)
+
+
 # --- parent side: HTTP ------------------------------------------------------------------------------------
 
 
@@ -825,9 +829,9 @@ def _print_inprocess(inproc: dict, setup: dict, args) -> None:
         "inclusive ms per request under the profiler, which inflates Python more than waits; share of the whole):"
     )
     parts = inproc["profiles"]["wsgi_verify"]["parts"]
-    width = max(width(p["label"]) for p in parts)
+    size = max(width(p["label"]) for p in parts)
     for part in parts:
-        print(f"    {ljust(part['label'], width)}  {part['ms_per_call']:7.3f} ms  {part['share']:6.1%}")
+        print(f"    {ljust(part['label'], size)}  {part['ms_per_call']:7.3f} ms  {part['share']:6.1%}")
     print()
     print(f"cProfile of {inproc['profile_calls']} × verify_shown, top {args.profile_lines} by own time:")
     for line in inproc["profiles"]["verify_shown"]["tottime"][: args.profile_lines + 1]:
@@ -964,7 +968,7 @@ def _run_in(env: dict, args, before, extra_env) -> int:
         f"tokens (TONGBAN_SHOW_TOKEN_SECONDS={args.token_seconds}) ...",
         flush=True,
     )
-    setup = run_child(
+    setup = child(
         env,
         "setup",
         "--licences",
@@ -995,7 +999,7 @@ def _run_in(env: dict, args, before, extra_env) -> int:
         f"cProfile ...",
         flush=True,
     )
-    inproc = run_child(
+    inproc = child(
         env,
         "inprocess",
         "--tokens-file",

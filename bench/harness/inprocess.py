@@ -227,6 +227,28 @@ def profile_parts(stats, calls: int, parts: list) -> list[dict]:
     return totals
 
 
+def _package(filename: str) -> str:
+    """Who a profiled function belongs to: a site package, a context of the project, the standard library."""
+    if filename.startswith(("~", "<")):
+        return "built-in functions (C)"
+    if "site-packages/" in filename:
+        return filename.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
+    if "/tongban/" in filename:
+        return "tongban." + filename.split("/tongban/", 1)[1].split("/", 1)[0].removesuffix(".py")
+    return "standard library"
+
+
+def own_time_by_package(stats, calls: int, top: int = 14) -> list[dict]:
+    """The profile's own time (not inclusive) summed by package, per call, most first, with its share."""
+    totals: dict[str, float] = {}
+    for (filename, _line, _function), (_cc, _nc, tt, _ct, _callers) in stats.stats.items():
+        key = _package(filename)
+        totals[key] = totals.get(key, 0.0) + tt
+    whole = sum(totals.values()) or 1.0
+    ranked = sorted(totals.items(), key=lambda kv: -kv[1])[:top]
+    return [{"package": k, "ms_per_call": v * 1000.0 / calls, "share": v / whole} for k, v in ranked]
+
+
 def profile(fn, calls: int, lines: int, parts: list | None = None, restrict: str | None = None) -> dict:
     """cProfile of ``calls`` calls of ``fn``: the parts (see ``profile_parts``), and the top ``lines`` rows
     by cumulative and by own time (the cumulative ones limited to files matching ``restrict``)."""
@@ -238,7 +260,11 @@ def profile(fn, calls: int, lines: int, parts: list | None = None, restrict: str
     for _ in range(calls):
         fn()
     profiler.disable()
-    out = {"parts": profile_parts(pstats.Stats(profiler), calls, parts) if parts else []}
+    stats = pstats.Stats(profiler)
+    out = {
+        "parts": profile_parts(stats, calls, parts) if parts else [],
+        "by_package": own_time_by_package(stats, calls),
+    }
     for order in ("cumulative", "tottime"):
         stream = io.StringIO()
         stats = pstats.Stats(profiler, stream=stream).sort_stats(order)

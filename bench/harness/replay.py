@@ -165,7 +165,13 @@ def build_recipe(statements: list[dict], made: set) -> dict:
     unique_cache: dict[str, list[set]] = {}
     returned: dict[tuple, tuple] = {}  # (table, value) -> (statement, row, column)
     fresh_uuids = {str(u) for u in made if isinstance(u, uuid_module.UUID)}
-    fresh_strings: set[str] = {str.__str__(v) for v in made if isinstance(v, str)}
+    # A differing string that holds another changing value (a message with the case number, a link with the
+    # case's uuid) changes by the replacement of that value; the others are replaced whole.
+    forms = fresh_uuids | {uuid_module.UUID(u).hex for u in fresh_uuids}
+    strings = {str.__str__(v) for v in made if isinstance(v, str)}
+    fresh_strings: set[str] = {
+        v for v in strings if v not in forms and not any(o != v and o in v for o in strings | forms)
+    }
     refs: dict[int, dict] = {}  # statement index -> {column: (statement, row, col)}
     dependencies = []
     for index, st in enumerate(statements):

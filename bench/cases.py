@@ -53,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python bench/cases.py`
     sys.path.insert(0, str(ROOT))
 
+from bench.harness import capture as sql_capture  # noqa: E402
 from bench.harness import cli  # noqa: E402
 from bench.harness import inprocess as ip  # noqa: E402
 from bench.harness import replay as sql_replay  # noqa: E402
@@ -1377,8 +1378,8 @@ def cpu_per_call(fn, calls: int) -> dict:
 def _bound_in_process(post, recipe_path: str, requests: int) -> dict:
     """Capture one request's statements, write the recipe, and time its replay through psycopg alone, one
     connection, sequentially (latency and round trips per replay)."""
-    statements, made = sql_replay.capture(post)
-    recipe = sql_replay.build_recipe(statements, made)
+    statements, made = sql_capture.capture(post)
+    recipe = sql_capture.build_recipe(statements, made)
     if recipe_path:
         Path(recipe_path).write_text(json.dumps(recipe, ensure_ascii=False))
     replay = sql_replay.Replay(recipe)

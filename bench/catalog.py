@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -36,24 +34,24 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python bench/catalog.py`
     sys.path.insert(0, str(ROOT))
 
-from bench.http_floor import (  # noqa: E402
-    _loadavg,
-    _percentile,
-    _probe,
-    _server_problems,
-    _summarise,
-    _worker_restarts,
-    cleanup_env,
-    http_get,
-    load_generator,
+from bench.harness import cli  # noqa: E402
+from bench.harness.child import child_entry, run_child  # noqa: E402
+from bench.harness.env import cleanup_env, prepare_env  # noqa: E402
+from bench.harness.inprocess import SqlTimer  # noqa: E402
+from bench.harness.load import load_generator, percentile  # noqa: E402
+from bench.harness.report import (  # noqa: E402
+    add_ratio,
+    aim,
+    finish_report,
+    loadavg,
     machine_context,
-    measure,
-    prepare_env,
+    print_endpoints,
+    print_load_line,
     print_machine,
-    run_guarded,
-    start_server,
-    stop_server,
+    table,
 )
+from bench.harness.server import http_get, probe, running_server  # noqa: E402
+from bench.http_floor import measure_endpoints  # noqa: E402
 
 RESULTS_PATH = ROOT / "bench" / "results" / "catalog.json"
 AIM_P95_MS = 50.0
@@ -505,21 +503,6 @@ def _search_page(catalog_search, query: str) -> int:
     return count
 
 
-class _SqlTimer:
-    """Counts the queries and the time spent in ``cursor.execute`` (a ``connection.execute_wrapper``)."""
-
-    def __init__(self):
-        self.queries, self.ms = 0, 0.0
-
-    def __call__(self, execute, sql, params, many, context):
-        t0 = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.ms += (time.perf_counter() - t0) * 1000.0
-            self.queries += 1
-
-
 def time_search(queries: list[str], calls_per_query: int) -> dict:
     """In-process latency of ``catalog_search`` (what ``GET /api/catalog/items?q=`` calls) with its count and
     first page of 20: the first call of the process alone (connection, caches, any index built on first use),
@@ -548,14 +531,14 @@ def time_search(queries: list[str], calls_per_query: int) -> dict:
         values = sorted(samples[query])
         timers = []
         for _ in range(5):
-            timer = _SqlTimer()
+            timer = SqlTimer()
             with connection.execute_wrapper(timer):
                 _search_page(catalog_search, query)
             timers.append(timer)
         per_query[query] = {
             "hits": hits[query],
-            "p50_ms": _percentile(values, 50),
-            "p95_ms": _percentile(values, 95),
+            "p50_ms": percentile(values, 50),
+            "p95_ms": percentile(values, 95),
             "max_ms": values[-1],
             "calls": len(values),
             "queries": statistics.median(t.queries for t in timers),
@@ -564,9 +547,9 @@ def time_search(queries: list[str], calls_per_query: int) -> dict:
     return {
         "first_call_ms": first_ms,
         "calls": len(every),
-        "p50_ms": _percentile(every, 50),
-        "p95_ms": _percentile(every, 95),
-        "p99_ms": _percentile(every, 99),
+        "p50_ms": percentile(every, 50),
+        "p95_ms": percentile(every, 95),
+        "p99_ms": percentile(every, 99),
         "per_query": per_query,
     }
 
@@ -579,33 +562,29 @@ def child_main(argv: list[str]) -> int:
     parser.add_argument("--calls", type=int, required=True)
     parser.add_argument("--seed", type=int, default=20261127)
     parser.add_argument("--reset", action="store_true")
-    args = parser.parse_args(argv)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
-    import django
 
-    django.setup()
-    if args.reset:
-        _delete_generated()
-    data = generate_items(args.target, args.seed)
-    data["bundle"] = ensure_bundle()
-    data["search"] = time_search([q for q, _ in QUERIES], args.calls)
-    print("RESULT " + json.dumps(data, ensure_ascii=False), flush=True)
-    return 0
+    def step(args) -> dict:
+        if args.reset:
+            _delete_generated()
+        data = generate_items(args.target, args.seed)
+        data["bundle"] = ensure_bundle()
+        data["search"] = time_search([q for q, _ in QUERIES], args.calls)
+        return data
+
+    return child_entry(parser, argv, step)
 
 
-def run_child(env: dict, target: int, calls: int, seed: int, reset: bool = False) -> dict:
-    argv = [sys.executable, str(Path(__file__).resolve()), "--child", "--target", str(target)]
-    argv += ["--calls", str(calls), "--seed", str(seed), *(["--reset"] if reset else [])]
-    child_env = {**env, "DJANGO_SETTINGS_MODULE": "tongban.settings"}
-    done = subprocess.run(
-        argv, env=child_env, cwd=ROOT, capture_output=True, text=True, timeout=CHILD_TIMEOUT, check=False
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(
-            f"generation/search step failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
-        )
-    return json.loads(lines[-1][len("RESULT ") :])
+def generate_and_time(env: dict, target: int, calls: int, seed: int, reset: bool = False) -> dict:
+    argv = [
+        "--target",
+        str(target),
+        "--calls",
+        str(calls),
+        "--seed",
+        str(seed),
+        *(["--reset"] if reset else []),
+    ]
+    return run_child(__file__, env, *argv, timeout=CHILD_TIMEOUT, what="generation/search step")
 
 
 # --- HTTP ---------------------------------------------------------------------------------------------
@@ -659,17 +638,17 @@ def http_search_latency(base_url: str, queries: list[str], calls_per_query: int)
         values = sorted(samples[query])
         per_query[query] = {
             "count": counts[query],
-            "p50_ms": _percentile(values, 50),
-            "p95_ms": _percentile(values, 95),
+            "p50_ms": percentile(values, 50),
+            "p95_ms": percentile(values, 95),
             "max_ms": values[-1],
             "requests": len(values),
         }
     return {
         "requests": len(every),
         "errors": errors,
-        "p50_ms": _percentile(every, 50),
-        "p95_ms": _percentile(every, 95),
-        "p99_ms": _percentile(every, 99),
+        "p50_ms": percentile(every, 50),
+        "p95_ms": percentile(every, 95),
+        "p99_ms": percentile(every, 99),
         "per_query": per_query,
     }
 
@@ -683,7 +662,7 @@ def _stages(items: int) -> list[int]:
 
 
 def _aim(p95: float) -> str:
-    return "pass" if p95 < AIM_P95_MS else "MISS"
+    return aim(p95 < AIM_P95_MS)
 
 
 def print_search(final: dict, http: dict) -> None:
@@ -706,51 +685,12 @@ def print_search(final: dict, http: dict) -> None:
                 _aim(max(q["p95_ms"], h["p95_ms"])),
             )
         )
-    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    print("  ".join(_ljust(h, w) for h, w in zip(header, widths, strict=True)))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        cells = [_ljust(row[0], widths[0]), _ljust(row[1], widths[1])]
-        cells += [c.rjust(w) for c, w in zip(row[2:-1], widths[2:-1], strict=True)]
-        print("  ".join([*cells, row[-1]]))
+    table(header, rows, left=2, last_raw=True)
     print(
         "(ms; in-process = catalog_search + its count + the first page of 20 as model objects; queries and sql ="
         " the SQL it runs and the time in cursor.execute, medians of 5 calls; SQLite computes rows while they"
         " are fetched, so its sql is a lower bound)"
     )
-
-
-def _width(text: str) -> int:
-    """Display width: CJK characters take two columns."""
-    return sum(2 if "\u2e80" <= ch <= "\uffef" else 1 for ch in text)
-
-
-def _ljust(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
-
-
-def print_results(results: dict) -> None:
-    """http_floor.print_table, aligned for Chinese labels."""
-    header = ("endpoint", "req/s median (min–max)", "p50 ms", "p99 ms", "ratio", "errors")
-    rows = [
-        (
-            f"GET {label}",
-            f"{res['rps_median']:.0f} ({res['rps_min']:.0f}–{res['rps_max']:.0f})",
-            f"{res['p50_ms']:.2f}",
-            f"{res['p99_ms']:.2f}",
-            f"{res['ratio_to_floor']:.3f}",
-            f"{res['non_2xx']} non-2xx, {res['socket_errors']} socket",
-        )
-        for label, res in results.items()
-    ]
-    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    print("  ".join(_ljust(h, w) for h, w in zip(header, widths, strict=True)))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        cells = [_ljust(row[0], widths[0])] + [
-            c.rjust(w) for c, w in zip(row[1:-1], widths[1:-1], strict=True)
-        ]
-        print("  ".join([*cells, row[-1]]))
 
 
 def print_growth(stages: list[dict]) -> None:
@@ -764,22 +704,17 @@ def print_growth(stages: list[dict]) -> None:
             pq = search["per_query"][q]
             row.append(f"{pq['hits']}/{pq['p50_ms']:.1f}/{pq['p95_ms']:.1f}")
         rows.append(row)
-    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    print("  ".join(h.rjust(w - _width(h) + len(h)) for h, w in zip(header, widths, strict=True)))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
+    table(header, rows, left=0, header_right=True)
 
 
 def run(args: argparse.Namespace) -> int:
-    loadavg = _loadavg()
+    before = loadavg()
     generator = load_generator(args.generator)
     database_url = args.database_url or None
     print(f"preparing an isolated environment ({database_url or 'SQLite'}) ...", flush=True)
-    extra_env = dict(item.split("=", 1) for item in args.env)
-    env = prepare_env(database_url, extra_env)
+    env = prepare_env(database_url, cli.env_pairs(args.env))
     try:
-        return _run_in(env, args, generator, database_url, loadavg)
+        return _run_in(env, args, generator, database_url, before)
     finally:
         if args.keep:
             print(f"kept {env['TONGBAN_VAR_DIR']}")
@@ -788,16 +723,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_in(
-    env: dict, args: argparse.Namespace, generator: str, database_url: str | None, loadavg: list | None
+    env: dict, args: argparse.Namespace, generator: str, database_url: str | None, before: list | None
 ) -> int:
     context = machine_context(env, args.workers, generator)
-    context["loadavg_before"] = loadavg
+    context["loadavg_before"] = before
     stages = []
     for n, target in enumerate(_stages(args.items)):
         last = target == args.items
         calls = args.search_calls if last else max(5, args.search_calls // 2)
         print(f"catalogue with {target} generated items: generating, then timing the search ...", flush=True)
-        stage = run_child(env, target, calls, args.seed, reset=n == 0)
+        stage = generate_and_time(env, target, calls, args.seed, reset=n == 0)
         stage["generated_target"] = target
         stages.append(stage)
         s = stage["search"]
@@ -815,8 +750,7 @@ def _run_in(
         print(f"no bundle to measure: {final['bundle']['error']}")
 
     print(f"starting `tongban serve` with {args.workers} workers ...", flush=True)
-    proc, base_url = start_server(env, args.workers)
-    try:
+    with running_server(env, args.workers) as (_proc, base_url):
         picked = pick_uuids(base_url)
         item_uuid = picked["item"]["uuid"]
         endpoints = [
@@ -831,14 +765,14 @@ def _run_in(
         pages = [(f"/items/{item_uuid}/", "/items/<item>/", "item guide page")]
         if picked["bundle"]:
             pages.append((f"/bundles/{bundle_uuid}/", "/bundles/<bundle>/", "bundle page"))
-        probes = {label: _probe(base_url, path) for path, label, _ in endpoints + pages}
+        probes = {label: probe(base_url, path) for path, label, _ in endpoints + pages}
         endpoints += [(path, label, what) for path, label, what in pages if probes[label]["status"] == 200]
         endpoints += [
             (search_path(NARROW_QUERY), f"/api/catalog/items?q={NARROW_QUERY}", "narrow search"),
             (search_path(BROAD_QUERY), f"/api/catalog/items?q={BROAD_QUERY}", "broad search"),
         ]
         for path, label, _ in endpoints[-2:]:
-            probes[label] = _probe(base_url, path)
+            probes[label] = probe(base_url, path)
 
         print()
         print_machine(context, base_url, args.workers, env)
@@ -847,15 +781,15 @@ def _run_in(
             f"  item={picked['item']['name']} {item_uuid}"
             f"  bundle={(picked['bundle'] or {}).get('name')} {(picked['bundle'] or {}).get('uuid', '')}"
         )
-        for label, probe in probes.items():
-            chinese = " (Chinese text)" if probe["has_chinese"] else ""
+        for label, found in probes.items():
+            chinese = " (Chinese text)" if found["has_chinese"] else ""
             note = (
                 "  (not measured)"
-                if label.startswith(("/items", "/bundles")) and probe["status"] != 200
+                if label.startswith(("/items", "/bundles")) and found["status"] != 200
                 else ""
             )
             print(
-                f"probe:   GET {label} -> {probe['status']} {probe['content_type']} {probe['bytes']} bytes"
+                f"probe:   GET {label} -> {found['status']} {found['content_type']} {found['bytes']} bytes"
                 f"{chinese}{note}"
             )
         print(flush=True)
@@ -865,33 +799,14 @@ def _run_in(
         )
         http = http_search_latency(base_url, [q for q, _ in QUERIES], args.http_calls)
 
-        wrk = f" ({context['wrk']})" if context["wrk"] else ""
-        print(
-            f"load:    generator={generator}{wrk}  concurrency={args.concurrency}  duration={args.duration}s  "
-            f"repeats={args.repeats}  warm-up={args.warmup}s",
-            flush=True,
+        print_load_line(generator, args, f" ({context['wrk']})" if context["wrk"] else "")
+        measured = measure_endpoints(
+            base_url, [(path, label) for path, label, _ in endpoints], args, generator, 31
         )
-        results: dict[str, dict] = {}
-        for path, label, what in endpoints:
-            url = base_url + path
-            if args.warmup > 0:
-                measure(url, args.concurrency, args.warmup, generator)
-            runs = []
-            for i in range(args.repeats):
-                res = measure(url, args.concurrency, args.duration, generator)
-                runs.append(res)
-                print(
-                    f"  GET {_ljust(label, 31)} run {i + 1}/{args.repeats}: {res['rps']:8.1f} req/s  "
-                    f"p50 {res['p50_ms']:7.2f} ms  p99 {res['p99_ms']:7.2f} ms  errors {res['errors']}",
-                    flush=True,
-                )
-            results[label] = {**_summarise(runs), "path": path, "what": what}
-    finally:
-        stop_server(proc)
+        results = {label: {**measured[label], "path": path, "what": what} for path, label, what in endpoints}
 
     floor = results["/api/health"]["rps_median"]
-    for res in results.values():
-        res["ratio_to_floor"] = res["rps_median"] / floor if floor else float("nan")
+    add_ratio(results, floor)
     inproc = final["search"]
     print()
     print(f"search over {final['published_versions']} published versions (aim: p95 < {AIM_P95_MS:.0f} ms)")
@@ -913,10 +828,8 @@ def _run_in(
     print_growth(stages)
     print()
     print("throughput under load, ratio to the floor (GET /api/health) in the same run:")
-    print_results(results)
+    print_endpoints(results)
 
-    problems = _server_problems(env)
-    restarts = _worker_restarts(env)
     report = {
         "benchmark": "catalog",
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -933,7 +846,7 @@ def _run_in(
             "warmup_s": args.warmup,
             "generator": generator,
             "database": "postgresql" if database_url else "sqlite (temporary)",
-            "extra_env": dict(item.split("=", 1) for item in args.env),
+            "extra_env": cli.env_pairs(args.env),
         },
         "data": {
             "published_versions": final["published_versions"],
@@ -960,24 +873,13 @@ def _run_in(
         "probes": probes,
         "results": results,
         "floor_rps": floor,
-        "server_log_problems": problems[:50],
-        "worker_restarts": restarts,
-        "loadavg_after": _loadavg(),
     }
-    out = Path(args.json)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-    print()
-    print(f"results written to {out}")
-    if restarts:
-        print(f"note: gunicorn recycled a worker {restarts} time(s) during the run (--max-requests)")
-    if problems:
-        print(f"server log: {len(problems)} problem line(s) (--keep keeps server.log), first: {problems[0]}")
+    finish_report(report, env, args.json)
     total_errors = sum(res["errors"] for res in results.values()) + http["errors"]
     bad_probes = [
         label
-        for label, probe in probes.items()
-        if not label.startswith(("/items", "/bundles")) and not 200 <= probe["status"] < 300
+        for label, found in probes.items()
+        if not label.startswith(("/items", "/bundles")) and not 200 <= found["status"] < 300
     ]
     if total_errors or bad_probes:
         print(f"FAILED: {total_errors} errors/non-2xx responses; non-2xx probes: {bad_probes or 'none'}")
@@ -986,13 +888,8 @@ def _run_in(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("BENCH_DATABASE_URL", ""),
-        help="database to use (default: BENCH_DATABASE_URL, else SQLite in a temporary dir); "
-        "a PostgreSQL database is created when missing, and its generated items replaced",
-    )
+    parser = cli.new_parser(__doc__)
+    cli.add_database_or_sqlite(parser, ", and its generated items replaced")
     parser.add_argument("--items", type=int, default=5000, help="published items to generate (default 5000)")
     parser.add_argument("--seed", type=int, default=20261127, help="seed of the generated catalogue")
     parser.add_argument(
@@ -1001,46 +898,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--http-calls", type=int, default=20, help="sequential HTTP requests per query (default 20)"
     )
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--concurrency", type=int, default=32, help="concurrent connections (default 32)")
-    parser.add_argument("--duration", type=int, default=10, help="seconds per measured run (default 10)")
-    parser.add_argument("--repeats", type=int, default=3, help="measured runs per endpoint (default 3)")
-    parser.add_argument("--warmup", type=int, default=2, help="warm-up seconds per endpoint (default 2)")
-    parser.add_argument(
-        "--generator",
-        choices=["auto", "wrk", "python"],
-        default="auto",
-        help="load generator (auto: wrk if on PATH)",
-    )
-    parser.add_argument(
-        "--json", default=str(RESULTS_PATH), help=f"where to write the JSON (default {RESULTS_PATH})"
-    )
-    parser.add_argument(
-        "--env",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="extra environment variable for the server (repeatable), e.g. TONGBAN_LOG_LEVEL=WARNING",
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the temporary var dir (server.log, SQLite)")
+    cli.add_load_options(parser, 32, generator=True)
+    cli.add_output_options(parser, RESULTS_PATH, keep="the temporary var dir (server.log, SQLite)")
     return parser
 
 
+def check(args) -> None:
+    cli.check_args(
+        args,
+        positive=("workers", "concurrency", "duration", "repeats", "search_calls", "http_calls"),
+        at_least_zero=("items", "warmup"),
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--child"]:
-        return child_main(argv[1:])
-    args = build_parser().parse_args(argv)
-    if any("=" not in item or not item.split("=", 1)[0] for item in args.env):
-        raise SystemExit("--env takes KEY=VALUE")
-    if (
-        min(args.workers, args.concurrency, args.duration, args.repeats, args.search_calls, args.http_calls)
-        < 1
-    ):
-        raise SystemExit("workers, concurrency, duration, repeats and the call counts must be at least 1")
-    if args.items < 0 or args.warmup < 0:
-        raise SystemExit("items and warm-up must be at least 0")
-    return run_guarded(run, args)
+    return cli.main(argv, build_parser, run, check, child_main)
 
 
 if __name__ == "__main__":

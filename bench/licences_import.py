@@ -30,31 +30,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python bench/licences_import.py`
     sys.path.insert(0, str(ROOT))
 
-from bench.cases import _aim, _table  # noqa: E402
-from bench.http_floor import (  # noqa: E402
-    _SCRUBBED,
-    _ensure_postgres_database,
-    _loadavg,
-    _percentile,
-    _tongban_bin,
-    _versions,
-    run_guarded,
-)
+from bench.harness import cli  # noqa: E402
+from bench.harness.child import child_entry, run_child  # noqa: E402
+from bench.harness.env import isolated_environ, migrate, with_suffix  # noqa: E402
+from bench.harness.load import percentile  # noqa: E402
+from bench.harness.pg import drop_secondary, restore_secondary  # noqa: E402
+from bench.harness.report import aim, loadavg, nproc, table, versions, write_json  # noqa: E402
 
 RESULTS_PATH = ROOT / "bench" / "results" / "licences_import.json"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/tongban_bench_licence_import"
@@ -121,6 +114,12 @@ def mod3736_check(state: int) -> str:
     return ALNUM[(37 - state) % 36]
 
 
+def organisation_code(body8: str) -> str:
+    """An 8-character organisation code body with its GB 11714 check character (USCC characters 9–17)."""
+    c9 = 11 - sum(int(ch, 36) * w for ch, w in zip(body8, (3, 7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
+    return body8 + {10: "X", 11: "0"}.get(c9, str(c9))
+
+
 # Licence types: (code, name, defining authority, holder kind, face kind).
 TYPES = [
     ("111000007178000872010", "职业资格证书", "人力资源和社会保障部", "111", "person"),
@@ -140,7 +139,11 @@ TYPES = [
         "enterprise",
     ),
 ]
-ISSUERS = [(uscc_with_check(f"11310000MB2F3{k:04d}"), f"上海市第{k}发证机关") for k in range(1, 17)]
+# Issuing departments: USCCs whose organisation code (characters 9–17) has its GB 11714 check character.
+ISSUERS = [
+    (uscc_with_check("11310000" + organisation_code(f"MB2F{k:04d}")), f"上海市第{k}发证机关")
+    for k in range(1, 17)
+]
 PERSON_TYPES = [t for t in TYPES if t[3] == "111"]
 HOLDER_KINDS = {t[0]: t[3] for t in TYPES}
 ENTERPRISE_TYPES = [t for t in TYPES if t[3] == "001"]
@@ -180,12 +183,6 @@ def resident_ids(count: int, seed: int) -> list[str]:
         out.append(body + ric.calc_check_digit(body + "0"))
     random.Random(seed).shuffle(out)
     return out
-
-
-def organisation_code(body8: str) -> str:
-    """An 8-character organisation code body with its GB 11714 check character (USCC characters 9–17)."""
-    c9 = 11 - sum(int(ch, 36) * w for ch, w in zip(body8, (3, 7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
-    return body8 + {10: "X", 11: "0"}.get(c9, str(c9))
 
 
 def enterprise_usccs(count: int, seed: int) -> list[str]:
@@ -497,23 +494,6 @@ def child_import(args) -> dict:
 LOOKUP_META = "bench_licences_meta"
 
 
-def _secondary(cursor, table: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """The table's constraints other than the primary key, and its indexes that no constraint owns."""
-    cursor.execute(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
-        "AND contype <> 'p' ORDER BY contype DESC, conname",
-        [table],
-    )
-    constraints = cursor.fetchall()
-    cursor.execute(
-        "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
-        "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary "
-        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid) ORDER BY i.relname",
-        [table],
-    )
-    return constraints, cursor.fetchall()
-
-
 def _lookup_dataset(rows: int, seed: int) -> dict:
     """``rows`` licences made in SQL from generated holders (kept: made again when the count or seed
     differs)."""
@@ -566,11 +546,7 @@ def _lookup_dataset(rows: int, seed: int) -> dict:
         for n, (code, name, uuid_) in enumerate(issuers):
             cursor.execute("INSERT INTO bench_lookup_issuers VALUES (%s, %s, %s, %s)", [n, code, name, uuid_])
         timings["holders_copied_s"] = time.perf_counter() - t0
-        constraints, indexes = _secondary(cursor, table)
-        for name, _definition in indexes:
-            cursor.execute(f'DROP INDEX "{name}"')
-        for name, _definition in constraints:
-            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        dropped = {table: drop_secondary(cursor, table)}
         t0 = time.perf_counter()
         # Each licence: holder (i · 7919) mod holders (about 3 each), a type of the holder's kind, one of the
         # issuers, an issue date over 25 years, 70 % with a 5-year validity, 95 % valid. Identifiers have
@@ -605,10 +581,7 @@ def _lookup_dataset(rows: int, seed: int) -> dict:
         timings["rows_inserted_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
-        for name, definition in constraints:
-            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-        for _name, definition in indexes:
-            cursor.execute(definition)
+        restore_secondary(cursor, dropped)
         timings["indexes_made_s"] = time.perf_counter() - t0
         cursor.execute(f"DELETE FROM {LOOKUP_META}")
         cursor.execute(f"INSERT INTO {LOOKUP_META} VALUES (%s, %s, %s)", [rows, seed, LOOKUP_GEN_VERSION])
@@ -683,9 +656,9 @@ def child_lookup(args) -> dict:
         times.sort()
         results[label] = {
             "calls": len(times),
-            "p50_ms": _percentile(times, 50),
-            "p95_ms": _percentile(times, 95),
-            "p99_ms": _percentile(times, 99),
+            "p50_ms": percentile(times, 50),
+            "p95_ms": percentile(times, 95),
+            "p99_ms": percentile(times, 99),
             "max_ms": times[-1],
             "mean_ms": statistics.fmean(times),
             "rows_per_call": rows / len(times),
@@ -714,66 +687,26 @@ def child_main(argv: list[str]) -> int:
     parser.add_argument("--lookup-rows", type=int, default=0)
     parser.add_argument("--lookups", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=20261127)
-    args = parser.parse_args(argv)
-    import django
-
-    django.setup()
-    data = child_import(args) if args.action == "import" else child_lookup(args)
-    print("RESULT " + json.dumps(data, ensure_ascii=False, default=str), flush=True)
-    return 0
+    return child_entry(
+        parser, argv, lambda args: child_import(args) if args.action == "import" else child_lookup(args)
+    )
 
 
 # --- parent side --------------------------------------------------------------------------------------------
 def _environment(database_url: str, var_dir: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED and not k.startswith("TONGBAN_")}
-    env.update(
-        {
-            "DATABASE_URL": database_url,
-            "TONGBAN_VAR_DIR": str(var_dir),
-            "DJANGO_SETTINGS_MODULE": "tongban.settings",
-            "TONGBAN_TASKS_BACKEND": "immediate",
-        }
-    )
-    return env
-
-
-def _migrate(env: dict) -> None:
-    if env["DATABASE_URL"].startswith(("postgres://", "postgresql://")):
-        _ensure_postgres_database(env["DATABASE_URL"])
-    done = subprocess.run(
-        [_tongban_bin(), "migrate", "--verbosity", "0"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"`tongban migrate` failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    extra = {"DJANGO_SETTINGS_MODULE": "tongban.settings", "TONGBAN_TASKS_BACKEND": "immediate"}
+    return isolated_environ(database_url, var_dir, extra)
 
 
 def _child(env: dict, *argv: str) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", *argv]
-    done = subprocess.run(
-        cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=CHILD_TIMEOUT, check=False
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"child step {argv[0]} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return json.loads(lines[-1][len("RESULT ") :])
-
-
-def _with_suffix(url: str, suffix: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path + suffix, parts.query, ""))
+    return run_child(__file__, env, *argv, timeout=CHILD_TIMEOUT)
 
 
 def _n(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def _print_import(label: str, data: dict, aim: int, limits_ratio: bool) -> dict:
+def _print_import(label: str, data: dict, target: int, limits_ratio: bool) -> dict:
     raw = [data["raw_before"], data["raw_after"]]
     raw_mean = statistics.fmean(raw)
     imp, rerun = data["import"], data["rerun"]
@@ -786,7 +719,7 @@ def _print_import(label: str, data: dict, aim: int, limits_ratio: bool) -> dict:
             _n(imp["rows_per_s"]),
             f"{imp['seconds']:.1f}",
             f"{ratio:.2f}",
-            _aim(imp["rows_per_s"] >= aim),
+            aim(imp["rows_per_s"] >= target),
         ),
         (
             "the same file again (nothing changes)",
@@ -797,7 +730,7 @@ def _print_import(label: str, data: dict, aim: int, limits_ratio: bool) -> dict:
         ),
     ]
     print(f"\n{label}: {data['rows']:,} licences")
-    _table(("load", "rows/s", "s", "÷ raw", f"aim ≥ {_n(aim)}/s"), rows)
+    table(("load", "rows/s", "s", "÷ raw", f"aim ≥ {_n(target)}/s"), rows)
     print(
         f"  first load: {imp['imported']:,} imported, {imp['awaiting_signature']:,} await signing; "
         f"again: {rerun['unchanged']:,} unchanged, {rerun['updated']} updated, {rerun['imported']} imported"
@@ -814,7 +747,7 @@ def _print_import(label: str, data: dict, aim: int, limits_ratio: bool) -> dict:
             f"  signing task: {s['signed']:,} signed in {s['seconds']:.1f} s = {_n(s['rows_per_s'])}/s "
             f"(no issuer {s['no_issuer']}, not an issuer {s['not_an_issuer']})"
         )
-    return {"raw_mean_rows_per_s": raw_mean, "ratio_to_raw": ratio, "aim_met": imp["rows_per_s"] >= aim}
+    return {"raw_mean_rows_per_s": raw_mean, "ratio_to_raw": ratio, "aim_met": imp["rows_per_s"] >= target}
 
 
 def run(args) -> int:
@@ -828,10 +761,10 @@ def run(args) -> int:
             "sign_rows": args.sign_rows,
         },
         "machine": {
-            "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+            "nproc": nproc(),
             "python": sys.version.split()[0],
-            "versions": _versions(),
-            "loadavg_before": _loadavg(),
+            "versions": versions(),
+            "loadavg_before": loadavg(),
         },
     }
     print(
@@ -850,21 +783,21 @@ def run(args) -> int:
             )
         if not args.skip_pg:
             env = _environment(args.database_url, var_dir)
-            _migrate(env)
+            migrate(env)
             data = _child(env, "import", "--file", str(path), "--sign-rows", str(args.sign_rows))
             report["postgresql"] = {**data, **_print_import("PostgreSQL", data, AIM_PG_ROWS_S, True)}
         if not args.skip_sqlite:
             for suffix in ("", "-wal", "-shm"):
                 Path(args.sqlite_path + suffix).unlink(missing_ok=True)
             env = _environment(f"sqlite:///{args.sqlite_path}", var_dir)
-            _migrate(env)
+            migrate(env)
             data = _child(env, "import", "--file", str(path), "--sign-rows", "0")
             report["sqlite"] = {**data, **_print_import("SQLite", data, AIM_SQLITE_ROWS_S, False)}
             for suffix in ("", "-wal", "-shm"):
                 Path(args.sqlite_path + suffix).unlink(missing_ok=True)
         if not args.skip_lookup:
-            env = _environment(_with_suffix(args.database_url, LOOKUP_SUFFIX), var_dir)
-            _migrate(env)
+            env = _environment(with_suffix(args.database_url, LOOKUP_SUFFIX), var_dir)
+            migrate(env)
             data = _child(
                 env,
                 "lookup",
@@ -900,12 +833,12 @@ def run(args) -> int:
                     f"{r['p99_ms']:.2f}",
                     f"{r['max_ms']:.1f}",
                     f"{r['rows_per_call']:.1f}",
-                    _aim(r["p99_ms"] < AIM_LOOKUP_P99_MS),
+                    aim(r["p99_ms"] < AIM_LOOKUP_P99_MS),
                 )
                 for name, r in data["results"].items()
             ]
             print(f"holder look-up through the ORM, {args.lookups:,} random holders (after 200 warm-up):")
-            _table(
+            table(
                 (
                     "query",
                     "p50 ms",
@@ -920,21 +853,20 @@ def run(args) -> int:
             print("plan of the card bag's query:")
             for line in data["plan"].splitlines():
                 print(f"  {line}")
-    report["loadavg_after"] = _loadavg()
-    out = Path(args.json)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n")
+    report["loadavg_after"] = loadavg()
+    out = write_json(report, args.json)
     print(f"\nload average after: {report['loadavg_after']}")
     print(f"results written to {out}")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("BENCH_LICENCE_IMPORT_DATABASE_URL", DEFAULT_URL),
-        help=f"PostgreSQL database (default {DEFAULT_URL}); created when missing; the look-up part uses the "
+    parser = cli.new_parser(__doc__)
+    cli.add_database(
+        parser,
+        "BENCH_LICENCE_IMPORT_DATABASE_URL",
+        DEFAULT_URL,
+        f"PostgreSQL database (default {DEFAULT_URL}); created when missing; the look-up part uses the "
         f"same name with {LOOKUP_SUFFIX} appended (kept between runs)",
     )
     parser.add_argument("--rows", type=int, default=1_000_000, help="licences to import (default 1,000,000)")
@@ -955,20 +887,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--skip-sqlite", action="store_true", help="no SQLite import")
     parser.add_argument("--skip-lookup", action="store_true", help="no look-up part")
     parser.add_argument("--seed", type=int, default=20261127, help="seed of the generated licences")
-    parser.add_argument(
-        "--json", default=str(RESULTS_PATH), help=f"where to write the JSON (default {RESULTS_PATH})"
-    )
+    cli.add_output_options(parser, RESULTS_PATH, keep=None)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--child"]:
-        return child_main(argv[1:])
-    args = build_parser().parse_args(argv)
+def check(args) -> None:
     if args.rows < 1 or args.lookup_rows < 1 or args.lookups < 1 or args.sign_rows < 0:
         raise SystemExit("rows, look-up rows and look-ups must be at least 1; sign rows at least 0")
-    return run_guarded(run, args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return cli.main(argv, build_parser, run, check, child_main)
 
 
 if __name__ == "__main__":

@@ -30,11 +30,8 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import io
 import json
-import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -46,23 +43,26 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python bench/licences_verify.py`
     sys.path.insert(0, str(ROOT))
 
-from bench.cases import _aim, _concurrency_list, _table  # noqa: E402
-from bench.catalog import _ljust, _width  # noqa: E402
-from bench.http_floor import (  # noqa: E402
-    REQUEST_TIMEOUT,
-    _loadavg,
-    _percentile,
-    _server_problems,
-    _worker_restarts,
-    cleanup_env,
+from bench.harness import cli  # noqa: E402
+from bench.harness import inprocess as ip  # noqa: E402
+from bench.harness.child import child_entry, run_child  # noqa: E402
+from bench.harness.cpu import cpu_median, cpu_text, with_cpu  # noqa: E402
+from bench.harness.env import BENCH_KEY_ENCRYPTION_KEY, cleanup_env, prepare_env  # noqa: E402
+from bench.harness.load import measure, percentile, python_load  # noqa: E402
+from bench.harness.report import (  # noqa: E402
+    aim,
+    finish_report,
+    ljust,
+    loadavg,
     machine_context,
-    measure,
-    prepare_env,
+    merge_problems,
     print_machine,
-    run_guarded,
-    start_server,
-    stop_server,
+    print_run,
+    summarise,
+    table,
+    width,
 )
+from bench.harness.server import REQUEST_TIMEOUT, running_server  # noqa: E402
 
 RESULTS_PATH = ROOT / "bench" / "results" / "licences_verify.json"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/tongban_bench_licences"
@@ -76,10 +76,6 @@ BENCH_ITEM_CODE = "BENCH-LICENCES-VERIFY"  # tags the bench licences (kept on th
 BENCH_VERIFIER = "压测酒店（licences_verify）"
 CAUSE = "旅馆住宿登记（压测）"
 PREFERRED_TYPE = "111000007178000872010"  # 职业资格证书 (demo): several per holder, shown in the hotel scene
-# The signing keys on the kept database are encrypted at rest; every run has a new temporary var dir (so a new
-# SECRET_KEY, from which the default key-encryption key is derived): a fixed, bench-only key keeps them usable
-# from one run to the next. Not a secret: it protects the keys of a benchmark database only.
-BENCH_KEY_ENCRYPTION_KEY = "3mLE5NGk18aYm6VZZlLtFDPuCyR7B3mXIUk9dmOtjqc="
 
 
 # --- child side (runs with Django set up) -----------------------------------------------------------------
@@ -108,21 +104,6 @@ def _bench_type_and_template():
     raise RuntimeError("no demo licence of a type shown in the hotel scene: did `tongban demo` run?")
 
 
-def _usable_key(department_uuid, name: str, code: str = "") -> bool:
-    """Make sure the department's active signing key can be decrypted with this run's key-encryption key
-    (a database made by a run without the fixed key has keys no later run can read): rotated when not.
-    True when it was rotated."""
-    from tongban.licences import keys
-
-    row = keys.issuer_key(department_uuid, name, code)
-    try:
-        keys.private_key(row)
-        return False
-    except RuntimeError:
-        keys.issuer_key_rotate(department_uuid)
-        return True
-
-
 def child_setup(args) -> dict:
     from django.conf import settings
 
@@ -139,7 +120,7 @@ def child_setup(args) -> dict:
             ("show key", show.PLATFORM_UUID, show.PLATFORM_NAME, ""),
             ("issuer key", template.issuer_uuid, template.issuer_name, template.issuer_code),
         )
-        if _usable_key(uuid_, name, code)
+        if ip.usable_signing_key(uuid_, name, code)
     ]
     ours = Licence.objects.filter(item_code=BENCH_ITEM_CODE, current=True, status=LicenceStatus.VALID)
     have = ours.count()
@@ -197,165 +178,12 @@ def child_setup(args) -> dict:
     }
 
 
-class _SqlTimer:
-    """Counts the queries and the time in ``cursor.execute``; keeps the statements when asked."""
-
-    def __init__(self, keep: bool = False):
-        self.queries, self.ms, self.keep, self.statements = 0, 0.0, keep, []
-
-    def __call__(self, execute, sql, params, many, context):
-        t0 = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            ms = (time.perf_counter() - t0) * 1000.0
-            self.ms += ms
-            self.queries += 1
-            if self.keep:
-                self.statements.append((sql, ms))
-
-
-class _CommitTimer:
-    """Time spent in the database connection's COMMIT (not seen by execute wrappers)."""
-
-    def __init__(self, connection):
-        self.connection, self.ms, self.count = connection, 0.0, 0
-
-    def __enter__(self):
-        connection = self.connection
-        self.original = connection._commit
-
-        def timed():
-            t0 = time.perf_counter()
-            try:
-                return self.original()
-            finally:
-                self.ms += (time.perf_counter() - t0) * 1000.0
-                self.count += 1
-
-        connection._commit = timed
-        return self
-
-    def __exit__(self, *exc):
-        del self.connection._commit  # the instance attribute: back to the class's method
-
-
-_TRIP_LABELS = {
-    "_execute_gen": "query",  # with BEGIN before it when a transaction starts
-    "_commit_gen": "COMMIT",
-    "_set_autocommit_gen": "autocommit switch (no I/O)",
-}
-
-
-class _RoundTrips:
-    """Every wait for PostgreSQL (one per round trip: queries, BEGIN, COMMIT, the health check's SELECT 1 that
-    Django runs with CONN_HEALTH_CHECKS outside the execute wrappers), with its time."""
-
-    def __init__(self):
-        self.trips: list[tuple[str, float]] = []
-
-    def __enter__(self):
-        import psycopg
-
-        self.cls = psycopg.Connection
-        original = self.original = psycopg.Connection.wait
-        trips = self.trips
-
-        def wait(conn, gen, *args, **kwargs):
-            frame = getattr(gen, "gi_frame", None)
-            local = frame.f_locals if frame is not None else {}
-            label = local.get("command") or getattr(gen, "__name__", "?")
-            if isinstance(label, bytes):
-                label = label.decode(errors="replace")
-            label = _TRIP_LABELS.get(label, label)
-            t0 = time.perf_counter()
-            try:
-                return original(conn, gen, *args, **kwargs)
-            finally:
-                trips.append((str(label)[:60], (time.perf_counter() - t0) * 1000.0))
-
-        psycopg.Connection.wait = wait
-        return self
-
-    def __exit__(self, *exc):
-        self.cls.wait = self.original
-
-
-def _wsgi_caller():
-    """The project's WSGI application called directly (no socket, no gunicorn): (status, body)."""
-    from tongban.wsgi import application
-
-    def call(method: str, path: str, body: bytes = b"", headers: dict | None = None) -> tuple[int, bytes]:
-        environ = {
-            "REQUEST_METHOD": method,
-            "PATH_INFO": path,
-            "QUERY_STRING": "",
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "80",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_HOST": "127.0.0.1",
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": False,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
-        }
-        if body:
-            environ["CONTENT_TYPE"] = "application/json"
-            environ["CONTENT_LENGTH"] = str(len(body))
-        for name, value in (headers or {}).items():
-            environ["HTTP_" + name.upper().replace("-", "_")] = value
-        status = []
-        result = application(environ, lambda s, h, exc_info=None: status.append(s))
-        try:
-            content = b"".join(result)
-        finally:
-            if hasattr(result, "close"):
-                result.close()  # request_finished: what gunicorn does after each response
-        return int(status[0].split()[0]), content
-
-    return call
-
-
-def _window(fn, seconds: float, batch: int = 20) -> tuple[float, int]:
-    """Calls of ``fn`` per second over about ``seconds`` (checked every ``batch`` calls)."""
-    n = 0
-    t0 = time.perf_counter()
-    deadline = t0 + seconds
-    while True:
-        for _ in range(batch):
-            fn()
-        n += batch
-        now = time.perf_counter()
-        if now >= deadline:
-            return n / (now - t0), n
-
-
-def _rates(samples: list[float]) -> dict:
-    return {
-        "per_s_median": statistics.median(samples),
-        "per_s_min": min(samples),
-        "per_s_max": max(samples),
-        "us_per_op": 1e6 / statistics.median(samples),
-        "windows": samples,
-    }
-
-
-def _trim_profile(text: str, lines: int) -> list[str]:
-    rows = text.splitlines()
-    start = next((i for i, line in enumerate(rows) if line.strip().startswith("ncalls")), 0)
-    return [line.rstrip() for line in rows[start:] if line.strip()][: lines + 1]
-
-
 # Where a request's time goes, from the profile: (label, [(file suffix, function), …]) — inclusive times.
 PROFILE_PARTS = [
-    ("whole request (Django's WSGI handler)", [("django/core/handlers/wsgi.py", "__call__")]),
-    ("  the view (ninja Operation.run)", [("ninja/operation.py", "run")]),
-    ("    authentication (verifier key lookup)", [("ninja/operation.py", "_run_authentication")]),
-    ("    request body: parse + validate", [("ninja/operation.py", "_get_values")]),
+    ip.WHOLE_REQUEST,
+    ip.NINJA_VIEW,
+    ip.NINJA_AUTH,
+    ip.NINJA_BODY,
     ("    verify_shown", [("tongban/licences/verification.py", "verify_shown")]),
     ("      read_show_token", [("tongban/licences/show.py", "read_show_token")]),
     ("      use-log INSERT (QuerySet.create)", [("django/db/models/query.py", "create")]),
@@ -363,50 +191,15 @@ PROFILE_PARTS = [
         "      transaction.atomic enter + exit (BEGIN is sent with the INSERT; COMMIT)",
         [("django/db/transaction.py", "__enter__"), ("django/db/transaction.py", "__exit__")],
     ),
-    ("    response: schema validation + JSON", [("ninja/operation.py", "_result_to_response")]),
-    ("across the request: waiting for PostgreSQL (psycopg wait)", [("psycopg/connection.py", "wait")]),
+    ip.NINJA_RESPONSE,
+    ip.DB_WAIT,
     (
         "across the request: ORM reads (QuerySet.first: verifier, licence)",
         [("django/db/models/query.py", "first")],
     ),
-    (
-        "across the request: ORM SQL compile (compiler as_sql)",
-        [("django/db/models/sql/compiler.py", "as_sql")],
-    ),
+    ip.SQL_COMPILE,
     ("across the request: connection health check (is_usable)", [("postgresql/base.py", "is_usable")]),
 ]
-
-
-def _profile_parts(stats, calls: int) -> list[dict]:
-    totals = []
-    for label, keys in PROFILE_PARTS:
-        seconds = 0.0
-        for (filename, _line, function), (_cc, _nc, _tt, ct, _callers) in stats.stats.items():
-            if any(filename.endswith(suffix) and function == name for suffix, name in keys):
-                seconds += ct
-        totals.append({"label": label, "ms_per_call": seconds * 1000.0 / calls})
-    whole = totals[0]["ms_per_call"] or 1.0
-    for part in totals:
-        part["share"] = part["ms_per_call"] / whole
-    return totals
-
-
-def _profile(fn, calls: int, lines: int) -> dict:
-    import cProfile
-    import pstats
-
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for _ in range(calls):
-        fn()
-    profiler.disable()
-    out = {"parts": _profile_parts(pstats.Stats(profiler), calls)}
-    for order in ("cumulative", "tottime"):
-        stream = io.StringIO()
-        stats = pstats.Stats(profiler, stream=stream)
-        stats.sort_stats(order).print_stats(lines)
-        out[order] = _trim_profile(stream.getvalue(), lines)
-    return out
 
 
 def _components(args, who, key: str, payload_b64: str) -> dict:
@@ -564,8 +357,8 @@ def _components(args, who, key: str, payload_b64: str) -> dict:
     samples: dict[str, list[float]] = {name: [] for name in parts}
     for _ in range(args.windows):
         for name, (_label, fn) in parts.items():
-            samples[name].append(_window(fn, args.window_seconds / 2, batch=10)[0])
-    return {name: {"label": parts[name][0], **_rates(values)} for name, values in samples.items()}
+            samples[name].append(ip.window(fn, args.window_seconds / 2, batch=10)[0])
+    return {name: {"label": parts[name][0], **ip.rates(values)} for name, values in samples.items()}
 
 
 def child_inprocess(args) -> dict:
@@ -617,7 +410,7 @@ def child_inprocess(args) -> dict:
         if not done.fields:
             raise RuntimeError("verify_shown answered no fields")
 
-    call = _wsgi_caller()
+    call = ip.wsgi_caller()
     auth = {"Authorization": f"Bearer {key}"}
 
     def wsgi_verify():
@@ -644,8 +437,8 @@ def child_inprocess(args) -> dict:
     samples: dict[str, list[float]] = {name: [] for name in paths}
     for _ in range(args.windows):  # interleaved, so that a busy moment of the machine hits all alike
         for name, fn in paths.items():
-            samples[name].append(_window(fn, args.window_seconds)[0])
-    rates = {name: _rates(values) for name, values in samples.items()}
+            samples[name].append(ip.window(fn, args.window_seconds)[0])
+    rates = {name: ip.rates(values) for name, values in samples.items()}
     raw_rate = rates["raw_es256_verify"]["per_s_median"]
     for name in ("read_show_token", "verify_shown"):
         rates[name]["ratio_to_raw"] = rates[name]["per_s_median"] / raw_rate
@@ -659,8 +452,12 @@ def child_inprocess(args) -> dict:
     def per_call(fn, calls: int) -> dict:
         latencies, queries, sql_ms, commit_ms, trips, wait_ms = [], [], [], [], [], []
         for _ in range(calls):
-            timer = _SqlTimer()
-            with _CommitTimer(connection) as commit, connection.execute_wrapper(timer), _RoundTrips() as rt:
+            timer = ip.SqlTimer()
+            with (
+                ip.CommitTimer(connection) as commit,
+                connection.execute_wrapper(timer),
+                ip.RoundTrips() as rt,
+            ):
                 t0 = time.perf_counter()
                 fn()
                 latencies.append((time.perf_counter() - t0) * 1000.0)
@@ -669,14 +466,14 @@ def child_inprocess(args) -> dict:
             commit_ms.append(commit.ms)
             trips.append(len(rt.trips))
             wait_ms.append(sum(ms for _l, ms in rt.trips))
-        timer = _SqlTimer(keep=True)
-        with _CommitTimer(connection) as commit, connection.execute_wrapper(timer), _RoundTrips() as rt:
+        timer = ip.SqlTimer(keep=True)
+        with ip.CommitTimer(connection) as commit, connection.execute_wrapper(timer), ip.RoundTrips() as rt:
             fn()
         latencies.sort()
         return {
             "calls": calls,
-            "ms_p50": _percentile(latencies, 50),
-            "ms_p99": _percentile(latencies, 99),
+            "ms_p50": percentile(latencies, 50),
+            "ms_p99": percentile(latencies, 99),
             "queries_median": statistics.median(queries),
             "sql_ms_median": statistics.median(sql_ms),
             "commit_ms_median": statistics.median(commit_ms),
@@ -685,7 +482,7 @@ def child_inprocess(args) -> dict:
             "db_wait_ms_median": statistics.median(wait_ms),
             "round_trips": [{"what": label, "ms": round(ms, 3)} for label, ms in rt.trips],
             "statements": [
-                {"sql": " ".join(sql.split())[:300], "ms": round(ms, 3)} for sql, ms in timer.statements
+                {"sql": " ".join(sql.split())[:300], "ms": round(ms, 3)} for sql, _p, ms in timer.statements
             ],
         }
 
@@ -695,8 +492,8 @@ def child_inprocess(args) -> dict:
         "wsgi_health": per_call(wsgi_health, args.query_calls),
     }
     profiles = {
-        "verify_shown": _profile(verify, args.profile_calls, args.profile_lines),
-        "wsgi_verify": _profile(wsgi_verify, args.profile_calls, args.profile_lines + 15),
+        "verify_shown": ip.profile(verify, args.profile_calls, args.profile_lines, PROFILE_PARTS),
+        "wsgi_verify": ip.profile(wsgi_verify, args.profile_calls, args.profile_lines + 15, PROFILE_PARTS),
     }
     left = sum(1 for _ in tokens)
     return {
@@ -730,26 +527,11 @@ def child_main(argv: list[str]) -> int:
     parser.add_argument("--query-calls", type=int, default=200)
     parser.add_argument("--profile-calls", type=int, default=1000)
     parser.add_argument("--profile-lines", type=int, default=15)
-    args = parser.parse_args(argv)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
-    import django
-
-    django.setup()
-    data = child_setup(args) if args.action == "setup" else child_inprocess(args)
-    print("RESULT " + json.dumps(data, ensure_ascii=False, default=str), flush=True)
-    return 0
+    return child_entry(parser, argv, lambda a: child_setup(a) if a.action == "setup" else child_inprocess(a))
 
 
-def run_child(env: dict, *argv: str) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", *argv]
-    child_env = {**env, "DJANGO_SETTINGS_MODULE": "tongban.settings"}
-    done = subprocess.run(
-        cmd, env=child_env, cwd=ROOT, capture_output=True, text=True, timeout=CHILD_TIMEOUT, check=False
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"child step {argv[0]} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return json.loads(lines[-1][len("RESULT ") :])
+def child(env: dict, *argv: str) -> dict:
+    return run_child(__file__, env, *argv, timeout=CHILD_TIMEOUT)
 
 
 # --- parent side: HTTP ------------------------------------------------------------------------------------
@@ -798,216 +580,48 @@ def check_answer(status: int, body: bytes, mask: list[str]) -> str | None:
     return None
 
 
-def _verify_worker(host, port, key, tokens, mask, index, next_due, results) -> None:
-    """One client thread: a persistent connection (gunicorn's sync workers close it after each answer, and
-    http.client reconnects), a new token for every request."""
+def verify_load(base_url, key, tokens: Tokens, mask, threads, duration, rate=None) -> dict:
+    """``POST /api/licences/verify`` load with the Python generator (a new token for every request): closed
+    loop (``rate`` None) or open loop at ``rate`` requests/s; every answer checked."""
     headers = {
         "Content-Type": "application/json",
         "Accept-Encoding": "identity",
         "Authorization": f"Bearer {key}",
     }
-    latencies, service, problems, errors = [], [], {}, 0
-    conn = http.client.HTTPConnection(host, port, timeout=REQUEST_TIMEOUT)
-    try:
-        while (due := next_due()) is not None:
-            token = tokens.take()
-            if token is None:
-                break
-            body = json.dumps({"token": token, "cause": CAUSE}).encode()
-            wait = due - time.perf_counter()
-            if wait > 0:
-                time.sleep(wait)
-            t0 = time.perf_counter()
-            try:
-                conn.request("POST", VERIFY_PATH, body=body, headers=headers)
-                resp = conn.getresponse()
-                content = resp.read()
-                end = time.perf_counter()
-                # Open loop: from the time the request was due (a queue shows); closed loop: from sending.
-                latencies.append((end - (due or t0)) * 1000.0)
-                service.append((end - t0) * 1000.0)
-                problem = check_answer(resp.status, content, mask)
-                if problem:
-                    entry = problems.setdefault(problem, [0, content[:300].decode("utf-8", "replace")])
-                    entry[0] += 1
-                if resp.will_close:
-                    conn.close()
-            except (OSError, http.client.HTTPException) as exc:
-                errors += 1
-                problems.setdefault(f"socket {exc.__class__.__name__}", [0, str(exc)[:200]])[0] += 1
-                conn.close()
-                time.sleep(0.01)
-    finally:
-        conn.close()
-        results[index] = (latencies, service, problems, errors, time.perf_counter())
 
+    def next_request(_index):
+        token = tokens.take()
+        if token is None:
+            return None
+        return "POST", VERIFY_PATH, json.dumps({"token": token, "cause": CAUSE}).encode(), headers
 
-def verify_load(base_url, key, tokens: Tokens, mask, threads, duration, rate=None) -> dict:
-    """``POST /api/licences/verify`` load: closed loop (``rate`` None: each thread sends as soon as its last
-    answer came) or open loop at ``rate`` requests/s (a fixed schedule shared by the threads; the latency
-    counts from the scheduled time, so a server that falls behind shows its queue)."""
-    parts = urlsplit(base_url)
-    results: list = [([], [], {}, 0, 0.0)] * threads
-    lock = threading.Lock()
-    go = threading.Event()
-    state = {"start": 0.0, "k": 0}
-
-    def next_due_closed():
-        go.wait()
-        return 0.0 if time.perf_counter() < state["start"] + duration else None
-
-    def next_due_open():
-        go.wait()
-        with lock:
-            k = state["k"]
-            state["k"] += 1
-        due = state["start"] + k / rate
-        return due if due < state["start"] + duration else None
-
-    next_due = next_due_open if rate else next_due_closed
-    workers = [
-        threading.Thread(
-            target=_verify_worker,
-            args=(parts.hostname, parts.port, key, tokens, mask, i, next_due, results),
-            daemon=True,
-        )
-        for i in range(threads)
-    ]
-    for worker in workers:
-        worker.start()
-    state["start"] = start = time.perf_counter() + 0.05
-    go.set()
-    for worker in workers:
-        worker.join(timeout=duration + REQUEST_TIMEOUT + 10)
-    latencies = sorted(lat for res in results for lat in res[0])
-    service = sorted(s for res in results for s in res[1])
-    problems: dict[str, list] = {}
-    for res in results:
-        for why, (count, sample) in res[2].items():
-            problems.setdefault(why, [0, sample])[0] += count
-    end = max([res[4] for res in results] + [start])
-    elapsed = max(end - start, 1e-9)
-    socket_errors = sum(res[3] for res in results)
-    wrong = sum(count for why, (count, _s) in problems.items() if not why.startswith("socket"))
+    res = python_load(
+        base_url,
+        threads,
+        duration,
+        next_request,
+        lambda s, b: check_answer(s, b, mask),
+        rate,
+        keep_samples=True,
+    )
+    keys = ("rps", "p50_ms", "p99_ms", "service_p50_ms", "service_p99_ms", "requests", "problems", "non_2xx")
     return {
-        "rps": len(latencies) / elapsed,
-        "p50_ms": _percentile(latencies, 50),
-        "p99_ms": _percentile(latencies, 99),
-        "service_p50_ms": _percentile(service, 50),
-        "service_p99_ms": _percentile(service, 99),
-        "requests": len(latencies),
-        "problems": {why: {"count": c, "sample": s} for why, (c, s) in problems.items()},
-        "non_2xx": wrong,
-        "socket_errors": socket_errors,
-        "errors": wrong + socket_errors,
+        **{k: res[k] for k in keys},
+        "socket_errors": res["socket_errors"],
+        "errors": res["errors"],
         "tokens_ran_out": tokens.exhausted,
         "generator": "python",
         "target_rate": rate,
     }
 
 
-_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def _cpu_snapshot(server_pgid: int, dbname: str) -> dict:
-    """CPU seconds used so far by the server (its process group: gunicorn master and workers), PostgreSQL's
-    backends connected to the bench database, PostgreSQL's shared processes (WAL writer, checkpointer,
-    background writer …: their work is partly ours), this process (the load generator), and the whole
-    machine (/proc/stat). Other databases' backends (other people's tests) count as the rest of the machine."""
-    seconds = {"server": 0.0, "postgresql": 0.0, "postgresql_shared": 0.0, "generator": 0.0}
-    me = os.getpid()
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as fh:
-                raw = fh.read().decode(errors="replace")
-        except OSError:
-            continue
-        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
-        fields = raw[raw.rindex(")") + 2 :].split()
-        pgrp, used = int(fields[2]), (int(fields[11]) + int(fields[12])) / _TICK
-        if int(entry.name) == me:
-            seconds["generator"] += used
-        elif pgrp == server_pgid:
-            seconds["server"] += used
-        elif comm.startswith("postgres"):
-            try:
-                with open(f"/proc/{entry.name}/cmdline", "rb") as fh:
-                    title = fh.read().decode(errors="replace")
-            except OSError:
-                continue
-            if f" {dbname} " in title:
-                seconds["postgresql"] += used
-            elif "(" not in title:  # not a client backend: checkpointer, writers, launchers
-                seconds["postgresql_shared"] += used
-    try:
-        with open("/proc/stat") as fh:
-            cpu = [int(x) for x in fh.readline().split()[1:]]
-        seconds["machine_busy"] = (sum(cpu) - cpu[3] - (cpu[4] if len(cpu) > 4 else 0)) / _TICK
-        seconds["machine_all"] = sum(cpu) / _TICK
-    except (OSError, ValueError):
-        pass
-    return seconds
-
-
-def _with_cpu(server_pgid: int, dbname: str, load) -> dict:
-    """Run ``load()`` (returns a result with ``requests``) and add the CPU milliseconds per request each part
-    used: the server, PostgreSQL, the generator, and everything else on the machine (``other``: other
-    people's work, and processes that ended meanwhile); ``idle``: the share of the CPUs left unused."""
-    before = _cpu_snapshot(server_pgid, dbname)
-    res = load()
-    after = _cpu_snapshot(server_pgid, dbname)
-    delta = {k: after[k] - before[k] for k in before if k in after}
-    n = max(res["requests"], 1)
-    cpu = {k: delta[k] * 1000.0 / n for k in ("server", "postgresql", "postgresql_shared", "generator")}
-    if "machine_busy" in delta:
-        cpu["other"] = max(0.0, delta["machine_busy"] * 1000.0 / n - sum(cpu.values()))
-        cpu["idle_share"] = 1 - delta["machine_busy"] / delta["machine_all"] if delta["machine_all"] else 0.0
-    res["cpu_ms_per_request"] = cpu
-    return res
-
-
-def _cpu_median(runs: list[dict]) -> dict:
-    keys = [
-        k
-        for k in ("server", "postgresql", "postgresql_shared", "generator", "other", "idle_share")
-        if k in runs[0]["cpu_ms_per_request"]
-    ]
-    return {k: statistics.median(r["cpu_ms_per_request"][k] for r in runs) for k in keys}
-
-
-def _cpu_text(cpu: dict) -> str:
-    text = (
-        f"server {cpu['server']:.2f}, PostgreSQL {cpu['postgresql']:.2f} (+ shared processes "
-        f"{cpu['postgresql_shared']:.2f}), generator {cpu['generator']:.2f}"
-    )
-    if "other" in cpu:
-        text += f", other {cpu['other']:.2f}; CPUs idle {cpu['idle_share']:.0%}"
-    return text
-
-
 def _summ(runs: list[dict]) -> dict:
-    rps = [r["rps"] for r in runs]
-    problems: dict[str, dict] = {}
-    for r in runs:
-        for why, p in (r.get("problems") or {}).items():
-            problems.setdefault(why, {"count": 0, "sample": p["sample"]})["count"] += p["count"]
-    return {
-        "rps_median": statistics.median(rps),
-        "rps_min": min(rps),
-        "rps_max": max(rps),
-        "p50_ms": statistics.median(r["p50_ms"] for r in runs),
-        "p99_ms": statistics.median(r["p99_ms"] for r in runs),
-        "requests": sum(r["requests"] for r in runs),
-        "non_2xx": sum(r["non_2xx"] for r in runs),
-        "socket_errors": sum(r["socket_errors"] for r in runs),
-        "errors": sum(r["errors"] for r in runs),
-        "problems": problems,
-        "tokens_ran_out": any(r.get("tokens_ran_out") for r in runs),
-        "cpu_ms_per_request": _cpu_median(runs) if all("cpu_ms_per_request" in r for r in runs) else None,
-        "runs": runs,
-    }
+    return summarise(
+        runs,
+        problems=merge_problems(runs),
+        tokens_ran_out=any(r.get("tokens_ran_out") for r in runs),
+        cpu_ms_per_request=cpu_median(runs),
+    )
 
 
 def _http_part(
@@ -1053,24 +667,18 @@ def _http_part(
             measure(base_url + HEALTH_PATH, c, args.warmup, "python")
             warm = verify_load(base_url, key, tokens, mask, c, args.warmup)
         for i in range(args.repeats):
-            res = _with_cpu(
+            res = with_cpu(
                 pgid, dbname, lambda c=c: measure(base_url + HEALTH_PATH, c, args.duration, "python")
             )
             floor_runs.append(res)
-            print(
-                f"  c={c:<3} GET  {HEALTH_PATH:<20} run {i + 1}/{args.repeats}: {res['rps']:8.1f} req/s  "
-                f"p50 {res['p50_ms']:7.2f} ms  p99 {res['p99_ms']:7.2f} ms  errors {res['errors']}",
-                flush=True,
-            )
-            res = _with_cpu(
+            print_run(f"c={c:<3} GET  {HEALTH_PATH:<20}", i, args.repeats, res)
+            res = with_cpu(
                 pgid, dbname, lambda c=c: verify_load(base_url, key, tokens, mask, c, args.duration)
             )
             verify_runs.append(res)
-            print(
-                f"  c={c:<3} POST {VERIFY_PATH:<20} run {i + 1}/{args.repeats}: {res['rps']:8.1f} req/s  "
-                f"p50 {res['p50_ms']:7.2f} ms  p99 {res['p99_ms']:7.2f} ms  errors {res['errors']}"
-                f"{'  TOKENS RAN OUT' if res['tokens_ran_out'] else ''}",
-                flush=True,
+            out = "  TOKENS RAN OUT" if res["tokens_ran_out"] else ""
+            print_run(
+                f"c={c:<3} POST {VERIFY_PATH:<20}", i, args.repeats, res, f"errors {res['errors']}{out}"
             )
         floor = _summ(floor_runs)
         verify = _summ(verify_runs)
@@ -1092,19 +700,15 @@ def _http_part(
         )
         half_runs = []
         for i in range(args.repeats):
-            res = _with_cpu(
+            res = with_cpu(
                 pgid,
                 dbname,
                 lambda: verify_load(base_url, key, tokens, mask, threads, args.duration, rate=rate),
             )
             half_runs.append(res)
-            print(
-                f"  half rate     POST {VERIFY_PATH} run {i + 1}/{args.repeats}: {res['rps']:8.1f} req/s  "
-                f"p50 {res['p50_ms']:7.2f} ms  p99 {res['p99_ms']:7.2f} ms  (service p99 "
-                f"{res['service_p99_ms']:.2f} ms)  errors {res['errors']}"
-                f"{'  TOKENS RAN OUT' if res['tokens_ran_out'] else ''}",
-                flush=True,
-            )
+            out = "  TOKENS RAN OUT" if res["tokens_ran_out"] else ""
+            tail = f"(service p99 {res['service_p99_ms']:.2f} ms)  errors {res['errors']}{out}"
+            print_run(f"half rate     POST {VERIFY_PATH}", i, args.repeats, res, tail)
         half = _summ(half_runs)
         half["target_rate"] = rate
     return {
@@ -1162,21 +766,21 @@ def _print_inprocess(inproc: dict, setup: dict, args) -> None:
     for name, label in labels.items():
         r = rates[name]
         if "ratio_to_raw" in r:
-            ratio, aim = f"{r['ratio_to_raw']:.3f} of raw", _aim(r["ratio_to_raw"] >= AIM_INPROC_RATIO)
+            ratio, verdict = f"{r['ratio_to_raw']:.3f} of raw", aim(r["ratio_to_raw"] >= AIM_INPROC_RATIO)
         elif "ratio_to_health" in r:
-            ratio, aim = f"{r['ratio_to_health']:.3f} of health", ""
+            ratio, verdict = f"{r['ratio_to_health']:.3f} of health", ""
         else:
-            ratio, aim = "", ""
+            ratio, verdict = "", ""
         rows.append(
             (
                 label,
                 f"{r['per_s_median']:,.0f} ({r['per_s_min']:,.0f}–{r['per_s_max']:,.0f})",
                 f"{r['us_per_op']:,.0f}",
                 ratio,
-                aim,
+                verdict,
             )
         )
-    _table(("operation", "per second", "µs/op", "ratio", "aim"), rows)
+    table(("operation", "per second", "µs/op", "ratio", "aim"), rows)
     print()
     verify_us = rates["verify_shown"]["us_per_op"]
     print(
@@ -1193,7 +797,7 @@ def _print_inprocess(inproc: dict, setup: dict, args) -> None:
                 f"{part['us_per_op'] / verify_us:.0%}",
             )
         )
-    _table(("part", "per second", "µs/op", "share"), rows)
+    table(("part", "per second", "µs/op", "share"), rows)
     print()
     print("the limit of a verification that records its use (single use: a shared, durable record) —")
     for limit in _limits(inproc).values():
@@ -1226,9 +830,9 @@ def _print_inprocess(inproc: dict, setup: dict, args) -> None:
         "inclusive ms per request under the profiler, which inflates Python more than waits; share of the whole):"
     )
     parts = inproc["profiles"]["wsgi_verify"]["parts"]
-    width = max(_width(p["label"]) for p in parts)
+    size = max(width(p["label"]) for p in parts)
     for part in parts:
-        print(f"    {_ljust(part['label'], width)}  {part['ms_per_call']:7.3f} ms  {part['share']:6.1%}")
+        print(f"    {ljust(part['label'], size)}  {part['ms_per_call']:7.3f} ms  {part['share']:6.1%}")
     print()
     print(f"cProfile of {inproc['profile_calls']} × verify_shown, top {args.profile_lines} by own time:")
     for line in inproc["profiles"]["verify_shown"]["tottime"][: args.profile_lines + 1]:
@@ -1253,7 +857,7 @@ def _print_http(http: dict) -> list[str]:
                 f"{verify['p50_ms']:.1f}",
                 f"{verify['p99_ms']:.1f}",
                 f"{verify['ratio_to_floor']:.3f}",
-                _aim(verify["ratio_to_floor"] >= AIM_HTTP_RATIO),
+                aim(verify["ratio_to_floor"] >= AIM_HTTP_RATIO),
                 f"{verify['errors']} verify, {floor['errors']} floor",
             )
         )
@@ -1263,7 +867,7 @@ def _print_http(http: dict) -> list[str]:
             failed.append(f"c={c}: the tokens ran out (raise --tokens)")
         for why, p in verify["problems"].items():
             print(f"  c={c}: {p['count']} × {why}: {p['sample'][:200]}")
-    _table(
+    table(
         (
             "clients",
             "floor req/s (min–max)",
@@ -1288,7 +892,7 @@ def _print_http(http: dict) -> list[str]:
     for c, data in http["throughput"].items():
         for label, part in (("GET  " + HEALTH_PATH, data["floor"]), ("POST " + VERIFY_PATH, data["verify"])):
             if part.get("cpu_ms_per_request"):
-                print(f"  c={c:<3} {label:<26} {_cpu_text(part['cpu_ms_per_request'])}")
+                print(f"  c={c:<3} {label:<26} {cpu_text(part['cpu_ms_per_request'])}")
     half, peak = http["half_rate"], http["peak"]
     print()
     if half is None:
@@ -1313,21 +917,21 @@ def _print_http(http: dict) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    loadavg = _loadavg()
+    before = loadavg()
     url = args.database_url
     if not url.startswith(("postgres://", "postgresql://")):
         raise ValueError("this benchmark needs PostgreSQL (--database-url postgres://…)")
     extra_env = {
         "TONGBAN_SHOW_TOKEN_SECONDS": str(args.token_seconds),
         "TONGBAN_KEY_ENCRYPTION_KEYS": BENCH_KEY_ENCRYPTION_KEY,
-        **dict(item.split("=", 1) for item in args.env),
+        **cli.env_pairs(args.env),
     }
     print(f"preparing an isolated environment ({url}) ...", flush=True)
     for key, value in extra_env.items():
         print(f"environment: {key}={value if key != 'TONGBAN_KEY_ENCRYPTION_KEYS' else '(fixed bench key)'}")
     env = prepare_env(url, extra_env)
     try:
-        return _run_in(env, args, loadavg, extra_env)
+        return _run_in(env, args, before, extra_env)
     finally:
         if args.keep:
             print(f"kept {env['TONGBAN_VAR_DIR']}")
@@ -1335,9 +939,9 @@ def run(args: argparse.Namespace) -> int:
             cleanup_env(env)
 
 
-def _run_in(env: dict, args, loadavg, extra_env) -> int:
+def _run_in(env: dict, args, before, extra_env) -> int:
     context = machine_context(env, args.workers, "python")
-    context["loadavg_before"] = loadavg
+    context["loadavg_before"] = before
     report: dict = {
         "benchmark": "licences_verify",
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -1365,7 +969,7 @@ def _run_in(env: dict, args, loadavg, extra_env) -> int:
         f"tokens (TONGBAN_SHOW_TOKEN_SECONDS={args.token_seconds}) ...",
         flush=True,
     )
-    setup = run_child(
+    setup = child(
         env,
         "setup",
         "--licences",
@@ -1396,7 +1000,7 @@ def _run_in(env: dict, args, loadavg, extra_env) -> int:
         f"cProfile ...",
         flush=True,
     )
-    inproc = run_child(
+    inproc = child(
         env,
         "inprocess",
         "--tokens-file",
@@ -1420,11 +1024,8 @@ def _run_in(env: dict, args, loadavg, extra_env) -> int:
     del data
     print()
     print(f"starting `tongban serve` with {args.workers} workers ...", flush=True)
-    proc, base_url = start_server(env, args.workers)
-    try:
+    with running_server(env, args.workers) as (proc, base_url):
         report["http"] = _http_part(base_url, args, setup, tokens, key, context, env, proc.pid)
-    finally:
-        stop_server(proc)
     failed = _print_http(report["http"])
 
     rates = inproc["rates"]
@@ -1450,9 +1051,9 @@ def _run_in(env: dict, args, loadavg, extra_env) -> int:
     print("summary:")
     print(
         f"  in-process: raw ES256 {s['raw_es256_per_s']:,.0f}/s; read_show_token {s['read_show_token_per_s']:,.0f}/s "
-        f"= {s['read_show_token_ratio']:.1%} of raw ({_aim(s['read_show_token_ratio'] >= AIM_INPROC_RATIO)}); "
+        f"= {s['read_show_token_ratio']:.1%} of raw ({aim(s['read_show_token_ratio'] >= AIM_INPROC_RATIO)}); "
         f"verify_shown {s['verify_shown_per_s']:,.0f}/s = {s['verify_shown_ratio']:.1%} of raw "
-        f"({_aim(s['verify_shown_ratio'] >= AIM_INPROC_RATIO)}); aim ≥ {AIM_INPROC_RATIO:.0%}"
+        f"({aim(s['verify_shown_ratio'] >= AIM_INPROC_RATIO)}); aim ≥ {AIM_INPROC_RATIO:.0%}"
     )
     print(
         f"  limit: token check + one bare round trip = {s['limit_bare_round_trip_ratio']:.1%} of raw, + the "
@@ -1465,23 +1066,10 @@ def _run_in(env: dict, args, loadavg, extra_env) -> int:
     print(
         f"  HTTP: verify {s['http_verify_rps']:,.0f} req/s (p99 {s['http_verify_p99_ms']:.1f} ms) = "
         f"{s['http_ratio']:.1%} of the floor {s['http_floor_rps']:,.0f} req/s "
-        f"({_aim(s['http_ratio'] >= AIM_HTTP_RATIO)}; aim ≥ {AIM_HTTP_RATIO:.0%}){half}"
+        f"({aim(s['http_ratio'] >= AIM_HTTP_RATIO)}; aim ≥ {AIM_HTTP_RATIO:.0%}){half}"
     )
 
-    problems = _server_problems(env)
-    restarts = _worker_restarts(env)
-    report["server_log_problems"] = problems[:50]
-    report["worker_restarts"] = restarts
-    report["loadavg_after"] = _loadavg()
-    out = Path(args.json)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n")
-    print()
-    print(f"results written to {out}")
-    if restarts:
-        print(f"note: gunicorn recycled a worker {restarts} time(s) during the run (--max-requests)")
-    if problems:
-        print(f"server log: {len(problems)} problem line(s) (--keep keeps server.log), first: {problems[0]}")
+    finish_report(report, env, args.json)
     if failed:
         print("FAILED: " + "; ".join(failed))
         return 1
@@ -1489,11 +1077,12 @@ def _run_in(env: dict, args, loadavg, extra_env) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("BENCH_LICENCES_DATABASE_URL", DEFAULT_URL),
-        help=f"PostgreSQL database (default $BENCH_LICENCES_DATABASE_URL, else {DEFAULT_URL}); created when "
+    parser = cli.new_parser(__doc__)
+    cli.add_database(
+        parser,
+        "BENCH_LICENCES_DATABASE_URL",
+        DEFAULT_URL,
+        f"PostgreSQL database (default $BENCH_LICENCES_DATABASE_URL, else {DEFAULT_URL}); created when "
         "missing and kept",
     )
     parser.add_argument("--licences", type=int, default=8, help="bench licences the tokens show (default 8)")
@@ -1507,45 +1096,29 @@ def build_parser() -> argparse.ArgumentParser:
         default=3600,
         help="TONGBAN_SHOW_TOKEN_SECONDS for the run (default 3600: the tokens are made before the run)",
     )
-    parser.add_argument(
-        "--concurrency", type=_concurrency_list, default=[16], help="clients, comma-separated (default 16)"
-    )
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--duration", type=int, default=10, help="seconds per measured run (default 10)")
-    parser.add_argument("--repeats", type=int, default=3, help="measured runs per concurrency (default 3)")
-    parser.add_argument("--warmup", type=int, default=2, help="warm-up seconds per concurrency (default 2)")
+    cli.add_load_options(parser, [16], per="concurrency")
     parser.add_argument("--no-half-rate", action="store_true", help="skip the open-loop run at half the peak")
     parser.add_argument("--windows", type=int, default=5, help="in-process windows per operation (default 5)")
     parser.add_argument("--window-seconds", type=float, default=2.0, help="seconds per window (default 2)")
     parser.add_argument("--query-calls", type=int, default=200, help="calls timed for queries/SQL/COMMIT")
     parser.add_argument("--profile-calls", type=int, default=1000, help="calls profiled (default 1000)")
     parser.add_argument("--profile-lines", type=int, default=15, help="profile lines printed (default 15)")
-    parser.add_argument(
-        "--json", default=str(RESULTS_PATH), help=f"where to write the JSON (default {RESULTS_PATH})"
-    )
-    parser.add_argument(
-        "--env",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="extra environment variable for migrate/demo/server (repeatable)",
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the temporary var dir (server.log, tokens)")
+    cli.add_output_options(parser, RESULTS_PATH, keep="the temporary var dir (server.log, tokens)")
     return parser
 
 
+def check(args) -> None:
+    cli.check_args(
+        args,
+        positive=("workers", "duration", "repeats", "licences", "windows", "profile_calls"),
+        at_least_zero=("warmup",),
+    )
+    if args.window_seconds <= 0 or max(args.concurrency) > 256:
+        raise SystemExit("window seconds above 0, at most 256 clients")
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--child"]:
-        return child_main(argv[1:])
-    args = build_parser().parse_args(argv)
-    if any("=" not in item or not item.split("=", 1)[0] for item in args.env):
-        raise SystemExit("--env takes KEY=VALUE")
-    if min(args.workers, args.duration, args.repeats, args.licences, args.windows, args.profile_calls) < 1:
-        raise SystemExit("workers, duration, repeats, licences, windows and profile calls must be at least 1")
-    if args.warmup < 0 or args.window_seconds <= 0 or max(args.concurrency) > 256:
-        raise SystemExit("warm-up at least 0, window seconds above 0, at most 256 clients")
-    return run_guarded(run, args)
+    return cli.main(argv, build_parser, run, check, child_main)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 export TONGBAN_VAR_DIR ?= $(CURDIR)/var
 TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/tongban
 
-.PHONY: lock run test lint migrations-check imports pytest-sqlite pytest-postgres bench install test-deps messages clean
+.PHONY: lock run test lint typecheck migrations-check imports pytest-sqlite pytest-postgres bench install test-deps messages clean
 
 # Install a lock file into the venv (uv when it can be had, pip otherwise); a stamp skips it next time.
 define install_lock
@@ -41,8 +41,8 @@ lock:
 run: $(STAMP)
 	@TONGBAN_DEMO=1 ./scripts/run.sh
 
-## make test: lint, migrations check, import contracts, pytest on SQLite and on PostgreSQL
-test: $(DEV_STAMP) test-deps lint migrations-check imports pytest-sqlite pytest-postgres
+## make test: lint, type check, migrations check, import contracts, pytest on SQLite and on PostgreSQL
+test: $(DEV_STAMP) test-deps lint typecheck migrations-check imports pytest-sqlite pytest-postgres
 
 test-deps:
 	@./scripts/test-deps.sh
@@ -50,6 +50,10 @@ test-deps:
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
+
+## mypy (django-stubs) on every context's services, selectors, access, facade and locks (pyproject.toml)
+typecheck: $(DEV_STAMP)
+	PYTHONPATH=.:src $(BIN)/mypy
 
 migrations-check: $(DEV_STAMP)
 	DJANGO_SETTINGS_MODULE=tests.settings PYTHONPATH=. $(BIN)/python -m django makemigrations --check --dry-run

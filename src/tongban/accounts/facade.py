@@ -9,6 +9,7 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from uuid import UUID
 
 from tongban.accounts.actors import actor_for
 from tongban.accounts.auth import api_key_auth, session_auth
@@ -71,13 +72,13 @@ def _organisation_info(org: Organisation) -> OrganisationInfo:
     return OrganisationInfo(str(org.uuid), org.kind, org.name, org.uscc, org.division_code, org.path)
 
 
-def organisation_info(org_uuid: object) -> OrganisationInfo | None:
+def organisation_info(org_uuid: UUID | str) -> OrganisationInfo | None:
     """Public facts about one organisation (other contexts keep its uuid, never a foreign key)."""
     org = Organisation.objects.filter(uuid=org_uuid).first()
     return _organisation_info(org) if org is not None else None
 
 
-def organisation_list(*, kind: str, under: object = None) -> list[OrganisationInfo]:
+def organisation_list(*, kind: str, under: UUID | str | None = None) -> list[OrganisationInfo]:
     """Organisations of a kind, by name; with ``under`` (an organisation uuid) only those in its subtree.
     An unknown ``under`` gives an empty list."""
     qs = Organisation.objects.filter(kind=kind)
@@ -105,7 +106,7 @@ def organisations_by_uscc(usccs: Iterable[str], *, kind: str) -> dict[str, list[
     return found
 
 
-def organisations_info(org_uuids: Iterable[object]) -> dict[str, OrganisationInfo]:
+def organisations_info(org_uuids: Iterable[UUID | str]) -> dict[str, OrganisationInfo]:
     """Several organisations at once, by uuid (unknown uuids are left out)."""
     return {
         str(org.uuid): _organisation_info(org) for org in Organisation.objects.filter(uuid__in=set(org_uuids))
@@ -135,7 +136,7 @@ def staff_organisations(actor: Actor, roles: set[str]) -> list[OrganisationInfo]
 
 def client_organisation(actor: Actor, scope: str) -> OrganisationInfo | None:
     """The organisation of a machine client holding ``scope``; None for anyone else."""
-    if actor.kind != ActorKind.CLIENT or scope not in actor.scopes:
+    if actor.kind != ActorKind.CLIENT or scope not in actor.scopes or actor.organisation_uuid is None:
         return None
     return organisation_info(actor.organisation_uuid)
 
@@ -161,7 +162,7 @@ def _person_of(actor: Actor) -> Person | None:
         return None
     person = actor.extra.get("person")  # read with the user when the actor was made
     if person is None or person.pk != actor.person_id:
-        person = Person.objects.filter(pk=actor.person_id).first()
+        person = Person.objects.filter(pk=actor.require_person_id()).first()
     return person
 
 
@@ -200,7 +201,7 @@ def agent_may_act_for_enterprise(
 def agent_may_act_for_person(
     *,
     agent: Actor,
-    principal_person_uuid: object,
+    principal_person_uuid: UUID | str,
     item_code: str | Iterable[str] | None = None,
     on: date | None = None,
 ) -> bool:
@@ -260,7 +261,7 @@ def _enterprise_principal(
 
 
 def principal_for(
-    actor: Actor, *, kind: str, principal_uuid: object, item_code: str | Iterable[str] | None = None
+    actor: Actor, *, kind: str, principal_uuid: UUID | str, item_code: str | Iterable[str] | None = None
 ) -> Principal | None:
     """The principal the actor may apply for with ``item_code`` (one implementation code, or all those of
     a bundle): themselves (once the register or a window confirmed who they are), an enterprise they
@@ -354,7 +355,7 @@ def holders_for_user(actor: Actor) -> list[Holder]:
     return found
 
 
-def holder_of_principal(kind: str, principal_uuid: object) -> Holder | None:
+def holder_of_principal(kind: str, principal_uuid: UUID | str) -> Holder | None:
     """The holder code of an applicant (a person whose resident ID number is confirmed, or an enterprise)."""
     if kind == "person":
         person = Person.objects.filter(

@@ -42,7 +42,7 @@ def staff_memberships(user: User) -> list[StaffMembership]:
     cached = getattr(user, "_tb_memberships", None)
     if cached is None:
         cached = list(StaffMembership.objects.filter(user=user).select_related("organisation"))
-        user._tb_memberships = cached
+        setattr(user, "_tb_memberships", cached)  # noqa: B010 — a cache on the instance
     return cached
 
 

@@ -247,7 +247,7 @@ def _person_create(
     return person
 
 
-def _claimants_freeze(person: Person, *, actor, how: str) -> int:
+def _claimants_freeze(person: Person, *, actor: Actor, how: str) -> int:
     """Freeze every other account that claims ``person``'s now confirmed identifier (each audited)."""
     frozen = 0
     claims = lock_claimants(person)
@@ -258,7 +258,7 @@ def _claimants_freeze(person: Person, *, actor, how: str) -> int:
     return frozen
 
 
-def _user_freeze(user: User, *, actor, how: str, identifier: str) -> None:
+def _user_freeze(user: User, *, actor: Actor, how: str, identifier: str) -> None:
     user.frozen_at = timezone.now()
     user.frozen_reason = gettext("所登记的身份已由本人找回（%(how)s）") % {
         "how": gettext("窗口面核") if how == "window" else gettext("人口库核验")
@@ -310,7 +310,7 @@ def person_confirm_with_register(*, actor: Actor, real_name: str, ip: str = "") 
             person.assurance_level = AssuranceLevel.L2
             person.register_matched_at = timezone.now()
             person.save(update_fields=["real_name", "assurance_level", "register_matched_at"])
-            User.objects.filter(pk=actor.id).update(display_name=real_name)
+            User.objects.filter(pk=actor.require_user_id()).update(display_name=real_name)
             audit_record(
                 actor=actor_for(actor),
                 action="person.confirm_with_register",
@@ -359,7 +359,7 @@ def person_recover_at_window(*, actor: Actor, data: WindowRecovery) -> Person:
 def _recover(actor: Actor, id_kind: str, id_number: str, real_name: str, phone: str) -> Person:
     who = actor_for(actor)
     org_path = next(iter(actor.org_paths({Role.WINDOW_CLERK})), "")
-    if User.objects.filter(pk=actor.id, phone=phone).exists():
+    if User.objects.filter(pk=actor.require_user_id(), phone=phone).exists():
         raise PermissionDenied(AccountError.OWN_RECORD, _("不能核验自己的身份"))
     account = lock_user_by_phone(phone)
     created = account is None
@@ -569,7 +569,7 @@ def authorisation_grant(
         licence_use=grant.licence_use,
         valid_from=grant.valid_from,
         valid_until=grant.valid_until,
-        granted_by_id=actor.id,
+        granted_by_id=actor.require_user_id(),
     )
     audit_record(
         actor=actor_for(actor),
@@ -642,7 +642,7 @@ def login_with_sms(*, request, phone: str, code: str) -> User:
         raise InvalidSmsCode(field="code")
     if user.locked_until and user.locked_until > timezone.now():
         raise AccountLocked()
-    user.backend = settings.AUTHENTICATION_BACKENDS[0]
+    setattr(user, "backend", settings.AUTHENTICATION_BACKENDS[0])  # noqa: B010 — what login() reads
     password_failures_clear(user)
     _login(request, user, method="sms")
     return user
@@ -739,7 +739,7 @@ def organisation_validate(*, kind: str, parent: Organisation | None, division_co
 @transaction.atomic
 def organisation_create(
     *,
-    actor,
+    actor: Actor | None,
     kind: str,
     name: str,
     parent: Organisation | None = None,
@@ -762,7 +762,9 @@ def organisation_create(
 
 
 @transaction.atomic
-def staff_membership_add(*, actor, user: User, organisation: Organisation, role: str) -> StaffMembership:
+def staff_membership_add(
+    *, actor: Actor | None, user: User, organisation: Organisation, role: str
+) -> StaffMembership:
     if role not in Role.values:
         raise InvalidInput(AccountError.INVALID_ROLE, _("角色无效"), field="role")
     membership, _created = StaffMembership.objects.get_or_create(
@@ -785,7 +787,7 @@ def _secret_hash(secret: str) -> str:
 
 @transaction.atomic
 def api_client_create(
-    *, actor, name: str, organisation: Organisation, scopes: list[str]
+    *, actor: Actor | None, name: str, organisation: Organisation, scopes: list[str]
 ) -> tuple[ApiClient, str]:
     """Create a machine client; returns it with the full key, shown once."""
     unknown = set(scopes) - set(ApiScope.values)

@@ -12,6 +12,7 @@ from tongban.accounts.facade import Role, principals_visible_to, staff_departmen
 from tongban.cases.constants import COMMITMENT_STATUSES, SUPPLEMENTABLE_STATUSES, WITHDRAWABLE_STATUSES
 from tongban.cases.errors import CaseError, CaseNotFound, StepNotFound
 from tongban.cases.models import Case, CaseStep
+from tongban.core.actors import Actor
 from tongban.core.errors import PermissionDenied
 
 
@@ -35,11 +36,11 @@ def principal_covers(principal, codes) -> bool:
     return principal.items is None or set(codes) <= principal.items
 
 
-def applicant_scope(actor) -> Q:
+def applicant_scope(actor: Actor) -> Q:
     """Cases in the name of the actor's own (confirmed) person and of those they represent, and — for an
     agent — the cases of their principals whose every item their active authorisation covers. A former
     agent sees nothing of the principal's, not even the cases they submitted themselves."""
-    scope = Q(pk__in=[])
+    scope: Q = Q(pk__in=[])
     for principal in principals_visible_to(actor):
         if principal.items is None:
             scope |= Q(applicant_uuid=principal.uuid)
@@ -47,16 +48,16 @@ def applicant_scope(actor) -> Q:
             outside = CaseStep.objects.filter(case=OuterRef("pk")).exclude(
                 implementation_code__in=sorted(principal.items)
             )
-            scope |= Q(applicant_uuid=principal.uuid) & ~Exists(outside)
+            scope |= Q(applicant_uuid=principal.uuid) & Q(~Exists(outside))
     return scope
 
 
-def actor_may_act_on(actor, case: Case) -> bool:
+def actor_may_act_on(actor: Actor, case: Case) -> bool:
     """Whether the actor may withdraw or supplement ``case`` (the same rule as seeing it)."""
     return Case.objects.filter(applicant_scope(actor), pk=case.pk).exists()
 
 
-def access_case_for_applicant(*, actor, case_uuid) -> Case:
+def access_case_for_applicant(*, actor: Actor, case_uuid) -> Case:
     if not _valid(case_uuid):
         raise CaseNotFound()
     case = Case.objects.filter(applicant_scope(actor), uuid=case_uuid).first()
@@ -65,7 +66,7 @@ def access_case_for_applicant(*, actor, case_uuid) -> Case:
     return case
 
 
-def staff_scope(actor) -> Q | None:
+def staff_scope(actor: Actor) -> Q | None:
     """Cases a staff member may handle: all, for a window clerk (一窗受理); otherwise those led by, or with a
     step in, a department where they are a reviewer. None when they are neither."""
     if actor.has_role(Role.WINDOW_CLERK):
@@ -76,7 +77,7 @@ def staff_scope(actor) -> Q | None:
     return Q(lead_department_uuid__in=departments) | Q(steps__department_uuid__in=departments)
 
 
-def access_case_for_staff(*, actor, case_uuid) -> Case:
+def access_case_for_staff(*, actor: Actor, case_uuid) -> Case:
     scope = staff_scope(actor)
     if scope is None or not _valid(case_uuid):
         raise CaseNotFound()
@@ -86,7 +87,7 @@ def access_case_for_staff(*, actor, case_uuid) -> Case:
     return case
 
 
-def access_step_for_reviewer(*, actor, case_uuid, step_key: str) -> CaseStep:
+def access_step_for_reviewer(*, actor: Actor, case_uuid, step_key: str) -> CaseStep:
     departments = staff_department_uuids(actor, {Role.REVIEWER})
     if not departments or not _valid(case_uuid):
         raise StepNotFound()
@@ -100,12 +101,12 @@ def access_step_for_reviewer(*, actor, case_uuid, step_key: str) -> CaseStep:
     return step
 
 
-def reviewer_department_uuids(actor) -> list[str]:
+def reviewer_department_uuids(actor: Actor) -> list[str]:
     """The departments whose steps the actor reviews (their inbox)."""
     return staff_department_uuids(actor, {Role.REVIEWER})
 
 
-def supervised_department_uuids(actor) -> list[str]:
+def supervised_department_uuids(actor: Actor) -> list[str]:
     """The departments whose lights the actor supervises (the board); 403 ``not_supervisor`` for others."""
     departments = staff_department_uuids(actor, {Role.SUPERVISOR})
     if not departments:
@@ -113,11 +114,11 @@ def supervised_department_uuids(actor) -> list[str]:
     return departments
 
 
-def actor_is_window_clerk(actor) -> bool:
+def actor_is_window_clerk(actor: Actor) -> bool:
     return actor.has_role(Role.WINDOW_CLERK)
 
 
-def actor_is_intake_staff(actor, case: Case) -> bool:
+def actor_is_intake_staff(actor: Actor, case: Case) -> bool:
     """A window clerk (综合窗口 accepts for every department) or a reviewer of the case's lead department:
     who may accept, refuse, ask for a supplement, run special procedures and deliver."""
     if actor_is_window_clerk(actor):
@@ -125,24 +126,24 @@ def actor_is_intake_staff(actor, case: Case) -> bool:
     return str(case.lead_department_uuid) in reviewer_department_uuids(actor)
 
 
-def require_intake_staff(actor, case: Case) -> None:
+def require_intake_staff(actor: Actor, case: Case) -> None:
     if not actor_is_intake_staff(actor, case):
         raise CaseNotFound()
 
 
-def require_step_reviewer(actor, step: CaseStep) -> None:
+def require_step_reviewer(actor: Actor, step: CaseStep) -> None:
     """A reviewer of the step's department."""
     if str(step.department_uuid) not in reviewer_department_uuids(actor):
         raise StepNotFound()
 
 
-def require_applicant_side(actor, case: Case) -> None:
+def require_applicant_side(actor: Actor, case: Case) -> None:
     """Whoever may see the case as its applicant may act on it (withdraw, supplement)."""
     if not actor_may_act_on(actor, case):
         raise CaseNotFound()
 
 
-def require_staff(actor) -> None:
+def require_staff(actor: Actor) -> None:
     """A window clerk or a reviewer somewhere: the staff pages are theirs."""
     if staff_scope(actor) is None:
         raise CaseNotFound()

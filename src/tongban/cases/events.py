@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.utils.translation import gettext
 
 from tongban.cases.models import Case, CaseEvent, CaseStep
+from tongban.core.actors import Actor
 from tongban.core.audit import audit_record
 from tongban.notifications.facade import notify
 
 
 def event_record(
-    case: Case, actor, action: str, *, step: CaseStep | None = None, opinion: str = "", **detail
+    case: Case, actor: Actor | None, action: str, *, step: CaseStep | None = None, opinion: str = "", **detail
 ) -> CaseEvent:
     """One timeline event and its audit event (``actor`` None: the system)."""
     event = CaseEvent.objects.create(

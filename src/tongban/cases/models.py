@@ -71,6 +71,9 @@ class Case(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     light = models.CharField(_("监察灯"), max_length=6, choices=Light.choices, default=Light.GREEN)
 
+    # What a submission just wrote (steps, materials, timeline), for its answer; not a column.
+    just_written: dict | None = None
+
     class Meta:
         verbose_name = _("办件")
         verbose_name_plural = _("办件")

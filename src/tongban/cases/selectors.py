@@ -14,15 +14,16 @@ from tongban.cases.access import (
 from tongban.cases.constants import CASE_NUMBER, OPEN_STEP_STATUSES, CaseStatus, Light
 from tongban.cases.deadlines import days_overdue
 from tongban.cases.models import ApplicationDraft, Case, CaseStep
+from tongban.core.actors import Actor
 
 
-def case_list_for_applicant(*, actor, status: str = ""):
+def case_list_for_applicant(*, actor: Actor, status: str = ""):
     """The actor's cases and those of the persons and enterprises they act for, newest first."""
     qs = Case.objects.filter(applicant_scope(actor)).order_by("-submitted_at", "-id")
     return qs.filter(status=status) if status else qs
 
 
-def cases_awaiting_intake(*, actor):
+def cases_awaiting_intake(*, actor: Actor):
     """Submitted cases the staff member may accept or refuse, oldest first."""
     scope = staff_scope(actor)
     if scope is None:
@@ -30,16 +31,16 @@ def cases_awaiting_intake(*, actor):
     return Case.objects.filter(scope, status=CaseStatus.SUBMITTED).distinct().order_by("submitted_at")
 
 
-def draft_get(*, actor, target_kind: str, target_uuid) -> ApplicationDraft | None:
+def draft_get(*, actor: Actor, target_kind: str, target_uuid) -> ApplicationDraft | None:
     return ApplicationDraft.objects.filter(
-        user_id=actor.id, target_kind=target_kind, target_uuid=target_uuid
+        user_id=actor.require_user_id(), target_kind=target_kind, target_uuid=target_uuid
     ).first()
 
 
 LIGHT_ORDER = {Light.RED: 0, Light.YELLOW: 1, Light.GREEN: 2}
 
 
-def inbox_steps(*, actor, light: str = "", status: str = "", mine: bool = False, q: str = ""):
+def inbox_steps(*, actor: Actor, light: str = "", status: str = "", mine: bool = False, q: str = ""):
     """Open steps of the reviewer's departments, soonest due first, as rows for the inbox (one query)."""
     departments = reviewer_department_uuids(actor)
     # Open steps belong to cases in process only (returned cases hold theirs, ended ones close them): no
@@ -83,7 +84,7 @@ def inbox_steps(*, actor, light: str = "", status: str = "", mine: bool = False,
     )
 
 
-def supervision_board(*, actor, limit: int = 500) -> list[dict]:
+def supervision_board(*, actor: Actor, limit: int = 500) -> list[dict]:
     """Red and yellow open steps of the departments under the supervisor, by department, red first."""
     departments = supervised_department_uuids(actor)
     today = timezone.localdate()

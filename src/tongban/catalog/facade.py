@@ -102,7 +102,7 @@ def themes(limit: int = 8) -> dict[str, list[tuple[str, int]]]:
 
     from tongban.catalog.selectors import theme_counts
 
-    counts = cache.get_or_set("catalog:theme_counts", theme_counts, 60)
+    counts = cache.get_or_set("catalog:theme_counts", theme_counts, 60) or {}
     return {k: v[:limit] for k, v in counts.items()}
 
 

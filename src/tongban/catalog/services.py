@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from decimal import Decimal
 from uuid import UUID
 
@@ -24,6 +25,7 @@ from tongban.catalog.locks import lock_item
 from tongban.catalog.models import Bundle, ItemVersion, Material, ServiceItem
 from tongban.catalog.quality import quality_check
 from tongban.catalog.search import catalogue_changed
+from tongban.core.actors import Actor
 from tongban.core.audit import audit_record
 from tongban.core.errors import Conflict, InvalidInput
 
@@ -71,7 +73,7 @@ def _published_changed() -> None:
 
 @transaction.atomic
 def item_create(
-    *, actor, implementation_code: str, basic_code: str, fields: dict, materials=()
+    *, actor: Actor | None, implementation_code: str, basic_code: str, fields: dict, materials=()
 ) -> ItemVersion:
     """A new item with its first draft."""
     if ServiceItem.objects.filter(implementation_code=implementation_code).exists():
@@ -93,7 +95,7 @@ def item_create(
 
 
 @transaction.atomic
-def version_update_draft(*, actor, version: ItemVersion, fields: dict) -> ItemVersion:
+def version_update_draft(*, actor: Actor | None, version: ItemVersion, fields: dict) -> ItemVersion:
     lock_item(version.item)
     version = ItemVersion.objects.get(pk=version.pk)
     if version.status != VersionStatus.DRAFT:
@@ -120,7 +122,7 @@ def version_update_draft(*, actor, version: ItemVersion, fields: dict) -> ItemVe
 
 
 @transaction.atomic
-def version_publish(*, actor, version: ItemVersion) -> ItemVersion:
+def version_publish(*, actor: Actor | None, version: ItemVersion) -> ItemVersion:
     """Publish a draft after the quality rules; the previously published version is retired."""
     lock_item(version.item)
     version = ItemVersion.objects.get(pk=version.pk)
@@ -148,12 +150,14 @@ def version_publish(*, actor, version: ItemVersion) -> ItemVersion:
 
 
 @transaction.atomic
-def version_new_draft(*, actor, item: ServiceItem) -> ItemVersion:
+def version_new_draft(*, actor: Actor | None, item: ServiceItem) -> ItemVersion:
     """A new draft copied from the latest version (editing a published item starts here)."""
     item = lock_item(item)
     if item.versions.filter(status=VersionStatus.DRAFT).exists():
         raise Conflict(CatalogError.DRAFT_EXISTS, _("该事项已有草稿"))
     latest = item.versions.order_by("-number").first()
+    if latest is None:  # an item is made with its first version
+        raise Conflict(CatalogError.ITEM_NOT_PUBLISHED, _("该事项没有任何版本"))
     draft = ItemVersion(
         item=item, number=latest.number + 1, **{f: getattr(latest, f) for f in VERSION_FIELDS}
     )
@@ -171,7 +175,7 @@ def version_new_draft(*, actor, item: ServiceItem) -> ItemVersion:
 
 
 @transaction.atomic
-def version_retire(*, actor, version: ItemVersion) -> ItemVersion:
+def version_retire(*, actor: Actor | None, version: ItemVersion) -> ItemVersion:
     lock_item(version.item)
     version = ItemVersion.objects.get(pk=version.pk)
     if version.status != VersionStatus.PUBLISHED:
@@ -265,7 +269,7 @@ def _bundles_export() -> list[dict]:
 
 
 @transaction.atomic
-def catalogue_import(*, actor, data: dict, map_departments: bool = False) -> dict:
+def catalogue_import(*, actor: Actor | None, data: dict, map_departments: bool = False) -> dict:
     """Load an exported catalogue. Items already present (same implementation code) are skipped whole, and
     so are bundles already present (same name), so a re-run is safe; a bad file changes nothing.
 
@@ -350,7 +354,7 @@ def _import_item(entry: dict, department_of) -> None:
             version.save(update_fields=["status", "published_at", "retired_at"])
 
 
-def _import_bundle(actor, raw: dict, department_of) -> None:
+def _import_bundle(actor: Actor | None, raw: dict, department_of) -> None:
     lead = department_of(raw["lead_department_uuid"], raw.get("lead_department_uscc"))
     steps = []
     for step in raw["steps"]:
@@ -470,15 +474,15 @@ def catalog_search(*, query: str, within=None):
 @transaction.atomic
 def bundle_create(
     *,
-    actor,
+    actor: Actor | None,
     name: str,
     theme: str,
     audience: str,
     lead_department_uuid,
     steps: list[dict],
     description: str = "",
-    keywords: list[str] = (),
-    delivery_methods: list[str] = ("online", "window", "courier"),
+    keywords: Sequence[str] = (),
+    delivery_methods: Sequence[str] = ("online", "window", "courier"),
 ):
     """A bundle with its plan; the plan is validated and the 双减半 figures computed and stored.
 

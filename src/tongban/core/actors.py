@@ -5,8 +5,11 @@ it, because core cannot import accounts."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from tongban.core.errors import CoreError, NotAuthenticated
 
 
 class ActorKind(StrEnum):
@@ -56,12 +59,24 @@ class Actor:
         """The user's primary key (None for a client, the system or an anonymous caller)."""
         return self.id if self.kind == ActorKind.USER else None
 
-    def org_paths(self, roles: set[str] | frozenset[str] | None = None) -> list[str]:
+    def org_paths(self, roles: Collection[str] | None = None) -> list[str]:
         """The subtrees reached through memberships with one of ``roles`` (any role when None)."""
         return [m.organisation_path for m in self.memberships if roles is None or m.role in roles]
 
     def has_role(self, *roles: str) -> bool:
         return not self.roles.isdisjoint(roles)
+
+    def require_user_id(self) -> int:
+        """The user's primary key; 401 for an actor that is not a logged-in user."""
+        if self.kind != ActorKind.USER or self.id is None:
+            raise NotAuthenticated(CoreError.NOT_AUTHENTICATED)
+        return self.id
+
+    def require_person_id(self) -> int:
+        """The primary key of the user's person; 401 for anyone without one."""
+        if self.person_id is None:
+            raise NotAuthenticated(CoreError.NOT_AUTHENTICATED)
+        return self.person_id
 
 
 SYSTEM = Actor(kind=ActorKind.SYSTEM, label="system")

@@ -8,12 +8,13 @@ import uuid as uuid_module
 from django.db.models import Q
 
 from tongban.accounts.facade import Role, holders_for_user, staff_department_uuids
+from tongban.core.actors import Actor
 from tongban.core.audit import audit_record
 from tongban.licences.errors import LicenceNotFound
 from tongban.licences.models import Licence
 
 
-def _holders_scope(actor, *, within_level: bool) -> Q:
+def _holders_scope(actor: Actor, *, within_level: bool) -> Q:
     scope = Q(pk__in=[])
     for holder in holders_for_user(actor):
         mine = Q(holder_kind=holder.kind, holder_code=holder.code)
@@ -22,20 +23,20 @@ def _holders_scope(actor, *, within_level: bool) -> Q:
     return scope
 
 
-def holder_scope(actor) -> Q:
+def holder_scope(actor: Actor) -> Q:
     """Licences whose holder is the actor (a confirmed identity) or an enterprise or person the actor may
     use the licences of, of the types whose required real-name level the actor has (nothing for anyone
     else). Viewing, 亮证 and every export go through it."""
     return _holders_scope(actor, within_level=True)
 
 
-def card_bag_locked_count(actor) -> int:
+def card_bag_locked_count(actor: Actor) -> int:
     """How many of the actor's licences need a higher real-name level than the actor has (the card bag says
     so, and how to get it, without showing them)."""
     return Licence.objects.filter(_holders_scope(actor, within_level=False), current=True).count()
 
 
-def card_bag(actor):
+def card_bag(actor: Actor):
     """The actor's card bag (卡包): current versions first, newest first (the API and the page)."""
     return (
         Licence.objects.select_related("type")
@@ -55,7 +56,7 @@ def _get(scope: Q, licence_uuid) -> Licence:
     return licence
 
 
-def _audited(actor, licence: Licence, action: str) -> Licence:
+def _audited(actor: Actor, licence: Licence, action: str) -> Licence:
     audit_record(
         actor=actor,
         action=action,
@@ -66,11 +67,11 @@ def _audited(actor, licence: Licence, action: str) -> Licence:
     return licence
 
 
-def access_licence_for_holder(*, actor, licence_uuid, action: str = "licence.view") -> Licence:
+def access_licence_for_holder(*, actor: Actor, licence_uuid, action: str = "licence.view") -> Licence:
     return _audited(actor, _get(holder_scope(actor), licence_uuid), action)
 
 
-def access_licence_for_issuer(*, actor, licence_uuid, action: str = "licence.staff_view") -> Licence:
+def access_licence_for_issuer(*, actor: Actor, licence_uuid, action: str = "licence.staff_view") -> Licence:
     """A licence issued by a department where the actor is an issuer (发证人员)."""
     departments = staff_department_uuids(actor, {Role.ISSUER})
     return _audited(actor, _get(Q(issuer_uuid__in=departments), licence_uuid), action)

@@ -177,6 +177,7 @@ def record_case_uses(*, licences: list[LicenceRef], department_name: str, cause:
             fields=[key for key, _title in ref.face_titles],
         )
         for ref in licences
+        if ref.row_id is not None
     )
 
 

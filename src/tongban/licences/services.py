@@ -4,6 +4,7 @@ changes. Each write is audited in its transaction and the holder is told after c
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -14,6 +15,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError as JsonSchemaError
 
 from tongban.accounts.facade import holder_user_ids
+from tongban.core.actors import Actor
 from tongban.core.audit import audit_record
 from tongban.core.errors import InvalidInput, NotFound, PermissionDenied
 from tongban.core.identifiers import validate_resident_id, validate_uscc
@@ -34,7 +36,7 @@ LIVE = (LicenceStatus.VALID, LicenceStatus.SUSPENDED)
 # --- types --------------------------------------------------------------------------------------------------
 def licence_type_create(
     *,
-    actor,
+    actor: Actor | None,
     code: str,
     name: str,
     define_authority_name: str,
@@ -43,7 +45,7 @@ def licence_type_create(
     validity_years: int | None = None,
     multiple_per_holder: bool = False,
     scene_fields: dict | None = None,
-    issuer_department_uuids: list[str] = (),
+    issuer_department_uuids: Sequence[str] = (),
     required_assurance_level: int = 2,
 ) -> LicenceType:
     code = (code or "").strip()
@@ -127,7 +129,7 @@ def _check_face(licence_type: LicenceType, face) -> dict:
 @transaction.atomic
 def licence_issue(
     *,
-    actor,
+    actor: Actor | None,
     type_code: str,
     holder_code: str,
     holder_name: str,
@@ -212,7 +214,12 @@ def licence_issue(
 
 @transaction.atomic
 def licence_new_version(
-    *, actor, licence: Licence, face: dict | None = None, valid_until: date | None = None, reason: str = ""
+    *,
+    actor: Actor,
+    licence: Licence,
+    face: dict | None = None,
+    valid_until: date | None = None,
+    reason: str = "",
 ) -> Licence:
     """A change (变更) or renewal (延续): a new version linked to the previous one, which stops being current."""
     old = lock_licence(licence)
@@ -258,7 +265,7 @@ def licence_new_version(
 
 
 @transaction.atomic
-def licence_change_status(*, actor, licence: Licence, action: str, reason: str) -> Licence:
+def licence_change_status(*, actor: Actor | None, licence: Licence, action: str, reason: str) -> Licence:
     """Suspend, restore, withdraw, cancel or revoke, with a reason (audited; the holder is told)."""
     if action not in STATUS_CHANGES:
         raise InvalidInput(
@@ -289,7 +296,7 @@ def licence_change_status(*, actor, licence: Licence, action: str, reason: str) 
 
 
 def _written(
-    actor,
+    actor: Actor | None,
     licence: Licence,
     action: str,
     message: str,
@@ -323,7 +330,7 @@ def _written(
 
 
 @transaction.atomic
-def licence_type_set_assurance(*, actor, code: str, level: int) -> LicenceType:
+def licence_type_set_assurance(*, actor: Actor | None, code: str, level: int) -> LicenceType:
     """Set the real-name level holders need to see, show and export licences of a type (2 or 3), audited."""
     if level not in (2, 3):
         raise InvalidInput(LicenceError.INVALID_LEVEL, _("用证所需实名等级应为 2 或 3"), field="level")

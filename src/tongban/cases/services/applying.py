@@ -6,6 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -32,16 +35,22 @@ from tongban.cases.errors import CaseError, TargetNotFound
 from tongban.cases.events import applicant_tell, event_record
 from tongban.cases.forms import validate_form
 from tongban.cases.models import ApplicationDraft, Case, CaseMaterial, CaseStep
-from tongban.cases.uploads import check_upload
+from tongban.cases.uploads import CheckedFile, check_upload
 from tongban.catalog.facade import application_target
+from tongban.core.actors import Actor
 from tongban.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from tongban.core.workdays import working_days_after
-from tongban.licences.facade import ApplicationLicences, licences_for_application, record_case_uses
+from tongban.licences.facade import (
+    ApplicationLicences,
+    LicenceRef,
+    licences_for_application,
+    record_case_uses,
+)
 
 
 def case_submit(
     *,
-    actor,
+    actor: Actor,
     target_kind: str,
     target_uuid,
     applicant_kind: str,
@@ -50,7 +59,7 @@ def case_submit(
     idempotency_key: str,
     files: dict | None = None,
     delivery_method: str = DeliveryMethod.ONLINE,
-    commitments: list[str] = (),
+    commitments: Sequence[str] = (),
 ) -> tuple[Case, bool]:
     """Apply for a published item or bundle. Returns ``(case, created)``: a retry with the same
     ``idempotency_key`` returns the case made the first time, and concurrent retries make exactly one."""
@@ -125,10 +134,10 @@ def case_submit(
     return case, True
 
 
-def _submitted(actor, key: str, fingerprint: str) -> Case | None:
+def _submitted(actor: Actor, key: str, fingerprint: str) -> Case | None:
     """The case made the first time with ``key``; a key reused for another application answers 422
     ``idempotency_key_reused`` (a retry must send the same request)."""
-    case = Case.objects.filter(submitted_by=actor.id, idempotency_key=key).first()
+    case = Case.objects.filter(submitted_by=actor.require_user_id(), idempotency_key=key).first()
     if case is not None and case.request_fingerprint and case.request_fingerprint != fingerprint:
         raise InvalidInput(
             CaseError.IDEMPOTENCY_KEY_REUSED,
@@ -182,7 +191,8 @@ def application_licences(target, principal) -> ApplicationLicences:
 def material_plan(target, licences: ApplicationLicences) -> tuple[list, list]:
     """What the applicant brings (``to_upload``) and what the platform gets for them (``obtained``: pairs of
     the material and the licence attached, or None when the platform gets it elsewhere)."""
-    to_upload, obtained = [], []
+    to_upload: list[Any] = []
+    obtained: list[tuple[Any, LicenceRef | None]] = []
     for spec in target.materials:
         if spec.source == "licence" and spec.licence_type_code in licences.known:
             ref = licences.found.get(spec.licence_type_code)
@@ -206,7 +216,10 @@ def _obtained_note(spec, ref) -> str:
 
 
 def _check_materials(
-    target, files: dict, commitments: set[str] = frozenset(), licences: ApplicationLicences | None = None
+    target,
+    files: dict,
+    commitments: AbstractSet[str] = frozenset(),
+    licences: ApplicationLicences | None = None,
 ) -> list[tuple]:
     """Every material of the target: obtained by the platform (the applicant's valid e-licence of the type
     asked for is attached), uploaded (checked), or — where the item allows 容缺受理 — missing on the
@@ -215,7 +228,8 @@ def _check_materials(
     ``(spec, mode, checked file, note, licence)``."""
     known = {m.key for m in target.materials}
     unknown = sorted((set(files) | commitments) - known)
-    problems, rows = [], []
+    problems: list[dict] = []
+    rows: list[tuple[Any, str, CheckedFile | None, str, LicenceRef | None]] = []
     if unknown:
         problems.append({"code": "unknown_material", "fields": unknown})
     _to_upload, obtained = material_plan(target, licences or ApplicationLicences(frozenset(), {}))
@@ -269,7 +283,15 @@ def case_number(now) -> str:
 
 
 def _create(
-    actor, target, principal, form_data, key, checked, delivery_method, stored: list, fingerprint: str = ""
+    actor: Actor,
+    target,
+    principal,
+    form_data,
+    key,
+    checked,
+    delivery_method,
+    stored: list,
+    fingerprint: str = "",
 ) -> Case:
     now = timezone.now()
     case = Case.objects.create(
@@ -282,7 +304,7 @@ def _create(
         applicant_kind=principal.kind,
         applicant_uuid=principal.uuid,
         applicant_name=principal.name,
-        submitted_by=actor.id,
+        submitted_by=actor.require_user_id(),
         idempotency_key=key,
         request_fingerprint=fingerprint,
         form_data=form_data,
@@ -350,19 +372,19 @@ def _create(
     return case
 
 
-def draft_save(*, actor, target_kind: str, target_uuid, form_data: dict) -> None:
+def draft_save(*, actor: Actor, target_kind: str, target_uuid, form_data: dict) -> None:
     """Keep the form as typed (saved on change), to resume the application later: one draft per user and
     target."""
     ApplicationDraft.objects.update_or_create(
-        user_id=actor.id,
+        user_id=actor.require_user_id(),
         target_kind=target_kind,
         target_uuid=target_uuid,
         defaults={"form_data": form_data},
     )
 
 
-def draft_discard(*, actor, target_kind: str, target_uuid) -> None:
+def draft_discard(*, actor: Actor, target_kind: str, target_uuid) -> None:
     """The application was submitted: its draft goes."""
     ApplicationDraft.objects.filter(
-        user_id=actor.id, target_kind=target_kind, target_uuid=target_uuid
+        user_id=actor.require_user_id(), target_kind=target_kind, target_uuid=target_uuid
     ).delete()

@@ -19,14 +19,16 @@ from tongban.cases.locks import lock_case
 from tongban.cases.models import Case
 from tongban.cases.services.common import require_status
 from tongban.catalog.facade import application_target, record_conclusion
+from tongban.core.actors import Actor
 from tongban.core.errors import InvalidInput
 from tongban.core.workdays import working_days_between
 from tongban.licences.facade import issue_for_case
 
 
-def conclude(case: Case, actor, outcome: str, decision: str, today: date) -> None:
+def conclude(case: Case, actor: Actor | None, outcome: str, decision: str, today: date) -> None:
     case.status, case.outcome, case.decision = CaseStatus.CONCLUDED, outcome, decision
     case.concluded_at = timezone.now()
+    assert case.accepted_on is not None, "a case concludes after its acceptance"
     case.actual_days = max(working_days_between(case.accepted_on, today) - case.paused_days, 0)
     case.save(update_fields=["status", "outcome", "decision", "concluded_at", "actual_days"])
     record_conclusion(
@@ -46,7 +48,7 @@ def conclude(case: Case, actor, outcome: str, decision: str, today: date) -> Non
     )
 
 
-def _issue_licences(case: Case, actor) -> None:
+def _issue_licences(case: Case, actor: Actor | None) -> None:
     """The e-licences the case's items yield, issued to the applicant by each item's department (in the
     conclusion's transaction); one timeline event per licence, issued or not with the reason."""
     target = application_target(case.target_kind, case.target_uuid)
@@ -80,7 +82,7 @@ def _issue_licences(case: Case, actor) -> None:
 
 
 @transaction.atomic
-def case_deliver(*, actor, case: Case, tracking_number: str = "") -> Case:
+def case_deliver(*, actor: Actor, case: Case, tracking_number: str = "") -> Case:
     require_intake_staff(actor, case)
     case = lock_case(case)
     require_status(case, "deliver", CaseStatus.CONCLUDED)

@@ -32,11 +32,12 @@ from tongban.cases.services.common import require_status
 from tongban.cases.services.steps import close_open_steps, start_steps
 from tongban.cases.uploads import check_upload
 from tongban.catalog.facade import application_target
+from tongban.core.actors import Actor
 from tongban.core.errors import InvalidInput
 from tongban.core.workdays import working_days_between
 
 
-def accept(case: Case, actor, on: date, *, deemed: bool) -> None:
+def accept(case: Case, actor: Actor | None, on: date, *, deemed: bool) -> None:
     case.status = CaseStatus.IN_PROCESS
     case.accepted_on = on
     case.deemed_accepted = deemed
@@ -72,7 +73,7 @@ def accept(case: Case, actor, on: date, *, deemed: bool) -> None:
 
 
 @transaction.atomic
-def case_accept(*, actor, case: Case) -> Case:
+def case_accept(*, actor: Actor, case: Case) -> Case:
     require_intake_staff(actor, case)
     case = lock_case(case)
     require_status(case, "accept", CaseStatus.SUBMITTED)
@@ -81,7 +82,7 @@ def case_accept(*, actor, case: Case) -> Case:
 
 
 @transaction.atomic
-def case_refuse(*, actor, case: Case, reasons: str) -> Case:
+def case_refuse(*, actor: Actor, case: Case, reasons: str) -> Case:
     reasons = (reasons or "").strip()
     if not reasons:
         raise InvalidInput(CaseError.REASONS_REQUIRED, _("不予受理须说明理由"), field="reasons")
@@ -101,7 +102,7 @@ def case_refuse(*, actor, case: Case, reasons: str) -> Case:
 
 
 @transaction.atomic
-def case_request_supplement(*, actor, case: Case, items: list[str]) -> Case:
+def case_request_supplement(*, actor: Actor, case: Case, items: list[str]) -> Case:
     """Ask once for everything missing, within 5 working days of submission (行政许可法 art. 32)."""
     items = [i.strip() for i in items or [] if i and i.strip()]
     if not items:
@@ -132,7 +133,9 @@ def case_request_supplement(*, actor, case: Case, items: list[str]) -> Case:
 
 
 @transaction.atomic
-def case_supplement(*, actor, case: Case, form_data: dict | None = None, files: dict | None = None) -> Case:
+def case_supplement(
+    *, actor: Actor, case: Case, form_data: dict | None = None, files: dict | None = None
+) -> Case:
     """The applicant supplies what was asked; the case goes back to intake."""
     case = lock_case(case)
     require_applicant_side(actor, case)
@@ -175,7 +178,7 @@ def case_supplement(*, actor, case: Case, form_data: dict | None = None, files: 
     return case
 
 
-def _bring_committed(actor, case: Case, target, files: dict) -> Case:
+def _bring_committed(actor: Actor, case: Case, target, files: dict) -> Case:
     committed = set(case.materials.filter(mode=MaterialMode.COMMITTED).values_list("key", flat=True))
     if not files or set(files) - committed:
         raise InvalidTransition("supplement", case.status)
@@ -202,7 +205,7 @@ def _check_supplied(target, files: dict) -> list[tuple]:
 
 
 @transaction.atomic
-def case_withdraw(*, actor, case: Case) -> Case:
+def case_withdraw(*, actor: Actor, case: Case) -> Case:
     case = lock_case(case)
     require_applicant_side(actor, case)
     require_status(case, "withdraw", *WITHDRAWABLE_STATUSES)

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from tongban.cases.errors import MaterialNotFound
 from tongban.cases.models import Case, CaseMaterial
+from tongban.core.actors import Actor
 from tongban.core.audit import audit_record
 
 
-def case_staff_read(*, actor, case: Case) -> None:
+def case_staff_read(*, actor: Actor, case: Case) -> None:
     """Staff opened ``case`` (already fetched through ``access_case_for_staff``)."""
     audit_record(actor=actor, action="case.staff_view", object_type="case", object_id=case.uuid)
 
 
-def case_material_open(*, actor, case: Case, key: str) -> CaseMaterial:
+def case_material_open(*, actor: Actor, case: Case, key: str) -> CaseMaterial:
     """The stored file of the material ``key`` of ``case`` (fetched through an access function), its read
     recorded; 404 ``material_not_found`` when there is no file."""
     material = CaseMaterial.objects.filter(case=case, key=key).exclude(file="").first()

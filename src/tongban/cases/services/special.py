@@ -16,12 +16,13 @@ from tongban.cases.locks import lock_case, lock_open_steps, lock_running_special
 from tongban.cases.models import Case, SpecialProcedure
 from tongban.cases.services import common
 from tongban.cases.services.common import require_status
+from tongban.core.actors import Actor
 from tongban.core.errors import InvalidInput
 from tongban.core.workdays import working_days_after, working_days_between
 
 
 @transaction.atomic
-def special_start(*, actor, case: Case, kind: str, reason: str) -> SpecialProcedure:
+def special_start(*, actor: Actor, case: Case, kind: str, reason: str) -> SpecialProcedure:
     if kind not in SpecialKind.values:
         raise InvalidInput(
             CaseError.INVALID_SPECIAL_KIND, _("特别程序种类无效"), field="kind", allowed=SpecialKind.values
@@ -48,7 +49,7 @@ def special_start(*, actor, case: Case, kind: str, reason: str) -> SpecialProced
 
 
 @transaction.atomic
-def special_end(*, actor, case: Case, result: str) -> SpecialProcedure:
+def special_end(*, actor: Actor, case: Case, result: str) -> SpecialProcedure:
     """End the special procedure: its working days move every open due date later."""
     require_intake_staff(actor, case)
     case = lock_case(case)
@@ -62,12 +63,15 @@ def special_end(*, actor, case: Case, result: str) -> SpecialProcedure:
     case.paused_days += paused
     case.paused_since = None
     if paused:
+        # A case in process has its acceptance date and due date, a started step its own.
+        assert case.accepted_on is not None and case.due_on is not None
         case.due_on = working_days_after(case.due_on, paused)
         case.yellow_on = yellow_from(case.accepted_on, case.due_on, case.promised_days + case.paused_days)
         case.due_on_provisional = due_is_provisional(case.accepted_on, case.due_on)
     case.save(update_fields=["paused_days", "paused_since", "due_on", "yellow_on", "due_on_provisional"])
     if paused:
         for step in lock_open_steps(case, OPEN_STEP_STATUSES):
+            assert step.started_on is not None and step.due_on is not None
             step.due_on = working_days_after(step.due_on, paused)
             step.yellow_on = yellow_from(step.started_on, step.due_on, step.budget_days + paused)
             step.due_on_provisional = due_is_provisional(step.started_on, step.due_on)

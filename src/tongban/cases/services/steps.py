@@ -20,6 +20,7 @@ from tongban.cases.models import Case, CaseStep
 from tongban.cases.services import common
 from tongban.cases.services.common import require_status
 from tongban.cases.services.delivery import conclude
+from tongban.core.actors import Actor
 from tongban.core.errors import InvalidInput
 
 
@@ -38,7 +39,7 @@ def start_steps(case: Case, steps: list[CaseStep], on: date) -> None:
 
 
 @transaction.atomic
-def step_claim(*, actor, step: CaseStep) -> CaseStep:
+def step_claim(*, actor: Actor, step: CaseStep) -> CaseStep:
     require_step_reviewer(actor, step)
     case, step = lock_step(step)
     require_status(case, "claim", CaseStatus.IN_PROCESS)
@@ -55,7 +56,7 @@ def step_claim(*, actor, step: CaseStep) -> CaseStep:
 
 
 @transaction.atomic
-def step_release(*, actor, step: CaseStep) -> CaseStep:
+def step_release(*, actor: Actor, step: CaseStep) -> CaseStep:
     require_step_reviewer(actor, step)
     case, step = lock_step(step)
     if step.status != StepStatus.CLAIMED or step.claimed_by != actor.id:
@@ -70,7 +71,7 @@ DECISIONS = ("pass", "return", "refuse")
 
 
 @transaction.atomic
-def step_decide(*, actor, step: CaseStep, decision: str, opinion: str) -> CaseStep:
+def step_decide(*, actor: Actor, step: CaseStep, decision: str, opinion: str) -> CaseStep:
     """Pass the step (the next steps start; the case concludes approved when all have passed), return it
     to the applicant with the reasons, or refuse (the case concludes not approved)."""
     opinion = (opinion or "").strip()

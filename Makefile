@@ -75,7 +75,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/licences_verify.py
 	$(BIN)/python bench/licences_import.py
 
-## make messages: compile the translation catalogues (English) after editing the .po files
+## make messages: compile the translation catalogs (English) after editing the .po files
 messages: $(DEV_STAMP)
 	$(BIN)/python scripts/compile_messages.py
 

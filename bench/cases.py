@@ -130,7 +130,7 @@ _TEXT_BY_HINT = [
 
 
 def fill_form(schema: dict, name: str = "张三", today: date | None = None) -> dict:
-    """A form filled for every property of a JSON Schema (the subset the catalogue uses)."""
+    """A form filled for every property of a JSON Schema (the subset the catalog uses)."""
     today = today or date.today()
     out = {}
     for key, prop in (schema.get("properties") or {}).items():

@@ -1,4 +1,4 @@
-"""Catalogue benchmark: search latency over ~5,000 generated published items, and the item and bundle pages'
+"""Catalog benchmark: search latency over ~5,000 generated published items, and the item and bundle pages'
 req/s as a ratio of the ``GET /api/health`` floor in the same run.
 
 `make bench` runs this file after http_floor.py. It prepares the same isolated environment as http_floor.py
@@ -10,7 +10,7 @@ environment's settings. It measures:
 1. search latency in-process: ``tongban.catalog.services.catalog_search`` (what the API calls) with the count
    and the first page of 20, p50/p95/p99 over a fixed mix of queries (Chinese words, full pinyin, initials,
    several terms, a miss), the queries and SQL time per search, the first call of a process apart; also at a
-   few smaller catalogue sizes on the way to ``--items`` (how the latency grows with the data);
+   few smaller catalog sizes on the way to ``--items`` (how the latency grows with the data);
 2. search latency over HTTP: ``GET /api/catalog/items?q=…&limit=20``, one client, sequential, p50/p95;
 3. req/s, p50, p99 and the ratio to the floor, under load (wrk or the Python generator of http_floor.py),
    of ``GET /api/health``, the item guide and bundle API, the item and bundle portal pages (when they answer
@@ -79,7 +79,7 @@ QUERIES = [
 NARROW_QUERY, BROAD_QUERY = "yyzz", "登记"
 
 
-# --- generated catalogue (runs in the child process, with Django set up) ---------------------------------
+# --- generated catalog (runs in the child process, with Django set up) ---------------------------------
 
 # Objects by department short name (the demo departments without the region name): (object, action class, synonyms,
 # person themes, enterprise themes, service objects).
@@ -340,11 +340,11 @@ def _departments() -> dict[str, dict]:
 
 
 def _demo_materials() -> dict[str, dict]:
-    """The materials of MATERIAL_KEYS as the demo catalogue file has them (the first item with each key)."""
-    from tongban.catalog.demo import demo_catalogue
+    """The materials of MATERIAL_KEYS as the demo catalog file has them (the first item with each key)."""
+    from tongban.catalog.demo import demo_catalog
 
     found = {}
-    for item in demo_catalogue()["items"]:
+    for item in demo_catalog()["items"]:
         for version in item["versions"]:
             for material in version["materials"]:
                 if material["key"] in MATERIAL_KEYS:
@@ -414,8 +414,8 @@ def generate_items(target: int, seed: int = 20261127) -> dict:
             Material.objects.bulk_create(materials)
     from tongban.catalog import search
 
-    if hasattr(search, "catalogue_changed"):  # what publishing does after commit (bulk_create skips it)
-        search.catalogue_changed()
+    if hasattr(search, "catalog_changed"):  # what publishing does after commit (bulk_create skips it)
+        search.catalog_changed()
     with connection.cursor() as cursor:  # what autovacuum / a DBA would have done
         if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {ItemVersion._meta.db_table}")
@@ -657,7 +657,7 @@ def http_search_latency(base_url: str, queries: list[str], calls_per_query: int)
 
 
 def _stages(items: int) -> list[int]:
-    """Catalogue sizes (generated items) at which the in-process search is timed: 0, 1/5, 1/2, all."""
+    """Catalog sizes (generated items) at which the in-process search is timed: 0, 1/5, 1/2, all."""
     return sorted({0, items // 5, items // 2, items})
 
 
@@ -731,7 +731,7 @@ def _run_in(
     for n, target in enumerate(_stages(args.items)):
         last = target == args.items
         calls = args.search_calls if last else max(5, args.search_calls // 2)
-        print(f"catalogue with {target} generated items: generating, then timing the search ...", flush=True)
+        print(f"catalog with {target} generated items: generating, then timing the search ...", flush=True)
         stage = generate_and_time(env, target, calls, args.seed, reset=n == 0)
         stage["generated_target"] = target
         stages.append(stage)
@@ -824,7 +824,7 @@ def _run_in(
         f"-> {_aim(http['p95_ms'])}  ({http['errors']} errors)"
     )
     print()
-    print("growth of the in-process search latency with the catalogue (ms; hits/p50/p95 per query):")
+    print("growth of the in-process search latency with the catalog (ms; hits/p50/p95 per query):")
     print_growth(stages)
     print()
     print("throughput under load, ratio to the floor (GET /api/health) in the same run:")
@@ -891,7 +891,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = cli.new_parser(__doc__)
     cli.add_database_or_sqlite(parser, ", and its generated items replaced")
     parser.add_argument("--items", type=int, default=5000, help="published items to generate (default 5000)")
-    parser.add_argument("--seed", type=int, default=20261127, help="seed of the generated catalogue")
+    parser.add_argument("--seed", type=int, default=20261127, help="seed of the generated catalog")
     parser.add_argument(
         "--search-calls", type=int, default=20, help="in-process calls per query (default 20, x12 queries)"
     )

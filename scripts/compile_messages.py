@@ -1,4 +1,4 @@
-"""Regenerate and compile Tongban's translation catalogues (English).
+"""Regenerate and compile Tongban's translation catalogs (English).
 
 1. Runs ``django-admin makemessages -l en --ignore "migrations/*"`` from ``src/tongban`` so the .po file
    picks up new and changed source strings (needs GNU gettext's xgettext and msgmerge).
@@ -26,7 +26,7 @@ LANGUAGES = ["en"]
 
 
 def make_messages() -> None:
-    """Extract source strings into the .po catalogues, merging with the existing translations."""
+    """Extract source strings into the .po catalogs, merging with the existing translations."""
     env = dict(os.environ)
     env["DJANGO_SETTINGS_MODULE"] = "tests.settings"
     python_path = [str(REPO_ROOT), str(REPO_ROOT / "src")]
@@ -39,16 +39,16 @@ def make_messages() -> None:
     subprocess.run(command, cwd=PACKAGE_DIR, env=env, check=True)
 
 
-def compile_catalogue(po_path: Path) -> int:
+def compile_catalog(po_path: Path) -> int:
     """Compile one .po file to .mo; return how many entries need attention (untranslated or fuzzy)."""
-    catalogue = polib.pofile(str(po_path))
-    untranslated = catalogue.untranslated_entries()
-    fuzzy = catalogue.fuzzy_entries()
+    catalog = polib.pofile(str(po_path))
+    untranslated = catalog.untranslated_entries()
+    fuzzy = catalog.fuzzy_entries()
     mo_path = po_path.with_suffix(".mo")
-    catalogue.save_as_mofile(str(mo_path))
-    total = len([entry for entry in catalogue if not entry.obsolete])
+    catalog.save_as_mofile(str(mo_path))
+    total = len([entry for entry in catalog if not entry.obsolete])
     print(
-        f"{po_path.relative_to(REPO_ROOT)}: {total} entries, {len(catalogue.translated_entries())} translated, "
+        f"{po_path.relative_to(REPO_ROOT)}: {total} entries, {len(catalog.translated_entries())} translated, "
         f"{len(untranslated)} untranslated, {len(fuzzy)} fuzzy -> {mo_path.relative_to(REPO_ROOT)}"
     )
     for entry in untranslated:
@@ -63,7 +63,7 @@ def main() -> int:
     problems = 0
     for language in LANGUAGES:
         po_path = LOCALE_DIR / language / "LC_MESSAGES" / "django.po"
-        problems += compile_catalogue(po_path)
+        problems += compile_catalog(po_path)
     if problems:
         print(f"{problems} entries are untranslated or fuzzy: translate them and run this script again.")
         return 1

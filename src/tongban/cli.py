@@ -1,4 +1,4 @@
-"""The `tongban` console command: serve, migrate, demo, calendar, catalogue, cases, maintenance, media,
+"""The `tongban` console command: serve, migrate, demo, calendar, catalog, cases, maintenance, media,
 licences, worker, check-deploy, manage."""
 
 from __future__ import annotations
@@ -124,15 +124,15 @@ def cmd_calendar_between(args) -> int:
     return 0
 
 
-def cmd_catalogue_export(args) -> int:
+def cmd_catalog_export(args) -> int:
     _django()
     import json
     from pathlib import Path
 
     if args.format == "json":
-        from tongban.catalog.services import catalogue_export
+        from tongban.catalog.services import catalog_export
 
-        data = catalogue_export()
+        data = catalog_export()
         text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
         if args.out == "-":
             sys.stdout.write(text)
@@ -154,11 +154,11 @@ def cmd_catalogue_export(args) -> int:
     return 0
 
 
-def cmd_catalogue_import(args) -> int:
+def cmd_catalog_import(args) -> int:
     _django()
     import json
 
-    from tongban.catalog.services import catalogue_import
+    from tongban.catalog.services import catalog_import
     from tongban.core.errors import DomainError
 
     try:
@@ -169,7 +169,7 @@ def cmd_catalogue_import(args) -> int:
         return 1
     try:
         # The system imports (the audit trail records actor "system"): the console has no logged-in user.
-        result = catalogue_import(actor=None, data=data, map_departments=args.map_departments)
+        result = catalog_import(actor=None, data=data, map_departments=args.map_departments)
     except DomainError as exc:
         reason = exc.details.get("reason")
         print(f"error: {exc.message}" + (f" ({reason})" if reason else ""))
@@ -501,19 +501,19 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("end", help="YYYY-MM-DD")
     c.set_defaults(func=cmd_calendar_between)
 
-    p = sub.add_parser("catalogue", help="export and import the service-item catalogue")
-    csub = p.add_subparsers(dest="catalogue_command", required=True)
-    c = csub.add_parser("export", help="the whole catalogue as JSON, or the published one as exchange tables")
+    p = sub.add_parser("catalog", help="export and import the service-item catalog")
+    csub = p.add_subparsers(dest="catalog_command", required=True)
+    c = csub.add_parser("export", help="the whole catalog as JSON, or the published one as exchange tables")
     c.add_argument(
         "--format",
         choices=["json", "exchange"],
         default="json",
-        help="json: every item and version (for `catalogue import`); exchange: the national exchange "
+        help="json: every item and version (for `catalog import`); exchange: the national exchange "
         "tables of published versions, one CSV per table (UTF-8 with BOM)",
     )
     c.add_argument("--data-source", default="", help="exchange: the 3-digit data_source code assigned to us")
     c.add_argument("out", help="json: a file (- for stdout); exchange: a directory, or a file ending in .zip")
-    c.set_defaults(func=cmd_catalogue_export)
+    c.set_defaults(func=cmd_catalog_export)
     c = csub.add_parser("import", help="load a JSON export (items and bundles already present are skipped)")
     c.add_argument("file")
     c.add_argument(
@@ -521,7 +521,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="find each department by its USCC in this environment (for exports from another environment)",
     )
-    c.set_defaults(func=cmd_catalogue_import)
+    c.set_defaults(func=cmd_catalog_import)
 
     p = sub.add_parser("cases", help="cases (办件)")
     csub = p.add_subparsers(dest="cases_command", required=True)

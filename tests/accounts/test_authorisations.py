@@ -120,7 +120,7 @@ def test_a_person_authorises_an_agent_for_themselves_within_a_period(make_person
         ({"agent_id_number": "110101199003071230"}, 422, "invalid_id_number"),
         ({"valid_until": "2020-01-01", "valid_from": "2019-01-01"}, 422, "invalid_period"),
         ({"all_items": False, "item_codes": []}, 422, "invalid_item_codes"),
-        # Codes are checked against the catalogue: made-up ones, and items with no published version.
+        # Codes are checked against the catalog: made-up ones, and items with no published version.
         ({"all_items": False, "item_codes": ["ITEM-1", "MADE-UP"]}, 422, "unknown_item_codes"),
         ({"all_items": False, "item_codes": ["ITEM-3"]}, 422, "unknown_item_codes"),
     ],

@@ -71,13 +71,13 @@ def test_apply_then_retry_returns_the_same_case(world, applicant):
     assert Case.objects.count() == 1
 
 
-def test_applying_reads_the_catalogue_once_per_process_and_answers_from_what_it_wrote(
+def test_applying_reads_the_catalog_once_per_process_and_answers_from_what_it_wrote(
     world, applicant, django_assert_max_num_queries
 ):
     assert post(applicant, "/api/cases", body(world), key="idem-key-0001").status_code == 201
     # session, user with person; the case, its steps, materials, event, audit record, message and SMS outbox
     # row; the savepoint of the test's transaction. No idempotency look-up before the insert (the unique key
-    # answers a retry), no catalogue read, no read-back of the answer.
+    # answers a retry), no catalog read, no read-back of the answer.
     with django_assert_max_num_queries(11):
         second = post(applicant, "/api/cases", body(world), key="idem-key-0002")
     assert second.status_code == 201

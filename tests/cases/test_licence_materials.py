@@ -1,4 +1,4 @@
-"""The catalogue's "e-licence of type X" materials resolve against the licence library when a person applies
+"""The catalog's "e-licence of type X" materials resolve against the licence library when a person applies
 (两个免于提交): a valid licence of the applicant's is attached and nothing is uploaded; without one the
 material must be uploaded; clerks and reviewers read the licence data; the holder sees the use."""
 

@@ -389,7 +389,7 @@ def test_a_material_the_item_allows_may_be_brought_later_on_commitment(world, su
     from tongban.cases.services import case_submit, case_supplement
     from tongban.catalog.models import Material
 
-    Material.objects.filter(key="application-form").update(commitment_allowed=True)  # as the catalogue allows
+    Material.objects.filter(key="application-form").update(commitment_allowed=True)  # as the catalog allows
     user = world["applicant"].user
 
     def apply(key, commitments):

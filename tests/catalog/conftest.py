@@ -44,7 +44,7 @@ DEMO_LIKE_MATERIALS = [
 
 
 def demo_like_fields(department, **overrides) -> dict:
-    """Fields as the demo catalogue fills them: limits with notes, a visit with its reason, a fee."""
+    """Fields as the demo catalog fills them: limits with notes, a visit with its reason, a fee."""
     fields = {
         "name": "食品经营许可证核发",
         "keywords": ["餐饮许可", "食品经营"],

@@ -1,4 +1,4 @@
-"""The catalogue admin: the home page's popular items are set there (audited); bundles are shown with
+"""The catalog admin: the home page's popular items are set there (audited); bundles are shown with
 their computed figures but never typed in."""
 
 import pytest
@@ -11,7 +11,7 @@ from tongban.core.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 
-def test_a_catalogue_admin_sets_the_popular_items_and_the_change_is_audited(make_item, admin_client):
+def test_a_catalog_admin_sets_the_popular_items_and_the_change_is_audited(make_item, admin_client):
     version = make_item()
     assert featured_items() == []
     url = f"/admin/catalog/serviceitem/{version.item.pk}/change/"

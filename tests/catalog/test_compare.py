@@ -1,4 +1,4 @@
-"""Comparing versions (与上一版本比较) and the catalogue admins' export downloads."""
+"""Comparing versions (与上一版本比较) and the catalog admins' export downloads."""
 
 import io
 import json
@@ -9,7 +9,7 @@ import pytest
 from tongban.accounts.models import User
 from tongban.catalog.compare import version_diff
 from tongban.catalog.models import Material
-from tongban.catalog.services import catalogue_export, version_new_draft, version_update_draft
+from tongban.catalog.services import catalog_export, version_new_draft, version_update_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -149,7 +149,7 @@ def test_the_changelist_offers_both_exports_for_download(make_item, admin_client
 
     exported = admin_client.get("/admin/catalog/serviceitem/export/json/")
     assert exported.status_code == 200 and "attachment" in exported["Content-Disposition"]
-    assert json.loads(exported.content) == json.loads(json.dumps(catalogue_export()))
+    assert json.loads(exported.content) == json.loads(json.dumps(catalog_export()))
 
     tables = admin_client.get("/admin/catalog/serviceitem/export/exchange/")
     assert tables.status_code == 200 and tables["Content-Type"] == "application/zip"

@@ -1,4 +1,4 @@
-"""The demo catalogue: demo_catalogue.json loaded through the catalogue import. It gives the items, popular
+"""The demo catalog: demo_catalog.json loaded through the catalog import. It gives the items, popular
 items and bundles the demo made when they were Python literals, all passing the quality rules; it is safe to
 load again, follows the region settings, refuses a broken file whole and is findable by the portal search."""
 
@@ -10,7 +10,7 @@ from django.utils import timezone
 from tongban.accounts.facade import demo_load
 from tongban.catalog import demo
 from tongban.catalog.constants import VersionStatus
-from tongban.catalog.demo import demo_catalogue, demo_load_bundles, demo_load_catalogue
+from tongban.catalog.demo import demo_catalog, demo_load_bundles, demo_load_catalog
 from tongban.catalog.errors import ImportRefused
 from tongban.catalog.models import Bundle, ItemVersion, Material, ServiceItem
 from tongban.catalog.quality import quality_check
@@ -88,17 +88,17 @@ FEATURED += ["不动产登记资料查询", "义务教育入学登记"]
 
 
 @pytest.fixture
-def catalogue():
+def catalog():
     demo_load()
-    return demo_load_catalogue()
+    return demo_load_catalog()
 
 
 def published():
     return ItemVersion.objects.filter(status=VersionStatus.PUBLISHED).prefetch_related("materials")
 
 
-def test_the_demo_catalogue_is_loaded_by_the_import_with_the_items_it_always_had(catalogue):
-    assert catalogue == len(EXPECTED_ITEMS) == 54
+def test_the_demo_catalog_is_loaded_by_the_import_with_the_items_it_always_had(catalog):
+    assert catalog == len(EXPECTED_ITEMS) == 54
     versions = published().select_related("item").order_by("item__implementation_code")
     assert [(v.item.implementation_code, v.name) for v in versions] == EXPECTED_ITEMS
     assert ItemVersion.objects.count() == 54
@@ -113,7 +113,7 @@ def test_the_demo_catalogue_is_loaded_by_the_import_with_the_items_it_always_had
     assert list(ranked.values_list("featured_rank", flat=True)) == list(range(1, 9))
 
 
-def test_an_item_has_every_field_the_literals_gave_it(catalogue):
+def test_an_item_has_every_field_the_literals_gave_it(catalog):
     v = ItemVersion.objects.get(item__implementation_code="113100006BYDRETAXQ001000")
     assert (v.name, v.item.basic_code, v.department_name) == (
         "营业执照核发",
@@ -152,7 +152,7 @@ def test_an_item_has_every_field_the_literals_gave_it(catalogue):
     assert (fee.fee_charged, str(fee.fee_amount), fee.fee_online_payment) == (True, "80.00", True)
 
 
-def test_the_demo_catalogue_publishes_every_item_over_all_departments(catalogue):
+def test_the_demo_catalog_publishes_every_item_over_all_departments(catalog):
     versions = list(published())
     assert len({v.department_uuid for v in versions}) >= 10
     assert all(len(v.item.implementation_code) == 24 for v in versions)
@@ -165,7 +165,7 @@ def test_the_demo_catalogue_publishes_every_item_over_all_departments(catalogue)
         )
 
 
-def test_the_same_material_has_the_same_name_source_and_licence_type_everywhere(catalogue):
+def test_the_same_material_has_the_same_name_source_and_licence_type_everywhere(catalog):
     by_key = {}
     for m in Material.objects.filter(version__status=VersionStatus.PUBLISHED):
         by_key.setdefault(m.key, set()).add((m.source, m.licence_type_code, m.shared_data_source))
@@ -175,23 +175,23 @@ def test_the_same_material_has_the_same_name_source_and_licence_type_everywhere(
     assert ("licence", "111", "") in by_key["id-card"]
 
 
-def test_loading_again_creates_nothing(catalogue):
+def test_loading_again_creates_nothing(catalog):
     count = ItemVersion.objects.count(), Bundle.objects.count()
-    assert demo_load_catalogue() == 0
+    assert demo_load_catalog() == 0
     assert demo_load_bundles() == 0
     assert (ItemVersion.objects.count(), Bundle.objects.count()) == count
 
 
-def test_the_search_finds_the_business_licence_by_its_pinyin_initials(client, catalogue):
+def test_the_search_finds_the_business_licence_by_its_pinyin_initials(client, catalog):
     response = client.get("/api/catalog/items", {"q": "yyzz"})
     assert response.status_code == 200
     assert "营业执照" in response.json()["items"][0]["name"]
     assert client.get("/api/catalog/items", {"q": "加装电梯"}).json()["count"] >= 4
 
 
-def test_the_catalogue_needs_the_identity_demo():
+def test_the_catalog_needs_the_identity_demo():
     with pytest.raises(RuntimeError, match="identity demo"):
-        demo_load_catalogue()
+        demo_load_catalog()
     assert not ServiceItem.objects.exists()
 
 
@@ -199,7 +199,7 @@ def test_the_demo_follows_the_region_settings(settings):
     settings.TONGBAN_REGION_NAME, settings.TONGBAN_REGION_CODE = "浙江省", "330000"
     demo_load()
     loaded_from = timezone.now()
-    assert demo_load_catalogue() == 54
+    assert demo_load_catalog() == 54
     versions = list(published().select_related("item"))
     assert all(v.published_at >= loaded_from for v in versions)  # published when loaded, not when exported
     shanghai = {code[:18] for code, _name in EXPECTED_ITEMS}
@@ -227,19 +227,19 @@ def test_the_demo_follows_the_region_settings(settings):
 )
 def test_a_broken_file_is_refused_whole_with_the_import_error(tmp_path, monkeypatch, spoil, reason):
     demo_load()
-    data = demo_catalogue()
+    data = demo_catalog()
     spoil(data)
-    broken = tmp_path / "demo_catalogue.json"
+    broken = tmp_path / "demo_catalog.json"
     broken.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     monkeypatch.setattr(demo, "DEMO_FILE", broken)
     with pytest.raises(ImportRefused) as refused:
-        demo_load_catalogue()
+        demo_load_catalog()
     assert reason in refused.value.details["reason"]
     assert not ServiceItem.objects.exists() and not Bundle.objects.exists()
     assert not AuditEvent.objects.filter(action="catalog.import").exists()
 
 
-def test_the_demo_bundles_reach_double_halving_from_their_data(catalogue):
+def test_the_demo_bundles_reach_double_halving_from_their_data(catalog):
     bundles = {b.name: b for b in Bundle.objects.prefetch_related("steps")}
     assert set(bundles) == {"开办企业", "既有多层住宅加装电梯", "小孩出生一件事"}
     for bundle in bundles.values():
@@ -273,7 +273,7 @@ def test_the_demo_bundles_reach_double_halving_from_their_data(catalogue):
     assert [m["key"] for m in birth.materials].count("birth-certificate") == 1
 
 
-def test_the_bundles_load_on_their_own_when_the_items_are_there(catalogue):
+def test_the_bundles_load_on_their_own_when_the_items_are_there(catalog):
     Bundle.objects.all().delete()
     assert demo_load_bundles() == 3
     assert demo_load_bundles() == 0

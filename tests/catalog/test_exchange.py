@@ -1,4 +1,4 @@
-"""The exchange tables (docs/domain/catalogue.md §3) and moving a catalogue between environments: CSV
+"""The exchange tables (docs/domain/catalog.md §3) and moving a catalog between environments: CSV
 export of the published versions, department mapping by USCC on import, the console commands."""
 
 import csv
@@ -18,8 +18,8 @@ from tongban.catalog.exchange import exchange_tables_export, exchange_write
 from tongban.catalog.models import Bundle, ItemVersion, Material, ServiceItem
 from tongban.catalog.services import (
     bundle_create,
-    catalogue_export,
-    catalogue_import,
+    catalog_export,
+    catalog_import,
     version_new_draft,
     version_publish,
     version_update_draft,
@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 USCC = "11310000MB2F31883R"
 OTHER_USCC = "91350100M000100Y43"  # valid (GB 32100), not a department anywhere here
 
-# The columns docs/domain/catalogue.md §3 names for each table, written out so that renaming one fails.
+# The columns docs/domain/catalog.md §3 names for each table, written out so that renaming one fails.
 BASIC_COLUMNS = {
     "task_code",
     "catalog_code",
@@ -247,8 +247,8 @@ def test_the_csv_files_read_back_with_dictreader_into_a_directory_and_into_a_zip
             assert archive.read(path.name) == path.read_bytes()
 
 
-# --- moving a catalogue between environments ------------------------------------------------------------
-def _empty_catalogue() -> None:
+# --- moving a catalog between environments ------------------------------------------------------------
+def _empty_catalog() -> None:
     Bundle.objects.all().delete()
     Material.objects.all().delete()
     ItemVersion.objects.all().delete()
@@ -256,8 +256,8 @@ def _empty_catalogue() -> None:
 
 
 def _another_environment(department, *, name="上海市市场监督管理局（另一环境）") -> str:
-    """Empty the catalogue and give the department a new uuid (and name), as another environment has it."""
-    _empty_catalogue()
+    """Empty the catalog and give the department a new uuid (and name), as another environment has it."""
+    _empty_catalog()
     new_uuid = uuid.uuid4()
     Organisation.objects.filter(pk=department.pk).update(uuid=new_uuid, name=name)
     return str(new_uuid)
@@ -267,15 +267,15 @@ def test_an_import_maps_departments_by_uscc_in_another_environment(make_item, de
     v1 = make_item(1)
     version_new_draft(actor=None, item=v1.item)
     make_item(2, name="食品经营许可证变更")
-    exported = catalogue_export()
+    exported = catalog_export()
     target_uuid = _another_environment(department)
 
     with pytest.raises(ImportRefused) as refused:
-        catalogue_import(actor=None, data=exported)
+        catalog_import(actor=None, data=exported)
     assert refused.value.details["unknown_departments"] == [str(department.uuid)]
     assert not ServiceItem.objects.exists()
 
-    assert catalogue_import(actor=None, data=exported, map_departments=True) == {
+    assert catalog_import(actor=None, data=exported, map_departments=True) == {
         "created": 2,
         "skipped": 0,
         "bundles_created": 0,
@@ -298,7 +298,7 @@ def test_an_import_with_unknown_or_missing_usccs_is_refused_whole(make_item, dep
     make_item(1)
     make_item(2)
     make_item(3)
-    exported = catalogue_export()
+    exported = catalog_export()
     for version in exported["items"][1]["versions"]:
         version["department_uscc"] = OTHER_USCC
     for version in exported["items"][2]["versions"]:
@@ -306,7 +306,7 @@ def test_an_import_with_unknown_or_missing_usccs_is_refused_whole(make_item, dep
     _another_environment(department)
 
     with pytest.raises(ImportRefused) as refused:
-        catalogue_import(actor=None, data=exported, map_departments=True)
+        catalog_import(actor=None, data=exported, map_departments=True)
 
     assert refused.value.details["unknown_usccs"] == [OTHER_USCC]
     assert refused.value.details["items_without_uscc"] == [f"{USCC}003000"]
@@ -317,23 +317,23 @@ def test_an_import_with_unknown_or_missing_usccs_is_refused_whole(make_item, dep
 
 def test_an_import_refuses_a_uscc_two_departments_share(make_item, department):
     make_item(1)
-    exported = catalogue_export()
+    exported = catalog_export()
     _another_environment(department)
     organisation_create(
         actor=None, kind=OrgKind.DEPARTMENT, name="重复登记的部门", parent=department.parent, uscc=USCC
     )
     with pytest.raises(ImportRefused) as refused:
-        catalogue_import(actor=None, data=exported, map_departments=True)
+        catalog_import(actor=None, data=exported, map_departments=True)
     assert refused.value.details["ambiguous_usccs"] == [USCC]
     assert not ServiceItem.objects.exists()
 
 
 def test_mapping_in_the_same_environment_keeps_the_departments(make_item, department):
     make_item(1)
-    exported = catalogue_export()
-    _empty_catalogue()
-    assert catalogue_import(actor=None, data=exported, map_departments=True)["created"] == 1
-    assert catalogue_export() == exported
+    exported = catalog_export()
+    _empty_catalog()
+    assert catalog_import(actor=None, data=exported, map_departments=True)["created"] == 1
+    assert catalog_export() == exported
 
 
 # --- home-page ranks and bundles (format version 2) -----------------------------------------------------
@@ -354,16 +354,16 @@ def _bundle(department, first, second, *, name="开办企业"):
     )
 
 
-def _catalogue_with_a_bundle(make_item, department) -> dict:
+def _catalog_with_a_bundle(make_item, department) -> dict:
     first, second = make_item(1), make_item(2, name="食品经营许可证变更")
     ServiceItem.objects.filter(pk=second.item_id).update(featured_rank=3)
     make_item(3, publish=False)
     _bundle(department, first, second)
-    return catalogue_export()
+    return catalog_export()
 
 
 def test_ranks_and_bundles_are_exported_and_imported_back_exactly(make_item, department):
-    exported = _catalogue_with_a_bundle(make_item, department)
+    exported = _catalog_with_a_bundle(make_item, department)
     assert exported["format_version"] == 2
     assert [i["featured_rank"] for i in exported["items"]] == [None, 3, None]
     (bundle,) = exported["bundles"]
@@ -387,22 +387,22 @@ def test_ranks_and_bundles_are_exported_and_imported_back_exactly(make_item, dep
         },
     ]
     figures = Bundle.objects.get().figures
-    _empty_catalogue()
+    _empty_catalog()
 
-    assert catalogue_import(actor=None, data=exported) == {
+    assert catalog_import(actor=None, data=exported) == {
         "created": 3,
         "skipped": 0,
         "bundles_created": 1,
         "bundles_skipped": 0,
     }
-    assert catalogue_export() == exported
+    assert catalog_export() == exported
     imported = Bundle.objects.get()
     assert imported.figures == figures and imported.figures["time"]["promised_days"] == 1 + 10
     assert [s.item_version.item.implementation_code for s in imported.steps.all()] == [
         f"{USCC}001000",
         f"{USCC}002000",
     ]
-    assert catalogue_import(actor=None, data=exported) == {
+    assert catalog_import(actor=None, data=exported) == {
         "created": 0,
         "skipped": 3,
         "bundles_created": 0,
@@ -411,13 +411,13 @@ def test_ranks_and_bundles_are_exported_and_imported_back_exactly(make_item, dep
 
 
 def test_a_bundle_moves_with_its_lead_department_found_by_uscc(make_item, department):
-    exported = _catalogue_with_a_bundle(make_item, department)
+    exported = _catalog_with_a_bundle(make_item, department)
     target_uuid = _another_environment(department)
     with pytest.raises(ImportRefused) as refused:
-        catalogue_import(actor=None, data=exported)
+        catalog_import(actor=None, data=exported)
     assert refused.value.details["unknown_departments"] == [str(department.uuid)]
 
-    assert catalogue_import(actor=None, data=exported, map_departments=True)["bundles_created"] == 1
+    assert catalog_import(actor=None, data=exported, map_departments=True)["bundles_created"] == 1
     bundle = Bundle.objects.get()
     assert (str(bundle.lead_department_uuid), bundle.lead_department_name) == (
         target_uuid,
@@ -427,10 +427,10 @@ def test_a_bundle_moves_with_its_lead_department_found_by_uscc(make_item, depart
 
 
 def test_a_bundle_steps_may_name_items_already_here(make_item, department):
-    exported = _catalogue_with_a_bundle(make_item, department)
+    exported = _catalog_with_a_bundle(make_item, department)
     Bundle.objects.all().delete()
-    assert catalogue_import(actor=None, data=exported)["bundles_created"] == 1
-    assert catalogue_export() == exported
+    assert catalog_import(actor=None, data=exported)["bundles_created"] == 1
+    assert catalog_export() == exported
 
 
 @pytest.mark.parametrize(
@@ -448,22 +448,22 @@ def test_a_bundle_steps_may_name_items_already_here(make_item, department):
     ids=["unknown version", "draft step", "cycle", "name twice", "field missing"],
 )
 def test_a_bundle_that_does_not_hold_refuses_the_whole_file(make_item, department, spoil, reason):
-    exported = _catalogue_with_a_bundle(make_item, department)
-    _empty_catalogue()
+    exported = _catalog_with_a_bundle(make_item, department)
+    _empty_catalog()
     spoil(exported)
     with pytest.raises(ImportRefused) as refused:
-        catalogue_import(actor=None, data=exported)
+        catalog_import(actor=None, data=exported)
     assert reason in refused.value.details["reason"]
     assert not ServiceItem.objects.exists() and not Bundle.objects.exists()
 
 
 def test_a_lead_department_without_uscc_is_listed_with_the_other_problems(make_item, department):
-    exported = _catalogue_with_a_bundle(make_item, department)
+    exported = _catalog_with_a_bundle(make_item, department)
     exported["bundles"][0]["lead_department_uscc"] = ""
     exported["items"][0]["versions"][0]["department_uscc"] = OTHER_USCC
     _another_environment(department)
     with pytest.raises(ImportRefused) as refused:
-        catalogue_import(actor=None, data=exported, map_departments=True)
+        catalog_import(actor=None, data=exported, map_departments=True)
     assert refused.value.details["bundles_without_uscc"] == ["开办企业"]
     assert refused.value.details["unknown_usccs"] == [OTHER_USCC]
     assert "开办企业" in str(refused.value.message) and OTHER_USCC in str(refused.value.message)
@@ -471,17 +471,17 @@ def test_a_lead_department_without_uscc_is_listed_with_the_other_problems(make_i
 
 
 def test_a_version_1_file_still_loads_and_a_newer_one_is_refused(make_item, department):
-    exported = _catalogue_with_a_bundle(make_item, department)
-    _empty_catalogue()
+    exported = _catalog_with_a_bundle(make_item, department)
+    _empty_catalog()
     newer = {**exported, "format_version": 3}
     with pytest.raises(ImportRefused) as refused:
-        catalogue_import(actor=None, data=newer)
+        catalog_import(actor=None, data=newer)
     assert "format_version 3" in refused.value.details["reason"] and not ServiceItem.objects.exists()
 
-    old = {"format": "tongban-catalogue", "format_version": 1, "items": exported["items"]}
+    old = {"format": "tongban-catalog", "format_version": 1, "items": exported["items"]}
     for item in old["items"]:
         del item["featured_rank"]
-    assert catalogue_import(actor=None, data=old)["created"] == 3
+    assert catalog_import(actor=None, data=old)["created"] == 3
     assert (
         not ServiceItem.objects.filter(featured_rank__isnull=False).exists() and not Bundle.objects.exists()
     )
@@ -492,18 +492,18 @@ def test_the_console_exports_json_and_imports_it_into_another_environment(
     make_item, department, tmp_path, capsys
 ):
     make_item(1)
-    exported = catalogue_export()
-    path = tmp_path / "catalogue.json"
-    assert main(["catalogue", "export", "--format", "json", str(path)]) == 0
+    exported = catalog_export()
+    path = tmp_path / "catalog.json"
+    assert main(["catalog", "export", "--format", "json", str(path)]) == 0
     assert json.loads(path.read_text(encoding="utf-8")) == exported
     target_uuid = _another_environment(department)
 
-    assert main(["catalogue", "import", str(path)]) == 1
+    assert main(["catalog", "import", str(path)]) == 1
     out = capsys.readouterr().out
     assert "nothing was imported" in out and str(department.uuid) in out
     assert not ServiceItem.objects.exists()
 
-    assert main(["catalogue", "import", str(path), "--map-departments"]) == 0
+    assert main(["catalog", "import", str(path), "--map-departments"]) == 0
     assert "1 items created, 0 skipped (already present); 0 bundles created" in capsys.readouterr().out
     assert str(ItemVersion.objects.get().department_uuid) == target_uuid
     assert AuditEvent.objects.get(action="catalog.import").actor_kind == "system"
@@ -512,7 +512,7 @@ def test_the_console_exports_json_and_imports_it_into_another_environment(
 def test_the_console_writes_the_exchange_tables_and_reports_bad_input(make_item, tmp_path, capsys):
     make_item(1)
     assert (
-        main(["catalogue", "export", "--format", "exchange", "--data-source", "310", str(tmp_path / "x.zip")])
+        main(["catalog", "export", "--format", "exchange", "--data-source", "310", str(tmp_path / "x.zip")])
         == 0
     )
     assert "up_task_general_material: 2 rows" in capsys.readouterr().out
@@ -520,10 +520,10 @@ def test_the_console_writes_the_exchange_tables_and_reports_bad_input(make_item,
         (row,) = _read_csv(archive.read("up_task_general_basic.csv"))
     assert row["task_code"] == f"{USCC}001000" and row["data_source"] == "310"
 
-    assert main(["catalogue", "export", "--format", "exchange", str(tmp_path / "dir")]) == 0
+    assert main(["catalog", "export", "--format", "exchange", str(tmp_path / "dir")]) == 0
     assert len(_read_csv((tmp_path / "dir/up_task_general_material.csv").read_bytes())) == 2
 
     (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
-    assert main(["catalogue", "import", str(tmp_path / "bad.json")]) == 1
-    assert main(["catalogue", "import", str(tmp_path / "missing.json")]) == 1
+    assert main(["catalog", "import", str(tmp_path / "bad.json")]) == 1
+    assert main(["catalog", "import", str(tmp_path / "missing.json")]) == 1
     assert capsys.readouterr().out.count("cannot read") == 2

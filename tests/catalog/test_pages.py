@@ -1,4 +1,4 @@
-"""The public catalogue pages and browse API over the demo catalogue: browse by audience, theme,
+"""The public catalog pages and browse API over the demo catalog: browse by audience, theme,
 department and district, 零跑动 and 全程网办 lists, the item guide, bundles and department pages."""
 
 import re
@@ -6,16 +6,16 @@ import re
 import pytest
 
 from tongban.accounts.facade import demo_load, organisation_find
-from tongban.catalog.demo import demo_load_catalogue
+from tongban.catalog.demo import demo_load_catalog
 from tongban.catalog.models import Bundle, ItemVersion, SearchMiss
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def catalogue():
+def catalog():
     demo_load()
-    demo_load_catalogue()
+    demo_load_catalog()
 
 
 def version(name):
@@ -34,7 +34,7 @@ def text(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
 
 
-def test_browse_filters_narrow_the_published_items(client, catalogue):
+def test_browse_filters_narrow_the_published_items(client, catalog):
     everything = api_names(client)
     person = api_names(client, audience="person")
     organisation = api_names(client, audience="organisation")
@@ -52,7 +52,7 @@ def test_browse_filters_narrow_the_published_items(client, catalogue):
     assert all(v.visits > 0 for v in ItemVersion.objects.filter(status="published").exclude(name__in=zero))
 
 
-def test_browse_by_department_and_by_district(client, catalogue):
+def test_browse_by_department_and_by_district(client, catalog):
     tax = organisation_find(kind="department", name="上海市税务局")
     assert api_names(client, department=tax.uuid) == set(
         ItemVersion.objects.filter(status="published", department_name="上海市税务局").values_list(
@@ -65,11 +65,11 @@ def test_browse_by_department_and_by_district(client, catalogue):
     # A city department is not inside the district: the two filters together find nothing.
     assert api_names(client, district=huangpu.uuid, department=tax.uuid) == set()
     assert api_names(client, q="加装电梯", district=huangpu.uuid) == in_huangpu
-    # A filtered search that finds nothing is not a blind spot of the catalogue.
+    # A filtered search that finds nothing is not a blind spot of the catalog.
     assert not SearchMiss.objects.exists()
 
 
-def test_browse_refuses_bad_filters_with_a_clear_error(client, catalogue):
+def test_browse_refuses_bad_filters_with_a_clear_error(client, catalog):
     response = client.get("/api/catalog/items", {"audience": "martians", "department": "nope"})
     assert response.status_code == 422
     body = response.json()
@@ -78,7 +78,7 @@ def test_browse_refuses_bad_filters_with_a_clear_error(client, catalogue):
     assert "筛选条件无效" in text(page)
 
 
-def test_browse_page_lists_zero_visit_items_and_pages_through_them(client, catalogue):
+def test_browse_page_lists_zero_visit_items_and_pages_through_them(client, catalog):
     page = text(client.get("/browse/", {"zero_visits": "1"}))
     zero = ItemVersion.objects.filter(status="published", visits=0).count()
     assert "零跑动事项" in page and f"共 {zero} 项" in page
@@ -91,7 +91,7 @@ def test_browse_page_lists_zero_visit_items_and_pages_through_them(client, catal
     assert "出生医学证明签发" in birth and "营业执照核发" not in birth
 
 
-def test_the_item_guide_marks_what_the_applicant_need_not_bring(client, catalogue):
+def test_the_item_guide_marks_what_the_applicant_need_not_bring(client, catalog):
     v = version("营业执照核发")
     page = text(client.get(f"/items/{v.item.uuid}/"))
     assert "需要您提交（3 份）" in page and "无需提交（1 份，平台获取）" in page
@@ -103,7 +103,7 @@ def test_the_item_guide_marks_what_the_applicant_need_not_bring(client, catalogu
     assert "平台通过市公安局共享数据获取，无需提交" in text(client.get(f"/items/{shared.item.uuid}/"))
 
 
-def test_a_draft_or_unknown_item_has_no_guide(client, catalogue):
+def test_a_draft_or_unknown_item_has_no_guide(client, catalog):
     from tongban.catalog.services import version_new_draft
 
     v = version("营业执照核发")
@@ -116,7 +116,7 @@ def test_a_draft_or_unknown_item_has_no_guide(client, catalogue):
     assert client.get(f"/departments/{district.uuid}/").status_code == 404  # not a department
 
 
-def test_the_bundle_page_draws_the_figures_from_the_data(client, catalogue):
+def test_the_bundle_page_draws_the_figures_from_the_data(client, catalog):
     bundle = Bundle.objects.get(name="开办企业")
     response = client.get(f"/bundles/{bundle.uuid}/")
     page = text(response)
@@ -135,7 +135,7 @@ def test_the_bundle_page_draws_the_figures_from_the_data(client, catalogue):
     assert "免费邮寄送达" in page
 
 
-def test_the_department_page_lists_its_items_and_the_bundles_it_leads(client, catalogue):
+def test_the_department_page_lists_its_items_and_the_bundles_it_leads(client, catalog):
     dept = organisation_find(kind="department", name="黄浦区住房保障和房屋管理局")
     page = text(client.get(f"/departments/{dept.uuid}/"))
     assert "既有多层住宅加装电梯初步方案备案" in page
@@ -143,7 +143,7 @@ def test_the_department_page_lists_its_items_and_the_bundles_it_leads(client, ca
     assert "营业执照核发" not in page
 
 
-def test_the_bundle_list_and_the_bundle_api_search_by_pinyin_initials(client, catalogue):
+def test_the_bundle_list_and_the_bundle_api_search_by_pinyin_initials(client, catalog):
     assert "开办企业" in text(client.get("/bundles/"))
     found = client.get("/api/catalog/bundles", {"q": "kbqy"}).json()
     assert [b["name"] for b in found] == ["开办企业"]
@@ -152,7 +152,7 @@ def test_the_bundle_list_and_the_bundle_api_search_by_pinyin_initials(client, ca
     assert found[0]["form_schema"]["properties"]["company_name"]["title"] == "企业名称"
 
 
-def test_the_home_page_shows_popular_items_bundles_and_themes_from_the_data(client, catalogue):
+def test_the_home_page_shows_popular_items_bundles_and_themes_from_the_data(client, catalog):
     page = text(client.get("/"))
     assert "热门事项" in page and "居住证办理" in page
     assert "开办企业 2 个工作日办结（原 41）" in page
@@ -161,7 +161,7 @@ def test_the_home_page_shows_popular_items_bundles_and_themes_from_the_data(clie
     assert "一件事 开办企业" in hits
 
 
-def test_cached_guides_follow_publishing_and_the_language(client, catalogue):
+def test_cached_guides_follow_publishing_and_the_language(client, catalog):
     from tongban.catalog.services import version_new_draft, version_publish, version_update_draft
 
     v = version("营业执照核发")

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def catalogue(department):
+def catalog(department):
     def add(n, name, **extra):
         extra.setdefault("enterprise_themes", [])
         v = item_create(
@@ -39,7 +39,7 @@ def names(client, q):
     return [i["name"] for i in response.json()["items"]]
 
 
-def test_chinese_pinyin_and_initials_find_the_same_items_best_first(client, catalogue):
+def test_chinese_pinyin_and_initials_find_the_same_items_best_first(client, catalog):
     assert names(client, "营业执照") == ["营业执照核发", "营业执照变更登记"]
     assert names(client, "yyzz")[:2] == ["营业执照核发", "营业执照变更登记"]
     assert names(client, "yingyezhizhao")[0] == "营业执照核发"
@@ -49,19 +49,19 @@ def test_chinese_pinyin_and_initials_find_the_same_items_best_first(client, cata
     assert "营业执照注销（草稿）" not in names(client, "注销")  # drafts are never found
 
 
-def test_several_terms_must_all_match_and_department_names_match_too(client, catalogue):
+def test_several_terms_must_all_match_and_department_names_match_too(client, catalog):
     assert names(client, "食品 许可") == ["食品经营许可证核发"]
     assert len(names(client, "市场监督管理局")) == 4
 
 
-def test_searches_with_no_result_are_recorded(client, catalogue):
+def test_searches_with_no_result_are_recorded(client, catalog):
     assert names(client, "不存在的事项") == []
     assert list(SearchMiss.objects.values_list("query", flat=True)) == ["不存在的事项"]
     assert names(client, "yyzz")
     assert SearchMiss.objects.count() == 1
 
 
-def test_a_retired_version_leaves_the_search_at_once(client, catalogue):
+def test_a_retired_version_leaves_the_search_at_once(client, catalog):
     from tongban.catalog.services import version_retire
 
     assert "食品经营许可证核发" in names(client, "spjy")
@@ -69,20 +69,20 @@ def test_a_retired_version_leaves_the_search_at_once(client, catalogue):
     assert "食品经营许可证核发" not in names(client, "spjy")
 
 
-def test_each_process_searches_its_index_until_the_catalogue_token_changes(client, catalogue):
+def test_each_process_searches_its_index_until_the_catalog_token_changes(client, catalog):
     """Another process publishing shows up as a new token in the shared cache; until then this process
     keeps answering from the index it built."""
-    from tongban.catalog.search import catalogue_changed
+    from tongban.catalog.search import catalog_changed
 
     assert names(client, "yyzz") == ["营业执照核发", "营业执照变更登记"]
     draft = ItemVersion.objects.get(name="营业执照注销（草稿）")
     ItemVersion.objects.filter(pk=draft.pk).update(status="published")  # as another process would
     assert "营业执照注销（草稿）" not in names(client, "yyzz")
-    catalogue_changed()
+    catalog_changed()
     assert "营业执照注销（草稿）" in names(client, "yyzz")
 
 
-def test_search_results_page_through_the_api_in_rank_order(client, catalogue):
+def test_search_results_page_through_the_api_in_rank_order(client, catalog):
     first = client.get("/api/catalog/items", {"q": "yyzz", "limit": 1}).json()
     second = client.get("/api/catalog/items", {"q": "yyzz", "limit": 1, "offset": 1}).json()
     assert first["count"] == second["count"] == 2

@@ -102,7 +102,7 @@ def test_demo_data_loads_twice_without_duplicates():
         "issuer",
         "seal",
         "supervisor",
-        "catalogue",
+        "catalog",
         "13800000001",
     ):
         assert username in printed
@@ -114,7 +114,7 @@ def test_demo_data_loads_twice_without_duplicates():
         "issuer",
         "seal_authority",
         "supervisor",
-        "catalogue_admin",
+        "catalog_admin",
     }
 
 

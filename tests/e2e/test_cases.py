@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from tests.cases.conftest import pdf_bytes
 from tests.e2e.conftest import PC, PHONE, log_in, no_horizontal_overflow, screenshot
 from tongban.accounts.facade import demo_load
-from tongban.catalog.facade import demo_load_catalogue
+from tongban.catalog.facade import demo_load_catalog
 
 pytestmark = pytest.mark.e2e
 DEMO_PASSWORD = "Tongban@2026"
@@ -28,7 +28,7 @@ UPLOADS = [
 @pytest.fixture
 def demo(transactional_db):
     demo_load()
-    demo_load_catalogue()
+    demo_load_catalog()
 
 
 @pytest.fixture

@@ -10,15 +10,15 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import PC, PHONE, no_horizontal_overflow, screenshot
 from tongban.accounts.facade import demo_load
-from tongban.catalog.facade import demo_load_catalogue
+from tongban.catalog.facade import demo_load_catalog
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def catalogue(transactional_db):
+def catalog(transactional_db):
     demo_load()
-    demo_load_catalogue()
+    demo_load_catalog()
 
 
 def search(page, words: str):
@@ -28,7 +28,7 @@ def search(page, words: str):
 
 
 @pytest.mark.parametrize(("viewport", "suffix"), [(PC, "1440"), (PHONE, "375")])
-def test_search_open_the_guide_and_the_bundle_figures(new_context, catalogue, viewport, suffix):
+def test_search_open_the_guide_and_the_bundle_figures(new_context, catalog, viewport, suffix):
     context, watch = new_context(viewport)
     page = context.new_page()
     page.goto("/")
@@ -67,7 +67,7 @@ def test_search_open_the_guide_and_the_bundle_figures(new_context, catalogue, vi
     watch.assert_clean()
 
 
-def test_pinyin_initials_find_the_bundle_and_elderly_mode_keeps_the_figures_readable(new_context, catalogue):
+def test_pinyin_initials_find_the_bundle_and_elderly_mode_keeps_the_figures_readable(new_context, catalog):
     context, watch = new_context(PHONE)
     page = context.new_page()
     page.goto("/")
@@ -81,7 +81,7 @@ def test_pinyin_initials_find_the_bundle_and_elderly_mode_keeps_the_figures_read
     watch.assert_clean()
 
 
-def test_browse_zero_visit_items_by_theme_and_open_a_department(browsing, catalogue):
+def test_browse_zero_visit_items_by_theme_and_open_a_department(browsing, catalog):
     page, watch = browsing
     page.goto("/")
     page.get_by_role("link", name="零跑动事项").click()

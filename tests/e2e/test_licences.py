@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import PC, PHONE, log_in, no_horizontal_overflow, screenshot
 from tongban.accounts.facade import demo_load
-from tongban.catalog.facade import demo_load_catalogue
+from tongban.catalog.facade import demo_load_catalog
 from tongban.licences.facade import DEMO_VERIFIER_KEY, demo_load_licences
 
 pytestmark = pytest.mark.e2e
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def demo(transactional_db):
     demo_load()
-    demo_load_catalogue()
+    demo_load_catalog()
     demo_load_licences()
 
 

@@ -47,7 +47,7 @@ def test_language_switch_to_english_and_back(browsing, live_server):
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("button", name="中文")).to_be_visible()
     expect(page.get_by_role("button", name="English")).to_have_count(0)
-    expect(page.get_by_role("link", name="Log in", exact=True)).to_be_visible()  # from the en catalogue
+    expect(page.get_by_role("link", name="Log in", exact=True)).to_be_visible()  # from the en catalog
     expect(page).to_have_url(f"{live_server.url}/")  # back on the page where the switch was used
     # The choice sticks while browsing on.
     page.goto("/accounts/login/")

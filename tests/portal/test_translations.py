@@ -5,7 +5,7 @@ import polib
 LOCALE = Path(__file__).resolve().parents[2] / "src/tongban/locale/en/LC_MESSAGES"
 
 
-def test_the_english_catalogue_is_complete_and_compiled():
+def test_the_english_catalog_is_complete_and_compiled():
     po = polib.pofile(str(LOCALE / "django.po"))
     assert not po.untranslated_entries(), [e.msgid for e in po.untranslated_entries()]
     assert not po.fuzzy_entries()

@@ -146,7 +146,7 @@ def demo_load() -> list[DemoAccount]:
         ("reviewer_medical", "审批人员 梁宇", "医疗保障局"),
     ):
         _staff(username, name, [(city_departments[department], Role.REVIEWER)])
-    _staff("catalogue", "事项管理员 郑华", [(region, Role.CATALOGUE_ADMIN)])
+    _staff("catalog", "事项管理员 郑华", [(region, Role.CATALOG_ADMIN)])
 
     zhang = _citizen("张三", demo_resident_id("310101", "19900307", 123), "13800000001", AssuranceLevel.L2)
     li = _citizen("李四", demo_resident_id("310104", "19851112", 456), "13800000002", AssuranceLevel.L2)
@@ -196,7 +196,7 @@ def demo_load() -> list[DemoAccount]:
                 ("reviewer_medical", "医疗保障局"),
             )
         ),
-        DemoAccount("事项管理员 catalogue admin", "catalogue", DEMO_PASSWORD, region.name),
+        DemoAccount("事项管理员 catalog admin", "catalog", DEMO_PASSWORD, region.name),
         DemoAccount(
             "自然人 citizen",
             "13800000001",

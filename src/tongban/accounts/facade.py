@@ -17,7 +17,7 @@ from tongban.accounts.constants import AssuranceLevel, Role
 from tongban.accounts.demo import demo_load, demo_principal_uuids
 from tongban.accounts.errors import IdentityUnconfirmed
 from tongban.accounts.models import Authorisation, Enterprise, Organisation, Person, User
-from tongban.accounts.register import item_catalogue_register
+from tongban.accounts.register import item_catalog_register
 from tongban.accounts.selectors import authorisation_is_active, organisation_list_in_scope
 from tongban.accounts.signals import identity_transferred
 from tongban.core.actors import Actor, ActorKind
@@ -42,7 +42,7 @@ __all__ = [
     "holders_for_user",
     "identity_confirmed",
     "identity_transferred",
-    "item_catalogue_register",
+    "item_catalog_register",
     "organisation_find",
     "organisation_info",
     "organisation_list",
@@ -99,7 +99,7 @@ def organisation_find(*, kind: str, name: str) -> OrganisationInfo | None:
 def organisations_by_uscc(usccs: Iterable[str], *, kind: str) -> dict[str, list[OrganisationInfo]]:
     """The organisations of one kind with these USCCs, by USCC (a list: the USCC is not unique in the tree).
 
-    Uuids differ between environments, USCCs do not: catalogue imports map departments with this."""
+    Uuids differ between environments, USCCs do not: catalog imports map departments with this."""
     found: dict[str, list[OrganisationInfo]] = {}
     for org in Organisation.objects.filter(kind=kind, uscc__in=set(usccs)).order_by("path"):
         found.setdefault(org.uscc, []).append(_organisation_info(org))

@@ -107,7 +107,11 @@ def _failed(user: User | None, *, locked: bool, reason: str = "wrong_password") 
 
 
 def password_failures_clear(user: User) -> None:
-    """Forget the failures counted against this account (after a success or a password reset)."""
+    """Forget the failures counted against this account and lift an ended lock (after a successful login,
+    by password or SMS code, or a password reset)."""
     window = settings.TONGBAN_LOGIN_LOCKOUT_SECONDS
     for ident in {user.username, user.phone or ""} - {""}:
         throttle_clear("login-fail", lock_key(ident), window=window)
+    if user.locked_until is not None:
+        User.objects.filter(pk=user.pk).update(locked_until=None)
+        user.locked_until = None

@@ -46,19 +46,19 @@ def business_register() -> BusinessRegister:
     return import_string(settings.TONGBAN_BUSINESS_REGISTER)()
 
 
-class ItemCatalogue(Protocol):
+class ItemCatalog(Protocol):
     def unknown_item_codes(self, codes: list[str]) -> list[str]: ...
 
 
-_item_catalogue: ItemCatalogue | None = None
+_item_catalog: ItemCatalog | None = None
 
 
-def item_catalogue_register(catalogue: ItemCatalogue) -> None:
-    """The catalogue context registers itself here when it starts (accounts sits below it and may not
+def item_catalog_register(catalog: ItemCatalog) -> None:
+    """The catalog context registers itself here when it starts (accounts sits below it and may not
     import it): authorisations check their item codes against it."""
-    global _item_catalogue
-    _item_catalogue = catalogue
+    global _item_catalog
+    _item_catalog = catalog
 
 
-def item_catalogue() -> ItemCatalogue | None:
-    return _item_catalogue
+def item_catalog() -> ItemCatalog | None:
+    return _item_catalog

@@ -62,7 +62,7 @@ from tongban.accounts.models import (
     User,
 )
 from tongban.accounts.passwords import FROZEN, LOCKED, THROTTLED, address_allowed, password_failures_clear
-from tongban.accounts.register import business_register, item_catalogue, population_register
+from tongban.accounts.register import business_register, item_catalog, population_register
 from tongban.accounts.selectors import person_of_actor, staff_roles
 from tongban.accounts.signals import identity_transferred
 from tongban.accounts.throttle import throttle_hit, throttle_interval
@@ -541,8 +541,8 @@ def authorisation_grant(
     if any(len(c) > 64 for c in codes):
         raise InvalidInput(AccountError.INVALID_ITEM_CODES, _("事项编码过长"), field="item_codes")
     codes = list(dict.fromkeys(codes))
-    catalogue = item_catalogue()
-    unknown = catalogue.unknown_item_codes(codes) if catalogue is not None and codes else []
+    catalog = item_catalog()
+    unknown = catalog.unknown_item_codes(codes) if catalog is not None and codes else []
     if unknown:
         raise InvalidInput(
             AccountError.UNKNOWN_ITEM_CODES,

@@ -17,9 +17,6 @@ def _audit_login(sender, request, user, **kwargs):
     method = getattr(request, "tongban_login_method", None) or (
         "admin" if request is not None and request.path.startswith("/admin/") else "password"
     )
-    if user.locked_until is not None:
-        type(user).objects.filter(pk=user.pk).update(locked_until=None)
-        user.locked_until = None
     audit_record(
         actor=actor_for(user),
         action="auth.login",

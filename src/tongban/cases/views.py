@@ -31,6 +31,7 @@ from tongban.cases.access import (
     reviewer_department_uuids,
     target_item_codes,
 )
+from tongban.cases.application_form import fields_of, read_posted
 from tongban.cases.constants import (
     OPEN_STEP_STATUSES,
     DeliveryMethod,
@@ -40,7 +41,6 @@ from tongban.cases.constants import (
     StepStatus,
 )
 from tongban.cases.errors import CaseNotFound, MaterialNotFound, StepNotFound
-from tongban.cases.formfields import fields_of, read_posted
 from tongban.cases.selectors import (
     case_list_for_applicant,
     cases_awaiting_intake,

@@ -172,16 +172,16 @@ class ServiceItemAdmin(admin.ModelAdmin):
         return response
 
     def export_json_view(self, request):
-        """The whole catalogue (every version) as the JSON `tongban catalogue import` reads."""
-        from tongban.catalog.services import catalogue_export
+        """The whole catalog (every version) as the JSON `tongban catalog import` reads."""
+        from tongban.catalog.services import catalog_export
 
         if not self.has_view_permission(request):
             raise PermissionDenied
-        content = json.dumps(catalogue_export(), ensure_ascii=False, indent=1).encode()
-        return self._download(content, "application/json; charset=utf-8", "catalogue", "json")
+        content = json.dumps(catalog_export(), ensure_ascii=False, indent=1).encode()
+        return self._download(content, "application/json; charset=utf-8", "catalog", "json")
 
     def export_exchange_view(self, request):
-        """The published catalogue as the national exchange tables, one CSV per table, zipped."""
+        """The published catalog as the national exchange tables, one CSV per table, zipped."""
         from tongban.catalog.exchange import exchange_zip
 
         if not self.has_view_permission(request):

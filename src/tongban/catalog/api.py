@@ -1,4 +1,4 @@
-"""The public catalogue: published items and their guides (办事指南). Anyone may read them."""
+"""The public catalog: published items and their guides (办事指南). Anyone may read them."""
 
 from datetime import datetime
 from typing import Literal

@@ -8,7 +8,7 @@ class CatalogConfig(AppConfig):
     verbose_name = _("事项目录")
 
     def ready(self) -> None:
-        from tongban.accounts.facade import item_catalogue_register
+        from tongban.accounts.facade import item_catalog_register
         from tongban.catalog.facade import ItemCodes
 
-        item_catalogue_register(ItemCodes())
+        item_catalog_register(ItemCodes())

@@ -128,7 +128,7 @@ def bundle_figures(*, steps: list[PlannedStep], versions: list, materials_by_ver
 def merge_forms(versions: list) -> dict:
     """One application form for the bundle: the items' JSON Schemas merged by field key, so a field used by
     several items is asked once. Required when any item requires it. The same key with a different type or
-    set of allowed values in two items is a catalogue error, refused with both items named."""
+    set of allowed values in two items is a catalog error, refused with both items named."""
     properties: dict[str, dict] = {}
     owner: dict[str, str] = {}
     required: list[str] = []

@@ -1,4 +1,4 @@
-"""GB/T 39046-2020 appendix A code sets (docs/domain/catalogue.md §2) and the catalogue's own choices."""
+"""GB/T 39046-2020 appendix A code sets (docs/domain/catalog.md §2) and the catalog's own choices."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

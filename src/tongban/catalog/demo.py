@@ -1,7 +1,7 @@
-"""Demo catalogue for `tongban demo`: published service items of the demo departments (accounts demo), the
-popular items of the home page and the "one thing" bundles, all in ``demo_catalogue.json`` next to this file.
+"""Demo catalog for `tongban demo`: published service items of the demo departments (accounts demo), the
+popular items of the home page and the "one thing" bundles, all in ``demo_catalog.json`` next to this file.
 
-The file is a catalogue export (format of operations.md §12) and is loaded by the catalogue import, so the demo
+The file is a catalog export (format of operations.md §12) and is loaded by the catalog import, so the demo
 exercises the import too. Materials keep the same key in every item (bundles merge them by it); implementation
 codes are the department's USCC + a 3-digit serial + "000"; licence type codes are demo values (the types are
 made by tongban.licences.demo). Safe to run again: items and bundles already present are skipped.
@@ -11,8 +11,8 @@ from TONGBAN_REGION_NAME and TONGBAN_REGION_CODE (accounts/demo.py), so before t
 the file is swapped for this environment's demo department of the same name (the region's prefix replaced), in
 the versions, the implementation codes and the bundles; published versions are published at load time.
 
-To change the demo catalogue, edit the JSON, or load the demo into an environment with the default region,
-change the catalogue there (admin) and `tongban catalogue export src/tongban/catalog/demo_catalogue.json`
+To change the demo catalog, edit the JSON, or load the demo into an environment with the default region,
+change the catalog there (admin) and `tongban catalog export src/tongban/catalog/demo_catalog.json`
 (keep the file's key order: on SQLite a form shows its fields in the order of ``form_schema.properties``)."""
 
 from __future__ import annotations
@@ -26,28 +26,28 @@ from django.utils import timezone
 
 from tongban.accounts.facade import organisation_find
 from tongban.catalog.constants import VersionStatus
-from tongban.catalog.services import catalogue_import
+from tongban.catalog.services import catalog_import
 
-DEMO_FILE = Path(__file__).with_name("demo_catalogue.json")
+DEMO_FILE = Path(__file__).with_name("demo_catalog.json")
 FILE_REGION_NAME = "上海市"  # the region of the environment the file was exported from
 
 
-def demo_catalogue() -> dict:
-    """The demo catalogue file as it is (departments of the default region)."""
+def demo_catalog() -> dict:
+    """The demo catalog file as it is (departments of the default region)."""
     return json.loads(DEMO_FILE.read_text(encoding="utf-8"))
 
 
 @transaction.atomic
-def demo_load_catalogue() -> int:
+def demo_load_catalog() -> int:
     """Import the demo items and bundles that are not there yet; returns how many items were created."""
-    data = _for_this_environment(demo_catalogue())
-    return catalogue_import(actor=None, data=data, map_departments=True)["created"]
+    data = _for_this_environment(demo_catalog())
+    return catalog_import(actor=None, data=data, map_departments=True)["created"]
 
 
 def demo_load_bundles() -> int:
     """Import the demo bundles that are not there yet (their items must be); returns how many were created."""
-    data = {**_for_this_environment(demo_catalogue()), "items": []}
-    return catalogue_import(actor=None, data=data, map_departments=True)["bundles_created"]
+    data = {**_for_this_environment(demo_catalog()), "items": []}
+    return catalog_import(actor=None, data=data, map_departments=True)["bundles_created"]
 
 
 def _department_uscc(name: str) -> str:

@@ -4,10 +4,10 @@ from tongban.core.errors import Conflict, ErrorCode, InvalidInput, NotFound
 
 
 class CatalogError(ErrorCode):
-    """The catalogue's error codes (items, versions, bundles, imports)."""
+    """The catalog's error codes (items, versions, bundles, imports)."""
 
     BUNDLE_NOT_FOUND = "bundle_not_found"
-    CATALOGUE_IMPORT_REFUSED = "catalogue_import_refused"
+    CATALOG_IMPORT_REFUSED = "catalog_import_refused"
     DRAFT_EXISTS = "draft_exists"
     DUPLICATE_STEP = "duplicate_step"
     EMPTY_PLAN = "empty_plan"
@@ -42,7 +42,7 @@ class QualityRulesFailed(InvalidInput):
 
 
 class ImportRefused(InvalidInput):
-    code = CatalogError.CATALOGUE_IMPORT_REFUSED
+    code = CatalogError.CATALOG_IMPORT_REFUSED
     default_message = _("事项目录导入文件无效")
 
 

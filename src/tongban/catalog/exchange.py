@@ -1,4 +1,4 @@
-"""The published catalogue as the national exchange tables (docs/domain/catalogue.md §3), written as CSV.
+"""The published catalog as the national exchange tables (docs/domain/catalog.md §3), written as CSV.
 
 Three tables, one row per published version (and one per material of it):
 
@@ -6,7 +6,7 @@ Three tables, one row per published version (and one per material of it):
 - ``up_task_general_extend``: 通办范围, online handling, result, themes;
 - ``up_task_general_material``: the materials.
 
-Conventions (docs/domain/catalogue.md §6: where a code set is not known we do not invent one):
+Conventions (docs/domain/catalog.md §6: where a code set is not known we do not invent one):
 
 - Code sets the standard gives (GB/T 39046 appendix A: 事项类型 A.1, 行使层级 A.2, 服务对象 A.4, 办理形式 A.5,
   办件类型 A.6) are written as their codes; several codes are joined with ``,`` (``handle_type`` "1,2,3").
@@ -116,7 +116,7 @@ def _codes(values) -> str:
 
 
 def exchange_tables_export(*, data_source: str = "", at: datetime | None = None) -> dict[str, list[dict]]:
-    """The published catalogue as rows of the three exchange tables, by table name."""
+    """The published catalog as rows of the three exchange tables, by table name."""
     if data_source and not (len(data_source) == 3 and data_source.isdigit()):
         raise ValueError("data_source is the 3-digit code the receiving platform assigns")
     sync = {
@@ -177,7 +177,7 @@ def exchange_tables_export(*, data_source: str = "", at: datetime | None = None)
                 # 是否网办: the item declares an online handling form (computer or mobile).
                 "is_online": _flag(bool(forms & ONLINE_FORMS)),
                 "is_pay_online": _flag(v.fee_charged and v.fee_online_payment),
-                # docs/domain/catalogue.md §4: no visit needed ⇒ the reason is written 无.
+                # docs/domain/catalog.md §4: no visit needed ⇒ the reason is written 无.
                 "limit_scene_explain": v.visits_reason if v.visits else "无",
                 "online_handle_depth": str(v.online_depth),
                 "result_type": str(v.get_result_kind_display()),

@@ -1,13 +1,13 @@
-"""The stable interface other contexts use for the catalogue."""
+"""The stable interface other contexts use for the catalog."""
 
 
-def demo_load_catalogue() -> int:
-    from tongban.catalog.demo import demo_load_catalogue as load
+def demo_load_catalog() -> int:
+    from tongban.catalog.demo import demo_load_catalog as load
 
     return load()
 
 
-__all__ = ["demo_load_catalogue"]
+__all__ = ["demo_load_catalog"]
 
 
 import threading  # noqa: E402
@@ -41,14 +41,14 @@ def _hit(v) -> ItemHit:
 
 
 def item_search(query: str, *, limit: int = 20) -> list[ItemHit]:
-    """The catalogue search the portal shows (records searches with no result)."""
+    """The catalog search the portal shows (records searches with no result)."""
     from tongban.catalog.services import catalog_search
 
     return [_hit(v) for v in catalog_search(query=query)[:limit]]
 
 
 def featured_items(limit: int = 8) -> list[ItemHit]:
-    """The popular items the catalogue admins chose for the home page, in their order."""
+    """The popular items the catalog admins chose for the home page, in their order."""
     from tongban.catalog.selectors import featured_version_list
 
     return [_hit(v) for v in featured_version_list(limit)]
@@ -171,17 +171,17 @@ _TARGETS_MAX = 2048
 def application_target(kind: str, target_uuid) -> ApplicationTarget | None:
     """The published item (its current version) or bundle to apply for; None when there is none.
 
-    Kept in the process for as long as the catalogue token stays the same (it changes on every publish,
-    retirement, import and new bundle: see ``search.catalogue_changed``), so an application reads the
-    catalogue from the database only the first time a process sees the target."""
+    Kept in the process for as long as the catalog token stays the same (it changes on every publish,
+    retirement, import and new bundle: see ``search.catalog_changed``), so an application reads the
+    catalog from the database only the first time a process sees the target."""
     global _targets_token
-    from tongban.catalog.search import catalogue_token
+    from tongban.catalog.search import catalog_token
 
     try:
         key = (kind, str(uuid_module.UUID(str(target_uuid))))
     except ValueError:
         return None
-    token = catalogue_token()
+    token = catalog_token()
     with _targets_lock:
         if _targets_token != token:
             _targets.clear()
@@ -318,7 +318,7 @@ __all__ += ["record_conclusion"]
 
 
 class ItemCodes:
-    """What accounts asks the catalogue when an authorisation names items (registered in apps.py)."""
+    """What accounts asks the catalog when an authorisation names items (registered in apps.py)."""
 
     def unknown_item_codes(self, codes: list[str]) -> list[str]:
         """The implementation codes among ``codes`` that name no item with a published version."""

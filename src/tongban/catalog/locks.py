@@ -1,4 +1,4 @@
-"""Every row lock of the catalogue, in one place: a service item (its versions change under it)."""
+"""Every row lock of the catalog, in one place: a service item (its versions change under it)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The service-item catalogue (事项清单): items, their versions (GB/T 39046 表4 fields) and materials.
+"""The service-item catalog (事项清单): items, their versions (GB/T 39046 表4 fields) and materials.
 
 A published version never changes: editing makes a new draft, and cases point at the version they were
 made under."""
@@ -24,17 +24,13 @@ from tongban.catalog.constants import (
 )
 
 
-class ImmutableVersionError(Exception):
-    pass
-
-
 class ServiceItem(models.Model):
     """One item of the implementation list, identified by its implementation code (实施编码)."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     implementation_code = models.CharField(_("实施编码"), max_length=64, unique=True)
     basic_code = models.CharField(_("基本编码"), max_length=64, db_index=True)
-    # Not part of a version: the catalogue admins pick the items the home page lists as popular (热门事项).
+    # Not part of a version: the catalog admins pick the items the home page lists as popular (热门事项).
     featured_rank = models.PositiveSmallIntegerField(
         _("首页热门排序"), null=True, blank=True, help_text=_("填写后在首页“热门事项”中按此顺序显示")
     )
@@ -104,7 +100,7 @@ class ItemVersion(models.Model):
 
     # Derived on save: name, keywords, department, themes, their pinyin and pinyin initials (for search).
     search_text = models.TextField(editable=False, blank=True)
-    # Derived on save: the browse facets, one per line between newlines ("\naudience:person\ntheme:出生\n").
+    # Derived by the services whenever a draft's fields are saved (services.version_save): the browse facets, one per line between newlines ("\naudience:person\ntheme:出生\n").
     facets = models.TextField(editable=False, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -127,20 +123,6 @@ class ItemVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.number}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            stored = ItemVersion.objects.filter(pk=self.pk).values_list("status", flat=True).first()
-            update_fields = set(kwargs.get("update_fields") or [])
-            lifecycle_only = update_fields and update_fields <= {"status", "published_at", "retired_at"}
-            if stored in (VersionStatus.PUBLISHED, VersionStatus.RETIRED) and not lifecycle_only:
-                raise ImmutableVersionError("a published version never changes: make a new draft")
-        if not kwargs.get("update_fields") or "search_text" in kwargs["update_fields"]:
-            from tongban.catalog.search import facets_for, search_text_for
-
-            self.search_text = search_text_for(self)
-            self.facets = facets_for(self)
-        super().save(*args, **kwargs)
 
 
 class Material(models.Model):
@@ -181,11 +163,6 @@ class Material(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs):
-        if self.version.status != VersionStatus.DRAFT:
-            raise ImmutableVersionError("materials of a published version never change: make a new draft")
-        super().save(*args, **kwargs)
 
 
 class SearchMiss(models.Model):

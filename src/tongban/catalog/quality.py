@@ -1,4 +1,4 @@
-"""The catalogue quality rules (docs/domain/catalogue.md §4) run when a version is published: every violation
+"""The catalog quality rules (docs/domain/catalog.md §4) run when a version is published: every violation
 is listed."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Catalogue search: by name, synonyms and keywords, pinyin and pinyin initials (`yyzz` finds 营业执照,
+"""Catalog search: by name, synonyms and keywords, pinyin and pinyin initials (`yyzz` finds 营业执照,
 `kbqy` finds 开办企业), department and theme, ranked by where the match is."""
 
 from __future__ import annotations
@@ -85,11 +85,11 @@ def query_terms(query: str) -> list[str]:
     return [t.lower() for t in _SPLIT.split(query or "") if t][:8]
 
 
-# --- the in-process index of the published catalogue ---------------------------------------------------
+# --- the in-process index of the published catalog ---------------------------------------------------
 # Every process keeps the search forms of the published versions in memory (about 400 bytes an item: 2 MB
 # for 5,000) and matches them in Python, so a search costs one small query for the page of results instead of
-# a LIKE scan and a fetch of every matching row. A token in the shared cache says which catalogue an index
-# was built from: publishing, retiring or importing sets a new token after commit (`catalogue_changed`), and
+# a LIKE scan and a fetch of every matching row. A token in the shared cache says which catalog an index
+# was built from: publishing, retiring or importing sets a new token after commit (`catalog_changed`), and
 # every process rebuilds on its next search. The token lives in the shared cache (Redis or the database cache
 # in production); if it is evicted, the next search sets a new one and every process rebuilds once.
 GENERATION_KEY = "catalog:search_generation"
@@ -114,13 +114,13 @@ _index: _Index | None = None
 _index_lock = threading.Lock()
 
 
-def catalogue_changed() -> None:
-    """Mark the published catalogue as changed: every process's index is rebuilt on its next search."""
+def catalog_changed() -> None:
+    """Mark the published catalog as changed: every process's index is rebuilt on its next search."""
     cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
 
 
-def catalogue_token() -> str:
-    """The token of the published catalogue as it is now (see `catalogue_changed`)."""
+def catalog_token() -> str:
+    """The token of the published catalog as it is now (see `catalog_changed`)."""
     token = cache.get(GENERATION_KEY)
     if token is None:
         cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
@@ -132,7 +132,7 @@ def _published_index() -> tuple[_Entry, ...]:
     global _index
     from tongban.catalog.models import ItemVersion
 
-    token = catalogue_token()
+    token = catalog_token()
     index = _index
     if index is not None and index.token == token:
         return index.entries

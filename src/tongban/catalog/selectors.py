@@ -1,4 +1,4 @@
-"""Reads of the published catalogue."""
+"""Reads of the published catalog."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every write to the catalogue: drafts, publishing (with the quality rules), retiring, import."""
+"""Every write to the catalog: drafts, publishing (with the quality rules), retiring, import."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from tongban.catalog.errors import CatalogError, ImportRefused, NotADraft, Quali
 from tongban.catalog.locks import lock_item
 from tongban.catalog.models import Bundle, ItemVersion, Material, ServiceItem
 from tongban.catalog.quality import quality_check
-from tongban.catalog.search import catalogue_changed
+from tongban.catalog.search import catalog_changed, facets_for, search_text_for
 from tongban.core.actors import Actor
 from tongban.core.audit import audit_record
 from tongban.core.errors import Conflict, InvalidInput
@@ -65,10 +65,20 @@ def _department(department_uuid) -> dict:
 
 
 def _published_changed() -> None:
-    """The published catalogue changed: search indexes are rebuilt now (this transaction sees the change)
+    """The published catalog changed: search indexes are rebuilt now (this transaction sees the change)
     and again after commit (other processes may have rebuilt from the old rows meanwhile)."""
-    catalogue_changed()
-    transaction.on_commit(catalogue_changed)
+    catalog_changed()
+    transaction.on_commit(catalog_changed)
+
+
+def version_save(version: ItemVersion) -> None:
+    """Save a draft's fields with what is derived from them: the search text and the browse facets. A
+    published or retired version never changes (only its lifecycle fields, saved by name): a draft only."""
+    if version.status != VersionStatus.DRAFT:
+        raise NotADraft()
+    version.search_text = search_text_for(version)
+    version.facets = facets_for(version)
+    version.save()
 
 
 @transaction.atomic
@@ -81,7 +91,7 @@ def item_create(
     item = ServiceItem.objects.create(implementation_code=implementation_code, basic_code=basic_code)
     version = ItemVersion(item=item, number=1, **{**fields, **_department(fields["department_uuid"])})
     version.full_clean(exclude=["item"])
-    version.save()
+    version_save(version)
     for order, material in enumerate(materials):
         Material.objects.create(version=version, order=order, **material)
     audit_record(
@@ -109,7 +119,7 @@ def version_update_draft(*, actor: Actor | None, version: ItemVersion, fields: d
     for key, value in fields.items():
         setattr(version, key, value)
     version.full_clean(exclude=["item"])
-    version.save()
+    version_save(version)
     audit_record(
         actor=actor,
         action="catalog.draft_update",
@@ -161,7 +171,7 @@ def version_new_draft(*, actor: Actor | None, item: ServiceItem) -> ItemVersion:
     draft = ItemVersion(
         item=item, number=latest.number + 1, **{f: getattr(latest, f) for f in VERSION_FIELDS}
     )
-    draft.save()
+    version_save(draft)
     for material in latest.materials.all():
         Material.objects.create(version=draft, **{f: getattr(material, f) for f in MATERIAL_FIELDS})
     audit_record(
@@ -197,14 +207,14 @@ def _plain(value):
 
 
 # --- import and export ---------------------------------------------------------------------------
-FORMAT = "tongban-catalogue"
+FORMAT = "tongban-catalog"
 # 1: items, versions and materials; 2 adds each item's home-page rank and the bundles (一件事). Both load.
 FORMAT_VERSION = 2
 FORMAT_VERSIONS_READ = (1, 2)
 
 
-def catalogue_export() -> dict:
-    """The whole catalogue as JSON: every item (with its home-page rank), every version (with status and
+def catalog_export() -> dict:
+    """The whole catalog as JSON: every item (with its home-page rank), every version (with status and
     dates), every material, and every bundle's plan (its steps name item versions by implementation code
     and version number; its combined form, merged materials and figures are computed again on import)."""
     items = []
@@ -269,13 +279,13 @@ def _bundles_export() -> list[dict]:
 
 
 @transaction.atomic
-def catalogue_import(*, actor: Actor | None, data: dict, map_departments: bool = False) -> dict:
-    """Load an exported catalogue. Items already present (same implementation code) are skipped whole, and
+def catalog_import(*, actor: Actor | None, data: dict, map_departments: bool = False) -> dict:
+    """Load an exported catalog. Items already present (same implementation code) are skipped whole, and
     so are bundles already present (same name), so a re-run is safe; a bad file changes nothing.
 
     Departments have a different uuid in every environment but the same USCC (实施主体代码). With
     ``map_departments`` each version's department and each bundle's lead department is found by its USCC
-    among this environment's departments and its uuid and name are taken from there (moving a catalogue
+    among this environment's departments and its uuid and name are taken from there (moving a catalog
     between environments or regions). Without it the uuids are kept as they are (the exact round trip
     within one environment), and must name departments of this environment.
 
@@ -283,7 +293,7 @@ def catalogue_import(*, actor: Actor | None, data: dict, map_departments: bool =
     computed here); a step finds its item version by implementation code and version number, among the
     items of the file or those already here, and it must be published."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ImportRefused(reason="not a tongban catalogue export")
+        raise ImportRefused(reason="not a tongban catalog export")
     if data.get("format_version", 1) not in FORMAT_VERSIONS_READ:
         raise ImportRefused(
             reason=f"format_version {data.get('format_version')!r}: this version of Tongban reads "
@@ -312,7 +322,7 @@ def catalogue_import(*, actor: Actor | None, data: dict, map_departments: bool =
     audit_record(
         actor=actor,
         action="catalog.import",
-        object_type="catalogue",
+        object_type="catalog",
         after={**counts, "map_departments": map_departments},
     )
     _published_changed()
@@ -344,7 +354,7 @@ def _import_item(entry: dict, department_of) -> None:
         fields.update(department_of(raw["department_uuid"], raw.get("department_uscc")))
         version = ItemVersion(item=item, number=raw["number"], status=VersionStatus.DRAFT, **fields)
         version.full_clean(exclude=["item"])
-        version.save()
+        version_save(version)
         for material in raw["materials"]:
             Material.objects.create(version=version, **material)
         if raw["status"] != VersionStatus.DRAFT:
@@ -459,7 +469,7 @@ def _import_departments(entries: list[dict], bundles: list[dict], *, map_departm
 
 
 def catalog_search(*, query: str, within=None):
-    """Search the published catalogue; a search that finds nothing is recorded for the blind-spot report
+    """Search the published catalog; a search that finds nothing is recorded for the blind-spot report
     (only when nothing narrowed it: an empty browse filter is not a blind spot)."""
     from tongban.catalog.models import SearchMiss
     from tongban.catalog.search import search_bundles, search_published

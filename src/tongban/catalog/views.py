@@ -1,4 +1,4 @@
-"""The public catalogue pages: browse, the item guide (办事指南), bundles (一件事) and department pages.
+"""The public catalog pages: browse, the item guide (办事指南), bundles (一件事) and department pages.
 
 Anyone may read them; only published versions are shown."""
 
@@ -22,7 +22,7 @@ from tongban.catalog.constants import (
     HandlingForm,
     MaterialSource,
 )
-from tongban.catalog.search import catalogue_token, search_bundles
+from tongban.catalog.search import catalog_token, search_bundles
 from tongban.catalog.selectors import (
     Browse,
     bundle_list_all,
@@ -86,7 +86,7 @@ def browse(request):
     query = (data.get("q") or "").strip()
     found = catalog_search(query=query, within=qs) if query else qs
     page = Paginator(found, PAGE_SIZE).get_page(data.get("page") or 1)
-    # Counts over the whole published catalogue: cached for a minute (publishing shows up within it).
+    # Counts over the whole published catalog: cached for a minute (publishing shows up within it).
     themes = cache.get_or_set("catalog:theme_counts", theme_counts, 60)
     counts = cache.get_or_set("catalog:department_counts", department_counts, 60)
     departments = organisation_list(kind="department")
@@ -142,7 +142,7 @@ def _material_row(m) -> dict:
     return {"m": m, "exempt": exempt, "how": how}
 
 
-# Published versions and bundles never change, so their pages are rendered once per catalogue token (a new one
+# Published versions and bundles never change, so their pages are rendered once per catalog token (a new one
 # on every publish, retire, import or new bundle) and language, and served from the cache.
 PAGE_CACHE_SECONDS = 3600
 
@@ -150,7 +150,7 @@ PAGE_CACHE_SECONDS = 3600
 def _cached_page(request, key: str, build, stats: dict | None = None):
     """The page whose body ``build()`` renders (it raises Http404 for what is not there), from the cache;
     ``stats`` (actual vs promised time, changing with every concluded case) is rendered fresh."""
-    cache_key = f"catalog:page:{key}:{get_language()}:{catalogue_token()}"
+    cache_key = f"catalog:page:{key}:{get_language()}:{catalog_token()}"
     cached = cache.get(cache_key)
     if cached is None:
         title, template, context = build()

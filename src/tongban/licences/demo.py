@@ -1,4 +1,4 @@
-"""Demo licence types (for the demo catalogue's result codes) and a few licences in the demo card bags.
+"""Demo licence types (for the demo catalog's result codes) and a few licences in the demo card bags.
 
 The type codes are demo values: defining-authority codes with valid USCC check characters, not the real
 authorities' codes (see catalog/demo.py LIC)."""

@@ -116,7 +116,7 @@ def licences_for_application(*, holder_kind: str, holder_code: str, type_codes: 
     """The licence types of ``type_codes`` kept in the library, and the holder's current valid licence of
     each, newest first (两个免于提交: the platform attaches them and the applicant uploads nothing). One query,
     none when no code is a licence type code. A type the library does not keep is not ``known``: the caller
-    decides what to do (the catalogue's shared-data rule)."""
+    decides what to do (the catalog's shared-data rule)."""
 
     codes = {c for c in type_codes if valid_type_code(c)}
     if not codes:

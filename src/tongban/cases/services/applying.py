@@ -22,6 +22,7 @@ from tongban.accounts.facade import (
     principal_for,
 )
 from tongban.cases.access import target_item_codes
+from tongban.cases.application_form import validate_form
 from tongban.cases.constants import (
     CASE_NUMBER_ALPHABET,
     COMMITMENT_DAYS,
@@ -33,7 +34,6 @@ from tongban.cases.constants import (
 )
 from tongban.cases.errors import CaseError, TargetNotFound
 from tongban.cases.events import applicant_tell, event_record
-from tongban.cases.forms import validate_form
 from tongban.cases.models import ApplicationDraft, Case, CaseMaterial, CaseStep
 from tongban.cases.uploads import CheckedFile, check_upload
 from tongban.catalog.facade import application_target

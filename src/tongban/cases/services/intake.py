@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tongban.cases.access import require_applicant_side, require_intake_staff
+from tongban.cases.application_form import validate_form
 from tongban.cases.constants import (
     COMMITMENT_STATUSES,
     SUPPLEMENT_WINDOW_DAYS,
@@ -24,7 +25,6 @@ from tongban.cases.constants import (
 from tongban.cases.deadlines import due_after, due_is_provisional, yellow_from
 from tongban.cases.errors import CaseError, InvalidTransition, TargetNotFound
 from tongban.cases.events import applicant_tell, event_record
-from tongban.cases.forms import validate_form
 from tongban.cases.locks import lock_case, lock_steps
 from tongban.cases.models import Case, CaseMaterial
 from tongban.cases.services import common

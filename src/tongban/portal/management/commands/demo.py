@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from tongban.accounts.facade import demo_load
-from tongban.catalog.facade import demo_load_catalogue
+from tongban.catalog.facade import demo_load_catalog
 from tongban.licences.facade import DEMO_VERIFIER_KEY, demo_load_licences
 
 
@@ -10,8 +10,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         accounts = demo_load()
-        created = demo_load_catalogue()
-        self.stdout.write(f"事项目录 catalogue: {created} new demo items published")
+        created = demo_load_catalog()
+        self.stdout.write(f"事项目录 catalog: {created} new demo items published")
         self.stdout.write(f"电子证照 licences: {demo_load_licences()} new demo licence types and licences")
         self.stdout.write("")
         self.stdout.write("演示账号 Demo accounts (密码 password 见下 / below):")

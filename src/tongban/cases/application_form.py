@@ -1,10 +1,36 @@
-"""The application page's form, rendered from the same JSON Schema the server validates with: each
-property becomes a field (text, number, date, choice, several choices), and posted values are read back to
-the types the schema asks for."""
+"""The application form of an item or a bundle, defined by its JSON Schema: the fields the page renders
+(``fields_of``), the values read back from a posted page (``read_posted``), and the server's validation of
+the data with the same schema (``validate_form``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from tongban.cases.errors import CaseError
+from tongban.core.errors import InvalidInput
+from tongban.core.jsonschemas import SchemaError, schema_errors
+
+MAX_FORM_BYTES = 64 * 1024
+
+
+def validate_form(schema: dict, data) -> None:
+    """Refuse form data that fails the schema, listing every field at once (422 ``form_invalid``)."""
+    if not isinstance(data, dict):
+        raise InvalidInput(
+            CaseError.FORM_INVALID, _("申请表须为对象"), errors=[{"field": "", "message": "not an object"}]
+        )
+    if len(repr(data)) > MAX_FORM_BYTES:
+        raise InvalidInput(CaseError.FORM_TOO_LARGE, _("申请表内容过长"))
+    try:
+        errors = schema_errors(schema, data)
+    except SchemaError as exc:  # a catalog error, not the applicant's
+        raise InvalidInput(
+            CaseError.FORM_SCHEMA_INVALID, _("事项的申请表定义有误，请联系事项管理员")
+        ) from exc
+    if errors:
+        raise InvalidInput(CaseError.FORM_INVALID, _("申请表填写有误"), errors=errors)
 
 
 @dataclass(frozen=True)

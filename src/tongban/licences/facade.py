@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 
 from tongban.core.errors import DomainError
 from tongban.licences import demo
+from tongban.licences.application_sql import application_licence_rows
 from tongban.licences.identifiers import valid_type_code
-from tongban.licences.models import Licence, LicenceType, LicenceUse, in_force_q
+from tongban.licences.models import Licence, LicenceType, LicenceUse
 from tongban.licences.services import licence_issue
 
 __all__ = [
@@ -121,46 +121,28 @@ def licences_for_application(*, holder_kind: str, holder_code: str, type_codes: 
     codes = {c for c in type_codes if valid_type_code(c)}
     if not codes:
         return ApplicationLicences(frozenset(), {})
-    today = timezone.localdate()
-    held = Q(licences__holder_kind=holder_kind or "-", licences__holder_code=holder_code or "-") & in_force_q(
-        today, prefix="licences__"
+    rows = application_licence_rows(
+        holder_kind=holder_kind, holder_code=holder_code, codes=sorted(codes), today=timezone.localdate()
     )
-    rows = (
-        LicenceType.objects.filter(code__in=codes)
-        .annotate(held=FilteredRelation("licences", condition=held))
-        .values(
-            "code",
-            "name",
-            "face_schema",
-            "held__id",
-            "held__uuid",
-            "held__identifier",
-            "held__number",
-            "held__holder_name",
-            "held__issuer_name",
-            "held__valid_until",
-            "held__face",
-        )
-        .order_by("code", "-held__issue_date", "-held__id")
-    )
-    known, found = set(), {}
+    known: set[str] = set()
+    found: dict[str, LicenceRef] = {}
     for row in rows:
         known.add(row["code"])
-        if row["held__id"] is None or row["code"] in found:
+        if row["id"] is None or row["code"] in found:
             continue
         props = (row["face_schema"] or {}).get("properties", {})
         found[row["code"]] = LicenceRef(
-            str(row["held__uuid"]),
-            row["held__identifier"],
+            str(row["uuid"]),
+            row["identifier"],
             row["code"],
             row["name"],
-            row["held__number"],
-            row["held__holder_name"],
-            row["held__issuer_name"],
-            row["held__valid_until"].isoformat() if row["held__valid_until"] else None,
-            row["held__face"],
+            row["number"],
+            row["holder_name"],
+            row["issuer_name"],
+            row["valid_until"].isoformat() if row["valid_until"] else None,
+            row["face"],
             tuple((key, spec.get("title", key)) for key, spec in props.items()),
-            row["held__id"],
+            row["id"],
         )
     return ApplicationLicences(frozenset(known), found)
 

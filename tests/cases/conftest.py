@@ -145,3 +145,37 @@ def submit(world):
         )
 
     return do
+
+
+@pytest.fixture
+def board(world, submit):
+    """Three cases in process whose lights the supervision task has turned: the licence step (市场监管局) of
+    ``red`` is overdue and that of ``yellow`` in its yellow days; ``split`` has passed its licence step, and
+    its tax step (税务局) is overdue while its social step (人社局) is green. ``days`` is the working days
+    the red steps are overdue."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tongban.cases.models import CaseStep
+    from tongban.cases.services import case_accept, step_claim, step_decide
+    from tongban.cases.supervision import supervision_update
+    from tongban.core.workdays import working_days_between
+
+    cases = {}
+    for name in ("red", "yellow", "split"):
+        case, _ = submit()
+        cases[name] = case_accept(actor=world["clerk"], case=case)
+    reviewer = world["reviewers"]["market"]
+    licence = step_claim(actor=reviewer, step=cases["split"].steps.get(key="licence"))
+    step_decide(actor=reviewer, step=licence, decision="pass", opinion="")
+    today = timezone.localdate()
+    overdue = {"due_on": today - timedelta(days=20), "yellow_on": today - timedelta(days=25)}
+    due_soon = {"due_on": today + timedelta(days=20), "yellow_on": today - timedelta(days=1)}
+    far_off = {"due_on": today + timedelta(days=30), "yellow_on": today + timedelta(days=25)}
+    CaseStep.objects.filter(case=cases["red"], key="licence").update(**overdue)
+    CaseStep.objects.filter(case=cases["yellow"], key="licence").update(**due_soon)
+    CaseStep.objects.filter(case=cases["split"], key="tax").update(**overdue)
+    CaseStep.objects.filter(case=cases["split"], key="social").update(**far_off)
+    supervision_update()
+    return {**cases, "days": working_days_between(overdue["due_on"], today)}

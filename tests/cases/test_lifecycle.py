@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import transaction
 
 from tests.cases.conftest import GOOD_FORM, Upload, pdf_bytes
 from tongban.cases.constants import CaseStatus, Light, Outcome, StepStatus
@@ -28,7 +29,7 @@ from tongban.cases.services import (
     step_release,
 )
 from tongban.core.errors import InvalidInput, NotFound, PermissionDenied
-from tongban.core.models import OutboxMessage
+from tongban.core.models import SmsMessage
 from tongban.core.workdays import working_days_after
 from tongban.notifications.models import Message
 
@@ -66,10 +67,51 @@ def test_submitting_makes_a_numbered_case_with_waiting_steps_and_the_materials(
     assert Message.objects.filter(user_id=case.submitted_by, title="申请已提交").exists()
 
 
-def test_the_sms_goes_out_only_after_commit(world, submit, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+class GatewaySmsProvider:
+    """An SMS gateway outside the database: what it was handed is sent, whatever the transaction does next."""
+
+    def __init__(self):
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, *, phone: str, text: str, key: str) -> None:
+        self.sent.append((phone, text))
+
+
+@pytest.fixture
+def gateway(settings) -> list[tuple[str, str]]:
+    """The (phone, text) pairs handed to the gateway during the test."""
+    from tongban.core.messaging import sms_provider
+
+    settings.TONGBAN_SMS_PROVIDER = f"{__name__}.GatewaySmsProvider"
+    provider = sms_provider()
+    provider.sent.clear()
+    return provider.sent
+
+
+def test_the_sms_goes_out_only_after_commit(world, submit, gateway, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
         case, _ = submit()
-    assert any(case.number in m.body for m in OutboxMessage.objects.all())  # bodies are encrypted
+        assert SmsMessage.objects.filter(user_id=case.submitted_by).exists()  # in the durable outbox
+    assert gateway == []  # not sent before the commit
+    for callback in callbacks:
+        callback()
+    assert [phone for phone, text in gateway if case.number in text] == [world["applicant"].phone]
+
+
+def test_no_sms_goes_out_when_the_submission_rolls_back(
+    world, submit, gateway, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+
+    class Later(Exception):
+        """Something after the submission fails in the same transaction."""
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Later), transaction.atomic():
+        case, _ = submit()
+        assert SmsMessage.objects.filter(user_id=case.submitted_by).exists()
+        raise Later
+    assert gateway == []
+    assert not Case.objects.exists() and not SmsMessage.objects.exists()
 
 
 def test_a_retry_with_the_same_key_returns_the_same_case(world, submit):

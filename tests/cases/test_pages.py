@@ -154,16 +154,37 @@ def test_a_reviewer_decides_from_the_page(world, submit):
     assert case.steps.get(key="licence").status == "passed"
 
 
-def test_the_supervision_board_lists_red_steps_by_department(world, submit, make_staff):
-    from datetime import date
+def board_rows(response) -> dict[str, list[tuple]]:
+    """The board as a supervisor reads it: per department heading, its rows as (light, what the light
+    says, case number, step, working days overdue)."""
+    assert response.status_code == 200
+    html = response.content.decode()
+    sections = re.findall(r'<h2 id="d-\d+">([^<]+)</h2>(.*?)</section>', html, re.S)
+    row = re.compile(
+        r'<tr><td><span class="light (\w+)">([^<]+)</span></td><td>([^<]+)</td><td>([^<]+)</td>'
+        r"<td>.*?</td><td>(\d+)</td></tr>",
+        re.S,
+    )
+    return {
+        dept: [
+            (light, said, number, step, int(days)) for light, said, number, step, days in row.findall(body)
+        ]
+        for dept, body in sections
+    }
 
-    from tongban.cases.models import CaseStep
-    from tongban.cases.supervision import supervision_update
 
-    _open_cases(world, submit, 1)
-    CaseStep.objects.filter(key="licence").update(due_on=date(2026, 1, 5), yellow_on=date(2026, 1, 2))
-    supervision_update()
+def test_the_supervision_board_lists_red_and_yellow_steps_by_department(world, board, make_staff):
     supervisor = login_client(make_staff(world["depts"]["market"].parent, Role.SUPERVISOR))
-    page = text(supervisor.get("/supervision/"))
-    assert "上海市市场监督管理局" in page and "超期" in page
+    days = board["days"]
+    assert board_rows(supervisor.get("/supervision/")) == {
+        "上海市市场监督管理局": [
+            ("red", "超期", board["red"].number, "开业登记", days),
+            ("yellow", "预警", board["yellow"].number, "开业登记", 0),
+        ],
+        "上海市税务局": [("red", "超期", board["split"].number, "税务登记", days)],
+    }
+    tax_supervisor = login_client(make_staff(world["depts"]["tax"], Role.SUPERVISOR))
+    assert board_rows(tax_supervisor.get("/supervision/")) == {
+        "上海市税务局": [("red", "超期", board["split"].number, "税务登记", days)]
+    }
     assert login_client(world["clerk"]).get("/supervision/").status_code == 404

@@ -110,6 +110,16 @@ def login_client(user) -> Client:
     return client
 
 
+def password_login(client: Client, username: str, password: str = PASSWORD, ip: str = "10.1.1.1"):
+    """Log in through the API with a password, from ``ip``."""
+    return client.post(
+        "/api/auth/login",
+        {"username": username, "password": password},
+        content_type="application/json",
+        REMOTE_ADDR=ip,
+    )
+
+
 def csrf_headers(client: Client) -> dict:
     return {"HTTP_X_CSRFTOKEN": client.cookies["csrftoken"].value}
 

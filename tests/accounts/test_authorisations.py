@@ -157,3 +157,26 @@ def test_identities_the_register_did_not_confirm_neither_grant_nor_receive_autho
     expected = {"principal": (403, "identity_unconfirmed"), "agent": (404, "agent_not_found")}[who]
     assert (response.status_code, response.json()["code"]) == expected
     assert not Authorisation.objects.exists()
+
+
+def test_far_future_periods_and_bad_enterprise_ids_are_refused_not_crashed(make_person):
+    principal, agent = make_person(real_name="张三"), make_person(real_name="李四")
+    client = login_client(principal.user)
+    api = client.post(
+        "/api/authorisations",
+        {
+            "agent_id_number": agent.id_number,
+            "agent_real_name": "李四",
+            "valid_from": "9999-01-01",
+            "valid_until": "9999-12-31",
+        },
+        content_type="application/json",
+        **csrf_headers(client),
+    )
+    assert api.status_code == 422 and api.json()["code"] == "invalid_period"
+    page = client.post(
+        "/accounts/me/authorisations/",
+        {"enterprise": "not-a-uuid", "agent_real_name": "李四", "agent_id_number": agent.id_number},
+        **csrf_headers(client),
+    )
+    assert page.status_code == 404

@@ -206,3 +206,32 @@ def test_the_audit_page_ignores_far_fetched_dates(org_tree, make_staff):
     admin = login_client(make_staff(org_tree["region"], Role.PLATFORM_ADMIN))
     page = admin.get("/accounts/ops/audit/", {"since": "9416-04-28T02:16+23:15", "until": "bad"})
     assert page.status_code == 200
+
+
+def test_an_access_log_offset_beyond_any_integer_is_refused_not_crashed(make_person):
+    client = login_client(make_person().user)
+    assert client.get("/api/me/access-log", {"offset": 10**20}).status_code == 422
+
+
+def test_staff_lists_mask_a_login_name_that_is_a_phone_number(org_tree, make_staff, make_person):
+    citizen_staff = make_person(real_name="赵六")
+    from tongban.accounts.services import staff_membership_add
+
+    staff_membership_add(
+        actor=None, user=citizen_staff.user, organisation=org_tree["hp_housing"], role=Role.REVIEWER
+    )
+    supervisor = login_client(make_staff(org_tree["huangpu"], Role.SUPERVISOR))
+    listed = supervisor.get(f"/api/orgs/{org_tree['hp_housing'].uuid}/staff").json()
+    assert citizen_staff.phone not in str(listed)
+
+
+def test_a_clerk_cannot_verify_themselves(org_tree, make_person):
+    from tongban.accounts.services import staff_membership_add
+
+    clerk_person = make_person(real_name="陈敏")
+    staff_membership_add(
+        actor=None, user=clerk_person.user, organisation=org_tree["window"], role=Role.WINDOW_CLERK
+    )
+    client = login_client(clerk_person.user)
+    response = client.post(f"/api/persons/{clerk_person.uuid}/verify-in-person", **csrf_headers(client))
+    assert response.status_code == 403 and response.json()["code"] == "own_record"

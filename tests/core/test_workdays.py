@@ -258,3 +258,14 @@ def test_a_notice_with_days_outside_its_year_is_refused():
             year=2031, holidays={date(2030, 12, 31): "x"}, makeup_workdays=[], source_notice="通知"
         )
     assert not WorkCalendarDay.objects.filter(date__year=2031).exists()
+
+
+def test_the_calendar_cache_loads_even_right_after_boot(monkeypatch):
+    from datetime import date
+
+    import tongban.core.workdays as workdays
+
+    workdays.invalidate_calendar_cache()
+    monkeypatch.setattr(workdays.time, "monotonic", lambda: 30.0)
+    assert workdays.is_working_day(date(2026, 10, 1)) is False
+    assert workdays.is_working_day(date(2026, 10, 10)) is True

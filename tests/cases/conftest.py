@@ -8,6 +8,7 @@ import io
 import pytest
 from pypdf import PdfWriter
 
+from tests.catalog.conftest import APPLICATION, ID_CARD
 from tests.catalog.test_versions import good_fields
 from tongban.accounts.constants import OrgKind, Role
 from tongban.accounts.services import organisation_create
@@ -28,14 +29,6 @@ TAX_FORM = {
         "invoice": {"type": "string", "title": "票种", "enum": ["普通发票", "专用发票"]},
     },
     "required": ["applicant_name", "invoice"],
-}
-APPLICATION = {"key": "application-form", "name": "申请书", "source": "upload"}
-ID_CARD = {
-    "key": "id-card",
-    "name": "居民身份证",
-    "source": "licence",
-    "licence_type_code": "111",
-    "exempt_when_obtainable": True,
 }
 BANK = {"key": "bank-account", "name": "银行账户信息", "source": "upload", "required": False}
 

@@ -36,6 +36,23 @@ def _clear_cache():
 
 
 @pytest.fixture
+def assert_flat_queries(django_assert_num_queries):
+    """``check(count, fetch, grow)``: ``fetch()`` (a request for a list) makes exactly ``count`` queries, and
+    exactly ``count`` again after ``grow()`` has added as many rows again to what it lists: the count does
+    not grow with the rows. Returns the two answers, for the test to check that they list those rows."""
+
+    def check(count: int, fetch, grow):
+        with django_assert_num_queries(count):
+            before = fetch()
+        grow()
+        with django_assert_num_queries(count):
+            after = fetch()
+        return before, after
+
+    return check
+
+
+@pytest.fixture
 def make_person(db):
     def make(real_name="张三", level=AssuranceLevel.L2, in_register=True, phone=None, id_number=None):
         id_number = id_number or make_id_number()

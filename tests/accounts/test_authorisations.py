@@ -180,3 +180,74 @@ def test_far_future_periods_and_bad_enterprise_ids_are_refused_not_crashed(make_
         **csrf_headers(client),
     )
     assert page.status_code == 404
+
+
+# --- what a person's lists cost -------------------------------------------------------------------------
+@pytest.fixture
+def principal(make_person, items):
+    """``(client, grow)``: a person at L3, logged in, with two of every row their lists show — an enterprise
+    they represent, an authorisation they give for it and one for themselves (for a listed item), one they
+    hold from another person, a read of their data in the audit trail — and ``grow()``, which adds two more
+    of each."""
+    from stdnum.cn import uscc
+
+    from tongban.accounts.services import AuthorisationGrant, authorisation_grant
+    from tongban.core.audit import SYSTEM, audit_record
+
+    person = make_person(real_name="王五", level=AssuranceLevel.L3)
+    counter = iter(range(1, 1000))
+    today = timezone.localdate()
+
+    def grant_to(actor, agent, enterprise=None, codes=()):
+        authorisation_grant(
+            actor=actor.user,
+            enterprise=enterprise,
+            grant=AuthorisationGrant(
+                agent_id_kind=agent.id_kind,
+                agent_id_number=agent.id_number,
+                agent_real_name=agent.real_name,
+                valid_from=today,
+                valid_until=today + timedelta(days=30),
+                all_items=not codes,
+                item_codes=tuple(codes),
+            ),
+        )
+
+    def add():
+        n = next(counter)
+        code = f"91310000MA1FL{n:04d}"
+        enterprise = Enterprise.objects.create(
+            name=f"上海示范{n}有限公司",
+            uscc=code + uscc.calc_check_digit(code),
+            kind=EnterpriseKind.LLC,
+            legal_representative=person,
+        )
+        grant_to(person, make_person(real_name="赵六"), enterprise)
+        grant_to(person, make_person(real_name="孙七"), codes=[items[1].item.implementation_code])
+        grant_to(make_person(real_name="周八"), person)
+        audit_record(
+            actor=SYSTEM, action="person.lookup", object_id=person.uuid, subject_user_id=person.user_id
+        )
+
+    def grow():
+        add(), add()
+
+    grow()
+    return login_client(person.user), grow
+
+
+def test_my_enterprises_and_authorisations_cost_the_same_queries_however_many(principal, assert_flat_queries):
+    client, grow = principal
+    enterprises = assert_flat_queries(3, lambda: client.get("/api/enterprises").json(), grow)
+    assert [len(e) for e in enterprises] == [2, 4]
+    authorisations = assert_flat_queries(4, lambda: client.get("/api/authorisations").json(), grow)
+    assert [(len(a["given"]), len(a["held"])) for a in authorisations] == [(8, 4), (12, 6)]
+
+
+def test_my_page_costs_the_same_queries_however_many_rows_it_lists(principal, assert_flat_queries):
+    client, grow = principal
+    pages = assert_flat_queries(7, lambda: client.get("/accounts/me/").content.decode(), grow)
+    for page, n in zip(pages, (2, 4), strict=True):
+        assert page.count("<td>91310000MA1FL") == n  # the enterprises table
+        assert page.count("有效期至") == n  # held
+        assert page.count("工作人员查询了您的身份信息") == n  # the access log

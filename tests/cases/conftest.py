@@ -172,3 +172,47 @@ def board(world, submit):
     CaseStep.objects.filter(case=cases["split"], key="social").update(**far_off)
     supervision_update()
     return {**cases, "days": working_days_between(overdue["due_on"], today)}
+
+
+@pytest.fixture
+def open_cases(world, submit):
+    """``open_cases(n)``: n more cases of the applicant, accepted (their licence steps ready), or only
+    submitted (``accepted=False``), or accepted with their licence steps overdue and turned red
+    (``overdue=True``). Returns them."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tongban.cases.models import CaseStep
+    from tongban.cases.services import case_accept
+    from tongban.cases.supervision import supervision_update
+
+    def do(n: int, *, accepted: bool = True, overdue: bool = False) -> list:
+        made = []
+        for _ in range(n):
+            case, _ = submit()
+            made.append(case_accept(actor=world["clerk"], case=case) if accepted else case)
+        if overdue:
+            today = timezone.localdate()
+            CaseStep.objects.filter(case__in=made, key="licence").update(
+                due_on=today - timedelta(days=20), yellow_on=today - timedelta(days=25)
+            )
+            supervision_update()
+        return made
+
+    return do
+
+
+@pytest.fixture
+def client_of(world, make_staff):
+    """``client_of(who)``: a logged-in client of the "applicant", the market "reviewer", the "clerk" or a
+    "supervisor" of the region."""
+    from tests.conftest import login_client
+
+    def do(who: str):
+        if who == "supervisor":
+            return login_client(make_staff(world["depts"]["market"].parent, Role.SUPERVISOR))
+        users = {"applicant": world["applicant"].user, "reviewer": world["reviewers"]["market"]}
+        return login_client(users.get(who) or world[who])
+
+    return do

@@ -496,6 +496,25 @@ def test_the_message_centre_lists_the_applicants_messages_and_marks_them_read(wo
     assert "申请已提交" not in login_client(world["stranger"].user).get("/messages/").content.decode()
 
 
+def test_the_message_centre_costs_the_same_queries_however_many_messages(world, assert_flat_queries):
+    from tests.conftest import login_client
+    from tongban.notifications.facade import notify
+
+    user = world["applicant"].user
+    titles = []
+
+    def two_more():
+        for _ in range(2):
+            titles.append(f"第{len(titles) + 1}条消息")
+            notify(user_id=user.pk, title=titles[-1], body="内容", sms=False)
+
+    two_more()
+    client = login_client(user)
+    # Every fetch finds new messages and marks them read (one update): the same work for 2 as for 4.
+    pages = assert_flat_queries(5, lambda: client.get("/messages/").content.decode(), two_more)
+    assert [sum(f"{t}</strong>" in page for t in titles) for page in pages] == [2, 4]
+
+
 # --- open steps belong to cases in process only (held on a return, closed when the case ends) --------------
 def _parallel(world, submit):
     """A case whose licence step passed: tax claimed by its reviewer, social ready."""

@@ -114,23 +114,12 @@ def test_staff_see_materials_in_the_page_and_the_read_is_audited(world, submit):
     assert AuditEvent.objects.filter(action="case.material_view", object_id=str(case.uuid)).exists()
 
 
-def _open_cases(world, submit, n):
-    for _ in range(n):
-        case, _ = submit()
-        case_accept(actor=world["clerk"], case=case)
-
-
-def test_the_inbox_and_decision_pages_use_a_bounded_number_of_queries(world, submit):
+def test_the_inbox_and_decision_pages_use_a_bounded_number_of_queries(world, open_cases, assert_flat_queries):
     reviewer = world["reviewers"]["market"]
     client = login_client(reviewer)
-    _open_cases(world, submit, 3)
-    with CaptureQueriesContext(connection) as few:
-        assert client.get("/staff/inbox/").status_code == 200
-    _open_cases(world, submit, 25)
-    with CaptureQueriesContext(connection) as many:
-        page = client.get("/staff/inbox/")
-    assert "28 个待办环节" in text(page) and "第 1 / 2 页" in text(page)
-    assert len(many) == len(few) <= 15
+    open_cases(3)
+    pages = assert_flat_queries(9, lambda: text(client.get("/staff/inbox/")), lambda: open_cases(25))
+    assert "3 个待办环节" in pages[0] and "28 个待办环节" in pages[1] and "第 1 / 2 页" in pages[1]
 
     case = Case.objects.order_by("id").first()
     step_claim(actor=reviewer, step=case.steps.get(key="licence"))
@@ -188,3 +177,27 @@ def test_the_supervision_board_lists_red_and_yellow_steps_by_department(world, b
         "上海市税务局": [("red", "超期", board["split"].number, "税务登记", days)]
     }
     assert login_client(world["clerk"]).get("/supervision/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "who", "made", "queries"),
+    [
+        ("/cases/", "applicant", {}, 7),
+        ("/api/cases", "applicant", {"accepted": False}, 6),
+        ("/staff/inbox/", "reviewer", {}, 9),
+        ("/api/staff/inbox", "reviewer", {}, 6),
+        ("/staff/inbox/", "clerk", {"accepted": False}, 5),  # the cases waiting for intake
+        ("/supervision/", "supervisor", {"overdue": True}, 6),
+        ("/api/supervision/board", "supervisor", {"overdue": True}, 5),
+    ],
+)
+def test_the_case_lists_cost_the_same_queries_however_many_cases(
+    open_cases, client_of, assert_flat_queries, url, who, made, queries
+):
+    """The pages and the API endpoints that list cases or steps, for 2 cases and for 4."""
+    client = client_of(who)
+    cases = open_cases(2, **made)
+    answers = assert_flat_queries(
+        queries, lambda: client.get(url).content.decode(), lambda: cases.extend(open_cases(2, **made))
+    )
+    assert [sum(c.number in answer for c in cases) for answer in answers] == [2, 4]

@@ -2,6 +2,7 @@
 department and district, 零跑动 and 全程网办 lists, the item guide, bundles, department pages and the
 home page."""
 
+import json
 import re
 
 import pytest
@@ -118,6 +119,19 @@ def catalogue(db):
             steps=steps,
         )
 
+    def more() -> list[str]:
+        """Two more popular items of the police for persons (theme 出生, fully online) and a bundle of the
+        two led by the district bureau; their names."""
+        n = len(versions)
+        for key in (f"more{n}", f"more{n + 1}"):
+            versions[key] = item("police", person_item(f"出生补办事项{key[4:]}", "出生"))
+            ServiceItem.objects.filter(pk=versions[key].item_id).update(featured_rank=10 + int(key[4:]))
+        return [
+            versions[f"more{n}"].name,
+            versions[f"more{n + 1}"].name,
+            bundle(f"出生一件事{n}", "出生", "1", "housing", f"more{n}", f"more{n + 1}").name,
+        ]
+
     start = bundle("开办企业", "开办企业", "2", "market", "licence", "tax")
     lift = bundle("既有多层住宅加装电梯", "住房", "1", "housing", "lift", "lift_safety")
     return {
@@ -125,6 +139,7 @@ def catalogue(db):
         "depts": depts,
         "versions": versions,
         "bundles": {"start": start, "lift": lift},
+        "more": more,
     }
 
 
@@ -288,3 +303,53 @@ def test_cached_guides_follow_publishing_and_the_language(client, catalogue):
     assert "营业执照核发（新版）" not in text(client.get(url))  # a draft changes nothing
     version_publish(actor=None, version=draft)
     assert "营业执照核发（新版）" in text(client.get(url))
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "shown", "queries"),
+    [
+        ("/api/catalog/items", {}, "items", 2),
+        ("/api/catalog/items", {"q": "出生", "audience": "person"}, "items", 3),
+        ("/api/catalog/bundles", {}, "both", 4),  # a bundle names its items
+        ("/api/catalog/bundles", {"q": "出生"}, "both", 5),
+        ("/browse/", {}, "items", 6),
+        ("/browse/", {"q": "出生"}, "items", 7),
+        ("/browse/", {"audience": "person", "theme": "出生", "zero_visits": "1"}, "items", 6),
+        ("/bundles/", {}, "bundles", 4),
+        ("/bundles/", {"q": "出生"}, "bundles", 1),
+        ("/", {}, "both", 3),
+        ("/", {"q": "出生"}, "both", 4),
+        ("police", {}, "both", 6),
+        ("housing", {}, "bundles", 6),
+    ],
+)
+def test_the_catalogue_lists_cost_the_same_queries_however_many_items(
+    client, catalogue, assert_flat_queries, url, params, shown, queries
+):
+    """For 2 more items and a bundle, and for 4 and two: every list of the catalogue, read cold (the
+    caches of the catalogue emptied, as after publishing) — the API, browse with and without a search,
+    the bundles, the home page and department pages."""
+    from django.core.cache import cache
+
+    if url in catalogue["depts"]:
+        url = f"/departments/{catalogue['depts'][url].uuid}/"
+    names = catalogue["more"]()
+
+    def grow():
+        names.extend(catalogue["more"]())
+        cache.clear()
+
+    def read() -> str:
+        response = client.get(url, params)
+        assert response.status_code == 200
+        if url.startswith("/api/"):
+            return json.dumps(response.json(), ensure_ascii=False)
+        return response.content.decode()
+
+    answers = assert_flat_queries(queries, read, grow)
+    listed = {"items": {0, 1}, "bundles": {2}, "both": {0, 1, 2}}[shown]
+    wanted = [
+        [n for i, n in enumerate(names[:3]) if i in listed],
+        [n for i, n in enumerate(names) if i % 3 in listed],
+    ]
+    assert [[n for n in names if n in answer] for answer in answers] == wanted

@@ -53,6 +53,26 @@ def assert_flat_queries(django_assert_num_queries):
 
 
 @pytest.fixture
+def assert_flat_admin_list(admin_client, assert_flat_queries):
+    """``check(model, count, grow)``: the admin change list of ``model`` shows every row and makes exactly
+    ``count`` queries, before and after ``grow()`` adds rows."""
+
+    from django.contrib import admin
+
+    def check(model, count: int, grow):
+        url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        page = admin.site._registry[model].list_per_page
+        before = model.objects.count()
+        answers = assert_flat_queries(count, lambda: admin_client.get(url).content.decode(), grow)
+        after = model.objects.count()
+        assert after > before
+        shown = [min(before, page), min(after, page)]
+        assert [answer.count('<th class="field-') for answer in answers] == shown
+
+    return check
+
+
+@pytest.fixture
 def make_person(db):
     def make(real_name="张三", level=AssuranceLevel.L2, in_register=True, phone=None, id_number=None):
         id_number = id_number or make_id_number()

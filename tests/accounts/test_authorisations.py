@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from tests.accounts.conftest import authorise, make_enterprise
 from tests.conftest import csrf_headers, login_client
 from tongban.accounts.constants import AssuranceLevel, EnterpriseKind
 from tongban.accounts.facade import agent_may_act_for_enterprise, agent_may_act_for_person
@@ -189,42 +190,15 @@ def principal(make_person, items):
     they represent, an authorisation they give for it and one for themselves (for a listed item), one they
     hold from another person, a read of their data in the audit trail — and ``grow()``, which adds two more
     of each."""
-    from stdnum.cn import uscc
-
-    from tongban.accounts.services import AuthorisationGrant, authorisation_grant
     from tongban.core.audit import SYSTEM, audit_record
 
     person = make_person(real_name="王五", level=AssuranceLevel.L3)
     counter = iter(range(1, 1000))
-    today = timezone.localdate()
-
-    def grant_to(actor, agent, enterprise=None, codes=()):
-        authorisation_grant(
-            actor=actor.user,
-            enterprise=enterprise,
-            grant=AuthorisationGrant(
-                agent_id_kind=agent.id_kind,
-                agent_id_number=agent.id_number,
-                agent_real_name=agent.real_name,
-                valid_from=today,
-                valid_until=today + timedelta(days=30),
-                all_items=not codes,
-                item_codes=tuple(codes),
-            ),
-        )
 
     def add():
-        n = next(counter)
-        code = f"91310000MA1FL{n:04d}"
-        enterprise = Enterprise.objects.create(
-            name=f"上海示范{n}有限公司",
-            uscc=code + uscc.calc_check_digit(code),
-            kind=EnterpriseKind.LLC,
-            legal_representative=person,
-        )
-        grant_to(person, make_person(real_name="赵六"), enterprise)
-        grant_to(person, make_person(real_name="孙七"), codes=[items[1].item.implementation_code])
-        grant_to(make_person(real_name="周八"), person)
+        authorise(person, make_person(real_name="赵六"), enterprise=make_enterprise(person, next(counter)))
+        authorise(person, make_person(real_name="孙七"), item_codes=[items[1].item.implementation_code])
+        authorise(make_person(real_name="周八"), person)
         audit_record(
             actor=SYSTEM, action="person.lookup", object_id=person.uuid, subject_user_id=person.user_id
         )

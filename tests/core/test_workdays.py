@@ -269,3 +269,15 @@ def test_the_calendar_cache_loads_even_right_after_boot(monkeypatch):
     monkeypatch.setattr(workdays.time, "monotonic", lambda: 30.0)
     assert workdays.is_working_day(date(2026, 10, 1)) is False
     assert workdays.is_working_day(date(2026, 10, 10)) is True
+
+
+def test_the_calendar_admin_list_costs_the_same_queries_however_many_days(assert_flat_admin_list):
+    """A page of days (list_per_page) whatever the calendar holds."""
+    added = iter(date(2090, 1, 1) + timedelta(days=n) for n in range(1000))
+
+    def more_days():
+        WorkCalendarDay.objects.bulk_create(
+            WorkCalendarDay(date=next(added), kind=DayKind.HOLIDAY, name="测试") for _ in range(100)
+        )
+
+    assert_flat_admin_list(WorkCalendarDay, 8, more_days)

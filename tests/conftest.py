@@ -14,6 +14,7 @@ from tongban.accounts.constants import AssuranceLevel, OrgKind, Role
 from tongban.accounts.models import Person, PopulationRegisterEntry, User
 from tongban.accounts.services import api_client_create, organisation_create, staff_membership_add
 from tongban.core.models import OutboxMessage
+from tongban.core.workdays import invalidate_calendar_cache
 
 PASSWORD = "Correct-Horse-42"
 _seq = itertools.count(1)
@@ -30,7 +31,11 @@ def make_phone() -> str:
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    """Every test starts with empty caches: Django's, and the process's working-day calendar (a test that
+    changed calendar rows leaves it loaded with rows its transaction rolled back, and the next test would
+    count with them: its result, or the queries it makes, would depend on which test ran before it)."""
     cache.clear()
+    invalidate_calendar_cache()
     yield
     cache.clear()
 

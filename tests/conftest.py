@@ -14,6 +14,7 @@ from tongban.accounts.constants import AssuranceLevel, OrgKind, Role
 from tongban.accounts.models import Person, PopulationRegisterEntry, User
 from tongban.accounts.services import api_client_create, organisation_create, staff_membership_add
 from tongban.core.models import OutboxMessage
+from tongban.core.workdays import invalidate_calendar_cache
 
 PASSWORD = "Correct-Horse-42"
 _seq = itertools.count(1)
@@ -30,9 +31,50 @@ def make_phone() -> str:
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    """Every test starts with empty caches: Django's, and the process's working-day calendar (a test that
+    changed calendar rows leaves it loaded with rows its transaction rolled back, and the next test would
+    count with them: its result, or the queries it makes, would depend on which test ran before it)."""
     cache.clear()
+    invalidate_calendar_cache()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def assert_flat_queries(django_assert_num_queries):
+    """``check(count, fetch, grow)``: ``fetch()`` (a request for a list) makes exactly ``count`` queries, and
+    exactly ``count`` again after ``grow()`` has added as many rows again to what it lists: the count does
+    not grow with the rows. Returns the two answers, for the test to check that they list those rows."""
+
+    def check(count: int, fetch, grow):
+        with django_assert_num_queries(count):
+            before = fetch()
+        grow()
+        with django_assert_num_queries(count):
+            after = fetch()
+        return before, after
+
+    return check
+
+
+@pytest.fixture
+def assert_flat_admin_list(admin_client, assert_flat_queries):
+    """``check(model, count, grow)``: the admin change list of ``model`` shows every row and makes exactly
+    ``count`` queries, before and after ``grow()`` adds rows."""
+
+    from django.contrib import admin
+
+    def check(model, count: int, grow):
+        url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        page = admin.site._registry[model].list_per_page
+        before = model.objects.count()
+        answers = assert_flat_queries(count, lambda: admin_client.get(url).content.decode(), grow)
+        after = model.objects.count()
+        assert after > before
+        shown = [min(before, page), min(after, page)]
+        assert [answer.count('<th class="field-') for answer in answers] == shown
+
+    return check
 
 
 @pytest.fixture
@@ -108,6 +150,16 @@ def login_client(user) -> Client:
     # Obtain a CSRF token the way a browser would.
     client.get("/accounts/login/")
     return client
+
+
+def password_login(client: Client, username: str, password: str = PASSWORD, ip: str = "10.1.1.1"):
+    """Log in through the API with a password, from ``ip``."""
+    return client.post(
+        "/api/auth/login",
+        {"username": username, "password": password},
+        content_type="application/json",
+        REMOTE_ADDR=ip,
+    )
 
 
 def csrf_headers(client: Client) -> dict:

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from tests.accounts.conftest import authorise, make_enterprise
 from tests.conftest import csrf_headers, login_client
 from tongban.accounts.constants import AssuranceLevel, EnterpriseKind
 from tongban.accounts.facade import actor_for, agent_may_act_for_enterprise, agent_may_act_for_person
@@ -159,3 +160,70 @@ def test_identities_the_register_did_not_confirm_neither_grant_nor_receive_autho
     expected = {"principal": (403, "identity_unconfirmed"), "agent": (404, "agent_not_found")}[who]
     assert (response.status_code, response.json()["code"]) == expected
     assert not Authorisation.objects.exists()
+
+
+def test_far_future_periods_and_bad_enterprise_ids_are_refused_not_crashed(make_person):
+    principal, agent = make_person(real_name="张三"), make_person(real_name="李四")
+    client = login_client(principal.user)
+    api = client.post(
+        "/api/authorisations",
+        {
+            "agent_id_number": agent.id_number,
+            "agent_real_name": "李四",
+            "valid_from": "9999-01-01",
+            "valid_until": "9999-12-31",
+        },
+        content_type="application/json",
+        **csrf_headers(client),
+    )
+    assert api.status_code == 422 and api.json()["code"] == "invalid_period"
+    page = client.post(
+        "/accounts/me/authorisations/",
+        {"enterprise": "not-a-uuid", "agent_real_name": "李四", "agent_id_number": agent.id_number},
+        **csrf_headers(client),
+    )
+    assert page.status_code == 404
+
+
+# --- what a person's lists cost -------------------------------------------------------------------------
+@pytest.fixture
+def principal(make_person, items):
+    """``(client, grow)``: a person at L3, logged in, with two of every row their lists show — an enterprise
+    they represent, an authorisation they give for it and one for themselves (for a listed item), one they
+    hold from another person, a read of their data in the audit trail — and ``grow()``, which adds two more
+    of each."""
+    from tongban.core.audit import SYSTEM, audit_record
+
+    person = make_person(real_name="王五", level=AssuranceLevel.L3)
+    counter = iter(range(1, 1000))
+
+    def add():
+        authorise(person, make_person(real_name="赵六"), enterprise=make_enterprise(person, next(counter)))
+        authorise(person, make_person(real_name="孙七"), item_codes=[items[1].item.implementation_code])
+        authorise(make_person(real_name="周八"), person)
+        audit_record(
+            actor=SYSTEM, action="person.lookup", object_id=person.uuid, subject_user_id=person.user_id
+        )
+
+    def grow():
+        add(), add()
+
+    grow()
+    return login_client(person.user), grow
+
+
+def test_my_enterprises_and_authorisations_cost_the_same_queries_however_many(principal, assert_flat_queries):
+    client, grow = principal
+    enterprises = assert_flat_queries(3, lambda: client.get("/api/enterprises").json(), grow)
+    assert [len(e) for e in enterprises] == [2, 4]
+    authorisations = assert_flat_queries(4, lambda: client.get("/api/authorisations").json(), grow)
+    assert [(len(a["given"]), len(a["held"])) for a in authorisations] == [(8, 4), (12, 6)]
+
+
+def test_my_page_costs_the_same_queries_however_many_rows_it_lists(principal, assert_flat_queries):
+    client, grow = principal
+    pages = assert_flat_queries(6, lambda: client.get("/accounts/me/").content.decode(), grow)
+    for page, n in zip(pages, (2, 4), strict=True):
+        assert page.count("<td>91310000MA1FL") == n  # the enterprises table
+        assert page.count("有效期至") == n  # held
+        assert page.count("工作人员查询了您的身份信息") == n  # the access log

@@ -197,3 +197,16 @@ def test_a_session_post_without_csrf_token_is_refused(make_person):
     response = client.post("/api/enterprises", payload, content_type="application/json")
     assert response.status_code == 403
     assert response.json()["code"] == "csrf_failed"
+
+
+def test_registration_says_nothing_about_an_identity_without_a_valid_code(client, make_person):
+    person = make_person()
+    payload = {
+        "real_name": "张三",
+        "id_number": person.id_number,
+        "phone": "13912340000",
+        "password": PASSWORD,
+        "sms_code": "000000",
+    }
+    response = client.post("/api/register/person", payload, content_type="application/json")
+    assert response.status_code == 422 and response.json()["code"] == "invalid_sms_code"

@@ -206,3 +206,124 @@ def test_the_audit_page_ignores_far_fetched_dates(org_tree, make_staff):
     admin = login_client(make_staff(org_tree["region"], Role.PLATFORM_ADMIN))
     page = admin.get("/accounts/ops/audit/", {"since": "9416-04-28T02:16+23:15", "until": "bad"})
     assert page.status_code == 200
+
+
+def test_an_access_log_offset_beyond_any_integer_is_refused_not_crashed(make_person):
+    client = login_client(make_person().user)
+    assert client.get("/api/me/access-log", {"offset": 10**20}).status_code == 422
+
+
+def test_staff_lists_mask_a_login_name_that_is_a_phone_number(org_tree, make_staff, make_person):
+    citizen_staff = make_person(real_name="赵六")
+    from tongban.accounts.services import staff_membership_add
+
+    staff_membership_add(
+        actor=None, user=citizen_staff.user, organisation=org_tree["hp_housing"], role=Role.REVIEWER
+    )
+    supervisor = login_client(make_staff(org_tree["huangpu"], Role.SUPERVISOR))
+    listed = supervisor.get(f"/api/orgs/{org_tree['hp_housing'].uuid}/staff").json()
+    assert citizen_staff.phone not in str(listed)
+
+
+def test_a_clerk_cannot_verify_themselves(org_tree, make_person):
+    from tongban.accounts.services import staff_membership_add
+
+    clerk_person = make_person(real_name="陈敏")
+    staff_membership_add(
+        actor=None, user=clerk_person.user, organisation=org_tree["window"], role=Role.WINDOW_CLERK
+    )
+    client = login_client(clerk_person.user)
+    response = client.post(f"/api/persons/{clerk_person.uuid}/verify-in-person", **csrf_headers(client))
+    assert response.status_code == 403 and response.json()["code"] == "own_record"
+
+
+# --- what the lists cost ----------------------------------------------------------------------------------
+def test_my_access_log_costs_the_same_queries_however_long(make_person, assert_flat_queries):
+    from tongban.core.audit import SYSTEM, audit_record
+
+    person = make_person()
+
+    def read_twice():
+        for _ in range(2):
+            audit_record(
+                actor=SYSTEM, action="person.lookup", object_id=person.uuid, subject_user_id=person.user_id
+            )
+
+    read_twice()
+    client = login_client(person.user)
+    logs = assert_flat_queries(4, lambda: client.get("/api/me/access-log").json(), read_twice)
+    assert [[e["action"] for e in log["items"]].count("person.lookup") for log in logs] == [2, 4]
+    assert [log["count"] for log in logs] == [3, 5]  # and the login
+
+
+def test_organisations_and_their_staff_cost_the_same_queries_however_many(
+    org_tree, make_staff, assert_flat_queries
+):
+    supervisor = login_client(make_staff(org_tree["huangpu"], Role.SUPERVISOR))
+    bureau = org_tree["hp_housing"]
+
+    def two_more():
+        for _ in range(2):
+            organisation_create(
+                actor=None, kind=OrgKind.DEPARTMENT, name="黄浦区某局", parent=org_tree["huangpu"]
+            )
+            make_staff(bureau, Role.REVIEWER)
+
+    two_more()
+    orgs = assert_flat_queries(4, lambda: supervisor.get("/api/orgs").json(), two_more)
+    assert [len(o) for o in orgs] == [6, 8]  # 黄浦区, its bureau, its centre and window, and the new ones
+    staff = assert_flat_queries(5, lambda: supervisor.get(f"/api/orgs/{bureau.uuid}/staff").json(), two_more)
+    assert [len(s) for s in staff] == [4, 6]
+
+
+def test_the_audit_trail_costs_the_same_queries_however_long(org_tree, make_staff, assert_flat_queries):
+    from tongban.core.audit import SYSTEM, audit_record
+
+    def two_more():
+        for i in range(2):
+            audit_record(actor=SYSTEM, action="test.hp", object_id=i, org_path=org_tree["hp_housing"].path)
+
+    two_more()
+    supervisor = login_client(make_staff(org_tree["huangpu"], Role.SUPERVISOR))
+    api = assert_flat_queries(
+        5, lambda: supervisor.get("/api/ops/audit/events", {"action": "test."}).json(), two_more
+    )
+    assert [a["count"] for a in api] == [2, 4]
+    pages = assert_flat_queries(
+        5, lambda: supervisor.get("/accounts/ops/audit/", {"action": "test."}).content.decode(), two_more
+    )
+    assert [p.count('<small class="muted">test.hp</small>') for p in pages] == [4, 6]
+
+
+def test_the_outbox_page_costs_the_same_queries_however_long(org_tree, make_staff, assert_flat_queries):
+    from tongban.core.messaging import OutboxSmsProvider
+
+    def two_more():
+        for _ in range(2):
+            OutboxSmsProvider().send(phone="13900000001", text="【测试】内容")
+
+    two_more()
+    admin = login_client(make_staff(org_tree["region"], Role.PLATFORM_ADMIN))
+    pages = assert_flat_queries(5, lambda: admin.get("/accounts/ops/outbox/").content.decode(), two_more)
+    assert [p.count("<tr>") - 1 for p in pages] == [2, 4]
+
+
+def test_the_workbench_costs_the_same_queries_however_many_memberships(
+    org_tree, make_staff, assert_flat_queries
+):
+    from tongban.accounts.services import staff_membership_add
+
+    clerk = make_staff(org_tree["window"], Role.WINDOW_CLERK)
+    offices = iter([org_tree["hp_housing"], org_tree["xh_housing"], org_tree["huangpu"], org_tree["xuhui"]])
+
+    def two_more():
+        for _ in range(2):
+            staff_membership_add(actor=None, user=clerk, organisation=next(offices), role=Role.REVIEWER)
+
+    two_more()
+    client = login_client(clerk)
+    pages = assert_flat_queries(3, lambda: client.get("/accounts/workbench/").content.decode(), two_more)
+    assert [
+        sum(name in p for name in ("黄浦区房管局 · ", "徐汇区房管局 · ", "黄浦区 · ", "徐汇区 · "))
+        for p in pages
+    ] == [2, 4]

@@ -8,6 +8,7 @@ import io
 import pytest
 from pypdf import PdfWriter
 
+from tests.catalog.conftest import APPLICATION, ID_CARD
 from tests.catalog.test_versions import good_fields
 from tongban.accounts.constants import OrgKind, Role
 from tongban.accounts.facade import actor_for
@@ -29,14 +30,6 @@ TAX_FORM = {
         "invoice": {"type": "string", "title": "票种", "enum": ["普通发票", "专用发票"]},
     },
     "required": ["applicant_name", "invoice"],
-}
-APPLICATION = {"key": "application-form", "name": "申请书", "source": "upload"}
-ID_CARD = {
-    "key": "id-card",
-    "name": "居民身份证",
-    "source": "licence",
-    "licence_type_code": "111",
-    "exempt_when_obtainable": True,
 }
 BANK = {"key": "bank-account", "name": "银行账户信息", "source": "upload", "required": False}
 
@@ -144,5 +137,83 @@ def submit(world):
             idempotency_key=key or f"key-{next(counter):08d}",
             files={"application-form": Upload(pdf_bytes())} if files is None else files,
         )
+
+    return do
+
+
+@pytest.fixture
+def board(world, submit):
+    """Three cases in process whose lights the supervision task has turned: the licence step (市场监管局) of
+    ``red`` is overdue and that of ``yellow`` in its yellow days; ``split`` has passed its licence step, and
+    its tax step (税务局) is overdue while its social step (人社局) is green. ``days`` is the working days
+    the red steps are overdue."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tongban.cases.models import CaseStep
+    from tongban.cases.services import case_accept, step_claim, step_decide
+    from tongban.cases.supervision import supervision_update
+    from tongban.core.workdays import working_days_between
+
+    cases = {}
+    for name in ("red", "yellow", "split"):
+        case, _ = submit()
+        cases[name] = case_accept(actor=actor_for(world["clerk"]), case=case)
+    reviewer = world["reviewers"]["market"]
+    licence = step_claim(actor=actor_for(reviewer), step=cases["split"].steps.get(key="licence"))
+    step_decide(actor=actor_for(reviewer), step=licence, decision="pass", opinion="")
+    today = timezone.localdate()
+    overdue = {"due_on": today - timedelta(days=20), "yellow_on": today - timedelta(days=25)}
+    due_soon = {"due_on": today + timedelta(days=20), "yellow_on": today - timedelta(days=1)}
+    far_off = {"due_on": today + timedelta(days=30), "yellow_on": today + timedelta(days=25)}
+    CaseStep.objects.filter(case=cases["red"], key="licence").update(**overdue)
+    CaseStep.objects.filter(case=cases["yellow"], key="licence").update(**due_soon)
+    CaseStep.objects.filter(case=cases["split"], key="tax").update(**overdue)
+    CaseStep.objects.filter(case=cases["split"], key="social").update(**far_off)
+    supervision_update()
+    return {**cases, "days": working_days_between(overdue["due_on"], today)}
+
+
+@pytest.fixture
+def open_cases(world, submit):
+    """``open_cases(n)``: n more cases of the applicant, accepted (their licence steps ready), or only
+    submitted (``accepted=False``), or accepted with their licence steps overdue and turned red
+    (``overdue=True``). Returns them."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tongban.cases.models import CaseStep
+    from tongban.cases.services import case_accept
+    from tongban.cases.supervision import supervision_update
+
+    def do(n: int, *, accepted: bool = True, overdue: bool = False) -> list:
+        made = []
+        for _ in range(n):
+            case, _ = submit()
+            made.append(case_accept(actor=actor_for(world["clerk"]), case=case) if accepted else case)
+        if overdue:
+            today = timezone.localdate()
+            CaseStep.objects.filter(case__in=made, key="licence").update(
+                due_on=today - timedelta(days=20), yellow_on=today - timedelta(days=25)
+            )
+            supervision_update()
+        return made
+
+    return do
+
+
+@pytest.fixture
+def client_of(world, make_staff):
+    """``client_of(who)``: a logged-in client of the "applicant", the market "reviewer", the "clerk" or a
+    "supervisor" of the region."""
+    from tests.conftest import login_client
+
+    def do(who: str):
+        if who == "supervisor":
+            return login_client(make_staff(world["depts"]["market"].parent, Role.SUPERVISOR))
+        users = {"applicant": world["applicant"].user, "reviewer": world["reviewers"]["market"]}
+        return login_client(users.get(who) or world[who])
 
     return do

@@ -193,8 +193,20 @@ def test_bad_staff_input_is_refused(world, applicant):
     assert response.json()["status"] == "supplement"
 
 
-def test_the_supervision_board_is_for_supervisors(world, applicant, make_staff):
+def test_the_supervision_board_lists_red_and_yellow_steps_for_supervisors_only(world, board, make_staff):
     region = world["depts"]["market"].parent
     supervisor = login_client(make_staff(region, Role.SUPERVISOR))
-    assert supervisor.get("/api/supervision/board").status_code == 200
+    response = supervisor.get("/api/supervision/board")
+    assert response.status_code == 200
+    rows = [
+        (r["department_name"], r["number"], r["step_name"], r["light"], r["days_overdue"])
+        for r in response.json()
+    ]
+    assert sorted(rows) == sorted(
+        [
+            ("上海市市场监督管理局", board["red"].number, "开业登记", "red", board["days"]),
+            ("上海市市场监督管理局", board["yellow"].number, "开业登记", "yellow", 0),
+            ("上海市税务局", board["split"].number, "税务登记", "red", board["days"]),
+        ]
+    )
     assert login_client(world["clerk"]).get("/api/supervision/board").status_code == 403

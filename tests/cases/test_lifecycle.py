@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import transaction
 
 from tests.cases.conftest import GOOD_FORM, Upload, pdf_bytes
 from tongban.accounts.facade import actor_for
@@ -29,7 +30,7 @@ from tongban.cases.services import (
     step_release,
 )
 from tongban.core.errors import InvalidInput, NotFound, PermissionDenied
-from tongban.core.models import OutboxMessage
+from tongban.core.models import SmsMessage
 from tongban.core.workdays import working_days_after
 from tongban.notifications.models import Message
 
@@ -67,10 +68,51 @@ def test_submitting_makes_a_numbered_case_with_waiting_steps_and_the_materials(
     assert Message.objects.filter(user_id=case.submitted_by, title="申请已提交").exists()
 
 
-def test_the_sms_goes_out_only_after_commit(world, submit, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+class GatewaySmsProvider:
+    """An SMS gateway outside the database: what it was handed is sent, whatever the transaction does next."""
+
+    def __init__(self):
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, *, phone: str, text: str, key: str) -> None:
+        self.sent.append((phone, text))
+
+
+@pytest.fixture
+def gateway(settings) -> list[tuple[str, str]]:
+    """The (phone, text) pairs handed to the gateway during the test."""
+    from tongban.core.messaging import sms_provider
+
+    settings.TONGBAN_SMS_PROVIDER = f"{__name__}.GatewaySmsProvider"
+    provider = sms_provider()
+    provider.sent.clear()
+    return provider.sent
+
+
+def test_the_sms_goes_out_only_after_commit(world, submit, gateway, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
         case, _ = submit()
-    assert any(case.number in m.body for m in OutboxMessage.objects.all())  # bodies are encrypted
+        assert SmsMessage.objects.filter(user_id=case.submitted_by).exists()  # in the durable outbox
+    assert gateway == []  # not sent before the commit
+    for callback in callbacks:
+        callback()
+    assert [phone for phone, text in gateway if case.number in text] == [world["applicant"].phone]
+
+
+def test_no_sms_goes_out_when_the_submission_rolls_back(
+    world, submit, gateway, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+
+    class Later(Exception):
+        """Something after the submission fails in the same transaction."""
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Later), transaction.atomic():
+        case, _ = submit()
+        assert SmsMessage.objects.filter(user_id=case.submitted_by).exists()
+        raise Later
+    assert gateway == []
+    assert not Case.objects.exists() and not SmsMessage.objects.exists()
 
 
 def test_a_retry_with_the_same_key_returns_the_same_case(world, submit):
@@ -466,6 +508,25 @@ def test_the_message_centre_lists_the_applicants_messages_and_marks_them_read(wo
     assert "申请已提交" in page and case.number in page and "新" in page
     assert not Message.objects.filter(user_id=world["applicant"].user.pk, read_at__isnull=True).exists()
     assert "申请已提交" not in login_client(world["stranger"].user).get("/messages/").content.decode()
+
+
+def test_the_message_centre_costs_the_same_queries_however_many_messages(world, assert_flat_queries):
+    from tests.conftest import login_client
+    from tongban.notifications.facade import notify
+
+    user = world["applicant"].user
+    titles = []
+
+    def two_more():
+        for _ in range(2):
+            titles.append(f"第{len(titles) + 1}条消息")
+            notify(user_id=user.pk, title=titles[-1], body="内容", sms=False)
+
+    two_more()
+    client = login_client(user)
+    # Every fetch finds new messages and marks them read (one update): the same work for 2 as for 4.
+    pages = assert_flat_queries(4, lambda: client.get("/messages/").content.decode(), two_more)
+    assert [sum(f"{t}</strong>" in page for t in titles) for page in pages] == [2, 4]
 
 
 # --- open steps belong to cases in process only (held on a return, closed when the case ends) --------------

@@ -115,23 +115,12 @@ def test_staff_see_materials_in_the_page_and_the_read_is_audited(world, submit):
     assert AuditEvent.objects.filter(action="case.material_view", object_id=str(case.uuid)).exists()
 
 
-def _open_cases(world, submit, n):
-    for _ in range(n):
-        case, _ = submit()
-        case_accept(actor=actor_for(world["clerk"]), case=case)
-
-
-def test_the_inbox_and_decision_pages_use_a_bounded_number_of_queries(world, submit):
+def test_the_inbox_and_decision_pages_use_a_bounded_number_of_queries(world, open_cases, assert_flat_queries):
     reviewer = world["reviewers"]["market"]
     client = login_client(reviewer)
-    _open_cases(world, submit, 3)
-    with CaptureQueriesContext(connection) as few:
-        assert client.get("/staff/inbox/").status_code == 200
-    _open_cases(world, submit, 25)
-    with CaptureQueriesContext(connection) as many:
-        page = client.get("/staff/inbox/")
-    assert "28 个待办环节" in text(page) and "第 1 / 2 页" in text(page)
-    assert len(many) == len(few) <= 15
+    open_cases(3)
+    pages = assert_flat_queries(9, lambda: text(client.get("/staff/inbox/")), lambda: open_cases(25))
+    assert "3 个待办环节" in pages[0] and "28 个待办环节" in pages[1] and "第 1 / 2 页" in pages[1]
 
     case = Case.objects.order_by("id").first()
     step_claim(actor=actor_for(reviewer), step=case.steps.get(key="licence"))
@@ -155,16 +144,61 @@ def test_a_reviewer_decides_from_the_page(world, submit):
     assert case.steps.get(key="licence").status == "passed"
 
 
-def test_the_supervision_board_lists_red_steps_by_department(world, submit, make_staff):
-    from datetime import date
+def board_rows(response) -> dict[str, list[tuple]]:
+    """The board as a supervisor reads it: per department heading, its rows as (light, what the light
+    says, case number, step, working days overdue)."""
+    assert response.status_code == 200
+    html = response.content.decode()
+    sections = re.findall(r'<h2 id="d-\d+">([^<]+)</h2>(.*?)</section>', html, re.S)
+    row = re.compile(
+        r'<tr><td><span class="light (\w+)">([^<]+)</span></td><td>([^<]+)</td><td>([^<]+)</td>'
+        r"<td>.*?</td><td>(\d+)</td></tr>",
+        re.S,
+    )
+    return {
+        dept: [
+            (light, said, number, step, int(days)) for light, said, number, step, days in row.findall(body)
+        ]
+        for dept, body in sections
+    }
 
-    from tongban.cases.models import CaseStep
-    from tongban.cases.supervision import supervision_update
 
-    _open_cases(world, submit, 1)
-    CaseStep.objects.filter(key="licence").update(due_on=date(2026, 1, 5), yellow_on=date(2026, 1, 2))
-    supervision_update()
+def test_the_supervision_board_lists_red_and_yellow_steps_by_department(world, board, make_staff):
     supervisor = login_client(make_staff(world["depts"]["market"].parent, Role.SUPERVISOR))
-    page = text(supervisor.get("/supervision/"))
-    assert "上海市市场监督管理局" in page and "超期" in page
+    days = board["days"]
+    assert board_rows(supervisor.get("/supervision/")) == {
+        "上海市市场监督管理局": [
+            ("red", "超期", board["red"].number, "开业登记", days),
+            ("yellow", "预警", board["yellow"].number, "开业登记", 0),
+        ],
+        "上海市税务局": [("red", "超期", board["split"].number, "税务登记", days)],
+    }
+    tax_supervisor = login_client(make_staff(world["depts"]["tax"], Role.SUPERVISOR))
+    assert board_rows(tax_supervisor.get("/supervision/")) == {
+        "上海市税务局": [("red", "超期", board["split"].number, "税务登记", days)]
+    }
     assert login_client(world["clerk"]).get("/supervision/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "who", "made", "queries"),
+    [
+        ("/cases/", "applicant", {}, 6),
+        ("/api/cases", "applicant", {"accepted": False}, 6),
+        ("/staff/inbox/", "reviewer", {}, 9),
+        ("/api/staff/inbox", "reviewer", {}, 6),
+        ("/staff/inbox/", "clerk", {"accepted": False}, 5),  # the cases waiting for intake
+        ("/supervision/", "supervisor", {"overdue": True}, 6),
+        ("/api/supervision/board", "supervisor", {"overdue": True}, 5),
+    ],
+)
+def test_the_case_lists_cost_the_same_queries_however_many_cases(
+    open_cases, client_of, assert_flat_queries, url, who, made, queries
+):
+    """The pages and the API endpoints that list cases or steps, for 2 cases and for 4."""
+    client = client_of(who)
+    cases = open_cases(2, **made)
+    answers = assert_flat_queries(
+        queries, lambda: client.get(url).content.decode(), lambda: cases.extend(open_cases(2, **made))
+    )
+    assert [sum(c.number in answer for c in cases) for answer in answers] == [2, 4]

@@ -19,6 +19,15 @@ def department(db):
     )
 
 
+APPLICATION = {"key": "application-form", "name": "申请书", "source": "upload"}
+ID_CARD = {
+    "key": "id-card",
+    "name": "居民身份证",
+    "source": "licence",
+    "licence_type_code": "111",
+    "exempt_when_obtainable": True,
+}
+
 DEMO_LIKE_MATERIALS = [
     {
         "key": "application-form",

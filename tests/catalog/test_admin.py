@@ -42,3 +42,35 @@ def test_bundles_are_shown_read_only_with_their_figures(make_item, department, a
     change = admin_client.post(f"/admin/catalog/bundle/{bundle.pk}/change/", {"name": "改名"})
     bundle.refresh_from_db()
     assert change.status_code < 500 and bundle.name == "测试一件事"  # every field is read-only
+
+
+@pytest.fixture
+def grow(make_item, department):
+    """Two more published items, a draft of each, and a bundle of the two."""
+    from tongban.catalog.models import ServiceItem
+    from tongban.catalog.services import version_new_draft
+
+    def two_more():
+        n = ServiceItem.objects.count()
+        a, b = make_item(n + 1), make_item(n + 2)
+        version_new_draft(actor=None, item=a.item), version_new_draft(actor=None, item=b.item)
+        bundle_create(
+            actor=None,
+            name=f"一件事{n}",
+            theme="开办企业",
+            audience="2",
+            lead_department_uuid=department.uuid,
+            steps=[step("a", a, 1), step("b", b, 1, after=["a"])],
+        )
+
+    two_more()
+    return two_more
+
+
+@pytest.mark.parametrize(("model", "queries"), [("itemversion", 5), ("serviceitem", 5), ("bundle", 5)])
+def test_the_catalog_admin_lists_cost_the_same_queries_however_many_rows(
+    assert_flat_admin_list, grow, model, queries
+):
+    from django.apps import apps
+
+    assert_flat_admin_list(apps.get_model("catalog", model), queries, grow)

@@ -39,3 +39,14 @@ def test_services_write_the_request_id_of_the_request(client):
     finally:
         unbind(tokens)
     assert event.request_id == "req-12345678" and event.ip == "127.0.0.9"
+
+
+def test_the_audit_admin_list_costs_the_same_queries_however_many_rows(assert_flat_admin_list):
+    from tongban.core.audit import SYSTEM, audit_record
+
+    def two_more():
+        for i in range(2):
+            audit_record(actor=SYSTEM, action="test.admin", object_id=i)
+
+    two_more()
+    assert_flat_admin_list(AuditEvent, 7, two_more)

@@ -4,6 +4,7 @@ and gunicorn's error and access logs — the last through a real `tongban serve 
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -17,7 +18,7 @@ from types import SimpleNamespace
 import pytest
 from gunicorn.config import Config
 
-from tongban.core.logging import GunicornRedactingLogger, redact
+from tongban.core.logging import GunicornRedactingLogger, RedactingFormatter, redact
 
 ROOT = Path(__file__).resolve().parents[2]
 TONGBAN = str(Path(sys.executable).parent / "tongban")
@@ -166,17 +167,19 @@ def _free_port() -> int:
 
 
 def _get(port: int, path: str, stop_at: float) -> int:
+    """GET ``path`` once the server listens. Only a refused connection is tried again: a request the server
+    received but answered slowly (a loaded machine) is not sent twice, which would log it twice."""
     while True:
+        conn = HTTPConnection("127.0.0.1", port, timeout=120)
         try:
-            conn = HTTPConnection("127.0.0.1", port, timeout=60)
             conn.request("GET", path)
-            status = conn.getresponse().status
-            conn.close()
-            return status
-        except ConnectionRefusedError:  # not listening yet (a request once sent is never sent again)
+            return conn.getresponse().status
+        except ConnectionRefusedError:
             if time.monotonic() > stop_at:
                 raise
             time.sleep(0.2)
+        finally:
+            conn.close()
 
 
 def test_tongban_serve_access_log_writes_no_phone_or_id_number(tmp_path):
@@ -217,3 +220,21 @@ def test_tongban_serve_access_log_writes_no_phone_or_id_number(tmp_path):
     assert sum("q=[ID]" in line for line in access) == len(IDS), text
     assert "GET /no-such-page-[PHONE]" in text and "Not Found: /no-such-page-[PHONE]" in text
     assert not [leak for leak in LEAKS if leak in text], text
+
+
+def test_log_lines_are_redacted_down_to_the_traceback(caplog):
+    logger = logging.getLogger("tongban.test")
+    try:
+        raise ValueError("Key (id_kind, id_number)=(111, 110101199003071233) phone 13800000001")
+    except ValueError:
+        with caplog.at_level(logging.ERROR, logger="tongban.test"):
+            logger.exception("insert failed")
+    line = RedactingFormatter("%(message)s").format(caplog.records[-1])
+    assert "110101199003071233" not in line and "13800000001" not in line and "[ID]" in line
+
+
+def test_redaction_catches_permits_and_spares_request_ids():
+    assert redact("permit H1234567890 and EA1234567 and M12345678") == "permit [DOC] and [DOC] and [DOC]"
+    request_id = "a13800000001b2c3d4e5f60718293a4b"
+    assert redact(f"[{request_id}] ok") == f"[{request_id}] ok"
+    assert redact("手机13800000001已验证") == "手机[PHONE]已验证"

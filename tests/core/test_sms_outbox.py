@@ -239,3 +239,18 @@ def test_admins_read_the_outbox_decrypted_and_the_sms_state_without_phone_or_tex
     assert sms_page.status_code == 200
     assert person.phone not in sms_page.content.decode()
     assert "给管理员看" not in sms_page.content.decode()
+
+
+@pytest.mark.parametrize(("model", "queries"), [(SmsMessage, 5), (OutboxMessage, 5)])
+def test_the_message_admin_lists_cost_the_same_queries_however_many_rows(
+    make_person, assert_flat_admin_list, model, queries
+):
+    person = make_person()
+
+    def two_more():
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            for _ in range(2):
+                notify(user_id=person.user_id, title="通知", body="内容")
+
+    two_more()
+    assert_flat_admin_list(model, queries, two_more)

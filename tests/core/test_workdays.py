@@ -258,3 +258,26 @@ def test_a_notice_with_days_outside_its_year_is_refused():
             year=2031, holidays={date(2030, 12, 31): "x"}, makeup_workdays=[], source_notice="通知"
         )
     assert not WorkCalendarDay.objects.filter(date__year=2031).exists()
+
+
+def test_the_calendar_cache_loads_even_right_after_boot(monkeypatch):
+    from datetime import date
+
+    import tongban.core.workdays as workdays
+
+    workdays.invalidate_calendar_cache()
+    monkeypatch.setattr(workdays.time, "monotonic", lambda: 30.0)
+    assert workdays.is_working_day(date(2026, 10, 1)) is False
+    assert workdays.is_working_day(date(2026, 10, 10)) is True
+
+
+def test_the_calendar_admin_list_costs_the_same_queries_however_many_days(assert_flat_admin_list):
+    """A page of days (list_per_page) whatever the calendar holds."""
+    added = iter(date(2090, 1, 1) + timedelta(days=n) for n in range(1000))
+
+    def more_days():
+        WorkCalendarDay.objects.bulk_create(
+            WorkCalendarDay(date=next(added), kind=DayKind.HOLIDAY, name="测试") for _ in range(100)
+        )
+
+    assert_flat_admin_list(WorkCalendarDay, 7, more_days)

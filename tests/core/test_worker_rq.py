@@ -1,9 +1,11 @@
 """With REDIS_URL, tasks go to RQ on Redis and `tongban worker` runs them (django-tasks' Job class, the
 cache's connection pool). Runs real processes against the Redis of the test machine."""
 
+import fcntl
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,7 +28,16 @@ OUTBOX = (
 
 
 @pytest.fixture
-def rq_env(tmp_path):
+def redis_db_12():
+    """Redis database 12 for this test alone: a lock on the machine, as other test runs on it (other
+    checkouts) use the same database and the same queue, and would flush or run each other's tasks."""
+    with open(Path(tempfile.gettempdir()) / "tongban-test-redis-12.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture
+def rq_env(tmp_path, redis_db_12):
     client = redis.Redis.from_url(REDIS_URL)
     try:
         client.flushdb()

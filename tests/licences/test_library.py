@@ -183,6 +183,20 @@ def test_the_holder_sees_their_own_and_their_companys_licences_and_nobody_else_d
     assert "上海示范科技有限公司" in page and "谁使用了我的证照" in page
 
 
+@pytest.mark.parametrize(("url", "queries"), [("/api/licences", 7), ("/licences/", 8)])
+def test_the_card_bag_costs_the_same_queries_however_many_licences(
+    lib, issue, assert_flat_queries, url, queries
+):
+    licences = [issue(), issue("business")]  # the holder's own and their company's
+    holder = login_client(lib["holder"].user)
+
+    def grow():
+        licences.extend(issue(face={"name": "张三", "occupation": job}) for job in ("焊工", "钳工"))
+
+    answers = assert_flat_queries(queries, lambda: holder.get(url).content.decode(), grow)
+    assert [sum(str(licence.uuid) in answer for licence in licences) for answer in answers] == [2, 4]
+
+
 def test_issuers_change_status_over_the_api_and_others_get_404(lib, issue):
     licence = issue()
     url = f"/api/staff/licences/{licence.uuid}/status"

@@ -88,6 +88,7 @@ class OrganisationAdmin(admin.ModelAdmin):
         obj.pk, obj.path, obj.uuid = created.pk, created.path, created.uuid
 
     list_display = ("name", "kind", "division_code", "uscc", "parent")
+    list_select_related = ("parent",)  # nullable: Django's default select_related() leaves it out
     list_filter = ("kind",)
     search_fields = ("name", "division_code", "uscc")
     readonly_fields = ("path",)
@@ -107,6 +108,7 @@ class EnterpriseAdmin(admin.ModelAdmin):
 @admin.register(Authorisation)
 class AuthorisationAdmin(admin.ModelAdmin):
     list_display = ("uuid", "enterprise", "valid_from", "valid_until", "revoked_at")
+    list_select_related = ("enterprise",)  # nullable, as above
     raw_id_fields = ("enterprise", "principal_person", "agent", "granted_by", "revoked_by")
 
 

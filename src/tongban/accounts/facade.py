@@ -341,6 +341,9 @@ def holders_for_user(actor: Actor) -> list[Holder]:
     active authorisation names licence use. An unconfirmed identity holds nothing."""
     if not identity_confirmed(actor):
         return []
+    cached = actor.extra.get("holders")  # once per request: the card bag page asks twice
+    if cached is not None:
+        return list(cached)
     level = actor.assurance_level
     found: list[Holder] = []
     principals = [p for p in principals_visible_to(actor) if p.licence_use and p.holder_code]
@@ -352,6 +355,7 @@ def holders_for_user(actor: Actor) -> list[Holder]:
         found.append(
             Holder("001", enterprise.uscc, enterprise.name, "enterprise", str(enterprise.uuid), level)
         )
+    actor.extra["holders"] = tuple(found)
     return found
 
 

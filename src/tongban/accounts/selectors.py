@@ -98,7 +98,7 @@ def authorisation_list_given(person: Person) -> QuerySet[Authorisation]:
 def authorisation_list_held(person: Person) -> QuerySet[Authorisation]:
     return (
         Authorisation.objects.filter(agent=person)
-        .select_related("enterprise", "principal_person")
+        .select_related("agent", "enterprise", "principal_person")
         .order_by("-created_at")
     )
 

@@ -37,7 +37,6 @@ from tongban.accounts.selectors import (
     authorisation_list_held,
     enterprise_list_for_person,
     person_for_user,
-    staff_memberships,
 )
 from tongban.core.audit import AuditQuery, audit_event_list, audit_events_about
 from tongban.core.errors import DomainError, NotFound
@@ -201,7 +200,6 @@ def _me_context(request, **extra):
         else [],
         "held": [(a, authorisation_is_active(a)) for a in authorisation_list_held(person)] if person else [],
         "access_log": list(audit_events_about(subject_user_id=user.pk)[:20]),
-        "memberships": staff_memberships(user),
         "id_kinds": IdKind.choices,
         "today": timezone.localdate(),
         "grant_error": None,
@@ -315,6 +313,11 @@ def elderly_toggle(request):
 
 
 # --- staff ----------------------------------------------------------------------------------------
+def _memberships(actor) -> list[dict]:
+    """The actor's roles and organisations, for the workbench (from the actor: no query)."""
+    return [{"organisation": m.organisation_name, "role": Role(m.role).label} for m in actor.memberships]
+
+
 def _require_staff(request) -> frozenset[str]:
     try:
         return require_staff_role(request.actor)
@@ -329,7 +332,7 @@ def workbench_page(request):
         request,
         "accounts/workbench.html",
         {
-            "memberships": staff_memberships(request.user),
+            "memberships": _memberships(request.actor),
             **workbench_abilities(request.actor),
             "id_kinds": IdKind.choices,
         },
@@ -341,7 +344,7 @@ def workbench_page(request):
 def person_lookup_view(request):
     _require_staff(request)
     ctx = {
-        "memberships": staff_memberships(request.user),
+        "memberships": _memberships(request.actor),
         **workbench_abilities(request.actor),
         "id_kinds": IdKind.choices,
         "values": request.POST,
@@ -389,7 +392,7 @@ def person_recover_view(request):
     except DomainError as exc:
         raise Http404 from exc
     ctx = {
-        "memberships": staff_memberships(request.user),
+        "memberships": _memberships(request.actor),
         **workbench_abilities(request.actor),
         "id_kinds": IdKind.choices,
         "recover_values": request.POST,

@@ -48,6 +48,8 @@ class Actor:
     scopes: frozenset[str] = frozenset()  # an API client's scopes
     elderly_mode: bool = False
     phone: str = field(default="", repr=False)  # a user's verified phone, to tell them without a query
+    # What accounts reads once per request on the actor's behalf (its person, whose licences it may use);
+    # an actor lives for one request, a command or a task, so this never outlives what it was read from.
     extra: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property

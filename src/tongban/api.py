@@ -71,7 +71,10 @@ def _not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    return _error(request, exc.status_code, "http_error", str(exc))
+    # django-ninja's own refusals are English sentences: say them in the request's language.
+    if exc.status_code == 400:
+        return _error(request, 400, "http_error", _("请求体无法解析：须为有效的 JSON"))
+    return _error(request, exc.status_code, "http_error", _("请求无效"))
 
 
 @api.exception_handler(Exception)

@@ -58,14 +58,19 @@ def open_juzhuzheng(page) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("申请：居住证办理")
 
 
-@pytest.mark.parametrize("viewport", [PHONE, PC], ids=["375", "1440"])
+@pytest.mark.parametrize(
+    ("viewport", "elderly"), [(PHONE, False), (PC, False), (PHONE, True)], ids=["375", "1440", "375-elderly"]
+)
 def test_one_bad_file_costs_only_itself_and_every_problem_is_said_beside_its_field(
-    new_context, demo, files, viewport
+    new_context, demo, files, viewport, elderly
 ):
     context, watch = new_context(viewport)
     watch.allow_status(422)
     page = context.new_page()
     log_in(page, "13800000003", DEMO_PASSWORD)  # 王五, L3
+    if elderly:
+        page.get_by_role("button", name="长辈版").click()
+        expect(page.locator("body")).to_have_class("elderly")
     open_juzhuzheng(page)
     fill(
         page,
@@ -106,7 +111,7 @@ def test_one_bad_file_costs_only_itself_and_every_problem_is_said_beside_its_fie
     expect(page.locator("#m_residence-proof")).not_to_have_attribute("aria-invalid", "true")
     no_machine_codes(page)
     no_horizontal_overflow(page)
-    screenshot(page, f"apply-refused-{viewport['width']}.png")
+    screenshot(page, f"apply-refused-{viewport['width']}{'-elderly' if elderly else ''}.png")
 
     # Fix the two fields and choose only the bad file again.
     fill(page, {"公民身份号码": "31011519780521789X", "联系电话": "021-12345678"})

@@ -221,7 +221,7 @@ def _check_form_and_materials(target, form_data, files, commitments, licences) -
     try:
         validate_form(target.form_schema, form_data)
     except InvalidInput as exc:
-        if exc.code != CaseError.FORM_INVALID:
+        if str(exc.code) != CaseError.FORM_INVALID.value:  # too large, broken schema: said alone
             raise
         form_error = exc
     try:

@@ -16,6 +16,7 @@ from tongban.cases.api import router as cases_router
 from tongban.catalog.api import router as catalog_router
 from tongban.core.api import router as core_router
 from tongban.core.errors import DomainError
+from tongban.core.schema_messages import LOCATION_PARTS, input_message
 from tongban.core.schemas import ErrorOut
 from tongban.licences.api import router as licences_router
 
@@ -48,10 +49,8 @@ def _domain_error(request, exc: DomainError):
 def _validation_error(request, exc: ValidationError):
     fields = []
     for err in exc.errors:
-        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "payload", "query", "path")]
-        fields.append(
-            {"field": ".".join(loc), "type": err.get("type", ""), "message": str(err.get("msg", ""))}
-        )
+        loc = [str(part) for part in err.get("loc", ()) if str(part) not in LOCATION_PARTS]
+        fields.append({"field": ".".join(loc), "type": err.get("type", ""), "message": input_message(err)})
     return _error(request, 422, "validation_error", _("请求数据校验失败"), {"fields": fields})
 
 
@@ -72,7 +71,10 @@ def _not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    return _error(request, exc.status_code, "http_error", str(exc))
+    # django-ninja's own refusals are English sentences: say them in the request's language.
+    if exc.status_code == 400:
+        return _error(request, 400, "http_error", _("请求体无法解析：须为有效的 JSON"))
+    return _error(request, exc.status_code, "http_error", _("请求无效"))
 
 
 @api.exception_handler(Exception)

@@ -62,7 +62,8 @@ def test_a_bad_form_is_shown_again_with_every_problem_in_chinese(world, applican
     )
     assert response.status_code == 422
     page = text(response)
-    assert "申请未提交" in page and "申请表填写有误" in page
+    assert "申请未提交" in page and "「注册资本（万元）」须为数字" in page and "请填写「申请人姓名」" in page
+    assert "「申请书」：只接受 PDF、JPEG、PNG 或 OFD 文件" in page  # with the form's problems, not after
     assert not Case.objects.exists()
     assert f'value="{token}"' in response.content.decode()  # the same token: a fixed resubmission is one case
 

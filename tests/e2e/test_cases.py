@@ -179,7 +179,7 @@ def test_a_supplement_request_then_the_applicant_supplies_and_the_case_is_accept
     clerk, clerk_watch = staff_page(new_context, "clerk")
     clerk.goto("/staff/inbox/")
     clerk.get_by_role("link", name=f"{number} · 开办企业").click()
-    clerk.get_by_label("一次性告知补正（每行一项）").fill(
+    clerk.get_by_label("其他需要补正的内容（每行一项）").fill(
         "公司章程缺少股东签字\n住所使用证明需加盖产权人印章"
     )
     clerk.get_by_role("button", name="告知补正").click()

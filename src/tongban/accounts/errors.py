@@ -1,3 +1,7 @@
+import math
+
+from django.conf import settings
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from tongban.core.errors import (
@@ -44,6 +48,7 @@ class AccountError(ErrorCode):
     INVALID_SMS_CODE = "invalid_sms_code"
     LEGAL_REPRESENTATIVE_MISMATCH = "legal_representative_mismatch"
     LOGIN_FAILED = "login_failed"
+    LOGIN_INCOMPLETE = "login_incomplete"
     LOGIN_THROTTLED = "login_throttled"
     NOT_GRANTOR = "not_grantor"
     NOT_LEGAL_REPRESENTATIVE = "not_legal_representative"
@@ -70,15 +75,72 @@ class InvalidSmsCode(InvalidInput):
     default_message = _("短信验证码错误、已过期或已使用，请重新获取")
 
 
+def _lock_minutes() -> int:
+    return max(math.ceil(settings.TONGBAN_LOGIN_LOCKOUT_SECONDS / 60), 1)
+
+
 class LoginFailed(NotAuthenticated):
+    """A wrong login name or password. With ``attempts_left`` (counted per login name, so it tells nothing
+    about whether an account exists) the last tries warn of the lock, and the try that starts it says so."""
+
     code = AccountError.LOGIN_FAILED
     default_message = _("登录名或密码错误")
+    WARN_FROM = 2  # warn when this many tries or fewer are left
+
+    def __init__(self, attempts_left: int | None = None):
+        message = None
+        details = {}
+        if attempts_left is not None:
+            details["attempts_left"] = attempts_left
+            minutes = _lock_minutes()
+            if attempts_left == 0:
+                message = ngettext(
+                    "登录名或密码错误。失败次数过多，账户已被锁定 %(minutes)s 分钟",
+                    "登录名或密码错误。失败次数过多，账户已被锁定 %(minutes)s 分钟",
+                    minutes,
+                ) % {"minutes": minutes}
+                details["locked_minutes"] = minutes
+            elif attempts_left <= self.WARN_FROM:
+                message = ngettext(
+                    "登录名或密码错误。再输错 %(n)s 次账户将被锁定 %(minutes)s 分钟",
+                    "登录名或密码错误。再输错 %(n)s 次账户将被锁定 %(minutes)s 分钟",
+                    attempts_left,
+                ) % {"n": attempts_left, "minutes": minutes}
+        super().__init__(message=message, **details)
+
+
+class LoginIncomplete(InvalidInput):
+    """A login with the name or the password left empty: says which (``details.fields``, by field)."""
+
+    code = AccountError.LOGIN_INCOMPLETE
+
+    def __init__(self, missing: list[str]):
+        said = {"username": gettext("请填写登录名或手机号"), "password": gettext("请填写密码")}
+        fields = {name: said[name] for name in missing}
+        message = (
+            gettext("请填写登录名（或手机号）和密码") if len(fields) > 1 else next(iter(fields.values()))
+        )
+        super().__init__(message=message, fields=fields)
 
 
 class AccountLocked(DomainError):
+    """Too many failures: the account (or the login name) is locked; ``seconds`` left, told in minutes."""
+
     status = 423
     code = AccountError.ACCOUNT_LOCKED
     default_message = _("登录失败次数过多，账号已暂时锁定，请稍后再试")
+
+    def __init__(self, seconds: int | None = None):
+        if seconds is None:
+            super().__init__()
+            return
+        minutes = max(math.ceil(seconds / 60), 1)
+        message = ngettext(
+            "登录失败次数过多，账户已被锁定，请 %(minutes)s 分钟后再试（也可通过“忘记密码”重设密码后登录）",
+            "登录失败次数过多，账户已被锁定，请 %(minutes)s 分钟后再试（也可通过“忘记密码”重设密码后登录）",
+            minutes,
+        ) % {"minutes": minutes}
+        super().__init__(message=message, retry_after_minutes=minutes)
 
 
 class LoginThrottled(Throttled):

@@ -4,10 +4,12 @@ authentication backend): per-address throttle, per-account lockout counted *befo
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -36,9 +38,22 @@ def address_allowed(request) -> bool:
     return throttle_hit("login-ip", ip, limit=settings.TONGBAN_LOGIN_IP_PER_HOUR, window=HOUR)
 
 
-def _refuse(request, reason: str) -> None:
+def _refuse(request, reason: str, *, until=None, now=None) -> None:
     if request is not None:
         request.tongban_login_refusal = reason
+        if until is not None and now is not None:
+            request.tongban_locked_seconds = max(int((until - now).total_seconds()), 1)
+
+
+def _name_key(key: str) -> str:
+    return "tb:login-lock:" + hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _name_locked_until(key: str):
+    """The end of the lock of a login name that has no account (kept in the cache as an account's is kept
+    on its row), so that such a name is locked, and told so, exactly as an account would be."""
+    stamp = cache.get(_name_key(key))
+    return datetime.fromtimestamp(stamp, tz=UTC) if stamp else None
 
 
 def password_check(request, identifier: str, password: str) -> User | None:
@@ -53,20 +68,28 @@ def password_check(request, identifier: str, password: str) -> User | None:
     key = lock_key(identifier)
     user = User.objects.filter(Q(username=identifier) | Q(phone=identifier)).first()
     now = timezone.now()
-    if user is not None and user.locked_until and user.locked_until > now:
-        _refuse(request, LOCKED)
+    until = user.locked_until if user is not None else _name_locked_until(key)
+    if until and until > now:
+        _refuse(request, LOCKED, until=until, now=now)
         _failed(user, locked=True, reason="locked")
         return None
     # Count the attempt first: a burst of parallel guesses is counted before any of them is checked.
     failures = throttle_hit_count("login-fail", key, window=window)
     if failures > limit:
         _lock(user, key, now, window)
-        _refuse(request, LOCKED)
+        _refuse(request, LOCKED, until=now + timedelta(seconds=window), now=now)
         _failed(user, locked=True, reason="too_many_failures")
         return None
+    if request is not None:
+        # What a wrong password is told: how many tries are left before the lock (0: it starts now). The
+        # count is per login name, whether or not an account has it, so this tells nothing about one.
+        request.tongban_login_attempts_left = max(limit - failures, 0)
     if user is None:
         User().set_password(password)  # the same cost whether or not the account exists
-        _failed(None, locked=False)
+        locked = failures >= limit
+        if locked:
+            _lock(None, key, now, window)  # a name without an account is locked for as long as one with
+        _failed(None, locked=locked)
         return None
     if user.frozen_at is not None and user.check_password(password):
         # The right password of a frozen account: say so (its owner must go to a window), log in nobody.
@@ -88,7 +111,9 @@ def _lock(user: User | None, key: str, now, window: int) -> None:
     holds the state, and a lock that has run out must not be renewed by failures from before it."""
     if user is not None:
         User.objects.filter(pk=user.pk).update(locked_until=now + timedelta(seconds=window))
-        throttle_clear("login-fail", key, window=window)
+    else:
+        cache.set(_name_key(key), (now + timedelta(seconds=window)).timestamp(), timeout=window)
+    throttle_clear("login-fail", key, window=window)
 
 
 def _failed(user: User | None, *, locked: bool, reason: str = "wrong_password") -> None:

@@ -39,6 +39,7 @@ from tongban.accounts.errors import (
     IdentityUnconfirmed,
     InvalidSmsCode,
     LoginFailed,
+    LoginIncomplete,
     LoginThrottled,
     PersonNotFound,
     SmsThrottled,
@@ -689,16 +690,22 @@ def authorisation_revoke(*, actor: Actor, authorisation: Authorisation) -> Autho
 
 # --- login and sessions ---------------------------------------------------------------------------
 def login_with_password(*, request, identifier: str, password: str) -> User:
+    missing = [
+        name for name, value in (("username", identifier.strip()), ("password", password)) if not value
+    ]
+    if missing:
+        # Nothing to check: said before any attempt is counted (as the backend never counted one).
+        raise LoginIncomplete(missing)
     authed = authenticate(request, username=identifier, password=password)
     if authed is None:
         reason = getattr(request, "tongban_login_refusal", None)
         if reason == THROTTLED:
             raise LoginThrottled()
         if reason == LOCKED:
-            raise AccountLocked()
+            raise AccountLocked(seconds=getattr(request, "tongban_locked_seconds", None))
         if reason == FROZEN:
             raise AccountFrozen()
-        raise LoginFailed()
+        raise LoginFailed(attempts_left=getattr(request, "tongban_login_attempts_left", None))
     _login(request, authed, method="password")
     return authed
 
@@ -711,8 +718,9 @@ def login_with_sms(*, request, phone: str, code: str) -> User:
     if not otp_verify(phone=phone, purpose=OtpPurpose.LOGIN, code=code) or user is None:
         logger.info("sms login failed")
         raise InvalidSmsCode(field="code")
-    if user.locked_until and user.locked_until > timezone.now():
-        raise AccountLocked()
+    now = timezone.now()
+    if user.locked_until and user.locked_until > now:
+        raise AccountLocked(seconds=int((user.locked_until - now).total_seconds()))
     setattr(user, "backend", settings.AUTHENTICATION_BACKENDS[0])  # noqa: B010 — what login() reads
     password_failures_clear(user)
     _login(request, user, method="sms")

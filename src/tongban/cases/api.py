@@ -121,6 +121,7 @@ class CaseOut(Schema):
     delivery_method: str
     tracking_number: str
     supplement_items: list[str]
+    supplement_materials: dict[str, str]
     refusal_reasons: str
     decision: str
     lookup_code: str = Field(
@@ -297,8 +298,14 @@ class ReasonsIn(Schema):
     reasons: str = Field(max_length=2000)
 
 
+class RequestedMaterialIn(Schema):
+    key: str = Field(max_length=64)
+    reason: str = Field(default="", max_length=500)
+
+
 class ItemsIn(Schema):
-    items: list[str] = Field(min_length=1, max_length=50)
+    items: list[str] = Field(default_factory=list, max_length=50)
+    materials: list[RequestedMaterialIn] = Field(default_factory=list, max_length=30)
 
 
 class SpecialIn(Schema):
@@ -345,7 +352,12 @@ def staff_refuse(request, case_uuid: UUID, payload: ReasonsIn):
 def staff_supplement_request(request, case_uuid: UUID, payload: ItemsIn):
     """Ask once, within 5 working days of submission, for everything missing (一次性告知)."""
     case = access_case_for_staff(actor=request.actor, case_uuid=case_uuid)
-    return services.case_request_supplement(actor=request.actor, case=case, items=payload.items)
+    return services.case_request_supplement(
+        actor=request.actor,
+        case=case,
+        items=payload.items,
+        materials={m.key: m.reason for m in payload.materials},
+    )
 
 
 @router.post(

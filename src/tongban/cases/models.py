@@ -51,6 +51,8 @@ class Case(models.Model):
     submitted_at = models.DateTimeField(_("申请时间"))
     supplement_requested_at = models.DateTimeField(null=True, blank=True)
     supplement_items = models.JSONField(_("补正内容"), default=list, blank=True)
+    # The materials a supplement request asks for, by key, with the reviewer's reason for each.
+    supplement_materials = models.JSONField(_("需补正的材料"), default=dict, blank=True)
     accepted_on = models.DateField(_("受理日期"), null=True, blank=True)
     acceptance_voucher = models.CharField(_("受理文书编号"), max_length=40, blank=True)
     deemed_accepted = models.BooleanField(_("逾期视为受理"), default=False)
@@ -230,3 +232,20 @@ class ApplicationDraft(models.Model):
                 fields=["user_id", "target_kind", "target_uuid"], name="draft_one_per_target"
             )
         ]
+
+
+class ApplicationDraftFile(models.Model):
+    """A material file that passed its checks while its application was refused for another reason: kept
+    with the draft so the applicant does not upload it again (removed with the draft)."""
+
+    draft = models.ForeignKey(ApplicationDraft, on_delete=models.CASCADE, related_name="files")
+    key = models.CharField(max_length=64)
+    file = models.FileField(upload_to="drafts/%Y/%m/")
+    original_name = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["draft", "key"], name="draft_file_one_per_material")]

@@ -41,6 +41,7 @@ from tongban.cases.constants import (
     StepStatus,
 )
 from tongban.cases.errors import CaseNotFound, MaterialNotFound, StepNotFound
+from tongban.cases.form_errors import PageErrors, page_errors, problem_lines
 from tongban.cases.prefill import identity_restored, prefill_values
 from tongban.cases.selectors import (
     case_list_for_applicant,
@@ -56,15 +57,7 @@ INBOX_PAGE = 20
 
 
 def _problems(exc: DomainError) -> list[str]:
-    """The lines a person reads for a refused action: the message, then every field or material problem."""
-    lines = [str(exc.message)]
-    for error in exc.details.get("errors", []):
-        lines.append(f"{error.get('field') or _('表单')}：{error.get('message')}")
-    for problem in exc.details.get("problems", []):
-        lines.append(
-            f"{problem.get('name') or problem.get('field') or ''}：{problem.get('message') or problem.get('code')}"
-        )
-    return lines
+    return problem_lines(exc)
 
 
 # --- applying ---------------------------------------------------------------------------------------------
@@ -82,36 +75,61 @@ def apply(request, kind: str, target_uuid):
     ]
     draft = draft_get(actor=request.actor, target_kind=kind, target_uuid=target.uuid)
     values = draft.form_data if draft else {}
-    errors: list[str] = []
+    errors = PageErrors()
     token = request.POST.get("form_token") or uuid.uuid4().hex
+    fields = fields_of(target.form_schema)
     if request.method == "POST":
         values = read_posted(target.form_schema, request.POST)
         chosen = request.POST.get("applicant", "")
         principal = next((p for p in principals if p.uuid == chosen), None)
-        files = {
+        posted = {
             m.key: request.FILES[f"m_{m.key}"] for m in target.materials if f"m_{m.key}" in request.FILES
         }
-        try:
-            if principal is None:
-                raise CaseNotFound()
-            case, _created = services.case_submit(
-                actor=request.actor,
-                target_kind=kind,
-                target_uuid=target.uuid,
-                applicant_kind=principal.kind,
-                applicant_uuid=principal.uuid,
-                form_data=identity_restored(target.form_schema, values, principal),
-                idempotency_key=token,
-                files=files,
-                delivery_method=request.POST.get("delivery_method", DeliveryMethod.ONLINE),
-                commitments=[k for k in request.POST.getlist("commit") if f"m_{k}" not in request.FILES],
+        remove = request.POST.get("remove_file", "")
+        if remove:
+            # Take a kept file away (the form is kept as typed, new good files too); nothing is submitted.
+            services.draft_files_keep(actor=request.actor, target=target, files=posted)
+            services.draft_file_remove(
+                actor=request.actor, target_kind=kind, target_uuid=target.uuid, key=remove
             )
-        except DomainError as exc:
-            errors = _problems(exc) if principal is not None else [_("请选择申请者")]
+            services.draft_save(
+                actor=request.actor, target_kind=kind, target_uuid=target.uuid, form_data=values
+            )
         else:
-            services.draft_discard(actor=request.actor, target_kind=kind, target_uuid=target.uuid)
-            messages.success(request, _("申请已提交，办件编号 %(number)s") % {"number": case.number})
-            return redirect("cases:case", case_uuid=case.uuid)
+            kept = services.draft_files(actor=request.actor, target_kind=kind, target_uuid=target.uuid)
+            files = {key: row.file for key, row in kept.items()} | posted
+            try:
+                if principal is None:
+                    raise CaseNotFound()
+                case, _created = services.case_submit(
+                    actor=request.actor,
+                    target_kind=kind,
+                    target_uuid=target.uuid,
+                    applicant_kind=principal.kind,
+                    applicant_uuid=principal.uuid,
+                    form_data=identity_restored(target.form_schema, values, principal),
+                    idempotency_key=token,
+                    files=files,
+                    delivery_method=request.POST.get("delivery_method", DeliveryMethod.ONLINE),
+                    commitments=[k for k in request.POST.getlist("commit") if k not in files],
+                )
+            except DomainError as exc:
+                if principal is None:
+                    errors = PageErrors(message=_("请选择申请者"), summary=[("applicant", _("请选择申请者"))])
+                else:
+                    errors = page_errors(exc, field_keys=[f.key for f in fields], materials=target.materials)
+                # What passed its own checks is kept with the draft: only the bad file is uploaded again.
+                services.draft_files_keep(actor=request.actor, target=target, files=posted)
+                services.draft_save(
+                    actor=request.actor, target_kind=kind, target_uuid=target.uuid, form_data=values
+                )
+            else:
+                services.draft_discard(actor=request.actor, target_kind=kind, target_uuid=target.uuid)
+                messages.success(request, _("申请已提交，办件编号 %(number)s") % {"number": case.number})
+                return redirect("cases:case", case_uuid=case.uuid)
+            finally:
+                for kept_file in kept.values():
+                    kept_file.file.close()
     chosen = (
         request.POST.get("applicant")
         or request.GET.get("applicant")
@@ -134,12 +152,14 @@ def apply(request, kind: str, target_uuid):
         {
             "target": target,
             "kind": kind,
-            "fields": fields_of(target.form_schema),
+            "fields": fields,
             "values": values,
             "principals": principals,
             "chosen": chosen,
             "to_upload": to_upload,
             "obtained": obtained,
+            "kept": services.draft_files(actor=request.actor, target_kind=kind, target_uuid=target.uuid),
+            "commitments": request.POST.getlist("commit"),
             "delivery_methods": DeliveryMethod.choices,
             "delivery": request.POST.get("delivery_method", DeliveryMethod.ONLINE),
             "token": token,
@@ -200,9 +220,14 @@ def case_page(request, case_uuid):
     context["can_supplement"] = actions.supplement
     context["can_bring"] = actions.bring_committed
     uploadable = [m for m in target.materials if not m.obtained or m.source == "licence"] if target else []
-    context["to_upload"] = (
-        [m for m in uploadable if m.key in committed] if context["can_bring"] else uploadable
-    )
+    asked = case.supplement_materials or {}
+    if context["can_bring"]:
+        uploadable = [m for m in uploadable if m.key in committed]
+    elif asked:
+        # Only what the reviewer asked for, each with the reviewer's reason.
+        uploadable = [m for m in uploadable if m.key in asked]
+    context["to_upload"] = uploadable
+    context["asked"] = asked
     context["returned_steps"] = [s for s in context["steps"] if s.status == StepStatus.RETURNED]
     context["results"] = [s for s in context["steps"] if s.result]
     return render(request, "cases/case.html", context)
@@ -309,6 +334,10 @@ def staff_case(request, case_uuid):
     context["my_steps"] = [s for s in context["steps"] if str(s.department_uuid) in departments]
     context["can_intake"] = actor_is_intake_staff(request.actor, case)
     context["viewable"] = [m for m in context["materials"] if m.file]
+    staff_target = application_target(case.target_kind, case.target_uuid)
+    context["suppliable"] = (
+        [m for m in staff_target.materials if not m.obtained or m.source == "licence"] if staff_target else []
+    )
     context["special_kinds"] = SpecialKind.choices
     context["form_rows"] = [
         (f.title, "、".join(map(str, v)) if isinstance(v := case.form_data.get(f.key), list) else v)
@@ -346,7 +375,10 @@ def staff_action(request, case_uuid, action: str):
             actor=request.actor, case=case, reasons=post.get("reasons", "")
         ),
         "supplement": lambda: services.case_request_supplement(
-            actor=request.actor, case=case, items=post.get("items", "").splitlines()
+            actor=request.actor,
+            case=case,
+            items=post.get("items", "").splitlines(),
+            materials={k: post.get(f"reason_{k}", "") for k in post.getlist("material")},
         ),
         "special_start": lambda: services.special_start(
             actor=request.actor, case=case, kind=post.get("kind", ""), reason=post.get("reason", "")

@@ -34,7 +34,7 @@ from tongban.cases.constants import (
 )
 from tongban.cases.errors import CaseError, TargetNotFound
 from tongban.cases.events import applicant_tell, event_record
-from tongban.cases.models import ApplicationDraft, Case, CaseMaterial, CaseStep
+from tongban.cases.models import ApplicationDraft, ApplicationDraftFile, Case, CaseMaterial, CaseStep
 from tongban.cases.uploads import CheckedFile, check_upload
 from tongban.catalog.facade import ESTABLISHING_LICENCE_TYPES, application_target
 from tongban.core.actors import Actor
@@ -105,11 +105,10 @@ def case_submit(
             )
         if delivery_method not in DeliveryMethod.values:
             raise InvalidInput(CaseError.INVALID_DELIVERY, _("结果送达方式无效"), field="delivery_method")
-        validate_form(target.form_schema, form_data)
-        _require_founder(target, principal, form_data)
-        checked = _check_materials(
-            target, files or {}, set(commitments or ()), application_licences(target, principal)
+        checked = _check_form_and_materials(
+            target, form_data, files or {}, set(commitments or ()), application_licences(target, principal)
         )
+        _require_founder(target, principal, form_data)
     except DomainError:
         existing = _submitted(actor, key, fingerprint)
         if existing is None:
@@ -235,6 +234,27 @@ def _obtained_note(spec, ref) -> str:
     return spec.shared_data_source or (
         gettext("电子证照库") if spec.source == "licence" else gettext("平台生成")
     )
+
+
+def _check_form_and_materials(target, form_data, files, commitments, licences) -> list[tuple]:
+    """The form and the materials checked together: a refusal lists the form's fields (``errors``) and the
+    materials' problems (``problems``) at once, so the applicant fixes everything in one go."""
+    form_error = None
+    try:
+        validate_form(target.form_schema, form_data)
+    except InvalidInput as exc:
+        if str(exc.code) != CaseError.FORM_INVALID.value:  # too large, broken schema: said alone
+            raise
+        form_error = exc
+    try:
+        checked = _check_materials(target, files, commitments, licences)
+    except InvalidInput as exc:
+        if form_error is None:
+            raise
+        form_error.details["problems"] = exc.details.get("problems", [])
+    if form_error is not None:
+        raise form_error
+    return checked
 
 
 def _check_materials(
@@ -414,7 +434,68 @@ def draft_save(*, actor: Actor, target_kind: str, target_uuid, form_data: dict) 
 
 
 def draft_discard(*, actor: Actor, target_kind: str, target_uuid) -> None:
-    """The application was submitted: its draft goes."""
-    ApplicationDraft.objects.filter(
+    """The application was submitted: its draft goes, with the files kept for it."""
+    drafts = ApplicationDraft.objects.filter(
         user_id=actor.require_user_id(), target_kind=target_kind, target_uuid=target_uuid
-    ).delete()
+    )
+    kept = list(ApplicationDraftFile.objects.filter(draft__in=drafts))
+    drafts.delete()
+    for row in kept:
+        row.file.delete(save=False)
+
+
+def draft_files(*, actor: Actor, target_kind: str, target_uuid) -> dict[str, ApplicationDraftFile]:
+    """The material files kept with the actor's draft of this target, by material key."""
+    rows = ApplicationDraftFile.objects.filter(
+        draft__user_id=actor.require_user_id(), draft__target_kind=target_kind, draft__target_uuid=target_uuid
+    )
+    return {row.key: row for row in rows}
+
+
+def draft_files_keep(*, actor: Actor, target, files: dict) -> dict[str, ApplicationDraftFile]:
+    """Keep with the draft every uploaded material file that passes its own checks (after a refused
+    submission, whatever refused it): one bad file does not cost the good ones. A file kept before for the
+    same material is replaced. Returns the files now kept."""
+    known = {m.key for m in target.materials}
+    good: dict[str, tuple] = {}
+    for key, upload in files.items():
+        if key not in known:
+            continue
+        if hasattr(upload, "seek"):
+            upload.seek(0)
+        try:
+            good[key] = (check_upload(upload, field=key), getattr(upload, "name", "") or "")
+        except InvalidInput:
+            continue
+    if good:
+        draft, _created = ApplicationDraft.objects.get_or_create(
+            user_id=actor.require_user_id(), target_kind=target.kind, target_uuid=target.uuid
+        )
+        for key, (checked, name) in good.items():
+            old = ApplicationDraftFile.objects.filter(draft=draft, key=key).first()
+            row = ApplicationDraftFile(
+                draft=draft,
+                key=key,
+                original_name=name.replace("\\", "/").rsplit("/", 1)[-1][:200],
+                content_type=checked.content_type,
+                size=checked.size,
+                sha256=checked.sha256,
+            )
+            row.file.save(
+                f"{secrets.token_hex(16)}.{checked.extension}", ContentFile(checked.content), save=False
+            )
+            with transaction.atomic():
+                if old is not None:
+                    old.delete()
+                row.save()
+            if old is not None:
+                old.file.delete(save=False)
+    return draft_files(actor=actor, target_kind=target.kind, target_uuid=target.uuid)
+
+
+def draft_file_remove(*, actor: Actor, target_kind: str, target_uuid, key: str) -> None:
+    """The applicant takes a kept file away (to upload another, or to commit to bring it later)."""
+    row = draft_files(actor=actor, target_kind=target_kind, target_uuid=target_uuid).get(key)
+    if row is not None:
+        row.delete()
+        row.file.delete(save=False)

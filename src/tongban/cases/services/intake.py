@@ -102,14 +102,31 @@ def case_refuse(*, actor: Actor, case: Case, reasons: str) -> Case:
 
 
 @transaction.atomic
-def case_request_supplement(*, actor: Actor, case: Case, items: list[str]) -> Case:
-    """Ask once for everything missing, within 5 working days of submission (行政许可法 art. 32)."""
+def case_request_supplement(
+    *, actor: Actor, case: Case, items: list[str], materials: dict[str, str] | None = None
+) -> Case:
+    """Ask once for everything missing, within 5 working days of submission (行政许可法 art. 32): free-text
+    ``items`` and/or the ``materials`` to bring again, by key, each with the reason (shown to the applicant
+    beside the material; the supplement must then bring every one of them)."""
     items = [i.strip() for i in items or [] if i and i.strip()]
-    if not items:
+    asked = {str(k): (r or "").strip()[:500] for k, r in (materials or {}).items()}
+    if not items and not asked:
         raise InvalidInput(
             CaseError.SUPPLEMENT_ITEMS_REQUIRED, _("须一次性列明需要补正的全部内容"), field="items"
         )
     require_intake_staff(actor, case)
+    if asked:
+        target = application_target(case.target_kind, case.target_uuid)
+        specs = {m.key: m for m in _suppliable(target)} if target is not None else {}
+        unknown = sorted(set(asked) - set(specs))
+        if unknown:
+            raise InvalidInput(CaseError.UNKNOWN_MATERIAL, _("未知的申请材料"), fields=unknown)
+        for key, reason in asked.items():
+            items.append(
+                gettext("「%(name)s」：%(reason)s") % {"name": specs[key].name, "reason": reason}
+                if reason
+                else gettext("「%(name)s」") % {"name": specs[key].name}
+            )
     case = lock_case(case)
     require_status(case, "request_supplement", CaseStatus.SUBMITTED)
     if case.supplement_requested_at is not None:
@@ -121,7 +138,8 @@ def case_request_supplement(*, actor: Actor, case: Case, items: list[str]) -> Ca
         timezone.now(),
         items,
     )
-    case.save(update_fields=["status", "supplement_requested_at", "supplement_items"])
+    case.supplement_materials = asked
+    case.save(update_fields=["status", "supplement_requested_at", "supplement_items", "supplement_materials"])
     event_record(case, actor, "request_supplement", opinion="；".join(items), items=items)
     applicant_tell(
         case,
@@ -146,6 +164,7 @@ def case_supplement(
         # Only materials accepted on commitment may be brought while the case runs.
         return _bring_committed(actor, case, target, files or {})
     require_status(case, "supplement", *SUPPLEMENTABLE_STATUSES)
+    _require_what_was_asked(case, target, form_data, files or {})
     if form_data is not None:
         validate_form(target.form_schema, form_data)
         case.form_data = form_data
@@ -164,7 +183,8 @@ def case_supplement(
         material.save()
     returned = case.status == CaseStatus.RETURNED
     case.status = CaseStatus.IN_PROCESS if returned else CaseStatus.SUBMITTED
-    case.save(update_fields=["status", "form_data"])
+    case.supplement_materials = {}  # brought: a later return asks afresh
+    case.save(update_fields=["status", "form_data", "supplement_materials"])
     if returned:
         steps = list(lock_steps(case))
         for step in steps:
@@ -196,8 +216,54 @@ def _bring_committed(actor: Actor, case: Case, target, files: dict) -> Case:
     return case
 
 
+def _suppliable(target) -> list:
+    """The materials an applicant may bring after submitting: uploaded ones, and e-licences (brought when
+    the library has none)."""
+    return [m for m in target.materials if not m.obtained or m.source == "licence"]
+
+
+def _require_what_was_asked(case: Case, target, form_data, files: dict) -> None:
+    """A supplement brings something; after a request naming materials, exactly those (every one of them,
+    and no other): an empty or partial supplement is refused with what is missing."""
+    if not files and form_data is None:
+        raise InvalidInput(
+            CaseError.SUPPLEMENT_EMPTY,
+            _("补正内容为空：请上传要求补正的材料后再提交"),
+            problems=_missing_problems(case, target, set(case.supplement_materials or {})),
+        )
+    asked = set(case.supplement_materials or {})
+    if not asked:
+        return
+    extra = sorted(set(files) - asked)
+    if extra:
+        raise InvalidInput(CaseError.MATERIAL_NOT_REQUESTED, _("只需上传要求补正的材料"), fields=extra)
+    missing = asked - set(files)
+    if missing:
+        raise InvalidInput(
+            CaseError.SUPPLEMENT_INCOMPLETE,
+            _("补正材料不全：请上传要求补正的全部材料"),
+            problems=_missing_problems(case, target, missing),
+        )
+
+
+def _missing_problems(case: Case, target, keys: set[str]) -> list[dict]:
+    reasons = case.supplement_materials or {}
+    return [
+        {
+            "code": "material_missing",
+            "field": m.key,
+            "name": m.name,
+            "message": gettext("请上传（补正原因：%(reason)s）") % {"reason": reasons[m.key]}
+            if reasons.get(m.key)
+            else gettext("请上传"),
+        }
+        for m in _suppliable(target)
+        if m.key in keys
+    ]
+
+
 def _check_supplied(target, files: dict) -> list[tuple]:
-    specs = {m.key: m for m in target.materials if not m.obtained or m.source == "licence"}
+    specs = {m.key: m for m in _suppliable(target)}
     unknown = sorted(set(files) - set(specs))
     if unknown:
         raise InvalidInput(CaseError.UNKNOWN_MATERIAL, _("未知的申请材料"), fields=unknown)

@@ -345,8 +345,12 @@ class InboxOut(Schema):
     status: str
     due_on: date | None
     due_on_provisional: bool = Field(default=False, description=PROVISIONAL_DUE)
-    light: str
+    light: str = Field(description="今天的监察灯（按期限和工作日历计算）")
     claimed_by_name: str
+
+    @staticmethod
+    def resolve_light(row) -> str:
+        return row["light_today"]
 
 
 class InboxQuery(Schema):

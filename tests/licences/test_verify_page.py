@@ -113,3 +113,16 @@ def test_the_countdown_is_one_sentence_drawn_and_updated_alike(lib, issue, langu
         seconds = re.fullmatch(sentence, drawn)
         assert seconds and 50 <= int(seconds.group(1)) <= 60, drawn
         assert template.replace("%s", seconds.group(1)) == drawn  # app.js writes the same words
+
+
+def test_a_verification_reads_the_same_on_the_licence_page_and_in_who_used_my_information(lib, issue, hotel):
+    from tests.cases.test_data_uses import data_uses
+
+    licence = issue()
+    holder = login_client(lib["holder"].user)
+    post_verify(Client(), shown(holder, licence), key=hotel[1])
+    on_licence = data_uses(holder.get(f"/licences/{licence.uuid}/").content.decode())
+    on_me = data_uses(holder.get("/accounts/me/").content.decode())
+    assert len(on_licence) == 1 and on_licence[0] in on_me
+    said = on_licence[0]
+    assert said.startswith("锦江之星（南京东路店）") and "亮证核验" in said and "用途：旅馆住宿登记" in said

@@ -99,7 +99,7 @@ def countdown(html: str) -> tuple[str, str]:
     ("language", "sentence"),
     [
         ("zh-hans", r"本码 (\d+) 秒内有效，会自动刷新"),
-        ("en", r"This code is valid for (\d+) s and refreshes itself"),
+        ("en", r"This code is valid for (\d+) more seconds and refreshes itself"),
     ],
 )
 def test_the_countdown_is_one_sentence_drawn_and_updated_alike(lib, issue, language, sentence):

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from tongban.accounts.facade import ZHANG_ID_NUMBER, actor_for, demo_principal_uuids, demo_users
 from tongban.cases.constants import OPEN_STEP_STATUSES, CaseStatus, Light
-from tongban.cases.deadlines import due_after, light_on, yellow_from
+from tongban.cases.deadlines import due_after, due_is_provisional, light_on, yellow_from
 from tongban.cases.models import Case, CaseStep
 from tongban.catalog.facade import application_target, item_search
 from tongban.core.workdays import previous_working_day
@@ -159,12 +159,14 @@ def demo_load_cases() -> int:
             step.started_on = start
             step.due_on = due_after(start, step.budget_days)
             step.yellow_on = yellow_from(start, step.due_on, step.budget_days)
+            step.due_on_provisional = due_is_provisional(start, step.due_on)
             step.light = Light.GREEN  # the supervision task below turns it, with its event
-            step.save(update_fields=["started_on", "due_on", "yellow_on", "light"])
+            step.save(update_fields=["started_on", "due_on", "yellow_on", "due_on_provisional", "light"])
         start = _start_for(demo.light, case.promised_days, today)
         case.accepted_on = start
         case.due_on = due_after(start, case.promised_days)
         case.yellow_on = yellow_from(start, case.due_on, case.promised_days)
-        case.save(update_fields=["accepted_on", "due_on", "yellow_on"])
+        case.due_on_provisional = due_is_provisional(start, case.due_on)
+        case.save(update_fields=["accepted_on", "due_on", "yellow_on", "due_on_provisional"])
     supervision_update(today)
     return made

@@ -101,6 +101,9 @@ def test_the_lights_are_today_s_on_every_page_and_agree(world, due_soon, make_st
     api = reviewer.get("/api/staff/inbox").json()["items"]
     assert [row["light"] for row in api] == ["yellow"]
 
+    detail = login_client(world["applicant"].user).get(f"/api/cases/{case.uuid}").json()
+    assert {s["key"]: s["light"] for s in detail["steps"]}["licence"] == "yellow"
+
     supervisor = login_client(make_staff(world["depts"]["market"], Role.SUPERVISOR))
     assert lights(supervisor.get("/supervision/").content.decode()) == [("yellow", "预警")]
 

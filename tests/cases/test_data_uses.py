@@ -46,3 +46,12 @@ def test_staff_reads_of_a_case_and_its_materials_are_listed_for_the_applicant(wo
         ("上海市市场监督管理局", purpose.removeprefix("用途：")),
         ("1号综合窗口", purpose.removeprefix("用途：")),
     }
+
+
+def test_the_purpose_reads_in_the_reader_s_language(world, submit):
+    case, _ = submit()
+    login_client(world["reviewers"]["market"]).get(f"/staff/cases/{case.uuid}/")
+    applicant = login_client(world["applicant"].user)
+    applicant.cookies["tongban_language"] = "en"
+    uses = data_uses(applicant.get("/accounts/me/").content.decode())
+    assert any(f"opened your case · Purpose: Review of case {case.number} ({case.name})" in u for u in uses), uses

@@ -179,8 +179,9 @@ class AccessLogOut(Schema):
 
     @staticmethod
     def resolve_purpose(event) -> str:
-        after = event.after if isinstance(event.after, dict) else {}
-        return str(after.get("purpose", ""))
+        from tongban.core.audit import audit_purpose_text
+
+        return audit_purpose_text(event.action, event.after if isinstance(event.after, dict) else {})
 
 
 class ConfirmWithRegisterIn(Schema):

@@ -43,6 +43,35 @@ ACTION_LABELS = {
 }
 
 
+# The purpose of a staff read, in the reader's language when it is shown (the record keeps the words in
+# Chinese for the auditors, and their arguments under ``purpose_args``).
+PURPOSES = {
+    "case.staff_view": _("审查办件 %(number)s（%(name)s）"),
+    "case.material_view": _("审查办件 %(number)s 的材料：%(material)s"),
+    "licence.staff_view": _("发证部门查阅证照 %(type)s"),
+}
+
+
+def audit_purpose(action: str, **args: str) -> dict:
+    """What a staff read records of its purpose: ``purpose`` in Chinese, ``purpose_args`` to show it in the
+    reader's language later."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        words = str(PURPOSES[action]) % args
+    return {"purpose": words, "purpose_args": args}
+
+
+def audit_purpose_text(action: str, after: dict) -> str:
+    args = after.get("purpose_args")
+    if action in PURPOSES and isinstance(args, dict):
+        try:
+            return str(PURPOSES[action]) % args
+        except (KeyError, TypeError, ValueError):
+            pass
+    return str(after.get("purpose", ""))
+
+
 def audit_action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
 
@@ -154,7 +183,10 @@ def data_use_of_event(event: AuditEvent, *, user_id: int | None) -> DataUse:
     else:
         organisation = event.actor_label
     return DataUse(
-        event.created_at, organisation, audit_action_label(event.action), str(after.get("purpose", ""))
+        event.created_at,
+        organisation,
+        audit_action_label(event.action),
+        audit_purpose_text(event.action, after),
     )
 
 

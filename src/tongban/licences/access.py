@@ -6,11 +6,10 @@ from __future__ import annotations
 import uuid as uuid_module
 
 from django.db.models import Q
-from django.utils.translation import gettext as _
 
 from tongban.accounts.facade import Role, holder_user_ids, holders_for_user, staff_department_uuids
 from tongban.core.actors import Actor
-from tongban.core.audit import audit_record
+from tongban.core.audit import audit_purpose, audit_record
 from tongban.licences.errors import LicenceNotFound
 from tongban.licences.models import Licence
 
@@ -60,11 +59,11 @@ def _get(scope: Q, licence_uuid) -> Licence:
 def _audited(actor: Actor, licence: Licence, action: str, *, staff: bool = False) -> Licence:
     """Record the read; a member of staff's read is recorded as a use of the holder's data, with the
     organisation they act for (谁使用了我的信息)."""
-    after = {"identifier": licence.identifier}
+    after: dict = {"identifier": licence.identifier}
     subject = None
     if staff:
         after["organisation"] = actor.organisation_name({Role.ISSUER})
-        after["purpose"] = str(_("发证部门查阅证照 %(type)s") % {"type": licence.type.name})
+        after.update(audit_purpose(action, type=licence.type.name) if action == "licence.staff_view" else {})
         subject = next(iter(holder_user_ids(licence.holder_kind, licence.holder_code)), None)
     audit_record(
         actor=actor,

@@ -3,33 +3,29 @@ applicant sees in 谁使用了我的信息, the same whether the page or the API
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
-
 from tongban.accounts.facade import person_user_id
 from tongban.cases.constants import ApplicantKind
 from tongban.cases.errors import MaterialNotFound
 from tongban.cases.events import acting_organisation
 from tongban.cases.models import Case, CaseMaterial
 from tongban.core.actors import Actor
-from tongban.core.audit import audit_record
+from tongban.core.audit import audit_purpose, audit_record
 
 
-def _read_by_staff(actor: Actor, case: Case, purpose: str) -> dict:
+def _read_by_staff(actor: Actor, case: Case, purpose: dict) -> dict:
     """What a read of the applicant's data records for them (谁使用了我的信息): whose data it is — the
     applicant's, when a person — the organisation the reader acted for, and the purpose."""
     return {
         "subject_user_id": person_user_id(case.applicant_uuid)
         if case.applicant_kind == ApplicantKind.PERSON
         else None,
-        "after_extra": {"organisation": acting_organisation(case, actor), "purpose": purpose},
+        "after_extra": {"organisation": acting_organisation(case, actor), **purpose},
     }
 
 
 def case_staff_read(*, actor: Actor, case: Case) -> None:
     """Staff opened ``case`` (already fetched through ``access_case_for_staff``)."""
-    read = _read_by_staff(
-        actor, case, gettext("审查办件 %(number)s（%(name)s）") % {"number": case.number, "name": case.name}
-    )
+    read = _read_by_staff(actor, case, audit_purpose("case.staff_view", number=case.number, name=case.name))
     audit_record(
         actor=actor,
         action="case.staff_view",
@@ -51,8 +47,7 @@ def case_material_open(*, actor: Actor, case: Case, key: str) -> CaseMaterial:
         _read_by_staff(
             actor,
             case,
-            gettext("审查办件 %(number)s 的材料：%(material)s")
-            % {"number": case.number, "material": material.name},
+            audit_purpose("case.material_view", number=case.number, material=material.name),
         )
         if staff
         else {"subject_user_id": None, "after_extra": {}}

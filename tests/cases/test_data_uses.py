@@ -54,4 +54,6 @@ def test_the_purpose_reads_in_the_reader_s_language(world, submit):
     applicant = login_client(world["applicant"].user)
     applicant.cookies["tongban_language"] = "en"
     uses = data_uses(applicant.get("/accounts/me/").content.decode())
-    assert any(f"opened your case · Purpose: Review of case {case.number} ({case.name})" in u for u in uses), uses
+    assert any(
+        f"opened your case · Purpose: Review of case {case.number} ({case.name})" in u for u in uses
+    ), uses

@@ -115,7 +115,14 @@ def verify_page(request):
     return render(
         request,
         "licences/verify.html",
-        {"result": result, "error": error, "values": values, "verifier": remembered, "staff": staff},
+        {
+            "result": result,
+            "scene_label": Scene(result.scene).label if result else "",
+            "error": error,
+            "values": values,
+            "verifier": remembered,
+            "staff": staff,
+        },
         status=status,
     )
 

@@ -174,7 +174,10 @@ def test_staff_accept_reviewers_decide_in_their_inbox_and_the_applicant_sees_the
     detail = applicant.get(f"/api/cases/{uuid}").json()
     assert detail["status"] == "delivered" and detail["outcome"] == "approved"
     timeline = [(e["action"], e["department_name"]) for e in detail["timeline"]]
-    assert timeline[0] == ("submit", "") and timeline[-1] == ("deliver", "")
+    assert timeline[0] == ("submit", "") and timeline[-1] == (
+        "deliver",
+        "1号综合窗口",
+    )  # the window that delivered, by name
     assert ("step_pass", "上海市税务局") in timeline and (
         "step_pass",
         "上海市人力资源和社会保障局",

@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tongban.accounts.facade import actor_for
 from tongban.cases.constants import CaseStatus, Light
@@ -225,7 +226,10 @@ def test_the_board_marks_provisional_deadlines(world, accepted, make_staff, clie
     from tongban.accounts.constants import Role
 
     case = accepted(LAST_DAY)
-    CaseStep.objects.filter(case=case, key="licence").update(light=Light.YELLOW)
+    # Yellow from today (the board computes today's light from the dates, not only the stored one).
+    CaseStep.objects.filter(case=case, key="licence").update(
+        light=Light.YELLOW, yellow_on=timezone.localdate()
+    )
     supervisor = make_staff(world["depts"]["market"], Role.SUPERVISOR)
     client.force_login(supervisor)
     rows = client.get("/api/supervision/board").json()

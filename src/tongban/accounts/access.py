@@ -75,7 +75,12 @@ def access_person_by_identifier(*, actor: Actor, id_kind: str, id_number: str, p
         action="person.lookup",
         object_type="person",
         object_id=person.uuid if person else "",
-        after={"id_number": mask_id_number(number), "found": person is not None, "purpose": purpose[:200]},
+        after={
+            "id_number": mask_id_number(number),
+            "found": person is not None,
+            "purpose": purpose[:200],
+            "organisation": actor.organisation_name(PERSON_LOOKUP_ROLES),
+        },
         org_path=org_path,
         subject_user_id=person.user_id if person else None,
     )

@@ -45,6 +45,9 @@ def demo_resident_id(division: str, birth: str, seq: int) -> str:
     return first17 + ric.calc_check_digit(first17 + "0")
 
 
+ZHANG_ID_NUMBER = demo_resident_id("310101", "19900307", 123)  # the demo citizen 张三 (13800000001)
+
+
 @dataclass(frozen=True)
 class DemoAccount:
     role: str
@@ -148,7 +151,7 @@ def demo_load() -> list[DemoAccount]:
         _staff(username, name, [(city_departments[department], Role.REVIEWER)])
     _staff("catalog", "事项管理员 郑华", [(region, Role.CATALOG_ADMIN)])
 
-    zhang = _citizen("张三", demo_resident_id("310101", "19900307", 123), "13800000001", AssuranceLevel.L2)
+    zhang = _citizen("张三", ZHANG_ID_NUMBER, "13800000001", AssuranceLevel.L2)
     li = _citizen("李四", demo_resident_id("310104", "19851112", 456), "13800000002", AssuranceLevel.L2)
     wang = _citizen("王五", demo_resident_id("310115", "19780521", 789), "13800000003", AssuranceLevel.L3)
     for i, name in enumerate(["赵六", "钱七", "孙八", "周九", "吴十", "郑一", "冯二", "陈三"]):
@@ -220,3 +223,8 @@ def demo_principal_uuids() -> dict[str, str]:
     found = {p.real_name: str(p.uuid) for p in Person.objects.filter(real_name__in=names).order_by("id")}
     found.update({e.name: str(e.uuid) for e in Enterprise.objects.filter(name__in=companies)})
     return found
+
+
+def demo_users(*usernames: str) -> dict[str, User]:
+    """The demo accounts by login name (other contexts' demo data act as them)."""
+    return {u.username: u for u in User.objects.filter(username__in=usernames)}

@@ -15,7 +15,7 @@ from tongban.accounts import services
 from tongban.accounts.actors import actor_for
 from tongban.accounts.auth import api_key_auth, session_auth
 from tongban.accounts.constants import AssuranceLevel, EnterpriseKind, Role
-from tongban.accounts.demo import demo_load, demo_principal_uuids
+from tongban.accounts.demo import ZHANG_ID_NUMBER, demo_load, demo_principal_uuids, demo_users
 from tongban.accounts.errors import IdentityUnconfirmed
 from tongban.accounts.models import Authorisation, Enterprise, Organisation, Person, User
 from tongban.accounts.register import item_catalog_register
@@ -26,6 +26,7 @@ from tongban.core.actors import Actor, ActorKind
 from tongban.core.identifiers import IdKind
 
 __all__ = [
+    "ZHANG_ID_NUMBER",
     "Actor",
     "Holder",
     "IdentityUnconfirmed",
@@ -39,6 +40,7 @@ __all__ = [
     "client_organisation",
     "demo_load",
     "demo_principal_uuids",
+    "demo_users",
     "enterprise_establish",
     "holder_of_principal",
     "holder_user_ids",
@@ -51,6 +53,8 @@ __all__ = [
     "organisation_list",
     "organisations_by_uscc",
     "organisations_info",
+    "own_holder",
+    "person_user_id",
     "principal_for",
     "principals_visible_to",
     "session_auth",
@@ -143,6 +147,11 @@ def client_organisation(actor: Actor, scope: str) -> OrganisationInfo | None:
     if actor.kind != ActorKind.CLIENT or scope not in actor.scopes or actor.organisation_uuid is None:
         return None
     return organisation_info(actor.organisation_uuid)
+
+
+def person_user_id(person_uuid: UUID | str) -> int | None:
+    """The account of a person (whose data a read concerns: 谁使用了我的信息), or None."""
+    return Person.objects.filter(uuid=person_uuid).values_list("user_id", flat=True).first()
 
 
 def user_phone(user_id: int) -> str | None:
@@ -386,6 +395,17 @@ def holders_for_user(actor: Actor) -> list[Holder]:
         )
     actor.extra["holders"] = tuple(found)
     return found
+
+
+def own_holder(actor: Actor) -> Holder | None:
+    """The actor as the holder of their own licences (a confirmed resident ID number), read with the actor:
+    whose licence uses are uses of their own data (谁使用了我的信息)."""
+    person = _person_of(actor)
+    if person is None or person.id_kind != IdKind.RESIDENT_ID:
+        return None
+    return Holder(
+        "111", person.id_number, person.real_name, "person", str(person.uuid), person.assurance_level
+    )
 
 
 def holder_of_principal(kind: str, principal_uuid: UUID | str) -> Holder | None:

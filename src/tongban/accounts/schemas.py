@@ -168,6 +168,20 @@ class AccessLogOut(Schema):
     created_at: datetime
     actor_label: str
     action: str
+    organisation: str = Field(default="", description="使用单位：部门、窗口（工作人员的读取），本人或平台")
+    purpose: str = Field(default="", description="用途")
+
+    @staticmethod
+    def resolve_organisation(event, context) -> str:
+        from tongban.core.audit import data_use_of_event
+
+        return data_use_of_event(event, user_id=context["request"].auth.pk).organisation
+
+    @staticmethod
+    def resolve_purpose(event) -> str:
+        from tongban.core.audit import audit_purpose_text
+
+        return audit_purpose_text(event.action, event.after if isinstance(event.after, dict) else {})
 
 
 class ConfirmWithRegisterIn(Schema):

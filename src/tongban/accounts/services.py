@@ -450,7 +450,12 @@ def person_verify_in_person(*, actor: Actor, person: Person, method: str = "wind
         object_type="person",
         object_id=person.uuid,
         before={"assurance_level": before},
-        after={"assurance_level": person.assurance_level, "method": method},
+        after={
+            "assurance_level": person.assurance_level,
+            "method": method,
+            "organisation": actor_for(actor).organisation_name({Role.WINDOW_CLERK}),
+            "purpose": str(_("现场核验本人身份")),
+        },
         subject_user_id=person.user_id,
         org_path=next(iter(actor.org_paths({Role.WINDOW_CLERK})), ""),
     )

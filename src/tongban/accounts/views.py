@@ -38,7 +38,7 @@ from tongban.accounts.selectors import (
     enterprise_list_for_person,
     person_for_user,
 )
-from tongban.core.audit import AuditQuery, audit_event_list, audit_events_about
+from tongban.core.audit import AuditQuery, audit_event_list, data_uses_about
 from tongban.core.errors import DomainError, NotFound
 from tongban.core.identifiers import IdKind, mask_id_number, mask_name, mask_phone
 from tongban.core.models import OutboxMessage
@@ -199,7 +199,7 @@ def _me_context(request, **extra):
         if person
         else [],
         "held": [(a, authorisation_is_active(a)) for a in authorisation_list_held(person)] if person else [],
-        "access_log": list(audit_events_about(subject_user_id=user.pk)[:20]),
+        "access_log": data_uses_about(request.actor),
         "id_kinds": IdKind.choices,
         "today": timezone.localdate(),
         "grant_error": None,

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -19,7 +20,8 @@ from tongban.cases.access import (
     access_case_for_staff,
     access_step_for_reviewer,
 )
-from tongban.cases.constants import DeliveryMethod, Light, SpecialKind
+from tongban.cases.constants import CaseStatus, DeliveryMethod, Light, SpecialKind
+from tongban.cases.deadlines import light_now, step_light_now
 from tongban.cases.errors import CaseError
 from tongban.cases.selectors import case_list_for_applicant, inbox_steps, supervision_board
 from tongban.core.errors import InvalidInput
@@ -56,6 +58,9 @@ PROVISIONAL_DUE = (
 )
 
 
+LIGHT_TODAY = "今天的监察灯（按期限和工作日历计算，与页面一致）：green 正常、yellow 预警、red 超期"
+
+
 class StepOut(Schema):
     key: str
     name: str
@@ -65,7 +70,7 @@ class StepOut(Schema):
     started_on: date | None
     due_on: date | None
     due_on_provisional: bool = Field(default=False, description=PROVISIONAL_DUE)
-    light: str
+    light: str = Field(description=LIGHT_TODAY)
     opinion: str
     decided_at: datetime | None
     result: dict = Field(
@@ -73,6 +78,10 @@ class StepOut(Schema):
         description="办理结果 once the step passed: {kind: licence, type_code, type_name, number, licence_uuid, "
         "holder_name} or {kind: filing|approval_document|other, name, reference}",
     )
+
+    @staticmethod
+    def resolve_light(step) -> str:
+        return step_light_now(step, step.case, timezone.localdate())
 
 
 class EventOut(Schema):
@@ -117,7 +126,7 @@ class CaseOut(Schema):
     legal_days: int
     actual_days: int | None
     paused_days: int
-    light: str
+    light: str = Field(description=LIGHT_TODAY)
     delivery_method: str
     tracking_number: str
     supplement_items: list[str]
@@ -150,6 +159,20 @@ class LookupOut(Schema):
     concluded_at: datetime | None
     steps: list[LookupStepOut]
 
+    @staticmethod
+    def resolve_light(case) -> str:
+        """The case's own light today (its promised date), as the pages compute it."""
+        get = case.get if isinstance(case, dict) else lambda k: getattr(case, k)
+        if get("status") != CaseStatus.IN_PROCESS:
+            return get("light")
+        return light_now(
+            due=get("due_on"),
+            yellow=get("yellow_on"),
+            stored=get("light"),
+            paused=get("paused_since") is not None,
+            today=timezone.localdate(),
+        )
+
 
 class CaseDetailOut(CaseOut):
     form_data: dict
@@ -162,6 +185,8 @@ def _detail(case, written: dict | None = None) -> dict:
     """The case with its steps, materials and timeline (``written``: those just made by the submission)."""
     return {
         **{f: getattr(case, f) for f in CaseOut.model_fields},
+        "yellow_on": case.yellow_on,  # for today's light
+        "paused_since": case.paused_since,
         "form_data": case.form_data,
         **(
             written
@@ -406,8 +431,12 @@ class InboxOut(Schema):
     status: str
     due_on: date | None
     due_on_provisional: bool = Field(default=False, description=PROVISIONAL_DUE)
-    light: str
+    light: str = Field(description=LIGHT_TODAY)
     claimed_by_name: str
+
+    @staticmethod
+    def resolve_light(row) -> str:
+        return row["light_today"]
 
 
 class InboxQuery(Schema):

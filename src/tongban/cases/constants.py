@@ -44,6 +44,13 @@ class StepStatus(models.TextChoices):
 
 OPEN_STEP_STATUSES = (StepStatus.READY, StepStatus.CLAIMED)
 
+# Timeline events (CaseEvent.action) by whose they are, for the applicant's page: the applicant's side, the
+# platform's, and the internal ones only staff see (a reviewer taking or releasing a step). Every other event
+# is a department's or a window's.
+APPLICANT_EVENTS = frozenset({"submit", "supplement", "commitment_kept", "withdraw"})
+SYSTEM_EVENTS = frozenset({"deemed_accept", "licence_issued", "licence_not_issued", "deadline_recomputed"})
+INTERNAL_EVENTS = frozenset({"claim", "release"})
+
 # 办件编号: TB, the date, 8 Crockford base32 characters (no I, L, O, U); made by services._case_number.
 CASE_NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CASE_NUMBER = re.compile(r"TB\d{8}[" + CASE_NUMBER_ALPHABET + r"]{8}", re.IGNORECASE)

@@ -67,6 +67,64 @@ def light_on(today: date, *, due: date | None, yellow: date | None) -> str:
     return Light.GREEN
 
 
+def light_now(*, due: date | None, yellow: date | None, stored: str, paused: bool, today: date) -> str:
+    """The light as of ``today``, computed when a page is drawn (the supervision task stores it, with an
+    event, only every few minutes): from the due and yellow dates, or the stored light while a special
+    procedure holds the clock (the dates move when it ends)."""
+    return stored if paused else light_on(today, due=due, yellow=yellow)
+
+
+def step_light_now(step, case, today: date) -> str:
+    """The light of ``step`` of ``case`` today; green for a step that is not open (no clock runs)."""
+    if step.status not in (StepStatus.READY, StepStatus.CLAIMED):
+        return Light.GREEN
+    return light_now(
+        due=step.due_on,
+        yellow=step.yellow_on,
+        stored=step.light,
+        paused=case.paused_since is not None,
+        today=today,
+    )
+
+
+def case_light_now(case, steps, today: date) -> str:
+    """The light of ``case`` today, as its header shows it: the worst of its own (promised date) and of its
+    open steps', so the header never says 正常 next to a step in 预警. Green for a case not in process."""
+    from tongban.cases.constants import CaseStatus
+
+    if case.status != CaseStatus.IN_PROCESS:
+        return Light.GREEN
+    lights = [
+        light_now(
+            due=case.due_on,
+            yellow=case.yellow_on,
+            stored=case.light,
+            paused=case.paused_since is not None,
+            today=today,
+        )
+    ]
+    lights += [step_light_now(s, case, today) for s in steps]
+    return max(lights, key=_LIGHT_RANK.__getitem__)
+
+
+def step_light_q(light: str, today: date, prefix: str = "") -> Q:
+    """Open steps whose light today is ``light`` (the same rule as :func:`step_light_now`), for the inbox's
+    filter and the board: from the dates, or the stored light of a step whose case is paused."""
+    p = prefix
+    if light == Light.RED:
+        by_dates = Q(**{f"{p}due_on__lt": today})
+    elif light == Light.YELLOW:
+        by_dates = Q(**{f"{p}due_on__gte": today, f"{p}yellow_on__lte": today})
+    else:
+        by_dates = Q(**{f"{p}due_on__isnull": True}) | (
+            Q(**{f"{p}due_on__gte": today})
+            & (Q(**{f"{p}yellow_on__gt": today}) | Q(**{f"{p}yellow_on__isnull": True}))
+        )
+    return (Q(**{f"{p}case__paused_since__isnull": True}) & by_dates) | Q(
+        **{f"{p}case__paused_since__isnull": False, f"{p}light": light}
+    )
+
+
 def days_overdue(due: date, today: date) -> int:
     return max(working_days_between(due, today), 0)
 

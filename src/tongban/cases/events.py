@@ -5,10 +5,26 @@ from __future__ import annotations
 
 from django.utils.translation import gettext
 
+from tongban.accounts.facade import Role
 from tongban.cases.models import Case, CaseEvent, CaseStep
 from tongban.core.actors import Actor
 from tongban.core.audit import audit_record
 from tongban.notifications.facade import notify
+
+
+def acting_organisation(case: Case, actor: Actor | None) -> str:
+    """The organisation a member of staff acts for on ``case`` (the timeline names it, not their login): the
+    case's lead department when they belong to it, else their window (综合窗口), else their first
+    organisation; "" for anyone without a membership (the applicant, the system, an API client)."""
+    memberships = actor.memberships if actor is not None else ()
+    lead = str(case.lead_department_uuid)
+    for m in memberships:
+        if m.organisation_uuid == lead:
+            return m.organisation_name
+    for m in memberships:
+        if m.role == Role.WINDOW_CLERK:
+            return m.organisation_name
+    return memberships[0].organisation_name if memberships else ""
 
 
 def event_record(
@@ -19,7 +35,7 @@ def event_record(
         case=case,
         action=action,
         step_key=step.key if step else "",
-        department_name=step.department_name if step else "",
+        department_name=step.department_name if step else acting_organisation(case, actor),
         actor_label=actor.label if actor is not None else gettext("系统"),
         opinion=opinion,
         detail=detail,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import F
+from django.db.models import Case as SqlCase
+from django.db.models import CharField, F, Value, When
 from django.utils import timezone
 
 from tongban.cases.access import (
@@ -12,7 +13,7 @@ from tongban.cases.access import (
     supervised_department_uuids,
 )
 from tongban.cases.constants import CASE_NUMBER, OPEN_STEP_STATUSES, CaseStatus, Light
-from tongban.cases.deadlines import days_overdue
+from tongban.cases.deadlines import days_overdue, light_now, step_light_q
 from tongban.cases.models import ApplicationDraft, Case, CaseStep
 from tongban.core.actors import Actor
 
@@ -37,6 +38,16 @@ def draft_get(*, actor: Actor, target_kind: str, target_uuid) -> ApplicationDraf
     ).first()
 
 
+def light_today_sql(today):
+    """An open step's light of today in SQL, for rows read as values (the rule of deadlines.step_light_q)."""
+    return SqlCase(
+        When(step_light_q(Light.RED, today), then=Value(Light.RED.value)),
+        When(step_light_q(Light.YELLOW, today), then=Value(Light.YELLOW.value)),
+        default=Value(Light.GREEN.value),
+        output_field=CharField(),
+    )
+
+
 LIGHT_ORDER = {Light.RED: 0, Light.YELLOW: 1, Light.GREEN: 2}
 
 
@@ -46,8 +57,8 @@ def inbox_steps(*, actor: Actor, light: str = "", status: str = "", mine: bool =
     # Open steps belong to cases in process only (returned cases hold theirs, ended ones close them): no
     # join on the case to count them.
     qs = CaseStep.objects.filter(department_uuid__in=departments, status__in=OPEN_STEP_STATUSES)
-    if light:
-        qs = qs.filter(light=light)
+    if light:  # today's light, as the page shows it (deadlines.step_light_now), not the stored one
+        qs = qs.filter(step_light_q(light, timezone.localdate()))
     if status:
         qs = qs.filter(status=status)
     if mine:
@@ -65,6 +76,7 @@ def inbox_steps(*, actor: Actor, light: str = "", status: str = "", mine: bool =
             number=F("case__number"),
             case_name=F("case__name"),
             applicant_name=F("case__applicant_name"),
+            light_today=light_today_sql(timezone.localdate()),
         )
         .order_by("due_on", "id")
         .values(
@@ -78,36 +90,54 @@ def inbox_steps(*, actor: Actor, light: str = "", status: str = "", mine: bool =
             "status",
             "due_on",
             "due_on_provisional",
-            "light",
+            "light_today",
             "claimed_by_name",
         )
     )
 
 
 def supervision_board(*, actor: Actor, limit: int = 500) -> list[dict]:
-    """Red and yellow open steps of the departments under the supervisor, by department, red first."""
+    """Red and yellow open steps of the departments under the supervisor, by department, red first: their
+    lights of today (deadlines.step_light_now), not only those the supervision task has stored yet."""
     departments = supervised_department_uuids(actor)
     today = timezone.localdate()
     rows = (
         CaseStep.objects.filter(
+            step_light_q(Light.RED, today) | step_light_q(Light.YELLOW, today),
             department_uuid__in=departments,
             status__in=OPEN_STEP_STATUSES,
-            light__in=[Light.RED, Light.YELLOW],
             case__status=CaseStatus.IN_PROCESS,
         )
-        .annotate(number=F("case__number"), case_uuid=F("case__uuid"))
+        .annotate(number=F("case__number"), case_uuid=F("case__uuid"), paused_since=F("case__paused_since"))
         .order_by("department_name", "due_on")
-        .values("department_name", "number", "case_uuid", "name", "light", "due_on", "due_on_provisional")[
-            :limit
-        ]
+        .values(
+            "department_name",
+            "number",
+            "case_uuid",
+            "name",
+            "light",
+            "due_on",
+            "yellow_on",
+            "paused_since",
+            "due_on_provisional",
+        )[:limit]
     )
-    out = [
-        {
-            **row,
-            "case": row["case_uuid"],
-            "step_name": row["name"],
-            "days_overdue": days_overdue(row["due_on"], today) if row["light"] == Light.RED else 0,
-        }
-        for row in rows
-    ]
+    out = []
+    for row in rows:
+        light = light_now(
+            due=row["due_on"],
+            yellow=row["yellow_on"],
+            stored=row["light"],
+            paused=row["paused_since"] is not None,
+            today=today,
+        )
+        out.append(
+            {
+                **row,
+                "light": light,
+                "case": row["case_uuid"],
+                "step_name": row["name"],
+                "days_overdue": days_overdue(row["due_on"], today) if light == Light.RED else 0,
+            }
+        )
     return sorted(out, key=lambda r: (r["department_name"], LIGHT_ORDER[r["light"]], r["due_on"]))

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
@@ -33,13 +34,18 @@ from tongban.cases.access import (
 )
 from tongban.cases.application_form import fields_of, read_posted
 from tongban.cases.constants import (
+    APPLICANT_EVENTS,
+    INTERNAL_EVENTS,
     OPEN_STEP_STATUSES,
+    SYSTEM_EVENTS,
+    CaseStatus,
     DeliveryMethod,
     Light,
     MaterialMode,
     SpecialKind,
     StepStatus,
 )
+from tongban.cases.deadlines import case_light_now, step_light_now
 from tongban.cases.errors import CaseNotFound, MaterialNotFound, StepNotFound
 from tongban.cases.form_errors import PageErrors, page_errors, problem_lines
 from tongban.cases.prefill import identity_restored, prefill_values
@@ -194,14 +200,48 @@ def my_cases(request):
     return render(request, "cases/list.html", {"page": page})
 
 
-def _case_context(case) -> dict:
+def _case_context(case, *, staff: bool) -> dict:
+    """What both case pages show. The lights are those of today, computed here (the same rule the inbox
+    and the board use), the case's the worst of its own and its open steps'. Staff see who holds a step
+    and every event by login; the applicant sees departments and windows, not the internal claims."""
+    today = timezone.localdate()
+    steps = list(case.steps.all())
+    before_acceptance = case.status in (CaseStatus.SUBMITTED, CaseStatus.SUPPLEMENT)
+    for s in steps:
+        s.light_now = step_light_now(s, case, today)
+        s.light_label = Light(s.light_now).label
+        s.status_label = (
+            _("待受理") if before_acceptance and s.status == StepStatus.WAITING else s.get_status_display()
+        )
+        s.holder = s.claimed_by_name if staff else ""
+    case.light_now = case_light_now(case, steps, today)
+    case.light_label = Light(case.light_now).label
     return {
         "case": case,
-        "steps": list(case.steps.all()),
+        "steps": steps,
         "events": list(case.events.all()),
         "materials": list(case.materials.all()),
         "special": case.special_procedures.filter(ended_on__isnull=True).first(),
     }
+
+
+def _applicant_timeline(case, events, actor) -> list:
+    """The applicant's timeline: the internal events (a reviewer claiming or releasing a step) left out,
+    every staff event named by its department or window, never by a login, and the applicant's own events
+    by their own name (masking is for other people's eyes)."""
+    shown = []
+    for e in events:
+        if e.action in INTERNAL_EVENTS:
+            continue
+        if e.action in APPLICANT_EVENTS:
+            e.who = actor.display_name if e.actor_label == actor.label else e.actor_label
+        elif e.action in SYSTEM_EVENTS:
+            e.who = ""
+        else:
+            e.department_name = e.department_name or case.lead_department_name
+            e.who = ""
+        shown.append(e)
+    return shown
 
 
 @login_required
@@ -211,7 +251,8 @@ def case_page(request, case_uuid):
     except CaseNotFound as exc:
         raise Http404 from exc
     target = application_target(case.target_kind, case.target_uuid)
-    context = _case_context(case)
+    context = _case_context(case, staff=False)
+    context["events"] = _applicant_timeline(case, context["events"], request.actor)
     # Whoever may see the case acts on it: the principal too, for a case their agent submitted.
     context["committed"] = [m for m in context["materials"] if m.mode == MaterialMode.COMMITTED]
     committed = {m.key for m in context["committed"]}
@@ -329,7 +370,9 @@ def staff_case(request, case_uuid):
     except CaseNotFound as exc:
         raise Http404 from exc
     services.case_staff_read(actor=request.actor, case=case)
-    context = _case_context(case)
+    context = _case_context(case, staff=True)
+    for e in context["events"]:
+        e.who = e.actor_label
     departments = set(reviewer_department_uuids(request.actor))
     context["my_steps"] = [s for s in context["steps"] if str(s.department_uuid) in departments]
     context["can_intake"] = actor_is_intake_staff(request.actor, case)

@@ -65,6 +65,13 @@ class Actor:
         """The subtrees reached through memberships with one of ``roles`` (any role when None)."""
         return [m.organisation_path for m in self.memberships if roles is None or m.role in roles]
 
+    def organisation_name(self, roles: Collection[str] | None = None) -> str:
+        """The organisation they act for, as the people whose data they read are told (谁使用了我的信息): that
+        of their first membership with one of ``roles`` (any role when None); an API client's name; ""."""
+        if self.kind == ActorKind.CLIENT:
+            return self.display_name
+        return next((m.organisation_name for m in self.memberships if roles is None or m.role in roles), "")
+
     def has_role(self, *roles: str) -> bool:
         return not self.roles.isdisjoint(roles)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,7 +37,39 @@ ACTION_LABELS = {
     "catalog.import": _("导入事项目录"),
     "catalog.bundle_create": _("新建一件事"),
     "catalog.featured_rank": _("调整首页热门事项"),
+    "case.staff_view": _("查看了您的办件"),
+    "case.material_view": _("查看了您的办件材料"),
+    "licence.staff_view": _("查看了您的证照"),
 }
+
+
+# The purpose of a staff read, in the reader's language when it is shown (the record keeps the words in
+# Chinese for the auditors, and their arguments under ``purpose_args``).
+PURPOSES = {
+    "case.staff_view": _("审查办件 %(number)s（%(name)s）"),
+    "case.material_view": _("审查办件 %(number)s 的材料：%(material)s"),
+    "licence.staff_view": _("发证部门查阅证照 %(type)s"),
+}
+
+
+def audit_purpose(action: str, **args: str) -> dict:
+    """What a staff read records of its purpose: ``purpose`` in Chinese, ``purpose_args`` to show it in the
+    reader's language later."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        words = str(PURPOSES[action]) % args
+    return {"purpose": words, "purpose_args": args}
+
+
+def audit_purpose_text(action: str, after: dict) -> str:
+    args = after.get("purpose_args")
+    if action in PURPOSES and isinstance(args, dict):
+        try:
+            return str(PURPOSES[action]) % args
+        except (KeyError, TypeError, ValueError):
+            pass
+    return str(after.get("purpose", ""))
 
 
 def audit_action_label(action: str) -> str:
@@ -111,3 +144,64 @@ def audit_event_list(*, query: AuditQuery, org_paths: list[str] | None) -> Query
 def audit_events_about(*, subject_user_id: int) -> QuerySet[AuditEvent]:
     """Reads and changes of one person's data, for 'who used my data'."""
     return AuditEvent.objects.filter(subject_user_id=subject_user_id)
+
+
+# --- 谁使用了我的信息: one list, wherever it is shown --------------------------------------------------------
+@dataclass(frozen=True)
+class DataUse:
+    """One use of a person's data as they read it: when, which organisation (the department, the window, the
+    verifier — never a member of staff's login), what was done and for what purpose."""
+
+    at: datetime
+    organisation: str
+    what: str
+    purpose: str
+
+
+# Where else uses of a person's data are kept (the licence library's use log): each source gives the
+# actor's latest ``limit`` uses, newest first. Registered by the contexts at start-up (core imports none).
+DataUseSource = Callable[[Actor, int], list[DataUse]]
+_data_use_sources: list[DataUseSource] = []
+
+
+def data_use_source(source: DataUseSource) -> DataUseSource:
+    if source not in _data_use_sources:
+        _data_use_sources.append(source)
+    return source
+
+
+def data_use_of_event(event: AuditEvent, *, user_id: int | None) -> DataUse:
+    """An audit event about a person as the person reads it. Staff reads record the organisation acted for
+    and the purpose (``after``); the person's own actions read 本人, the platform's 平台."""
+    after = event.after if isinstance(event.after, dict) else {}
+    if after.get("organisation"):
+        organisation = str(after["organisation"])
+    elif event.actor_kind == "user" and event.actor_id == user_id:
+        organisation = str(_("本人"))
+    elif event.actor_kind == "system":
+        organisation = str(_("平台"))
+    else:
+        organisation = event.actor_label
+    return DataUse(
+        event.created_at,
+        organisation,
+        audit_action_label(event.action),
+        audit_purpose_text(event.action, after),
+    )
+
+
+def data_uses_about(actor: Actor, *, limit: int = 20) -> list[DataUse]:
+    """谁使用了我的信息: the latest ``limit`` uses of the actor's data, from the audit trail (staff opening
+    their cases and materials, look-ups, checks in person…) and every registered source (licence
+    verifications and the cases that used a licence), newest first. One query per source."""
+    user_id = actor.user_id
+    if user_id is None:
+        return []
+    uses = [
+        data_use_of_event(e, user_id=user_id)
+        for e in audit_events_about(subject_user_id=user_id).order_by("-created_at", "-id")[:limit]
+    ]
+    for source in _data_use_sources:
+        uses += source(actor, limit)
+    uses.sort(key=lambda u: u.at, reverse=True)
+    return uses[:limit]

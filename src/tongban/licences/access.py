@@ -7,9 +7,9 @@ import uuid as uuid_module
 
 from django.db.models import Q
 
-from tongban.accounts.facade import Role, holders_for_user, staff_department_uuids
+from tongban.accounts.facade import Role, holder_user_ids, holders_for_user, staff_department_uuids
 from tongban.core.actors import Actor
-from tongban.core.audit import audit_record
+from tongban.core.audit import audit_purpose, audit_record
 from tongban.licences.errors import LicenceNotFound
 from tongban.licences.models import Licence
 
@@ -56,13 +56,22 @@ def _get(scope: Q, licence_uuid) -> Licence:
     return licence
 
 
-def _audited(actor: Actor, licence: Licence, action: str) -> Licence:
+def _audited(actor: Actor, licence: Licence, action: str, *, staff: bool = False) -> Licence:
+    """Record the read; a member of staff's read is recorded as a use of the holder's data, with the
+    organisation they act for (谁使用了我的信息)."""
+    after: dict = {"identifier": licence.identifier}
+    subject = None
+    if staff:
+        after["organisation"] = actor.organisation_name({Role.ISSUER})
+        after.update(audit_purpose(action, type=licence.type.name) if action == "licence.staff_view" else {})
+        subject = next(iter(holder_user_ids(licence.holder_kind, licence.holder_code)), None)
     audit_record(
         actor=actor,
         action=action,
         object_type="licence",
         object_id=licence.uuid,
-        after={"identifier": licence.identifier},
+        after=after,
+        subject_user_id=subject,
     )
     return licence
 
@@ -74,4 +83,4 @@ def access_licence_for_holder(*, actor: Actor, licence_uuid, action: str = "lice
 def access_licence_for_issuer(*, actor: Actor, licence_uuid, action: str = "licence.staff_view") -> Licence:
     """A licence issued by a department where the actor is an issuer (发证人员)."""
     departments = staff_department_uuids(actor, {Role.ISSUER})
-    return _audited(actor, _get(Q(issuer_uuid__in=departments), licence_uuid), action)
+    return _audited(actor, _get(Q(issuer_uuid__in=departments), licence_uuid), action, staff=True)

@@ -11,8 +11,13 @@ class LicencesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_migrate, post_save
 
+        from tongban.core.audit import data_use_source
         from tongban.licences.models import Verifier
+        from tongban.licences.uses import holder_data_uses
         from tongban.licences.verifiers import verifiers_cache_clear
+
+        # The holder's licence uses are part of 谁使用了我的信息.
+        data_use_source(holder_data_uses)
 
         # A verifier changed (switched off, scenes narrowed) is read again at its next call in this process.
         post_save.connect(verifiers_cache_clear, sender=Verifier, dispatch_uid="licences.verifiers_cache")

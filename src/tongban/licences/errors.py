@@ -49,6 +49,7 @@ class LicenceError(ErrorCode):
     USE_CAUSE_REQUIRED = "use_cause_required"
     USE_CAUSE_TOO_LONG = "use_cause_too_long"
     VERIFIER_INVALID = "verifier_invalid"
+    VERIFIER_KEY_INVALID = "verifier_key_invalid"
 
 
 class LicenceNotFound(NotFound):

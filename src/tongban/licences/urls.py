@@ -10,6 +10,7 @@ urlpatterns = [
     path("licences/<uuid:licence_uuid>/pdf", views.licence_pdf_page, name="pdf"),
     path("licences/<uuid:licence_uuid>/show/", views_show.show_page, name="show"),
     path("verify/", views_show.verify_page, name="verify"),
+    path("verify/forget/", views_show.verify_forget, name="verify_forget"),
     # JWT VC Issuer Metadata of the issuer URL <base>/issuers/<uuid> (SD-JWT VC draft §3.1).
     path(
         ".well-known/jwt-vc-issuer/issuers/<uuid:department_uuid>",

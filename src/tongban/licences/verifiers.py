@@ -128,6 +128,35 @@ def verifier_authenticate(key: str) -> Verifier | None:
     )
 
 
+# A verifier's device stays signed in (a hotel's front desk verifies guest after guest): once its key is
+# accepted on the page, the session — server side, its cookie HttpOnly and SameSite — keeps the verifier's
+# uuid and its key's hash, never the key. A changed key or a verifier switched off ends it; so do logging
+# out (the session is flushed) and the page's 忘记密钥 button (a POST, CSRF-checked).
+SESSION_VERIFIER = "licences.verifier"
+
+
+def verifier_remember(session, verifier: Verifier) -> None:
+    if session.get(SESSION_VERIFIER, {}).get("uuid") != str(verifier.uuid):
+        session.cycle_key()  # a new session id for the signed-in device (no fixation)
+    session[SESSION_VERIFIER] = {"uuid": str(verifier.uuid), "key": verifier.secret_hash}
+
+
+def verifier_remembered(session) -> Verifier | None:
+    """The verifier this device is signed in as, or None (forgotten at once when no longer valid)."""
+    data = session.get(SESSION_VERIFIER)
+    if not isinstance(data, dict):
+        return None
+    verifier = Verifier.objects.filter(uuid=data.get("uuid"), active=True).first()
+    if verifier is None or not hmac.compare_digest(verifier.secret_hash, str(data.get("key", ""))):
+        verifier_forget(session)
+        return None
+    return verifier
+
+
+def verifier_forget(session) -> None:
+    session.pop(SESSION_VERIFIER, None)
+
+
 def oauth_access_token(client_id: str, client_secret: str) -> str | None:
     """OAuth2 client credentials (RFC 6749 §4.4): an access token for the verifier, or None."""
     verifier = _verifier_by_credentials(client_id or "", client_secret or "")

@@ -14,6 +14,7 @@ from tongban.licences.access import access_licence_for_holder, card_bag, card_ba
 from tongban.licences.constants import LicenceStatus
 from tongban.licences.errors import LicenceError, LicenceNotFound
 from tongban.licences.models import Licence
+from tongban.licences.uses import licence_data_uses
 
 
 def colour(licence: Licence) -> str:
@@ -59,7 +60,7 @@ def licence_page(request, licence_uuid):
             "colour": colour(licence),
             "face": face,
             "holder_code": licence.holder_code_masked,
-            "uses": list(licence.uses.all()[:20]),
+            "uses": licence_data_uses(licence),
         },
     )
 

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from tongban.accounts.facade import demo_load
+from tongban.cases.facade import demo_load_cases
 from tongban.catalog.facade import demo_load_catalog
 from tongban.licences.facade import DEMO_VERIFIER_KEY, demo_load_licences
 
@@ -13,6 +14,9 @@ class Command(BaseCommand):
         created = demo_load_catalog()
         self.stdout.write(f"事项目录 catalog: {created} new demo items published")
         self.stdout.write(f"电子证照 licences: {demo_load_licences()} new demo licence types and licences")
+        self.stdout.write(
+            f"办件 cases: {demo_load_cases()} new demo cases (预警/超期 on the supervision board)"
+        )
         self.stdout.write("")
         self.stdout.write("演示账号 Demo accounts (密码 password 见下 / below):")
         width = max(len(a.role) for a in accounts)

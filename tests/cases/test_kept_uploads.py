@@ -61,3 +61,32 @@ def test_a_kept_file_can_be_removed_and_then_is_missing_again(world):
     assert not ApplicationDraftFile.objects.exists() and not default_storage.exists(kept.file.name)
     again = form_post(client, url, {**FORM, **data})
     assert again.status_code == 422 and "「申请书」：缺少必需的材料" in text(again)
+
+
+def test_files_of_a_forgotten_draft_and_orphans_under_drafts_are_swept(world, settings, tmp_path):
+    import os
+    import time
+    from datetime import timedelta
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from tongban.cases.models import ApplicationDraft
+    from tongban.core.maintenance import maintenance_run
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.TONGBAN_DRAFT_FILE_DAYS = 30
+    client = login_client(world["applicant"].user)
+    data = {"form_token": "s" * 32, "applicant": str(world["applicant"].uuid)}
+    form_post(client, apply_url(world), data, {"m_application-form": Upload(pdf_bytes(), "申请书.pdf")})
+    kept = ApplicationDraftFile.objects.get()
+    path = Path(settings.MEDIA_ROOT) / kept.file.name
+    orphan = Path(settings.MEDIA_ROOT) / default_storage.save("drafts/2026/12/lost.pdf", Upload(pdf_bytes()))
+    old = time.time() - 7200
+    os.utime(orphan, (old, old))
+    swept = maintenance_run()
+    assert swept["orphan_files_deleted"] == 1 and swept["draft_files_expired"] == 0
+    assert path.exists() and not orphan.exists()  # the kept file has its row
+    ApplicationDraft.objects.update(updated_at=timezone.now() - timedelta(days=31))
+    assert maintenance_run()["draft_files_expired"] == 1
+    assert not ApplicationDraftFile.objects.exists() and not path.exists()

@@ -215,6 +215,8 @@ def input_message(err: dict) -> str:
     kind = str(err.get("type", ""))
     if kind == "json_invalid" or (not field and kind in ("model_attributes_type", "dict_type", "model_type")):
         return _("请求体须为有效的 JSON 对象")
+    if kind in ("string_too_short", "too_short") and (err.get("ctx") or {}).get("min_length") == 1:
+        kind = "missing"  # an empty value: say it is missing, not "at least 1 character"
     said = _PYDANTIC.get(kind)
     if said is not None:
         return said(field or _("请求"), err.get("ctx") or {})

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
+from tongban.accounts.access import menu_abilities
 from tongban.accounts.actors import actor_for
 from tongban.accounts.auth import api_key_auth, session_auth
 from tongban.accounts.constants import AssuranceLevel, Role
@@ -43,6 +44,7 @@ __all__ = [
     "identity_confirmed",
     "identity_transferred",
     "item_catalog_register",
+    "menu_abilities",
     "organisation_find",
     "organisation_info",
     "organisation_list",

@@ -11,11 +11,11 @@ from django.http import Http404
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from tongban.accounts.facade import organisation_info, organisation_list
+from tongban.catalog.bundles import PlannedStep, stage_count
 from tongban.catalog.constants import (
     AUDIENCE_ORGANISATION,
     AUDIENCE_PERSON,
@@ -23,7 +23,6 @@ from tongban.catalog.constants import (
     HandlingForm,
     MaterialSource,
 )
-from tongban.catalog.bundles import PlannedStep, stage_count
 from tongban.catalog.search import catalog_token, search_bundles
 from tongban.catalog.selectors import (
     Browse,

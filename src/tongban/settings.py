@@ -95,7 +95,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_htmx",
     "django_tasks",
-    "django_tasks_db",
+    "tongban.core.tasks_app.TasksDatabaseConfig",  # django_tasks_db, named in Chinese
     "tongban.core",
     "tongban.accounts",
     "tongban.catalog",

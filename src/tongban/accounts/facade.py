@@ -55,6 +55,7 @@ __all__ = [
     "session_auth",
     "staff_department_uuids",
     "staff_organisations",
+    "user_language",
     "user_phone",
 ]
 
@@ -141,6 +142,11 @@ def client_organisation(actor: Actor, scope: str) -> OrganisationInfo | None:
     if actor.kind != ActorKind.CLIENT or scope not in actor.scopes or actor.organisation_uuid is None:
         return None
     return organisation_info(actor.organisation_uuid)
+
+
+def user_language(user_id: int) -> str:
+    """The language a user chose for the interface ("" when never chosen): what they are told in."""
+    return User.objects.filter(pk=user_id).values_list("language", flat=True).first() or ""
 
 
 def user_phone(user_id: int) -> str | None:

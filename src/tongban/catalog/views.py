@@ -22,6 +22,7 @@ from tongban.catalog.constants import (
     DeliveryMethod,
     HandlingForm,
     MaterialSource,
+    theme_label,
 )
 from tongban.catalog.search import catalog_token, search_bundles
 from tongban.catalog.selectors import (
@@ -119,7 +120,7 @@ def _heading(data) -> str:
     if data.get("fully_online"):
         return _("全程网办事项")
     if data.get("theme"):
-        return _("主题：%(theme)s") % {"theme": data["theme"]}
+        return _("主题：%(theme)s") % {"theme": theme_label(data["theme"])}
     if data.get("audience") == AUDIENCE_PERSON:
         return _("个人办事")
     if data.get("audience") == AUDIENCE_ORGANISATION:

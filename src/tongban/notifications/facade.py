@@ -7,20 +7,37 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
-from tongban.accounts.facade import user_phone
+from tongban.accounts.facade import user_language, user_phone
 from tongban.core.messaging import sms_queue
 from tongban.core.models import SmsKind
 from tongban.notifications.models import Message
 
 
 def notify(
-    *, user_id: int, title: str, body: str, link: str = "", sms: bool = True, phone: str | None = None
+    *,
+    user_id: int,
+    title: str,
+    body: str,
+    link: str = "",
+    sms: bool = True,
+    phone: str | None = None,
+    params: dict | None = None,
 ) -> None:
     """Write the message and its SMS outbox row now, in the caller's transaction (the SMS goes out once,
     after commit: tongban.core.messaging). ``phone`` is the user's number when the caller already has it
-    ("" for none); None looks it up."""
+    ("" for none); None looks it up.
+
+    The texts are written in the recipient's language (the one they chose, else the platform's), not the
+    language of whoever caused the message: pass ``title`` and ``body`` as lazy translations
+    (``gettext_lazy``) and the values for the body's ``%(name)s`` placeholders as ``params`` (lazy labels
+    among them are translated too)."""
+    with translation.override(user_language(user_id) or settings.LANGUAGE_CODE):
+        title = str(title)
+        body = str(body) % {k: str(v) for k, v in params.items()} if params else str(body)
     with transaction.atomic(savepoint=False):  # one transaction, without a savepoint inside the caller's
         Message.objects.create(user_id=user_id, title=title, body=body, link=link)
         if sms and phone is None:

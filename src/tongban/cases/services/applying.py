@@ -361,9 +361,9 @@ def _create(
     event = event_record(case, actor, "submit", target=target.name, committed=committed)
     applicant_tell(
         case,
-        gettext("申请已提交"),
-        gettext("您的申请 %(name)s（%(number)s）已提交，等待受理。")
-        % {"name": case.name, "number": case.number},
+        _("申请已提交"),
+        _("您的申请 %(name)s（%(number)s）已提交，等待受理。"),
+        params={"name": case.name, "number": case.number},
         phone=actor.phone,
     )
     # What was just written, for the answer to the submission (so it is not read back); later reads go to

@@ -47,7 +47,7 @@ TONGBAN_REGION_CODE = env_str("TONGBAN_REGION_CODE", "310000")
 TONGBAN_REGION_NAME = env_str("TONGBAN_REGION_NAME", "上海市")
 TONGBAN_SITE_NAME = env_str("TONGBAN_SITE_NAME", "通办 · 一网通办")
 # The names in the English interface (the Chinese ones when empty).
-TONGBAN_SITE_NAME_EN = env_str("TONGBAN_SITE_NAME_EN", "Tongban · One-Stop Services")
+TONGBAN_SITE_NAME_EN = env_str("TONGBAN_SITE_NAME_EN", "Tongban")
 TONGBAN_REGION_NAME_EN = env_str(
     "TONGBAN_REGION_NAME_EN", "Shanghai" if TONGBAN_REGION_NAME == "上海市" else ""
 )

@@ -68,10 +68,13 @@ def interface_chinese(html: str, data: list[str]) -> list[str]:
 
 @pytest.fixture
 def english_applicant(world):
-    """The applicant chose English before applying: what they are told comes in English."""
+    """The applicant chose English and applies in English (the cases the fixtures after this one make):
+    what they are told comes in English."""
     user = world["applicant"].user
     user.language = "en"
     user.save(update_fields=["language"])
+    with translation.override("en"):
+        yield
 
 
 def english(client):
@@ -141,24 +144,38 @@ def test_plurals_agree_with_their_numbers_in_english(client, world):
 
 
 def test_notifications_come_in_the_language_of_the_recipient(world, submit, make_person):
-    """Whoever causes it and whatever language the request is in: the applicant's choice decides."""
+    """Applying, the applicant is told in the language they are using; what staff do later (here a clerk
+    working in Chinese, then one in English) is told in the language the applicant chose."""
+    from tongban.accounts.facade import actor_for
+    from tongban.cases.services import case_accept
+    from tongban.core.crypto import decrypt_text
+    from tongban.core.models import SmsMessage
     from tongban.notifications.models import Message
 
-    world["applicant"].user.language = "en"
-    world["applicant"].user.save(update_fields=["language"])
-    with translation.override("zh-hans"):
-        case, _ = submit()
-    message = Message.objects.filter(user_id=world["applicant"].user.pk).latest("id")
-    assert message.title == "Application submitted", message.title
-    assert case.number in message.body and not re.search(
-        r"[\u4e00-\u9fff]{3}", message.body.replace(case.name, "")
-    )
+    def last(user):
+        return Message.objects.filter(user_id=user.pk).latest("id")
 
-    chinese = make_person("孙八").user
+    english_user = world["applicant"].user
+    english_user.language = "en"
+    english_user.save(update_fields=["language"])
     with translation.override("en"):
-        case, _ = submit(actor=chinese)
-    message = Message.objects.filter(user_id=chinese.pk).latest("id")
-    assert message.title == "申请已提交"
+        case, _ = submit()
+    assert last(english_user).title == "Application submitted"
+    with translation.override("zh-hans"):
+        case_accept(actor=actor_for(world["clerk"]), case=case)
+    message = last(english_user)
+    assert message.title == "Application accepted"
+    assert case.number in message.body
+    assert not HAN.search(message.body.replace(case.name, "")), message.body
+    sms = SmsMessage.objects.filter(user_id=english_user.pk).latest("id")
+    assert decrypt_text(sms.body_encrypted).startswith("【Application accepted】")
+
+    chinese_user = make_person("孙八").user
+    with translation.override("zh-hans"):
+        case, _ = submit(actor=chinese_user)
+    with translation.override("en"):
+        case_accept(actor=actor_for(world["clerk"]), case=case)
+    assert last(chinese_user).title == "申请已受理"
 
 
 def test_the_language_switch_is_kept_on_the_account(world):

@@ -191,3 +191,24 @@ def test_the_bundle_figures_table_is_cards_on_a_phone(new_context, demo):  # noq
     expect(table.locator("td", has_text="个工作日").first).to_be_visible()
     assert_fits(page)
     watch.assert_clean()
+
+
+def test_the_header_stays_one_row_in_english_and_in_elderly_english(new_context, demo):  # noqa: F811
+    context, watch = new_context(PHONE)
+    page = context.new_page()
+    page.goto("/")
+    page.get_by_role("button", name="菜单").click()
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert page.evaluate(HEADER_HEIGHT) < 80
+    page.get_by_role("button", name="Menu").click()
+    page.get_by_role("button", name="Senior mode").click()
+    expect(page.locator("body")).to_have_class("elderly")
+    assert page.evaluate(HEADER_HEIGHT) < 100
+    page.get_by_role("button", name="Menu").click()
+    expect(
+        page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Home")
+    ).to_be_visible()
+    no_horizontal_overflow(page)
+    screenshot(page, "menu-open-elderly-en-375.png")
+    watch.assert_clean()

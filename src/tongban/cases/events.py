@@ -35,7 +35,13 @@ def event_record(
 
 
 def applicant_tell(
-    case: Case, title: str, body: str, *, phone: str | None = None, params: dict | None = None
+    case: Case,
+    title: str,
+    body: str,
+    *,
+    phone: str | None = None,
+    params: dict | None = None,
+    language: str | None = None,
 ) -> None:
     """Tell the applicant, in their language (``title`` and ``body`` lazy translations, ``params`` the
     body's values; ``phone``: their number when the caller has it, "" for none, None to look it up)."""
@@ -46,4 +52,5 @@ def applicant_tell(
         link=f"/cases/{case.uuid}/",
         phone=phone,
         params=params,
+        language=language,
     )

@@ -26,6 +26,7 @@ def notify(
     sms: bool = True,
     phone: str | None = None,
     params: dict | None = None,
+    language: str | None = None,
 ) -> None:
     """Write the message and its SMS outbox row now, in the caller's transaction (the SMS goes out once,
     after commit: tongban.core.messaging). ``phone`` is the user's number when the caller already has it
@@ -34,8 +35,10 @@ def notify(
     The texts are written in the recipient's language (the one they chose, else the platform's), not the
     language of whoever caused the message: pass ``title`` and ``body`` as lazy translations
     (``gettext_lazy``) and the values for the body's ``%(name)s`` placeholders as ``params`` (lazy labels
-    among them are translated too)."""
-    with translation.override(user_language(user_id) or settings.LANGUAGE_CODE):
+    among them are translated too). ``language``: the recipient's when the caller knows it (the person
+    acting on their own case, in the request's language); None looks it up."""
+    language = language or user_language(user_id) or settings.LANGUAGE_CODE
+    with translation.override(language):
         title = str(title)
         body = str(body) % {k: str(v) for k, v in params.items()} if params else str(body)
     with transaction.atomic(savepoint=False):  # one transaction, without a savepoint inside the caller's

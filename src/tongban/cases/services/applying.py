@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -365,6 +365,8 @@ def _create(
         _("您的申请 %(name)s（%(number)s）已提交，等待受理。"),
         params={"name": case.name, "number": case.number},
         phone=actor.phone,
+        # The applicant is the one applying: told in the language they are using.
+        language=translation.get_language(),
     )
     # What was just written, for the answer to the submission (so it is not read back); later reads go to
     # the database as usual.

@@ -3,6 +3,7 @@ the audit trail, in the transition's transaction; the applicant is told after co
 
 from __future__ import annotations
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 
 from tongban.cases.models import Case, CaseEvent, CaseStep
@@ -36,8 +37,8 @@ def event_record(
 
 def applicant_tell(
     case: Case,
-    title: str,
-    body: str,
+    title: str | Promise,
+    body: str | Promise,
     *,
     phone: str | None = None,
     params: dict | None = None,

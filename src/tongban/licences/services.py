@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from jsonschema import Draft202012Validator
@@ -299,7 +300,7 @@ def _written(
     actor: Actor | None,
     licence: Licence,
     action: str,
-    message: str,
+    message: str | Promise,
     *,
     before: str = "",
     reason: str = "",

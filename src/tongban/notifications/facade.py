@@ -10,6 +10,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.utils import translation
+from django.utils.functional import Promise
 
 from tongban.accounts.facade import user_language, user_phone
 from tongban.core.messaging import sms_queue
@@ -20,8 +21,8 @@ from tongban.notifications.models import Message
 def notify(
     *,
     user_id: int,
-    title: str,
-    body: str,
+    title: str | Promise,
+    body: str | Promise,
     link: str = "",
     sms: bool = True,
     phone: str | None = None,
@@ -39,14 +40,14 @@ def notify(
     acting on their own case, in the request's language); None looks it up."""
     language = language or user_language(user_id) or settings.LANGUAGE_CODE
     with translation.override(language):
-        title = str(title)
-        body = str(body) % {k: str(v) for k, v in params.items()} if params else str(body)
+        title_text = str(title)
+        body_text = str(body) % {k: str(v) for k, v in params.items()} if params else str(body)
     with transaction.atomic(savepoint=False):  # one transaction, without a savepoint inside the caller's
-        Message.objects.create(user_id=user_id, title=title, body=body, link=link)
+        Message.objects.create(user_id=user_id, title=title_text, body=body_text, link=link)
         if sms and phone is None:
             phone = user_phone(user_id)
         if sms and phone:
-            sms_queue(phone=phone, text=f"【{title}】{body}", kind=SmsKind.NOTICE, user_id=user_id)
+            sms_queue(phone=phone, text=f"【{title_text}】{body_text}", kind=SmsKind.NOTICE, user_id=user_id)
 
 
 @dataclass(frozen=True)

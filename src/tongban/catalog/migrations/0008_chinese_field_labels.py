@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0006_commitment_and_time_stats'),
+        ('catalog', '0007_bundle_produced_results'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_provisional_deadlines'),
+        ('cases', '0007_step_result_and_lookup_code'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import PC, PHONE, log_in, no_horizontal_overflow, screenshot
-from tests.e2e.test_cases import DEMO_PASSWORD, demo  # noqa: F401 (fixture)
+from tests.e2e.test_cases import DEMO_PASSWORD, UPLOADS, demo  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.e2e
 
@@ -48,19 +48,24 @@ def make_open_cases(n_overdue: int = 1) -> list[str]:
     bundle = Bundle.objects.get(name="开办企业")
     citizen = User.objects.get(username="13800000001")
     clerk = User.objects.get(username="clerk")
-    form = {
+    known = {
         "company_name": "上海示范餐饮管理有限公司",
         "legal_representative": "张三",
         "registered_capital": 50,
         "business_scope": "餐饮服务",
         "premises_address": "上海市黄浦区南京东路100号",
         "contact_phone": "13800000001",
-        "uscc": "91310000CH18D1045H",
         "invoice_types": ["电子发票"],
         "employee_count": 5,
         "start_date": "2026-12-01",
     }
-    files = [m["key"] for m in bundle.materials if m["required"] and m["key"] != "id-card"]
+    form = {}
+    for key, field in bundle.form_schema["properties"].items():  # what the demo's form asks today
+        if key in known:
+            form[key] = known[key]
+        elif "enum" in field:
+            form[key] = field["enum"][0]
+    files = UPLOADS
     cases = []
     for i in range(2):
         case, _ = case_submit(

@@ -46,6 +46,11 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 TONGBAN_REGION_CODE = env_str("TONGBAN_REGION_CODE", "310000")
 TONGBAN_REGION_NAME = env_str("TONGBAN_REGION_NAME", "上海市")
 TONGBAN_SITE_NAME = env_str("TONGBAN_SITE_NAME", "通办 · 一网通办")
+# The names in the English interface (the Chinese ones when empty).
+TONGBAN_SITE_NAME_EN = env_str("TONGBAN_SITE_NAME_EN", "Tongban")
+TONGBAN_REGION_NAME_EN = env_str(
+    "TONGBAN_REGION_NAME_EN", "Shanghai" if TONGBAN_REGION_NAME == "上海市" else ""
+)
 # Keys that encrypt the issuers' private signing keys at rest (Fernet keys, comma-separated: the first
 # encrypts, all decrypt, so a new key is put first and `tongban licences rekey` re-encrypts). Empty: one key
 # derived from SECRET_KEY (check-deploy warns).
@@ -95,7 +100,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_htmx",
     "django_tasks",
-    "django_tasks_db",
+    "tongban.core.tasks_app.TasksDatabaseConfig",  # django_tasks_db, named in Chinese
     "tongban.core",
     "tongban.accounts",
     "tongban.catalog",

@@ -1,14 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
+from tongban.accounts import views as accounts_views
 from tongban.api import api
 from tongban.portal import views as portal_views
 
 urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", accounts_views.language_set, name="set_language"),
     path("accounts/", include("tongban.accounts.urls")),
     path("", include("tongban.catalog.urls")),
     path("", include("tongban.cases.urls")),

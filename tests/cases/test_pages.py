@@ -152,8 +152,8 @@ def board_rows(response) -> dict[str, list[tuple]]:
     html = response.content.decode()
     sections = re.findall(r'<h2 id="d-\d+">([^<]+)</h2>(.*?)</section>', html, re.S)
     row = re.compile(
-        r'<tr><td><span class="light (\w+)">([^<]+)</span></td><td>([^<]+)</td><td>([^<]+)</td>'
-        r"<td>.*?</td><td>(\d+)</td></tr>",
+        r'<tr><td[^>]*><span class="light (\w+)">([^<]+)</span></td><td[^>]*>(?:<span[^>]*>)?([^<]+)(?:</span>)?</td>'
+        r"<td[^>]*>([^<]+)</td><td[^>]*>.*?</td><td[^>]*>(\d+)</td></tr>",
         re.S,
     )
     return {

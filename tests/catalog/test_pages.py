@@ -353,3 +353,45 @@ def test_the_catalog_lists_cost_the_same_queries_however_many_items(
         [n for i, n in enumerate(names) if i % 3 in listed],
     ]
     assert [[n for n in names if n in answer] for answer in answers] == wanted
+
+
+def test_the_bundle_chart_shows_all_five_double_halving_figures(client, catalog):
+    """Time, materials, visits, steps and departments: 开办企业 is 营业执照核发 (市场监管局) then 税务登记
+    (税务局): two steps one after the other (two stages either way) and two departments, one window."""
+    bundle = catalog["bundles"]["start"]
+    html = client.get(f"/bundles/{bundle.uuid}/").content.decode()
+    captions = re.findall(r"<figcaption><strong>([^<]+)</strong>", html)
+    assert captions == ["办理时限", "申请材料", "跑动次数", "办理环节", "对接部门"]
+    page = text(client.get(f"/bundles/{bundle.uuid}/"))
+    assert "逐项办理 2 个环节" in page and "一件事 2 个环节" in page
+    assert "逐项办理 2 个部门" in page and "一件事 1 个部门" in page
+    # The ratio column says what it is.
+    assert "承诺时限占法定时限" in page and "承诺办结时限 ÷ 法定办结时限" in page
+
+
+def test_parallel_steps_make_one_stage(catalog):
+    from tongban.catalog.bundles import PlannedStep, stage_count
+
+    steps = [
+        PlannedStep("licence", 1, ()),
+        PlannedStep("tax", 1, ("licence",)),
+        PlannedStep("seal", 1, ("licence",)),
+        PlannedStep("social", 1, ("licence",)),
+    ]
+    assert stage_count(steps) == 2
+    assert stage_count([PlannedStep("a", 1, ()), PlannedStep("b", 1, ())]) == 1
+    assert stage_count([]) == 0
+    assert catalog["bundles"]["start"].figures["stages"] == {"before": 2, "after": 2}
+
+
+def test_the_home_search_counts_what_it_lists_bundles_included(client, catalog):
+    """出生 finds two items and no bundle, then (with more()) four items and a bundle: the heading counts
+    every result listed, the bundle too."""
+    page = text(client.get("/", {"q": "出生"}))
+    assert "“出生”的搜索结果（2 项）" in page
+    catalog["more"]()
+    response = client.get("/", {"q": "出生"})
+    html = response.content.decode()
+    listed = len(re.findall(r'class="result-title"', html))
+    assert listed == 5
+    assert "“出生”的搜索结果（5 项）" in text(response)

@@ -179,3 +179,13 @@ def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("登录名或手机号").fill(username)
     page.get_by_label("密码", exact=True).fill(password)
     page.get_by_role("button", name="登录", exact=True).click()
+
+
+def open_menu(page: Page) -> Page:
+    """On a phone the header's links and tools are behind the menu button: open it (nothing on a PC).
+    Returns the page, so a step reads ``open_menu(page).get_by_role(...)``."""
+    page.wait_for_load_state()
+    button = page.locator(".menu-button")
+    if button.is_visible() and button.get_attribute("aria-expanded") != "true":
+        button.click()
+    return page

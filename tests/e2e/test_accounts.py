@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD, last_sms_code
-from tests.e2e.conftest import PC, PHONE, log_in, no_horizontal_overflow, screenshot
+from tests.e2e.conftest import PC, PHONE, log_in, no_horizontal_overflow, open_menu, screenshot
 from tongban.core.identifiers import mask_id_number
 
 pytestmark = pytest.mark.e2e
@@ -27,7 +27,7 @@ def test_password_login_lands_on_my_space_with_the_id_number_masked(new_context,
     expect(page.get_by_text(masked)).to_be_visible()
     assert person.id_number not in page.content()
     assert person.phone not in page.content()  # shown as 139****xxxx, also in 谁使用了我的信息
-    expect(page.get_by_role("button", name="退出", exact=True)).to_be_visible()
+    expect(open_menu(page).get_by_role("button", name="退出", exact=True)).to_be_visible()
     screenshot(page, "me-375.png")  # whether it fits a phone: test_my_space_fits_a_phone
 
     page.set_viewport_size(PC)
@@ -73,7 +73,7 @@ def test_sms_code_login(browsing, make_person):
     expect(page.get_by_role("button", name="获取验证码")).to_be_disabled()  # countdown until resend
     code = last_sms_code(person.phone)
     page.get_by_label("短信验证码").fill(code)
-    page.get_by_role("button", name="登录", exact=True).click()
+    open_menu(page).get_by_role("button", name="登录", exact=True).click()
 
     expect(page).to_have_url("/accounts/me/")
     expect(page.get_by_role("heading", name="我的空间")).to_be_visible()
@@ -90,16 +90,16 @@ def test_elderly_mode_is_remembered_for_the_person(new_context, make_person):
     page.goto("/")
     expect(page.locator("body")).not_to_have_class("elderly")
 
-    page.get_by_role("button", name="长辈版").click()
+    open_menu(page).get_by_role("button", name="长辈版").click()
 
     expect(page.locator("body")).to_have_class("elderly")
     assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 20
-    toggle = page.get_by_role("button", name="标准版")
+    toggle = open_menu(page).get_by_role("button", name="标准版")
     expect(toggle).to_have_attribute("aria-pressed", "true")
     no_horizontal_overflow(page)
     screenshot(page, "home-elderly-375.png")
-    page.get_by_role("button", name="退出", exact=True).click()
-    expect(page.get_by_role("link", name="登录", exact=True)).to_be_visible()
+    open_menu(page).get_by_role("button", name="退出", exact=True).click()
+    expect(open_menu(page).get_by_role("link", name="登录", exact=True)).to_be_visible()
     watch.assert_clean()
 
     # Another device: standard until this person logs in, then elderly again.
@@ -111,7 +111,7 @@ def test_elderly_mode_is_remembered_for_the_person(new_context, make_person):
     expect(page2).to_have_url("/accounts/me/")
     expect(page2.locator("body")).to_have_class("elderly")
     assert page2.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 20
-    expect(page2.get_by_role("button", name="标准版")).to_be_visible()
+    expect(open_menu(page2).get_by_role("button", name="标准版")).to_be_visible()
     other_watch.assert_clean()
 
 
@@ -123,7 +123,7 @@ def test_my_space_fits_a_phone(new_context, make_person, elderly):
     log_in(page, person.phone)
     expect(page).to_have_url("/accounts/me/")
     if elderly:
-        page.get_by_role("button", name="长辈版").click()
+        open_menu(page).get_by_role("button", name="长辈版").click()
         expect(page).to_have_url("/accounts/me/")
         expect(page.locator("body")).to_have_class("elderly")
         screenshot(page, "me-elderly-375.png")
@@ -137,7 +137,7 @@ def test_elderly_mode_chosen_before_login_survives_the_login(new_context, make_p
     context, watch = new_context(PHONE)
     page = context.new_page()
     page.goto("/")
-    page.get_by_role("button", name="长辈版").click()
+    open_menu(page).get_by_role("button", name="长辈版").click()
     expect(page.locator("body")).to_have_class("elderly")
     watch.assert_clean()
 

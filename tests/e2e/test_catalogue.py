@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PC, PHONE, no_horizontal_overflow, screenshot
+from tests.e2e.conftest import PC, PHONE, no_horizontal_overflow, open_menu, screenshot
 from tongban.accounts.facade import demo_load
 from tongban.catalog.facade import demo_load_catalog
 
@@ -71,7 +71,7 @@ def test_pinyin_initials_find_the_bundle_and_elderly_mode_keeps_the_figures_read
     context, watch = new_context(PHONE)
     page = context.new_page()
     page.goto("/")
-    page.get_by_role("button", name="长辈版").click()
+    open_menu(page).get_by_role("button", name="长辈版").click()
     search(page, "kbqy")
     page.locator(".bundle-hit a", has_text="开办企业").click()
     expect(page.locator("body")).to_have_class(re.compile("elderly"))

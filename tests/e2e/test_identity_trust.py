@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import last_sms_code, make_phone
-from tests.e2e.conftest import PC, PHONE, log_in, no_horizontal_overflow, screenshot
+from tests.e2e.conftest import PC, PHONE, log_in, no_horizontal_overflow, open_menu, screenshot
 from tongban.accounts.constants import AssuranceLevel, Role
 from tongban.accounts.models import Person, PopulationRegisterEntry, User
 
@@ -41,12 +41,12 @@ def test_an_l1_person_confirms_their_identity_with_the_right_name(new_context, m
     Person.objects.filter(pk=person.pk).update(assurance_level=AssuranceLevel.L1)
     page.set_viewport_size(PHONE)
     page.goto("/")
-    page.get_by_role("button", name="长辈版").click()
+    open_menu(page).get_by_role("button", name="长辈版").click()
     page.goto("/accounts/me/")
     no_horizontal_overflow(page)
     screenshot(page, "me-unconfirmed-elderly-375.png")
     page.goto("/")
-    page.get_by_role("button", name="English").click()
+    open_menu(page).get_by_role("button", name="English").click()
     page.goto("/accounts/me/")
     expect(page.locator("#confirm-identity")).to_contain_text("Your identity has not been confirmed")
     no_horizontal_overflow(page)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PC, PHONE, no_horizontal_overflow, screenshot
+from tests.e2e.conftest import PC, PHONE, no_horizontal_overflow, open_menu, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -23,10 +23,10 @@ def test_home_page_is_chinese_fits_the_screen_and_stays_on_this_host(new_context
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     expect(page.get_by_role("heading", level=1)).to_contain_text("一网通办")
     expect(page.get_by_role("heading", name="个人办事")).to_be_visible()
-    expect(page.get_by_role("link", name="登录", exact=True)).to_be_visible()
-    expect(page.get_by_role("link", name="注册", exact=True)).to_be_visible()
-    expect(page.get_by_role("button", name="长辈版")).to_be_visible()
-    expect(page.get_by_role("button", name="English")).to_be_visible()
+    expect(open_menu(page).get_by_role("link", name="登录", exact=True)).to_be_visible()
+    expect(open_menu(page).get_by_role("link", name="注册", exact=True)).to_be_visible()
+    expect(open_menu(page).get_by_role("button", name="长辈版")).to_be_visible()
+    expect(open_menu(page).get_by_role("button", name="English")).to_be_visible()
     # The stylesheet and both scripts were served and applied (no CSP or static-file trouble).
     header_bg = page.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor")
     assert header_bg == "rgb(11, 78, 162)"
@@ -42,23 +42,23 @@ def test_language_switch_to_english_and_back(browsing, live_server):
     page.goto("/")
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
 
-    page.get_by_role("button", name="English").click()
+    open_menu(page).get_by_role("button", name="English").click()
 
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.get_by_role("button", name="中文")).to_be_visible()
-    expect(page.get_by_role("button", name="English")).to_have_count(0)
+    expect(open_menu(page).get_by_role("button", name="中文")).to_be_visible()
+    expect(open_menu(page).get_by_role("button", name="English")).to_have_count(0)
     expect(page.get_by_role("link", name="Log in", exact=True)).to_be_visible()  # from the en catalog
     expect(page).to_have_url(f"{live_server.url}/")  # back on the page where the switch was used
     # The choice sticks while browsing on.
     page.goto("/accounts/login/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
-    page.get_by_role("button", name="中文").click()
+    open_menu(page).get_by_role("button", name="中文").click()
 
     expect(page).to_have_url("/accounts/login/")
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
-    expect(page.get_by_role("button", name="English")).to_be_visible()
-    expect(page.get_by_role("link", name="登录", exact=True)).to_be_visible()
+    expect(open_menu(page).get_by_role("button", name="English")).to_be_visible()
+    expect(open_menu(page).get_by_role("link", name="登录", exact=True)).to_be_visible()
     watch.assert_clean()
 
 
@@ -101,7 +101,7 @@ def test_elderly_mode_enlarges_all_text_on_a_phone(new_context):
     context, watch = new_context(PHONE)
     page = context.new_page()
     page.goto("/")
-    page.get_by_role("button", name="长辈版").click()
+    open_menu(page).get_by_role("button", name="长辈版").click()
     expect(page.locator("body")).to_have_class("elderly")
     watch.assert_clean()
 

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD, last_sms_code, make_id_number, make_phone
-from tests.e2e.conftest import PHONE, no_horizontal_overflow
+from tests.e2e.conftest import PHONE, no_horizontal_overflow, open_menu
 from tongban.accounts.models import Person, PopulationRegisterEntry
 from tongban.core.identifiers import mask_id_number
 
@@ -18,7 +18,7 @@ def test_register_with_sms_code_lands_on_my_space(browsing):
     id_number, phone = make_id_number(), make_phone()
     PopulationRegisterEntry.objects.create(id_number=id_number, real_name="李四")
     page.goto("/")
-    page.get_by_role("link", name="注册", exact=True).click()
+    open_menu(page).get_by_role("link", name="注册", exact=True).click()
     expect(page.get_by_role("heading", name="个人注册")).to_be_visible()
 
     page.get_by_label("姓名").fill("李四")
@@ -32,7 +32,7 @@ def test_register_with_sms_code_lands_on_my_space(browsing):
     expect(page.get_by_label("证件号码")).to_have_value(id_number)
     page.get_by_label("短信验证码").fill(last_sms_code(phone))
     page.get_by_label("设置密码").fill(PASSWORD)
-    page.get_by_role("button", name="注册", exact=True).click()
+    open_menu(page).get_by_role("button", name="注册", exact=True).click()
 
     expect(page).to_have_url("/accounts/me/")
     expect(page.get_by_role("status")).to_contain_text("注册成功")
@@ -57,7 +57,7 @@ def test_invalid_id_number_is_refused_inline(new_context):
     page.get_by_label("手机号").fill(make_phone())
     page.get_by_label("短信验证码").fill("123456")
     page.get_by_label("设置密码").fill(PASSWORD)
-    page.get_by_role("button", name="注册", exact=True).click()
+    open_menu(page).get_by_role("button", name="注册", exact=True).click()
 
     expect(page).to_have_url("/accounts/register/")
     expect(page.get_by_role("alert")).to_contain_text("身份证号码无效")

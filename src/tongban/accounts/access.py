@@ -174,3 +174,26 @@ def workbench_abilities(actor: Actor) -> dict[str, bool]:
         "can_audit": actor.has_role(*AUDIT_ROLES),
         "is_admin": actor.is_platform_admin,
     }
+
+
+# What the header menu offers staff, by role. Each page checks for itself (cases.access.require_staff for
+# the inbox, cases.access.supervised_department_uuids for the board, licences.verifiers.identity_of for the
+# verify page); tests/accounts/test_menu.py holds these sets to those checks.
+INBOX_ROLES = frozenset({Role.WINDOW_CLERK, Role.REVIEWER})
+INTAKE_ROLES = frozenset({Role.WINDOW_CLERK})
+VERIFY_ROLES = frozenset({Role.WINDOW_CLERK, Role.REVIEWER, Role.ISSUER})
+SUPERVISION_ROLES = frozenset({Role.SUPERVISOR})
+
+
+def menu_abilities(actor: Actor) -> dict[str, bool]:
+    """The entries of the header menu: a person's own pages (my cases, the card bag) for citizens; the
+    workbench and the pages of their roles for staff."""
+    staff = bool(actor.roles)
+    return {
+        "citizen": not staff,
+        "staff": staff,
+        "inbox": actor.has_role(*INBOX_ROLES),
+        "intake": actor.has_role(*INTAKE_ROLES),
+        "verify": actor.has_role(*VERIFY_ROLES),
+        "supervision": actor.has_role(*SUPERVISION_ROLES),
+    }

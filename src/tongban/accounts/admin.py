@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.models import (
     ApiClient,
@@ -107,8 +108,13 @@ class EnterpriseAdmin(admin.ModelAdmin):
 
 @admin.register(Authorisation)
 class AuthorisationAdmin(admin.ModelAdmin):
-    list_display = ("uuid", "enterprise", "valid_from", "valid_until", "revoked_at")
-    list_select_related = ("enterprise",)  # nullable, as above
+    list_display = ("principal", "agent", "valid_from", "valid_until", "revoked_at")
+    list_select_related = ("enterprise", "principal_person", "agent")  # nullable, as above
+
+    @admin.display(description=_("委托方"))
+    def principal(self, obj):
+        return obj.enterprise or obj.principal_person
+
     raw_id_fields = ("enterprise", "principal_person", "agent", "granted_by", "revoked_by")
 
 

@@ -12,6 +12,7 @@ from datetime import date
 from uuid import UUID
 
 from tongban.accounts import services
+from tongban.accounts.access import menu_abilities
 from tongban.accounts.actors import actor_for
 from tongban.accounts.auth import api_key_auth, session_auth
 from tongban.accounts.constants import AssuranceLevel, EnterpriseKind, Role
@@ -48,6 +49,7 @@ __all__ = [
     "identity_confirmed",
     "identity_transferred",
     "item_catalog_register",
+    "menu_abilities",
     "organisation_find",
     "organisation_info",
     "organisation_list",
@@ -61,6 +63,7 @@ __all__ = [
     "staff_department_uuids",
     "staff_organisations",
     "throttle_hit",
+    "user_language",
     "user_phone",
 ]
 
@@ -152,6 +155,11 @@ def client_organisation(actor: Actor, scope: str) -> OrganisationInfo | None:
 def person_user_id(person_uuid: UUID | str) -> int | None:
     """The account of a person (whose data a read concerns: 谁使用了我的信息), or None."""
     return Person.objects.filter(uuid=person_uuid).values_list("user_id", flat=True).first()
+
+
+def user_language(user_id: int) -> str:
+    """The language a user chose for the interface ("" when never chosen): what they are told in."""
+    return User.objects.filter(pk=user_id).values_list("language", flat=True).first() or ""
 
 
 def user_phone(user_id: int) -> str | None:

@@ -47,18 +47,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A login account. A natural person's identity is in :class:`Person`; staff roles in
     :class:`StaffMembership`."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("唯一标识"), default=uuid.uuid4, unique=True, editable=False)
     username = models.CharField(_("登录名"), max_length=64, unique=True)
     phone = models.CharField(_("手机号"), max_length=11, unique=True, null=True, blank=True)
     display_name = models.CharField(_("显示名称"), max_length=100, blank=True)
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("启用"), default=True)
     is_staff = models.BooleanField(_("可进入管理后台"), default=False)
-    date_joined = models.DateTimeField(default=timezone.now)
+    date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
     elderly_mode = models.BooleanField(_("适老化模式"), default=False)
-    language = models.CharField(max_length=10, blank=True)
+    language = models.CharField(_("界面语言"), max_length=10, blank=True)
     # Rotated by "log out everywhere": every session's auth hash depends on it.
-    session_salt = models.CharField(max_length=32, default=_new_salt, editable=False)
-    locked_until = models.DateTimeField(null=True, blank=True)
+    session_salt = models.CharField(_("会话盐值"), max_length=32, default=_new_salt, editable=False)
+    locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
     # Frozen (冻结): the account held an identity that its real owner recovered (at a window, or by the
     # population register's confirmation); it cannot log in until a window clears it (audited either way).
     frozen_at = models.DateTimeField(_("冻结时间"), null=True, blank=True)
@@ -84,8 +84,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 class Person(models.Model):
     """A natural person (自然人) with a real-name identity."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="person")
+    uuid = models.UUIDField(_("唯一标识"), default=uuid.uuid4, unique=True, editable=False)
+    user = models.OneToOneField(User, verbose_name=_("账号"), on_delete=models.PROTECT, related_name="person")
     real_name = models.CharField(_("姓名"), max_length=100)
     id_kind = models.CharField(
         _("证件类型"), max_length=3, choices=IdKind.choices, default=IdKind.RESIDENT_ID
@@ -95,9 +95,9 @@ class Person(models.Model):
     assurance_level = models.PositiveSmallIntegerField(
         _("实名等级"), choices=AssuranceLevel.choices, default=AssuranceLevel.L1
     )
-    register_matched_at = models.DateTimeField(null=True, blank=True)
-    verified_in_person_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    register_matched_at = models.DateTimeField(_("人口库比对时间"), null=True, blank=True)
+    verified_in_person_at = models.DateTimeField(_("窗口面核时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("自然人")
@@ -125,8 +125,8 @@ class Person(models.Model):
 class PopulationRegisterEntry(models.Model):
     """The population register (人口库) as a table; a real connector replaces it (accounts/register.py)."""
 
-    id_number = models.CharField(max_length=18, unique=True)
-    real_name = models.CharField(max_length=100)
+    id_number = models.CharField(_("证件号码"), max_length=18, unique=True)
+    real_name = models.CharField(_("姓名"), max_length=100)
 
     class Meta:
         verbose_name = _("人口库记录")
@@ -137,10 +137,12 @@ class BusinessRegisterEntry(models.Model):
     """The market-entity register (市场主体登记) as a table: who is an enterprise's legal representative.
     A real connector replaces it (accounts/register.py)."""
 
-    uscc = models.CharField(max_length=18, unique=True)
-    name = models.CharField(max_length=200)
-    legal_representative_id_kind = models.CharField(max_length=3, default=IdKind.RESIDENT_ID)
-    legal_representative_id_number = models.CharField(max_length=32)
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    name = models.CharField(_("市场主体名称"), max_length=200)
+    legal_representative_id_kind = models.CharField(
+        _("法定代表人证件类型"), max_length=3, default=IdKind.RESIDENT_ID
+    )
+    legal_representative_id_number = models.CharField(_("法定代表人证件号码"), max_length=32)
 
     class Meta:
         verbose_name = _("市场主体登记记录")
@@ -150,14 +152,14 @@ class BusinessRegisterEntry(models.Model):
 class Enterprise(models.Model):
     """A legal person (法人) identified by its unified social credit code."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("唯一标识"), default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("名称"), max_length=200)
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
     kind = models.CharField(_("类型"), max_length=30, choices=EnterpriseKind.choices)
     legal_representative = models.ForeignKey(
-        Person, on_delete=models.PROTECT, related_name="represented_enterprises"
+        Person, verbose_name=_("法定代表人"), on_delete=models.PROTECT, related_name="represented_enterprises"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("法人")
@@ -170,24 +172,40 @@ class Enterprise(models.Model):
 class Authorisation(models.Model):
     """An agent (代办人) authorised to act for an enterprise or for a person, for all items or listed ones."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("唯一标识"), default=uuid.uuid4, unique=True, editable=False)
     enterprise = models.ForeignKey(
-        Enterprise, null=True, blank=True, on_delete=models.PROTECT, related_name="authorisations"
+        Enterprise,
+        verbose_name=_("授权法人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="authorisations",
     )
     principal_person = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="authorisations_given"
+        Person,
+        verbose_name=_("委托人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="authorisations_given",
     )
-    agent = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="authorisations_held")
+    agent = models.ForeignKey(
+        Person, verbose_name=_("代办人"), on_delete=models.PROTECT, related_name="authorisations_held"
+    )
     all_items = models.BooleanField(_("全部事项"), default=True)
     item_codes = models.JSONField(_("授权事项编码"), default=list, blank=True)
     # Whether the agent may use the principal's e-licences (card bag, 亮证, exports); off unless granted.
     licence_use = models.BooleanField(_("可使用电子证照"), default=False)
     valid_from = models.DateField(_("生效日期"))
     valid_until = models.DateField(_("截止日期"))
-    granted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    granted_by = models.ForeignKey(
+        User, verbose_name=_("授权操作人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, verbose_name=_("撤销操作人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("授权")
@@ -207,18 +225,23 @@ class Authorisation(models.Model):
 class Organisation(models.Model):
     """A node of the organisation tree: region → districts → departments / service centres → windows."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("唯一标识"), default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(_("类型"), max_length=20, choices=OrgKind.choices)
     name = models.CharField(_("名称"), max_length=200)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     # GB/T 2260 administrative division code (regions and districts).
     division_code = models.CharField(_("行政区划代码"), max_length=6, blank=True)
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     # Materialised path of uuid hex segments ("<root>/<child>/"), for subtree scoping.
-    path = models.CharField(max_length=400, unique=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    path = models.CharField(_("组织路径"), max_length=400, unique=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         ordering = ["path"]
@@ -242,10 +265,14 @@ class Organisation(models.Model):
 class StaffMembership(models.Model):
     """A staff member's role in an organisation; the role's reach is the organisation's subtree."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(
+        User, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("组织机构"), on_delete=models.PROTECT, related_name="memberships"
+    )
     role = models.CharField(_("角色"), max_length=30, choices=Role.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("工作人员角色")
@@ -258,15 +285,19 @@ class StaffMembership(models.Model):
 class OtpChallenge(models.Model):
     """A one-time SMS code: 6 digits, valid for a few minutes, a few tries, used once."""
 
-    phone = models.CharField(max_length=11, db_index=True)
-    purpose = models.CharField(max_length=20, choices=OtpPurpose.choices)
-    code_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=0)
-    used_at = models.DateTimeField(null=True, blank=True)
+    phone = models.CharField(_("手机号"), max_length=11, db_index=True)
+    purpose = models.CharField(_("用途"), max_length=20, choices=OtpPurpose.choices)
+    code_hash = models.CharField(_("验证码摘要"), max_length=64)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(
+        _("过期时间"),
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("短信验证码")
+        verbose_name_plural = _("短信验证码")
         indexes = [models.Index(fields=["phone", "purpose", "created_at"])]
 
 
@@ -275,15 +306,17 @@ class ApiClient(models.Model):
 
     The key is shown once at creation (``tb_<key_id>_<secret>``); only a hash of the secret is kept."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("唯一标识"), default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("名称"), max_length=200)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="api_clients")
-    key_id = models.CharField(max_length=16, unique=True, editable=False)
-    secret_hash = models.CharField(max_length=64, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("组织机构"), on_delete=models.PROTECT, related_name="api_clients"
+    )
+    key_id = models.CharField(_("密钥编号"), max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(_("密钥摘要"), max_length=64, editable=False)
     scopes = models.JSONField(_("权限范围"), default=list)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("接口客户端")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from tongban.accounts import services
 from tongban.accounts.access import (
@@ -293,6 +294,17 @@ def authorisation_revoke_view(request, authorisation_uuid):
             raise Http404 from exc
         messages.error(request, str(exc.message))
     return redirect("accounts:me")
+
+
+@require_POST
+def language_set(request):
+    """The header's language switch: Django's ``set_language``, and for a logged-in person the choice kept on
+    the account, so that the messages and SMS they are sent come in that language too."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.user_set_preferences(user=request.user, language=language)
+    return response
 
 
 @require_POST

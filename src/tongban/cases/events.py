@@ -3,6 +3,7 @@ the audit trail, in the transition's transaction; the applicant is told after co
 
 from __future__ import annotations
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 
 from tongban.accounts.facade import Role
@@ -50,6 +51,23 @@ def event_record(
     return event
 
 
-def applicant_tell(case: Case, title: str, body: str, *, phone: str | None = None) -> None:
-    """Tell the applicant (``phone``: their number when the caller has it, "" for none, None to look it up)."""
-    notify(user_id=case.submitted_by, title=title, body=body, link=f"/cases/{case.uuid}/", phone=phone)
+def applicant_tell(
+    case: Case,
+    title: str | Promise,
+    body: str | Promise,
+    *,
+    phone: str | None = None,
+    params: dict | None = None,
+    language: str | None = None,
+) -> None:
+    """Tell the applicant, in their language (``title`` and ``body`` lazy translations, ``params`` the
+    body's values; ``phone``: their number when the caller has it, "" for none, None to look it up)."""
+    notify(
+        user_id=case.submitted_by,
+        title=title,
+        body=body,
+        link=f"/cases/{case.uuid}/",
+        phone=phone,
+        params=params,
+        language=language,
+    )

@@ -24,7 +24,7 @@ from tongban.cases.constants import (
 
 
 class Case(models.Model):
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("唯一标识"), default=uuid.uuid4, unique=True, editable=False)
     number = models.CharField(_("办件编号"), max_length=32, unique=True)
     target_kind = models.CharField(_("申请对象类型"), max_length=10)  # item | bundle
     target_uuid = models.UUIDField(_("申请对象"))
@@ -36,10 +36,10 @@ class Case(models.Model):
     applicant_uuid = models.UUIDField(_("申请者"), db_index=True)
     applicant_name = models.CharField(_("申请者名称"), max_length=200)
     submitted_by = models.PositiveBigIntegerField(_("提交人账号"), db_index=True)  # the user (maybe an agent)
-    idempotency_key = models.CharField(max_length=80)
+    idempotency_key = models.CharField(_("幂等键"), max_length=80)
     # sha256 of what the application said (services.request_fingerprint): a key reused for another body is
     # refused. Empty for cases made before it was kept.
-    request_fingerprint = models.CharField(max_length=64, blank=True, default="")
+    request_fingerprint = models.CharField(_("请求指纹"), max_length=64, blank=True, default="")
 
     form_data = models.JSONField(_("申请表"), default=dict)
     status = models.CharField(_("状态"), max_length=12, choices=CaseStatus.choices, db_index=True)
@@ -49,7 +49,7 @@ class Case(models.Model):
     promised_days = models.PositiveIntegerField(_("承诺时限（工作日）"))
     legal_days = models.PositiveIntegerField(_("法定时限（工作日）"))
     submitted_at = models.DateTimeField(_("申请时间"))
-    supplement_requested_at = models.DateTimeField(null=True, blank=True)
+    supplement_requested_at = models.DateTimeField(_("告知补正时间"), null=True, blank=True)
     supplement_items = models.JSONField(_("补正内容"), default=list, blank=True)
     # The materials a supplement request asks for, by key, with the reviewer's reason for each.
     supplement_materials = models.JSONField(_("需补正的材料"), default=dict, blank=True)
@@ -58,19 +58,20 @@ class Case(models.Model):
     deemed_accepted = models.BooleanField(_("逾期视为受理"), default=False)
     refusal_reasons = models.TextField(_("不予受理理由"), blank=True)
     due_on = models.DateField(_("承诺办结日期"), null=True, blank=True, db_index=True)
-    yellow_on = models.DateField(null=True, blank=True)  # the light turns yellow from this day (deadlines.py)
+    # The light turns yellow from this day (deadlines.py).
+    yellow_on = models.DateField(_("预警日期"), null=True, blank=True)
     # Counted over a year with no State Council notice yet (statutory holidays only, no 调休): recomputed and
     # cleared when the notice is entered (deadlines.deadlines_recompute).
     due_on_provisional = models.BooleanField(_("期限暂按法定节假日推算"), default=False)
     paused_days = models.PositiveIntegerField(_("特别程序（工作日）"), default=0)
-    paused_since = models.DateField(null=True, blank=True)
+    paused_since = models.DateField(_("暂停计时起始日"), null=True, blank=True)
     concluded_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     actual_days = models.PositiveIntegerField(_("实际用时（工作日）"), null=True, blank=True)
     delivery_method = models.CharField(
         _("送达方式"), max_length=10, choices=DeliveryMethod.choices, default=DeliveryMethod.ONLINE
     )
     tracking_number = models.CharField(_("快递单号"), max_length=40, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
     light = models.CharField(_("监察灯"), max_length=6, choices=Light.choices, default=Light.GREEN)
     # 查询码: with the case number, anyone the applicant tells may look up the progress without logging in.
     lookup_code = models.CharField(_("查询码"), max_length=8, blank=True, default="")
@@ -95,24 +96,24 @@ class Case(models.Model):
 class CaseStep(models.Model):
     """One plan step of a case, handled by its department; parallel where the plan allows."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="steps")
-    key = models.SlugField(max_length=64)
+    case = models.ForeignKey(Case, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="steps")
+    key = models.SlugField(_("环节标识"), max_length=64)
     name = models.CharField(_("环节名称"), max_length=200)
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
     department_uuid = models.UUIDField(_("办理部门"))
     department_name = models.CharField(_("办理部门名称"), max_length=200)
     implementation_code = models.CharField(_("实施编码"), max_length=64)
     version_number = models.PositiveIntegerField(_("事项版本"))
     budget_days = models.PositiveIntegerField(_("环节时限（工作日）"))
-    depends_on = models.JSONField(default=list, blank=True)
+    depends_on = models.JSONField(_("前置环节"), default=list, blank=True)
     status = models.CharField(_("环节状态"), max_length=10, choices=StepStatus.choices)
-    started_on = models.DateField(null=True, blank=True)
-    due_on = models.DateField(null=True, blank=True)
-    yellow_on = models.DateField(null=True, blank=True)
-    due_on_provisional = models.BooleanField(default=False)  # as Case.due_on_provisional
-    claimed_by = models.PositiveBigIntegerField(null=True, blank=True)
-    claimed_by_name = models.CharField(max_length=100, blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    started_on = models.DateField(_("开始日期"), null=True, blank=True)
+    due_on = models.DateField(_("期限"), null=True, blank=True)
+    yellow_on = models.DateField(_("预警日期"), null=True, blank=True)
+    due_on_provisional = models.BooleanField(_("期限为暂定"), default=False)  # as Case.due_on_provisional
+    claimed_by = models.PositiveBigIntegerField(_("认领人"), null=True, blank=True)
+    claimed_by_name = models.CharField(_("认领人姓名"), max_length=100, blank=True)
+    decided_at = models.DateTimeField(_("办理时间"), null=True, blank=True)
     opinion = models.TextField(_("意见"), blank=True)
     light = models.CharField(_("监察灯"), max_length=6, choices=Light.choices, default=Light.GREEN)
     # 办理结果, made when the step passes (services/results.py): {"kind": "licence", "type_code", "type_name",
@@ -121,6 +122,8 @@ class CaseStep(models.Model):
     result = models.JSONField(_("办理结果"), default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("办件环节")
+        verbose_name_plural = _("办件环节")
         ordering = ["case_id", "order"]
         constraints = [models.UniqueConstraint(fields=["case", "key"], name="case_step_key_unique")]
         indexes = [
@@ -139,47 +142,59 @@ class CaseStep(models.Model):
 class CaseEvent(models.Model):
     """The timeline: every transition with its actor, step and opinion. Append-only."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(auto_now_add=True)
-    action = models.CharField(max_length=40)
-    step_key = models.CharField(max_length=64, blank=True)
-    department_name = models.CharField(max_length=200, blank=True)
-    actor_label = models.CharField(max_length=200)
-    opinion = models.TextField(blank=True)
-    detail = models.JSONField(default=dict, blank=True)
+    case = models.ForeignKey(Case, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    action = models.CharField(_("操作"), max_length=40)
+    step_key = models.CharField(_("环节标识"), max_length=64, blank=True)
+    department_name = models.CharField(_("部门名称"), max_length=200, blank=True)
+    actor_label = models.CharField(_("操作人"), max_length=200)
+    opinion = models.TextField(_("意见"), blank=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("办件记录")
+        verbose_name_plural = _("办件记录")
         ordering = ["case_id", "at", "id"]
 
 
 class CaseMaterial(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
-    key = models.SlugField(max_length=64)
-    name = models.CharField(max_length=200)
-    mode = models.CharField(max_length=10, choices=MaterialMode.choices)
-    file = models.FileField(upload_to="cases/%Y/%m/", blank=True)
-    content_type = models.CharField(max_length=60, blank=True)
-    size = models.PositiveIntegerField(default=0)
-    sha256 = models.CharField(max_length=64, blank=True)
-    source_note = models.CharField(max_length=200, blank=True)  # where the platform got it
+    case = models.ForeignKey(Case, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="materials")
+    key = models.SlugField(_("材料标识"), max_length=64)
+    name = models.CharField(_("材料名称"), max_length=200)
+    mode = models.CharField(_("提交方式"), max_length=10, choices=MaterialMode.choices)
+    file = models.FileField(_("文件"), upload_to="cases/%Y/%m/", blank=True)
+    content_type = models.CharField(_("文件类型"), max_length=60, blank=True)
+    size = models.PositiveIntegerField(_("文件大小（字节）"), default=0)
+    sha256 = models.CharField(_("SHA-256 摘要"), max_length=64, blank=True)
+    source_note = models.CharField(_("来源说明"), max_length=200, blank=True)  # where the platform got it
     # The e-licence the platform attached (两个免于提交): a snapshot of its identifier, number, issuer and face
     # data as they were when the case was submitted (LicenceRef.snapshot).
-    licence = models.JSONField(default=dict, blank=True)
-    commitment_due_on = models.DateField(null=True, blank=True)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    licence = models.JSONField(_("电子证照"), default=dict, blank=True)
+    commitment_due_on = models.DateField(_("承诺补交期限"), null=True, blank=True)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("办件材料")
+        verbose_name_plural = _("办件材料")
         constraints = [models.UniqueConstraint(fields=["case", "key"], name="case_material_key_unique")]
 
 
 class SpecialProcedure(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="special_procedures")
+    case = models.ForeignKey(
+        Case, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="special_procedures"
+    )
     kind = models.CharField(_("特别程序种类"), max_length=20, choices=SpecialKind.choices)
     reason = models.TextField(_("理由"))
-    started_on = models.DateField()
-    ended_on = models.DateField(null=True, blank=True)
+    started_on = models.DateField(
+        _("开始日期"),
+    )
+    ended_on = models.DateField(_("结束日期"), null=True, blank=True)
     result = models.TextField(_("结果"), blank=True)
-    paused_days = models.PositiveIntegerField(default=0)
+    paused_days = models.PositiveIntegerField(_("暂停工作日数"), default=0)
+
+    class Meta:
+        verbose_name = _("特别程序")
+        verbose_name_plural = _("特别程序")
 
 
 class SupervisionEvent(models.Model):
@@ -191,17 +206,25 @@ class SupervisionEvent(models.Model):
     # task, from the very rows it has just updated, cases are never deleted but by Django (which cascades
     # in Python), and tests/cases/test_supervision.py checks that every event points at its case and step.
     case = models.ForeignKey(
-        Case, on_delete=models.CASCADE, related_name="supervision_events", db_constraint=False
+        Case,
+        verbose_name=_("办件"),
+        on_delete=models.CASCADE,
+        related_name="supervision_events",
+        db_constraint=False,
     )
-    step = models.ForeignKey(CaseStep, on_delete=models.CASCADE, null=True, blank=True, db_constraint=False)
+    step = models.ForeignKey(
+        CaseStep, verbose_name=_("环节"), on_delete=models.CASCADE, null=True, blank=True, db_constraint=False
+    )
     rule = models.CharField(_("监察规则"), max_length=40)
     light = models.CharField(_("预警类型"), max_length=6, choices=Light.choices)
     department_uuid = models.UUIDField(_("责任部门"))
-    department_name = models.CharField(max_length=200)
+    department_name = models.CharField(_("责任部门名称"), max_length=200)
     days_overdue = models.PositiveIntegerField(_("超期天数"), default=0)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("电子监察事件")
+        verbose_name_plural = _("电子监察事件")
         # Once per case (or step), rule and light: running the supervision task again adds nothing.
         constraints = [
             models.UniqueConstraint(
@@ -220,13 +243,19 @@ class SupervisionEvent(models.Model):
 class ApplicationDraft(models.Model):
     """A form being filled in, saved as the applicant types, resumable."""
 
-    user_id = models.PositiveBigIntegerField()
-    target_kind = models.CharField(max_length=10)
-    target_uuid = models.UUIDField()
-    form_data = models.JSONField(default=dict)
-    updated_at = models.DateTimeField(auto_now=True)
+    user_id = models.PositiveBigIntegerField(
+        _("账号"),
+    )
+    target_kind = models.CharField(_("对象类型"), max_length=10)
+    target_uuid = models.UUIDField(
+        _("对象标识"),
+    )
+    form_data = models.JSONField(_("表单数据"), default=dict)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
+        verbose_name = _("申请草稿")
+        verbose_name_plural = _("申请草稿")
         constraints = [
             models.UniqueConstraint(
                 fields=["user_id", "target_kind", "target_uuid"], name="draft_one_per_target"

@@ -5,7 +5,8 @@
 * materials: before (summed over the items, duplicates counted) vs after (merged by material key, minus
   those the platform obtains from the licence library, shared data or makes itself);
 * visits: before (summed over the items) vs after (the most any one item needs: one trip serves all);
-* steps (环节) and departments;
+* steps (环节): all of them one after another vs the stages of the plan (parallel steps make one stage);
+* departments: each one dealt with separately vs one window (the lead department's) for the applicant;
 * "double halving reached" when time and materials are both at or below 50 %.
 """
 
@@ -77,11 +78,22 @@ def critical_path_days(steps: list[PlannedStep]) -> int:
     return max(finish.values(), default=0)
 
 
+def stage_count(steps: list[PlannedStep]) -> int:
+    """The stages the applicant waits through: the longest chain of steps that must follow one another
+    (steps without an order between them run at the same time and make one stage)."""
+    by_key = {s.key: s for s in steps}
+    depth: dict[str, int] = {}
+    for key in plan_order(steps):
+        depth[key] = max((depth[d] for d in by_key[key].depends_on), default=0) + 1
+    return max(depth.values(), default=0)
+
+
 def bundle_figures(*, steps: list[PlannedStep], versions: list, materials_by_version: dict) -> dict:
     """The 双减半 figures of a plan over its item versions (each counted once)."""
     distinct = list({v.pk: v for v in versions}.values())
     legal_sequential = sum(v.legal_limit_days for v in distinct)
     promised = critical_path_days(steps)
+    critical_stages = stage_count(steps)
     before = sum(len(materials_by_version[v.pk]) for v in distinct)
     merged = {}
     for v in distinct:
@@ -113,6 +125,8 @@ def bundle_figures(*, steps: list[PlannedStep], versions: list, materials_by_ver
             "after": max((v.visits for v in distinct), default=0),
         },
         "steps": len(steps),
+        # Steps one after another item by item, vs the stages of the plan (parallel steps overlap).
+        "stages": {"before": len(steps), "after": critical_stages},
         "departments": len({str(v.department_uuid) for v in distinct}),
         "items": [
             {

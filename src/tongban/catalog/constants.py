@@ -1,6 +1,7 @@
 """GB/T 39046-2020 appendix A code sets (docs/domain/catalog.md §2) and the catalog's own choices."""
 
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 
@@ -117,3 +118,80 @@ class DeliveryMethod(models.TextChoices):  # 结果送达方式
     ONLINE = "online", _("电子送达（网上查看、下载）")
     WINDOW = "window", _("窗口领取")
     COURIER = "courier", _("免费邮寄送达")
+
+
+# The themes (主题) items and bundles are filed under, named here so each has an English name in the
+# translation catalog: the demo catalog's, and the usual ones of the national platform's lists for persons and
+# for legal persons. A theme outside this list is shown as the catalog writes it.
+THEMES = frozenset(
+    (
+        # the demo catalog
+        gettext_noop("出生"),
+        gettext_noop("教育"),
+        gettext_noop("就业"),
+        gettext_noop("社保"),
+        gettext_noop("医疗"),
+        gettext_noop("住房"),
+        gettext_noop("婚姻"),
+        gettext_noop("养老"),
+        gettext_noop("居住"),
+        gettext_noop("开办企业"),
+        gettext_noop("经营许可"),
+        gettext_noop("工程建设"),
+        gettext_noop("税务"),
+        gettext_noop("社保登记"),
+        gettext_noop("注销"),
+        # the national platform's lists
+        gettext_noop("生育收养"),
+        gettext_noop("户籍办理"),
+        gettext_noop("民族宗教"),
+        gettext_noop("教育科研"),
+        gettext_noop("入伍服役"),
+        gettext_noop("就业创业"),
+        gettext_noop("设立变更"),
+        gettext_noop("准营准办"),
+        gettext_noop("抵押质押"),
+        gettext_noop("职业资格"),
+        gettext_noop("行政缴费"),
+        gettext_noop("婚姻登记"),
+        gettext_noop("优待抚恤"),
+        gettext_noop("规划建设"),
+        gettext_noop("住房保障"),
+        gettext_noop("社会保障"),
+        gettext_noop("证件办理"),
+        gettext_noop("交通出行"),
+        gettext_noop("旅游观光"),
+        gettext_noop("出境入境"),
+        gettext_noop("消费维权"),
+        gettext_noop("公共安全"),
+        gettext_noop("司法公正"),
+        gettext_noop("知识产权"),
+        gettext_noop("环境气象"),
+        gettext_noop("文化体育"),
+        gettext_noop("公用事业"),
+        gettext_noop("医疗卫生"),
+        gettext_noop("离职退休"),
+        gettext_noop("死亡殡葬"),
+        gettext_noop("资质认证"),
+        gettext_noop("年检年审"),
+        gettext_noop("税收财务"),
+        gettext_noop("人力资源"),
+        gettext_noop("投资审批"),
+        gettext_noop("融资信贷"),
+        gettext_noop("商务贸易"),
+        gettext_noop("招标拍卖"),
+        gettext_noop("海关口岸"),
+        gettext_noop("涉外服务"),
+        gettext_noop("农林牧渔"),
+        gettext_noop("交通运输"),
+        gettext_noop("环保绿化"),
+        gettext_noop("安全生产"),
+        gettext_noop("法人注销"),
+        gettext_noop("其他"),
+    )
+)
+
+
+def theme_label(theme: str) -> str:
+    """A theme in the reader's language (as written when it has no translation)."""
+    return gettext(theme) if theme in THEMES else theme

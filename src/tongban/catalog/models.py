@@ -27,14 +27,14 @@ from tongban.catalog.constants import (
 class ServiceItem(models.Model):
     """One item of the implementation list, identified by its implementation code (实施编码)."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("唯一标识"), default=uuid.uuid4, unique=True, editable=False)
     implementation_code = models.CharField(_("实施编码"), max_length=64, unique=True)
     basic_code = models.CharField(_("基本编码"), max_length=64, db_index=True)
     # Not part of a version: the catalog admins pick the items the home page lists as popular (热门事项).
     featured_rank = models.PositiveSmallIntegerField(
         _("首页热门排序"), null=True, blank=True, help_text=_("填写后在首页“热门事项”中按此顺序显示")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("政务服务事项")
@@ -47,8 +47,10 @@ class ServiceItem(models.Model):
 class ItemVersion(models.Model):
     """A version of an item with the GB/T 39046 表4 fields."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    item = models.ForeignKey(ServiceItem, on_delete=models.PROTECT, related_name="versions")
+    uuid = models.UUIDField(_("唯一标识"), default=uuid.uuid4, unique=True, editable=False)
+    item = models.ForeignKey(
+        ServiceItem, verbose_name=_("事项"), on_delete=models.PROTECT, related_name="versions"
+    )
     number = models.PositiveIntegerField(_("版本号"))
     status = models.CharField(
         _("状态"), max_length=10, choices=VersionStatus.choices, default=VersionStatus.DRAFT
@@ -99,13 +101,13 @@ class ItemVersion(models.Model):
     form_schema = models.JSONField(_("申请表（JSON Schema）"), default=dict, blank=True)
 
     # Derived on save: name, keywords, department, themes, their pinyin and pinyin initials (for search).
-    search_text = models.TextField(editable=False, blank=True)
+    search_text = models.TextField(_("检索文本"), editable=False, blank=True)
     # Derived by the services whenever a draft's fields are saved (services.version_save): the browse facets, one per line between newlines ("\naudience:person\ntheme:出生\n").
-    facets = models.TextField(editable=False, blank=True)
+    facets = models.TextField(_("浏览分面"), editable=False, blank=True)
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    retired_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    retired_at = models.DateTimeField(_("废止时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["item_id", "number"]
@@ -128,8 +130,10 @@ class ItemVersion(models.Model):
 class Material(models.Model):
     """A material (申请材料) of a version."""
 
-    version = models.ForeignKey(ItemVersion, on_delete=models.CASCADE, related_name="materials")
-    order = models.PositiveSmallIntegerField(default=0)
+    version = models.ForeignKey(
+        ItemVersion, verbose_name=_("事项版本"), on_delete=models.CASCADE, related_name="materials"
+    )
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
     key = models.SlugField(
         _("材料标识"), max_length=64, help_text=_("同一材料在不同事项中用同一标识，一件事据此合并")
     )
@@ -168,8 +172,8 @@ class Material(models.Model):
 class SearchMiss(models.Model):
     """A search that found nothing (turned into the "service blind spots" report by a later issue)."""
 
-    query = models.CharField(max_length=200, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    query = models.CharField(_("搜索词"), max_length=200, db_index=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("无结果搜索")
@@ -184,7 +188,7 @@ class Bundle(models.Model):
 
     ``figures`` (双减半) are computed from the plan and the items, never typed in (see bundles.py)."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("唯一标识"), default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("一件事名称"), max_length=200)
     theme = models.CharField(_("主题"), max_length=50, blank=True)
     audience = models.CharField(_("服务对象"), max_length=10, default="1")  # A.4: 1 person, 2 enterprise
@@ -197,8 +201,8 @@ class Bundle(models.Model):
     form_schema = models.JSONField(_("合并申请表（JSON Schema）"), default=dict, editable=False)
     materials = models.JSONField(_("合并材料清单"), default=list, editable=False)
     figures = models.JSONField(_("双减半指标"), default=dict, editable=False)
-    search_text = models.TextField(editable=False, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    search_text = models.TextField(_("检索文本"), editable=False, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("一件事")
@@ -211,17 +215,23 @@ class Bundle(models.Model):
 class BundleStep(models.Model):
     """A step of a bundle's plan, owned by a department, after the steps it depends on."""
 
-    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="steps")
-    key = models.SlugField(max_length=64)
+    bundle = models.ForeignKey(
+        Bundle, verbose_name=_("一件事"), on_delete=models.CASCADE, related_name="steps"
+    )
+    key = models.SlugField(_("环节标识"), max_length=64)
     name = models.CharField(_("环节名称"), max_length=200)
-    item_version = models.ForeignKey(ItemVersion, on_delete=models.PROTECT, related_name="bundle_steps")
+    item_version = models.ForeignKey(
+        ItemVersion, verbose_name=_("事项版本"), on_delete=models.PROTECT, related_name="bundle_steps"
+    )
     department_uuid = models.UUIDField(_("办理部门"))
     department_name = models.CharField(_("办理部门名称"), max_length=200)
     budget_days = models.PositiveIntegerField(_("环节时限（工作日）"))
     depends_on = models.JSONField(_("前置环节"), default=list, blank=True)
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:
+        verbose_name = _("一件事环节")
+        verbose_name_plural = _("一件事环节")
         ordering = ["bundle_id", "order", "id"]
         constraints = [models.UniqueConstraint(fields=["bundle", "key"], name="bundle_step_key_unique")]
 
@@ -233,15 +243,19 @@ class ServiceTimeStats(models.Model):
     """Actual vs promised time of concluded cases, per item or bundle: the second half of 双减半 (actual ≤ ½
     promised). Written by the cases context through the facade when a case concludes."""
 
-    target_kind = models.CharField(max_length=10)
-    target_uuid = models.UUIDField()
-    concluded = models.PositiveIntegerField(default=0)
-    actual_days_total = models.PositiveBigIntegerField(default=0)
-    promised_days_total = models.PositiveBigIntegerField(default=0)
-    within_half = models.PositiveIntegerField(default=0)  # actual ≤ ½ promised
-    within_promise = models.PositiveIntegerField(default=0)
+    target_kind = models.CharField(_("对象类型"), max_length=10)
+    target_uuid = models.UUIDField(
+        _("对象标识"),
+    )
+    concluded = models.PositiveIntegerField(_("办结件数"), default=0)
+    actual_days_total = models.PositiveBigIntegerField(_("实际用时合计（工作日）"), default=0)
+    promised_days_total = models.PositiveBigIntegerField(_("承诺时限合计（工作日）"), default=0)
+    within_half = models.PositiveIntegerField(_("半数时限内办结件数"), default=0)  # actual ≤ ½ promised
+    within_promise = models.PositiveIntegerField(_("承诺时限内办结件数"), default=0)
 
     class Meta:
+        verbose_name = _("办理用时统计")
+        verbose_name_plural = _("办理用时统计")
         constraints = [
             models.UniqueConstraint(fields=["target_kind", "target_uuid"], name="service_time_stats_unique")
         ]

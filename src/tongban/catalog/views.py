@@ -11,16 +11,18 @@ from django.http import Http404
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from tongban.accounts.facade import organisation_info, organisation_list
+from tongban.catalog.bundles import PlannedStep, stage_count
 from tongban.catalog.constants import (
     AUDIENCE_ORGANISATION,
     AUDIENCE_PERSON,
     DeliveryMethod,
     HandlingForm,
     MaterialSource,
+    theme_label,
 )
 from tongban.catalog.search import catalog_token, search_bundles
 from tongban.catalog.selectors import (
@@ -118,7 +120,7 @@ def _heading(data) -> str:
     if data.get("fully_online"):
         return _("全程网办事项")
     if data.get("theme"):
-        return _("主题：%(theme)s") % {"theme": data["theme"]}
+        return _("主题：%(theme)s") % {"theme": theme_label(data["theme"])}
     if data.get("audience") == AUDIENCE_PERSON:
         return _("个人办事")
     if data.get("audience") == AUDIENCE_ORGANISATION:
@@ -191,30 +193,59 @@ def item_guide(request, item_uuid):
     return _cached_page(request, f"item:{item_uuid}", build, time_stats("item", item_uuid))
 
 
-def _bars(figures: dict) -> list[dict]:
-    """Before/after bars of a bundle's 双减半 figures, widths as a percentage of the longer bar."""
+def _stages(bundle) -> dict:
+    """Stored with the figures since the stages were added; computed from the plan for older bundles."""
+    stored = bundle.figures.get("stages")
+    if stored:
+        return stored
+    steps = [PlannedStep(s.key, s.budget_days, tuple(s.depends_on)) for s in bundle.steps.all()]
+    return {"before": len(steps), "after": stage_count(steps)}
 
-    def pair(label, unit, before, after):
+
+def _bars(figures: dict, stages: dict) -> list[dict]:
+    """Before/after bars of a bundle's five 双减半 figures (time, materials, visits, steps, departments),
+    widths as a percentage of the longer bar; the amounts as text in the plural the language needs."""
+
+    def pair(label, amount, before, after):
         top = max(before, after) or 1
         return {
             "label": label,
-            "unit": unit,
             "before": before,
             "after": after,
+            "before_text": amount(before),
+            "after_text": amount(after),
             "before_pct": round(100 * before / top, 1),
             "after_pct": max(round(100 * after / top, 1), 0.5 if after else 0),
             "reduction_pct": round(100 * (1 - after / before)) if before else 0,
         }
 
+    def days(n):
+        return ngettext("%(n)s 个工作日", "%(n)s 个工作日", n) % {"n": n}
+
+    def materials(n):
+        return ngettext("%(n)s 份", "%(n)s 份", n) % {"n": n}
+
+    def visits(n):
+        return ngettext("%(n)s 次", "%(n)s 次", n) % {"n": n}
+
+    def steps(n):
+        return ngettext("%(n)s 个环节", "%(n)s 个环节", n) % {"n": n}
+
+    def departments(n):
+        return ngettext("%(n)s 个部门", "%(n)s 个部门", n) % {"n": n}
+
     return [
         pair(
             _("办理时限"),
-            _("个工作日"),
+            days,
             figures["time"]["legal_sequential_days"],
             figures["time"]["promised_days"],
         ),
-        pair(_("申请材料"), _("份"), figures["materials"]["before"], figures["materials"]["after"]),
-        pair(_("跑动次数"), _("次"), figures["visits"]["before"], figures["visits"]["after"]),
+        pair(_("申请材料"), materials, figures["materials"]["before"], figures["materials"]["after"]),
+        pair(_("跑动次数"), visits, figures["visits"]["before"], figures["visits"]["after"]),
+        pair(_("办理环节"), steps, stages["before"], stages["after"]),
+        # Item by item the applicant deals with each department; a bundle is accepted at one window.
+        pair(_("对接部门"), departments, figures["departments"], min(figures["departments"], 1)),
     ]
 
 
@@ -224,7 +255,7 @@ def bundle_list(request):
     return render(
         request,
         "catalog/bundles.html",
-        {"bundles": [(b, _bars(b.figures)) for b in bundles], "query": query},
+        {"bundles": [(b, _bars(b.figures, _stages(b))) for b in bundles], "query": query},
     )
 
 
@@ -246,7 +277,7 @@ def bundle_page(request, bundle_uuid):
             {
                 "bundle": bundle,
                 "f": bundle.figures,
-                "bars": _bars(bundle.figures),
+                "bars": _bars(bundle.figures, _stages(bundle)),
                 "items": bundle.figures.get("items", []),
                 "steps": [
                     {"step": s, "after": [names[d] for d in s.depends_on if d in names]} for s in steps

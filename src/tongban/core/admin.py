@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 
 from tongban.core.models import AuditEvent, OutboxMessage, SmsMessage, WorkCalendarDay
 from tongban.core.workdays import calendar_changed_send
@@ -46,7 +49,18 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "actor_label", "action", "object_type", "object_id", "request_id")
+    list_display = ("created_at", "actor_label", "action", "object_type", "object_name", "request_id")
+
+    @admin.display(description=_("对象"))
+    def object_name(self, obj):
+        """The object's name as the event recorded it; its identifier (searchable) only when none was."""
+        for data in (obj.after, obj.before):
+            if isinstance(data, dict):
+                name = data.get("name") or data.get("target") or data.get("identifier")
+                if name:
+                    return name
+        return f"{obj.object_id[:8]}…" if len(obj.object_id) > 12 else obj.object_id
+
     list_filter = ("action", "object_type")
     search_fields = ("object_id", "request_id", "actor_label")
 
@@ -66,3 +80,32 @@ class SmsMessageAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "kind", "status", "attempts", "sent_at", "last_error")
     list_filter = ("kind", "status")
     exclude = ("phone", "body_encrypted")
+
+
+# django-tasks-db's list leads with the result's UUID; the task's name says more.
+admin.site.unregister(DBTaskResult)
+
+
+@admin.register(DBTaskResult)
+class TaskResultAdmin(DBTaskResultAdmin):
+    list_display = (
+        "task",
+        "status",
+        "enqueued_at",
+        "started_at",
+        "finished_at",
+        "priority",
+        "queue_name",
+    )
+
+    @admin.display(description=_("任务"), ordering="task_path")
+    def task(self, obj):
+        return obj.task_name
+
+    @admin.display(description=_("错误堆栈"))
+    def formatted_traceback(self, obj):
+        return super().formatted_traceback(obj)
+
+    @admin.display(description=_("计划执行时间"))
+    def display_run_after(self, obj):
+        return super().display_run_after(obj)

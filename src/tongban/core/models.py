@@ -28,21 +28,21 @@ class AuditEvent(models.Model):
     Rows are never updated or deleted (enforced here and, on PostgreSQL, by a trigger).
     """
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    actor_kind = models.CharField(max_length=16, default="user")  # user | client | system
-    actor_label = models.CharField(max_length=200, blank=True)
-    action = models.CharField(max_length=100, db_index=True)
-    object_type = models.CharField(max_length=100, blank=True)
-    object_id = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    actor_id = models.BigIntegerField(_("操作人编号"), null=True, blank=True, db_index=True)
+    actor_kind = models.CharField(_("操作人类型"), max_length=16, default="user")  # user | client | system
+    actor_label = models.CharField(_("操作人"), max_length=200, blank=True)
+    action = models.CharField(_("操作"), max_length=100, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=100, blank=True)
+    object_id = models.CharField(_("对象编号"), max_length=100, blank=True)
     # The materialised path of the organisation the event belongs to, for scoped searches.
-    org_path = models.CharField(max_length=400, blank=True, db_index=True)
+    org_path = models.CharField(_("组织路径"), max_length=400, blank=True, db_index=True)
     # The person whose data this is about (their account id), so they can see who used their data.
-    subject_user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-    request_id = models.CharField(max_length=64, blank=True, db_index=True)
-    ip = models.CharField(max_length=64, blank=True)
+    subject_user_id = models.BigIntegerField(_("当事人账号"), null=True, blank=True, db_index=True)
+    before = models.JSONField(_("变更前"), null=True, blank=True)
+    after = models.JSONField(_("变更后"), null=True, blank=True)
+    request_id = models.CharField(_("请求编号"), max_length=64, blank=True, db_index=True)
+    ip = models.CharField(_("IP 地址"), max_length=64, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -67,11 +67,11 @@ class AuditEvent(models.Model):
 class WorkCalendarDay(models.Model):
     """One calendar date: working day, weekend, statutory holiday or make-up working day (调休上班)."""
 
-    date = models.DateField(primary_key=True)
-    kind = models.CharField(max_length=20, choices=DayKind.choices)
+    date = models.DateField(_("日期"), primary_key=True)
+    kind = models.CharField(_("日期类型"), max_length=20, choices=DayKind.choices)
     name = models.CharField(_("节日名称"), max_length=50, blank=True)
     source_notice = models.CharField(_("依据"), max_length=300, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         ordering = ["date"]
@@ -93,12 +93,12 @@ class OutboxMessage(models.Model):
     sender's idempotency key (the SMS outbox row's uuid): a retried send with the same key writes nothing.
     Rows older than ``TONGBAN_OUTBOX_RETENTION_DAYS`` are deleted by ``tongban maintenance``."""
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    channel = models.CharField(max_length=10, choices=OutboxChannel.choices)
-    recipient = models.CharField(max_length=200, db_index=True)
-    subject = models.CharField(max_length=200, blank=True)
-    body_encrypted = models.TextField(blank=True)
-    key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    channel = models.CharField(_("渠道"), max_length=10, choices=OutboxChannel.choices)
+    recipient = models.CharField(_("收件人"), max_length=200, db_index=True)
+    subject = models.CharField(_("主题"), max_length=200, blank=True)
+    body_encrypted = models.TextField(_("正文（加密）"), blank=True)
+    key = models.CharField(_("去重键"), max_length=64, unique=True, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -141,20 +141,20 @@ class SmsMessage(models.Model):
     code's body is wiped once it is sent, fails or expires. ``tongban maintenance`` re-enqueues rows left
     pending and deletes rows older than ``TONGBAN_SMS_RETENTION_DAYS``."""
 
-    uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    phone = models.CharField(max_length=32)
-    kind = models.CharField(max_length=10, choices=SmsKind.choices)
-    body_encrypted = models.TextField(blank=True)
-    status = models.CharField(max_length=10, choices=SmsStatus.choices, default=SmsStatus.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.CharField(max_length=200, blank=True)
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    uuid = models.UUIDField(_("唯一标识"), unique=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    user_id = models.BigIntegerField(_("用户"), null=True, blank=True, db_index=True)
+    phone = models.CharField(_("手机号"), max_length=32)
+    kind = models.CharField(_("短信类型"), max_length=10, choices=SmsKind.choices)
+    body_encrypted = models.TextField(_("正文（加密）"), blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=SmsStatus.choices, default=SmsStatus.PENDING)
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    last_error = models.CharField(_("最近错误"), max_length=200, blank=True)
+    enqueued_at = models.DateTimeField(_("入队时间"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     # One-time codes: not sent after this (the code is useless then), and the body is wiped.
-    expires_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -162,5 +162,5 @@ class VerifierAdmin(admin.ModelAdmin):
 
 @admin.register(ShareGrant)
 class ShareGrantAdmin(ReadOnlyAdmin):
-    list_display = ("client_name", "client_uuid", "type", "created_at")
+    list_display = ("client_name", "type", "created_at")
     search_fields = ("client_name",)

@@ -46,7 +46,7 @@ class LicenceType(models.Model):
             "持证人查看、亮证和导出此类证照所需的实名认证等级：2 为人口库比对，3 为窗口或人脸核验本人"
         ),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         ordering = ["code"]
@@ -67,16 +67,18 @@ class IssuerKey(models.Model):
     """An issuing department's signing key (ES256). The private key is kept encrypted under the platform's
     key-encryption keys (see ``keys.py``); the public key is published as a JWK."""
 
-    kid = models.CharField(max_length=64, unique=True)
+    kid = models.CharField(_("密钥标识"), max_length=64, unique=True)
     department_uuid = models.UUIDField(_("部门"), db_index=True)
-    department_name = models.CharField(max_length=200)
-    department_code = models.CharField(max_length=18, blank=True)
-    algorithm = models.CharField(max_length=10, default="ES256")
-    public_jwk = models.JSONField()
-    private_key_encrypted = models.BinaryField(editable=False)
-    active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    retired_at = models.DateTimeField(null=True, blank=True)
+    department_name = models.CharField(_("发证部门"), max_length=200)
+    department_code = models.CharField(_("发证部门代码"), max_length=18, blank=True)
+    algorithm = models.CharField(_("算法"), max_length=10, default="ES256")
+    public_jwk = models.JSONField(
+        _("公钥（JWK）"),
+    )
+    private_key_encrypted = models.BinaryField(_("私钥（加密）"), editable=False)
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    retired_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["department_name", "-created_at"]
@@ -112,11 +114,13 @@ class LicenceQuerySet(models.QuerySet):
 
 
 class Licence(models.Model):
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("唯一标识"), default=uuid.uuid4, unique=True, editable=False)
     # Unique through a constraint, not ``unique=True``: PostgreSQL then gets no second, "_like" index
     # (varchar_pattern_ops, 1 GiB at 10⁷ licences) that no query uses.
     identifier = models.CharField(_("电子证照标识"), max_length=120)
-    type = models.ForeignKey(LicenceType, on_delete=models.PROTECT, related_name="licences")
+    type = models.ForeignKey(
+        LicenceType, verbose_name=_("证照类型"), on_delete=models.PROTECT, related_name="licences"
+    )
     number = models.CharField(_("证照编号"), max_length=64)
     holder_kind = models.CharField(_("持证主体代码类型"), max_length=3, choices=HolderKind.choices)
     holder_code = models.CharField(_("持证主体代码"), max_length=32)
@@ -132,23 +136,31 @@ class Licence(models.Model):
         _("证照状态"), max_length=2, choices=LicenceStatus.choices, default=LicenceStatus.VALID
     )
     status_reason = models.CharField(_("状态变更原因"), max_length=500, blank=True)
-    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("状态变更时间"), null=True, blank=True)
     version = models.PositiveSmallIntegerField(_("版本号"), default=1)
     serial = models.CharField(_("流水号"), max_length=40)
     # At most one next version: unique where set (licence_previous_unique). Not a OneToOneField, whose
     # unique index would hold an entry for every licence without a previous version (2.1 GiB at 10⁸).
     previous = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_versions", db_index=False
+        "self",
+        verbose_name=_("上一版本"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_versions",
+        db_index=False,
     )
     current = models.BooleanField(_("当前版本"), default=True)
     face = models.JSONField(_("照面信息"), default=dict)
-    kid = models.CharField(max_length=64, blank=True)
-    signature = models.TextField(blank=True, help_text=_("颁发机构对规范化数据的签名（JWS，分离载荷）"))
-    case_uuid = models.UUIDField(null=True, blank=True)
+    kid = models.CharField(_("密钥标识"), max_length=64, blank=True)
+    signature = models.TextField(
+        _("签名"), blank=True, help_text=_("颁发机构对规范化数据的签名（JWS，分离载荷）")
+    )
+    case_uuid = models.UUIDField(_("来源办件"), null=True, blank=True)
     item_code = models.CharField(_("关联事项"), max_length=64, blank=True)
     # Its place in the Token Status Lists; unique where set (licence_status_index_unique).
-    status_index = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    status_index = models.PositiveIntegerField(_("状态列表序号"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = LicenceQuerySet.as_manager()
 
@@ -200,17 +212,17 @@ class Verifier(models.Model):
     as an API key (``tbv_<key_id>_<secret>``) or as OAuth2 client credentials (client id ``key_id``). Only a
     hash of the secret is kept."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("唯一标识"), default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("名称"), max_length=200)
     kind = models.CharField(_("类别"), max_length=20, choices=VerifierKind.choices)
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     area_code = models.CharField(_("所在区划"), max_length=6, blank=True)
     scenes = models.JSONField(_("可用场景"), default=list)
-    key_id = models.CharField(max_length=16, unique=True, editable=False)
-    secret_hash = models.CharField(max_length=64, editable=False)
+    key_id = models.CharField(_("密钥编号"), max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(_("密钥摘要"), max_length=64, editable=False)
     active = models.BooleanField(_("启用"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -226,9 +238,11 @@ class ShareGrant(models.Model):
     through the sharing interface (GB/T 36906 共享服务)."""
 
     client_uuid = models.UUIDField(_("接口客户端"))
-    client_name = models.CharField(max_length=200)
-    type = models.ForeignKey(LicenceType, on_delete=models.CASCADE, related_name="share_grants")
-    created_at = models.DateTimeField(auto_now_add=True)
+    client_name = models.CharField(_("接口客户端"), max_length=200)
+    type = models.ForeignKey(
+        LicenceType, verbose_name=_("证照类型"), on_delete=models.CASCADE, related_name="share_grants"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("共享授权")
@@ -240,16 +254,22 @@ class LicenceUse(models.Model):
     """One use of a licence by someone other than its holder (用证记录): shown to the holder. A verification
     keeps the show token's id, unique: a token is used once."""
 
-    licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="uses")
-    at = models.DateTimeField(auto_now_add=True)
+    licence = models.ForeignKey(
+        Licence, verbose_name=_("电子证照"), on_delete=models.CASCADE, related_name="uses"
+    )
+    at = models.DateTimeField(_("使用时间"), auto_now_add=True)
     user_label = models.CharField(_("用证单位"), max_length=200)
-    user_uuid = models.UUIDField(null=True, blank=True)
+    user_uuid = models.UUIDField(_("使用人"), null=True, blank=True)
     channel = models.CharField(_("方式"), max_length=20, choices=UseChannel.choices)
     scene = models.CharField(_("场景"), max_length=20, blank=True, choices=Scene.choices)
     cause = models.CharField(_("用证事由"), max_length=200)
     fields = models.JSONField(_("使用的字段"), default=list)
-    token_id = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False)
+    token_id = models.CharField(
+        _("亮证码编号"), max_length=32, unique=True, null=True, blank=True, editable=False
+    )
 
     class Meta:
+        verbose_name = _("证照使用记录")
+        verbose_name_plural = _("证照使用记录")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["licence", "-at"], name="licence_use_recent")]

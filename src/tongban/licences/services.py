@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from jsonschema import Draft202012Validator
@@ -206,7 +207,7 @@ def licence_issue(
         actor,
         licence,
         "licence.issue",
-        gettext("您获得了新的电子证照：%(name)s（%(number)s）。"),
+        _("您获得了新的电子证照：%(name)s（%(number)s）。"),
         operation=Operation.ISSUE,
     )
     return licence
@@ -257,7 +258,7 @@ def licence_new_version(
         actor,
         new,
         "licence.new_version",
-        gettext("您的电子证照 %(name)s（%(number)s）已更新为新版本。"),
+        _("您的电子证照 %(name)s（%(number)s）已更新为新版本。"),
         reason=reason,
         operation=Operation.CHANGE,
     )
@@ -287,7 +288,7 @@ def licence_change_status(*, actor: Actor | None, licence: Licence, action: str,
         actor,
         licence,
         f"licence.{action}",
-        gettext("您的电子证照 %(name)s（%(number)s）状态变更为“%(status)s”：%(reason)s"),
+        _("您的电子证照 %(name)s（%(number)s）状态变更为“%(status)s”：%(reason)s"),
         before=before,
         reason=reason,
         operation=operation,
@@ -299,7 +300,7 @@ def _written(
     actor: Actor | None,
     licence: Licence,
     action: str,
-    message: str,
+    message: str | Promise,
     *,
     before: str = "",
     reason: str = "",
@@ -319,14 +320,21 @@ def _written(
             "operation": operation,
         },
     )
-    text = message % {
+    params = {
         "name": licence.type.name,
         "number": licence.number,
         "status": LicenceStatus(licence.status).label,
         "reason": reason,
     }
     for user_id in holder_user_ids(licence.holder_kind, licence.holder_code):
-        notify(user_id=user_id, title=gettext("电子证照"), body=text, link=f"/licences/{licence.uuid}/")
+        # In each holder's language (``message`` is a lazy translation).
+        notify(
+            user_id=user_id,
+            title=_("电子证照"),
+            body=message,
+            params=params,
+            link=f"/licences/{licence.uuid}/",
+        )
 
 
 @transaction.atomic

@@ -13,6 +13,8 @@ def home(request):
     organisations. A search shows matching bundles above matching items."""
     query = request.GET.get("q", "").strip()[:100]
     theme_lists = themes()
+    hits = item_search(query) if query else []
+    bundle_hits = bundle_cards(query) if query else []
     return render(
         request,
         "portal/home.html",
@@ -20,8 +22,10 @@ def home(request):
             "themes_person": theme_lists["person"],
             "themes_enterprise": theme_lists["organisation"],
             "query": query,
-            "hits": item_search(query) if query else [],
-            "bundle_hits": bundle_cards(query) if query else [],
+            "hits": hits,
+            "bundle_hits": bundle_hits,
+            # The heading counts everything listed: the bundles above and the items.
+            "result_count": len(hits) + len(bundle_hits),
             "featured": [] if query else featured_items(),
             "bundles": [] if query else bundle_cards(),
         },

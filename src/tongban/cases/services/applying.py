@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -409,12 +409,12 @@ def _create(
     event = event_record(case, actor, "submit", target=target.name, committed=committed)
     applicant_tell(
         case,
-        gettext("申请已提交"),
-        gettext(
-            "您的申请 %(name)s（%(number)s）已提交，等待受理。查询码 %(code)s，凭办件编号和查询码可查询进度。"
-        )
-        % {"name": case.name, "number": case.number, "code": case.lookup_code},
+        _("申请已提交"),
+        _("您的申请 %(name)s（%(number)s）已提交，等待受理。查询码 %(code)s，凭办件编号和查询码可查询进度。"),
+        params={"name": case.name, "number": case.number, "code": case.lookup_code},
         phone=actor.phone,
+        # The applicant is the one applying: told in the language they are using.
+        language=translation.get_language(),
     )
     # What was just written, for the answer to the submission (so it is not read back); later reads go to
     # the database as usual.

@@ -7,7 +7,6 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tongban.cases.access import require_intake_staff
@@ -38,9 +37,9 @@ def conclude(case: Case, actor: Actor | None, outcome: str, decision: str, today
     event_record(case, actor, "conclude", outcome=outcome, actual_days=case.actual_days)
     applicant_tell(
         case,
-        gettext("办件已办结"),
-        gettext("%(name)s（%(number)s）已办结：%(outcome)s。")
-        % {"name": case.name, "number": case.number, "outcome": Outcome(outcome).label},
+        _("办件已办结"),
+        _("%(name)s（%(number)s）已办结：%(outcome)s。"),
+        params={"name": case.name, "number": case.number, "outcome": Outcome(outcome).label},
     )
 
 
@@ -63,8 +62,12 @@ def case_deliver(*, actor: Actor, case: Case, tracking_number: str = "") -> Case
     event_record(case, actor, "deliver", method=case.delivery_method, tracking_number=tracking_number)
     applicant_tell(
         case,
-        gettext("办理结果已送达"),
-        gettext("%(name)s（%(number)s）的办理结果已送达（%(method)s）。")
-        % {"name": case.name, "number": case.number, "method": DeliveryMethod(case.delivery_method).label},
+        _("办理结果已送达"),
+        _("%(name)s（%(number)s）的办理结果已送达（%(method)s）。"),
+        params={
+            "name": case.name,
+            "number": case.number,
+            "method": DeliveryMethod(case.delivery_method).label,
+        },
     )
     return case

@@ -66,9 +66,14 @@ def accept(case: Case, actor: Actor | None, on: date, *, deemed: bool) -> None:
     )
     applicant_tell(
         case,
-        gettext("申请已受理"),
-        gettext("%(name)s（%(number)s）已受理，受理文书编号 %(voucher)s，承诺 %(due)s 前办结。")
-        % {"name": case.name, "number": case.number, "voucher": case.acceptance_voucher, "due": case.due_on},
+        _("申请已受理"),
+        _("%(name)s（%(number)s）已受理，受理文书编号 %(voucher)s，承诺 %(due)s 前办结。"),
+        params={
+            "name": case.name,
+            "number": case.number,
+            "voucher": case.acceptance_voucher,
+            "due": case.due_on,
+        },
     )
 
 
@@ -94,9 +99,9 @@ def case_refuse(*, actor: Actor, case: Case, reasons: str) -> Case:
     event_record(case, actor, "refuse", opinion=reasons)
     applicant_tell(
         case,
-        gettext("申请不予受理"),
-        gettext("%(name)s（%(number)s）不予受理：%(reasons)s")
-        % {"name": case.name, "number": case.number, "reasons": reasons},
+        _("申请不予受理"),
+        _("%(name)s（%(number)s）不予受理：%(reasons)s"),
+        params={"name": case.name, "number": case.number, "reasons": reasons},
     )
     return case
 
@@ -143,9 +148,9 @@ def case_request_supplement(
     event_record(case, actor, "request_supplement", opinion="；".join(items), items=items)
     applicant_tell(
         case,
-        gettext("请补正材料"),
-        gettext("%(name)s（%(number)s）需要补正：%(items)s")
-        % {"name": case.name, "number": case.number, "items": "；".join(items)},
+        _("请补正材料"),
+        _("%(name)s（%(number)s）需要补正：%(items)s"),
+        params={"name": case.name, "number": case.number, "items": "；".join(items)},
     )
     return case
 

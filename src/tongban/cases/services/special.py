@@ -4,7 +4,6 @@ its working days move every open due date later."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tongban.cases.access import require_intake_staff
@@ -41,9 +40,9 @@ def special_start(*, actor: Actor, case: Case, kind: str, reason: str) -> Specia
     event_record(case, actor, "special_start", opinion=reason.strip(), kind=kind)
     applicant_tell(
         case,
-        gettext("进入特别程序"),
-        gettext("%(name)s（%(number)s）进入%(kind)s，所需时间不计入办理时限。")
-        % {"name": case.name, "number": case.number, "kind": SpecialKind(kind).label},
+        _("进入特别程序"),
+        _("%(name)s（%(number)s）进入%(kind)s，所需时间不计入办理时限。"),
+        params={"name": case.name, "number": case.number, "kind": SpecialKind(kind).label},
     )
     return procedure
 

@@ -111,9 +111,9 @@ def step_decide(*, actor: Actor, step: CaseStep, decision: str, opinion: str) ->
         event_record(case, actor, "step_return", step=step, opinion=opinion)
         applicant_tell(
             case,
-            gettext("申请被退回"),
-            gettext("%(name)s（%(number)s）在“%(step)s”环节被退回：%(opinion)s")
-            % {"name": case.name, "number": case.number, "step": step.name, "opinion": opinion},
+            _("申请被退回"),
+            _("%(name)s（%(number)s）在“%(step)s”环节被退回：%(opinion)s"),
+            params={"name": case.name, "number": case.number, "step": step.name, "opinion": opinion},
         )
     else:
         step.status = StepStatus.RETURNED

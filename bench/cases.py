@@ -1081,6 +1081,7 @@ def open_steps_by_department() -> list[dict]:
 def child_setup(args) -> dict:
     from django.db import connection
 
+    from tongban.accounts.actors import actor_for
     from tongban.accounts.facade import Role, staff_department_uuids
     from tongban.accounts.models import User
     from tongban.cases.models import Case, CaseStep
@@ -1097,7 +1098,7 @@ def child_setup(args) -> dict:
     demo = User.objects.filter(username=DEMO_REVIEWER).first()
     out["demo_reviewer"] = DEMO_REVIEWER if demo else None
     # The bench reviewer: the department with the most open steps other than the demo reviewer's.
-    taken = set(staff_department_uuids(demo, {Role.REVIEWER})) if demo else set()
+    taken = set(staff_department_uuids(actor_for(demo), {Role.REVIEWER})) if demo else set()
     top = next((d for d in by_dept if d["uuid"] not in taken), by_dept[0] if by_dept else None)
     out["reviewer"] = ensure_reviewer(top["uuid"] if top else None)
     out["reviewers"] = {
@@ -1152,6 +1153,7 @@ def time_inbox(usernames: list[str], calls: int, numbers: dict) -> dict:
     from django.db import connection
     from django.test import Client
 
+    from tongban.accounts.actors import actor_for
     from tongban.accounts.facade import Role, staff_department_uuids
     from tongban.accounts.models import User
     from tongban.cases.selectors import inbox_steps
@@ -1159,7 +1161,8 @@ def time_inbox(usernames: list[str], calls: int, numbers: dict) -> dict:
     out = {}
     for username in usernames:
         user = User.objects.get(username=username)
-        departments = staff_department_uuids(user, {Role.REVIEWER})
+        actor = actor_for(user)
+        departments = staff_department_uuids(actor, {Role.REVIEWER})
         number = next((numbers[d] for d in departments if d in numbers), None)
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(user)
@@ -1167,8 +1170,8 @@ def time_inbox(usernames: list[str], calls: int, numbers: dict) -> dict:
         for label, query in inbox_variants(number):
             filters = dict(parse_qsl(query))
 
-            def selector(filters=filters, user=user):
-                qs = inbox_steps(actor=user, **filters)
+            def selector(filters=filters, actor=actor):
+                qs = inbox_steps(actor=actor, **filters)
                 return qs.count(), list(qs[:20])
 
             url = "/api/staff/inbox?limit=20" + (f"&{query}" if query else "")

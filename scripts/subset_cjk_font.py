@@ -1,7 +1,7 @@
 """Make the CJK font that licence PDFs embed: Noto Sans CJK SC Regular cut down to GBK, as TrueType.
 
 The licence PDF (``tongban.licences.pdf``) must render Chinese on a machine without system fonts, so the
-font is shipped inside the package (``src/tongban/licences/fonts/``). The full Noto Sans CJK collection is
+font is shipped inside the package (``src/tongban/core/fonts/``). The full Noto Sans CJK collection is
 20 MB. This keeps the simplified-Chinese face's glyphs for the GBK character set (21,886 characters: GB2312
 and the name characters GB2312 lacks, such as 喆, 堃, 玥 and 昇), ASCII, Latin-1, general punctuation, CJK
 symbols and full-width forms, without hinting or layout features, and converts the outlines from CFF to
@@ -26,7 +26,7 @@ from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTCollection, TTFont, newTable
 
 SOURCE = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
-OUT = Path(__file__).resolve().parent.parent / "src/tongban/licences/fonts/NotoSansCJKsc-Regular-GBK.ttf"
+OUT = Path(__file__).resolve().parent.parent / "src/tongban/core/fonts/NotoSansCJKsc-Regular-GBK.ttf"
 SC_FACE = "NotoSansCJKsc-Regular"
 MAX_ERROR = 2.0  # font units (1000 per em) between the cubic and the quadratic outline
 

@@ -1,5 +1,5 @@
-"""A case whose item yields an e-licence issues it when it concludes approved: signed by the item's
-department, in the applicant's card bag, with a timeline event; when it cannot be issued, the timeline says why."""
+"""A case whose item yields an e-licence issues it when its step passes: signed by the item's department, in
+the applicant's card bag, with a timeline event; when it cannot be issued, the step does not pass."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from tests.conftest import login_client
 from tongban.accounts.constants import OrgKind, Role
 from tongban.accounts.facade import actor_for
 from tongban.accounts.services import organisation_create
-from tongban.cases.models import CaseEvent
+from tongban.cases.models import Case, CaseEvent
 from tongban.cases.services import case_accept, case_submit, step_claim, step_decide
 from tongban.catalog.services import item_create, version_publish
+from tongban.core.errors import DomainError
 from tongban.licences.constants import HolderKind
 from tongban.licences.keys import verify_licence_signature
 from tongban.licences.models import Licence
@@ -104,15 +105,19 @@ def test_an_approved_case_puts_the_licence_in_the_applicants_card_bag(world, yie
     )
     assert verify_licence_signature(licence)
     event = CaseEvent.objects.get(case=case, action="licence_issued")
-    assert event.detail == {"type_code": VOCATIONAL, "number": licence.number}
+    assert event.detail == {"type_code": VOCATIONAL, "number": licence.number, "holder": "赵六"}
+    assert case.steps.get().result["licence_uuid"] == str(licence.uuid)
     bag = login_client(world["applicant"].user).get("/licences/").content.decode()
     assert "职业资格证书" in bag and licence.number in bag
 
 
-def test_a_licence_for_another_kind_of_holder_is_not_issued_and_the_timeline_says_so(world, yielding):
-    case = run_case(world, yielding["business"], world["reviewers"]["market"])
+def test_a_licence_for_another_kind_of_holder_is_not_issued_and_the_step_does_not_pass(world, yielding):
+    """A person applies for an item yielding a licence of enterprises with no company in the form: the
+    licence cannot be made, so the step is refused and stays with its reviewer; nothing is concluded."""
+    with pytest.raises(DomainError) as refused:
+        run_case(world, yielding["business"], world["reviewers"]["market"])
+    assert refused.value.code == "result_not_made"
     assert not Licence.objects.exists()
-    event = CaseEvent.objects.get(case=case, action="licence_not_issued")
-    assert event.detail == {"type_code": BUSINESS, "problem": "holder_kind_differs"}
-    case.refresh_from_db()
-    assert case.outcome == "approved"
+    case = Case.objects.get()
+    assert case.status == "in_process" and case.steps.get().status == "claimed"
+    assert not CaseEvent.objects.filter(case=case, action__in=["conclude", "licence_issued"]).exists()

@@ -195,10 +195,13 @@ def test_accept_then_parallel_steps_then_conclude_and_deliver(world, submit):
         "accept",
         "claim",
         "step_pass",
+        "result_recorded",  # each step's result (a filing, an approval…) as it passes
         "claim",
         "step_pass",
+        "result_recorded",
         "claim",
         "step_pass",
+        "result_recorded",
         "conclude",
         "deliver",
     ]

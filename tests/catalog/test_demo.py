@@ -141,6 +141,7 @@ def test_an_item_has_every_field_the_literals_gave_it(catalog):
         == set(v.form_schema["required"])
         == {
             "company_name",
+            "enterprise_type",  # the 营业执照's 类型, for the licence the step issues
             "legal_representative",
             "registered_capital",
             "business_scope",

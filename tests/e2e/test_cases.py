@@ -11,6 +11,7 @@ from tests.cases.conftest import pdf_bytes
 from tests.e2e.conftest import PC, PHONE, log_in, no_horizontal_overflow, screenshot
 from tongban.accounts.facade import demo_load
 from tongban.catalog.facade import demo_load_catalog
+from tongban.licences.facade import demo_load_licences
 
 pytestmark = pytest.mark.e2e
 DEMO_PASSWORD = "Tongban@2026"
@@ -27,8 +28,10 @@ UPLOADS = [
 
 @pytest.fixture
 def demo(transactional_db):
+    """The demo as `make run` loads it (the 营业执照 type and its issuer come with the licence library's)."""
     demo_load()
     demo_load_catalog()
+    demo_load_licences()
 
 
 @pytest.fixture
@@ -50,18 +53,23 @@ def apply_for_kaiban(page, a_pdf, *, upload_all=True):
     page.get_by_role("link", name="开办企业", exact=True).first.click()
     page.get_by_role("link", name="在线申请").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("申请：开办企业")
+    # 免填写: the applicant's name (the legal representative) and phone come from the signed-in identity;
+    # the company's USCC and its 营业执照 are what the bundle produces, so neither is asked.
+    expect(page.get_by_label("法定代表人")).to_have_value("张三")
+    expect(page.get_by_label("联系电话")).to_have_value("13800000001")
+    expect(page.get_by_label("统一社会信用代码")).to_have_count(0)
+    expect(page.locator("#m_business-licence")).to_have_count(0)
+    expect(page.get_by_text("由「营业执照核发」环节办理生成，免提交").first).to_be_visible()
     for label, value in (
         ("企业名称", "上海示范餐饮管理有限公司"),
-        ("法定代表人", "张三"),
         ("注册资本（万元）", "50"),
         ("经营范围", "餐饮服务"),
         ("经营场所地址", "上海市黄浦区南京东路100号"),
-        ("联系电话", "13800000001"),
-        ("统一社会信用代码", "91310000CH18D1045H"),
         ("职工人数", "5"),
         ("开始日期", "2026-12-01"),
     ):
         page.get_by_label(label).fill(value)
+    page.get_by_label("企业类型").select_option("有限责任公司（自然人独资）")
     page.get_by_label("电子发票").check()
     expect(page.locator("#draft-status")).to_have_text("草稿已自动保存")
     for key in UPLOADS if upload_all else UPLOADS[1:]:
@@ -135,6 +143,20 @@ def test_apply_for_kaiban_four_departments_in_parallel_conclude_deliver_timeline
     expect(timeline).to_contain_text("送达")
     no_horizontal_overflow(citizen)
     screenshot(citizen, "case-timeline-375.png")
+    # The result in hand: the company's 营业执照 (registered with its own USCC), the filings, the document.
+    results = citizen.locator("#results")
+    expect(results).to_contain_text("营业执照")
+    expect(results).to_contain_text("印章备案信息")
+    with citizen.expect_download() as download:
+        citizen.locator("#decision-pdf").click()
+    assert download.value.suggested_filename == f"{number}.pdf"
+    with citizen.expect_download() as licence_pdf:
+        results.get_by_role("link", name="下载证照（PDF）").click()
+    assert licence_pdf.value.suggested_filename.endswith(".pdf")
+    results.get_by_role("link", name="查看证照").click()
+    expect(citizen.get_by_role("heading", level=1)).to_contain_text("营业执照")
+    expect(citizen.locator("main")).to_contain_text("上海示范餐饮管理有限公司")
+    screenshot(citizen, "kaiban-licence-375.png")
     for w in (watch, clerk_watch, market_watch, *(w for _p, w in pages.values())):
         w.assert_clean()
 

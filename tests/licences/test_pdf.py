@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from tests.conftest import login_client
 from tongban.accounts.facade import actor_for
+from tongban.core import documents
 from tongban.core.models import AuditEvent
 from tongban.licences import pdf as licence_pdf_module
 from tongban.licences.services import licence_change_status
@@ -107,7 +108,7 @@ def test_the_licence_page_links_the_pdf_which_shows_a_suspended_status_in_the_fi
 
 def test_the_shipped_font_alone_sets_name_characters_that_gb2312_lacks(lib, issue, monkeypatch):
     """喆 and 堃 are outside GB2312 but inside the shipped GBK font: no system font is needed for them."""
-    monkeypatch.setattr(licence_pdf_module, "SYSTEM_FONT", Path("/nonexistent/font.ttc"))
+    monkeypatch.setattr(documents, "SYSTEM_FONT", Path("/nonexistent/font.ttc"))
     licence = issue("business", face={"name": "上海示范科技有限公司", "legal_representative": "王喆堃"})
     text = pdf_text(licence_pdf_module.licence_pdf(licence))
     assert "王喆堃" in text

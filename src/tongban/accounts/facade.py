@@ -11,15 +11,17 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
+from tongban.accounts import services
 from tongban.accounts.actors import actor_for
 from tongban.accounts.auth import api_key_auth, session_auth
-from tongban.accounts.constants import AssuranceLevel, Role
+from tongban.accounts.constants import AssuranceLevel, EnterpriseKind, Role
 from tongban.accounts.demo import ZHANG_ID_NUMBER, demo_load, demo_principal_uuids, demo_users
 from tongban.accounts.errors import IdentityUnconfirmed
 from tongban.accounts.models import Authorisation, Enterprise, Organisation, Person, User
 from tongban.accounts.register import item_catalog_register
 from tongban.accounts.selectors import authorisation_is_active, organisation_list_in_scope
 from tongban.accounts.signals import identity_transferred
+from tongban.accounts.throttle import throttle_hit
 from tongban.core.actors import Actor, ActorKind
 from tongban.core.identifiers import IdKind
 
@@ -39,6 +41,7 @@ __all__ = [
     "demo_load",
     "demo_principal_uuids",
     "demo_users",
+    "enterprise_establish",
     "holder_of_principal",
     "holder_user_ids",
     "holders_for_user",
@@ -57,6 +60,7 @@ __all__ = [
     "session_auth",
     "staff_department_uuids",
     "staff_organisations",
+    "throttle_hit",
     "user_phone",
 ]
 
@@ -328,6 +332,31 @@ def principals_visible_to(actor: Actor, *, on: date | None = None) -> list[Princ
         elif auth.principal_person is not None and _confirmed(auth.principal_person):
             _merge(found, _person_principal(auth.principal_person, items, auth.licence_use))
     return list(found.values())
+
+
+# --- establishment registration (开办企业) ----------------------------------------------------------------
+_ENTERPRISE_KIND_BY_LABEL = {str(label): value for value, label in EnterpriseKind.choices}
+
+
+def enterprise_establish(
+    *, name: str, kind_label: str, legal_representative_uuid: str, division_code: str, registrar_name: str
+) -> Holder:
+    """Register a new market entity with the person as its legal representative (its USCC assigned here)
+    and answer it as a licence holder; ``kind_label`` is the kind as the form names it (有限责任公司…).
+    Raises the InvalidInput / AssuranceTooLow of accounts."""
+    kind = EnterpriseKind.LLC if not kind_label else ""
+    for label, value in _ENTERPRISE_KIND_BY_LABEL.items():
+        if kind_label.startswith(label):  # 有限责任公司（自然人独资） is an 有限责任公司
+            kind = value
+            break
+    enterprise = services.enterprise_establish(
+        name=name,
+        kind=kind,
+        legal_representative_uuid=legal_representative_uuid,
+        division_code=division_code,
+        registrar_name=registrar_name,
+    )
+    return Holder("001", enterprise.uscc, enterprise.name, "enterprise", str(enterprise.uuid))
 
 
 # --- licence holders -------------------------------------------------------------------------------------

@@ -3,17 +3,18 @@ never 403, so case numbers and uuids reveal nothing."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from tongban.accounts.facade import Role, principals_visible_to, staff_department_uuids
+from tongban.accounts.facade import Role, principals_visible_to, staff_department_uuids, throttle_hit
 from tongban.cases.constants import COMMITMENT_STATUSES, SUPPLEMENTABLE_STATUSES, WITHDRAWABLE_STATUSES
-from tongban.cases.errors import CaseError, CaseNotFound, StepNotFound
+from tongban.cases.errors import CaseError, CaseNotFound, LookupNotFound, StepNotFound
 from tongban.cases.models import Case, CaseStep
 from tongban.core.actors import Actor
-from tongban.core.errors import PermissionDenied
+from tongban.core.errors import PermissionDenied, Throttled
 
 
 def _valid(value) -> bool:
@@ -63,6 +64,26 @@ def access_case_for_applicant(*, actor: Actor, case_uuid) -> Case:
     case = Case.objects.filter(applicant_scope(actor), uuid=case_uuid).first()
     if case is None:
         raise CaseNotFound()
+    return case
+
+
+LOOKUP_LIMIT = 10  # wrong or right, per address and per case number, in LOOKUP_WINDOW seconds
+LOOKUP_WINDOW = 600
+
+
+def access_case_by_lookup(*, number: str, code: str, client: str) -> Case:
+    """办件查询 without logging in: the case whose number and 查询码 both match. Throttled per address and per
+    case number (a 6-digit code is not guessed through either); one answer for every miss."""
+    number, code = (number or "").strip().upper(), (code or "").strip()
+    if not throttle_hit("case_lookup_ip", client, limit=LOOKUP_LIMIT, window=LOOKUP_WINDOW) or (
+        number and not throttle_hit("case_lookup_no", number, limit=LOOKUP_LIMIT, window=LOOKUP_WINDOW)
+    ):
+        raise Throttled()
+    if not (number and code and len(number) <= 32 and len(code) <= 8):
+        raise LookupNotFound()
+    case = Case.objects.filter(number=number).first()
+    if case is None or not case.lookup_code or not secrets.compare_digest(case.lookup_code, code):
+        raise LookupNotFound()
     return case
 
 

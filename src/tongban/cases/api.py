@@ -15,6 +15,7 @@ from ninja.pagination import paginate
 from tongban.accounts.facade import session_auth
 from tongban.cases import services
 from tongban.cases.access import (
+    access_case_by_lookup,
     access_case_for_applicant,
     access_case_for_staff,
     access_step_for_reviewer,
@@ -72,6 +73,11 @@ class StepOut(Schema):
     light: str = Field(description=LIGHT_TODAY)
     opinion: str
     decided_at: datetime | None
+    result: dict = Field(
+        default_factory=dict,
+        description="办理结果 once the step passed: {kind: licence, type_code, type_name, number, licence_uuid, "
+        "holder_name} or {kind: filing|approval_document|other, name, reference}",
+    )
 
     @staticmethod
     def resolve_light(step) -> str:
@@ -126,6 +132,31 @@ class CaseOut(Schema):
     supplement_items: list[str]
     refusal_reasons: str
     decision: str
+    lookup_code: str = Field(
+        default="", description="查询码: with the number, the public progress lookup's key"
+    )
+
+
+class LookupIn(Schema):
+    number: str = Field(max_length=32, description="办件编号")
+    code: str = Field(max_length=8, description="查询码")
+
+
+class LookupStepOut(Schema):
+    name: str
+    department_name: str
+    status: str
+
+
+class LookupOut(Schema):
+    number: str
+    name: str
+    status: str
+    outcome: str
+    submitted_at: datetime
+    due_on: date | None
+    concluded_at: datetime | None
+    steps: list[LookupStepOut]
 
     @staticmethod
     def resolve_light(case) -> str:
@@ -224,6 +255,24 @@ class CaseListQuery(Schema):
 def case_list(request, filters: Query[CaseListQuery]):
     """The caller's cases and those of the persons and enterprises they act for, newest first."""
     return case_list_for_applicant(actor=request.actor, status=filters.status)
+
+
+@router.post("/cases/lookup", response=responses({200: LookupOut}, 404, 429), auth=None)
+def case_lookup(request, payload: LookupIn):
+    """办件查询: anyone with a case's number and its 查询码 gets its status and steps, nothing else (no names, no
+    materials, no opinions). Public; throttled per address and per case number; `404 lookup_not_found` for
+    any mismatch."""
+    case = access_case_by_lookup(number=payload.number, code=payload.code, client=request.client_ip)
+    return {
+        "number": case.number,
+        "name": case.name,
+        "status": case.status,
+        "outcome": case.outcome,
+        "submitted_at": case.submitted_at,
+        "due_on": case.due_on,
+        "concluded_at": case.concluded_at,
+        "steps": list(case.steps.values("name", "department_name", "status")),
+    }
 
 
 @router.get("/cases/{case_uuid}", response=responses({200: CaseDetailOut}, 401, 404), auth=session_auth)

@@ -22,6 +22,8 @@ class CaseError(ErrorCode):
     FORM_TOO_LARGE = "form_too_large"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     IMAGE_TOO_LARGE = "image_too_large"
+    LEGAL_REPRESENTATIVE_NOT_APPLICANT = "legal_representative_not_applicant"
+    LOOKUP_NOT_FOUND = "lookup_not_found"
     INVALID_BASE64 = "invalid_base64"
     INVALID_DECISION = "invalid_decision"
     INVALID_DELIVERY = "invalid_delivery"
@@ -35,6 +37,7 @@ class CaseError(ErrorCode):
     OPINION_REQUIRED = "opinion_required"
     REASON_REQUIRED = "reason_required"
     REASONS_REQUIRED = "reasons_required"
+    RESULT_NOT_MADE = "result_not_made"
     STEP_NOT_FOUND = "step_not_found"
     SUPPLEMENT_ITEMS_REQUIRED = "supplement_items_required"
     TARGET_NOT_FOUND = "target_not_found"
@@ -70,3 +73,21 @@ class InvalidTransition(Conflict):
 class MaterialNotFound(NotFound):
     def __init__(self):
         super().__init__(CaseError.MATERIAL_NOT_FOUND, _("材料不存在"))
+
+
+class ResultNotMade(Conflict):
+    """The step's result (its e-licence, the enterprise it registers) cannot be made: the step does not pass,
+    and the case is not concluded without its result."""
+
+    def __init__(self, problem: str, **details):
+        super().__init__(
+            CaseError.RESULT_NOT_MADE,
+            _("办理结果无法生成，环节未办结：请核对申请信息或联系事项管理员"),
+            problem=problem,
+            **details,
+        )
+
+
+class LookupNotFound(NotFound):
+    def __init__(self):
+        super().__init__(CaseError.LOOKUP_NOT_FOUND, _("办件编号或查询码不正确"))

@@ -70,6 +70,8 @@ class Case(models.Model):
     tracking_number = models.CharField(_("快递单号"), max_length=40, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     light = models.CharField(_("监察灯"), max_length=6, choices=Light.choices, default=Light.GREEN)
+    # 查询码: with the case number, anyone the applicant tells may look up the progress without logging in.
+    lookup_code = models.CharField(_("查询码"), max_length=8, blank=True, default="")
 
     # What a submission just wrote (steps, materials, timeline), for its answer; not a column.
     just_written: dict | None = None
@@ -111,6 +113,10 @@ class CaseStep(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     opinion = models.TextField(_("意见"), blank=True)
     light = models.CharField(_("监察灯"), max_length=6, choices=Light.choices, default=Light.GREEN)
+    # 办理结果, made when the step passes (services/results.py): {"kind": "licence", "type_code", "type_name",
+    # "number", "licence_uuid", "holder_name"} or {"kind": "filing"|"approval_document"|"other", "name",
+    # "reference"}; empty until then.
+    result = models.JSONField(_("办理结果"), default=dict, blank=True)
 
     class Meta:
         ordering = ["case_id", "order"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tongban.cases import views
+from tongban.cases import views, views_results
 
 app_name = "cases"
 
@@ -8,7 +8,9 @@ urlpatterns = [
     path("apply/<str:kind>/<uuid:target_uuid>/", views.apply, name="apply"),
     path("apply/<str:kind>/<uuid:target_uuid>/draft/", views.draft_save, name="draft"),
     path("cases/", views.my_cases, name="list"),
+    path("cases/lookup/", views_results.case_lookup, name="lookup"),
     path("cases/<uuid:case_uuid>/", views.case_page, name="case"),
+    path("cases/<uuid:case_uuid>/result.pdf", views_results.case_decision_pdf, name="decision_pdf"),
     path("cases/<uuid:case_uuid>/<str:action>/", views.case_action, name="case_action"),
     path("cases/<uuid:case_uuid>/materials/<slug:key>/", views.case_material, name="material"),
     path("staff/inbox/", views.inbox, name="inbox"),

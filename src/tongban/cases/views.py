@@ -47,6 +47,7 @@ from tongban.cases.constants import (
 )
 from tongban.cases.deadlines import case_light_now, step_light_now
 from tongban.cases.errors import CaseNotFound, MaterialNotFound, StepNotFound
+from tongban.cases.prefill import identity_restored, prefill_values
 from tongban.cases.selectors import (
     case_list_for_applicant,
     cases_awaiting_intake,
@@ -105,7 +106,7 @@ def apply(request, kind: str, target_uuid):
                 target_uuid=target.uuid,
                 applicant_kind=principal.kind,
                 applicant_uuid=principal.uuid,
-                form_data=values,
+                form_data=identity_restored(target.form_schema, values, principal),
                 idempotency_key=token,
                 files=files,
                 delivery_method=request.POST.get("delivery_method", DeliveryMethod.ONLINE),
@@ -123,6 +124,8 @@ def apply(request, kind: str, target_uuid):
         or (principals[0].uuid if principals else "")
     )
     principal = next((p for p in principals if p.uuid == chosen), None)
+    if request.method != "POST":  # 免填写: what the platform knows of the applicant, under what was typed
+        values = {**prefill_values(target.form_schema, principal, request.actor), **values}
     to_upload, obtained = (
         services.material_plan(target, services.application_licences(target, principal))
         if principal is not None
@@ -242,6 +245,7 @@ def case_page(request, case_uuid):
         [m for m in uploadable if m.key in committed] if context["can_bring"] else uploadable
     )
     context["returned_steps"] = [s for s in context["steps"] if s.status == StepStatus.RETURNED]
+    context["results"] = [s for s in context["steps"] if s.result]
     return render(request, "cases/case.html", context)
 
 

@@ -11,11 +11,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from tongban.catalog.constants import MaterialSource, VersionStatus
+from tongban.catalog.constants import ESTABLISHING_LICENCE_TYPES, MaterialSource, VersionStatus
 from tongban.catalog.errors import CatalogError
 from tongban.core.errors import InvalidInput
 
@@ -125,16 +127,45 @@ def bundle_figures(*, steps: list[PlannedStep], versions: list, materials_by_ver
     }
 
 
-def merge_forms(versions: list) -> dict:
+@dataclass(frozen=True)
+class Produced:
+    """A result one step of the bundle yields that another step asks for: the e-licence of ``type_code``."""
+
+    step_key: str
+    step_name: str
+    type_code: str
+
+
+def produced_results(steps: Iterable[tuple[str, object]]) -> dict[str, Produced]:
+    """The e-licences the bundle's own steps yield, by type code, from ``(step key, item version)`` pairs:
+    what the bundle produces is not asked of the applicant (营业执照 in 开办企业)."""
+    found: dict[str, Produced] = {}
+    for key, version in steps:
+        code = getattr(version, "result_licence_type_code", "")
+        if code and code not in found:
+            found[code] = Produced(key, getattr(version, "name", key), code)
+    return found
+
+
+def produced_fields(produced: Mapping[str, Produced]) -> set[str]:
+    """The form fields the bundle fills in itself: the identifier of a holder one of its steps establishes
+    (the USCC of the company the 营业执照 step registers)."""
+    return {ESTABLISHING_LICENCE_TYPES[code] for code in produced if code in ESTABLISHING_LICENCE_TYPES}
+
+
+def merge_forms(versions: list, produced: AbstractSet[str] = frozenset()) -> dict:
     """One application form for the bundle: the items' JSON Schemas merged by field key, so a field used by
     several items is asked once. Required when any item requires it. The same key with a different type or
-    set of allowed values in two items is a catalog error, refused with both items named."""
+    set of allowed values in two items is a catalog error, refused with both items named. Fields in
+    ``produced`` (``produced_fields``) are left out: a step of the bundle fills them in."""
     properties: dict[str, dict] = {}
     owner: dict[str, str] = {}
     required: list[str] = []
     for v in {v.pk: v for v in versions}.values():
         schema = v.form_schema or {}
         for key, definition in (schema.get("properties") or {}).items():
+            if key in produced:
+                continue
             if key in properties:
                 kept = properties[key]
                 if (kept.get("type"), kept.get("enum"), kept.get("items")) != (
@@ -152,19 +183,41 @@ def merge_forms(versions: list) -> dict:
                 continue
             properties[key], owner[key] = definition, v.name
         for key in schema.get("required") or ():
-            if key not in required:
+            if key not in required and key not in produced:
                 required.append(key)
     return {"type": "object", "properties": properties, "required": required}
 
 
-def merge_materials(versions: list, materials_by_version: dict) -> list[dict]:
+def merge_materials(
+    versions: list, materials_by_version: dict, produced: Mapping[str, Produced] | None = None
+) -> list[dict]:
     """One material list for the bundle: the same material (by key) asked once, required when any item
     requires it, with the items that need it; ``obtained`` when the platform gets it itself (licence
-    library, shared data, or made by the platform) so the applicant brings nothing."""
+    library, shared data, or made by the platform) so the applicant brings nothing. A licence one of the
+    bundle's steps yields (``produced``) is that step's result: ``produced_by`` names the step."""
+    produced = produced or {}
     merged: dict[str, dict] = {}
     for v in {v.pk: v for v in versions}.values():
         for m in materials_by_version[v.pk]:
             entry = merged.get(m.key)
+            maker = produced.get(m.licence_type_code) if m.source == MaterialSource.LICENCE else None
+            if maker is not None and entry is None:
+                merged[m.key] = {
+                    "key": m.key,
+                    "name": m.name,
+                    "required": m.required,
+                    "source": m.source,
+                    "licence_type_code": m.licence_type_code,
+                    "shared_data_source": "",
+                    "obtained": True,
+                    "produced_by": maker.step_key,
+                    "produced_by_name": maker.step_name,
+                    "originals": m.originals,
+                    "copies": m.copies,
+                    "commitment_allowed": False,
+                    "items": [v.name],
+                }
+                continue
             if entry is None:
                 merged[m.key] = {
                     "key": m.key,

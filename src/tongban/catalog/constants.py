@@ -86,6 +86,14 @@ class ResultKind(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+# Licence types whose issue establishes the holder: the 营业执照 is issued on the establishment registration of
+# a market entity, which assigns its unified social credit code (docs/domain/bundles.md, "Results of a step").
+# Type code → the form field that carries the new holder's identifier: a bundle does not ask for it, the step
+# that yields the licence fills it in.
+BUSINESS_LICENCE_TYPE = "11100000000013338W001"
+ESTABLISHING_LICENCE_TYPES: dict[str, str] = {BUSINESS_LICENCE_TYPE: "uscc"}
+
+
 class VersionStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
     PUBLISHED = "published", _("已发布")

@@ -121,6 +121,8 @@ class PlanStep:
     implementation_code: str
     version_number: int
     result_licence_type_code: str = ""  # the e-licence type the step's item yields, if any
+    result_kind: str = ""  # ResultKind: licence | approval_document | filing | other
+    result_name: str = ""  # what the applicant receives (办理结果名称)
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,8 @@ class MaterialSpec:
     shared_data_source: str
     obtained: bool  # the platform obtains it: the applicant brings nothing
     commitment_allowed: bool = False  # 容缺受理: may be brought later on a signed commitment
+    produced_by: str = ""  # the key of the bundle's step whose result this is (营业执照 in 开办企业)
+    produced_by_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -240,6 +244,8 @@ def _application_target_load(kind: str, target_uuid: str) -> ApplicationTarget |
                     v.item.implementation_code,
                     v.number,
                     v.result_licence_type_code,
+                    v.result_kind,
+                    v.result_name,
                 ),
             ),
         )
@@ -273,6 +279,8 @@ def _application_target_load(kind: str, target_uuid: str) -> ApplicationTarget |
                     m.get("shared_data_source", ""),
                     m["obtained"],
                     m.get("commitment_allowed", False),
+                    m.get("produced_by", ""),
+                    m.get("produced_by_name", ""),
                 )
                 for m in bundle.materials
             ),
@@ -287,6 +295,8 @@ def _application_target_load(kind: str, target_uuid: str) -> ApplicationTarget |
                     s.item_version.item.implementation_code,
                     s.item_version.number,
                     s.item_version.result_licence_type_code,
+                    s.item_version.result_kind,
+                    s.item_version.result_name,
                 )
                 for s in steps
             ),
@@ -294,7 +304,15 @@ def _application_target_load(kind: str, target_uuid: str) -> ApplicationTarget |
     return None
 
 
-__all__ += ["ApplicationTarget", "MaterialSpec", "PlanStep", "application_target"]
+from tongban.catalog.constants import ESTABLISHING_LICENCE_TYPES  # noqa: E402  (what a step establishes)
+
+__all__ += [
+    "ESTABLISHING_LICENCE_TYPES",
+    "ApplicationTarget",
+    "MaterialSpec",
+    "PlanStep",
+    "application_target",
+]
 
 
 def record_conclusion(*, target_kind: str, target_uuid, promised_days: int, actual_days: int) -> None:

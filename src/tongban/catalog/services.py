@@ -505,6 +505,8 @@ def bundle_create(
         merge_forms,
         merge_materials,
         plan_order,
+        produced_fields,
+        produced_results,
         require_published,
     )
     from tongban.catalog.constants import DeliveryMethod
@@ -546,6 +548,7 @@ def bundle_create(
     require_published([r[2] for r in rows])
     ordered_versions = [r[2] for r in rows]
     materials_by_version = {v.pk: list(v.materials.all()) for v in versions.values()}
+    produced = produced_results((r[1]["key"], r[2]) for r in rows)
     bundle = Bundle(
         name=name,
         theme=theme,
@@ -555,8 +558,8 @@ def bundle_create(
         description=description,
         keywords=list(keywords),
         delivery_methods=delivery_methods,
-        form_schema=merge_forms(ordered_versions),
-        materials=merge_materials(ordered_versions, materials_by_version),
+        form_schema=merge_forms(ordered_versions, produced_fields(produced)),
+        materials=merge_materials(ordered_versions, materials_by_version, produced),
     )
     bundle.search_text = bundle_search_text(bundle)
     bundle.save()

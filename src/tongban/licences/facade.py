@@ -69,6 +69,7 @@ class IssuedLicence:
     uuid: str | None  # None when it could not be issued
     number: str
     problem: str  # why it was not issued
+    ref: LicenceRef | None = None  # the licence issued, for the case's materials and results
 
 
 def _ref(licence) -> LicenceRef:
@@ -175,11 +176,13 @@ def issue_for_case(
     form_data: dict,
     case_uuid: str,
     item_code: str,
+    face: dict | None = None,
 ) -> IssuedLicence:
-    """Issue the licence a concluded case yields (in the caller's transaction). The face is taken from the
-    form's fields of the same keys, with the holder's name for a ``name`` or ``holder_name`` field. When the
-    licence cannot be issued (no such type, another holder kind, face fields missing…) nothing is written and
-    the problem is returned, for the case's timeline: the department then issues it from its own system."""
+    """Issue the licence a case's step yields (in the caller's transaction). The face is taken from the
+    form's fields of the same keys, with the holder's name for a ``name`` or ``holder_name`` field; ``face``
+    gives values of its own (they win). When the licence cannot be issued (no such type, another holder kind,
+    face fields missing…) nothing is written and the problem is returned: the caller refuses the step."""
+    given = face or {}
 
     licence_type = LicenceType.objects.filter(code=type_code).first()
     if licence_type is None:
@@ -188,7 +191,9 @@ def issue_for_case(
         return IssuedLicence(type_code, None, "", "holder_kind_differs")
     face = {}
     for key, _title in licence_type.face_fields:
-        if key in form_data:
+        if key in given:
+            face[key] = given[key]
+        elif key in form_data:
             face[key] = form_data[key]
         elif key in ("name", "holder_name"):
             face[key] = holder_name
@@ -208,4 +213,4 @@ def issue_for_case(
             )
     except DomainError as exc:
         return IssuedLicence(type_code, None, "", exc.code)
-    return IssuedLicence(type_code, str(licence.uuid), licence.number, "")
+    return IssuedLicence(type_code, str(licence.uuid), licence.number, "", _ref(licence))

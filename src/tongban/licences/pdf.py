@@ -1,7 +1,7 @@
 """A licence as a PDF file (A4): the type's name, the face data, the holder (ID number masked), the licence's
 number, identifier, issuer, dates, status and version, and a QR code carrying the identifier.
 
-Chinese is set in Noto Sans CJK SC cut down to GBK (``fonts/``, SIL OFL 1.1), shipped with the package so
+Chinese is set in Noto Sans CJK SC cut down to GBK (``core/fonts/``, SIL OFL 1.1; core/documents.py), shipped with the package so
 the PDF renders on a machine without system fonts; fpdf2 embeds only the glyphs the licence uses (a PDF of
 about 25 KB). A character outside GBK is drawn from the system's Noto Sans CJK when it is installed.
 
@@ -15,8 +15,6 @@ import json
 import logging
 import re
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
 from urllib.parse import quote
 
 import segno
@@ -26,15 +24,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import TextMode, WrapMode, XPos, YPos
-from fpdf.fonts import FontFace
 
+from tongban.core.documents import add_cjk_fonts, key_value_table
 from tongban.licences.constants import LicenceStatus
 from tongban.licences.licence_data import face_items
 from tongban.licences.models import Licence
-
-FONT = Path(__file__).resolve().parent / "fonts" / "NotoSansCJKsc-Regular-GBK.ttf"
-SYSTEM_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-SYSTEM_FONT_SC_FACE = 2  # the collection's faces: JP, KR, SC, TC, HK, then the monospaced ones
 
 # The last page, millimetres from the top left: where the issuer's seal is to be stamped (42 mm round).
 SEAL_AREA = (140.0, 222.0, 42.0, 42.0)
@@ -47,18 +41,6 @@ INK = (33, 37, 41)
 MUTED = (108, 117, 125)
 RED = (176, 32, 38)
 RULE = (176, 32, 38)
-
-
-@lru_cache(maxsize=1)
-def _font_codepoints() -> frozenset[int]:
-    from fontTools.ttLib import TTFont
-
-    return frozenset(TTFont(FONT, lazy=True).getBestCmap())
-
-
-def _uses_characters_outside_the_font(texts: list[str]) -> bool:
-    covered = _font_codepoints()
-    return any(ord(ch) not in covered for text in texts for ch in text if not ch.isspace())
 
 
 def _text(value: object) -> str:
@@ -182,11 +164,7 @@ def licence_pdf(licence: Licence, *, watermark: str = "") -> bytes:
     pdf.set_author(licence.issuer_name)
     pdf.set_creator(settings.TONGBAN_SITE_NAME)
     pdf.set_lang("zh-CN")
-    pdf.add_font("cjk", fname=FONT)
-    texts = [title, licence.issuer_name, watermark, *(text for row in rows for text in row[:2])]
-    if _uses_characters_outside_the_font(texts) and SYSTEM_FONT.exists():
-        pdf.add_font("cjk-system", fname=SYSTEM_FONT, collection_font_number=SYSTEM_FONT_SC_FACE)
-        pdf.set_fallback_fonts(["cjk-system"], exact_match=False)
+    add_cjk_fonts(pdf, [title, licence.issuer_name, watermark, *(text for row in rows for text in row[:2])])
     pdf.add_page()
     width = pdf.epw
 
@@ -224,20 +202,13 @@ def licence_pdf(licence: Licence, *, watermark: str = "") -> bytes:
     # Licence data.
     pdf.set_font("cjk", size=11)
     pdf.set_text_color(*INK)
-    pdf.set_draw_color(222, 226, 230)
-    pdf.set_line_width(0.2)
-    with pdf.table(
-        col_widths=(40, width - 40),
-        first_row_as_headings=False,
-        line_height=7,
-        padding=(1.5, 2),
-        wrapmode=WrapMode.CHAR,
-        borders_layout="HORIZONTAL_LINES",
-    ) as table:
-        for label, value, alert in rows:
-            row = table.row()
-            row.cell(label, style=FontFace(color=MUTED))
-            row.cell(value, style=FontFace(color=RED if alert else INK))
+    key_value_table(
+        pdf,
+        [(label, value, RED if alert else None) for label, value, alert in rows],
+        label_width=40,
+        label_color=MUTED,
+        ink=INK,
+    )
 
     # QR code at the bottom left, issuer and date at the bottom right under the seal's place.
     seal_x, seal_y, seal_w, seal_h = SEAL_AREA

@@ -36,7 +36,7 @@ from tongban.cases.errors import CaseError, TargetNotFound
 from tongban.cases.events import applicant_tell, event_record
 from tongban.cases.models import ApplicationDraft, Case, CaseMaterial, CaseStep
 from tongban.cases.uploads import CheckedFile, check_upload
-from tongban.catalog.facade import application_target
+from tongban.catalog.facade import ESTABLISHING_LICENCE_TYPES, application_target
 from tongban.core.actors import Actor
 from tongban.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from tongban.core.workdays import working_days_after
@@ -106,6 +106,7 @@ def case_submit(
         if delivery_method not in DeliveryMethod.values:
             raise InvalidInput(CaseError.INVALID_DELIVERY, _("结果送达方式无效"), field="delivery_method")
         validate_form(target.form_schema, form_data)
+        _require_founder(target, principal, form_data)
         checked = _check_materials(
             target, files or {}, set(commitments or ()), application_licences(target, principal)
         )
@@ -132,6 +133,19 @@ def case_submit(
             raise
         return existing, False
     return case, True
+
+
+def _require_founder(target, principal, form_data: dict) -> None:
+    """开办企业: the enterprise a step registers has the applicant as its legal representative (the one who
+    signs as such); another person founds it by applying themselves or through an authorisation of theirs."""
+    establishes = any(s.result_licence_type_code in ESTABLISHING_LICENCE_TYPES for s in target.steps)
+    named = str(form_data.get("legal_representative") or "").strip()
+    if establishes and principal.kind == ApplicantKind.PERSON and named and named != principal.name:
+        raise InvalidInput(
+            CaseError.LEGAL_REPRESENTATIVE_NOT_APPLICANT,
+            _("法定代表人须为申请人本人：由他人担任法定代表人的，请由其本人申请或授权您代办"),
+            field="legal_representative",
+        )
 
 
 def _submitted(actor: Actor, key: str, fingerprint: str) -> Case | None:
@@ -182,7 +196,11 @@ def request_fingerprint(
 
 def application_licences(target, principal) -> ApplicationLicences:
     """The e-licences the target asks for that the library keeps, and the applicant's valid ones."""
-    codes = {m.licence_type_code for m in target.materials if m.source == "licence" and m.licence_type_code}
+    codes = {
+        m.licence_type_code
+        for m in target.materials
+        if m.source == "licence" and m.licence_type_code and not m.produced_by
+    }
     return licences_for_application(
         holder_kind=principal.holder_kind, holder_code=principal.holder_code, type_codes=codes
     )
@@ -194,7 +212,9 @@ def material_plan(target, licences: ApplicationLicences) -> tuple[list, list]:
     to_upload: list[Any] = []
     obtained: list[tuple[Any, LicenceRef | None]] = []
     for spec in target.materials:
-        if spec.source == "licence" and spec.licence_type_code in licences.known:
+        if spec.produced_by:  # an earlier step of the bundle yields it (营业执照 in 开办企业)
+            obtained.append((spec, None))
+        elif spec.source == "licence" and spec.licence_type_code in licences.known:
             ref = licences.found.get(spec.licence_type_code)
             if ref is None:
                 to_upload.append(spec)
@@ -208,6 +228,8 @@ def material_plan(target, licences: ApplicationLicences) -> tuple[list, list]:
 
 
 def _obtained_note(spec, ref) -> str:
+    if spec.produced_by:
+        return gettext("由「%(step)s」环节办理生成，免提交") % {"step": spec.produced_by_name}
     if ref is not None:
         return gettext("电子证照库：%(type)s %(number)s") % {"type": ref.type_name, "number": ref.number}
     return spec.shared_data_source or (
@@ -276,6 +298,11 @@ def _check_materials(
     return rows
 
 
+def lookup_code_new() -> str:
+    """查询码: six digits, with the case number the key to the public progress lookup (throttled)."""
+    return f"{secrets.randbelow(10**6):06d}"
+
+
 def case_number(now) -> str:
     """TB + date + 8 random characters (Crockford base32: no I, L, O, U): readable, unguessable, no
     counter row that every submission would have to lock."""
@@ -313,6 +340,7 @@ def _create(
         legal_days=target.legal_days,
         submitted_at=now,
         delivery_method=delivery_method,
+        lookup_code=lookup_code_new(),
     )
     steps = CaseStep.objects.bulk_create(
         CaseStep(
@@ -362,8 +390,10 @@ def _create(
     applicant_tell(
         case,
         gettext("申请已提交"),
-        gettext("您的申请 %(name)s（%(number)s）已提交，等待受理。")
-        % {"name": case.name, "number": case.number},
+        gettext(
+            "您的申请 %(name)s（%(number)s）已提交，等待受理。查询码 %(code)s，凭办件编号和查询码可查询进度。"
+        )
+        % {"name": case.name, "number": case.number, "code": case.lookup_code},
         phone=actor.phone,
     )
     # What was just written, for the answer to the submission (so it is not read back); later reads go to

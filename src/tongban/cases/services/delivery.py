@@ -1,5 +1,5 @@
-"""The end of a case: the conclusion (办结) with the licences its items yield, and the delivery of the
-result (出件)."""
+"""The end of a case: the conclusion (办结; each step made its result as it passed: services/results.py),
+and the delivery of the result (出件)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from tongban.accounts.facade import holder_of_principal, organisation_info
 from tongban.cases.access import require_intake_staff
 from tongban.cases.constants import CaseStatus, DeliveryMethod, Outcome
 from tongban.cases.errors import CaseError
@@ -18,11 +17,10 @@ from tongban.cases.events import applicant_tell, event_record
 from tongban.cases.locks import lock_case
 from tongban.cases.models import Case
 from tongban.cases.services.common import require_status
-from tongban.catalog.facade import application_target, record_conclusion
+from tongban.catalog.facade import record_conclusion
 from tongban.core.actors import Actor
 from tongban.core.errors import InvalidInput
 from tongban.core.workdays import working_days_between
-from tongban.licences.facade import issue_for_case
 
 
 def conclude(case: Case, actor: Actor | None, outcome: str, decision: str, today: date) -> None:
@@ -38,47 +36,12 @@ def conclude(case: Case, actor: Actor | None, outcome: str, decision: str, today
         actual_days=case.actual_days,
     )
     event_record(case, actor, "conclude", outcome=outcome, actual_days=case.actual_days)
-    if outcome == Outcome.APPROVED:
-        _issue_licences(case, actor)
     applicant_tell(
         case,
         gettext("办件已办结"),
         gettext("%(name)s（%(number)s）已办结：%(outcome)s。")
         % {"name": case.name, "number": case.number, "outcome": Outcome(outcome).label},
     )
-
-
-def _issue_licences(case: Case, actor: Actor | None) -> None:
-    """The e-licences the case's items yield, issued to the applicant by each item's department (in the
-    conclusion's transaction); one timeline event per licence, issued or not with the reason."""
-    target = application_target(case.target_kind, case.target_uuid)
-    wanted = [s for s in (target.steps if target else ()) if s.result_licence_type_code]
-    if not wanted:
-        return
-    holder = holder_of_principal(case.applicant_kind, case.applicant_uuid)
-    for step in wanted:
-        issuer = organisation_info(step.department_uuid)
-        if holder is None or issuer is None:
-            event_record(
-                case, None, "licence_not_issued", type_code=step.result_licence_type_code, problem="holder"
-            )
-            continue
-        issued = issue_for_case(
-            type_code=step.result_licence_type_code,
-            holder_kind=holder.kind,
-            holder_code=holder.code,
-            holder_name=holder.name,
-            issuer_uuid=issuer.uuid,
-            issuer_name=issuer.name,
-            issuer_code=issuer.uscc,
-            form_data=case.form_data,
-            case_uuid=str(case.uuid),
-            item_code=step.implementation_code,
-        )
-        if issued.uuid:
-            event_record(case, None, "licence_issued", type_code=issued.type_code, number=issued.number)
-        else:
-            event_record(case, None, "licence_not_issued", type_code=issued.type_code, problem=issued.problem)
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ from tongban.cases.models import Case, CaseStep
 from tongban.cases.services import common
 from tongban.cases.services.common import require_status
 from tongban.cases.services.delivery import conclude
+from tongban.cases.services.results import step_result_make
 from tongban.core.actors import Actor
 from tongban.core.errors import InvalidInput
 
@@ -94,6 +95,7 @@ def step_decide(*, actor: Actor, step: CaseStep, decision: str, opinion: str) ->
         step.status = StepStatus.PASSED
         step.save(update_fields=["status", "decided_at", "opinion"])
         event_record(case, actor, "step_pass", step=step, opinion=opinion)
+        step_result_make(case, step)  # ResultNotMade rolls the pass back
         steps = list(lock_steps(case))
         if all(s.status == StepStatus.PASSED for s in steps):
             conclude(case, actor, Outcome.APPROVED, opinion or gettext("准予许可"), today)

@@ -22,6 +22,8 @@ ACTION_LABELS = {
     "deliver": _("送达"),
     "licence_issued": _("电子证照已签发，可在卡包查看"),
     "licence_not_issued": _("电子证照未能自动签发，由发证部门另行签发"),
+    "enterprise_established": _("企业设立登记完成，已赋予统一社会信用代码"),
+    "result_recorded": _("办理结果已生成"),
     "deadline_recomputed": _("工作日历更新（国务院节假日安排），办理期限重新计算"),
 }
 
@@ -29,6 +31,14 @@ ACTION_LABELS = {
 @register.filter
 def case_action(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
+
+
+@register.filter
+def step_result(result) -> str:
+    """A step's result in words, as the result document says it."""
+    from tongban.cases.documents import step_result_text
+
+    return step_result_text(result or {})
 
 
 @register.filter

@@ -1,0 +1,58 @@
+"""Pages of a case's result and progress: the result document (办结通知书) the applicant downloads, and the
+public progress lookup by case number and 查询码 (办件查询) that shows only the status and the steps."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from tongban.cases.access import access_case_by_lookup, access_case_for_applicant
+from tongban.cases.constants import CaseStatus
+from tongban.cases.documents import decision_pdf
+from tongban.cases.errors import CaseNotFound
+from tongban.core.audit import audit_record
+from tongban.core.errors import DomainError
+from tongban.core.middleware import client_ip
+
+RESULT_STATUSES = {CaseStatus.CONCLUDED, CaseStatus.DELIVERED}
+
+
+@login_required
+def case_decision_pdf(request, case_uuid):
+    """The result document of a concluded case: the applicant's side only (404 otherwise, and before the
+    case concludes); audited."""
+    try:
+        case = access_case_for_applicant(actor=request.actor, case_uuid=case_uuid)
+    except CaseNotFound as exc:
+        raise Http404 from exc
+    if case.status not in RESULT_STATUSES:
+        raise Http404
+    audit_record(
+        actor=request.actor, action="case.decision_download", object_type="case", object_id=case.uuid
+    )
+    response = HttpResponse(decision_pdf(case), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{case.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def case_lookup(request):
+    """办件查询: anyone with the case number and its 查询码 sees the status and the steps — no names, no
+    materials, no opinions."""
+    context: dict = {"number": "", "error": ""}
+    status = 200
+    if request.method == "POST":
+        context["number"] = (request.POST.get("number") or "").strip()[:32]
+        try:
+            case = access_case_by_lookup(
+                number=context["number"], code=request.POST.get("code") or "", client=client_ip(request)
+            )
+        except DomainError as exc:
+            context["error"], status = str(exc.message), exc.status
+        else:
+            context["case"] = case
+            context["steps"] = list(case.steps.all())
+    return render(request, "cases/lookup.html", context, status=status)

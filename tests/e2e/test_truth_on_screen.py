@@ -35,6 +35,9 @@ def shoot(page: Page, name: str) -> None:
     for size in (PHONE, PC):
         page.set_viewport_size(size)
         page.reload()
+        # The staff case page frames a material: let that request end before the next one begins (the
+        # in-memory SQLite of the live server refuses concurrent writers rather than waiting).
+        page.wait_for_load_state("networkidle")
         no_horizontal_overflow(page)
         screenshot(page, f"{name}-{size['width']}.png")
 
@@ -42,6 +45,7 @@ def shoot(page: Page, name: str) -> None:
 def shoot_in_every_mode(page: Page, url: str, name: str) -> None:
     """Standard Chinese, 长辈版 and English, each at both widths; the page is left in standard Chinese."""
     page.goto(url)
+    page.wait_for_load_state("networkidle")
     shoot(page, name)
     page.get_by_role("button", name="长辈版").click()
     page.goto(url)

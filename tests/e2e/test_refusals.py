@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.cases.conftest import pdf_bytes
-from tests.e2e.conftest import PC, PHONE, log_in, no_horizontal_overflow, screenshot
+from tests.e2e.conftest import PC, PHONE, log_in, no_horizontal_overflow, open_menu, screenshot
 from tongban.accounts.facade import demo_load
 from tongban.catalog.facade import demo_load_catalog
 
@@ -69,7 +69,7 @@ def test_one_bad_file_costs_only_itself_and_every_problem_is_said_beside_its_fie
     page = context.new_page()
     log_in(page, "13800000003", DEMO_PASSWORD)  # 王五, L3
     if elderly:
-        page.get_by_role("button", name="长辈版").click()
+        open_menu(page).get_by_role("button", name="长辈版").click()
         expect(page.locator("body")).to_have_class("elderly")
     open_juzhuzheng(page)
     fill(

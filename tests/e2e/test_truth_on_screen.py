@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import PC, PHONE, log_in, no_horizontal_overflow, screenshot
+from tests.e2e.conftest import PC, PHONE, log_in, no_horizontal_overflow, open_menu, screenshot
 from tongban.accounts.facade import demo_load
 from tongban.cases.facade import demo_load_cases
 from tongban.catalog.facade import demo_load_catalog
@@ -47,15 +47,15 @@ def shoot_in_every_mode(page: Page, url: str, name: str) -> None:
     page.goto(url)
     page.wait_for_load_state("networkidle")
     shoot(page, name)
-    page.get_by_role("button", name="长辈版").click()
+    open_menu(page).get_by_role("button", name="长辈版").click()
     page.goto(url)
     expect(page.locator("body.elderly")).to_have_count(1)
     shoot(page, f"{name}-elderly")
-    page.get_by_role("button", name="标准版").click()
-    page.get_by_role("button", name="English").click()
+    open_menu(page).get_by_role("button", name="标准版").click()
+    open_menu(page).get_by_role("button", name="English").click()
     page.goto(url)
     shoot(page, f"{name}-en")
-    page.get_by_role("button", name="中文").click()
+    open_menu(page).get_by_role("button", name="中文").click()
 
 
 def board_lights(page: Page) -> dict[str, set[str]]:
@@ -171,8 +171,8 @@ def test_a_hotel_desk_types_its_key_once_and_reads_a_wrong_key_s_own_message(new
         no_horizontal_overflow(desk)
         screenshot(desk, f"verify-result-{size['width']}.png")
     # A third guest at a desk in 长辈版 and English.
-    desk.get_by_role("button", name="长辈版").click()
-    desk.get_by_role("button", name="English").click()
+    open_menu(desk).get_by_role("button", name="长辈版").click()
+    open_menu(desk).get_by_role("button", name="English").click()
     desk.goto("/verify/")
     desk.get_by_label("Licence code").fill(show_token(holder))
     desk.get_by_label("Cause of use").fill("Hotel check-in")
@@ -183,8 +183,8 @@ def test_a_hotel_desk_types_its_key_once_and_reads_a_wrong_key_s_own_message(new
         desk.set_viewport_size(size)
         no_horizontal_overflow(desk)
         screenshot(desk, f"verify-result-elderly-en-{size['width']}.png")
-    desk.get_by_role("button", name="中文").click()
-    desk.get_by_role("button", name="标准版").click()
+    open_menu(desk).get_by_role("button", name="中文").click()
+    open_menu(desk).get_by_role("button", name="标准版").click()
     shoot_in_every_mode(desk, "/verify/", "verify-signed-in")
     desk.get_by_role("button", name="忘记密钥").click()
     expect(desk.get_by_text("本设备已忘记用证单位密钥")).to_be_visible()
@@ -211,7 +211,7 @@ def test_the_qr_countdown_reads_one_sentence_before_and_after_the_script(new_con
         ("en", "English", "中文", "en"),
     ):
         if button:
-            page.get_by_role("button", name=button).click()
+            open_menu(page).get_by_role("button", name=button).click()
         page.goto(url)
         countdown = page.locator(".countdown")
         drawn = countdown.inner_text()  # as the server drew it
@@ -224,5 +224,5 @@ def test_the_qr_countdown_reads_one_sentence_before_and_after_the_script(new_con
         no_horizontal_overflow(page)
         screenshot(page, f"licence-show-countdown-{name}-375.png")
         if back:
-            page.get_by_role("button", name=back).click()
+            open_menu(page).get_by_role("button", name=back).click()
     watch.assert_clean()

@@ -267,14 +267,18 @@ class ApplicationDraftFile(models.Model):
     """A material file that passed its checks while its application was refused for another reason: kept
     with the draft so the applicant does not upload it again (removed with the draft)."""
 
-    draft = models.ForeignKey(ApplicationDraft, on_delete=models.CASCADE, related_name="files")
-    key = models.CharField(max_length=64)
-    file = models.FileField(upload_to="drafts/%Y/%m/")
-    original_name = models.CharField(max_length=200, blank=True)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
+    draft = models.ForeignKey(
+        ApplicationDraft, on_delete=models.CASCADE, related_name="files", verbose_name=_("草稿")
+    )
+    key = models.CharField(_("材料标识"), max_length=64)
+    file = models.FileField(_("文件"), upload_to="drafts/%Y/%m/")
+    original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256 摘要"), max_length=64)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("草稿中保留的材料")
+        verbose_name_plural = _("草稿中保留的材料")
         constraints = [models.UniqueConstraint(fields=["draft", "key"], name="draft_file_one_per_material")]

@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from stdnum.cn import ric, uscc
+from stdnum.cn import ric
 
 from tongban.accounts.constants import AssuranceLevel, EnterpriseKind, OrgKind, Role
 from tongban.accounts.models import (
@@ -25,19 +25,16 @@ from tongban.accounts.models import (
     User,
 )
 from tongban.accounts.services import organisation_create
-from tongban.core.identifiers import organisation_code_check
+from tongban.core.identifiers import USCC_ALPHABET, uscc_make
 
 DEMO_PASSWORD = "Tongban@2026"
-_ORG_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
 def demo_uscc(prefix: str, seed: str) -> str:
     """A valid USCC: registration authority + type (2), division code (6), an organisation code (8
     characters and their GB 11714 check character), check."""
     digest = hashlib.sha256(seed.encode()).digest()
-    body = "".join(_ORG_ALPHABET[b % len(_ORG_ALPHABET)] for b in digest[:8])
-    first17 = prefix + body + organisation_code_check(body)
-    return first17 + uscc.calc_check_digit(first17)
+    return uscc_make(prefix, "".join(USCC_ALPHABET[b % len(USCC_ALPHABET)] for b in digest[:8]))
 
 
 def demo_resident_id(division: str, birth: str, seq: int) -> str:

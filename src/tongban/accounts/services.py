@@ -16,7 +16,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from stdnum.cn import uscc as uscc_module
 
 from tongban.accounts.access import require_window_clerk
 from tongban.accounts.actors import actor_for
@@ -73,10 +72,11 @@ from tongban.core.actors import Actor
 from tongban.core.audit import audit_record
 from tongban.core.errors import Conflict, InvalidInput, PermissionDenied, Throttled
 from tongban.core.identifiers import (
+    USCC_ALPHABET,
     IdKind,
     mask_id_number,
     mask_phone,
-    organisation_code_check,
+    uscc_make,
     validate_id_number,
     validate_phone,
     validate_uscc,
@@ -515,7 +515,6 @@ _USCC_PREFIX: dict[str, str] = {
     EnterpriseKind.INDIVIDUAL_BUSINESS: "92",
     EnterpriseKind.COOPERATIVE: "93",
 }
-_USCC_BODY_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100 表1: no I, O, S, V, Z
 
 
 def uscc_assign(*, kind: str, division_code: str) -> str:
@@ -526,9 +525,7 @@ def uscc_assign(*, kind: str, division_code: str) -> str:
     if prefix is None or not (len(division_code) == 6 and division_code.isdigit()):
         raise InvalidInput(AccountError.INVALID_ENTERPRISE_KIND, _("法人类型无效"), field="kind")
     for _attempt in range(20):
-        body = "".join(secrets.choice(_USCC_BODY_ALPHABET) for _ in range(8))
-        first17 = prefix + division_code + body + organisation_code_check(body)
-        code = first17 + uscc_module.calc_check_digit(first17)
+        code = uscc_make(prefix + division_code, "".join(secrets.choice(USCC_ALPHABET) for _ in range(8)))
         taken = (
             Enterprise.objects.filter(uscc=code).exists()
             or BusinessRegisterEntry.objects.filter(uscc=code).exists()

@@ -11,7 +11,7 @@ from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 
 from tongban.cases.models import Case
-from tongban.core.documents import add_cjk_fonts, key_value_table
+from tongban.core.documents import add_cjk_fonts, chinese_date, key_value_table
 
 MARGIN = 20.0
 INK = (33, 37, 41)
@@ -22,8 +22,7 @@ RED = (176, 32, 38)
 def _day(moment) -> str:
     if moment is None:
         return "—"
-    day = timezone.localtime(moment).date() if hasattr(moment, "hour") else moment
-    return _("%(y)d年%(m)d月%(d)d日") % {"y": day.year, "m": day.month, "d": day.day}
+    return chinese_date(timezone.localtime(moment).date() if hasattr(moment, "hour") else moment)
 
 
 def step_result_text(result: dict) -> str:

@@ -5,8 +5,11 @@ seal images use them."""
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
+
+from django.utils.translation import gettext as _
 
 FONT = Path(__file__).resolve().parent / "fonts" / "NotoSansCJKsc-Regular-GBK.ttf"
 SYSTEM_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
@@ -55,3 +58,8 @@ def key_value_table(pdf, rows, *, label_width: float, label_color, ink) -> None:
             row = table.row()
             row.cell(label, style=FontFace(color=label_color))
             row.cell(value, style=FontFace(color=(colour[0] if colour and colour[0] else ink)))
+
+
+def chinese_date(day: date) -> str:
+    """2026年12月7日, as documents write dates."""
+    return _("%(y)d年%(m)d月%(d)d日") % {"y": day.year, "m": day.month, "d": day.day}

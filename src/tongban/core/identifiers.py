@@ -144,6 +144,16 @@ def organisation_code_check(body: str) -> str:
     return {10: "X", 11: "0"}.get(c9, str(c9))
 
 
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100-2015 表1: no I, O, S, V, Z
+
+
+def uscc_make(prefix: str, body: str) -> str:
+    """A USCC from its first 8 characters (registration authority, type, division) and the 8-character body
+    of the subject's organisation code: the GB 11714 check character, then the GB 32100 one."""
+    first17 = prefix + body + organisation_code_check(body)
+    return first17 + uscc.calc_check_digit(first17)
+
+
 def validate_uscc(code: str, *, field: str = "uscc") -> str:
     """A unified social credit code (GB 32100-2015), normalised, or InvalidInput ``invalid_uscc``: the format
     and check character 18 (python-stdnum), and characters 9–17, the subject's organisation code

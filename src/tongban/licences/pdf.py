@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import date
 from urllib.parse import quote
 
 import segno
@@ -25,7 +24,7 @@ from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import TextMode, WrapMode, XPos, YPos
 
-from tongban.core.documents import add_cjk_fonts, key_value_table
+from tongban.core.documents import add_cjk_fonts, chinese_date, key_value_table
 from tongban.licences.constants import LicenceStatus
 from tongban.licences.licence_data import face_items
 from tongban.licences.models import Licence
@@ -53,10 +52,6 @@ def _text(value: object) -> str:
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
-
-
-def _chinese_date(day: date) -> str:
-    return _("%(y)d年%(m)d月%(d)d日") % {"y": day.year, "m": day.month, "d": day.day}
 
 
 def qr_data(licence: Licence) -> str:
@@ -89,8 +84,8 @@ def _rows(licence: Licence) -> list[tuple[str, str, bool]]:
     """(label, value, shown in red) for the table: the status when it is not valid, the validity when
     today is outside it."""
     today = timezone.localdate()
-    validity = f"{_chinese_date(licence.valid_from)} — " + (
-        _chinese_date(licence.valid_until) if licence.valid_until else _("长期")
+    validity = f"{chinese_date(licence.valid_from)} — " + (
+        chinese_date(licence.valid_until) if licence.valid_until else _("长期")
     )
     out_of_dates = licence.valid_from > today or (
         licence.valid_until is not None and licence.valid_until < today
@@ -104,7 +99,7 @@ def _rows(licence: Licence) -> list[tuple[str, str, bool]]:
         *[(title, _text(value), False) for _key, title, value in face_items(licence)],
         (_("证照编号"), licence.number, False),
         (_("颁发机构"), licence.issuer_name, False),
-        (_("颁证日期"), _chinese_date(licence.issue_date), False),
+        (_("颁证日期"), chinese_date(licence.issue_date), False),
         (_("有效期"), validity, out_of_dates),
         (_("证照状态"), status, licence.status != LicenceStatus.VALID or not licence.current),
         (_("版本"), _("第 %(v)d 版") % {"v": licence.version}, False),
@@ -231,7 +226,7 @@ def licence_pdf(licence: Licence, *, watermark: str = "") -> bytes:
     pdf.set_xy(seal_x - 30, seal_y + seal_h / 2 - 8)
     pdf.multi_cell(seal_w + 40, 7, licence.issuer_name, align="C", wrapmode=WrapMode.CHAR)
     pdf.set_x(seal_x - 30)
-    pdf.cell(seal_w + 40, 7, _chinese_date(licence.issue_date), align="C")
+    pdf.cell(seal_w + 40, 7, chinese_date(licence.issue_date), align="C")
 
     return bytes(pdf.output())
 

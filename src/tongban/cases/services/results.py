@@ -21,16 +21,13 @@ from tongban.core.errors import DomainError
 from tongban.licences.facade import issue_for_case
 
 
-def plan_step_of(case: Case, step: CaseStep) -> PlanStep | None:
-    target = application_target(case.target_kind, case.target_uuid)
-    return next((s for s in (target.steps if target else ()) if s.key == step.key), None)
-
-
 def step_result_make(case: Case, step: CaseStep) -> dict:
     """Make and keep the step's result (in the caller's transaction); raises ResultNotMade when it cannot."""
-    plan = plan_step_of(case, step)
+    target = application_target(case.target_kind, case.target_uuid)
+    plan = next((s for s in (target.steps if target else ()) if s.key == step.key), None)
     if plan is not None and plan.result_licence_type_code:
-        result = _licence_result(case, step, plan)
+        produced = [m.key for m in (target.materials if target else ()) if m.produced_by == step.key]
+        result = _licence_result(case, step, plan, produced)
     else:
         kind = (plan.result_kind if plan else "") or "other"
         result = {
@@ -48,7 +45,7 @@ def step_result_make(case: Case, step: CaseStep) -> dict:
     return result
 
 
-def _licence_result(case: Case, step: CaseStep, plan: PlanStep) -> dict:
+def _licence_result(case: Case, step: CaseStep, plan: PlanStep, produced: list[str]) -> dict:
     code = plan.result_licence_type_code
     issuer = organisation_info(step.department_uuid)
     if issuer is None:
@@ -78,9 +75,8 @@ def _licence_result(case: Case, step: CaseStep, plan: PlanStep) -> dict:
     if issued.ref is None:
         raise ResultNotMade(problem=issued.problem, type_code=code)
     # The materials of later steps that this licence is (营业执照 for 公章刻制, 税务, 社保, 就业).
-    produced = [m for m in _target_materials(case) if m.produced_by == step.key]
     if produced:
-        case.materials.filter(key__in=[m.key for m in produced]).update(
+        case.materials.filter(key__in=produced).update(
             licence=issued.ref.snapshot(),
             source_note=gettext("由「%(step)s」环节核发：%(type)s %(number)s")
             % {"step": step.name, "type": issued.ref.type_name, "number": issued.number},
@@ -101,11 +97,6 @@ def _licence_result(case: Case, step: CaseStep, plan: PlanStep) -> dict:
         "uscc": holder.code if holder.principal_kind == "enterprise" else "",
         "department_name": step.department_name,
     }
-
-
-def _target_materials(case: Case):
-    target = application_target(case.target_kind, case.target_uuid)
-    return target.materials if target else ()
 
 
 def _establish(case: Case, step: CaseStep, issuer, identifier_field: str):

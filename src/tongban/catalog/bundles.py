@@ -214,26 +214,8 @@ def merge_materials(
     for v in {v.pk: v for v in versions}.values():
         for m in materials_by_version[v.pk]:
             entry = merged.get(m.key)
-            maker = produced.get(m.licence_type_code) if m.source == MaterialSource.LICENCE else None
-            if maker is not None and entry is None:
-                merged[m.key] = {
-                    "key": m.key,
-                    "name": m.name,
-                    "required": m.required,
-                    "source": m.source,
-                    "licence_type_code": m.licence_type_code,
-                    "shared_data_source": "",
-                    "obtained": True,
-                    "produced_by": maker.step_key,
-                    "produced_by_name": maker.step_name,
-                    "originals": m.originals,
-                    "copies": m.copies,
-                    "commitment_allowed": False,
-                    "items": [v.name],
-                }
-                continue
             if entry is None:
-                merged[m.key] = {
+                entry = merged[m.key] = {
                     "key": m.key,
                     "name": m.name,
                     "required": m.required,
@@ -246,6 +228,17 @@ def merge_materials(
                     "commitment_allowed": m.commitment_allowed,
                     "items": [v.name],
                 }
+                maker = produced.get(m.licence_type_code) if m.source == MaterialSource.LICENCE else None
+                if (
+                    maker is not None
+                ):  # a step of the bundle yields it: nothing to bring, nothing to commit to
+                    entry.update(
+                        shared_data_source="",
+                        obtained=True,
+                        produced_by=maker.step_key,
+                        produced_by_name=maker.step_name,
+                        commitment_allowed=False,
+                    )
                 continue
             # Brought later on commitment only when every item that needs it allows that.
             entry["commitment_allowed"] = entry["commitment_allowed"] and m.commitment_allowed

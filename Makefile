@@ -6,9 +6,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 export TONGBAN_VAR_DIR ?= $(CURDIR)/var
+# Python writes its bytecode caches: each test process and the processes the tests start would otherwise
+# compile Django and the platform from source again (some machines set PYTHONDONTWRITEBYTECODE).
+unexport PYTHONDONTWRITEBYTECODE
 TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/tongban
 
-.PHONY: lock run test lint typecheck migrations-check imports pytest-sqlite pytest-postgres bench install test-deps messages clean
+.PHONY: lock run test lint typecheck migrations-check imports pytest-sqlite pytest-postgres pytest-postgres-main \
+	pytest-postgres-browser screens bench install test-deps messages clean
 
 # Install a lock file into the venv (uv when it can be had, pip otherwise); a stamp skips it next time.
 define install_lock
@@ -41,8 +45,14 @@ lock:
 run: $(STAMP)
 	@TONGBAN_DEMO=1 ./scripts/run.sh
 
-## make test: lint, type check, migrations check, import contracts, pytest on SQLite and on PostgreSQL
-test: $(DEV_STAMP) test-deps lint typecheck migrations-check imports pytest-sqlite pytest-postgres
+## make test: lint, type check, migrations check, import contracts, pytest on SQLite and on PostgreSQL.
+## The checks and three pytest processes run side by side (the PostgreSQL pass split in two: the browser
+## journeys and the rest), each with its own test database and var dir; each one's output is printed whole
+## when it ends. `make test TEST_JOBS=1` runs them one after the other.
+TEST_JOBS ?= 7
+test: $(DEV_STAMP) test-deps
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target lint typecheck migrations-check imports \
+	  pytest-sqlite pytest-postgres-main pytest-postgres-browser
 
 test-deps:
 	@./scripts/test-deps.sh
@@ -62,12 +72,29 @@ imports: $(DEV_STAMP)
 	$(BIN)/lint-imports
 
 # The browser journeys run once, on PostgreSQL (the production database; the live server's SQLite refuses
-# concurrent writes of one page's requests): docs/adr/0009.
+# concurrent writes of one page's requests), and the tests that reach no database of the pass (marked
+# `nodb` by tests/conftest.py) once, on SQLite: docs/adr/0009. Each pass has its own var dir.
 pytest-sqlite: $(DEV_STAMP)
-	env -u DATABASE_URL $(BIN)/python -m pytest -q -m "not postgres and not e2e"
+	env -u DATABASE_URL TONGBAN_VAR_DIR=$(CURDIR)/var/test-sqlite \
+	  $(BIN)/python -m pytest -q -m "not postgres and not e2e"
 
+## make pytest-postgres: the PostgreSQL pass in one process (make test splits it in two)
 pytest-postgres: $(DEV_STAMP)
-	DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -q
+	DATABASE_URL=$(TEST_PG_URL) TONGBAN_VAR_DIR=$(CURDIR)/var/test-postgres \
+	  $(BIN)/python -m pytest -q -m "not nodb"
+
+pytest-postgres-main: $(DEV_STAMP)
+	DATABASE_URL=$(TEST_PG_URL) TONGBAN_VAR_DIR=$(CURDIR)/var/test-postgres \
+	  $(BIN)/python -m pytest -q -m "not nodb and not e2e"
+
+pytest-postgres-browser: $(DEV_STAMP)
+	DATABASE_URL=$(TEST_PG_URL) TONGBAN_VAR_DIR=$(CURDIR)/var/test-browser \
+	  $(BIN)/python -m pytest -q -m "e2e"
+
+## make screens: the browser journeys again, keeping every screenshot in test-artifacts/screens/ to look at
+screens: $(DEV_STAMP)
+	DATABASE_URL=$(TEST_PG_URL) TONGBAN_VAR_DIR=$(CURDIR)/var/test-browser TONGBAN_E2E_SCREENS=1 \
+	  $(BIN)/python -m pytest -q -m "e2e"
 
 ## make bench: run the benchmarks in bench/ and print their figures
 bench: $(DEV_STAMP)

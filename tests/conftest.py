@@ -183,3 +183,21 @@ def last_sms_code(phone: str) -> str:
     message = OutboxMessage.objects.filter(recipient=phone).order_by("-id").first()
     assert message is not None, f"no SMS was sent to {phone} (were the after-commit callbacks run?)"
     return re.search(r"\d{6}", message.body).group(0)
+
+
+_DB_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark ``nodb`` every test that cannot reach the pass's database: no database fixture in its closure,
+    no ``django_db`` mark (pytest-django refuses such a test any query) and no ``postgres`` mark. Its
+    answer is the same on SQLite and on PostgreSQL, so ``make test`` runs it in the SQLite pass only
+    (``-m "not nodb"`` in the PostgreSQL pass; ADR 0009). Tests that start the platform's own processes on
+    their own SQLite file (the server, the worker, ``check --deploy``) are among them."""
+    for item in items:
+        if item.get_closest_marker("django_db") or item.get_closest_marker("postgres"):
+            continue
+        if _DB_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.nodb)

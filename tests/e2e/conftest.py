@@ -148,10 +148,17 @@ def browsing(new_context) -> tuple[Page, Watch]:
     return context.new_page(), watch
 
 
+KEEP_SCREENS = os.environ.get("TONGBAN_E2E_SCREENS", "") not in ("", "0")
+
+
 def screenshot(page: Page, name: str) -> Path:
-    SCREENS.mkdir(parents=True, exist_ok=True)
+    """A full-page screenshot in test-artifacts/screens/, for a person to look at: taken by `make screens`
+    (TONGBAN_E2E_SCREENS=1), skipped by `make test`, where nobody looks at them and each costs the two cores
+    a full-page paint. What the tests assert (sizes, overflow, text) does not depend on them."""
     path = SCREENS / name
-    page.screenshot(path=str(path), full_page=True)
+    if KEEP_SCREENS:
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path), full_page=True)
     return path
 
 

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "tongban.catalog",
     "tongban.notifications",
     "tongban.licences",
+    "tongban.seals",
     "tongban.cases",
     "tongban.portal",
 ]

@@ -1,0 +1,1 @@
+"""The seals context's tables."""

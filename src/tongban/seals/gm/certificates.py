@@ -172,7 +172,7 @@ def _load(der: bytes) -> x509.Certificate:
     try:
         certificate = x509.Certificate.load(der, strict=True)
         certificate.native  # parse every field now, not at first use  # noqa: B018
-    except (ValueError, TypeError) as exc:
+    except Exception as exc:  # asn1crypto raises ValueError, TypeError, KeyError… on malformed input
         raise CertificateError("not a DER X.509 certificate") from exc
     return certificate
 

@@ -165,7 +165,7 @@ def decode_signature(signature: bytes) -> tuple[int, int]:
     try:
         parsed = DSASignature.load(signature, strict=True)
         r, s = int(parsed["r"].native), int(parsed["s"].native)
-    except (ValueError, TypeError) as exc:
+    except Exception as exc:  # asn1crypto raises ValueError, TypeError, KeyError… on malformed input
         raise InvalidSignature("SM2 signature is not DER SEQUENCE { r, s }") from exc
     if encode_signature(r, s) != signature:
         raise InvalidSignature("SM2 signature is not in DER")

@@ -118,16 +118,6 @@ class SESeal(core.Sequence):
     ]
 
 
-class SealToBeSigned(core.Sequence):
-    """What the maker signs: eSealInfo, cert and signAlgID as one SEQUENCE (§7.1, signedValue)."""
-
-    _fields = [
-        ("e_seal_info", SESSealInfo),
-        ("cert", core.OctetString),
-        ("sign_alg_id", core.ObjectIdentifier),
-    ]
-
-
 class TBSSign(core.Sequence):
     _fields = [
         ("version", core.Integer),
@@ -135,7 +125,7 @@ class TBSSign(core.Sequence):
         ("time_info", core.GeneralizedTime),
         ("data_hash", core.OctetBitString),
         ("property_info", core.IA5String),
-        ("ext_datas", ExtensionDatas, {"optional": True}),
+        ("ext_datas", ExtensionDatas, {"explicit": 0, "optional": True}),
     ]
 
 
@@ -145,7 +135,7 @@ class SESSignature(core.Sequence):
         ("cert", core.OctetString),  # the signer's certificate, DER
         ("signature_alg_id", core.ObjectIdentifier),
         ("signature", core.OctetBitString),
-        ("time_stamp", core.OctetBitString, {"implicit": 0, "optional": True}),
+        ("time_stamp", core.OctetBitString, {"explicit": 0, "optional": True}),
     ]
 
 
@@ -236,9 +226,8 @@ def _subject(der: bytes) -> str:
 
 
 def _seal_to_be_signed(seal: SESeal) -> bytes:
-    return SealToBeSigned(
-        {"e_seal_info": seal["e_seal_info"], "cert": seal["cert"], "sign_alg_id": seal["sign_alg_id"]}
-    ).dump(force=True)
+    """What the maker signs: the DER of eSealInfo (§7.1, signedValue)."""
+    return seal["e_seal_info"].dump(force=True)
 
 
 def _within(der: bytes, at: datetime) -> bool:

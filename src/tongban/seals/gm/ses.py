@@ -1,5 +1,5 @@
-"""The GB/T 38540-2020 structures: the electronic seal ``SESeal`` (§7) and the electronic signature
-``SES_Signature`` (§8), version 4, DER-encoded, signed with SM2 over SM3.
+"""The GB/T 38540-2020 structures: the electronic seal ``SESeal`` (clause 6, 电子印章) and the electronic
+signature ``SES_Signature`` (clause 7, 电子签章), version 4, DER-encoded, signed with SM2 over SM3.
 
 The ASN.1, the bytes each signature covers and the checks made on verification are written down in
 docs/domain/seals-gbt38540.md. A verification that fails raises :class:`SESVerificationError`, whose
@@ -41,7 +41,7 @@ SES_HEADER_ID = "ES"
 CERT_LIST_CERTS = 1  # certListType: 1 = the signers' certificates, 2 = their digests
 
 
-# --- ASN.1 (GB/T 38540-2020 §7.1 and §8.1) ----------------------------------------------------------------
+# --- ASN.1 (GB/T 38540-2020 clauses 6 and 7: the data formats) ------------------------------------------
 
 
 class ExtData(core.Sequence):
@@ -226,7 +226,7 @@ def _subject(der: bytes) -> str:
 
 
 def _seal_to_be_signed(seal: SESeal) -> bytes:
-    """What the maker signs: the DER of eSealInfo (§7.1, signedValue)."""
+    """What the maker signs: the DER of eSealInfo (clause 6, signedValue)."""
     return seal["e_seal_info"].dump(force=True)
 
 
@@ -368,9 +368,10 @@ def _verify_seal(seal: SESeal, *, trusted_maker_certs: Iterable[bytes] | None, a
 def seal_structure_verify(
     der: bytes, *, trusted_maker_certs: Iterable[bytes], at: datetime | None = None
 ) -> ParsedSeal:
-    """Parse a DER ``SESeal`` and check it (GB/T 38540 §7.3): the format, the header, the algorithm, that the
-    maker's certificate is one of ``trusted_maker_certs`` or issued by one, the maker's signature, the maker's
-    certificate and the seal's validity at ``at`` (now by default). Raises :class:`SESVerificationError`."""
+    """Parse a DER ``SESeal`` and check it (GB/T 38540 clause 6, verification): the format, the header, the
+    algorithm, that the maker's certificate is one of ``trusted_maker_certs`` or issued by one, the maker's
+    signature, the maker's certificate and the seal's validity at ``at`` (now by default). Raises
+    :class:`SESVerificationError`."""
     seal = _load(SESeal, der, "the seal")
     return _verify_seal(
         seal, trusted_maker_certs=list(trusted_maker_certs), at=_seconds(at or datetime.now(UTC))
@@ -436,11 +437,11 @@ def _signer_in_seal(signer_der: bytes, seal: ParsedSeal) -> bool:
 def ses_signature_verify(
     der: bytes, *, data: bytes, trusted_maker_certs: Iterable[bytes] | None = None
 ) -> ParsedSESignature:
-    """Parse a DER ``SES_Signature`` and check it against the document ``data`` (GB/T 38540 §8.3): the
-    signer's signature over TBS_Sign, that the seal lists the signer's certificate, the seal itself at the
-    signing time (its maker's signature; the maker's trust when ``trusted_maker_certs`` is given — otherwise
-    ``seal.maker_trusted`` is False), the signer's certificate at the signing time, and the document's SM3
-    digest. Raises :class:`SESVerificationError`."""
+    """Parse a DER ``SES_Signature`` and check it against the document ``data`` (GB/T 38540 clause 7,
+    verification): the signer's signature over TBS_Sign, that the seal lists the signer's certificate, the
+    seal itself at the signing time (its maker's signature; the maker's trust when ``trusted_maker_certs`` is
+    given — otherwise ``seal.maker_trusted`` is False), the signer's certificate at the signing time, and the
+    document's SM3 digest. Raises :class:`SESVerificationError`."""
     signature = _load(SESSignature, der, "the signature")
     tbs = signature["to_sign"]
     if tbs["version"].native != SES_VERSION:

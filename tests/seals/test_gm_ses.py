@@ -138,6 +138,21 @@ def test_maker_certificates_chain_to_the_maker_root(maker):
     assert not parsed.ca and x509.Certificate.load(maker.root).ca
 
 
+def test_cryptography_reads_the_certificates_fields(maker):
+    """An independent parser: cryptography reads an SM2 certificate (it cannot check its signature)."""
+    from cryptography import x509 as cx
+    from cryptography.x509.oid import NameOID
+
+    certificate = cx.load_der_x509_certificate(maker.cert)
+    assert certificate.signature_algorithm_oid.dotted_string == OID_SM2_WITH_SM3
+    assert certificate.issuer == cx.load_der_x509_certificate(maker.root).subject
+    assert (
+        certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value
+        == "通办电子印章制作中心"
+    )
+    assert not certificate.extensions.get_extension_for_class(cx.BasicConstraints).value.ca
+
+
 def test_a_changed_certificate_or_another_issuer_fails(maker):
     with pytest.raises(CertificateError, match="signature"):
         certificate_verify(_flip(maker.cert, maker.key.public_key.to_bytes()), maker.root)

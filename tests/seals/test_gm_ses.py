@@ -57,7 +57,7 @@ class Maker:
         self.root = maker_root_make(
             name=name,
             key=self.root_key,
-            not_before=NOW - timedelta(days=1),
+            not_before=NOW - timedelta(days=60),
             not_after=NOW + timedelta(days=3650),
         )
         self.key = SM2PrivateKey.generate()
@@ -314,6 +314,20 @@ def test_a_seal_of_an_untrusted_maker_fails(maker, signer):
         seal_structure_verify(der, trusted_maker_certs=[])
     assert caught.value.reason is SESFailure.UNTRUSTED_MAKER
     assert seal_structure_verify(der, trusted_maker_certs=[other.root]).maker_trusted
+
+
+def test_a_seal_checked_outside_the_maker_roots_validity_fails(maker, signer):
+    der = _seal(maker, signer[1], valid_start=NOW - timedelta(days=90), valid_end=NOW + timedelta(days=30))
+    with pytest.raises(SESVerificationError) as caught:  # the root starts 60 days ago
+        seal_structure_verify(der, trusted_maker_certs=[maker.root], at=NOW - timedelta(days=61))
+    assert caught.value.reason is SESFailure.MAKER_CERTIFICATE_EXPIRED
+
+
+def test_a_seal_made_with_a_ca_certificate_fails_on_key_usage(maker, signer):
+    der = _seal(maker, signer[1], maker_key=maker.root_key, maker_cert_der=maker.root)
+    with pytest.raises(SESVerificationError) as caught:
+        seal_structure_verify(der, trusted_maker_certs=[maker.root])
+    assert caught.value.reason is SESFailure.KEY_USAGE
 
 
 def test_a_maker_key_that_is_not_the_certificates_is_refused(maker, signer):

@@ -22,6 +22,7 @@ __all__ = [
     "OID_SM2_WITH_SM3",
     "CertificateError",
     "certificate_public_key",
+    "certificate_signs_documents",
     "certificate_validity",
     "certificate_verify",
     "maker_certificate_make",
@@ -62,6 +63,8 @@ def _key_identifier(public_key: SM2PublicKey) -> bytes:
 
 
 def _time(moment: datetime) -> x509.Time:
+    if moment.tzinfo is None:
+        raise ValueError("certificate times must be timezone-aware")
     moment = moment.astimezone(UTC).replace(microsecond=0)
     # RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050.
     return x509.Time(name="utc_time" if moment.year < 2050 else "general_time", value=moment)
@@ -214,6 +217,13 @@ def certificate_verify(der: bytes, issuer_der: bytes) -> x509.Certificate:
     except InvalidSignature as exc:
         raise CertificateError("the certificate's SM2 signature does not hold") from exc
     return certificate
+
+
+def certificate_signs_documents(der: bytes) -> bool:
+    """Whether the certificate's key may sign (key usage absent, or with digitalSignature or
+    nonRepudiation)."""
+    usage = _load(der).key_usage_value
+    return usage is None or bool({"digital_signature", "non_repudiation"} & set(usage.native))
 
 
 def certificate_validity(der: bytes) -> tuple[datetime, datetime]:

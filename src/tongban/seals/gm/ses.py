@@ -18,6 +18,7 @@ from .certificates import (
     OID_SM2_WITH_SM3,
     CertificateError,
     certificate_public_key,
+    certificate_signs_documents,
     certificate_validity,
     certificate_verify,
 )
@@ -154,6 +155,7 @@ class SESFailure(enum.StrEnum):
     SIGNATURE = "signature"  # the signer's signature over TBS_Sign does not hold
     SIGNER_NOT_IN_SEAL = "signer_not_in_seal"  # the signer's certificate is not in the seal's certList
     SIGNER_CERTIFICATE_EXPIRED = "signer_certificate_expired"  # outside its validity at the signing time
+    KEY_USAGE = "key_usage"  # the maker's or the signer's certificate does not allow signing
     DATA_HASH = "data_hash"  # the document is not the one signed
 
 
@@ -330,6 +332,20 @@ def _parsed_seal(seal: SESeal, *, maker_trusted: bool) -> ParsedSeal:
     )
 
 
+def _trust_anchor(maker_der: bytes, trusted_maker_certs: Iterable[bytes]) -> bytes | None:
+    """The trusted certificate that is the maker's certificate or directly issued it (one level: a maker
+    root and its makers' certificates), or None."""
+    for anchor in trusted_maker_certs:
+        if maker_der == anchor:
+            return anchor
+        try:
+            certificate_verify(maker_der, anchor)
+        except CertificateError:
+            continue
+        return anchor
+    return None
+
+
 def _verify_seal(seal: SESeal, *, trusted_maker_certs: Iterable[bytes] | None, at: datetime) -> ParsedSeal:
     header = seal["e_seal_info"]["header"]
     if header["id"].native != SES_HEADER_ID or header["version"].native != SES_VERSION:
@@ -337,27 +353,20 @@ def _verify_seal(seal: SESeal, *, trusted_maker_certs: Iterable[bytes] | None, a
     if seal["sign_alg_id"].dotted != OID_SM2_WITH_SM3:
         raise _fail(SESFailure.ALGORITHM, "the seal is not signed with SM2-with-SM3")
     maker_der = bytes(seal["cert"].native)
-    trusted = False
+    anchor: bytes | None = None
     if trusted_maker_certs is not None:
-        for anchor in trusted_maker_certs:
-            if maker_der == anchor:
-                trusted = True
-                break
-            try:
-                certificate_verify(maker_der, anchor)
-            except CertificateError:
-                continue
-            trusted = True
-            break
-        if not trusted:
+        anchor = _trust_anchor(maker_der, trusted_maker_certs)
+        if anchor is None:
             raise _fail(SESFailure.UNTRUSTED_MAKER, "the seal's maker is not a trusted seal maker")
     try:
         certificate_public_key(maker_der).verify(bytes(seal["signed_value"].native), _seal_to_be_signed(seal))
     except (CertificateError, InvalidSignature) as exc:
         raise _fail(SESFailure.MAKER_SIGNATURE, "the maker's signature over the seal does not hold") from exc
-    if not _within(maker_der, at):
+    if not certificate_signs_documents(maker_der):
+        raise _fail(SESFailure.KEY_USAGE, "the maker's certificate is not for signing")
+    if not _within(maker_der, at) or (anchor is not None and not _within(anchor, at)):
         raise _fail(SESFailure.MAKER_CERTIFICATE_EXPIRED, "the maker's certificate is not valid at that time")
-    parsed = _parsed_seal(seal, maker_trusted=trusted)
+    parsed = _parsed_seal(seal, maker_trusted=anchor is not None)
     if at < parsed.valid_start:
         raise _fail(SESFailure.SEAL_NOT_YET_VALID, "the seal is not yet valid")
     if at > parsed.valid_end:
@@ -406,6 +415,8 @@ def ses_signature_make(
         raise ValueError("the signer's key does not match the signer's certificate")
     if not _within(signer_cert_der, when):
         raise ValueError("the signer's certificate is not valid at the signing time")
+    if not certificate_signs_documents(signer_cert_der):
+        raise ValueError("the signer's certificate is not for signing")
     if parsed.cert_list_type == CERT_LIST_CERTS and bytes(signer_cert_der) not in parsed.cert_list:
         raise ValueError("the seal does not list the signer's certificate")
     tbs = TBSSign(
@@ -458,6 +469,8 @@ def ses_signature_verify(
     seal = _verify_seal(tbs["eseal"], trusted_maker_certs=anchors, at=signed_at)
     if not _signer_in_seal(signer_der, seal):
         raise _fail(SESFailure.SIGNER_NOT_IN_SEAL, "the seal does not list the signer's certificate")
+    if not certificate_signs_documents(signer_der):
+        raise _fail(SESFailure.KEY_USAGE, "the signer's certificate is not for signing")
     if not _within(signer_der, signed_at):
         raise _fail(
             SESFailure.SIGNER_CERTIFICATE_EXPIRED, "the signer's certificate was not valid at signing"

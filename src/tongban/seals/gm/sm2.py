@@ -8,8 +8,11 @@ The curve arithmetic is gmssl's (``gmssl.sm2.CryptSM2``, pure Python, ADR 0010);
   hard-codes "1234567812345678"), and e = SM3(Z ‖ M);
 - a public key is checked to be a point of the curve when it is loaded; r and s are checked to lie in
   [1, n-1] before verifying (gmssl does neither);
-- the public key reaches gmssl without its ``04`` prefix (gmssl strips it with ``str.lstrip("04")``, which
-  also eats a leading 0 or 4 of x);
+- the public key (x ‖ y, no prefix) is set on gmssl's object after construction: its constructor strips a
+  "04" prefix with ``str.lstrip("04")`` from any key string that starts with 04, which also eats the 0s and
+  4s that begin x — with or without a prefix when x's hex begins with 04 (one key in 256);
+- gmssl's failure on a sum at the point at infinity (a crafted signature: it subscripts None) is an invalid
+  signature, not a crash;
 - signatures are DER ``SEQUENCE { r INTEGER, s INTEGER }`` (GM/T 0009 SM2Signature), parsed strictly.
 
 Private keys are 32 raw bytes (big-endian d); the caller encrypts them at rest
@@ -72,8 +75,12 @@ class Curve:
         )
 
     def engine(self, private_hex: str = "", public_hex: str = "") -> CryptSM2:
-        """gmssl's arithmetic for this curve (``public_hex`` is x ‖ y without the 04 prefix)."""
-        return CryptSM2(private_key=private_hex, public_key=public_hex, ecc_table=self._table)
+        """gmssl's arithmetic for this curve (``public_hex`` is x ‖ y without the 04 prefix). The key is set
+        after construction: gmssl's constructor strips "04" with ``lstrip`` from any key that starts with it,
+        which corrupts an x whose hex begins with 04."""
+        engine = CryptSM2(private_key=private_hex, public_key="", ecc_table=self._table)
+        engine.public_key = public_hex
+        return engine
 
 
 #: The recommended curve of GB/T 32918.5-2017 (OID 1.2.156.10197.1.301).
@@ -144,7 +151,12 @@ class SM2PublicKey:
             raise InvalidSignature("SM2 signature out of range")
         engine = self.curve.engine(public_hex=self._xy_hex())
         width = 2 * self.curve.size
-        if not engine.verify(f"{r:0{width}x}{s:0{width}x}", self.digest(data, user_id)):
+        try:
+            valid = engine.verify(f"{r:0{width}x}{s:0{width}x}", self.digest(data, user_id))
+        except (TypeError, ValueError, IndexError) as exc:
+            # gmssl fails (None for a point) when [s]G + [t]P is the point at infinity
+            raise InvalidSignature("SM2 signature does not match") from exc
+        if not valid:
             raise InvalidSignature("SM2 signature does not match")
 
     def is_valid(self, signature: bytes, data: bytes, *, user_id: bytes = DEFAULT_USER_ID) -> bool:

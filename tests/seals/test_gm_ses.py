@@ -282,7 +282,7 @@ def test_one_flipped_byte_in_the_seal_fails_with_its_reason(maker, signer):
 def test_every_single_byte_change_of_the_seal_is_caught(maker, signer):
     der = _seal(maker, signer[1], picture_png=b"\x89PNG\r\n\x1a\n" + b"\x00" * 8)
     accepted = []
-    for at in range(0, len(der), 7):
+    for at in range(0, len(der), 11):
         changed = der[:at] + bytes([der[at] ^ 0x40]) + der[at + 1 :]
         try:
             seal_structure_verify(changed, trusted_maker_certs=[maker.root])
@@ -441,3 +441,29 @@ def test_bad_input_is_refused(maker, signer):
     with pytest.raises(SESVerificationError) as caught:
         ses_signature_verify(b"\x30\x03\x02\x01\x04", data=DOCUMENT)
     assert caught.value.reason is SESFailure.FORMAT
+
+
+def test_every_sampled_byte_change_of_a_signature_is_caught_with_a_reason(maker, signer):
+    der = _sign(
+        maker, signer, seal_der=_seal(maker, signer[1], picture_png=b"\x89PNG\r\n\x1a\n" + b"\x00" * 8)
+    )
+    accepted = []
+    for at in range(3, len(der), 23):
+        changed = der[:at] + bytes([der[at] ^ 0x08]) + der[at + 1 :]
+        try:
+            ses_signature_verify(changed, data=DOCUMENT, trusted_maker_certs=[maker.root])
+        except SESVerificationError as failure:
+            assert failure.reason in set(SESFailure)
+            continue
+        accepted.append(at)
+    assert accepted == []
+
+
+def test_a_time_stamp_on_the_signature_value_is_carried_outside_what_is_signed(maker, signer):
+    """timeStamp [0] (GB/T 20520 token on the signature value) is not under the signature; it parses."""
+    signature = SESSignature.load(_sign(maker, signer))
+    signature["time_stamp"] = b"\x30\x03\x02\x01\x01"  # a stand-in token: we neither make nor check one
+    der = signature.dump(force=True)
+    assert SESSignature.load(der)["time_stamp"].native == b"\x30\x03\x02\x01\x01"
+    assert der.endswith(bytes.fromhex("a0080306003003020101"))  # [0] EXPLICIT around the BIT STRING
+    assert ses_signature_verify(der, data=DOCUMENT, trusted_maker_certs=[maker.root]).property_info

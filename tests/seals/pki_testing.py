@@ -240,3 +240,34 @@ def make_pki(label: str = "通办测试") -> TestPKI:
         eku=[ExtendedKeyUsageOID.TIME_STAMPING],
     )
     return pki
+
+
+def licence_pdf(title: str = "营业执照", holder: str = "通办示范科技有限公司") -> bytes:
+    """A one-page licence-like PDF (A4, Chinese text in the project's font) to seal."""
+    from fpdf import FPDF
+
+    from tongban.core.documents import add_cjk_fonts
+
+    lines = [
+        ("统一社会信用代码", "91110105MA01ABCD2X"),
+        ("名称", holder),
+        ("类型", "有限责任公司（自然人投资或控股）"),
+        ("法定代表人", "张三"),
+        ("经营范围", "技术开发、技术咨询、技术服务；软件开发；数据处理。"),
+        ("注册资本", "壹佰万元整"),
+        ("成立日期", "2026年12月7日"),
+        ("住所", "北京市朝阳区示范路1号"),
+    ]
+    pdf = FPDF(format="A4")
+    pdf.set_creation_date(datetime(2026, 12, 7, tzinfo=UTC))
+    add_cjk_fonts(pdf, [title, *(v for _k, v in lines)])
+    pdf.add_page()
+    pdf.set_font("cjk", size=28)
+    pdf.cell(0, 20, title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=12)
+    for label, value in lines:
+        pdf.cell(45, 10, label)
+        pdf.multi_cell(0, 10, value, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(10)
+    pdf.cell(0, 10, "登记机关（盖章）", align="R", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

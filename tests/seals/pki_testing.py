@@ -19,6 +19,7 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 ONE_DAY = timedelta(days=1)
+DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")  # id-kp-documentSigning (RFC 9336)
 
 
 def _name(cn: str, org: str) -> x509.Name:
@@ -208,6 +209,13 @@ def _leaf(pki: TestPKI, subject, public_key, *, eku=None, serial=None) -> x509.C
     )
     if eku:
         builder = builder.add_extension(x509.ExtendedKeyUsage(eku), critical=True)
+    else:
+        # A signing certificate says what it signs: documents (RFC 9336) and, for NSS — poppler's pdfsig validates
+        # signers for the "email signer" usage and, in poppler 22.12, reports a certificate without an extended key
+        # usage as "Unknown issue" —, emailProtection.
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, DOCUMENT_SIGNING]), critical=False
+        )
     return builder.sign(pki.issuing_key, hashes.SHA256())
 
 

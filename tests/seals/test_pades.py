@@ -295,6 +295,23 @@ def test_another_ca_and_revoked_certificates_are_reported(pki, stamper, bt_pdf):
     assert later.revocation == "good" and later.ok, later
 
 
+def test_a_signature_without_timestamp_is_b_b_and_reported(pki):
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    from tongban.seals.pades import KeySigner
+
+    out = io.BytesIO()
+    signers.PdfSigner(
+        signers.PdfSignatureMetadata(field_name="无时间戳", subfilter=fields.SigSeedSubFilter.PADES),
+        KeySigner(SoftwareKey(pki.seal_key), pki.seal, pki.chain),
+    ).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(licence_pdf())), output=out)
+    [report] = verify_pdf(out.getvalue(), trust_roots=[pki.root], crls=pki.asn1_crls())
+    assert report.intact and report.valid and report.trusted
+    assert report.level == "B-B" and report.signing_time is None
+    assert report.reasons == ["no_timestamp"] and not report.ok
+
+
 def test_an_incremental_update_after_signing_is_reported(pki, bt_pdf):
     from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter

@@ -26,6 +26,7 @@ signatures before them.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -182,8 +183,8 @@ def verify_pdf(
     *,
     trust_roots: list[x509.Certificate],
     max_bytes: int = DEFAULT_MAX_BYTES,
-    crls: list = (),  # type: ignore[assignment]
-    ocsps: list = (),  # type: ignore[assignment]
+    crls: Sequence = (),
+    ocsps: Sequence = (),
     allow_fetching: bool = False,
 ) -> list[SignatureReport]:
     """One report per signature of ``pdf`` (not the document timestamps), in signing order; an empty list for

@@ -35,7 +35,8 @@ STAR_RADIUS = 7.0 / 42
 KIND_TEXT_HEIGHT = 4.6 / 42
 KIND_CENTRE = 0.25  # the kind's centre, below the seal's centre, as a fraction of the diameter
 ARC_SPAN_MAX = 240.0  # degrees the name spreads over at most
-ARC_STEP_MAX = 26.0  # degrees between two characters of a short name at most
+ARC_STEP_MAX = 26.0  # degrees between two characters of a name at most…
+ARC_SPAN_MIN = 100.0  # …but a short name (某某局) still spreads over this many degrees
 CONDENSE = 0.72  # width/height of an engraved character
 STROKE = 0.035  # extra stroke width, as a fraction of the font size
 
@@ -120,7 +121,8 @@ def round_seal_png(
         # A long name takes a smaller character so it stays within the span.
         text_h = ARC_TEXT_HEIGHT * big
         radius = c - rim - ARC_GAP * big - text_h / 2
-        step = min(ARC_STEP_MAX, ARC_SPAN_MAX / max(1, n - 1)) if n > 1 else 0.0
+        span = min(ARC_SPAN_MAX, max(ARC_SPAN_MIN, ARC_STEP_MAX * (n - 1)))
+        step = span / (n - 1) if n > 1 else 0.0
         needed = 2 * math.pi * radius * step / 360  # arc length per character
         text_h = min(text_h, needed / CONDENSE * 0.86) if n > 1 else text_h
         radius = c - rim - ARC_GAP * big - text_h / 2

@@ -288,3 +288,59 @@ def test_the_platform_uses_department_seals_only(active_seal, seal_world):
     facade.seal_use_record(SYSTEM, department.uuid, DOC, "加盖证照")
     with pytest.raises(DomainError):
         facade.seal_use_record(SYSTEM, str(active_seal.uuid), DOC, "加盖证照")
+
+
+# --- the API -----------------------------------------------------------------------------------------------------
+def _post(client, url, body):
+    from tests.conftest import csrf_headers
+
+    return client.post(url, body, content_type="application/json", **csrf_headers(client))
+
+
+def test_the_api_lifecycle_and_its_refusals(seal_world):
+    from tests.conftest import login_client
+
+    rep, company = seal_world["rep"], seal_world["company"]
+    rep_client, authority_client = login_client(rep.user), login_client(seal_world["authority"])
+    stranger_client = login_client(seal_world["stranger"].user)
+    refused = _post(
+        stranger_client, "/api/seals/applications", {"uscc": company.uscc, "kinds": ["legal_name"]}
+    )
+    assert refused.status_code == 403 and refused.json()["code"] == "not_legal_representative"
+    bad = _post(rep_client, "/api/seals/applications", {"uscc": company.uscc, "kinds": ["no_such_kind"]})
+    assert bad.status_code == 422
+    applied = _post(rep_client, "/api/seals/applications", {"uscc": company.uscc, "kinds": ["legal_name"]})
+    assert applied.status_code == 201, applied.content
+    uuid = applied.json()["uuid"]
+    assert _post(rep_client, f"/api/seals/applications/{uuid}/review", {"approve": True}).status_code == 403
+    pending = authority_client.get("/api/seals/applications").json()
+    assert [a["uuid"] for a in pending] == [uuid]
+    approved = _post(authority_client, f"/api/seals/applications/{uuid}/review", {"approve": True})
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    (seal,) = rep_client.get("/api/seals").json()
+    assert seal["kind_label"] == "法定名称章" and seal["status"] == "active" and seal["certificate_serial"]
+    missing = stranger_client.get(f"/api/seals/{seal['uuid']}")
+    assert missing.status_code == 404 and missing.json()["code"] == "seal_not_found"
+    assert stranger_client.get("/api/seals").json() == []
+    use = {"document_sha256": DOC, "purpose": "签订合同"}
+    assert _post(stranger_client, f"/api/seals/{seal['uuid']}/uses", use).status_code == 404
+    assert _post(rep_client, f"/api/seals/{seal['uuid']}/uses", use).status_code == 201
+    assert [u["purpose"] for u in rep_client.get(f"/api/seals/{seal['uuid']}/uses").json()] == ["签订合同"]
+    employee = seal_world["employee"]
+    grant = _post(
+        rep_client,
+        f"/api/seals/{seal['uuid']}/authorisations",
+        {"id_number": employee.id_number, "real_name": employee.real_name},
+    )
+    assert grant.status_code == 201
+    employee_client = login_client(employee.user)
+    assert _post(employee_client, f"/api/seals/{seal['uuid']}/uses", use).status_code == 201
+    assert employee_client.get(f"/api/seals/{seal['uuid']}/uses").status_code == 404  # not the owner
+    suspended = _post(rep_client, f"/api/seals/{seal['uuid']}/suspend", {"reason": "核查"})
+    assert suspended.status_code == 200 and suspended.json()["status"] == "suspended"
+    blocked = _post(employee_client, f"/api/seals/{seal['uuid']}/uses", use)
+    assert blocked.status_code == 409 and blocked.json()["code"] == "seal_not_active"
+    revoked = _post(authority_client, f"/api/seals/{seal['uuid']}/revoke", {"reason": "注销"})
+    assert revoked.json()["status"] == "revoked"
+    again = _post(rep_client, f"/api/seals/{seal['uuid']}/resume", {"reason": ""})
+    assert again.status_code == 409 and again.json()["code"] == "invalid_status_change"

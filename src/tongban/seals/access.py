@@ -124,8 +124,12 @@ def may_use(actor: Actor, seal: Seal) -> bool:
 def access_seal_for_owner(*, actor: Actor, seal_uuid) -> Seal:
     """A seal its owner manages (authorises, suspends, reads uses); 404 for anyone else."""
     key = _uuid(seal_uuid)
-    seal = Seal.objects.filter(owner_scope(actor), uuid=key).select_related("certificate").first()
-    if key is None or seal is None:
+    seal = (
+        Seal.objects.filter(owner_scope(actor), uuid=key).select_related("certificate").first()
+        if key is not None
+        else None
+    )
+    if seal is None:
         raise SealNotFound()
     return seal
 

@@ -387,7 +387,7 @@ def seal_image_set(*, actor: Actor, seal_uuid, png: bytes, width_mm, height_mm) 
 
 
 # --- status changes ----------------------------------------------------------------------------------------------------
-_MESSAGES = {
+_MESSAGES: dict[str, object] = {
     SealStatus.ACTIVE: _("%(owner)s 的电子印章（%(kind)s）已恢复使用。%(reason)s"),
     SealStatus.SUSPENDED: _("%(owner)s 的电子印章（%(kind)s）已挂起：%(reason)s"),
     SealStatus.REVOKED: _("%(owner)s 的电子印章（%(kind)s）已注销：%(reason)s"),

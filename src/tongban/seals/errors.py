@@ -14,7 +14,6 @@ class SealError(ErrorCode):
     INVALID_STATUS_CHANGE = "invalid_status_change"
     NOT_LEGAL_REPRESENTATIVE = "not_legal_representative"
     NOT_SEAL_AUTHORITY = "not_seal_authority"
-    NOT_SEAL_OWNER = "not_seal_owner"
     NO_SEAL_KINDS = "no_seal_kinds"
     PURPOSE_REQUIRED = "purpose_required"
     REASON_REQUIRED = "reason_required"

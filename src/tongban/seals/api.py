@@ -33,7 +33,7 @@ class SealOut(Schema):
     height_mm: float | None
 
 
-class ApplicationOut(Schema):
+class SealApplicationOut(Schema):
     uuid: UUID
     owner_kind: str
     owner_code: str
@@ -45,26 +45,26 @@ class ApplicationOut(Schema):
     decided_at: datetime | None
 
 
-class ApplyIn(Schema):
+class SealApplyIn(Schema):
     uscc: str = Field(..., max_length=18, description="企业统一社会信用代码（申请人须为其法定代表人）")
     kinds: list[SealKind] = Field(..., max_length=6)
 
 
-class ReviewIn(Schema):
+class SealReviewIn(Schema):
     approve: bool
     reason: str = Field("", max_length=500)
 
 
-class ReasonIn(Schema):
+class SealReasonIn(Schema):
     reason: str = Field("", max_length=500)
 
 
-class AuthoriseIn(Schema):
+class SealAuthoriseIn(Schema):
     id_number: str = Field(..., max_length=18)
     real_name: str = Field(..., max_length=50)
 
 
-class AuthorisationOut(Schema):
+class SealAuthorisationOut(Schema):
     id: int
     person_name: str
     granted_by_label: str
@@ -72,12 +72,12 @@ class AuthorisationOut(Schema):
     revoked_at: datetime | None
 
 
-class UseIn(Schema):
+class SealUseIn(Schema):
     document_sha256: str = Field(..., max_length=64)
     purpose: str = Field(..., max_length=200)
 
 
-class UseOut(Schema):
+class SealUseOut(Schema):
     actor_label: str
     document_sha256: str
     purpose: str
@@ -97,15 +97,17 @@ def seal_get(request, seal_uuid: UUID):
 
 
 @router.post(
-    "/seals/applications", response=responses({201: ApplicationOut}, 401, 403, 409), auth=session_auth
+    "/seals/applications", response=responses({201: SealApplicationOut}, 401, 403, 409), auth=session_auth
 )
-def seal_apply(request, payload: ApplyIn):
+def seal_apply(request, payload: SealApplyIn):
     """An enterprise's legal representative (real-name L2+) applies for its seals."""
     application = services.seal_apply(actor=request.actor, uscc=payload.uscc, kinds=payload.kinds)
     return Status(201, application)
 
 
-@router.get("/seals/applications", response=responses({200: list[ApplicationOut]}, 401), auth=session_auth)
+@router.get(
+    "/seals/applications", response=responses({200: list[SealApplicationOut]}, 401), auth=session_auth
+)
 def application_list(request):
     """The caller's applications; every application for the seal authority."""
     return list(selectors.applications_visible(request.actor)[:200])
@@ -113,10 +115,10 @@ def application_list(request):
 
 @router.post(
     "/seals/applications/{uuid:application_uuid}/review",
-    response=responses({200: ApplicationOut}, 401, 403, 404, 409),
+    response=responses({200: SealApplicationOut}, 401, 403, 404, 409),
     auth=session_auth,
 )
-def application_review(request, application_uuid: UUID, payload: ReviewIn):
+def application_review(request, application_uuid: UUID, payload: SealReviewIn):
     """The seal authority approves (the seals are made) or rejects (with a reason)."""
     access_application(actor=request.actor, application_uuid=application_uuid)
     return services.seal_application_review(
@@ -128,26 +130,26 @@ _STATUS = responses({200: SealOut}, 401, 404, 409)
 
 
 @router.post("/seals/{uuid:seal_uuid}/suspend", response=_STATUS, auth=session_auth)
-def seal_suspend(request, seal_uuid: UUID, payload: ReasonIn):
+def seal_suspend(request, seal_uuid: UUID, payload: SealReasonIn):
     """Suspend a seal (its owner or the seal authority), with a reason: its certificate is put on hold."""
     return services.seal_suspend(actor=request.actor, seal_uuid=seal_uuid, reason=payload.reason)
 
 
 @router.post("/seals/{uuid:seal_uuid}/resume", response=_STATUS, auth=session_auth)
-def seal_resume(request, seal_uuid: UUID, payload: ReasonIn):
+def seal_resume(request, seal_uuid: UUID, payload: SealReasonIn):
     """Resume a suspended seal (its owner or the seal authority)."""
     return services.seal_resume(actor=request.actor, seal_uuid=seal_uuid, reason=payload.reason)
 
 
 @router.post("/seals/{uuid:seal_uuid}/revoke", response=_STATUS, auth=session_auth)
-def seal_revoke(request, seal_uuid: UUID, payload: ReasonIn):
+def seal_revoke(request, seal_uuid: UUID, payload: SealReasonIn):
     """Revoke a seal for good (its owner or the seal authority), with a reason: its certificate is revoked."""
     return services.seal_revoke(actor=request.actor, seal_uuid=seal_uuid, reason=payload.reason)
 
 
 @router.get(
     "/seals/{uuid:seal_uuid}/authorisations",
-    response=responses({200: list[AuthorisationOut]}, 401, 404),
+    response=responses({200: list[SealAuthorisationOut]}, 401, 404),
     auth=session_auth,
 )
 def authorisation_list(request, seal_uuid: UUID):
@@ -156,10 +158,10 @@ def authorisation_list(request, seal_uuid: UUID):
 
 @router.post(
     "/seals/{uuid:seal_uuid}/authorisations",
-    response=responses({201: AuthorisationOut}, 401, 403, 404, 409),
+    response=responses({201: SealAuthorisationOut}, 401, 403, 404, 409),
     auth=session_auth,
 )
-def authorisation_create(request, seal_uuid: UUID, payload: AuthoriseIn):
+def authorisation_create(request, seal_uuid: UUID, payload: SealAuthoriseIn):
     """The owner lets a person (real-name L2+) use the seal."""
     grant = services.seal_authorise(
         actor=request.actor,
@@ -171,7 +173,7 @@ def authorisation_create(request, seal_uuid: UUID, payload: AuthoriseIn):
 
 @router.delete(
     "/seals/{uuid:seal_uuid}/authorisations/{int:authorisation_id}",
-    response=responses({200: AuthorisationOut}, 401, 404),
+    response=responses({200: SealAuthorisationOut}, 401, 404),
     auth=session_auth,
 )
 def authorisation_delete(request, seal_uuid: UUID, authorisation_id: int):
@@ -181,7 +183,7 @@ def authorisation_delete(request, seal_uuid: UUID, authorisation_id: int):
 
 
 @router.get(
-    "/seals/{uuid:seal_uuid}/uses", response=responses({200: list[UseOut]}, 401, 404), auth=session_auth
+    "/seals/{uuid:seal_uuid}/uses", response=responses({200: list[SealUseOut]}, 401, 404), auth=session_auth
 )
 def use_list(request, seal_uuid: UUID):
     """Every use of the seal (the owner's view)."""
@@ -189,9 +191,11 @@ def use_list(request, seal_uuid: UUID):
 
 
 @router.post(
-    "/seals/{uuid:seal_uuid}/uses", response=responses({201: UseOut}, 401, 403, 404, 409), auth=session_auth
+    "/seals/{uuid:seal_uuid}/uses",
+    response=responses({201: SealUseOut}, 401, 403, 404, 409),
+    auth=session_auth,
 )
-def use_record(request, seal_uuid: UUID, payload: UseIn):
+def use_record(request, seal_uuid: UUID, payload: SealUseIn):
     """Record a use (the owner or an authorised person, an active seal)."""
     use = services.seal_use_record(
         actor=request.actor,

@@ -17,7 +17,7 @@ from tongban.notifications.models import Message
 from tongban.seals import facade, services
 from tongban.seals.constants import ApplicationStatus, SealKind, SealStatus
 from tongban.seals.errors import SealError, SealNotFound, SealsError
-from tongban.seals.models import Seal, SealStatusChange, SealUse
+from tongban.seals.models import Seal, SealApplication, SealStatusChange, SealUse
 
 pytestmark = pytest.mark.django_db
 DOC = hashlib.sha256(b"a contract").hexdigest()
@@ -344,3 +344,57 @@ def test_the_api_lifecycle_and_its_refusals(seal_world):
     assert revoked.json()["status"] == "revoked"
     again = _post(rep_client, f"/api/seals/{seal['uuid']}/resume", {"reason": ""})
     assert again.status_code == 409 and again.json()["code"] == "invalid_status_change"
+
+
+# --- the pages ------------------------------------------------------------------------------------------------------
+def test_the_pages(seal_world):
+    from tests.conftest import login_client
+
+    rep, company, employee = seal_world["rep"], seal_world["company"], seal_world["employee"]
+    rep_client = login_client(rep.user)
+    page = rep_client.get("/seals/")
+    assert (
+        page.status_code == 200
+        and "我的电子印章" in page.content.decode()
+        and company.name in page.content.decode()
+    )
+    refused = rep_client.post(
+        "/seals/", {"uscc": company.uscc}, HTTP_X_CSRFTOKEN=rep_client.cookies["csrftoken"].value
+    )
+    assert refused.status_code == 400 and "请至少选择一种印章" in refused.content.decode()
+    applied = rep_client.post(
+        "/seals/",
+        {"uscc": company.uscc, "kinds": ["legal_name", "contract"]},
+        HTTP_X_CSRFTOKEN=rep_client.cookies["csrftoken"].value,
+    )
+    assert applied.status_code == 302
+    assert rep_client.get("/seals/review/").status_code == 403
+    authority_client = login_client(seal_world["authority"])
+    review = authority_client.get("/seals/review/")
+    assert review.status_code == 200 and "合同专用章" in review.content.decode()
+    application = SealApplication.objects.get(owner_code=company.uscc)
+    done = authority_client.post(
+        "/seals/review/",
+        {"application": str(application.uuid), "decision": "approve"},
+        HTTP_X_CSRFTOKEN=authority_client.cookies["csrftoken"].value,
+    )
+    assert done.status_code == 302
+    seal = Seal.objects.get(owner_code=company.uscc, kind=SealKind.LEGAL_NAME)
+    assert login_client(seal_world["stranger"].user).get(f"/seals/{seal.uuid}/").status_code == 404
+    granted = rep_client.post(
+        f"/seals/{seal.uuid}/",
+        {"action": "authorise", "id_number": employee.id_number, "real_name": employee.real_name},
+        HTTP_X_CSRFTOKEN=rep_client.cookies["csrftoken"].value,
+    )
+    assert granted.status_code == 302
+    _use(employee.user, seal, "签订采购合同")
+    shown = rep_client.get(f"/seals/{seal.uuid}/").content.decode()
+    assert "李员工" in shown and "签订采购合同" in shown and "撤销授权" in shown
+    employee_view = login_client(employee.user).get(f"/seals/{seal.uuid}/").content.decode()
+    assert "签订采购合同" not in employee_view and "挂起" not in employee_view  # not the owner
+    suspended = rep_client.post(
+        f"/seals/{seal.uuid}/",
+        {"action": "suspend", "reason": ""},
+        HTTP_X_CSRFTOKEN=rep_client.cookies["csrftoken"].value,
+    )
+    assert suspended.status_code == 400 and "请填写原因" in suspended.content.decode()

@@ -5,6 +5,9 @@ from tongban.seals import views
 app_name = "seals"
 
 urlpatterns = [
+    path("seals/", views.my_seals_page, name="mine"),
+    path("seals/review/", views.review_page, name="review"),
+    path("seals/<uuid:seal_uuid>/", views.seal_page, name="seal"),
     path("seals/pki/root.crt", views.root_certificate, name="root_crt"),
     path("seals/pki/root.crl", views.root_crl, name="root_crl"),
     path("seals/pki/issuing.crt", views.issuing_certificate, name="issuing_crt"),

@@ -7,12 +7,26 @@ import base64
 import binascii
 from urllib.parse import unquote
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
-from tongban.seals import pki
-from tongban.seals.constants import KeyRole
+from tongban.core.errors import DomainError
+from tongban.seals import pki, selectors, services
+from tongban.seals.access import (
+    access_seal,
+    is_owner,
+    is_seal_authority,
+    represented_enterprises,
+    require_seal_authority,
+)
+from tongban.seals.constants import ENTERPRISE_KINDS, KeyRole, SealKind, SealStatus
+from tongban.seals.errors import SealNotFound, SealsError
 
 OCSP_MAX_BYTES = 16 * 1024
 
@@ -90,3 +104,141 @@ def ocsp_get(request, encoded: str):
     except (binascii.Error, ValueError):
         der = b""
     return _ocsp_answer(der)
+
+
+# --- pages: 我的电子印章 and the seal authority's review ---------------------------------------------------------
+STATUS_COLOURS = {
+    SealStatus.ACTIVE: "green",
+    SealStatus.SUSPENDED: "yellow",
+    SealStatus.PENDING: "yellow",
+    SealStatus.REVOKED: "red",
+    SealStatus.EXPIRED: "red",
+}
+APPLY_KINDS = [(k.value, k.label) for k in SealKind if k in ENTERPRISE_KINDS]
+
+
+def _colour(seals):
+    for seal in seals:
+        seal.colour = STATUS_COLOURS.get(seal.status, "")
+    return seals
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_seals_page(request):
+    """我的电子印章: the seals of the enterprises the caller represents and their own, those authorised to
+    them, their applications; and the form to apply."""
+    actor = request.actor
+    error = None
+    if request.method == "POST":
+        try:
+            if request.POST.get("personal"):
+                services.seal_apply_personal(actor=actor)
+            else:
+                services.seal_apply(
+                    actor=actor, uscc=request.POST.get("uscc", ""), kinds=request.POST.getlist("kinds")
+                )
+            messages.success(request, _("申请已提交，请等待印章管理部门审核。"))
+            return redirect("seals:mine")
+        except DomainError as exc:
+            error = exc
+    ctx = {
+        "error": error,
+        "owned": _colour(list(selectors.seals_owned(actor))),
+        "authorised": _colour(list(selectors.seals_authorised(actor))),
+        "applications": list(
+            selectors.applications_visible(actor).filter(applicant_user_id=actor.user_id)[:50]
+        ),
+        "enterprises": represented_enterprises(actor),
+        "kinds": APPLY_KINDS,
+        "values": request.POST,
+        "is_authority": is_seal_authority(actor),
+    }
+    return render(request, "seals/mine.html", ctx, status=400 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def seal_page(request, seal_uuid):
+    """One seal: its facts and history; for its owner the authorised persons and the uses; the status
+    changes for the owner and the seal authority."""
+    actor = request.actor
+    try:
+        seal = access_seal(actor=actor, seal_uuid=seal_uuid)
+    except SealNotFound as exc:
+        raise Http404 from exc
+    owner = is_owner(actor, seal)
+    manages = owner or is_seal_authority(actor)
+    error = None
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        reason = request.POST.get("reason", "")
+        try:
+            if action == "authorise" and owner:
+                services.seal_authorise(
+                    actor=actor,
+                    seal_uuid=seal.uuid,
+                    grantee=services.Grantee(
+                        request.POST.get("id_number", ""), request.POST.get("real_name", "")
+                    ),
+                )
+            elif action == "unauthorise" and owner:
+                grant = request.POST.get("authorisation", "")
+                if not grant.isdigit():
+                    raise Http404
+                services.seal_unauthorise(actor=actor, seal_uuid=seal.uuid, authorisation_id=int(grant))
+            elif action == "suspend" and manages:
+                services.seal_suspend(actor=actor, seal_uuid=seal.uuid, reason=reason)
+            elif action == "resume" and manages:
+                services.seal_resume(actor=actor, seal_uuid=seal.uuid, reason=reason)
+            elif action == "revoke" and manages:
+                services.seal_revoke(actor=actor, seal_uuid=seal.uuid, reason=reason)
+            else:
+                raise PermissionDenied
+            messages.success(request, _("已办理。"))
+            return redirect("seals:seal", seal_uuid=seal.uuid)
+        except DomainError as exc:
+            error = exc
+        seal.refresh_from_db()
+    seal.colour = STATUS_COLOURS.get(seal.status, "")
+    ctx = {
+        "seal": seal,
+        "owner": owner,
+        "manages": manages,
+        "error": error,
+        "history": selectors.seal_history(seal),
+        "authorisations": selectors.seal_authorisations(seal) if owner else [],
+        "uses": selectors.seal_uses(seal, 100) if owner else [],
+        "values": request.POST,
+    }
+    return render(request, "seals/seal.html", ctx, status=400 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_page(request):
+    """The seal authority's review: submitted applications, oldest first, each approved or rejected."""
+    actor = request.actor
+    try:
+        require_seal_authority(actor)
+    except SealsError as exc:
+        raise PermissionDenied from exc
+    error = None
+    if request.method == "POST":
+        try:
+            services.seal_application_review(
+                actor=actor,
+                application_uuid=request.POST.get("application", ""),
+                approve=request.POST.get("decision") == "approve",
+                reason=request.POST.get("reason", ""),
+            )
+            messages.success(request, _("审核完成。"))
+            return redirect("seals:review")
+        except DomainError as exc:
+            error = exc
+    ctx = {
+        "error": error,
+        "pending": list(selectors.applications_to_review(actor)[:100]),
+        "kind_labels": dict(SealKind.choices),
+    }
+    return render(request, "seals/review.html", ctx, status=400 if error else 200)

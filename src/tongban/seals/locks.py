@@ -24,8 +24,8 @@ def lock_application(pk: int) -> SealApplication:
 
 
 def lock_seal(pk: int) -> Seal:
-    return Seal.objects.select_for_update().select_related("certificate").get(pk=pk)
+    return Seal.objects.select_for_update(of=("self",)).select_related("certificate").get(pk=pk)
 
 
 def lock_seal_authorisation(pk: int) -> SealAuthorisation:
-    return SealAuthorisation.objects.select_for_update().select_related("seal").get(pk=pk)
+    return SealAuthorisation.objects.select_for_update(of=("self",)).select_related("seal").get(pk=pk)

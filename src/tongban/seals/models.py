@@ -104,7 +104,7 @@ class SealApplication(models.Model):
     applicant_user_id = models.PositiveBigIntegerField(_("申请人账号"))
     applicant_label = models.CharField(_("申请人"), max_length=200)
     owner_kind = models.CharField(_("印章所有者类型"), max_length=10, choices=OwnerKind.choices)
-    owner_code = models.CharField(_("统一社会信用代码或身份证号"), max_length=30)
+    owner_code = models.CharField(_("统一社会信用代码或身份证号"), max_length=36)
     owner_name = models.CharField(_("所有者名称"), max_length=200)
     owner_uuid = models.CharField(_("所有者标识"), max_length=36, blank=True)
     legal_rep_name = models.CharField(_("法定代表人"), max_length=100, blank=True)
@@ -131,7 +131,7 @@ class SealApplication(models.Model):
 class Seal(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     owner_kind = models.CharField(_("所有者类型"), max_length=10, choices=OwnerKind.choices)
-    owner_code = models.CharField(_("统一社会信用代码或身份证号"), max_length=30, db_index=True)
+    owner_code = models.CharField(_("统一社会信用代码或身份证号"), max_length=36, db_index=True)
     owner_name = models.CharField(_("所有者名称"), max_length=200)
     owner_uuid = models.CharField(_("所有者标识"), max_length=36, blank=True)
     kind = models.CharField(_("印章种类"), max_length=20, choices=SealKind.choices)

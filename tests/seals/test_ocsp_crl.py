@@ -268,3 +268,47 @@ def facade_root_pem() -> bytes:
     from tongban.seals.facade import root_certificate_pem
 
     return root_certificate_pem()
+
+
+def test_pyhanko_s_validator_accepts_the_chain_with_our_crls_and_ocsp_answers(active_seal, seal_world):
+    """pyHanko's certificate validator (what PAdES B-LT validation uses), offline and hard-fail on
+    revocation: the seal's chain, the CRLs and the OCSP answer the platform serves are enough to validate a
+    good certificate, and the same data refuse a revoked one."""
+    import asyncio
+
+    from asn1crypto import crl as asn1_crl
+    from asn1crypto import ocsp as asn1_ocsp
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko_certvalidator import CertificateValidator, ValidationContext
+    from pyhanko_certvalidator.errors import RevokedError
+
+    client = Client()
+    cert, issuer = _cert(active_seal), _issuing()
+
+    def validate():
+        der = lambda c: c.public_bytes(serialization.Encoding.DER)  # noqa: E731
+        ocsp_der = client.post(
+            "/seals/pki/ocsp", data=_ocsp_request(cert, issuer), content_type="application/ocsp-request"
+        ).content
+        context = ValidationContext(
+            trust_roots=[asn1_x509.Certificate.load(der(pki.key_certificate(pki.root_ca())))],
+            crls=[
+                asn1_crl.CertificateList.load(client.get("/seals/pki/issuing.crl").content),
+                asn1_crl.CertificateList.load(client.get("/seals/pki/root.crl").content),
+            ],
+            ocsps=[asn1_ocsp.OCSPResponse.load(ocsp_der)],
+            allow_fetching=False,
+            revocation_mode="hard-fail",
+        )
+        validator = CertificateValidator(
+            asn1_x509.Certificate.load(der(cert)),
+            intermediate_certs=[asn1_x509.Certificate.load(der(issuer))],
+            validation_context=context,
+        )
+        return asyncio.run(validator.async_validate_usage({"digital_signature", "non_repudiation"}))
+
+    path = validate()
+    assert len(path) == 3
+    services.seal_revoke(actor=actor_for(seal_world["rep"].user), seal_uuid=active_seal.uuid, reason="注销")
+    with pytest.raises(RevokedError):
+        validate()

@@ -160,3 +160,35 @@ def test_openssl_verifies_the_chain(active_seal, tmp_path):
         check=False,
     )
     assert done.returncode == 0 and "seal.pem: OK" in done.stdout, done.stdout + done.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_uses_at_once_make_one_pki():
+    """Two threads ask for the issuing CA of an empty PKI at the same time: one root and one issuing CA."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers: the race needs PostgreSQL")
+    barrier = threading.Barrier(2)
+    found: list[int] = []
+    errors: list[BaseException] = []
+
+    def first_use():
+        try:
+            barrier.wait(timeout=10)
+            found.append(pki.issuing_ca().pk)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first_use) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == [] and len(found) == 2 and found[0] == found[1]
+    assert PkiKey.objects.filter(role=KeyRole.ROOT).count() == 1
+    assert PkiKey.objects.filter(role=KeyRole.ISSUING).count() == 1

@@ -19,6 +19,7 @@ from tongban.core.errors import DomainError
 from tongban.core.schema_messages import LOCATION_PARTS, input_message
 from tongban.core.schemas import ErrorOut
 from tongban.licences.api import router as licences_router
+from tongban.seals.api import router as seals_router
 
 logger = logging.getLogger("tongban.api")
 
@@ -106,4 +107,5 @@ api.add_router("/", accounts_router)
 api.add_router("/", catalog_router)
 api.add_router("/", cases_router)
 api.add_router("/", licences_router)
+api.add_router("/", seals_router)
 api.add_router("/ops", ops_router)

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from tongban.seals import views
+
+app_name = "seals"
+
+urlpatterns = [
+    path("seals/", views.my_seals_page, name="mine"),
+    path("seals/review/", views.review_page, name="review"),
+    path("seals/<uuid:seal_uuid>/", views.seal_page, name="seal"),
+    path("seals/pki/root.crt", views.root_certificate, name="root_crt"),
+    path("seals/pki/root.crl", views.root_crl, name="root_crl"),
+    path("seals/pki/issuing.crt", views.issuing_certificate, name="issuing_crt"),
+    path("seals/pki/issuing.crl", views.issuing_crl, name="issuing_crl"),
+    path("seals/pki/ca/<int:ca_id>.crt", views.ca_certificate, name="ca_crt"),
+    path("seals/pki/ca/<int:ca_id>.crl", views.ca_crl, name="ca_crl"),
+    path("seals/pki/ocsp", views.ocsp_post, name="ocsp"),
+    path("seals/pki/ocsp/<path:encoded>", views.ocsp_get, name="ocsp_get"),
+]

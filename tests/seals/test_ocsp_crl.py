@@ -144,6 +144,9 @@ def test_ocsp_unknown_serial_malformed_request_and_another_ca(active_seal):
     assert unknown.certificate_status == ocsp.OCSPCertStatus.UNKNOWN
     assert _post(client, b"not an OCSP request").response_status == ocsp.OCSPResponseStatus.MALFORMED_REQUEST
     assert _post(client, b"").response_status == ocsp.OCSPResponseStatus.MALFORMED_REQUEST
+    # A body larger than any request (16 KiB) is not read as one.
+    padded = _ocsp_request(_cert(active_seal), issuer) + b"\0" * 20_000
+    assert _post(client, padded).response_status == ocsp.OCSPResponseStatus.MALFORMED_REQUEST
     # Another CA's certificate: the platform is not authoritative for it.
     other = (
         x509.CertificateBuilder()

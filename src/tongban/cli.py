@@ -1,5 +1,5 @@
 """The `tongban` console command: serve, migrate, demo, calendar, catalog, cases, maintenance, media,
-licences, worker, check-deploy, manage."""
+licences, seals, worker, check-deploy, manage."""
 
 from __future__ import annotations
 
@@ -400,6 +400,30 @@ def cmd_licences_sign(args) -> int:
     return 0
 
 
+def cmd_seals_verify(args) -> int:
+    """Check every signature of a PDF against the platform's roots; exit 0 only when each one is valid."""
+    import json
+    from pathlib import Path
+
+    _django()
+    from tongban.seals.sealing import document_verify
+
+    reports = document_verify(Path(args.file).read_bytes())
+    if args.json:
+        print(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=1))
+    elif not reports:
+        print("no signature in this file / 文件中没有签名")
+    for n, r in enumerate(reports if not args.json else (), 1):
+        verdict = "VALID / 有效" if r.ok else "INVALID / 无效"
+        when = r.signing_time.isoformat() if r.signing_time else "-"
+        print(f"{n}. {r.field_name or '-'}: {verdict}; signer {r.signer or '-'}; level {r.level or '-'}")
+        print(f"   intact={r.intact} trusted={r.trusted} revocation={r.revocation} signed_at={when}")
+        print(f"   modified_after={r.modified_after or '-'}")
+        for reason, message in zip(r.reasons, r.messages, strict=False):
+            print(f"   ! {reason}: {message}")
+    return 0 if reports and all(r.ok for r in reports) else 1
+
+
 def cmd_check_deploy(args) -> int:
     call_command = _django()
     call_command("check", deploy=True, fail_level=args.fail_level)
@@ -582,6 +606,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("queues", nargs="*")
     p.add_argument("--batch", action="store_true", help="run what is queued, then exit")
     p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("seals", help="electronic seals (电子印章)")
+    ssub = p.add_subparsers(dest="seals_command", required=True)
+    c = ssub.add_parser("verify", help="check a sealed PDF's signatures (exit 0 when every one is valid)")
+    c.add_argument("file")
+    c.add_argument("--json", action="store_true", help="one JSON report per signature")
+    c.set_defaults(func=cmd_seals_verify)
 
     p = sub.add_parser("check-deploy", help="Django's deployment checks plus Tongban's")
     p.add_argument("--fail-level", default="ERROR", choices=["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"])

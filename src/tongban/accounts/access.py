@@ -196,4 +196,5 @@ def menu_abilities(actor: Actor) -> dict[str, bool]:
         "intake": actor.has_role(*INTAKE_ROLES),
         "verify": actor.has_role(*VERIFY_ROLES),
         "supervision": actor.has_role(*SUPERVISION_ROLES),
+        "seal_review": actor.has_role(Role.SEAL_AUTHORITY),
     }

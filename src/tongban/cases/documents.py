@@ -38,6 +38,17 @@ def step_result_text(result: dict) -> str:
         if result.get("uscc"):
             text += _("，统一社会信用代码 %(uscc)s") % {"uscc": result["uscc"]}
         return text
+    if result.get("kind") == "electronic_seals":
+        from tongban.cases.services.results import SEAL_KINDS_BY_NAME
+
+        names = {code: name for name, code in SEAL_KINDS_BY_NAME.items()}
+        kinds = "、".join(_(names[s["kind"]]) for s in result.get("seals", ()) if s.get("kind") in names)
+        return _("%(name)s：%(kinds)s（%(holder)s，编号 %(reference)s）") % {
+            "name": result.get("name", ""),
+            "kinds": kinds,
+            "holder": result.get("holder_name", ""),
+            "reference": result.get("reference", ""),
+        }
     return _("%(name)s（编号 %(reference)s）") % {
         "name": result.get("name", ""),
         "reference": result.get("reference", ""),

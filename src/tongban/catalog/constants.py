@@ -84,6 +84,10 @@ class ResultKind(models.TextChoices):
     LICENCE = "licence", _("电子证照")
     APPROVAL_DOCUMENT = "approval_document", _("批准文书")
     FILING = "filing", _("备案/登记结果")
+    ELECTRONIC_SEALS = (
+        "electronic_seals",
+        _("电子印章"),
+    )  # 公章刻制: the enterprise's seals, made by the platform
     OTHER = "other", _("其他")
 
 

@@ -121,7 +121,7 @@ class PlanStep:
     implementation_code: str
     version_number: int
     result_licence_type_code: str = ""  # the e-licence type the step's item yields, if any
-    result_kind: str = ""  # ResultKind: licence | approval_document | filing | other
+    result_kind: str = ""  # ResultKind: licence | approval_document | filing | electronic_seals | other
     result_name: str = ""  # what the applicant receives (办理结果名称)
 
 

@@ -23,8 +23,10 @@ from tongban.accounts.facade import (
     holders_for_user,
     identity_confirmed,
     own_holder,
+    throttle_hit,
 )
 from tongban.core.actors import Actor, ActorKind
+from tongban.core.errors import Throttled
 from tongban.seals.constants import OwnerKind, SealKind, SealStatus
 from tongban.seals.errors import (
     SealApplicationNotFound,
@@ -194,3 +196,14 @@ def access_application(*, actor: Actor, application_uuid) -> SealApplication:
 
 def authorisation_of(seal: Seal, authorisation_id: int) -> SealAuthorisation | None:
     return SealAuthorisation.objects.filter(seal=seal, pk=authorisation_id).first()
+
+
+# Verifying a sealed PDF is open to anyone (a bank, a court, a citizen), like 亮证 verification; it costs the
+# server a full signature validation per signature, so it is throttled per address.
+VERIFY_LIMIT, VERIFY_WINDOW = 60, 600
+
+
+def require_verify_allowed(client: str) -> None:
+    """Throttled (429) past VERIFY_LIMIT verifications per address in VERIFY_WINDOW seconds."""
+    if not throttle_hit("seal_verify_ip", client or "-", limit=VERIFY_LIMIT, window=VERIFY_WINDOW):
+        raise Throttled()

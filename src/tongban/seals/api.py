@@ -204,3 +204,40 @@ def use_record(request, seal_uuid: UUID, payload: SealUseIn):
         purpose=payload.purpose,
     )
     return Status(201, use)
+
+
+class SignatureReportOut(Schema):
+    field_name: str | None
+    signer: str | None
+    signer_subject: str | None
+    serial_number: str | None
+    issuer: str | None
+    intact: bool
+    valid: bool
+    trusted: bool
+    revocation: str = Field(description="good | revoked | unknown, at the signing time")
+    signing_time: datetime | None = Field(description="from the signature's timestamp (trusted TSA)")
+    claimed_time: datetime | None
+    level: str | None = Field(description="the PAdES level reached: B-B, B-T, B-LT, B-LTA")
+    coverage: str | None
+    modified_after: str | None = Field(description="none | allowed (DSS, timestamps) | disallowed")
+    ok: bool
+    reasons: list[str]
+    messages: list[str]
+
+
+class VerifyPdfIn(Schema):
+    content_base64: str = Field(description="the PDF, Base64 (within the API's 5 MB request body)")
+
+
+@router.post(
+    "/seals/verify-pdf", response=responses({200: list[SignatureReportOut]}, 413, 422, 429), auth=None
+)
+def seal_verify_pdf(request, payload: VerifyPdfIn):
+    """验章: every signature of a PDF (``content_base64``; the page /seals/verify/ takes files up to 20 MB) checked against the
+    platform's root — intact, trusted, revocation at signing time, timestamp, PAdES level, changes after
+    signing. Public, throttled per address; a broken or forged file is a report with its reasons, not an
+    error. The file is not kept."""
+    from tongban.seals.verify_views import verify_base64
+
+    return [r.as_dict() for r in verify_base64(payload.content_base64, request.client_ip)]

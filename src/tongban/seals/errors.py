@@ -7,8 +7,11 @@ class SealError(ErrorCode):
     """The seals context's error codes (the PKI, the registry, sealing and verification)."""
 
     APPLICATION_DECIDED = "application_decided"
+    DOCUMENT_REQUIRED = "document_required"
+    DOCUMENT_TOO_LARGE = "document_too_large"
     APPLICATION_NOT_FOUND = "application_not_found"
     ASSURANCE_TOO_LOW = "assurance_too_low"
+    INVALID_BASE64 = "invalid_base64"
     INVALID_DOCUMENT_HASH = "invalid_document_hash"
     INVALID_SEAL_KIND = "invalid_seal_kind"
     INVALID_STATUS_CHANGE = "invalid_status_change"

@@ -207,3 +207,26 @@ def square_personal_seal_png(
                 tile = tile.resize((round(cell_w * 0.95), tile.height), Image.Resampling.LANCZOS)
             _paste_centred(canvas, tile, origin + (x_col + 0.5) * cell_w, origin + (row + 0.5) * cell_h)
     return _to_png(canvas.resize((side, side), Image.Resampling.LANCZOS), dpi)
+
+
+# The bottom line of a round seal, by the seals context's kind: the 法定名称章 has none; a department seal
+# carries no kind either (its name is the department's); the special-purpose seals say what they are for.
+_ROUND_KIND_TEXT = {
+    "legal_name": "",
+    "department": "",
+    "finance": "财务专用章",
+    "contract": "合同专用章",
+    "invoice": "发票专用章",
+}
+ROUND_DIAMETER_MM = 42  # an enterprise's official seal: 40–42 mm across (公安部 印章规格 practice)
+SQUARE_SIZE_MM = 20
+
+
+def seal_image_for(seal) -> tuple[bytes, float, float]:
+    """The image of a registry seal (``seals.models.Seal``) and its size in mm: a round seal for an
+    organisation's seals, a square seal with the person's name for a personal seal and the 法定代表人名章."""
+    if seal.kind in _ROUND_KIND_TEXT:
+        png = round_seal_png(seal.owner_name, _ROUND_KIND_TEXT[seal.kind], diameter_mm=ROUND_DIAMETER_MM)
+        return png, ROUND_DIAMETER_MM, ROUND_DIAMETER_MM
+    png = square_personal_seal_png(seal.name_text or seal.owner_name, size_mm=SQUARE_SIZE_MM)
+    return png, SQUARE_SIZE_MM, SQUARE_SIZE_MM

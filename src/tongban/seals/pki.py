@@ -51,6 +51,9 @@ PrivateKey = ec.EllipticCurvePrivateKey
 
 
 # --- keys at rest ---------------------------------------------------------------------------------------
+DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")  # id-kp-documentSigning, RFC 9336
+
+
 def generate_key() -> PrivateKey:
     return ec.generate_private_key(CURVE())
 
@@ -429,6 +432,9 @@ def seal_certificate_issue(
         extensions=[
             (x509.BasicConstraints(ca=False, path_length=None), True),
             (_key_usage(signing=True), True),
+            # Document signing (RFC 9336) and emailProtection, not critical: poppler's pdfsig (NSS) reports
+            # "Unknown issue with Certificate" for a signing certificate without a usage NSS knows.
+            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, DOCUMENT_SIGNING]), False),
             *_revocation_pointers(ca),
         ],
     )

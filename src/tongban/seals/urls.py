@@ -1,12 +1,17 @@
 from django.urls import path
 
 from tongban.seals import views
+from tongban.seals.sealing import tsa_identity
+from tongban.seals.verify_views import verify_page
+from tongban.seals.views_tsa import TimeStampView
 
 app_name = "seals"
 
 urlpatterns = [
     path("seals/", views.my_seals_page, name="mine"),
     path("seals/review/", views.review_page, name="review"),
+    path("seals/verify/", verify_page, name="verify"),
+    path("seals/tsa", TimeStampView.as_view(identity=tsa_identity), name="tsa"),
     path("seals/<uuid:seal_uuid>/", views.seal_page, name="seal"),
     path("seals/pki/root.crt", views.root_certificate, name="root_crt"),
     path("seals/pki/root.crl", views.root_crl, name="root_crl"),

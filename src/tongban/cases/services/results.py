@@ -1,7 +1,8 @@
 """The result of a step (办理结果), made when the step passes: the e-licence its item yields, issued into the
 holder's card bag (the 营业执照 of 开办企业 registers the new enterprise first: its USCC assigned, the applicant
-its legal representative), or the reference of the filing or approval it records (公章刻制备案, 税务, 社保,
-就业). Later steps of a bundle take what an earlier step produced (the new company's USCC, its 营业执照) from
+its legal representative), the enterprise's electronic seals (公章刻制: its 法定名称章 and the kinds the form
+asks for, made by the seals context for the enterprise the 营业执照 step registered), or the reference of the
+filing or approval it records (税务, 社保, 就业). Later steps of a bundle take what an earlier step produced (the new company's USCC, its 营业执照) from
 that result. A result that cannot be made refuses the pass, so a case never concludes without its result
 (docs/domain/bundles.md, "Results of a step")."""
 
@@ -17,17 +18,33 @@ from tongban.cases.errors import ResultNotMade
 from tongban.cases.events import event_record
 from tongban.cases.models import Case, CaseStep
 from tongban.catalog.facade import ESTABLISHING_LICENCE_TYPES, PlanStep, application_target
+from tongban.core.actors import Actor
 from tongban.core.errors import DomainError
 from tongban.licences.facade import issue_for_case
+from tongban.seals.facade import seals_make_for_enterprise
+
+# The seal kinds a 公章刻制 form offers (its "seal_kinds" field lists them by their Chinese names, as the
+# applicant sees them) → the seals context's kinds. The 法定名称章 is always made.
+SEAL_KINDS_BY_NAME = {
+    "法定名称章": "legal_name",
+    "财务专用章": "finance",
+    "合同专用章": "contract",
+    "发票专用章": "invoice",
+    "法定代表人名章": "legal_rep",
+}
+ELECTRONIC_SEALS = "electronic_seals"  # catalog ResultKind
 
 
-def step_result_make(case: Case, step: CaseStep) -> dict:
-    """Make and keep the step's result (in the caller's transaction); raises ResultNotMade when it cannot."""
+def step_result_make(case: Case, step: CaseStep, actor: Actor) -> dict:
+    """Make and keep the step's result (in the caller's transaction); raises ResultNotMade when it cannot.
+    ``actor`` is the reviewer who passes the step (the seal authority's, for the seals it makes)."""
     target = application_target(case.target_kind, case.target_uuid)
     plan = next((s for s in (target.steps if target else ()) if s.key == step.key), None)
     if plan is not None and plan.result_licence_type_code:
         produced = [m.key for m in (target.materials if target else ()) if m.produced_by == step.key]
         result = _licence_result(case, step, plan, produced)
+    elif plan is not None and plan.result_kind == ELECTRONIC_SEALS:
+        result = _seals_result(case, step, plan, actor)
     else:
         kind = (plan.result_kind if plan else "") or "other"
         result = {
@@ -95,6 +112,32 @@ def _licence_result(case: Case, step: CaseStep, plan: PlanStep, produced: list[s
         "holder_uuid": holder.principal_uuid,
         # A USCC is public (it is printed on the licence); a person's ID number is never kept here.
         "uscc": holder.code if holder.principal_kind == "enterprise" else "",
+        "department_name": step.department_name,
+    }
+
+
+def _seals_result(case: Case, step: CaseStep, plan: PlanStep, actor: Actor) -> dict:
+    """公章刻制: the enterprise's electronic seals, for the enterprise the case names (the USCC the 营业执照 step
+    wrote into the form, or the one the applicant gave), its legal representative the applicant."""
+    data = case.form_data
+    uscc, name = str(data.get("uscc") or ""), str(data.get("company_name") or "")
+    if not uscc or not name or case.applicant_kind != ApplicantKind.PERSON:
+        raise ResultNotMade(problem="enterprise", field="uscc")
+    asked = data.get("seal_kinds") or []
+    kinds = [SEAL_KINDS_BY_NAME[k] for k in asked if k in SEAL_KINDS_BY_NAME]
+    try:
+        made = seals_make_for_enterprise(actor, uscc, name, str(case.applicant_uuid), kinds)
+    except DomainError as exc:
+        raise ResultNotMade(problem=str(exc.code)) from exc
+    seals = [{"uuid": s.uuid, "kind": s.kind} for s in made]
+    event_record(case, None, "seals_made", step=step, name=name, kinds=[s.kind for s in made])
+    return {
+        "kind": ELECTRONIC_SEALS,
+        "name": plan.result_name or gettext("企业电子印章"),
+        "reference": f"{case.number}-{step.order + 1:02d}",
+        "seals": seals,
+        "uscc": uscc,
+        "holder_name": name,
         "department_name": step.department_name,
     }
 

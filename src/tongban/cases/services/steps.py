@@ -95,7 +95,7 @@ def step_decide(*, actor: Actor, step: CaseStep, decision: str, opinion: str) ->
         step.status = StepStatus.PASSED
         step.save(update_fields=["status", "decided_at", "opinion"])
         event_record(case, actor, "step_pass", step=step, opinion=opinion)
-        step_result_make(case, step)  # ResultNotMade rolls the pass back
+        step_result_make(case, step, actor)  # ResultNotMade rolls the pass back
         steps = list(lock_steps(case))
         if all(s.status == StepStatus.PASSED for s in steps):
             conclude(case, actor, Outcome.APPROVED, opinion or gettext("准予许可"), today)

@@ -24,6 +24,7 @@ ACTION_LABELS = {
     "licence_not_issued": _("电子证照未能自动签发，由发证部门另行签发"),
     "enterprise_established": _("企业设立登记完成，已赋予统一社会信用代码"),
     "result_recorded": _("办理结果已生成"),
+    "seals_made": _("企业电子印章已制作，法定代表人可在「我的电子印章」使用和授权"),
     "deadline_recomputed": _("工作日历更新（国务院节假日安排），办理期限重新计算"),
 }
 

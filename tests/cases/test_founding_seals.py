@@ -1,0 +1,144 @@
+"""开办企业's 公章刻制 step makes the new company's electronic seals (issue 16 §2): when the police reviewer passes
+it, the enterprise the 营业执照 step registered gets its 法定名称章 and the kinds its founder ticked, active at
+once, drawn and certified; its legal representative (the applicant) can use them the same day; the case page
+and the result document name them. A seal step without the enterprise refuses the pass and makes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.cases.test_founding import (
+    APPLICATION,
+    BUSINESS,
+    BUSINESS_LICENCE,
+    FACE,
+    GOOD,
+    LICENCE_FORM,
+    apply,
+    decide,
+    page_text,
+)
+from tests.catalog.test_versions import good_fields
+from tests.conftest import login_client
+from tongban.accounts.constants import OrgKind, Role
+from tongban.accounts.facade import actor_for
+from tongban.accounts.services import organisation_create
+from tongban.cases.constants import CaseStatus, StepStatus
+from tongban.cases.errors import ResultNotMade
+from tongban.cases.services import case_accept, step_claim, step_decide
+from tongban.catalog.services import bundle_create, item_create, version_publish
+from tongban.licences.constants import HolderKind
+from tongban.licences.services import licence_type_create
+from tongban.seals.facade import seals_usable_by
+from tongban.seals.models import Seal
+
+pytestmark = pytest.mark.django_db
+SEAL_FORM = {
+    "type": "object",
+    "properties": {
+        "company_name": {"type": "string", "title": "企业名称", "maxLength": 100},
+        "uscc": {"type": "string", "title": "统一社会信用代码", "pattern": "^[0-9A-Z]{18}$"},
+        "seal_kinds": {
+            "type": "array",
+            "title": "需要的电子印章（法定名称章必制）",
+            "items": {"type": "string", "enum": ["财务专用章", "合同专用章", "发票专用章", "法定代表人名章"]},
+            "uniqueItems": True,
+        },
+    },
+    "required": ["company_name", "uscc"],
+}
+
+
+@pytest.fixture
+def founding(world, make_staff):
+    market = world["depts"]["market"]
+    police = organisation_create(
+        actor=None, kind=OrgKind.DEPARTMENT, name="上海市公安局", parent=market.parent, uscc=""
+    )
+    licence_type_create(
+        actor=None,
+        code=BUSINESS,
+        name="营业执照",
+        define_authority_name="国家市场监督管理总局",
+        holder_kind=HolderKind.USCC,
+        face_schema={
+            "type": "object",
+            "properties": {key: {"type": "string", "title": key} for key in FACE},
+            "required": FACE,
+        },
+        issuer_department_uuids=[str(market.uuid)],
+    )
+
+    def item(n, dept, name, form, materials, **extra):
+        fields = good_fields(dept, name=name, form_schema=form, service_objects=["1", "2"], **extra)
+        draft = item_create(
+            actor=None,
+            implementation_code=f"SEAL-{n}",
+            basic_code=f"S{n}",
+            fields=fields,
+            materials=materials,
+        )
+        return version_publish(actor=None, version=draft)
+
+    licence = item(1, market, "营业执照核发", LICENCE_FORM, [APPLICATION], result_licence_type_code=BUSINESS)
+    seal = item(
+        2,
+        police,
+        "公章刻制备案",
+        SEAL_FORM,
+        [BUSINESS_LICENCE],
+        result_kind="electronic_seals",
+        result_name="企业电子印章",
+    )
+    bundle = bundle_create(
+        actor=None,
+        name="开办企业",
+        theme="开办企业",
+        audience="2",
+        lead_department_uuid=market.uuid,
+        steps=[
+            {"key": "licence", "item_version": str(licence.uuid), "budget_days": 1},
+            {"key": "seal", "item_version": str(seal.uuid), "budget_days": 1, "depends_on": ["licence"]},
+        ],
+    )
+    return {"bundle": bundle, "police_reviewer": make_staff(police, Role.REVIEWER)}
+
+
+def test_the_seal_step_makes_the_new_company_s_seals_for_its_founder(world, founding):
+    case = case_accept(
+        actor=actor_for(world["clerk"]),
+        case=apply(world, founding, form={**GOOD, "seal_kinds": ["合同专用章", "法定代表人名章"]}),
+    )
+    founder = world["applicant"]
+    assert not seals_usable_by(actor_for(founder.user))  # none before the step
+    decide(world["reviewers"]["market"], case.steps.get(key="licence"))
+    decide(founding["police_reviewer"], case.steps.get(key="seal"))
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CONCLUDED
+    uscc = case.form_data["uscc"]
+    seals = Seal.objects.filter(owner_code=uscc).order_by("kind")
+    assert sorted(s.kind for s in seals) == ["contract", "legal_name", "legal_rep"]
+    assert all(s.status == "active" and s.certificate_id and s.image_png for s in seals)
+    assert {s.owner_name for s in seals} == {GOOD["company_name"]}
+    assert seals.get(kind="legal_rep").name_text == founder.real_name
+    # The founder, legal representative of the new company, may use them today.
+    usable = {s.kind for s in seals_usable_by(actor_for(founder.user))}
+    assert usable == {"contract", "legal_name", "legal_rep"}
+    result = case.steps.get(key="seal").result
+    assert result["kind"] == "electronic_seals" and result["uscc"] == uscc
+    page = page_text(login_client(founder.user).get(f"/cases/{case.uuid}/"))
+    assert "企业电子印章：法定名称章、合同专用章、法定代表人名章" in page
+
+
+def test_a_seal_step_without_the_enterprise_refuses_the_pass_and_makes_nothing(world, founding):
+    case = case_accept(actor=actor_for(world["clerk"]), case=apply(world, founding))
+    decide(world["reviewers"]["market"], case.steps.get(key="licence"))
+    case.refresh_from_db()
+    case.form_data = {**case.form_data, "uscc": ""}  # as if the registration had not written it
+    case.save(update_fields=["form_data"])
+    reviewer = founding["police_reviewer"]
+    step = step_claim(actor=actor_for(reviewer), step=case.steps.get(key="seal"))
+    with pytest.raises(ResultNotMade):
+        step_decide(actor=actor_for(reviewer), step=step, decision="pass", opinion="")
+    assert case.steps.get(key="seal").status == StepStatus.CLAIMED
+    assert not Seal.objects.exists()

@@ -40,6 +40,17 @@ ACTION_LABELS = {
     "case.staff_view": _("查看了您的办件"),
     "case.material_view": _("查看了您的办件材料"),
     "licence.staff_view": _("查看了您的证照"),
+    "seal.apply": _("申请电子印章"),
+    "seal.approve": _("审核通过印章申请"),
+    "seal.reject": _("驳回印章申请"),
+    "seal.make": _("制作电子印章"),
+    "seal.active": _("恢复使用电子印章"),
+    "seal.suspended": _("挂起电子印章"),
+    "seal.revoked": _("注销电子印章"),
+    "seal.expired": _("电子印章到期"),
+    "seal.authorise": _("授权他人用章"),
+    "seal.unauthorise": _("撤销用章授权"),
+    "seal.use": _("使用电子印章"),
 }
 
 

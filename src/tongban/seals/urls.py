@@ -13,6 +13,7 @@ urlpatterns = [
     path("seals/verify/", verify_page, name="verify"),
     path("seals/tsa", TimeStampView.as_view(identity=tsa_identity), name="tsa"),
     path("seals/<uuid:seal_uuid>/", views.seal_page, name="seal"),
+    path("seals/<uuid:seal_uuid>/image.png", views.seal_image, name="image"),
     path("seals/pki/root.crt", views.root_certificate, name="root_crt"),
     path("seals/pki/root.crl", views.root_crl, name="root_crl"),
     path("seals/pki/issuing.crt", views.issuing_certificate, name="issuing_crt"),

@@ -215,6 +215,21 @@ def seal_page(request, seal_uuid):
 
 
 @login_required
+@require_safe
+def seal_image(request, seal_uuid):
+    """The seal's image (PNG) for whoever may see the seal; 404 otherwise or when it has none."""
+    try:
+        seal = access_seal(actor=request.actor, seal_uuid=seal_uuid)
+    except SealNotFound as exc:
+        raise Http404 from exc
+    if not seal.image_png:
+        raise Http404
+    response = HttpResponse(bytes(seal.image_png), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def review_page(request):
     """The seal authority's review: submitted applications, oldest first, each approved or rejected."""

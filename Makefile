@@ -103,6 +103,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/cases.py
 	$(BIN)/python bench/licences_verify.py
 	$(BIN)/python bench/licences_import.py
+	$(BIN)/python bench/seals.py
 
 ## make messages: compile the translation catalogs (English) after editing the .po files
 messages: $(DEV_STAMP)

@@ -31,6 +31,7 @@ from tongban.licences.constants import HolderKind
 from tongban.licences.services import licence_type_create
 from tongban.seals.facade import seals_usable_by
 from tongban.seals.models import Seal
+from tongban.seals.sealing import document_verify
 
 pytestmark = pytest.mark.django_db
 SEAL_FORM = {
@@ -142,3 +143,23 @@ def test_a_seal_step_without_the_enterprise_refuses_the_pass_and_makes_nothing(w
         step_decide(actor=actor_for(reviewer), step=step, decision="pass", opinion="")
     assert case.steps.get(key="seal").status == StepStatus.CLAIMED
     assert not Seal.objects.exists()
+
+
+def test_the_result_document_is_sealed_by_the_lead_department_after_the_conclusion(
+    world, founding, django_capture_on_commit_callbacks
+):
+    case = case_accept(actor=actor_for(world["clerk"]), case=apply(world, founding))
+    decide(world["reviewers"]["market"], case.steps.get(key="licence"))
+    applicant = login_client(world["applicant"].user)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        decide(founding["police_reviewer"], case.steps.get(key="seal"))
+    assert callbacks  # the seal is enqueued after the commit, not made inside the decision
+    case.refresh_from_db()
+    assert case.decision_document
+    document = applicant.get(f"/cases/{case.uuid}/result.pdf")
+    assert document.status_code == 200 and document.content == bytes(case.decision_document)
+    [report] = document_verify(document.content)
+    assert report.ok and report.level == "B-LT", report.as_dict()
+    assert case.lead_department_name in (report.signer or "")
+    page = applicant.get(f"/cases/{case.uuid}/").content.decode()
+    assert "已加盖受理部门电子印章" in page and 'href="/seals/verify/"' in page

@@ -75,6 +75,9 @@ class Case(models.Model):
     light = models.CharField(_("监察灯"), max_length=6, choices=Light.choices, default=Light.GREEN)
     # 查询码: with the case number, anyone the applicant tells may look up the progress without logging in.
     lookup_code = models.CharField(_("查询码"), max_length=8, blank=True, default="")
+    # The 办结通知书 sealed with the lead department's seal (PAdES B-LT), made by a task after the case
+    # concludes; until then (or when sealing fails) the page gives the unsealed document.
+    decision_document = models.BinaryField(_("办结通知书（已盖章）"), null=True, blank=True, editable=False)
 
     # What a submission just wrote (steps, materials, timeline), for its answer; not a column.
     just_written: dict | None = None

@@ -21,8 +21,8 @@ RESULT_STATUSES = {CaseStatus.CONCLUDED, CaseStatus.DELIVERED}
 
 @login_required
 def case_decision_pdf(request, case_uuid):
-    """The result document of a concluded case: the applicant's side only (404 otherwise, and before the
-    case concludes); audited."""
+    """The result document of a concluded case, sealed by the lead department once the task has sealed it:
+    the applicant's side only (404 otherwise, and before the case concludes); audited."""
     try:
         case = access_case_for_applicant(actor=request.actor, case_uuid=case_uuid)
     except CaseNotFound as exc:
@@ -32,7 +32,8 @@ def case_decision_pdf(request, case_uuid):
     audit_record(
         actor=request.actor, action="case.decision_download", object_type="case", object_id=case.uuid
     )
-    response = HttpResponse(decision_pdf(case), content_type="application/pdf")
+    sealed = bytes(case.decision_document) if case.decision_document else None
+    response = HttpResponse(sealed or decision_pdf(case), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{case.number}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -36,6 +36,7 @@ __all__ = [
     "ca_certificates",
     "crl_der",
     "crl_for_certificate",
+    "department_document_seal",
     "department_seal",
     "ocsp_respond",
     "root_certificate_pem",
@@ -212,6 +213,19 @@ def department_seal(actor: Actor, org_uuid: str, org_name: str, code: str = "") 
     if seal is None:
         seal = services.department_seal_make(actor=actor, org_uuid=org_uuid, org_name=org_name, code=code)
     return _info(seal)
+
+
+def department_document_seal(
+    org_uuid: str, org_name: str, pdf: bytes, *, purpose: str, field_name: str, code: str = ""
+) -> bytes:
+    """``pdf`` sealed (PAdES B-LT, the platform's timestamp) with the department's seal, made on first use:
+    what the department issues (a decision, a result document). Run it in a task after commit, never in the
+    request that triggers it (a seal costs about 0.1 s)."""
+    from tongban.core.actors import SYSTEM
+    from tongban.seals.sealing import document_seal
+
+    seal = department_seal(SYSTEM, org_uuid, org_name, code)
+    return document_seal(SYSTEM, seal.uuid, pdf, purpose=purpose, field_name=field_name, location=org_name)
 
 
 def seal_use_record(actor: Actor, seal_uuid: str, document_sha256: str, purpose: str) -> None:

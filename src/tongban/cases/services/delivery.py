@@ -35,12 +35,22 @@ def conclude(case: Case, actor: Actor | None, outcome: str, decision: str, today
         actual_days=case.actual_days,
     )
     event_record(case, actor, "conclude", outcome=outcome, actual_days=case.actual_days)
+    _decision_seal_after_commit(case)
     applicant_tell(
         case,
         _("办件已办结"),
         _("%(name)s（%(number)s）已办结：%(outcome)s。"),
         params={"name": case.name, "number": case.number, "outcome": Outcome(outcome).label},
     )
+
+
+def _decision_seal_after_commit(case: Case) -> None:
+    """The sealed 办结通知书 is made by a task once the conclusion is committed (a failure to seal leaves the
+    unsealed document, never the conclusion, undone)."""
+    from tongban.cases.tasks import case_decision_seal
+
+    uuid = str(case.uuid)
+    transaction.on_commit(lambda: case_decision_seal.enqueue(case_uuid=uuid), robust=True)
 
 
 @transaction.atomic

@@ -55,7 +55,7 @@ def apply_for_kaiban(page, a_pdf, *, upload_all=True):
     expect(page.get_by_role("heading", level=1)).to_have_text("申请：开办企业")
     # 免填写: the applicant's name (the legal representative) and phone come from the signed-in identity;
     # the company's USCC and its 营业执照 are what the bundle produces, so neither is asked.
-    expect(page.get_by_label("法定代表人")).to_have_value("张三")
+    expect(page.locator("#f_legal_representative")).to_have_value("张三")
     expect(page.get_by_label("联系电话")).to_have_value("13800000001")
     expect(page.get_by_label("统一社会信用代码")).to_have_count(0)
     expect(page.locator("#m_business-licence")).to_have_count(0)
@@ -146,7 +146,8 @@ def test_apply_for_kaiban_four_departments_in_parallel_conclude_deliver_timeline
     # The result in hand: the company's 营业执照 (registered with its own USCC), the filings, the document.
     results = citizen.locator("#results")
     expect(results).to_contain_text("营业执照")
-    expect(results).to_contain_text("印章备案信息")
+    expect(results).to_contain_text("企业电子印章：法定名称章")
+    expect(results).to_contain_text("已加盖受理部门电子印章")
     with citizen.expect_download() as download:
         citizen.locator("#decision-pdf").click()
     assert download.value.suggested_filename == f"{number}.pdf"

@@ -79,6 +79,11 @@ GOOD = {
 def founding(world, make_staff):
     """开办企业 in small: 营业执照核发 (the market department, yields the 营业执照) then 公章刻制备案 (the police,
     a filing that needs the company's USCC and its 营业执照)."""
+    return build_founding(world, make_staff, SEAL_FORM, result_kind="filing", result_name="印章备案信息")
+
+
+def build_founding(world, make_staff, seal_form: dict, *, result_kind: str, result_name: str) -> dict:
+    """The small 开办企业 bundle, its 公章刻制 step with this form and result (a filing, or the seals)."""
     market = world["depts"]["market"]
     police = organisation_create(
         actor=None, kind=OrgKind.DEPARTMENT, name="上海市公安局", parent=market.parent, uscc=""
@@ -113,10 +118,10 @@ def founding(world, make_staff):
         2,
         police,
         "公章刻制备案",
-        SEAL_FORM,
+        seal_form,
         [BUSINESS_LICENCE],
-        result_kind="filing",
-        result_name="印章备案信息",
+        result_kind=result_kind,
+        result_name=result_name,
     )
     bundle = bundle_create(
         actor=None,

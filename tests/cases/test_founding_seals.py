@@ -8,27 +8,17 @@ from __future__ import annotations
 import pytest
 
 from tests.cases.test_founding import (
-    APPLICATION,
-    BUSINESS,
-    BUSINESS_LICENCE,
-    FACE,
     GOOD,
-    LICENCE_FORM,
     apply,
+    build_founding,
     decide,
     page_text,
 )
-from tests.catalog.test_versions import good_fields
 from tests.conftest import login_client
-from tongban.accounts.constants import OrgKind, Role
 from tongban.accounts.facade import actor_for
-from tongban.accounts.services import organisation_create
 from tongban.cases.constants import CaseStatus, StepStatus
 from tongban.cases.errors import ResultNotMade
 from tongban.cases.services import case_accept, step_claim, step_decide
-from tongban.catalog.services import bundle_create, item_create, version_publish
-from tongban.licences.constants import HolderKind
-from tongban.licences.services import licence_type_create
 from tongban.seals.facade import seals_usable_by
 from tongban.seals.models import Seal
 from tongban.seals.sealing import document_verify
@@ -52,57 +42,9 @@ SEAL_FORM = {
 
 @pytest.fixture
 def founding(world, make_staff):
-    market = world["depts"]["market"]
-    police = organisation_create(
-        actor=None, kind=OrgKind.DEPARTMENT, name="上海市公安局", parent=market.parent, uscc=""
+    return build_founding(
+        world, make_staff, SEAL_FORM, result_kind="electronic_seals", result_name="企业电子印章"
     )
-    licence_type_create(
-        actor=None,
-        code=BUSINESS,
-        name="营业执照",
-        define_authority_name="国家市场监督管理总局",
-        holder_kind=HolderKind.USCC,
-        face_schema={
-            "type": "object",
-            "properties": {key: {"type": "string", "title": key} for key in FACE},
-            "required": FACE,
-        },
-        issuer_department_uuids=[str(market.uuid)],
-    )
-
-    def item(n, dept, name, form, materials, **extra):
-        fields = good_fields(dept, name=name, form_schema=form, service_objects=["1", "2"], **extra)
-        draft = item_create(
-            actor=None,
-            implementation_code=f"SEAL-{n}",
-            basic_code=f"S{n}",
-            fields=fields,
-            materials=materials,
-        )
-        return version_publish(actor=None, version=draft)
-
-    licence = item(1, market, "营业执照核发", LICENCE_FORM, [APPLICATION], result_licence_type_code=BUSINESS)
-    seal = item(
-        2,
-        police,
-        "公章刻制备案",
-        SEAL_FORM,
-        [BUSINESS_LICENCE],
-        result_kind="electronic_seals",
-        result_name="企业电子印章",
-    )
-    bundle = bundle_create(
-        actor=None,
-        name="开办企业",
-        theme="开办企业",
-        audience="2",
-        lead_department_uuid=market.uuid,
-        steps=[
-            {"key": "licence", "item_version": str(licence.uuid), "budget_days": 1},
-            {"key": "seal", "item_version": str(seal.uuid), "budget_days": 1, "depends_on": ["licence"]},
-        ],
-    )
-    return {"bundle": bundle, "police_reviewer": make_staff(police, Role.REVIEWER)}
 
 
 def test_the_seal_step_makes_the_new_company_s_seals_for_its_founder(world, founding):

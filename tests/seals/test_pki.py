@@ -162,6 +162,7 @@ def test_openssl_verifies_the_chain(active_seal, tmp_path):
     assert done.returncode == 0 and "seal.pem: OK" in done.stdout, done.stdout + done.stderr
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_first_uses_at_once_make_one_pki():
     """Two threads ask for the issuing CA of an empty PKI at the same time: one root and one issuing CA."""
@@ -169,8 +170,7 @@ def test_two_first_uses_at_once_make_one_pki():
 
     from django.db import connection, connections
 
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite serialises writers: the race needs PostgreSQL")
+    assert connection.vendor == "postgresql", "a concurrency test: make test runs it on PostgreSQL"
     barrier = threading.Barrier(2)
     found: list[int] = []
     errors: list[BaseException] = []

@@ -20,6 +20,7 @@ from tongban.core.actors import Actor
 from tongban.seals import pki, services
 from tongban.seals.access import access_seal, may_use, owner_scope
 from tongban.seals.constants import KeyRole, OwnerKind, SealKind, SealStatus
+from tongban.seals.demo import demo_load_seals
 from tongban.seals.errors import SealNotFound
 from tongban.seals.models import PkiKey, Seal, SealUse
 from tongban.seals.selectors import seals_authorised
@@ -36,6 +37,7 @@ __all__ = [
     "ca_certificates",
     "crl_der",
     "crl_for_certificate",
+    "demo_load_seals",
     "department_document_seal",
     "department_seal",
     "ocsp_respond",

@@ -79,22 +79,19 @@ pytest-sqlite: $(DEV_STAMP)
 	  $(BIN)/python -m pytest -q -m "not postgres and not e2e"
 
 ## make pytest-postgres: the PostgreSQL pass in one process (make test splits it in two)
+PG_PYTEST = DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -q
 pytest-postgres: $(DEV_STAMP)
-	DATABASE_URL=$(TEST_PG_URL) TONGBAN_VAR_DIR=$(CURDIR)/var/test-postgres \
-	  $(BIN)/python -m pytest -q -m "not nodb"
+	TONGBAN_VAR_DIR=$(CURDIR)/var/test-postgres $(PG_PYTEST) -m "not nodb"
 
 pytest-postgres-main: $(DEV_STAMP)
-	DATABASE_URL=$(TEST_PG_URL) TONGBAN_VAR_DIR=$(CURDIR)/var/test-postgres \
-	  $(BIN)/python -m pytest -q -m "not nodb and not e2e"
+	TONGBAN_VAR_DIR=$(CURDIR)/var/test-postgres $(PG_PYTEST) -m "not nodb and not e2e"
 
 pytest-postgres-browser: $(DEV_STAMP)
-	DATABASE_URL=$(TEST_PG_URL) TONGBAN_VAR_DIR=$(CURDIR)/var/test-browser \
-	  $(BIN)/python -m pytest -q -m "e2e"
+	TONGBAN_VAR_DIR=$(CURDIR)/var/test-browser $(PG_PYTEST) -m "e2e"
 
 ## make screens: the browser journeys again, keeping every screenshot in test-artifacts/screens/ to look at
 screens: $(DEV_STAMP)
-	DATABASE_URL=$(TEST_PG_URL) TONGBAN_VAR_DIR=$(CURDIR)/var/test-browser TONGBAN_E2E_SCREENS=1 \
-	  $(BIN)/python -m pytest -q -m "e2e"
+	TONGBAN_VAR_DIR=$(CURDIR)/var/test-browser TONGBAN_E2E_SCREENS=1 $(PG_PYTEST) -m "e2e"
 
 ## make bench: run the benchmarks in bench/ and print their figures
 bench: $(DEV_STAMP)

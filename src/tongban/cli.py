@@ -409,11 +409,13 @@ def cmd_seals_verify(args) -> int:
     from tongban.seals.sealing import document_verify
 
     reports = document_verify(Path(args.file).read_bytes())
+    ok = 0 if reports and all(r.ok for r in reports) else 1
     if args.json:
         print(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=1))
-    elif not reports:
+        return ok
+    if not reports:
         print("no signature in this file / 文件中没有签名")
-    for n, r in enumerate(reports if not args.json else (), 1):
+    for n, r in enumerate(reports, 1):
         verdict = "VALID / 有效" if r.ok else "INVALID / 无效"
         when = r.signing_time.isoformat() if r.signing_time else "-"
         print(f"{n}. {r.field_name or '-'}: {verdict}; signer {r.signer or '-'}; level {r.level or '-'}")
@@ -421,7 +423,7 @@ def cmd_seals_verify(args) -> int:
         print(f"   modified_after={r.modified_after or '-'}")
         for reason, message in zip(r.reasons, r.messages, strict=False):
             print(f"   ! {reason}: {message}")
-    return 0 if reports and all(r.ok for r in reports) else 1
+    return ok
 
 
 def cmd_check_deploy(args) -> int:

@@ -39,10 +39,10 @@ def step_result_text(result: dict) -> str:
             text += _("，统一社会信用代码 %(uscc)s") % {"uscc": result["uscc"]}
         return text
     if result.get("kind") == "electronic_seals":
-        from tongban.cases.services.results import SEAL_KINDS_BY_NAME
+        from tongban.cases.services.results import SEAL_KIND_NAMES
 
-        names = {code: name for name, code in SEAL_KINDS_BY_NAME.items()}
-        kinds = "、".join(_(names[s["kind"]]) for s in result.get("seals", ()) if s.get("kind") in names)
+        seals = result.get("seals", ())
+        kinds = "、".join(_(SEAL_KIND_NAMES[s["kind"]]) for s in seals if s.get("kind") in SEAL_KIND_NAMES)
         return _("%(name)s：%(kinds)s（%(holder)s，编号 %(reference)s）") % {
             "name": result.get("name", ""),
             "kinds": kinds,

@@ -100,7 +100,8 @@ def _info(seal: Seal) -> SealInfo:
 
 
 # --- the PKI ---------------------------------------------------------------------------------------------------
-def _material(seal: Seal) -> SigningMaterial:
+def material_of(seal: Seal) -> SigningMaterial:
+    """A seal's key, certificate and chain (the caller has checked that the actor may use it)."""
     if seal.certificate is None or not seal.private_key_encrypted:
         raise SealNotFound()
     return SigningMaterial(
@@ -119,7 +120,7 @@ def seal_signing_material(actor: Actor, seal_uuid: str) -> SigningMaterial:
 
     seal = access_seal(actor=actor, seal_uuid=seal_uuid)
     require_may_use(actor, seal)
-    return _material(seal)
+    return material_of(seal)
 
 
 def seal_signer(actor: Actor, seal_uuid: str) -> Signer:

@@ -25,6 +25,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from tongban.core.actors import Actor
 from tongban.seals import facade
+from tongban.seals.access import access_seal, require_may_use
 from tongban.seals.pades import Level, seal_pdf
 from tongban.seals.pdf_verify import DEFAULT_MAX_BYTES, SignatureReport, verify_pdf
 from tongban.seals.tsa import LocalTimeStamper, TsaIdentity
@@ -43,8 +44,10 @@ def tsa_identity() -> TsaIdentity:
     return TsaIdentity(key=m.private_key, cert=m.certificate, chain=m.chain, policy_oid=TSA_POLICY_OID)
 
 
-def platform_timestamper() -> LocalTimeStamper:
-    m = facade.tsa_signing_material()
+def platform_timestamper(tsa: facade.SigningMaterial | None = None) -> LocalTimeStamper:
+    """The platform's time-stamping unit answering in this process (``tsa``: its material, when the caller
+    already holds it)."""
+    m = tsa or facade.tsa_signing_material()
     return LocalTimeStamper(key=m.private_key, cert=m.certificate, chain=m.chain, policy_oid=TSA_POLICY_OID)
 
 
@@ -94,28 +97,28 @@ def document_seal(
 ) -> bytes:
     """``pdf`` sealed with the seal (refused unless ``actor`` may use it now and it is active), its image the
     visible stamp on ``page`` (the last by default); the use recorded with the sealed document's SHA-256."""
-    material = facade.seal_signing_material(actor, seal_uuid)
-    info = facade.seal_info(actor, seal_uuid)
-    tsa = facade.tsa_signing_material()
+    seal = access_seal(actor=actor, seal_uuid=seal_uuid)
+    require_may_use(actor, seal)
+    material, tsa = facade.material_of(seal), facade.tsa_signing_material()
     sealed = seal_pdf(
         pdf,
         key=material.private_key,
         cert=material.certificate,
         chain=material.chain,
-        image_png=info.image_png,
+        image_png=bytes(seal.image_png) if seal.image_png else None,
         page=page,
         box=box,
         field_name=field_name,
         reason=reason or purpose,
         location=location,
-        timestamper=platform_timestamper(),
+        timestamper=platform_timestamper(tsa),
         level=level,
         validation_context=(
             validation_context([(material.certificate, material.chain), (tsa.certificate, tsa.chain)])
             if level != "B-T"
             else None
         ),
-        signer_name=info.owner_name,
+        signer_name=seal.owner_name,
     )
     facade.seal_use_record(actor, seal_uuid, hashlib.sha256(sealed).hexdigest(), purpose)
     return sealed

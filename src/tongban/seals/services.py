@@ -4,8 +4,6 @@ revoked / expired; authorisations of persons; uses. Every change is audited and 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -42,6 +40,7 @@ from tongban.seals.constants import (
     SealStatus,
 )
 from tongban.seals.errors import SealAuthorisationNotFound, SealError, SealsError
+from tongban.seals.images import seal_image_for
 from tongban.seals.locks import lock_application, lock_seal, lock_seal_authorisation
 from tongban.seals.models import Seal, SealApplication, SealAuthorisation, SealStatusChange, SealUse
 
@@ -240,19 +239,6 @@ def _subject(kind: str, owner_kind: str, owner_code: str, owner_name: str, name_
     )
 
 
-def _image_for(seal: Seal) -> tuple[bytes, Decimal, Decimal] | None:
-    """The hook for seal images: ``tongban.seals.images.seal_image_for(seal) -> (png, width_mm, height_mm)``
-    when that module exists (another part of issue 16 draws them); nothing otherwise."""
-    if importlib.util.find_spec("tongban.seals.images") is None:
-        return None
-    images = importlib.import_module("tongban.seals.images")
-    draw = getattr(images, "seal_image_for", None)
-    if draw is None:
-        return None
-    png, width, height = draw(seal)
-    return bytes(png), Decimal(str(width)), Decimal(str(height))
-
-
 def _seal_make(
     *,
     actor: Actor,
@@ -263,7 +249,6 @@ def _seal_make(
     kind: str,
     legal_rep_name: str = "",
     application: SealApplication | None = None,
-    image: tuple[bytes, Decimal, Decimal] | None = None,
     days: int = SEAL_DAYS,
 ) -> Seal:
     """Make one seal: its key pair, its certificate from the issuing CA, its image; active at once."""
@@ -290,9 +275,8 @@ def _seal_make(
         status=SealStatus.ACTIVE,
         application=application,
     )
-    drawn = image or _image_for(seal)
-    if drawn is not None:
-        seal.image_png, seal.width_mm, seal.height_mm = drawn
+    png, width, height = seal_image_for(seal)
+    seal.image_png, seal.width_mm, seal.height_mm = png, Decimal(str(width)), Decimal(str(height))
     seal.save()
     SealStatusChange.objects.create(
         seal=seal,

@@ -55,10 +55,6 @@ def _check_size(size: int, field: str = "file") -> None:
         )
 
 
-def _client(request) -> str:
-    return getattr(request, "client_ip", "") or request.META.get("REMOTE_ADDR", "")
-
-
 @require_http_methods(["GET", "POST"])
 def verify_page(request):
     context: dict = {"reports": None, "error": None, "filename": ""}
@@ -67,7 +63,7 @@ def verify_page(request):
         upload = request.FILES.get("file")
         context["filename"] = upload.name if upload else ""
         try:
-            context["reports"] = verify_upload(upload, _client(request))
+            context["reports"] = verify_upload(upload, request.client_ip)
         except DomainError as exc:
             context["error"], status = exc.message, exc.status
     return render(request, "seals/verify.html", context, status=status)

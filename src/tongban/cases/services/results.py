@@ -32,6 +32,7 @@ SEAL_KINDS_BY_NAME = {
     "发票专用章": "invoice",
     "法定代表人名章": "legal_rep",
 }
+SEAL_KIND_NAMES = {code: name for name, code in SEAL_KINDS_BY_NAME.items()}
 ELECTRONIC_SEALS = "electronic_seals"  # catalog ResultKind
 
 

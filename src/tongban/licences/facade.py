@@ -13,14 +13,20 @@ from tongban.licences.application_sql import application_licence_rows
 from tongban.licences.identifiers import valid_type_code
 from tongban.licences.models import Licence, LicenceType, LicenceUse
 from tongban.licences.services import licence_issue
+from tongban.licences.signals import licence_document_wanted
 
 __all__ = [
     "DEMO_VERIFIER_KEY",
     "ApplicationLicences",
     "IssuedLicence",
+    "LicenceDocumentSource",
     "LicenceRef",
     "demo_load_licences",
     "issue_for_case",
+    "licence_document_for_holder",
+    "licence_document_source",
+    "licence_document_store",
+    "licence_document_wanted",
     "licences_for_application",
     "record_case_uses",
     "valid_licences_of",
@@ -214,3 +220,92 @@ def issue_for_case(
     except DomainError as exc:
         return IssuedLicence(type_code, None, "", exc.code)
     return IssuedLicence(type_code, str(licence.uuid), licence.number, "", _ref(licence))
+
+
+# --- sealed licence files (the seals context seals them: licences is left of seals) ---------------------------
+@dataclass(frozen=True)
+class LicenceDocumentSource:
+    """What the issuing department seals: the licence's PDF (Chinese) as it is now, where the seal goes
+    (``box``: points from the bottom left of the last page) and who issued it."""
+
+    licence_uuid: str
+    number: str
+    type_name: str
+    issuer_uuid: str
+    issuer_name: str
+    issuer_code: str
+    status: str
+    current: bool
+    pdf: bytes
+    box: tuple[float, float, float, float]
+
+
+def licence_document_source(licence_uuid: str) -> LicenceDocumentSource | None:
+    """The licence's PDF to seal; None when there is no such licence or its sealed file already shows it as
+    it is (nothing to do)."""
+    from tongban.licences.pdf import licence_pdf_for_sealing, seal_box_points, sealed_document
+
+    licence = Licence.objects.select_related("type").filter(uuid=licence_uuid).first()
+    if licence is None or sealed_document(licence) is not None:
+        return None
+    return LicenceDocumentSource(
+        licence_uuid=str(licence.uuid),
+        number=licence.number,
+        type_name=licence.type.name,
+        issuer_uuid=str(licence.issuer_uuid or ""),
+        issuer_name=licence.issuer_name,
+        issuer_code=licence.issuer_code,
+        status=licence.status,
+        current=licence.current,
+        pdf=licence_pdf_for_sealing(licence),
+        box=seal_box_points(),
+    )
+
+
+def licence_document_store(source: LicenceDocumentSource, pdf: bytes) -> bool:
+    """Keep the sealed PDF of ``source`` — unless the licence changed meanwhile (another status, no longer
+    current): then False, and the change has asked for a new one."""
+    import hashlib
+
+    from tongban.licences.locks import lock_licence
+    from tongban.licences.models import LicenceDocument
+
+    with transaction.atomic():
+        row = Licence.objects.filter(uuid=source.licence_uuid).first()
+        if row is None:
+            return False
+        licence = lock_licence(row)
+        if licence.status != source.status or licence.current != source.current:
+            return False
+        LicenceDocument.objects.update_or_create(
+            licence=licence,
+            defaults={
+                "pdf": pdf,
+                "sha256": hashlib.sha256(pdf).hexdigest(),
+                "status": source.status,
+                "current": source.current,
+            },
+        )
+    return True
+
+
+@dataclass(frozen=True)
+class HeldLicenceDocument:
+    licence_uuid: str
+    title: str  # the type's name and the licence's number
+    pdf: bytes | None  # the sealed file, None while it is being sealed
+
+
+def licence_document_for_holder(actor, licence_uuid) -> HeldLicenceDocument:
+    """The sealed file of a licence the actor holds (``licence.download_pdf`` audited, as a download is);
+    ``LicenceNotFound`` (404) for anyone else."""
+    from tongban.licences.access import access_licence_for_holder
+    from tongban.licences.pdf import sealed_document
+
+    licence = access_licence_for_holder(actor=actor, licence_uuid=licence_uuid, action="licence.download_pdf")
+    document = sealed_document(licence)
+    return HeldLicenceDocument(
+        str(licence.uuid),
+        f"{licence.type.name} {licence.number}",
+        bytes(document.pdf) if document is not None else None,
+    )

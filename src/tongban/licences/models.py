@@ -250,6 +250,29 @@ class ShareGrant(models.Model):
         constraints = [models.UniqueConstraint(fields=["client_uuid", "type"], name="share_grant_unique")]
 
 
+class LicenceDocument(models.Model):
+    """A licence's PDF sealed by its issuing department (PAdES, the seals context makes it in a task after the
+    licence is written): served instead of the unsealed rendering while it still shows the licence as it is
+    (the same status, the same current version). Its own table, so that licence rows stay small."""
+
+    licence = models.OneToOneField(
+        Licence, verbose_name=_("电子证照"), on_delete=models.CASCADE, related_name="document"
+    )
+    pdf = models.BinaryField(_("已盖章文件"), editable=False)
+    sha256 = models.CharField(_("文件摘要"), max_length=64)
+    status = models.CharField(_("文件所示状态"), max_length=2, choices=LicenceStatus.choices)
+    current = models.BooleanField(_("文件所示为当前版本"), default=True)
+    sealed_at = models.DateTimeField(_("盖章时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("电子证照文件（已盖章）")
+        verbose_name_plural = _("电子证照文件（已盖章）")
+
+    def shows(self, licence: Licence) -> bool:
+        """Whether the sealed file still shows the licence as it is now."""
+        return self.status == licence.status and self.current == licence.current
+
+
 class LicenceUse(models.Model):
     """One use of a licence by someone other than its holder (用证记录): shown to the holder. A verification
     keeps the show token's id, unique: a token is used once."""

@@ -5,9 +5,11 @@ Chinese is set in Noto Sans CJK SC cut down to GBK (``core/fonts/``, SIL OFL 1.1
 the PDF renders on a machine without system fonts; fpdf2 embeds only the glyphs the licence uses (a PDF of
 about 25 KB). A character outside GBK is drawn from the system's Noto Sans CJK when it is installed.
 
-Sealing (电子印章) is a later step: :data:`SEAL_AREA` is where the seal goes on the last page (over the issuer's
-name and the issue date, as on a paper licence); ``seal_apply_to_pdf`` will stamp it there and sign the bytes this
-module makes. Nothing here is signed yet."""
+Sealing (电子印章): :data:`SEAL_AREA` is where the issuing department's seal goes on the last page (over the
+issuer's name and the issue date, as on a paper licence). The seals context stamps it there and signs the bytes
+this module makes (PAdES B-LT) in a task after the licence is written, and hands the file back
+(:class:`~tongban.licences.models.LicenceDocument`); :func:`licence_pdf_response` serves that sealed file while it
+still shows the licence as it is, and the unsealed rendering (asking for a sealed one) otherwise."""
 
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ from urllib.parse import quote
 
 import segno
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import TextMode, WrapMode, XPos, YPos
@@ -27,10 +30,25 @@ from fpdf.enums import TextMode, WrapMode, XPos, YPos
 from tongban.core.documents import add_cjk_fonts, chinese_date, key_value_table
 from tongban.licences.constants import LicenceStatus
 from tongban.licences.licence_data import face_items
-from tongban.licences.models import Licence
+from tongban.licences.models import Licence, LicenceDocument
+from tongban.licences.signals import licence_document_wanted
 
 # The last page, millimetres from the top left: where the issuer's seal is to be stamped (42 mm round).
 SEAL_AREA = (140.0, 222.0, 42.0, 42.0)
+A4_HEIGHT_MM = 297.0
+
+
+def seal_box_points() -> tuple[float, float, float, float]:
+    """:data:`SEAL_AREA` as a PDF signature field's rectangle: (x1, y1, x2, y2) in points from the bottom left."""
+    x, top, width, height = SEAL_AREA
+    pt = 72 / 25.4
+    return (
+        round(x * pt, 2),
+        round((A4_HEIGHT_MM - top - height) * pt, 2),
+        round((x + width) * pt, 2),
+        round((A4_HEIGHT_MM - top) * pt, 2),
+    )
+
 
 # fpdf2 subsets the font on every document; fontTools logs each step at INFO.
 logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
@@ -239,9 +257,45 @@ def content_disposition(licence: Licence) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=utf-8''{quote(name)}"
 
 
+def licence_pdf_for_sealing(licence: Licence) -> bytes:
+    """The PDF the issuing department seals: in Chinese, whatever the language of whoever asked for it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return licence_pdf(licence)
+
+
+def sealed_document(licence: Licence) -> LicenceDocument | None:
+    """The licence's sealed PDF when it still shows the licence as it is."""
+    document = LicenceDocument.objects.filter(licence_id=licence.pk).first()
+    return document if document is not None and document.shows(licence) else None
+
+
+def is_sealed(licence: Licence) -> bool:
+    """Whether a sealed file shows the licence as it is (without reading the file)."""
+    return LicenceDocument.objects.filter(
+        licence_id=licence.pk, status=licence.status, current=licence.current
+    ).exists()
+
+
+def sealed_document_ask(licence: Licence) -> None:
+    """Ask (after commit) for the licence's sealed file: one that is not there or no longer shows it."""
+    licence_uuid = str(licence.uuid)
+    transaction.on_commit(
+        lambda: licence_document_wanted.send(sender=Licence, licence_uuid=licence_uuid), robust=True
+    )
+
+
 def licence_pdf_response(licence: Licence) -> HttpResponse:
-    """The PDF as a download: ``attachment`` with a safe file name, never cached."""
-    response = HttpResponse(licence_pdf(licence), content_type="application/pdf")
+    """The PDF as a download: ``attachment`` with a safe file name, never cached. The file sealed by the
+    issuing department when there is one that shows the licence as it is (``X-Tongban-Sealed: true``); the
+    unsealed rendering otherwise, and a sealed one is asked for."""
+    document = sealed_document(licence)
+    if document is not None:
+        response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
+        response["X-Tongban-Sealed"] = "true"
+    else:
+        response = HttpResponse(licence_pdf(licence), content_type="application/pdf")
+        response["X-Tongban-Sealed"] = "false"
+        sealed_document_ask(licence)
     response["Content-Disposition"] = content_disposition(licence)
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"

@@ -27,6 +27,7 @@ from tongban.licences.identifiers import BadIdentifier, make_licence_id, valid_t
 from tongban.licences.keys import issuer_key, sign_licence
 from tongban.licences.locks import lock_licence, lock_licence_type
 from tongban.licences.models import Licence, LicenceType
+from tongban.licences.signals import licence_document_wanted
 from tongban.licences.status_lists import new_status_index
 from tongban.notifications.facade import notify
 
@@ -306,7 +307,8 @@ def _written(
     reason: str = "",
     operation: str = "",
 ) -> None:
-    """Audit the write (with the 操作类型 code of a status change) and tell the holder."""
+    """Audit the write (with the 操作类型 code of a status change), tell the holder and, after commit, ask for
+    the licence's sealed PDF (:data:`~tongban.licences.signals.licence_document_wanted`)."""
     audit_record(
         actor=actor,
         action=action,
@@ -335,6 +337,10 @@ def _written(
             params=params,
             link=f"/licences/{licence.uuid}/",
         )
+    licence_uuid = str(licence.uuid)
+    transaction.on_commit(
+        lambda: licence_document_wanted.send(sender=Licence, licence_uuid=licence_uuid), robust=True
+    )
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from tongban.licences.access import access_licence_for_holder, card_bag, card_ba
 from tongban.licences.constants import LicenceStatus
 from tongban.licences.errors import LicenceError, LicenceNotFound
 from tongban.licences.models import Licence
+from tongban.licences.pdf import is_sealed, sealed_document_ask
 from tongban.licences.uses import licence_data_uses
 
 
@@ -52,6 +53,9 @@ def licence_page(request, licence_uuid):
     face = [
         (title, licence.face.get(key, "")) for key, title in licence.type.face_fields if key in licence.face
     ]
+    sealed = is_sealed(licence)
+    if not sealed:
+        sealed_document_ask(licence)  # e.g. a licence imported unsealed: sealed by the time it is downloaded
     return render(
         request,
         "licences/licence.html",
@@ -61,6 +65,7 @@ def licence_page(request, licence_uuid):
             "face": face,
             "holder_code": licence.holder_code_masked,
             "uses": licence_data_uses(licence),
+            "sealed": sealed,
         },
     )
 

@@ -19,6 +19,7 @@ from tongban.core.errors import DomainError
 from tongban.licences.access import access_licence_for_holder
 from tongban.licences.constants import Scene
 from tongban.licences.errors import LicenceError, LicenceNotFound
+from tongban.licences.pdf import is_sealed
 from tongban.licences.show import make_show_token
 from tongban.licences.verification import verify_shown
 from tongban.licences.verifiers import (
@@ -56,7 +57,9 @@ def show_page(request, licence_uuid):
         raise Http404 from exc
     scenes = [(s, Scene(s).label) for s in Scene.values if s in (licence.type.scene_fields or {})]
     scene = request.GET.get("scene") or (scenes[0][0] if scenes else "")
-    context = {"licence": licence, "scenes": scenes, "scene": scene, "shown": None}
+    context = {"licence": licence, "scenes": scenes, "scene": scene, "shown": None, "sealed": False}
+    if not request.headers.get("HX-Request"):
+        context["sealed"] = is_sealed(licence)
     if scene in dict(scenes):
         shown = make_show_token(licence, scene)
         titles = dict(licence.type.face_fields)

@@ -9,6 +9,9 @@ class SealsConfig(AppConfig):
 
     def ready(self) -> None:
         from tongban.core.signals import maintenance_sweep
-        from tongban.seals.tasks import maintenance_receiver
+        from tongban.licences.facade import licence_document_wanted
+        from tongban.seals.tasks import licence_document_receiver, maintenance_receiver
 
         maintenance_sweep.connect(maintenance_receiver, dispatch_uid="seals.expire")
+        # A licence written (or downloaded without a sealed file): its issuing department seals its PDF.
+        licence_document_wanted.connect(licence_document_receiver, dispatch_uid="seals.licence_document")

@@ -219,16 +219,32 @@ def department_seal(actor: Actor, org_uuid: str, org_name: str, code: str = "") 
 
 
 def department_document_seal(
-    org_uuid: str, org_name: str, pdf: bytes, *, purpose: str, field_name: str, code: str = ""
+    org_uuid: str,
+    org_name: str,
+    pdf: bytes,
+    *,
+    purpose: str,
+    field_name: str,
+    code: str = "",
+    box: tuple[float, float, float, float] | None = None,
 ) -> bytes:
     """``pdf`` sealed (PAdES B-LT, the platform's timestamp) with the department's seal, made on first use:
-    what the department issues (a decision, a result document). Run it in a task after commit, never in the
-    request that triggers it (a seal costs about 0.1 s)."""
+    what the department issues (a decision, a result document, a licence). ``box``: where the stamp goes on the
+    last page, in points from the bottom left (``sealing.SEAL_BOX`` by default). Run it in a task after commit,
+    never in the request that triggers it (a seal costs about 0.1 s)."""
     from tongban.core.actors import SYSTEM
-    from tongban.seals.sealing import document_seal
+    from tongban.seals.sealing import SEAL_BOX, document_seal
 
     seal = department_seal(SYSTEM, org_uuid, org_name, code)
-    return document_seal(SYSTEM, seal.uuid, pdf, purpose=purpose, field_name=field_name, location=org_name)
+    return document_seal(
+        SYSTEM,
+        seal.uuid,
+        pdf,
+        purpose=purpose,
+        field_name=field_name,
+        location=org_name,
+        box=box or SEAL_BOX,
+    )
 
 
 def seal_use_record(actor: Actor, seal_uuid: str, document_sha256: str, purpose: str) -> None:

@@ -2,7 +2,7 @@ from django.urls import path
 
 from tongban.seals import views
 from tongban.seals.sealing import tsa_identity
-from tongban.seals.verify_views import verify_page
+from tongban.seals.verify_views import licence_verify_page, verify_page
 from tongban.seals.views_tsa import TimeStampView
 
 app_name = "seals"
@@ -11,6 +11,7 @@ urlpatterns = [
     path("seals/", views.my_seals_page, name="mine"),
     path("seals/review/", views.review_page, name="review"),
     path("seals/verify/", verify_page, name="verify"),
+    path("seals/verify/licences/<uuid:licence_uuid>/", licence_verify_page, name="verify_licence"),
     path("seals/tsa", TimeStampView.as_view(identity=tsa_identity), name="tsa"),
     path("seals/<uuid:seal_uuid>/", views.seal_page, name="seal"),
     path("seals/<uuid:seal_uuid>/image.png", views.seal_image, name="image"),

@@ -9,9 +9,12 @@ from __future__ import annotations
 import base64
 import binascii
 
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from tongban.core.errors import DomainError
 from tongban.seals.access import require_verify_allowed
@@ -67,3 +70,40 @@ def verify_page(request):
         except DomainError as exc:
             context["error"], status = exc.message, exc.status
     return render(request, "seals/verify.html", context, status=status)
+
+
+def document_page(
+    request, *, filename: str, pdf: bytes | None, back_url: str, back_label: str, download_url: str
+):
+    """The verification of a file the platform keeps (a sealed licence, a case's notice or decision), for
+    whoever may download it: the same report as an upload gets, without uploading. ``pdf`` None: not sealed
+    yet."""
+    reports = document_verify(pdf, max_bytes=VERIFY_MAX_BYTES) if pdf is not None else None
+    context = {
+        "reports": reports,
+        "filename": filename,
+        "back_url": back_url,
+        "back_label": back_label,
+        "download_url": download_url,
+    }
+    return render(request, "seals/verify_document.html", context)
+
+
+@login_required
+@require_safe
+def licence_verify_page(request, licence_uuid):
+    """验章 of the holder's sealed licence file (the holder only, audited as a download)."""
+    from tongban.licences.facade import licence_document_for_holder
+
+    try:
+        held = licence_document_for_holder(request.actor, licence_uuid)
+    except DomainError as exc:
+        raise Http404 from exc
+    return document_page(
+        request,
+        filename=held.title,
+        pdf=held.pdf,
+        back_url=reverse("licences:licence", args=[held.licence_uuid]),
+        back_label=held.title,
+        download_url=reverse("licences:pdf", args=[held.licence_uuid]),
+    )

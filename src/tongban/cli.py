@@ -426,6 +426,34 @@ def cmd_seals_verify(args) -> int:
     return ok
 
 
+def cmd_seals_rotate(args) -> int:
+    """Rotate the platform's issuing CA (``rotate-ca``) or its root and issuing CA (``rotate-root``)."""
+    _django()
+    from tongban.seals import pki
+
+    if args.seals_command == "rotate-root":
+        root = pki.pki_rotate_root()
+        print(f"new root: {root.label}")
+        print("add it to the relying parties' trust stores: GET /seals/pki/root.crt")
+    new = pki.pki_rotate_issuing_ca() if args.seals_command == "rotate-ca" else pki.issuing_ca()
+    cert = pki.key_certificate(new)
+    print(
+        f"active issuing CA: {new.label} (serial {cert.serial_number:x}, until {cert.not_valid_after_utc:%Y-%m-%d})"
+    )
+    retired = pki.PkiKey.objects.filter(active=False).exclude(retired_at=None).count()
+    print(f"retired CAs still trusted and publishing CRL/OCSP: {retired}")
+    return 0
+
+
+def cmd_seals_expire(args) -> int:
+    """Mark expired the seals past their end of validity (also done by `tongban maintenance`)."""
+    _django()
+    from tongban.seals.tasks import seals_expire_due
+
+    print(f"seals expired: {seals_expire_due()}")
+    return 0
+
+
 def cmd_check_deploy(args) -> int:
     call_command = _django()
     call_command("check", deploy=True, fail_level=args.fail_level)
@@ -615,6 +643,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("file")
     c.add_argument("--json", action="store_true", help="one JSON report per signature")
     c.set_defaults(func=cmd_seals_verify)
+    c = ssub.add_parser("rotate-ca", help="a new issuing CA; the old one is retired but still validates")
+    c.set_defaults(func=cmd_seals_rotate)
+    c = ssub.add_parser("rotate-root", help="a new root and issuing CA; the old ones stay trusted")
+    c.set_defaults(func=cmd_seals_rotate)
+    c = ssub.add_parser("expire", help="mark expired the seals past their end of validity")
+    c.set_defaults(func=cmd_seals_expire)
 
     p = sub.add_parser("check-deploy", help="Django's deployment checks plus Tongban's")
     p.add_argument("--fail-level", default="ERROR", choices=["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"])

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 
 import pytest
+from django.test import Client
 from PIL import Image
 
 from tests.seals.pki_testing import licence_pdf
@@ -113,3 +114,35 @@ def test_a_seal_revoked_after_sealing_leaves_the_document_valid_and_the_cli_says
     assert "VALID / 有效" in capsys.readouterr().out
     assert main(["seals", "verify", str(tmp_path / "bad.pdf")]) == 1
     assert "INVALID / 无效" in capsys.readouterr().out
+
+
+def test_rotating_the_root_keeps_documents_sealed_before_valid_and_new_seals_chain_to_the_new_root(
+    sealed, seal_world, capsys
+):
+    from cryptography import x509
+
+    from tongban.core.actors import SYSTEM
+    from tongban.seals import pki
+
+    old_root = pki.key_certificate(pki.root_ca())
+    assert main(["seals", "rotate-root"]) == 0
+    out = capsys.readouterr().out
+    assert "new root" in out and "active issuing CA" in out
+    new_root = pki.key_certificate(pki.root_ca())
+    assert new_root != old_root and facade.trust_roots() == [new_root, old_root]
+    assert x509.load_der_x509_certificate(Client().get("/seals/pki/root.crt").content) == new_root
+    # The document sealed under the old root still verifies (the old root is still trusted).
+    [report] = document_verify(sealed)
+    assert report.ok, report.as_dict()
+    # A seal made now is certified by the new issuing CA under the new root, and seals valid documents.
+    made = facade.department_seal(SYSTEM, "00000000-0000-0000-0000-000000000002", "示范局")
+    cert = x509.load_der_x509_certificate(made.certificate_der)
+    cert.verify_directly_issued_by(pki.key_certificate(pki.issuing_ca()))
+    pki.key_certificate(pki.issuing_ca()).verify_directly_issued_by(new_root)
+    [after] = document_verify(
+        facade.department_document_seal("x", "示范局", sealed, purpose="t", field_name="局章")
+    )[1:]
+    assert after.ok and after.signer == "示范局 部门章", after.as_dict()
+    # rotate-ca then retires only the issuing CA.
+    assert main(["seals", "rotate-ca"]) == 0
+    assert pki.key_certificate(pki.root_ca()) == new_root

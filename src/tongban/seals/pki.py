@@ -390,6 +390,27 @@ def pki_rotate_issuing_ca() -> PkiKey:
         return _make_issuing(root)
 
 
+def pki_rotate_root() -> PkiKey:
+    """A new root beside the old one, and a new issuing CA under it. The old root and its issuing CAs are
+    retired: they certify nothing more, but stay trusted (:func:`trust_roots` answers every root) and keep
+    publishing their certificates, CRLs and OCSP answers, so that every seal they certified still validates.
+    Relying parties add the new root to their trust stores (``/seals/pki/root.crt`` serves it at once)."""
+    root_ca()
+    with transaction.atomic():
+        now = timezone.now()
+        old = lock_active_key(KeyRole.ROOT)
+        if old is not None:
+            old.active, old.retired_at = False, now
+            old.save(update_fields=["active", "retired_at"])
+        root = _make_root()
+        issuing = lock_active_key(KeyRole.ISSUING)
+        if issuing is not None:
+            issuing.active, issuing.retired_at = False, now
+            issuing.save(update_fields=["active", "retired_at"])
+        _make_issuing(root)
+        return root
+
+
 # --- certificates for others ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SealSubject:

@@ -34,6 +34,7 @@ from tongban.seals.constants import (
     SEAL_DAYS,
     SEAL_TRANSITIONS,
     ApplicationStatus,
+    KeyRole,
     OwnerKind,
     RevocationReason,
     SealKind,
@@ -41,7 +42,7 @@ from tongban.seals.constants import (
 )
 from tongban.seals.errors import SealAuthorisationNotFound, SealError, SealsError
 from tongban.seals.images import seal_image_for
-from tongban.seals.locks import lock_application, lock_seal, lock_seal_authorisation
+from tongban.seals.locks import lock_active_key, lock_application, lock_seal, lock_seal_authorisation
 from tongban.seals.models import Seal, SealApplication, SealAuthorisation, SealStatusChange, SealUse
 
 REASON_MAX = 500
@@ -348,7 +349,20 @@ def seals_make_for_enterprise(
 @transaction.atomic
 def department_seal_make(*, actor: Actor, org_uuid: str, org_name: str, code: str) -> Seal:
     """A department seal of an issuing authority (its licences, notices and decisions are sealed with it),
-    made by the platform; ``code`` is the department's USCC, or its uuid when it has none."""
+    made by the platform; ``code`` is the department's USCC, or its uuid when it has none. Two first uses at
+    once (two sealing tasks of one department) make one seal: the second waits on the issuing CA's row, then
+    finds the first's."""
+    pki.issuing_ca()  # made on first use: the row the second use waits on
+    lock_active_key(KeyRole.ISSUING)
+    made = (
+        Seal.objects.filter(
+            owner_kind=OwnerKind.ORG, owner_code=code, kind=SealKind.DEPARTMENT, status=SealStatus.ACTIVE
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if made is not None:
+        return made
     return _seal_make(
         actor=actor,
         owner_kind=OwnerKind.ORG,

@@ -104,4 +104,11 @@ def test_the_result_document_is_sealed_by_the_lead_department_after_the_conclusi
     assert report.ok and report.level == "B-LT", report.as_dict()
     assert case.lead_department_name in (report.signer or "")
     page = applicant.get(f"/cases/{case.uuid}/").content.decode()
-    assert "已加盖受理部门电子印章" in page and 'href="/seals/verify/"' in page
+    verify_url = f"/cases/{case.uuid}/documents/result/verify/"
+    assert "已加盖受理部门电子印章" in page and f'href="{verify_url}"' in page
+    verified = applicant.get(verify_url).content.decode()
+    assert "✔ 印章有效" in verified and "✘" not in verified and case.number in verified
+    assert login_client(world["stranger"].user).get(verify_url).status_code == 404
+    assert applicant.get(f"/cases/{case.uuid}/documents/nothing/verify/").status_code == 404
+    licence_uuid = case.steps.get(key="licence").result["licence_uuid"]
+    assert f'href="/seals/verify/licences/{licence_uuid}/"' in page  # the licence's sealed file, too

@@ -6,7 +6,9 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_safe
 
 from tongban.cases.access import access_case_by_lookup, access_case_for_applicant
 from tongban.cases.constants import CaseStatus
@@ -37,6 +39,40 @@ def case_decision_pdf(request, case_uuid):
     response["Content-Disposition"] = f'attachment; filename="{case.number}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# The documents a case keeps sealed: the URL's kind → (the Case field, its title, the download's URL name).
+SEALED_DOCUMENTS = {
+    "result": ("decision_document", _("办结通知书"), "cases:decision_pdf"),
+}
+
+
+@login_required
+@require_safe
+def case_document_verify(request, case_uuid, kind: str):
+    """验章 of a sealed document the case keeps, for the applicant's side (404 for anyone else): the same
+    report as an upload to /seals/verify/ gets; "being sealed" until the task has sealed it."""
+    from tongban.seals.facade import document_verify
+
+    if kind not in SEALED_DOCUMENTS:
+        raise Http404
+    field, title, download = SEALED_DOCUMENTS[kind]
+    try:
+        case = access_case_for_applicant(actor=request.actor, case_uuid=case_uuid)
+    except CaseNotFound as exc:
+        raise Http404 from exc
+    stored = getattr(case, field)
+    if stored is None and kind == "result" and case.status not in RESULT_STATUSES:
+        raise Http404
+    pdf = bytes(stored) if stored else None
+    context = {
+        "reports": document_verify(pdf) if pdf is not None else None,
+        "filename": f"{title} {case.number}",
+        "back_url": reverse("cases:case", args=[case.uuid]),
+        "back_label": case.number,
+        "download_url": reverse(download, args=[case.uuid]),
+    }
+    return render(request, "seals/verify_document.html", context)
 
 
 @require_http_methods(["GET", "POST"])

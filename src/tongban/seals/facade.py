@@ -40,6 +40,7 @@ __all__ = [
     "demo_load_seals",
     "department_document_seal",
     "department_seal",
+    "document_verify",
     "ocsp_respond",
     "root_certificate_pem",
     "seal_image_set",
@@ -245,6 +246,14 @@ def department_document_seal(
         location=org_name,
         box=box or SEAL_BOX,
     )
+
+
+def document_verify(pdf: bytes) -> list:
+    """Every signature of a PDF checked against the platform's roots: a ``SignatureReport`` each (never
+    raises for a bad file); the page ``seals/verify_document.html`` shows them."""
+    from tongban.seals.sealing import document_verify as verify
+
+    return verify(pdf)
 
 
 def seal_use_record(actor: Actor, seal_uuid: str, document_sha256: str, purpose: str) -> None:

@@ -46,9 +46,9 @@ APPLICATION = {"key": "application-form", "name": "公司变更登记申请书",
 
 
 @pytest.fixture
-def signing(seal_world, active_seal, org_tree, make_staff):
-    """An enterprise's case (its legal representative applied), the company's 法定名称章 and 合同专用章, the
-    representative's personal seal made at once, and the staff of the lead department."""
+def enterprise_case(seal_world, active_seal, org_tree, make_staff):
+    """An enterprise's case (its legal representative applied), the company's 法定名称章 and 合同专用章, and
+    a reviewer of the lead department; nobody holds a personal seal yet."""
     dept = organisation_create(
         actor=None, kind=OrgKind.DEPARTMENT, name="上海市市场监督管理局", parent=org_tree["region"]
     )
@@ -73,17 +73,20 @@ def signing(seal_world, active_seal, org_tree, make_staff):
         idempotency_key="paperless-0001",
         files={"application-form": Upload(pdf_bytes())},
     )
-    personal = signature_make(actor=actor_for(rep.user))
-    contract = Seal.objects.get(owner_code=company.uscc, kind=SealKind.CONTRACT)
     return {
         **seal_world,
         "case": case,
         "item": item,
         "company_seal": active_seal,
-        "contract_seal": contract,
-        "personal": personal,
+        "contract_seal": Seal.objects.get(owner_code=company.uscc, kind=SealKind.CONTRACT),
         "reviewer": make_staff(dept, Role.REVIEWER),
     }
+
+
+@pytest.fixture
+def signing(enterprise_case):
+    """The same, the legal representative holding their personal seal (made at once)."""
+    return {**enterprise_case, "personal": signature_make(actor=actor_for(enterprise_case["rep"].user))}
 
 
 def _sign(who, case, personal, company=None):

@@ -26,7 +26,7 @@ from tongban.cases.errors import CaseError
 from tongban.cases.selectors import case_list_for_applicant, inbox_steps, supervision_board
 from tongban.core.errors import InvalidInput
 from tongban.core.pagination import BoundedLimitOffsetPagination
-from tongban.core.schemas import responses
+from tongban.core.schemas import file_answer, responses
 
 router = Router(tags=["cases"])
 
@@ -308,6 +308,86 @@ def case_supplement(request, case_uuid: UUID, payload: SupplementIn):
         actor=request.actor, case=case, form_data=payload.form_data, files=_files(payload.materials)
     )
     return _detail(case)
+
+
+# --- 无纸化签署申请书 (issue 16 §3) ------------------------------------------------------------------------
+class ApplicationSignIn(Schema):
+    personal_seal_uuid: UUID = Field(description="申请人（签字）：调用者本人的个人电子签名（kind personal）")
+    company_seal_uuid: UUID | None = Field(
+        default=None,
+        description="申请单位（盖章）：申请企业的、调用者可以使用的电子印章；企业申请必填，个人申请不填",
+    )
+
+
+class SignerOut(Schema):
+    role: Literal["applicant", "company"]
+    kind: str
+    kind_label: str
+    name: str
+    owner: str
+    seal_uuid: UUID
+
+
+class ApplicationSignedOut(Schema):
+    case: UUID
+    number: str
+    signed_at: datetime
+    signers: list[SignerOut]
+    pdf_url: str = Field(description="GET this path for the signed PDF")
+
+
+@router.post(
+    "/cases/{case_uuid}/application/sign",
+    response=responses({200: ApplicationSignedOut}, 401, 403, 404, 409),
+    auth=session_auth,
+)
+def application_sign(request, case_uuid: UUID, payload: ApplicationSignIn):
+    """Sign the case's 申请书 (无纸化): the platform makes it (the case, the applicant, the form, the
+    materials) and seals it with the caller's own personal seal and, for an enterprise's case, with the
+    enterprise's seal — two PAdES B-LT signatures, the second an incremental update; each use is logged.
+    Caller: the applicant side of the case (as withdraw), while the case is open, once. `409
+    application_signed`, `409 invalid_transition`, `404 seal_not_found`, `403 seal_use_denied`, `409
+    seal_not_active`, `422 personal_seal_invalid`, `422 company_seal_required`, `422 company_seal_invalid`."""
+    case = access_case_for_applicant(actor=request.actor, case_uuid=case_uuid)
+    case = services.application_sign(
+        actor=request.actor,
+        case=case,
+        personal_seal_uuid=str(payload.personal_seal_uuid),
+        company_seal_uuid=str(payload.company_seal_uuid) if payload.company_seal_uuid else None,
+    )
+    return {
+        "case": case.uuid,
+        "number": case.number,
+        "signed_at": case.application_signed_at,
+        "signers": case.application_signers,
+        "pdf_url": f"/api/cases/{case.uuid}/application.pdf",
+    }
+
+
+@router.get(
+    "/cases/{case_uuid}/application.pdf",
+    response=responses({}, 401, 404),
+    auth=session_auth,
+    openapi_extra=file_answer("application/pdf", "The signed application form (attachment)", binary=True),
+)
+def application_signed_pdf(request, case_uuid: UUID):
+    """The signed 申请书 of one of the caller's cases (`404 case_not_found` for anyone else's and before it
+    is signed); audited as `case.application_download`."""
+    from django.http import HttpResponse
+
+    from tongban.cases.errors import CaseNotFound
+    from tongban.core.audit import audit_record
+
+    case = access_case_for_applicant(actor=request.actor, case_uuid=case_uuid)
+    if not case.application_document:
+        raise CaseNotFound()
+    audit_record(
+        actor=request.actor, action="case.application_download", object_type="case", object_id=case.uuid
+    )
+    response = HttpResponse(bytes(case.application_document), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{case.number}-application.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- staff -------------------------------------------------------------------------------------------

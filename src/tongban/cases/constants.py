@@ -22,6 +22,7 @@ OPEN_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.SUPPLEMENT, CaseStatus.IN_PROC
 WITHDRAWABLE_STATUSES = OPEN_STATUSES  # withdraw any time before the decision
 SUPPLEMENTABLE_STATUSES = (CaseStatus.SUPPLEMENT, CaseStatus.RETURNED)  # supply what was asked for
 COMMITMENT_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.IN_PROCESS)  # bring a material promised (容缺)
+SIGNABLE_STATUSES = OPEN_STATUSES  # sign the 申请书 in the browser (无纸化), once, before the case concludes
 
 
 class Outcome(models.TextChoices):
@@ -47,7 +48,7 @@ OPEN_STEP_STATUSES = (StepStatus.READY, StepStatus.CLAIMED)
 # Timeline events (CaseEvent.action) by whose they are, for the applicant's page: the applicant's side, the
 # platform's, and the internal ones only staff see (a reviewer taking or releasing a step). Every other event
 # is a department's or a window's.
-APPLICANT_EVENTS = frozenset({"submit", "supplement", "commitment_kept", "withdraw"})
+APPLICANT_EVENTS = frozenset({"submit", "supplement", "commitment_kept", "withdraw", "application_signed"})
 SYSTEM_EVENTS = frozenset({"deemed_accept", "licence_issued", "licence_not_issued", "deadline_recomputed"})
 INTERNAL_EVENTS = frozenset({"claim", "release"})
 

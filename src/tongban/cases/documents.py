@@ -120,3 +120,129 @@ def decision_pdf(case: Case) -> bytes:
         wrapmode=WrapMode.CHAR,
     )
     return bytes(pdf.output())
+
+
+# --- 申请书 (issue 16 §3: signed by the applicant in the browser) -------------------------------------------
+# The signature area of the 申请书, on its last page, in PDF points from the bottom left of an A4 page (595.28
+# × 841.89): the applicant's personal seal (a 20 mm square 个人签名/名章) on the left, the applicant
+# enterprise's seal (a 42 mm round seal, seals/sealing.py SEAL_BOX's size) on the right.
+A4_HEIGHT_PT = 841.89
+PERSONAL_BOX = (110.0, 122.3, 166.7, 179.0)  # 申请人（签字）: 20 mm square, top level with COMPANY_BOX
+COMPANY_BOX = (370.0, 60.0, 489.0, 179.0)  # 申请单位（盖章）: 42 mm round
+SIGNATURE_AREA_TOP_PT = 235.0  # the labels above the boxes; the form's content ends above it
+PERSONAL_FIELD = "申请人签字"
+COMPANY_FIELD = "申请单位盖章"
+
+
+def _mm(points: float) -> float:
+    return points * 25.4 / 72
+
+
+def _top_mm(y_points: float) -> float:
+    """A height in points from the bottom of the page, as fpdf's millimetres from the top."""
+    return _mm(A4_HEIGHT_PT - y_points)
+
+
+def application_rows(case: Case) -> list[tuple[str, str]]:
+    """The 申请书's facts: the case, the applicant (the ID number masked, the USCC in full), the agent who
+    submitted it if any, the form's fields with their labels, the materials and the submission date."""
+    from tongban.accounts.facade import holder_of_principal, holder_user_ids, person_user_id
+    from tongban.cases.application_form import fields_of
+    from tongban.cases.constants import ApplicantKind
+    from tongban.catalog.facade import application_target
+    from tongban.core.identifiers import mask_id_number
+
+    holder = holder_of_principal(case.applicant_kind, case.applicant_uuid)
+    enterprise = case.applicant_kind == ApplicantKind.ENTERPRISE
+    rows = [
+        (_("办件编号"), case.number),
+        (_("申请事项"), case.name),
+        (_("受理部门"), case.lead_department_name),
+        (_("申请者"), case.applicant_name),
+    ]
+    if holder is not None:
+        if enterprise:
+            rows.append((_("统一社会信用代码"), holder.code))
+            principals = set(holder_user_ids("001", holder.code))
+        else:
+            rows.append((_("身份证号码"), mask_id_number(holder.code)))
+            principals = {person_user_id(case.applicant_uuid)}
+        if case.submitted_by not in principals:
+            submit = case.events.filter(action="submit").first()
+            rows.append((_("代理人"), submit.actor_label if submit else "—"))
+    target = application_target(case.target_kind, case.target_uuid)
+    labels = {f.key: f.title for f in fields_of(target.form_schema)} if target else {}
+    for key, value in case.form_data.items():
+        text = "、".join(map(str, value)) if isinstance(value, list) else str(value)
+        rows.append((labels.get(key, key), text or "—"))
+    materials = [f"{m.name}（{m.get_mode_display()}）" for m in case.materials.all()]
+    rows.append((_("提交材料"), "；".join(materials) or "—"))
+    rows.append((_("申请日期"), _day(case.submitted_at)))
+    return rows
+
+
+def application_pdf(case: Case, *, on=None) -> bytes:
+    """The case's 申请书 (A4): its facts, the applicant's declaration, and on the last page the signature
+    area — "申请人（签字）" over ``PERSONAL_BOX`` and, for an enterprise, "申请单位（盖章）" over
+    ``COMPANY_BOX`` — where the seals go. ``on``: the date written (today by default)."""
+    from tongban.cases.constants import ApplicantKind
+
+    rows = application_rows(case)
+    enterprise = case.applicant_kind == ApplicantKind.ENTERPRISE
+    title = _("%(name)s 申请书") % {"name": case.name}
+    declaration = _(
+        "本申请人承诺：所填写的申请内容和提交的材料真实、合法、有效，复印件与原件一致，并对其真实性承担法律责任。"
+        "本申请书经申请人以电子签名（电子印章）签署，与手写签名或者盖章具有同等法律效力。"
+    )
+    person_label, company_label = _("申请人（签字）"), _("申请单位（盖章）")
+    day = chinese_date(on or timezone.localdate())
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_margins(MARGIN, MARGIN, MARGIN)
+    pdf.set_auto_page_break(auto=True, margin=MARGIN)
+    pdf.set_title(f"{title} {case.number}")
+    pdf.set_author(case.applicant_name)
+    pdf.set_creator(settings.TONGBAN_SITE_NAME)
+    pdf.set_lang("zh-CN")
+    add_cjk_fonts(pdf, [title, declaration, person_label, company_label, *(t for row in rows for t in row)])
+    pdf.add_page()
+    width = pdf.epw
+    pdf.set_font("cjk", size=20)
+    pdf.set_text_color(*INK)
+    pdf.multi_cell(width, 12, title, align="C", wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_draw_color(*RED)
+    pdf.set_line_width(0.5)
+    pdf.line(MARGIN, pdf.get_y() + 1, MARGIN + width, pdf.get_y() + 1)
+    pdf.ln(5)
+    pdf.set_font("cjk", size=10.5)
+    key_value_table(pdf, rows, label_width=42, label_color=MUTED, ink=INK)
+    pdf.ln(4)
+    pdf.set_font("cjk", size=10.5)
+    pdf.multi_cell(width, 6, declaration, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    # The signature area sits at a fixed place on the last page (the seals' boxes): a new page when the
+    # content reaches it.
+    if pdf.get_y() > _top_mm(SIGNATURE_AREA_TOP_PT) - 4:
+        pdf.add_page()
+    pdf.set_auto_page_break(auto=False)
+    pdf.set_text_color(*INK)
+    pdf.set_font("cjk", size=12)
+    boxes = [(person_label, PERSONAL_BOX)] + ([(company_label, COMPANY_BOX)] if enterprise else [])
+    pdf.set_draw_color(*MUTED)
+    pdf.set_line_width(0.2)
+    for label, (x1, y1, x2, y2) in boxes:
+        pdf.set_xy(_mm(x1) - 15, _top_mm(SIGNATURE_AREA_TOP_PT))
+        pdf.cell(_mm(x2 - x1) + 30, 8, label, align="C")
+        pdf.set_dash_pattern(dash=1, gap=1)
+        pdf.rect(_mm(x1), _top_mm(y2), _mm(x2 - x1), _mm(y2 - y1))
+        pdf.set_dash_pattern()
+    pdf.set_xy(MARGIN, _top_mm(48.0))
+    pdf.cell(width, 8, _("日期：%(day)s") % {"day": day}, align="R")
+    pdf.set_xy(MARGIN, _top_mm(20.0))
+    pdf.set_font("cjk", size=8)
+    pdf.set_text_color(*MUTED)
+    pdf.cell(
+        width,
+        4,
+        _("本申请书由%(site)s生成，签署后可在验章页面核验。") % {"site": settings.TONGBAN_SITE_NAME},
+        align="C",
+    )
+    return bytes(pdf.output())

@@ -78,6 +78,12 @@ class Case(models.Model):
     # The 办结通知书 sealed with the lead department's seal (PAdES B-LT), made by a task after the case
     # concludes; until then (or when sealing fails) the page gives the unsealed document.
     decision_document = models.BinaryField(_("办结通知书（已盖章）"), null=True, blank=True, editable=False)
+    # 无纸化签署 (issue 16 §3): the 申请书 signed in the browser by the applicant side with their personal seal
+    # and, for an enterprise, its seal (services/signing.py); who signed with which seal: [{"role":
+    # "applicant"|"company", "kind", "kind_label", "name", "owner"}].
+    application_document = models.BinaryField(_("申请书（已签署）"), null=True, blank=True, editable=False)
+    application_signed_at = models.DateTimeField(_("申请书签署时间"), null=True, blank=True)
+    application_signers = models.JSONField(_("申请书签署印章"), default=list, blank=True)
 
     # What a submission just wrote (steps, materials, timeline), for its answer; not a column.
     just_written: dict | None = None

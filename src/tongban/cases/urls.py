@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tongban.cases import views, views_results
+from tongban.cases import views, views_results, views_signing
 
 app_name = "cases"
 
@@ -16,12 +16,25 @@ urlpatterns = [
         views_results.case_document_verify,
         name="document_verify",
     ),
+    path(
+        "cases/<uuid:case_uuid>/application.pdf", views_signing.application_signed_pdf, name="application_pdf"
+    ),
+    path(
+        "cases/<uuid:case_uuid>/application-draft.pdf",
+        views_signing.application_preview,
+        name="application_preview",
+    ),
     path("cases/<uuid:case_uuid>/<str:action>/", views.case_action, name="case_action"),
     path("cases/<uuid:case_uuid>/materials/<slug:key>/", views.case_material, name="material"),
     path("staff/inbox/", views.inbox, name="inbox"),
     path("staff/cases/<uuid:case_uuid>/", views.staff_case, name="staff_case"),
     path("staff/cases/<uuid:case_uuid>/materials/<slug:key>/", views.staff_material, name="staff_material"),
     path("staff/cases/<uuid:case_uuid>/do/<str:action>/", views.staff_action, name="staff_action"),
+    path(
+        "staff/cases/<uuid:case_uuid>/application.pdf",
+        views_signing.staff_application_pdf,
+        name="staff_application_pdf",
+    ),
     path(
         "staff/cases/<uuid:case_uuid>/steps/<slug:step_key>/<str:action>/",
         views.step_action,

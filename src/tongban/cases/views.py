@@ -37,6 +37,7 @@ from tongban.cases.constants import (
     APPLICANT_EVENTS,
     INTERNAL_EVENTS,
     OPEN_STEP_STATUSES,
+    SIGNABLE_STATUSES,
     SYSTEM_EVENTS,
     CaseStatus,
     DeliveryMethod,
@@ -271,6 +272,11 @@ def case_page(request, case_uuid):
     context["asked"] = asked
     context["returned_steps"] = [s for s in context["steps"] if s.status == StepStatus.RETURNED]
     context["results"] = [s for s in context["steps"] if s.result]
+    context["signing"] = (
+        services.signing_choices(actor=request.actor, case=case)
+        if case.status in SIGNABLE_STATUSES and not case.application_document
+        else None
+    )
     return render(request, "cases/case.html", context)
 
 
@@ -289,6 +295,17 @@ def case_action(request, case_uuid, action: str):
             files = {k[2:]: f for k, f in request.FILES.items() if k.startswith("m_")}
             services.case_supplement(actor=request.actor, case=case, files=files)
             messages.success(request, _("补正材料已提交"))
+        elif action == "sign":  # 无纸化签署申请书
+            services.application_sign(
+                actor=request.actor,
+                case=case,
+                personal_seal_uuid=request.POST.get("personal_seal", ""),
+                company_seal_uuid=request.POST.get("company_seal") or None,
+            )
+            messages.success(request, _("申请书已签署"))
+        elif action == "signature":  # 申领个人电子签名, to sign with it
+            services.signature_make(actor=request.actor)
+            messages.success(request, _("个人电子签名已制作，现在可以签署申请书"))
         else:
             raise Http404
     except DomainError as exc:

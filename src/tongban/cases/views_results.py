@@ -44,6 +44,7 @@ def case_decision_pdf(request, case_uuid):
 # The documents a case keeps sealed: the URL's kind → (the Case field, its title, the download's URL name).
 SEALED_DOCUMENTS = {
     "result": ("decision_document", _("办结通知书"), "cases:decision_pdf"),
+    "application": ("application_document", _("申请书"), "cases:application_pdf"),
 }
 
 

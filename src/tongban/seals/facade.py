@@ -281,3 +281,42 @@ def seals_usable_by(actor: Actor) -> list[SealInfo]:
 def seal_image_set(actor: Actor, seal_uuid: str, png: bytes, width_mm: float, height_mm: float) -> None:
     """Store a seal's image (seals/images.py draws it)."""
     services.seal_image_set(actor=actor, seal_uuid=seal_uuid, png=png, width_mm=width_mm, height_mm=height_mm)
+
+
+# --- paperless signing (issue 16 §3: an applicant signs their application in the browser) ------------------
+@dataclass(frozen=True)
+class SignatureSpot:
+    """Where one seal goes on a document: the seal, the new signature field's name, its box (PDF points
+    from the bottom left of the last page)."""
+
+    seal_uuid: str
+    field_name: str
+    box: tuple[float, float, float, float]
+
+
+def document_sign(actor: Actor, pdf: bytes, spots: list[SignatureSpot], *, purpose: str) -> bytes:
+    """``pdf`` sealed with each seal in turn (PAdES B-LT, one incremental update each, so that a later
+    signature does not break an earlier one), every use recorded. Every seal is checked before the first is
+    applied: ``SealNotFound`` (404) for a seal the actor may not see, ``seal_use_denied`` (403),
+    ``seal_not_active`` (409, with the seal's status) — then nothing is sealed and no use recorded.
+    A seal costs about 0.2 s: the caller runs it outside its own transaction."""
+    from tongban.seals.access import require_may_use
+    from tongban.seals.sealing import document_seal
+
+    for spot in spots:
+        require_may_use(actor, access_seal(actor=actor, seal_uuid=spot.seal_uuid))
+    for spot in spots:
+        pdf = document_seal(
+            actor, spot.seal_uuid, pdf, purpose=purpose, field_name=spot.field_name, box=spot.box
+        )
+    return pdf
+
+
+def personal_signature_make(actor: Actor) -> SealInfo:
+    """The signed-in person's own electronic signature (个人签名/名章), made at once at L2+ with a confirmed
+    resident ID number — no review (docs/domain/seals.md §3); ``assurance_too_low`` (403) below,
+    ``seal_kind_held`` (409) while they hold a live one."""
+    return _info(services.personal_signature_make(actor=actor))
+
+
+__all__ += ["SignatureSpot", "document_sign", "personal_signature_make"]

@@ -168,6 +168,46 @@ def seal_apply_personal(*, actor: Actor) -> SealApplication:
 
 
 @transaction.atomic
+def personal_signature_make(*, actor: Actor) -> Seal:
+    """A person's own electronic signature (个人签名/名章), made at once for the signed-in person at L2+ with a
+    confirmed resident ID number, without the seal authority's review (docs/domain/seals.md §3, **our
+    choice**: the identity check is the review); recorded as an approved application of theirs. Refused
+    while they hold a live personal seal (``seal_kind_held``)."""
+    require_identity_confirmed(actor)
+    own = own_holder(actor)
+    if own is None:
+        raise SealsError(
+            SealError.ASSURANCE_TOO_LOW,
+            _("申领个人电子签名需要已核验的居民身份证号"),
+            status=403,
+            required=2,
+            current=actor.assurance_level,
+        )
+    _refuse_held(OwnerKind.PERSON, own.code, [SealKind.PERSONAL])
+    application = SealApplication.objects.create(
+        applicant_user_id=actor.require_user_id(),
+        applicant_label=actor.label,
+        owner_kind=OwnerKind.PERSON,
+        owner_code=own.code,
+        owner_name=own.name,
+        owner_uuid=own.principal_uuid,
+        kinds=[SealKind.PERSONAL],
+        status=ApplicationStatus.APPROVED,
+        reason=str(_("本人电子签名：实名认证（L2 及以上）后直接制作，无需审核")),
+        decided_at=timezone.now(),
+    )
+    return _seal_make(
+        actor=actor,
+        owner_kind=OwnerKind.PERSON,
+        owner_code=own.code,
+        owner_name=own.name,
+        owner_uuid=own.principal_uuid,
+        kind=SealKind.PERSONAL,
+        application=application,
+    )
+
+
+@transaction.atomic
 def seal_application_review(
     *, actor: Actor, application_uuid, approve: bool, reason: str = ""
 ) -> SealApplication:

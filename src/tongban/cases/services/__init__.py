@@ -25,12 +25,14 @@ from tongban.cases.services.intake import (
     cases_deem_accepted,
 )
 from tongban.cases.services.reads import case_material_open, case_staff_read
+from tongban.cases.services.signing import application_sign, signature_make, signing_choices
 from tongban.cases.services.special import special_end, special_start
 from tongban.cases.services.steps import DECISIONS, step_claim, step_decide, step_release
 
 __all__ = [
     "DECISIONS",
     "application_licences",
+    "application_sign",
     "case_accept",
     "case_deliver",
     "case_material_open",
@@ -48,6 +50,8 @@ __all__ = [
     "draft_save",
     "material_plan",
     "request_fingerprint",
+    "signature_make",
+    "signing_choices",
     "special_end",
     "special_start",
     "step_claim",

@@ -19,6 +19,7 @@ ACTION_LABELS = {
     "special_start": _("进入特别程序"),
     "special_end": _("特别程序结束"),
     "withdraw": _("申请人撤回"),
+    "application_signed": _("申请人以电子签名签署申请书"),
     "deliver": _("送达"),
     "licence_issued": _("电子证照已签发，可在卡包查看"),
     "licence_not_issued": _("电子证照未能自动签发，由发证部门另行签发"),

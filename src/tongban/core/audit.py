@@ -51,6 +51,8 @@ ACTION_LABELS = {
     "seal.authorise": _("授权他人用章"),
     "seal.unauthorise": _("撤销用章授权"),
     "seal.use": _("使用电子印章"),
+    "seal.seseal_make": _("制作 GB/T 38540 印章数据"),
+    "seal.ses_sign": _("GB/T 38540 电子签章"),
 }
 
 

@@ -34,7 +34,13 @@ class SealAdmin(ReadOnlyAdmin):
     list_display = ("owner_name", "kind", "status", "valid_from", "valid_until", "created_at")
     list_filter = ("kind", "status")
     search_fields = ("owner_name", "owner_code")
-    exclude = ("private_key_encrypted", "image_png")
+    exclude = (
+        "private_key_encrypted",
+        "image_png",
+        "sm2_private_key_encrypted",
+        "sm2_certificate_der",
+        "seseal_der",
+    )
 
 
 @admin.register(SealApplication)

@@ -1,18 +1,29 @@
 """The seal registry's API at /api/seals: a legal representative's seals, applications, authorisations and
-uses; the seal authority's review and status changes. A seal the caller may not see is 404."""
+uses; the seal authority's review and status changes; a seal's GB/T 38540 ``SESeal``, signing a document's
+hash with it (``SES_Signature``) and verifying such a signature. A seal the caller may not see is 404."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from datetime import datetime
 from uuid import UUID
 
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from tongban.accounts.facade import session_auth
-from tongban.core.schemas import responses
-from tongban.seals import selectors, services
-from tongban.seals.access import access_application, access_seal, access_seal_for_owner
+from tongban.core.schemas import file_answer, responses
+from tongban.seals import selectors, services, seseal
+from tongban.seals.access import (
+    access_application,
+    access_seal,
+    access_seal_for_owner,
+    require_verify_allowed,
+)
 from tongban.seals.constants import SealKind
+from tongban.seals.errors import SealError, SealsError
 
 router = Router(tags=["seals"])
 
@@ -241,3 +252,128 @@ def seal_verify_pdf(request, payload: VerifyPdfIn):
     from tongban.seals.verify_views import verify_base64
 
     return [r.as_dict() for r in verify_base64(payload.content_base64, request.client_ip)]
+
+
+# --- GB/T 38540: the SESeal, SES_Signature (docs/domain/seals-gbt38540.md §5) ---------------------------------
+@router.get(
+    "/seals/{uuid:seal_uuid}/seseal",
+    response=responses({}, 401, 404, 409),
+    auth=session_auth,
+    openapi_extra=file_answer("application/octet-stream", "The seal's DER SESeal (attachment)", binary=True),
+)
+def seal_seseal(request, seal_uuid: UUID):
+    """The seal's GB/T 38540 ``SESeal`` (DER), signed by the platform's SM2 seal maker: for whoever may see
+    the seal (its owner, an authorised person, the seal authority); made now for a live seal made before
+    it existed (``409 seal_not_active`` for a revoked or expired one without it)."""
+    from tongban.seals.views import seseal_response
+
+    seal = seseal.seseal_ensure(access_seal(actor=request.actor, seal_uuid=seal_uuid), actor=request.actor)
+    return seseal_response(seal)
+
+
+class SesSignIn(Schema):
+    document_sha256: str = Field(..., max_length=64, description="the document's SHA-256, 64 hex digits")
+    purpose: str = Field(..., max_length=200, description="用章事由, recorded with the use")
+
+
+class SesSignOut(Schema):
+    seal_uuid: UUID
+    document_sha256: str
+    signed_at: datetime
+    signature_base64: str = Field(description="the DER SES_Signature, Base64")
+
+
+@router.post(
+    "/seals/{uuid:seal_uuid}/ses-sign",
+    response=responses({201: SesSignOut}, 401, 403, 404, 409),
+    auth=session_auth,
+)
+def seal_ses_sign(request, seal_uuid: UUID, payload: SesSignIn):
+    """A GB/T 38540 ``SES_Signature`` of a document, by its SHA-256 (the signed data is the hash's 32
+    bytes: ``dataHash`` = SM3(SHA-256(document))), made with the seal's SESeal and its holder's SM2 key:
+    for the seal's owner or an authorised person while the seal is active; recorded as a use."""
+    signed = services.seal_ses_sign(
+        actor=request.actor,
+        seal_uuid=seal_uuid,
+        document_sha256=payload.document_sha256,
+        purpose=payload.purpose,
+    )
+    return Status(
+        201,
+        {
+            "seal_uuid": signed.use.seal.uuid,
+            "document_sha256": signed.use.document_sha256,
+            "signed_at": signed.use.at.replace(microsecond=0),
+            "signature_base64": base64.b64encode(signed.signature_der).decode("ascii"),
+        },
+    )
+
+
+SES_MAX_BYTES = 1024 * 1024  # a signature carries its seal's picture; ours are a few tens of KB
+_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+class SesVerifyIn(Schema):
+    signature_base64: str = Field(..., description="the DER SES_Signature, Base64 (at most 1 MB decoded)")
+    document_sha256: str = Field(..., max_length=64, description="the document's SHA-256, 64 hex digits")
+
+
+class SesVerifyOut(Schema):
+    valid: bool
+    reason: str | None = Field(
+        description="why not valid: a GB/T 38540 check (docs/api.md) or seal_not_active"
+    )
+    message: str
+    seal_uuid: UUID | None
+    es_id: str | None
+    seal_name: str | None
+    seal_type: int | None = Field(description="1 an organisation's seal, 2 a person's")
+    seal_status: str | None = Field(description="the seal's status in the registry now")
+    valid_start: datetime | None
+    valid_end: datetime | None
+    signer: str | None
+    signed_at: datetime | None
+    property_info: str | None
+    maker: str | None
+    maker_trusted: bool
+    recorded: bool = Field(description="the registry logged this signing as a use of the seal")
+
+
+@router.post("/seals/ses-verify", response=responses({200: SesVerifyOut}, 413, 422, 429), auth=None)
+def seal_ses_verify(request, payload: SesVerifyIn):
+    """Verify a GB/T 38540 ``SES_Signature`` against a document's SHA-256: the signer's SM2 signature, the
+    seal inside it (made by the platform's SM2 seal maker, valid at the signing time), the signer listed in
+    the seal, the document's hash, and that the seal was in use in the registry when it was signed. Public,
+    throttled per address like verify-pdf; a broken, forged or foreign signature is ``valid: false`` with
+    its ``reason``, not an error."""
+    require_verify_allowed(request.client_ip)
+    digest = payload.document_sha256.strip()
+    if not _SHA256.match(digest):
+        raise SealsError(
+            SealError.INVALID_DOCUMENT_HASH,
+            _("文件摘要须为 64 位十六进制 SHA-256"),
+            status=422,
+            field="document_sha256",
+        )
+    if len(payload.signature_base64) > SES_MAX_BYTES * 4 // 3 + 4:
+        raise SealsError(
+            SealError.DOCUMENT_TOO_LARGE,
+            _("电子签章数据超过 1 MB"),
+            status=413,
+            field="signature_base64",
+            max_bytes=SES_MAX_BYTES,
+        )
+    try:
+        der = base64.b64decode(payload.signature_base64.strip(), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise SealsError(
+            SealError.INVALID_BASE64,
+            _("电子签章数据不是有效的 Base64"),
+            status=422,
+            field="signature_base64",
+        ) from exc
+    if not der:
+        raise SealsError(
+            SealError.DOCUMENT_REQUIRED, _("请提供电子签章数据"), status=422, field="signature_base64"
+        )
+    return seseal.ses_verify(der, digest.lower()).as_dict()

@@ -64,12 +64,15 @@ class ApplicationStatus(models.TextChoices):
 
 
 class KeyRole(models.TextChoices):
-    """The platform's own keys: the two CAs and the two services' signing keys."""
+    """The platform's own keys: the two CAs and the two services' signing keys (ECDSA P-256, for PAdES); the
+    SM2 seal maker's root and signing key (GB/T 38540, docs/domain/seals-gbt38540.md)."""
 
     ROOT = "root", _("根 CA")
     ISSUING = "issuing", _("签发 CA")
     OCSP = "ocsp", _("OCSP 响应者")
     TSA = "tsa", _("时间戳服务")
+    SM2_ROOT = "sm2_root", _("SM2 制章者根证书")
+    SM2_MAKER = "sm2_maker", _("SM2 制章者")
 
 
 class CertPurpose(models.TextChoices):
@@ -97,5 +100,7 @@ ISSUING_DAYS = 10 * 365
 OCSP_DAYS = 365
 TSA_DAYS = 5 * 365
 SEAL_DAYS = 3 * 365
+SM2_ROOT_DAYS = 20 * 365
+SM2_MAKER_DAYS = 10 * 365  # replaced when fewer than SEAL_DAYS are left: a seal never outlives its maker
 CRL_HOURS = 24  # a CRL's nextUpdate: one day after its thisUpdate
 SERVICE_RENEW_DAYS = 30  # a service certificate (OCSP, TSA) closer than this to its end is replaced

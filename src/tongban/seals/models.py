@@ -24,7 +24,8 @@ from tongban.seals.constants import (
 
 class PkiKey(models.Model):
     """One of the platform's own keys with its certificate: the root CA, an issuing CA, the OCSP responder
-    of an issuing CA, the time-stamping unit. Rotation adds a row and retires the previous one (``active``
+    of an issuing CA, the time-stamping unit (ECDSA P-256, the private key as encrypted PKCS#8); the SM2 seal
+    maker's root and signing key (GB/T 38540; the private key as its 32 raw bytes, encrypted). Rotation adds a row and retires the previous one (``active``
     false), which stays to answer for what it issued."""
 
     role = models.CharField(_("用途"), max_length=10, choices=KeyRole.choices)
@@ -57,6 +58,12 @@ class PkiKey(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["role"], condition=Q(active=True, role="issuing"), name="pki_one_issuing"
+            ),
+            models.UniqueConstraint(
+                fields=["role"], condition=Q(active=True, role="sm2_root"), name="pki_one_sm2_root"
+            ),
+            models.UniqueConstraint(
+                fields=["role"], condition=Q(active=True, role="sm2_maker"), name="pki_one_sm2_maker"
             ),
         ]
 
@@ -144,6 +151,14 @@ class Seal(models.Model):
         IssuedCertificate, verbose_name=_("证书"), null=True, blank=True, on_delete=models.PROTECT
     )
     private_key_encrypted = models.BinaryField(_("私钥（加密）"), null=True, blank=True, editable=False)
+    # GB/T 38540 (seals/seseal.py): the holder's SM2 key (32 raw bytes, encrypted) and certificate from the
+    # platform's SM2 maker root, and the SESeal the maker signed; made with the seal, or on first need for a
+    # seal made before them, and the SESeal made again (same key) when the picture changes.
+    sm2_private_key_encrypted = models.BinaryField(
+        _("SM2 私钥（加密）"), null=True, blank=True, editable=False
+    )
+    sm2_certificate_der = models.BinaryField(_("SM2 证书（DER）"), null=True, blank=True, editable=False)
+    seseal_der = models.BinaryField(_("GB/T 38540 印章数据（DER）"), null=True, blank=True, editable=False)
     valid_from = models.DateTimeField(_("生效时间"), null=True, blank=True)
     valid_until = models.DateTimeField(_("失效时间"), null=True, blank=True)
     status = models.CharField(

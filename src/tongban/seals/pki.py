@@ -1,7 +1,9 @@
 """The platform's PKI: a root CA, an issuing CA, the OCSP responder and the time-stamping unit's
 certificates, the seals' certificates, the CRLs and the OCSP answers (RFC 5280, RFC 6960).
 
-Every key is ECDSA on P-256 with SHA-256 (docs/domain/seals.md says why). The keys are made on first use,
+Every key is ECDSA on P-256 with SHA-256 (docs/domain/seals.md says why), but the SM2 seal maker's (制章者:
+its self-signed SM2 root and its signing key, GB/T 38540, ADR 0010), which sign the seals' ``SESeal``
+structures and certify the seal holders' SM2 keys (seals/seseal.py). The keys are made on first use,
 idempotently, under the lock of the active keys of their role, and stored with their private half encrypted
 under the platform's key-encryption keys (``tongban.core.crypto.key_encryption``). Every certificate issued
 is recorded in :class:`~tongban.seals.models.IssuedCertificate` with its revocation.
@@ -25,7 +27,7 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tongban.core.crypto import key_encryption
 from tongban.seals.constants import (
@@ -33,12 +35,19 @@ from tongban.seals.constants import (
     ISSUING_DAYS,
     OCSP_DAYS,
     ROOT_DAYS,
+    SEAL_DAYS,
     SERVICE_RENEW_DAYS,
+    SM2_MAKER_DAYS,
+    SM2_ROOT_DAYS,
     TSA_DAYS,
     CertPurpose,
     KeyRole,
+    OwnerKind,
     RevocationReason,
+    SealKind,
 )
+from tongban.seals.gm import certificates as gm_certificates
+from tongban.seals.gm.sm2 import SM2PrivateKey, SM2PublicKey
 from tongban.seals.locks import lock_active_key, lock_key
 from tongban.seals.models import IssuedCertificate, PkiKey
 
@@ -424,6 +433,19 @@ class SealSubject:
     unit: str = ""
 
 
+def seal_subject(kind: str, owner_kind: str, owner_code: str, owner_name: str, name_text: str) -> SealSubject:
+    """Whom a seal's certificates (its PAdES and its SM2 one) name."""
+    with translation.override("zh-hans"):
+        label = str(SealKind(kind).label)
+    if owner_kind == OwnerKind.PERSON:
+        return SealSubject(common_name=owner_name, id_number=owner_code)
+    if kind == SealKind.LEGAL_REP:
+        return SealSubject(common_name=name_text, organisation=owner_name, uscc=owner_code, unit=label)
+    return SealSubject(
+        common_name=f"{owner_name} {label}", organisation=owner_name, uscc=owner_code, unit=label
+    )
+
+
 def seal_certificate_issue(
     public_key: ec.EllipticCurvePublicKey,
     subject: SealSubject,
@@ -661,4 +683,148 @@ def _unsuccessful(status: ocsp.OCSPResponseStatus) -> bytes:
 
 
 def ca_by_id(pk: int) -> PkiKey | None:
+    """A CA of the PAdES PKI (the root or an issuing CA; never an SM2 key) by its id."""
     return PkiKey.objects.filter(pk=pk, role__in=[KeyRole.ROOT, KeyRole.ISSUING]).first()
+
+
+# --- the SM2 seal maker (制章者, GB/T 38540; docs/domain/seals-gbt38540.md) ------------------------------------
+# An SM2 root (self-signed CA, path length 0) and the maker's signing certificate it issues; the root also
+# certifies each seal holder's SM2 key. None of these is in IssuedCertificate: they have no CRL or OCSP (a
+# seal's SM2 certificate stands and falls with the seal's status in the registry).
+def encrypt_sm2_private_key(private: SM2PrivateKey) -> bytes:
+    """An SM2 key's 32 raw bytes as a Fernet token under the platform's key-encryption keys."""
+    return key_encryption().encrypt(private.to_bytes())
+
+
+@lru_cache(maxsize=512)
+def decrypt_sm2_private_key(encrypted: bytes) -> SM2PrivateKey:
+    try:
+        raw = key_encryption().decrypt(encrypted)
+    except InvalidToken as exc:
+        raise RuntimeError(
+            "an SM2 private key cannot be decrypted: TONGBAN_KEY_ENCRYPTION_KEYS lacks the key it was "
+            "encrypted with"
+        ) from exc
+    return SM2PrivateKey.from_bytes(raw)
+
+
+def sm2_key_private(row: PkiKey) -> SM2PrivateKey:
+    return decrypt_sm2_private_key(bytes(row.private_key_encrypted))
+
+
+def _sm2_label(der: bytes) -> str:
+    return str(asn1_x509.Certificate.load(der).subject.human_friendly)[:200]
+
+
+def _sm2_not_after(row: PkiKey) -> dt.datetime:
+    return gm_certificates.certificate_validity(bytes(row.certificate_der))[1]
+
+
+def _make_sm2_root() -> PkiKey:
+    key = SM2PrivateKey.generate()
+    now = timezone.now()
+    der = gm_certificates.maker_root_make(
+        name=_platform_org(),
+        key=key,
+        not_before=now - _SKEW,
+        not_after=now + dt.timedelta(days=SM2_ROOT_DAYS),
+    )
+    return PkiKey.objects.create(
+        role=KeyRole.SM2_ROOT,
+        label=_sm2_label(der),
+        certificate_der=der,
+        private_key_encrypted=encrypt_sm2_private_key(key),
+    )
+
+
+def _make_sm2_maker(root: PkiKey) -> PkiKey:
+    key = SM2PrivateKey.generate()
+    now = timezone.now()
+    der = gm_certificates.maker_certificate_make(
+        name=_platform_org(),
+        public_key=key.public_key,
+        root_key=sm2_key_private(root),
+        root_cert_der=bytes(root.certificate_der),
+        not_before=now - _SKEW,
+        not_after=min(now + dt.timedelta(days=SM2_MAKER_DAYS), _sm2_not_after(root)),
+    )
+    return PkiKey.objects.create(
+        role=KeyRole.SM2_MAKER,
+        label=_sm2_label(der),
+        issuer=root,
+        certificate_der=der,
+        private_key_encrypted=encrypt_sm2_private_key(key),
+    )
+
+
+def sm2_root() -> PkiKey:
+    """The active SM2 maker root, made on first use (race-safe as the PAdES root)."""
+    found = PkiKey.objects.filter(role=KeyRole.SM2_ROOT, active=True).order_by("-created_at").first()
+    return found if found is not None else _ensure(KeyRole.SM2_ROOT, _make_sm2_root)
+
+
+def _maker_fresh(row: PkiKey | None, now: dt.datetime) -> bool:
+    """A maker certificate that outlasts any seal made now (SEAL_DAYS): a seal's SESeal must verify until
+    the seal's end, and the check includes the maker certificate's validity."""
+    return row is not None and _sm2_not_after(row) - now > dt.timedelta(days=SEAL_DAYS + 1)
+
+
+def sm2_maker() -> PkiKey:
+    """The active SM2 seal maker (its key signs every SESeal), made on first use under the lock of its root;
+    replaced (the old one retired) when its certificate would end before a seal made now."""
+    now = timezone.now()
+    root = sm2_root()
+    found = PkiKey.objects.filter(role=KeyRole.SM2_MAKER, active=True, issuer=root).first()
+    if _maker_fresh(found, now):
+        assert found is not None
+        return found
+    with transaction.atomic():
+        lock_key(root.pk)
+        found = lock_active_key(KeyRole.SM2_MAKER)
+        if found is not None and found.issuer_id == root.pk and _maker_fresh(found, now):
+            return found
+        if found is not None:
+            found.active = False
+            found.retired_at = now
+            found.save(update_fields=["active", "retired_at"])
+        return _make_sm2_maker(root)
+
+
+def sm2_trusted_makers() -> list[bytes]:
+    """The DER certificates a GB/T 38540 seal of the platform chains to: every SM2 maker root, the active
+    one first (a retired one still answers for the seals made under it)."""
+    sm2_root()
+    rows = PkiKey.objects.filter(role=KeyRole.SM2_ROOT).order_by("-created_at")
+    return [bytes(r.certificate_der) for r in rows]
+
+
+def sm2_subject(subject: SealSubject) -> dict[str, str]:
+    """A seal's subject (as its PAdES certificate names it) in asn1crypto's name keys."""
+    name = {"country_name": "CN"}
+    if subject.organisation:
+        name["organization_name"] = subject.organisation[:64]
+    if subject.uscc:
+        name["organization_identifier"] = subject.uscc
+    if subject.unit:
+        name["organizational_unit_name"] = subject.unit[:64]
+    name["common_name"] = subject.common_name[:64]
+    if subject.id_number:
+        name["serial_number"] = subject.id_number
+    return name
+
+
+def sm2_certificate_issue(
+    public_key: SM2PublicKey, subject: SealSubject, *, not_before: dt.datetime, not_after: dt.datetime
+) -> bytes:
+    """A seal holder's SM2 signing certificate (DER; digitalSignature and nonRepudiation) from the active SM2
+    maker root, within the root's validity."""
+    root = sm2_root()
+    return gm_certificates.sm2_certificate_make(
+        subject=sm2_subject(subject),
+        public_key=public_key,
+        issuer_key=sm2_key_private(root),
+        issuer_cert_der=bytes(root.certificate_der),
+        not_before=not_before,
+        not_after=min(not_after, _sm2_not_after(root)),
+        ca=False,
+    )

@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from tongban.core.errors import DomainError
-from tongban.seals import pki, selectors, services
+from tongban.seals import pki, selectors, services, seseal
 from tongban.seals.access import (
     access_seal,
     is_owner,
@@ -49,6 +49,20 @@ def root_certificate(request):
 def issuing_certificate(request):
     cert = pki.key_certificate(pki.issuing_ca())
     return _der(pki.certificate_der(cert), "application/pkix-cert", "tongban-issuing.crt", max_age=86400)
+
+
+@require_safe
+def sm2_maker_certificate(request):
+    """The SM2 seal maker's certificate (制章者证书, GB/T 38540): what signs every seal's SESeal."""
+    return _der(seseal.sm2_maker_certificate_der(), "application/pkix-cert", "tongban-sm2-maker.crt")
+
+
+@require_safe
+def sm2_root_certificate(request):
+    """The SM2 maker root: the trust anchor of the platform's SESeals."""
+    return _der(
+        seseal.sm2_root_certificate_der(), "application/pkix-cert", "tongban-sm2-root.crt", max_age=86400
+    )
 
 
 def _ca(ca_id: int):
@@ -226,6 +240,28 @@ def seal_image(request, seal_uuid):
         raise Http404
     response = HttpResponse(bytes(seal.image_png), content_type="image/png")
     response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@require_safe
+def seal_seseal(request, seal_uuid):
+    """The seal's GB/T 38540 SESeal (DER, attachment), as ``GET /api/seals/{uuid}/seseal`` gives it: for
+    whoever may see the seal; 404 otherwise, 409 for a revoked or expired seal without one."""
+    try:
+        seal = access_seal(actor=request.actor, seal_uuid=seal_uuid)
+        seal = seseal.seseal_ensure(seal, actor=request.actor)
+    except SealNotFound as exc:
+        raise Http404 from exc
+    except SealsError as exc:
+        return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
+    return seseal_response(seal)
+
+
+def seseal_response(seal) -> HttpResponse:
+    response = HttpResponse(bytes(seal.seseal_der or b""), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="seal-{seal.uuid}.esl"'
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

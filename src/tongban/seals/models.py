@@ -175,6 +175,15 @@ class Seal(models.Model):
         verbose_name = _("电子印章")
         verbose_name_plural = _("电子印章")
         indexes = [models.Index(fields=["status", "valid_until"], name="seals_seal_status_until")]
+        constraints = [
+            # An owner holds at most one live seal of a kind (docs/domain/seals.md §2): two first uses or two
+            # applications at once cannot make a second one.
+            models.UniqueConstraint(
+                fields=["owner_kind", "owner_code", "kind"],
+                condition=Q(status__in=["pending", "active", "suspended"]),
+                name="seal_one_live_per_kind",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.owner_name} {self.get_kind_display()}"

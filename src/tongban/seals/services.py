@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -309,7 +309,16 @@ def _seal_make(
     png, width, height = seal_image_for(seal)
     seal.image_png, seal.width_mm, seal.height_mm = png, Decimal(str(width)), Decimal(str(height))
     seseal.seseal_fill(seal)  # its SM2 key and certificate, and the GB/T 38540 SESeal of this picture
-    seal.save()
+    try:
+        with transaction.atomic():
+            seal.save()
+    except IntegrityError as exc:  # another request made the same owner's seal of this kind meanwhile
+        raise SealsError(
+            SealError.SEAL_KIND_HELD,
+            _("已有在用的同种电子印章：%(kinds)s") % {"kinds": SealKind(kind).label},
+            status=409,
+            kinds=[kind],
+        ) from exc
     SealStatusChange.objects.create(
         seal=seal,
         from_status="",

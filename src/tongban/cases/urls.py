@@ -11,6 +11,7 @@ urlpatterns = [
     path("cases/lookup/", views_results.case_lookup, name="lookup"),
     path("cases/<uuid:case_uuid>/", views.case_page, name="case"),
     path("cases/<uuid:case_uuid>/result.pdf", views_results.case_decision_pdf, name="decision_pdf"),
+    path("cases/<uuid:case_uuid>/acceptance.pdf", views_results.case_acceptance_pdf, name="acceptance_pdf"),
     path("cases/<uuid:case_uuid>/<str:action>/", views.case_action, name="case_action"),
     path("cases/<uuid:case_uuid>/materials/<slug:key>/", views.case_material, name="material"),
     path("staff/inbox/", views.inbox, name="inbox"),

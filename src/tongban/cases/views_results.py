@@ -6,12 +6,14 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from tongban.cases.access import access_case_by_lookup, access_case_for_applicant
+from tongban.cases.access import access_case_by_lookup, access_case_for_applicant, access_case_for_staff
 from tongban.cases.constants import CaseStatus
-from tongban.cases.documents import decision_pdf
+from tongban.cases.documents import ACCEPTANCE, REFUSAL, decision_pdf
 from tongban.cases.errors import CaseNotFound
+from tongban.cases.models import Case
 from tongban.core.audit import audit_record
 from tongban.core.errors import DomainError
 from tongban.core.middleware import client_ip
@@ -35,6 +37,49 @@ def case_decision_pdf(request, case_uuid):
     sealed = bytes(case.decision_document) if case.decision_document else None
     response = HttpResponse(sealed or decision_pdf(case), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{case.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _case_for_applicant_or_staff(actor, case_uuid) -> tuple[Case, str]:
+    """The case as the applicant's side sees it, else as staff who may handle it see it (404 otherwise), with
+    the page of the case for that side."""
+    try:
+        case = access_case_for_applicant(actor=actor, case_uuid=case_uuid)
+        return case, reverse("cases:case", args=[case.uuid])
+    except CaseNotFound:
+        pass
+    try:
+        case = access_case_for_staff(actor=actor, case_uuid=case_uuid)
+    except CaseNotFound as exc:
+        raise Http404 from exc
+    return case, reverse("cases:staff_case", args=[case.uuid])
+
+
+@login_required
+def case_acceptance_pdf(request, case_uuid):
+    """The sealed 受理通知书 of an accepted case, or the sealed 不予受理决定书 of a case refused at intake: the
+    applicant's side and the staff who may see the case (404 otherwise, and before either happened). Only
+    the sealed document is given: until the task has sealed it, a page says so (404, 行政许可法 art. 32 asks
+    for a sealed voucher, so no unsealed copy stands in for it); audited."""
+    case, back_url = _case_for_applicant_or_staff(request.actor, case_uuid)
+    refused = case.status == CaseStatus.REFUSED
+    if case.accepted_on is None and not refused:
+        raise Http404
+    sealed = bytes(case.acceptance_document) if case.acceptance_document else None
+    if sealed is None:
+        context = {"case": case, "refused": refused, "back_url": back_url}
+        return render(request, "cases/acceptance_pending.html", context, status=404)
+    audit_record(
+        actor=request.actor,
+        action="case.acceptance_download",
+        object_type="case",
+        object_id=case.uuid,
+        after={"kind": REFUSAL if refused else ACCEPTANCE},
+    )
+    response = HttpResponse(sealed, content_type="application/pdf")
+    name = f"{case.number}-refusal" if refused else case.acceptance_voucher or case.number
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
 

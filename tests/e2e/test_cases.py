@@ -100,6 +100,8 @@ def test_apply_for_kaiban_four_departments_in_parallel_conclude_deliver_timeline
     clerk.get_by_role("link", name=f"{number} · 开办企业").click()
     clerk.get_by_role("button", name="受理", exact=True).click()
     expect(clerk.get_by_text("操作成功")).to_be_visible()
+    # The 受理通知书, sealed by the lead department once the acceptance has committed.
+    expect(clerk.locator("#acceptance-pdf")).to_have_text("下载受理通知书（已盖章）")
 
     market, market_watch = staff_page(new_context, "reviewer_market")
     open_in_inbox(market, number).get_by_role("button", name="认领").click()
@@ -151,6 +153,9 @@ def test_apply_for_kaiban_four_departments_in_parallel_conclude_deliver_timeline
     with citizen.expect_download() as download:
         citizen.locator("#decision-pdf").click()
     assert download.value.suggested_filename == f"{number}.pdf"
+    with citizen.expect_download() as voucher:
+        citizen.locator("#acceptance-pdf").click()
+    assert voucher.value.suggested_filename == f"SL{number[2:]}.pdf"
     with citizen.expect_download() as licence_pdf:
         results.get_by_role("link", name="下载证照（PDF）").click()
     assert licence_pdf.value.suggested_filename.endswith(".pdf")

@@ -5,6 +5,7 @@ reference), issued in the name of the lead department. Set in the platform's CJK
 from __future__ import annotations
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from fpdf import FPDF
@@ -119,6 +120,187 @@ def decision_pdf(case: Case) -> bytes:
         align="C",
         wrapmode=WrapMode.CHAR,
     )
+    return bytes(pdf.output())
+
+
+# --- 受理通知书 and 不予受理决定书 ---------------------------------------------------------------------------
+ACCEPTANCE = "acceptance"
+REFUSAL = "refusal"
+DOCUMENT_KINDS = (ACCEPTANCE, REFUSAL)
+# Where sealing.py puts the seal (SEAL_BOX, PDF points from the bottom-left of the last page: 400, 60, 519,
+# 179), in millimetres from the top of an A4 page: the department's name and the date go under it, as a paper
+# document is signed and then stamped over its name and date.
+SEAL_TOP_MM = 297.0 - 179.0 * 25.4 / 72
+SEAL_CENTRE_X_MM = (400.0 + 519.0) / 2 * 25.4 / 72
+SIGNATURE_Y_MM = SEAL_TOP_MM + 12
+
+
+def acceptance_title(kind: str) -> str:
+    return _("不予受理决定书") if kind == REFUSAL else _("受理通知书")
+
+
+def applicant_code(case: Case) -> tuple[str, str]:
+    """The applicant's identifying number as a document names them: a person's ID number, masked (the
+    document travels); an enterprise's USCC (public in the market-entity register). Empty when unknown."""
+    from tongban.accounts.facade import holder_of_principal
+    from tongban.core.identifiers import mask_id_number
+
+    holder = holder_of_principal(case.applicant_kind, case.applicant_uuid)
+    if case.applicant_kind == "enterprise":
+        return _("统一社会信用代码"), holder.code if holder else str(case.form_data.get("uscc") or "")
+    number = holder.code if holder else str(case.form_data.get("id_number") or "")
+    return _("身份证件号码"), mask_id_number(number)
+
+
+def acceptance_how(case: Case) -> str:
+    """受理 / 容缺受理 / 视为受理, as the case records it."""
+    if case.deemed_accepted:
+        return _("视为受理（5个工作日内未告知补正，自收到申请材料之日起受理）")
+    if case.materials.filter(commitment_due_on__isnull=False).exists():
+        return _("容缺受理（告知承诺，缺少的材料限期补交）")
+    return _("受理")
+
+
+def _acceptance_rows(case: Case, kind: str, decided_on) -> list[tuple[str, str]]:
+    code_label, code = applicant_code(case)
+    rows = [
+        (_("办件编号"), case.number),
+        *(
+            [(_("受理文书编号"), case.acceptance_voucher)]
+            if kind == ACCEPTANCE and case.acceptance_voucher
+            else []
+        ),
+        (_("办理事项"), case.name),
+        (_("申请者"), case.applicant_name),
+        (code_label, code or "—"),
+        (_("受理部门"), case.lead_department_name),
+        (_("申请日期"), _day(case.submitted_at)),
+    ]
+    if kind == REFUSAL:
+        rows.append((_("决定日期"), _day(decided_on)))  # the reasons follow the table: they may be long
+    else:
+        rows += [(_("受理日期"), _day(case.accepted_on)), (_("受理方式"), acceptance_how(case))]
+        committed = [
+            _("%(name)s（%(due)s前补交）") % {"name": m.name, "due": _day(m.commitment_due_on)}
+            for m in case.materials.filter(commitment_due_on__isnull=False).order_by("key")
+        ]
+        if committed:
+            rows.append((_("承诺补交的材料"), "；".join(committed)))
+        due = _day(case.due_on)
+        if case.due_on is not None and case.due_on_provisional:
+            due += _("（暂按法定节假日推算，国务院放假通知发布后重新计算）")
+        rows.append(
+            (
+                _("承诺办结日期"),
+                _("%(due)s（承诺 %(days)d 个工作日，不含特别程序时间）")
+                % {"due": due, "days": case.promised_days},
+            )
+        )
+    if case.lookup_code:
+        rows.append(
+            (
+                _("查询码"),
+                _("%(code)s（凭办件编号和查询码在“办件查询” %(url)s 查看进度，无需登录）")
+                % {
+                    "code": case.lookup_code,
+                    "url": settings.TONGBAN_PUBLIC_BASE_URL + reverse("cases:lookup"),
+                },
+            )
+        )
+    return rows
+
+
+def _acceptance_text(case: Case, kind: str) -> list[str]:
+    params = {"applicant": case.applicant_name, "name": case.name, "submitted": _day(case.submitted_at)}
+    if kind == REFUSAL:
+        return [
+            _(
+                "你（单位）于%(submitted)s提出的“%(name)s”申请，经审查，依据《中华人民共和国行政许可法》"
+                "第三十二条的规定，本机关决定不予受理。"
+            )
+            % params,
+        ]
+    if case.deemed_accepted:
+        return [
+            _(
+                "你（单位）于%(submitted)s提出的“%(name)s”申请，本机关未在5个工作日内一次告知需要补正的全部"
+                "内容，依据《中华人民共和国行政许可法》第三十二条的规定，自收到申请材料之日起即为受理。"
+            )
+            % params
+        ]
+    return [
+        _(
+            "你（单位）于%(submitted)s提出的“%(name)s”申请，依据《中华人民共和国行政许可法》第三十二条的规定，"
+            "本机关决定予以受理，将在承诺办结日期前作出决定。"
+        )
+        % params
+    ]
+
+
+def acceptance_pdf(case: Case, kind: str = ACCEPTANCE, decided_on=None) -> bytes:
+    """The 受理通知书 of an accepted case or the 不予受理决定书 of one refused at intake (``decided_on``: the day
+    of the refusal), in the lead department's name, laid out for its seal (SEAL_BOX) on the last page."""
+    if kind not in DOCUMENT_KINDS:
+        raise ValueError(kind)
+    title = acceptance_title(kind)
+    rows = _acceptance_rows(case, kind, decided_on)
+    texts = _acceptance_text(case, kind)
+    signed_on = _day(decided_on if kind == REFUSAL else case.accepted_on)
+    remedy = _("如不服本决定，可依法申请行政复议或者提起行政诉讼。")
+    reasons = _("不予受理的理由：%(reasons)s") % {"reasons": case.refusal_reasons or "—"}
+    note = _("本文书由%(site)s生成，加盖%(department)s电子印章，可在%(site)s“验章”页面核验。") % {
+        "site": settings.TONGBAN_SITE_NAME,
+        "department": case.lead_department_name,
+    }
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_margins(MARGIN, MARGIN, MARGIN)
+    pdf.set_auto_page_break(auto=True, margin=MARGIN)
+    pdf.set_title(f"{title} {case.number}")
+    pdf.set_author(case.lead_department_name)
+    pdf.set_creator(settings.TONGBAN_SITE_NAME)
+    pdf.set_lang("zh-CN")
+    add_cjk_fonts(
+        pdf, [title, note, signed_on, remedy, reasons, *texts, *(text for row in rows for text in row)]
+    )
+    pdf.add_page()
+    width = pdf.epw
+    pdf.set_text_color(*INK)
+    pdf.set_font("cjk", size=16)
+    pdf.cell(width, 10, case.lead_department_name, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("cjk", size=22)
+    pdf.cell(width, 14, title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("cjk", size=10)
+    pdf.set_text_color(*MUTED)
+    reference = case.acceptance_voucher if kind == ACCEPTANCE and case.acceptance_voucher else case.number
+    pdf.cell(width, 6, reference, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_draw_color(*RED)
+    pdf.set_line_width(0.5)
+    pdf.line(MARGIN, pdf.get_y() + 1, MARGIN + width, pdf.get_y() + 1)
+    pdf.ln(6)
+    pdf.set_text_color(*INK)
+    pdf.set_font("cjk", size=11)
+    pdf.cell(width, 7, f"{case.applicant_name}：", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for text in texts:
+        pdf.multi_cell(width, 7, text, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(3)
+    key_value_table(pdf, rows, label_width=36, label_color=MUTED, ink=INK)
+    pdf.ln(3)
+    if kind == REFUSAL:
+        for text in (reasons, remedy):
+            pdf.multi_cell(width, 7, text, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+    pdf.set_font("cjk", size=8)
+    pdf.set_text_color(*MUTED)
+    pdf.multi_cell(width, 4, note, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if pdf.get_y() > SEAL_TOP_MM - 4:  # the seal goes on the last page: keep its place free of text
+        pdf.add_page()
+    pdf.set_y(SIGNATURE_Y_MM)
+    pdf.set_font("cjk", size=12)
+    pdf.set_text_color(*INK)
+    for line in (case.lead_department_name, signed_on):  # centred under the seal, inside the margin
+        line_width = pdf.get_string_width(line) + 2
+        pdf.set_x(min(SEAL_CENTRE_X_MM - line_width / 2, pdf.w - MARGIN - line_width))
+        pdf.cell(line_width, 8, line, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return bytes(pdf.output())
 
 

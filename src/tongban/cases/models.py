@@ -84,6 +84,12 @@ class Case(models.Model):
     application_document = models.BinaryField(_("申请书（已签署）"), null=True, blank=True, editable=False)
     application_signed_at = models.DateTimeField(_("申请书签署时间"), null=True, blank=True)
     application_signers = models.JSONField(_("申请书签署印章"), default=list, blank=True)
+    # The 受理通知书 (or, for a case refused at intake, the 不予受理决定书) sealed with the lead department's seal,
+    # made by a task after the acceptance (or refusal) commits; until then the page says it is being sealed and
+    # no unsealed copy is given (行政许可法 art. 32: a sealed and dated voucher).
+    acceptance_document = models.BinaryField(
+        _("受理通知书或不予受理决定书（已盖章）"), null=True, blank=True, editable=False
+    )
 
     # What a submission just wrote (steps, materials, timeline), for its answer; not a column.
     just_written: dict | None = None

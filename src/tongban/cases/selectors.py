@@ -19,8 +19,13 @@ from tongban.core.actors import Actor
 
 
 def case_list_for_applicant(*, actor: Actor, status: str = ""):
-    """The actor's cases and those of the persons and enterprises they act for, newest first."""
-    qs = Case.objects.filter(applicant_scope(actor)).order_by("-submitted_at", "-id")
+    """The actor's cases and those of the persons and enterprises they act for, newest first (without the
+    sealed documents, which a list never shows)."""
+    qs = (
+        Case.objects.filter(applicant_scope(actor))
+        .defer("decision_document", "acceptance_document", "application_document")
+        .order_by("-submitted_at", "-id")
+    )
     return qs.filter(status=status) if status else qs
 
 

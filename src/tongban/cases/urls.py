@@ -24,6 +24,7 @@ urlpatterns = [
         views_signing.application_preview,
         name="application_preview",
     ),
+    path("cases/<uuid:case_uuid>/acceptance.pdf", views_results.case_acceptance_pdf, name="acceptance_pdf"),
     path("cases/<uuid:case_uuid>/<str:action>/", views.case_action, name="case_action"),
     path("cases/<uuid:case_uuid>/materials/<slug:key>/", views.case_material, name="material"),
     path("staff/inbox/", views.inbox, name="inbox"),

@@ -10,10 +10,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from tongban.cases.access import access_case_by_lookup, access_case_for_applicant
+from tongban.cases.access import access_case_by_lookup, access_case_for_applicant, access_case_for_staff
 from tongban.cases.constants import CaseStatus
-from tongban.cases.documents import decision_pdf
+from tongban.cases.documents import ACCEPTANCE, REFUSAL, decision_pdf
 from tongban.cases.errors import CaseNotFound
+from tongban.cases.models import Case
 from tongban.core.audit import audit_record
 from tongban.core.errors import DomainError
 from tongban.core.middleware import client_ip
@@ -45,35 +46,51 @@ def case_decision_pdf(request, case_uuid):
 SEALED_DOCUMENTS = {
     "result": ("decision_document", _("办结通知书"), "cases:decision_pdf"),
     "application": ("application_document", _("申请书"), "cases:application_pdf"),
+    "acceptance": ("acceptance_document", _("受理通知书"), "cases:acceptance_pdf"),
 }
 
 
-@login_required
-@require_safe
-def case_document_verify(request, case_uuid, kind: str):
-    """验章 of a sealed document the case keeps, for the applicant's side (404 for anyone else): the same
-    report as an upload to /seals/verify/ gets; "being sealed" until the task has sealed it."""
-    from tongban.seals.facade import document_verify
-
-    if kind not in SEALED_DOCUMENTS:
-        raise Http404
-    field, title, download = SEALED_DOCUMENTS[kind]
+def _case_for_applicant_or_staff(actor, case_uuid) -> tuple[Case, str]:
+    """The case as the applicant's side sees it, else as staff who may handle it see it (404 otherwise), with
+    the page of the case for that side."""
     try:
-        case = access_case_for_applicant(actor=request.actor, case_uuid=case_uuid)
+        case = access_case_for_applicant(actor=actor, case_uuid=case_uuid)
+        return case, reverse("cases:case", args=[case.uuid])
+    except CaseNotFound:
+        pass
+    try:
+        case = access_case_for_staff(actor=actor, case_uuid=case_uuid)
     except CaseNotFound as exc:
         raise Http404 from exc
-    stored = getattr(case, field)
-    if stored is None and kind == "result" and case.status not in RESULT_STATUSES:
+    return case, reverse("cases:staff_case", args=[case.uuid])
+
+
+@login_required
+def case_acceptance_pdf(request, case_uuid):
+    """The sealed 受理通知书 of an accepted case, or the sealed 不予受理决定书 of a case refused at intake: the
+    applicant's side and the staff who may see the case (404 otherwise, and before either happened). Only
+    the sealed document is given: until the task has sealed it, a page says so (404, 行政许可法 art. 32 asks
+    for a sealed voucher, so no unsealed copy stands in for it); audited."""
+    case, back_url = _case_for_applicant_or_staff(request.actor, case_uuid)
+    refused = case.status == CaseStatus.REFUSED
+    if case.accepted_on is None and not refused:
         raise Http404
-    pdf = bytes(stored) if stored else None
-    context = {
-        "reports": document_verify(pdf) if pdf is not None else None,
-        "filename": f"{title} {case.number}",
-        "back_url": reverse("cases:case", args=[case.uuid]),
-        "back_label": case.number,
-        "download_url": reverse(download, args=[case.uuid]),
-    }
-    return render(request, "seals/verify_document.html", context)
+    sealed = bytes(case.acceptance_document) if case.acceptance_document else None
+    if sealed is None:
+        context = {"case": case, "refused": refused, "back_url": back_url}
+        return render(request, "cases/acceptance_pending.html", context, status=404)
+    audit_record(
+        actor=request.actor,
+        action="case.acceptance_download",
+        object_type="case",
+        object_id=case.uuid,
+        after={"kind": REFUSAL if refused else ACCEPTANCE},
+    )
+    response = HttpResponse(sealed, content_type="application/pdf")
+    name = f"{case.number}-refusal" if refused else case.acceptance_voucher or case.number
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -94,3 +111,34 @@ def case_lookup(request):
             context["case"] = case
             context["steps"] = list(case.steps.all())
     return render(request, "cases/lookup.html", context, status=status)
+
+
+@login_required
+@require_safe
+def case_document_verify(request, case_uuid, kind: str):
+    """验章 of a sealed document the case keeps (its 办结通知书, 受理通知书 or 不予受理决定书, signed 申请书), for the
+    applicant's side and the staff who may see the case (404 for anyone else): the same report as an upload
+    to /seals/verify/ gets, without uploading; "being sealed" until the task has sealed it."""
+    from tongban.seals.facade import document_verify
+
+    if kind not in SEALED_DOCUMENTS:
+        raise Http404
+    field, title, download = SEALED_DOCUMENTS[kind]
+    case, back_url = _case_for_applicant_or_staff(request.actor, case_uuid)
+    if kind == "acceptance" and case.status == CaseStatus.REFUSED:
+        title = _("不予受理决定书")
+    stored = getattr(case, field)
+    if stored is None and kind == "result" and case.status not in RESULT_STATUSES:
+        raise Http404
+    pdf = bytes(stored) if stored else None
+    on_staff_side = back_url.startswith("/staff/")
+    if kind == "application" and on_staff_side:
+        download = "cases:staff_application_pdf"
+    context = {
+        "reports": document_verify(pdf) if pdf is not None else None,
+        "filename": f"{title} {case.number}",
+        "back_url": back_url,
+        "back_label": case.number,
+        "download_url": "" if kind == "result" and on_staff_side else reverse(download, args=[case.uuid]),
+    }
+    return render(request, "seals/verify_document.html", context)

@@ -64,6 +64,7 @@ def accept(case: Case, actor: Actor | None, on: date, *, deemed: bool) -> None:
         voucher=case.acceptance_voucher,
         due_on=str(case.due_on),
     )
+    acceptance_seal_after_commit(case, "acceptance")
     applicant_tell(
         case,
         _("申请已受理"),
@@ -75,6 +76,15 @@ def accept(case: Case, actor: Actor | None, on: date, *, deemed: bool) -> None:
             "due": case.due_on,
         },
     )
+
+
+def acceptance_seal_after_commit(case: Case, kind: str) -> None:
+    """The sealed 受理通知书 (or 不予受理决定书) is made by a task once the acceptance (or refusal) is
+    committed: every way a case is accepted (by the clerk, on commitment, deemed) goes through ``accept``."""
+    from tongban.cases.tasks import case_acceptance_seal
+
+    uuid = str(case.uuid)
+    transaction.on_commit(lambda: case_acceptance_seal.enqueue(case_uuid=uuid, kind=kind), robust=True)
 
 
 @transaction.atomic
@@ -97,6 +107,7 @@ def case_refuse(*, actor: Actor, case: Case, reasons: str) -> Case:
     case.status, case.refusal_reasons = CaseStatus.REFUSED, reasons
     case.save(update_fields=["status", "refusal_reasons"])
     event_record(case, actor, "refuse", opinion=reasons)
+    acceptance_seal_after_commit(case, "refusal")
     applicant_tell(
         case,
         _("申请不予受理"),

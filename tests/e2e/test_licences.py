@@ -13,6 +13,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import PC, PHONE, log_in, no_horizontal_overflow, screenshot
+from tests.e2e.test_seals import shoot_modes
 from tongban.accounts.facade import demo_load
 from tongban.catalog.facade import demo_load_catalog
 from tongban.licences.facade import DEMO_VERIFIER_KEY, demo_load_licences
@@ -69,5 +70,12 @@ def test_show_a_licence_by_qr_and_a_hotel_verifies_it_once(new_context, demo):
     holder.goto("/licences/")
     holder.get_by_role("link", name="职业资格证书").click()
     expect(holder.get_by_role("region", name="谁使用了我的证照")).to_contain_text("示范大酒店（演示）")
+    # The licence's file is sealed by its issuing department (a task after the demo issued it): the page
+    # links the verification of the sealed file, which says, in words, that the seal holds.
+    holder.get_by_role("link", name="核验印章").click()
+    expect(holder.get_by_role("heading", level=1)).to_have_text("核验文件的电子印章")
+    expect(holder.locator(".verify-report.ok h3")).to_contain_text("印章有效")
+    expect(holder.locator(".verify-report.bad")).to_have_count(0)
+    shoot_modes(holder, holder.url, "licence-seal-verify")
     watch.assert_clean()
     desk_watch.assert_clean()

@@ -26,8 +26,11 @@ key without touching this module: pass a ``RawSigner`` as ``key``.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import io
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Literal, Protocol, runtime_checkable
 
@@ -144,6 +147,24 @@ def stamp_style(image_png: bytes | None, stamp_text: str | None = None, *, font_
     )
 
 
+def outside_event_loop(fn):
+    """pyHanko's synchronous calls run their own event loop (``asyncio.run``), which cannot start in a thread
+    that already runs one (Playwright's sync API in the browser tests; any caller inside an event loop): there
+    the call runs in a short-lived thread of its own. Only for functions that do not touch the database."""
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return fn(*args, **kwargs)
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(fn, *args, **kwargs).result()
+
+    return call
+
+
+@outside_event_loop
 def seal_pdf(
     pdf: bytes,
     *,

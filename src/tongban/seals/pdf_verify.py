@@ -45,6 +45,8 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from tongban.seals.pades import outside_event_loop
+
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 PADES_SUBFILTER = "/ETSI.CAdES.detached"
 
@@ -178,6 +180,7 @@ def _common_name(cert: asn1_x509.Certificate) -> str | None:
         return None
 
 
+@outside_event_loop
 def verify_pdf(
     pdf: bytes,
     *,

@@ -362,3 +362,13 @@ def test_two_first_uses_at_once_make_one_sm2_maker():
     assert errors == [] and len(found) == 2 and found[0] == found[1]
     assert PkiKey.objects.filter(role=KeyRole.SM2_ROOT).count() == 1
     assert PkiKey.objects.filter(role=KeyRole.SM2_MAKER).count() == 1
+
+
+def test_one_seal_signs_a_bounded_number_of_documents_an_hour(active_seal, seal_world, monkeypatch):
+    """ADR 0010: the in-request SM2 signer's timing is bounded in samples: past the limit, 429, no use."""
+    from tongban.seals import access
+
+    monkeypatch.setattr(access, "SES_SIGN_LIMIT", 2)
+    rep_client = login_client(seal_world["rep"].user)
+    assert [_sign(rep_client, active_seal).status_code for _ in range(3)] == [201, 201, 429]
+    assert SealUse.objects.filter(seal=active_seal).count() == 2

@@ -207,3 +207,15 @@ def require_verify_allowed(client: str) -> None:
     """Throttled (429) past VERIFY_LIMIT verifications per address in VERIFY_WINDOW seconds."""
     if not throttle_hit("seal_verify_ip", client or "-", limit=VERIFY_LIMIT, window=VERIFY_WINDOW):
         raise Throttled()
+
+
+# A GB/T 38540 signature is made with pure-Python SM2, inside the request (ADR 0010, "Constant time"): its
+# timing depends on the nonce. Each seal's key signs at most SES_SIGN_LIMIT documents in SES_SIGN_WINDOW
+# seconds, far fewer than a timing attack on the nonces needs, and far more than an owner signs by hand.
+SES_SIGN_LIMIT, SES_SIGN_WINDOW = 200, 3600
+
+
+def require_ses_sign_allowed(seal_uuid) -> None:
+    """Throttled (429) past SES_SIGN_LIMIT GB/T 38540 signatures of one seal in SES_SIGN_WINDOW seconds."""
+    if not throttle_hit("seal_ses_sign", str(seal_uuid), limit=SES_SIGN_LIMIT, window=SES_SIGN_WINDOW):
+        raise Throttled()

@@ -20,6 +20,7 @@ from tongban.seals.access import (
     access_application,
     access_seal,
     access_seal_for_owner,
+    require_ses_sign_allowed,
     require_verify_allowed,
 )
 from tongban.seals.constants import SealKind
@@ -285,13 +286,15 @@ class SesSignOut(Schema):
 
 @router.post(
     "/seals/{uuid:seal_uuid}/ses-sign",
-    response=responses({201: SesSignOut}, 401, 403, 404, 409),
+    response=responses({201: SesSignOut}, 401, 403, 404, 409, 429),
     auth=session_auth,
 )
 def seal_ses_sign(request, seal_uuid: UUID, payload: SesSignIn):
     """A GB/T 38540 ``SES_Signature`` of a document, by its SHA-256 (the signed data is the hash's 32
     bytes: ``dataHash`` = SM3(SHA-256(document))), made with the seal's SESeal and its holder's SM2 key:
-    for the seal's owner or an authorised person while the seal is active; recorded as a use."""
+    for the seal's owner or an authorised person while the seal is active; recorded as a use. At most 200
+    signatures per seal an hour (429 past them: ADR 0010)."""
+    require_ses_sign_allowed(seal_uuid)
     signed = services.seal_ses_sign(
         actor=request.actor,
         seal_uuid=seal_uuid,

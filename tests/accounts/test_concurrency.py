@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test import Client, TestCase
 
+from tests.concurrency import at_once
 from tests.conftest import last_sms_code
 from tongban.accounts.services import otp_verify
 
@@ -13,22 +14,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def run_concurrently(n, target):
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def worker(i):
-        try:
-            barrier.wait()
-            results[i] = target()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return results
+    return at_once(n, target, timeout=30)
 
 
 def test_a_code_verified_by_many_requests_at_once_is_accepted_exactly_once(make_person):

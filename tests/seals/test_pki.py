@@ -166,30 +166,13 @@ def test_openssl_verifies_the_chain(active_seal, tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_two_first_uses_at_once_make_one_pki():
     """Two threads ask for the issuing CA of an empty PKI at the same time: one root and one issuing CA."""
-    import threading
+    from django.db import connection
 
-    from django.db import connection, connections
+    from tests.concurrency import at_once
 
     assert connection.vendor == "postgresql", "a concurrency test: make test runs it on PostgreSQL"
-    barrier = threading.Barrier(2)
-    found: list[int] = []
-    errors: list[BaseException] = []
-
-    def first_use():
-        try:
-            barrier.wait(timeout=10)
-            found.append(pki.issuing_ca().pk)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=first_use) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert errors == [] and len(found) == 2 and found[0] == found[1]
+    found = at_once(2, lambda: pki.issuing_ca().pk)
+    assert found[0] == found[1]
     assert PkiKey.objects.filter(role=KeyRole.ROOT).count() == 1
     assert PkiKey.objects.filter(role=KeyRole.ISSUING).count() == 1
 
@@ -198,33 +181,15 @@ def test_two_first_uses_at_once_make_one_pki():
 @pytest.mark.django_db(transaction=True)
 def test_two_sealing_tasks_of_one_department_at_once_make_one_department_seal():
     """Two licences of one department sealed at the same time by two workers: one 部门章, used twice."""
-    import threading
+    from django.db import connection
 
-    from django.db import connection, connections
-
+    from tests.concurrency import at_once
     from tongban.core.actors import SYSTEM
     from tongban.seals.facade import department_seal
     from tongban.seals.models import Seal
 
     assert connection.vendor == "postgresql", "a concurrency test: make test runs it on PostgreSQL"
     pki.issuing_ca()
-    barrier = threading.Barrier(2)
-    found: list[str] = []
-    errors: list[BaseException] = []
-
-    def first_use():
-        try:
-            barrier.wait(timeout=10)
-            found.append(department_seal(SYSTEM, "dept-1", "上海市市场监督管理局").uuid)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=first_use) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert errors == [] and len(found) == 2 and found[0] == found[1]
+    found = at_once(2, lambda: department_seal(SYSTEM, "dept-1", "上海市市场监督管理局").uuid)
+    assert found[0] == found[1]
     assert Seal.objects.filter(kind="department").count() == 1

@@ -336,30 +336,13 @@ def test_openssl_verifies_the_maker_and_the_holder_certificates(active_seal, tmp
 @pytest.mark.django_db(transaction=True)
 def test_two_first_uses_at_once_make_one_sm2_maker():
     """Two threads ask for the SM2 seal maker of an empty PKI at once: one root, one maker."""
-    import threading
+    from django.db import connection
 
-    from django.db import connection, connections
+    from tests.concurrency import at_once
 
     assert connection.vendor == "postgresql", "a concurrency test: make test runs it on PostgreSQL"
-    barrier = threading.Barrier(2)
-    found: list[int] = []
-    errors: list[BaseException] = []
-
-    def first_use():
-        try:
-            barrier.wait(timeout=10)
-            found.append(pki.sm2_maker().pk)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=first_use) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert errors == [] and len(found) == 2 and found[0] == found[1]
+    found = at_once(2, lambda: pki.sm2_maker().pk)
+    assert found[0] == found[1]
     assert PkiKey.objects.filter(role=KeyRole.SM2_ROOT).count() == 1
     assert PkiKey.objects.filter(role=KeyRole.SM2_MAKER).count() == 1
 

@@ -72,18 +72,27 @@ def decision_rows(case: Case, steps) -> list[tuple[str, str]]:
     return rows
 
 
-def decision_pdf(case: Case) -> bytes:
-    steps = list(case.steps.all())
-    rows = decision_rows(case, steps)
-    title = _("办结通知书")
+def case_document(case: Case, title: str, author: str, texts) -> FPDF:
+    """An A4 document of the case (its number in the title), with the glyphs of ``texts`` embedded: the
+    notices, decisions and application forms below."""
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.set_auto_page_break(auto=True, margin=MARGIN)
     pdf.set_title(f"{title} {case.number}")
-    pdf.set_author(case.lead_department_name)
+    pdf.set_author(author)
     pdf.set_creator(settings.TONGBAN_SITE_NAME)
     pdf.set_lang("zh-CN")
-    add_cjk_fonts(pdf, [title, *(text for row in rows for text in row)])
+    add_cjk_fonts(pdf, list(texts))
+    return pdf
+
+
+def decision_pdf(case: Case) -> bytes:
+    steps = list(case.steps.all())
+    rows = decision_rows(case, steps)
+    title = _("办结通知书")
+    pdf = case_document(
+        case, title, case.lead_department_name, [title, *(text for row in rows for text in row)]
+    )
     pdf.add_page()
     width = pdf.epw
     pdf.set_font("cjk", size=22)
@@ -252,15 +261,11 @@ def acceptance_pdf(case: Case, kind: str = ACCEPTANCE, decided_on=None) -> bytes
         "site": settings.TONGBAN_SITE_NAME,
         "department": case.lead_department_name,
     }
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.set_margins(MARGIN, MARGIN, MARGIN)
-    pdf.set_auto_page_break(auto=True, margin=MARGIN)
-    pdf.set_title(f"{title} {case.number}")
-    pdf.set_author(case.lead_department_name)
-    pdf.set_creator(settings.TONGBAN_SITE_NAME)
-    pdf.set_lang("zh-CN")
-    add_cjk_fonts(
-        pdf, [title, note, signed_on, remedy, reasons, *texts, *(text for row in rows for text in row)]
+    pdf = case_document(
+        case,
+        title,
+        case.lead_department_name,
+        [title, note, signed_on, remedy, reasons, *texts, *(text for row in rows for text in row)],
     )
     pdf.add_page()
     width = pdf.epw
@@ -378,14 +383,12 @@ def application_pdf(case: Case, *, on=None) -> bytes:
     )
     person_label, company_label = _("申请人（签字）"), _("申请单位（盖章）")
     day = chinese_date(on or timezone.localdate())
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.set_margins(MARGIN, MARGIN, MARGIN)
-    pdf.set_auto_page_break(auto=True, margin=MARGIN)
-    pdf.set_title(f"{title} {case.number}")
-    pdf.set_author(case.applicant_name)
-    pdf.set_creator(settings.TONGBAN_SITE_NAME)
-    pdf.set_lang("zh-CN")
-    add_cjk_fonts(pdf, [title, declaration, person_label, company_label, *(t for row in rows for t in row)])
+    pdf = case_document(
+        case,
+        title,
+        case.applicant_name,
+        [title, declaration, person_label, company_label, *(t for row in rows for t in row)],
+    )
     pdf.add_page()
     width = pdf.epw
     pdf.set_font("cjk", size=20)

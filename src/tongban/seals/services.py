@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tongban.accounts.facade import holder_of_principal, holder_user_ids, own_holder, person_user_id
+from tongban.accounts.facade import Holder, holder_of_principal, holder_user_ids, own_holder, person_user_id
 from tongban.core.actors import Actor
 from tongban.core.audit import audit_record
 from tongban.notifications.facade import notify
@@ -134,9 +134,9 @@ def seal_apply(*, actor: Actor, uscc: str, kinds: Iterable[str]) -> SealApplicat
     return application
 
 
-@transaction.atomic
-def seal_apply_personal(*, actor: Actor) -> SealApplication:
-    """A person (L2+, with a confirmed resident ID number) applies for their own personal seal."""
+def _personal_application(actor: Actor, **decided) -> tuple[SealApplication, Holder]:
+    """A person's application for their own personal seal (L2+ with a confirmed resident ID number, none
+    held live): pending review, or ``decided`` at once (status, reason, decided_at)."""
     require_identity_confirmed(actor)
     own = own_holder(actor)
     if own is None:
@@ -156,7 +156,15 @@ def seal_apply_personal(*, actor: Actor) -> SealApplication:
         owner_name=own.name,
         owner_uuid=own.principal_uuid,
         kinds=[SealKind.PERSONAL],
+        **decided,
     )
+    return application, own
+
+
+@transaction.atomic
+def seal_apply_personal(*, actor: Actor) -> SealApplication:
+    """A person (L2+, with a confirmed resident ID number) applies for their own personal seal."""
+    application, own = _personal_application(actor)
     audit_record(
         actor=actor,
         action="seal.apply",
@@ -174,25 +182,8 @@ def personal_signature_make(*, actor: Actor) -> Seal:
     confirmed resident ID number, without the seal authority's review (docs/domain/seals.md §3, **our
     choice**: the identity check is the review); recorded as an approved application of theirs. Refused
     while they hold a live personal seal (``seal_kind_held``)."""
-    require_identity_confirmed(actor)
-    own = own_holder(actor)
-    if own is None:
-        raise SealsError(
-            SealError.ASSURANCE_TOO_LOW,
-            _("申领个人电子签名需要已核验的居民身份证号"),
-            status=403,
-            required=2,
-            current=actor.assurance_level,
-        )
-    _refuse_held(OwnerKind.PERSON, own.code, [SealKind.PERSONAL])
-    application = SealApplication.objects.create(
-        applicant_user_id=actor.require_user_id(),
-        applicant_label=actor.label,
-        owner_kind=OwnerKind.PERSON,
-        owner_code=own.code,
-        owner_name=own.name,
-        owner_uuid=own.principal_uuid,
-        kinds=[SealKind.PERSONAL],
+    application, own = _personal_application(
+        actor,
         status=ApplicationStatus.APPROVED,
         reason=str(_("本人电子签名：实名认证（L2 及以上）后直接制作，无需审核")),
         decided_at=timezone.now(),

@@ -18,6 +18,7 @@ from tongban.core.api import router as core_router
 from tongban.core.errors import DomainError
 from tongban.core.schema_messages import LOCATION_PARTS, input_message
 from tongban.core.schemas import ErrorOut
+from tongban.frontdesk.api import router as frontdesk_router
 from tongban.licences.api import router as licences_router
 from tongban.seals.api import router as seals_router
 
@@ -108,4 +109,5 @@ api.add_router("/", catalog_router)
 api.add_router("/", cases_router)
 api.add_router("/", licences_router)
 api.add_router("/", seals_router)
+api.add_router("/", frontdesk_router)
 api.add_router("/ops", ops_router)

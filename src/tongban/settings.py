@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "tongban.notifications",
     "tongban.licences",
     "tongban.seals",
+    "tongban.frontdesk",
     "tongban.cases",
     "tongban.portal",
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("tongban.cases.urls")),
     path("", include("tongban.licences.urls")),
     path("", include("tongban.seals.urls")),
+    path("", include("tongban.frontdesk.urls")),
     path("", include("tongban.notifications.urls")),
     path("", include("tongban.portal.urls")),
 ]

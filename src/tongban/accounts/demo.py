@@ -122,14 +122,19 @@ def demo_load() -> list[DemoAccount]:
         )
     centre = _org(OrgKind.SERVICE_CENTRE, "黄浦区行政服务中心", huangpu)
     window = _org(OrgKind.WINDOW, "1号综合窗口", centre)
-    _org(OrgKind.WINDOW, "2号综合窗口", centre)
-    _org(OrgKind.SERVICE_CENTRE, "徐汇区行政服务中心", xuhui)
+    window_2 = _org(OrgKind.WINDOW, "2号综合窗口", centre)
+    handout = _org(OrgKind.WINDOW, "3号统一出件窗口", centre)
+    _org(OrgKind.WINDOW, "4号长三角专窗", centre)
+    xuhui_centre = _org(OrgKind.SERVICE_CENTRE, "徐汇区行政服务中心", xuhui)
+    _org(OrgKind.WINDOW, "1号综合窗口", xuhui_centre)
 
     admin = _staff("admin", "平台管理员", [(region, Role.PLATFORM_ADMIN)])
     if not admin.is_superuser:
         admin.is_staff = admin.is_superuser = True
         admin.save(update_fields=["is_staff", "is_superuser"])
     _staff("clerk", "窗口人员 陈敏", [(window, Role.WINDOW_CLERK)])
+    _staff("clerk2", "窗口人员 周婷", [(window_2, Role.WINDOW_CLERK)])
+    _staff("handout", "出件窗口 吴刚", [(handout, Role.WINDOW_CLERK)])
     _staff("reviewer", "审批人员 刘洋", [(housing["黄浦区"], Role.REVIEWER)])
     _staff("reviewer_xh", "审批人员 赵磊", [(housing["徐汇区"], Role.REVIEWER)])
     _staff("issuer", "发证人员 孙丽", [(city_departments["市场监督管理局"], Role.ISSUER)])
@@ -179,6 +184,10 @@ def demo_load() -> list[DemoAccount]:
     return [
         DemoAccount("平台管理员 platform admin", "admin", DEMO_PASSWORD, f"{region.name}，可进入 /admin/"),
         DemoAccount("综合窗口 window clerk", "clerk", DEMO_PASSWORD, "黄浦区行政服务中心 1号综合窗口"),
+        DemoAccount("综合窗口 window clerk", "clerk2", DEMO_PASSWORD, "黄浦区行政服务中心 2号综合窗口"),
+        DemoAccount(
+            "统一出件 hand-out clerk", "handout", DEMO_PASSWORD, "黄浦区行政服务中心 3号统一出件窗口"
+        ),
         DemoAccount("审批人员 reviewer", "reviewer", DEMO_PASSWORD, "黄浦区住房保障和房屋管理局"),
         DemoAccount("审批人员 reviewer (另一区)", "reviewer_xh", DEMO_PASSWORD, "徐汇区住房保障和房屋管理局"),
         DemoAccount("发证人员 issuer", "issuer", DEMO_PASSWORD, "市场监督管理局"),

@@ -15,7 +15,7 @@ from tongban.accounts import services
 from tongban.accounts.access import menu_abilities
 from tongban.accounts.actors import actor_for
 from tongban.accounts.auth import api_key_auth, session_auth
-from tongban.accounts.constants import AssuranceLevel, EnterpriseKind, Role
+from tongban.accounts.constants import AssuranceLevel, EnterpriseKind, OrgKind, Role
 from tongban.accounts.demo import ZHANG_ID_NUMBER, demo_load, demo_principal_uuids, demo_users
 from tongban.accounts.errors import IdentityUnconfirmed
 from tongban.accounts.models import Authorisation, Enterprise, Organisation, Person, User
@@ -31,6 +31,7 @@ __all__ = [
     "Actor",
     "Holder",
     "IdentityUnconfirmed",
+    "OrgKind",
     "OrganisationInfo",
     "Principal",
     "Role",
@@ -62,6 +63,7 @@ __all__ = [
     "session_auth",
     "staff_department_uuids",
     "staff_organisations",
+    "staff_user_ids_of",
     "throttle_hit",
     "user_language",
     "user_phone",
@@ -99,6 +101,22 @@ def organisation_list(*, kind: str, under: UUID | str | None = None) -> list[Org
             return []
         qs = qs.filter(path__startswith=root)
     return [_organisation_info(o) for o in qs.order_by("name")]
+
+
+def staff_user_ids_of(org_uuid: UUID | str) -> list[tuple[int, str]]:
+    """(user id, display name) of the staff who are members of exactly this organisation (a window's
+    clerks), by name."""
+    from tongban.accounts.models import StaffMembership
+
+    rows = (
+        StaffMembership.objects.filter(organisation__uuid=org_uuid)
+        .select_related("user")
+        .order_by("user__display_name", "user_id")
+    )
+    seen: dict[int, str] = {}
+    for m in rows:
+        seen.setdefault(m.user_id, m.user.display_name or m.user.username)
+    return list(seen.items())
 
 
 def organisation_find(*, kind: str, name: str) -> OrganisationInfo | None:

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from tongban.accounts.facade import demo_load
 from tongban.cases.facade import demo_load_cases
 from tongban.catalog.facade import demo_load_catalog
+from tongban.frontdesk.facade import demo_load_frontdesk
 from tongban.licences.facade import DEMO_VERIFIER_KEY, demo_load_licences
 from tongban.seals.facade import demo_load_seals
 
@@ -19,6 +20,9 @@ class Command(BaseCommand):
             f"办件 cases: {demo_load_cases()} new demo cases (预警/超期 on the supervision board)"
         )
         self.stdout.write(f"电子印章 seals: {demo_load_seals()} new demo seals (上海通办示范科技有限公司)")
+        self.stdout.write(
+            f"综合窗口 front desk: {demo_load_frontdesk()} new windows (黄浦区行政服务中心 /hall/huangpu/)"
+        )
         self.stdout.write("")
         self.stdout.write("演示账号 Demo accounts (密码 password 见下 / below):")
         width = max(len(a.role) for a in accounts)

@@ -1,0 +1,99 @@
+"""Who may see and do what at the front desk (ADR 0008: authorisation lives here).
+
+- A **clerk** (``Role.WINDOW_CLERK``) acts only within their centre: the centres whose organisation's subtree
+  holds one of their memberships (a membership of a window reaches its centre). Anyone else is told the
+  centre, window or ticket does not exist (404).
+- A centre's **supervisor** (``Role.SUPERVISOR`` over the centre's subtree) reads its dashboard.
+- The hall's pages (the kiosk, the phone's ticket page, the display board) are public: they show ticket
+  numbers and window numbers, never a name."""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+
+from django.db.models import Q, QuerySet
+
+from tongban.accounts.facade import Role
+from tongban.core.actors import Actor, ActorKind
+from tongban.frontdesk.errors import CentreNotFound, TicketNotFound, WindowNotFound
+from tongban.frontdesk.models import ServiceCentre, Ticket, Window
+
+CLERK_ROLES: set[str] = {Role.WINDOW_CLERK}
+DASHBOARD_ROLES: set[str] = {Role.WINDOW_CLERK, Role.SUPERVISOR}
+
+
+def _uuid(value) -> uuid_module.UUID | None:
+    try:
+        return uuid_module.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _centre_paths(actor: Actor, roles: set[str]) -> list[str]:
+    """The organisation paths of the centres the actor's memberships with ``roles`` reach: a membership of
+    a window (…/centre/window) reaches its centre; of a centre or anything above it, every centre below."""
+    if actor.kind != ActorKind.USER:
+        return []
+    return actor.org_paths(roles)
+
+
+def centre_scope(actor: Actor, roles: set[str] | None = None) -> Q:
+    """The centres the actor works in (clerks) or oversees (supervisors): a centre whose path is a prefix of
+    a membership's (a window under it) or starts with it (a centre under a district they belong to)."""
+    q = Q(pk__in=[])
+    for path in _centre_paths(actor, roles or CLERK_ROLES):
+        q |= Q(org_path__startswith=path)
+        # A membership below the centre (a window of it) reaches the centre itself.
+        parts = path.rstrip("/").split("/")
+        prefixes = ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+        q |= Q(org_path__in=prefixes)
+    return q
+
+
+def centres_for(actor: Actor, roles: set[str] | None = None) -> QuerySet[ServiceCentre]:
+    return ServiceCentre.objects.filter(centre_scope(actor, roles), active=True)
+
+
+def access_centre(*, actor: Actor, centre_uuid, roles: set[str] | None = None) -> ServiceCentre:
+    """A centre the actor works in (404 otherwise)."""
+    key = _uuid(centre_uuid)
+    centre = centres_for(actor, roles).filter(uuid=key).first() if key else None
+    if centre is None:
+        raise CentreNotFound()
+    return centre
+
+
+def access_window(*, actor: Actor, window_uuid) -> Window:
+    """A window of a centre the clerk works in (404 otherwise)."""
+    key = _uuid(window_uuid)
+    window = (
+        Window.objects.select_related("centre").filter(uuid=key, centre__in=centres_for(actor)).first()
+        if key
+        else None
+    )
+    if window is None:
+        raise WindowNotFound()
+    return window
+
+
+def access_ticket(*, actor: Actor, ticket_uuid) -> Ticket:
+    """A ticket of a centre the clerk works in (404 otherwise)."""
+    key = _uuid(ticket_uuid)
+    ticket = (
+        Ticket.objects.select_related("centre", "window")
+        .filter(uuid=key, centre__in=centres_for(actor))
+        .first()
+        if key
+        else None
+    )
+    if ticket is None:
+        raise TicketNotFound()
+    return ticket
+
+
+def public_centre(slug: str) -> ServiceCentre:
+    """A centre of the hall's public pages (kiosk, phone ticket page, board), by its slug."""
+    centre = ServiceCentre.objects.filter(slug=slug, active=True).first()
+    if centre is None:
+        raise CentreNotFound()
+    return centre

@@ -1,0 +1,7 @@
+"""The front desk's API (`/api/frontdesk/...`): each endpoint states who may call it."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["frontdesk 综合窗口"])

@@ -1,0 +1,67 @@
+"""The demo's front desk: 黄浦区行政服务中心 with its windows — two comprehensive windows (无差别全科受理),
+the hand-out window and the 长三角 window — staffed today by the demo clerks, and 徐汇区行政服务中心 with one
+comprehensive window (the other district's centre, for 收受分离)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from tongban.accounts.facade import OrgKind, organisation_find, organisation_list, staff_user_ids_of
+from tongban.frontdesk.constants import CentreKind, TicketCategory, WindowKind
+from tongban.frontdesk.models import ServiceCentre, Window, WindowShift
+
+HALL_SLUGS = {"黄浦区行政服务中心": "huangpu", "徐汇区行政服务中心": "xuhui"}
+ALL_COUNTER = [
+    TicketCategory.GREEN,
+    TicketCategory.ENTERPRISE,
+    TicketCategory.PERSONAL,
+    TicketCategory.CROSS_REGION,
+]
+
+
+def _kind_of(name: str) -> tuple[str, list[str]]:
+    if "出件" in name:
+        return WindowKind.HANDOUT, [TicketCategory.HANDOUT]
+    if "长三角" in name:
+        return WindowKind.YANGTZE, [TicketCategory.CROSS_REGION, TicketCategory.GREEN]
+    return WindowKind.COMPREHENSIVE, ALL_COUNTER
+
+
+def demo_load_frontdesk() -> int:
+    """Make the demo centres' profiles, windows and today's shifts; answers how many windows were new."""
+    made = 0
+    today = timezone.localdate()
+    for name, slug in HALL_SLUGS.items():
+        org = organisation_find(kind=OrgKind.SERVICE_CENTRE, name=name)
+        if org is None:
+            continue
+        centre, _created = ServiceCentre.objects.get_or_create(
+            org_uuid=org.uuid,
+            defaults={
+                "org_path": org.path,
+                "name": org.name,
+                "kind": CentreKind.DISTRICT,
+                "division_code": org.division_code or "",
+                "slug": slug,
+                "address": "",
+            },
+        )
+        for window_org in organisation_list(kind=OrgKind.WINDOW, under=org.uuid):
+            number = int("".join(ch for ch in window_org.name.split("号")[0] if ch.isdigit()) or 0)
+            kind, categories = _kind_of(window_org.name)
+            window, created = Window.objects.get_or_create(
+                org_uuid=window_org.uuid,
+                defaults={
+                    "centre": centre,
+                    "number": number,
+                    "name": window_org.name,
+                    "kind": kind,
+                    "categories": categories,
+                },
+            )
+            made += created
+            for user_id, label in staff_user_ids_of(window_org.uuid):
+                WindowShift.objects.get_or_create(
+                    window=window, day=today, user_id=user_id, defaults={"staff_label": label}
+                )
+    return made

@@ -1,0 +1,7 @@
+"""What other contexts may use of the front desk (ADR 0008): they import this module only."""
+
+from __future__ import annotations
+
+from tongban.frontdesk.demo import demo_load_frontdesk
+
+__all__ = ["demo_load_frontdesk"]

@@ -1,0 +1,3 @@
+"""Reads of the front desk that pages and the API share."""
+
+from __future__ import annotations

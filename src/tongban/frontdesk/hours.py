@@ -14,6 +14,8 @@ from tongban.frontdesk.errors import CentreClosed
 
 
 def _parse(value: str) -> time:
+    if value == "24:00":
+        return time.max
     hours, minutes = value.split(":")
     return time(int(hours), int(minutes))
 
@@ -30,7 +32,9 @@ def hours_text(centre, day: date) -> str:
     spans = spans_for(centre, day)
     if not spans:
         return _("全天不开放")
-    return "、".join(f"{start:%H:%M}–{end:%H:%M}" for start, end in spans)
+    return "、".join(
+        f"{start:%H:%M}–{'24:00' if end == time.max else f'{end:%H:%M}'}" for start, end in spans
+    )
 
 
 def is_open(centre, at: datetime) -> bool:

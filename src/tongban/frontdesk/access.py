@@ -119,3 +119,20 @@ def require_on_window(actor: Actor, window: Window, day) -> None:
 
     if not on_window(actor, window, day):
         raise NotOnShift()
+
+
+def in_centre(actor: Actor, centre: ServiceCentre) -> bool:
+    """Whether the centre is one the clerk works in, from the actor's memberships alone (no query): the same
+    rule as ``centre_scope``."""
+    if not centre.active:
+        return False
+    for path in _centre_paths(actor, CLERK_ROLES):
+        if centre.org_path.startswith(path) or path.startswith(centre.org_path):
+            return True
+    return False
+
+
+def require_in_centre(actor: Actor, centre: ServiceCentre) -> None:
+    """The services' second line of defence: another centre's clerk is told the window does not exist."""
+    if not in_centre(actor, centre):
+        raise WindowNotFound()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from tongban.core.actors import Actor, ActorKind
 from tongban.core.errors import NotAuthenticated
 from tongban.frontdesk import locks
-from tongban.frontdesk.access import access_centre, require_on_window
+from tongban.frontdesk.access import access_centre, require_in_centre, require_on_window
 from tongban.frontdesk.constants import (
     AppointmentStatus,
     TicketAction,
@@ -257,7 +257,7 @@ def _notify_near(window: Window, now: datetime) -> None:
 
 
 def _window_for(actor: Actor, window: Window, day: date) -> None:
-    access_centre(actor=actor, centre_uuid=window.centre.uuid)  # another centre's clerk: 404
+    require_in_centre(actor, window.centre)  # another centre's clerk: 404
     if not window.active:
         raise WindowNotFound()
     require_on_window(actor, window, day)

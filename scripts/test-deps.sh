@@ -2,7 +2,8 @@
 # What `make test` needs besides Python packages: Debian's chromium (browser tests), CJK fonts
 # (readable screenshots), poppler-utils (pdftotext and pdftoppm read the licence PDFs; pdfsig checks sealed
 # ones), softhsm2 (the PKCS#11 seal signer's tests), libnss3-tools (certutil: the NSS database pdfsig trusts
-# the platform root from) and a running PostgreSQL. Installs or starts them when missing and possible.
+# the platform root from), espeak-ng (the hall board's voice) and a running PostgreSQL. Installs or starts
+# them when missing and possible.
 set -uo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
@@ -10,6 +11,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 { command -v pdftoppm && command -v pdftotext; } >/dev/null 2>&1 || need+=(poppler-utils)
 command -v softhsm2-util >/dev/null 2>&1 || need+=(softhsm2)
 command -v certutil >/dev/null 2>&1 || need+=(libnss3-tools)
+command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing ${need[*]} ..."

@@ -97,3 +97,42 @@ def public_centre(slug: str) -> ServiceCentre:
     if centre is None:
         raise CentreNotFound()
     return centre
+
+
+def on_window(actor: Actor, window: Window, day) -> bool:
+    """Whether the clerk works at the window on ``day``: on its shift (排班) that day, or a clerk member of
+    the window's organisation."""
+    if actor.kind != ActorKind.USER or actor.user_id is None:
+        return False
+    if window.org_uuid and any(
+        m.role in CLERK_ROLES and m.organisation_uuid == str(window.org_uuid) for m in actor.memberships
+    ):
+        return True
+    from tongban.frontdesk.models import WindowShift
+
+    return WindowShift.objects.filter(window=window, day=day, user_id=actor.user_id).exists()
+
+
+def require_on_window(actor: Actor, window: Window, day) -> None:
+    """Refuse (403) a clerk of the centre who is not at this window today."""
+    from tongban.frontdesk.errors import NotOnShift
+
+    if not on_window(actor, window, day):
+        raise NotOnShift()
+
+
+def in_centre(actor: Actor, centre: ServiceCentre) -> bool:
+    """Whether the centre is one the clerk works in, from the actor's memberships alone (no query): the same
+    rule as ``centre_scope``."""
+    if not centre.active:
+        return False
+    for path in _centre_paths(actor, CLERK_ROLES):
+        if centre.org_path.startswith(path) or path.startswith(centre.org_path):
+            return True
+    return False
+
+
+def require_in_centre(actor: Actor, centre: ServiceCentre) -> None:
+    """The services' second line of defence: another centre's clerk is told the window does not exist."""
+    if not in_centre(actor, centre):
+        raise WindowNotFound()

@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from ninja import Router
 
+from tongban.frontdesk.api_queue import router as queue_router
+
 router = Router(tags=["frontdesk 综合窗口"])
+router.add_router("", queue_router)

@@ -1,12 +1,23 @@
 from django.utils.translation import gettext_lazy as _
 
-from tongban.core.errors import DomainError, ErrorCode, NotFound
+from tongban.core.errors import Conflict, DomainError, ErrorCode, InvalidInput, NotFound, PermissionDenied
 
 
 class FrontdeskError(ErrorCode):
     """The front desk's error codes (centres, windows, queues, the counter, hand-out)."""
 
+    APPOINTMENT_EXISTS = "appointment_exists"
+    APPOINTMENT_NOT_FOUND = "appointment_not_found"
+    APPOINTMENT_NOT_TODAY = "appointment_not_today"
+    CENTRE_CLOSED = "centre_closed"
     CENTRE_NOT_FOUND = "centre_not_found"
+    SLOT_FULL = "slot_full"
+    SLOT_NOT_FOUND = "slot_not_found"
+    SLOT_PAST = "slot_past"
+    TICKET_CATEGORY_INVALID = "ticket_category_invalid"
+    TICKET_STATE = "ticket_state"
+    WINDOW_BUSY = "window_busy"
+    WINDOW_NOT_ON_SHIFT = "window_not_on_shift"
     WINDOW_NOT_FOUND = "window_not_found"
     TICKET_NOT_FOUND = "ticket_not_found"
     NOT_CENTRE_STAFF = "not_centre_staff"
@@ -29,3 +40,34 @@ class WindowNotFound(NotFound):
 class TicketNotFound(NotFound):
     code = FrontdeskError.TICKET_NOT_FOUND
     default_message = _("号票不存在")
+
+
+class AppointmentNotFound(NotFound):
+    code = FrontdeskError.APPOINTMENT_NOT_FOUND
+    default_message = _("预约不存在")
+
+
+class SlotNotFound(NotFound):
+    code = FrontdeskError.SLOT_NOT_FOUND
+    default_message = _("预约时段不存在")
+
+
+class CentreClosed(Conflict):
+    """Outside the centre's opening hours (a ticket, a check-in): the message says today's hours."""
+
+    code = FrontdeskError.CENTRE_CLOSED
+    default_message = _("服务中心当前不在开放时间")
+
+
+class QueueConflict(Conflict):
+    """A queue action the ticket's, the slot's or the window's state does not allow (raised with a member)."""
+
+
+class NotOnShift(PermissionDenied):
+    code = FrontdeskError.WINDOW_NOT_ON_SHIFT
+    default_message = _("您今天不在该窗口值班，不能在此叫号")
+
+
+class CategoryInvalid(InvalidInput):
+    code = FrontdeskError.TICKET_CATEGORY_INVALID
+    default_message = _("号票类别无效")

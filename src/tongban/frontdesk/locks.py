@@ -4,3 +4,30 @@ ticket and skips those another window is locking (``SKIP LOCKED``): two windows 
 never wait on each other."""
 
 from __future__ import annotations
+
+from datetime import date, datetime
+
+from tongban.frontdesk.models import ServiceCentre, Ticket, TicketCounter, Window
+from tongban.frontdesk.selectors import queue_ordered, waiting_q
+
+
+def lock_ticket_counter(centre: ServiceCentre, day: date, category: str) -> TicketCounter:
+    """The centre's counter of the category for the day, made when missing (a unique constraint settles two
+    first takes at once: the loser's insert is ignored) and locked until the transaction ends."""
+    TicketCounter.objects.bulk_create(
+        [TicketCounter(centre=centre, day=day, category=category, last=0)], ignore_conflicts=True
+    )
+    return TicketCounter.objects.select_for_update().get(centre=centre, day=day, category=category)
+
+
+def lock_next_ticket(
+    centre: ServiceCentre, day: date, categories, now: datetime, window: Window | None = None
+) -> Ticket | None:
+    """The first waiting ticket in the queue's order (selectors.queue_rank) of these categories, locked;
+    the tickets other windows hold locked are skipped. None when nobody waits."""
+    qs = Ticket.objects.filter(waiting_q(centre, day, categories, window))
+    return queue_ordered(qs, now).select_for_update(skip_locked=True, of=("self",)).first()
+
+
+def lock_ticket(pk: int) -> Ticket:
+    return Ticket.objects.select_for_update(of=("self",)).select_related("centre", "window").get(pk=pk)

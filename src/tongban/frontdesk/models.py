@@ -217,6 +217,23 @@ class Ticket(models.Model):
         return self.number
 
 
+class TicketCounter(models.Model):
+    """The last sequence number given to a centre's category on a day: taking a ticket locks this row
+    (locks.lock_ticket_counter), so two takes at once never get the same number."""
+
+    centre = models.ForeignKey(ServiceCentre, verbose_name=_("服务中心"), on_delete=models.CASCADE)
+    day = models.DateField(_("日期"))
+    category = models.CharField(_("类别"), max_length=1, choices=TicketCategory.choices)
+    last = models.PositiveIntegerField(_("最后序号"), default=0)
+
+    class Meta:
+        verbose_name = _("取号计数")
+        verbose_name_plural = _("取号计数")
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "day", "category"], name="ticket_counter_unique")
+        ]
+
+
 class TicketEvent(models.Model):
     """One thing that happened to a ticket, with its time: the raw record the dashboard's figures are
     recomputed from (waiting time = call − take; service time = finish − start)."""

@@ -1,0 +1,379 @@
+"""The queue (docs/domain/frontdesk.md §4): taking a ticket (kiosk, phone, appointment check-in), booking and
+cancelling appointments, and a window's calls — call the next ticket, recall, no-show, transfer, start,
+finish. Every change of a ticket writes a ``TicketEvent`` (the raw record the dashboard recomputes from)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from tongban.core.actors import Actor, ActorKind
+from tongban.core.errors import NotAuthenticated
+from tongban.frontdesk import locks
+from tongban.frontdesk.access import access_centre, require_in_centre, require_on_window
+from tongban.frontdesk.constants import (
+    AppointmentStatus,
+    TicketAction,
+    TicketCategory,
+    TicketSource,
+    TicketStatus,
+)
+from tongban.frontdesk.errors import (
+    AppointmentNotFound,
+    CategoryInvalid,
+    FrontdeskError,
+    QueueConflict,
+    WindowNotFound,
+)
+from tongban.frontdesk.hours import require_open, spans_for
+from tongban.frontdesk.models import (
+    Appointment,
+    AppointmentSlot,
+    ServiceCentre,
+    Ticket,
+    TicketEvent,
+    Window,
+)
+from tongban.frontdesk.selectors import NEAR_POSITION, queue_ordered, waiting_q
+from tongban.notifications.facade import notify
+
+SLOT_MINUTES = 60
+SLOT_CAPACITY = 4
+SLOT_CATEGORIES = (TicketCategory.ENTERPRISE, TicketCategory.PERSONAL)
+
+
+def _event(ticket: Ticket, action: str, *, window: Window | None = None, actor: Actor | None = None) -> None:
+    TicketEvent.objects.create(
+        ticket=ticket,
+        action=action,
+        window=window,
+        actor_user_id=actor.user_id if actor is not None and actor.kind == ActorKind.USER else None,
+    )
+
+
+def _category(category: str) -> str:
+    if category not in TicketCategory.values:
+        raise CategoryInvalid()
+    return category
+
+
+def _allocate(
+    centre: ServiceCentre,
+    day: date,
+    category: str,
+    *,
+    source: str,
+    user_id: int | None = None,
+    due_at: datetime | None = None,
+    appointment: Appointment | None = None,
+    window: Window | None = None,
+    transferred_from: Ticket | None = None,
+) -> Ticket:
+    """A new waiting ticket with the category's next number of the day (under the counter's row lock)."""
+    counter = locks.lock_ticket_counter(centre, day, category)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return Ticket.objects.create(
+        centre=centre,
+        day=day,
+        category=category,
+        seq=counter.last,
+        number=f"{category}{counter.last:03d}",
+        source=source,
+        user_id=user_id,
+        due_at=due_at,
+        appointment=appointment,
+        window=window,
+        transferred_from=transferred_from,
+    )
+
+
+def ticket_take(
+    centre: ServiceCentre,
+    category: str,
+    source: str,
+    user_id: int | None = None,
+    *,
+    at: datetime | None = None,
+) -> Ticket:
+    """Take a ticket at the kiosk or on the phone: "G001", "E012"… numbered per centre, day and category.
+    Refused (409 ``centre_closed``) outside the centre's opening hours."""
+    at = at or timezone.now()
+    _category(category)
+    if source not in (TicketSource.KIOSK, TicketSource.PHONE):
+        raise CategoryInvalid()
+    require_open(centre, at)
+    with transaction.atomic():
+        ticket = _allocate(
+            centre,
+            timezone.localtime(at).date(),
+            category,
+            source=source,
+            user_id=user_id if source == TicketSource.PHONE else None,
+        )
+        _event(ticket, TicketAction.TAKE)
+    return ticket
+
+
+# --- appointments ---------------------------------------------------------------------------------------
+
+
+def slot_start(slot: AppointmentSlot) -> datetime:
+    return timezone.make_aware(datetime.combine(slot.day, slot.start))
+
+
+def slots_ensure(centre: ServiceCentre, start: date, days: int = 7) -> int:
+    """Offer the default slots (an hour each, within the opening hours, 4 places, enterprise and personal)
+    for the days ahead that have none; answers how many were made. Idempotent (the slot's unique key)."""
+    made = []
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        for open_at, close_at in spans_for(centre, day):
+            moment = datetime.combine(day, open_at)
+            while moment + timedelta(minutes=SLOT_MINUTES) <= datetime.combine(day, close_at):
+                end = moment + timedelta(minutes=SLOT_MINUTES)
+                made += [
+                    AppointmentSlot(
+                        centre=centre,
+                        day=day,
+                        start=moment.time(),
+                        end=end.time(),
+                        category=category,
+                        capacity=SLOT_CAPACITY,
+                    )
+                    for category in SLOT_CATEGORIES
+                ]
+                moment = end
+    before = AppointmentSlot.objects.filter(centre=centre).count()
+    AppointmentSlot.objects.bulk_create(made, ignore_conflicts=True)
+    return AppointmentSlot.objects.filter(centre=centre).count() - before
+
+
+def appointment_book(*, actor: Actor, slot: AppointmentSlot, item_name: str = "") -> Appointment:
+    """Book a place in a slot (a signed-in user): the slot's count goes up only while a place is free
+    (``slot_full``; the CheckConstraint booked ≤ capacity stands behind it); one booking per person per slot
+    (``appointment_exists``); never a slot that has begun (``slot_past``)."""
+    if actor.kind != ActorKind.USER or actor.user_id is None:
+        raise NotAuthenticated()
+    if slot_start(slot) <= timezone.now():
+        raise QueueConflict(FrontdeskError.SLOT_PAST, gettext("该时段已开始，不能再预约"))
+    try:
+        with transaction.atomic():
+            taken = AppointmentSlot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(
+                booked=F("booked") + 1
+            )
+            if not taken:
+                raise QueueConflict(FrontdeskError.SLOT_FULL, gettext("该时段已约满，请选择其他时段"))
+            return Appointment.objects.create(
+                slot=slot, user_id=actor.user_id, person_label=actor.label, item_name=item_name[:200]
+            )
+    except IntegrityError as exc:
+        raise QueueConflict(FrontdeskError.APPOINTMENT_EXISTS, gettext("您已预约该时段")) from exc
+
+
+def appointment_cancel(*, actor: Actor, appointment: Appointment) -> Appointment:
+    """The person cancels their booking before it begins: the place is free again."""
+    with transaction.atomic():
+        appointment = Appointment.objects.select_related("slot").get(pk=appointment.pk)
+        if appointment.user_id != actor.user_id:
+            raise AppointmentNotFound()
+        if appointment.status != AppointmentStatus.BOOKED:
+            raise QueueConflict(FrontdeskError.TICKET_STATE, gettext("该预约已签到或已取消"))
+        updated = Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.BOOKED).update(
+            status=AppointmentStatus.CANCELLED
+        )
+        if updated:
+            AppointmentSlot.objects.filter(pk=appointment.slot_id, booked__gt=0).update(
+                booked=F("booked") - 1
+            )
+        appointment.status = AppointmentStatus.CANCELLED
+    return appointment
+
+
+def appointment_check_in(*, actor: Actor, appointment: Appointment, at: datetime | None = None) -> Ticket:
+    """On the day, in opening hours: the person (or a clerk of the centre) checks in and gets a ticket of the
+    slot's category whose ``due_at`` is the slot's start — called before walk-ins once its time has come."""
+    at = at or timezone.now()
+    appointment = Appointment.objects.select_related("slot__centre").get(pk=appointment.pk)
+    slot = appointment.slot
+    centre = slot.centre
+    if appointment.user_id != actor.user_id:
+        access_centre(actor=actor, centre_uuid=centre.uuid)  # a clerk of the centre, else 404
+    if timezone.localtime(at).date() != slot.day:
+        raise QueueConflict(FrontdeskError.APPOINTMENT_NOT_TODAY, gettext("请在预约当天签到取号"))
+    require_open(centre, at)
+    with transaction.atomic():
+        updated = Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.BOOKED).update(
+            status=AppointmentStatus.CHECKED_IN
+        )
+        if not updated:
+            raise QueueConflict(FrontdeskError.TICKET_STATE, gettext("该预约已签到或已取消"))
+        ticket = _allocate(
+            centre,
+            slot.day,
+            slot.category,
+            source=TicketSource.APPOINTMENT,
+            user_id=appointment.user_id,
+            due_at=slot_start(slot),
+            appointment=appointment,
+        )
+        _event(ticket, TicketAction.TAKE, actor=actor)
+    return ticket
+
+
+# --- a window's calls ------------------------------------------------------------------------------------
+
+NEAR_TITLE = _("即将叫到您的号")
+NEAR_BODY = _("%(number)s 号，请准备，前面还有 %(ahead)s 位。")
+
+
+def _notify_near(window: Window, now: datetime) -> None:
+    """The ticket ``NEAR_POSITION`` places behind in this window's queue is told once to get ready (tickets
+    taken on the phone by a signed-in user)."""
+    qs = queue_ordered(
+        Ticket.objects.filter(
+            waiting_q(window.centre, timezone.localtime(now).date(), window.categories, window)
+        ),
+        now,
+    ).values_list("pk", "user_id", "near_notified", "number", "source")
+    rows = list(qs[:NEAR_POSITION])
+    if len(rows) < NEAR_POSITION:
+        return
+    pk, user_id, notified, number, source = rows[-1]
+    if notified or user_id is None or source not in (TicketSource.PHONE, TicketSource.APPOINTMENT):
+        return
+    if Ticket.objects.filter(pk=pk, near_notified=False).update(near_notified=True):
+        notify(
+            user_id=user_id,
+            title=NEAR_TITLE,
+            body=NEAR_BODY,
+            params={"number": number, "ahead": NEAR_POSITION - 1},
+        )
+
+
+def _window_for(actor: Actor, window: Window, day: date) -> None:
+    require_in_centre(actor, window.centre)  # another centre's clerk: 404
+    if not window.active:
+        raise WindowNotFound()
+    require_on_window(actor, window, day)
+
+
+def ticket_call_next(*, actor: Actor, window: Window, now: datetime | None = None) -> Ticket | None:
+    """Call the next ticket of the window's categories (green channel, due appointments, walk-ins): locked
+    with SKIP LOCKED, so two windows calling at once never get the same ticket. None when nobody waits.
+    Refused while the window still has a ticket called or being served (``window_busy``)."""
+    now = now or timezone.now()
+    day = timezone.localtime(now).date()
+    _window_for(actor, window, day)
+    with transaction.atomic():
+        if Ticket.objects.filter(
+            window=window, status__in=[TicketStatus.CALLED, TicketStatus.SERVING]
+        ).exists():
+            raise QueueConflict(FrontdeskError.WINDOW_BUSY, gettext("请先办结、过号或转移当前号票"))
+        ticket = locks.lock_next_ticket(window.centre, day, window.categories, now, window)
+        if ticket is None:
+            return None
+        ticket.status = TicketStatus.CALLED
+        ticket.window = window
+        ticket.called_at = now
+        ticket.served_by_user_id = actor.user_id
+        ticket.save(update_fields=["status", "window", "called_at", "served_by_user_id"])
+        _event(ticket, TicketAction.CALL, window=window, actor=actor)
+        _notify_near(window, now)
+    return ticket
+
+
+def _transition(actor: Actor, ticket: Ticket, allowed: tuple[str, ...], action: str, **changes) -> Ticket:
+    with transaction.atomic():
+        locked = locks.lock_ticket(ticket.pk)
+        window = locked.window
+        if window is None or locked.status not in allowed:
+            raise QueueConflict(
+                FrontdeskError.TICKET_STATE,
+                gettext("号票当前状态（%(status)s）不能执行此操作") % {"status": locked.get_status_display()},
+            )
+        _window_for(actor, window, timezone.localdate())
+        for name, value in changes.items():
+            setattr(locked, name, value(locked) if callable(value) else value)
+        locked.save(update_fields=list(changes))
+        _event(locked, action, window=window, actor=actor)
+    return locked
+
+
+def ticket_recall(*, actor: Actor, ticket: Ticket) -> Ticket:
+    """Call the same ticket again (the board shows and says it again)."""
+    return _transition(
+        actor, ticket, (TicketStatus.CALLED,), TicketAction.RECALL, recalls=lambda t: t.recalls + 1
+    )
+
+
+def ticket_no_show(*, actor: Actor, ticket: Ticket) -> Ticket:
+    """过号: the called applicant did not come."""
+    return _transition(
+        actor, ticket, (TicketStatus.CALLED,), TicketAction.NO_SHOW, status=TicketStatus.NO_SHOW
+    )
+
+
+def ticket_start(*, actor: Actor, ticket: Ticket) -> Ticket:
+    return _transition(
+        actor,
+        ticket,
+        (TicketStatus.CALLED,),
+        TicketAction.START,
+        status=TicketStatus.SERVING,
+        started_at=lambda t: timezone.now(),
+    )
+
+
+def ticket_finish(*, actor: Actor, ticket: Ticket) -> Ticket:
+    """办理完毕 (from serving; a called ticket finished at once counts as started when called)."""
+    return _transition(
+        actor,
+        ticket,
+        (TicketStatus.CALLED, TicketStatus.SERVING),
+        TicketAction.FINISH,
+        status=TicketStatus.DONE,
+        started_at=lambda t: t.started_at or t.called_at,
+        finished_at=lambda t: timezone.now(),
+    )
+
+
+def ticket_transfer(
+    *, actor: Actor, ticket: Ticket, category: str | None = None, window: Window | None = None
+) -> Ticket:
+    """Send a called or served ticket to another category or another window of the centre: the ticket ends
+    as transferred and a new one (a new number of the target category, ``transferred_from`` the old) waits,
+    due at once — it goes before walk-ins. Answers the new ticket."""
+    if (category is None) == (window is None):
+        raise CategoryInvalid()
+    with transaction.atomic():
+        old = _transition(
+            actor,
+            ticket,
+            (TicketStatus.CALLED, TicketStatus.SERVING),
+            TicketAction.TRANSFER,
+            status=TicketStatus.TRANSFERRED,
+        )
+        if window is not None:
+            if window.centre_id != old.centre_id or not window.active:
+                raise WindowNotFound()
+            target_category = old.category if old.category in window.categories else window.categories[0]
+        else:
+            target_category = _category(category or "")
+        new = _allocate(
+            old.centre,
+            old.day,
+            target_category,
+            source=old.source,
+            user_id=old.user_id,
+            due_at=timezone.now(),
+            window=window,
+            transferred_from=old,
+        )
+        _event(new, TicketAction.TAKE, window=window, actor=actor)
+    return new

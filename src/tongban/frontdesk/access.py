@@ -97,3 +97,15 @@ def public_centre(slug: str) -> ServiceCentre:
     if centre is None:
         raise CentreNotFound()
     return centre
+
+
+def access_service(*, actor: Actor, window: Window, service_uuid):
+    """A service given at ``window`` (itself reached through access_window): 404 otherwise."""
+    from tongban.frontdesk.errors import ServiceNotFound
+    from tongban.frontdesk.models import Service
+
+    key = _uuid(service_uuid)
+    service = Service.objects.filter(uuid=key, window=window).first() if key else None
+    if service is None:
+        raise ServiceNotFound()
+    return service

@@ -6,3 +6,7 @@ from django.urls import path  # noqa: F401  (the areas' lists use it)
 app_name = "frontdesk"
 
 urlpatterns: list = []
+
+from tongban.frontdesk import urls_counter  # noqa: E402
+
+urlpatterns += urls_counter.urlpatterns

@@ -13,6 +13,7 @@ class FrontdeskError(ErrorCode):
     # the counter (综合窗口 受理)
     APPLICANT_NAME_MISMATCH = "applicant_name_mismatch"
     APPLICANT_NOT_IDENTIFIED = "applicant_not_identified"
+    INVALID_SCAN = "invalid_scan"
     LICENCE_NOT_PERSONAL = "licence_not_personal"
     PERSON_NOT_FOUND = "person_not_found"
     SERVICE_ALREADY_OPEN = "service_already_open"

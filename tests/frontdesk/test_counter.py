@@ -310,3 +310,100 @@ def test_submitting_before_identifying_is_refused(counter_world):
             files=_files(),
         )
     assert refused.value.code == "applicant_not_identified"
+
+
+def test_a_called_ticket_is_served_and_done_at_the_end(counter_world):
+    from django.utils import timezone
+
+    from tongban.frontdesk.models import Ticket
+
+    window = counter_world["windows"][1]
+    ticket = Ticket.objects.create(
+        centre=counter_world["centre"],
+        day=timezone.localdate(),
+        category="P",
+        seq=1,
+        number="P001",
+        source="kiosk",
+        status="called",
+        window=window,
+        called_at=timezone.now(),
+    )
+    actor = actor_for(counter_world["clerk2"])
+    window2 = access_window(actor=actor, window_uuid=counter_world["windows"][2].uuid)
+    with pytest.raises(DomainError):  # called to window 1, not to window 2
+        counter.service_start(actor=actor, window=window2, ticket_uuid=ticket.uuid)
+    actor = actor_for(counter_world["clerk"])
+    window = access_window(actor=actor, window_uuid=window.uuid)
+    service = counter.service_start(actor=actor, window=window, ticket_uuid=ticket.uuid)
+    ticket.refresh_from_db()
+    assert ticket.status == "serving" and service.ticket == ticket
+    counter.service_finish(actor=actor, window=window, service=service)
+    ticket.refresh_from_db()
+    assert ticket.status == "done" and ticket.finished_at is not None
+    assert list(ticket.events.values_list("action", flat=True)) == ["start", "finish"]
+
+
+def test_a_legal_representative_applies_for_their_enterprise_and_only_theirs(counter_world):
+    from tongban.accounts.facade import demo_principal_uuids
+    from tongban.accounts.models import Person
+
+    wang = Person.objects.get(real_name="王五")
+    actor, window, service = _serving(counter_world)
+    counter.service_identify_by_id(
+        actor=actor, window=window, service=service, id_number=wang.id_number, name="王五"
+    )
+    company = demo_principal_uuids()["上海通办示范科技有限公司"]
+    assert [u for u, _name in counter.applicant_of(service).enterprises] == [company]
+    enterprise_item = _enterprise_item()
+    other = str(__import__("uuid").uuid4())  # not an enterprise of theirs
+    with pytest.raises(DomainError) as not_theirs:
+        counter.service_submit(
+            actor=actor,
+            window=window,
+            service=service,
+            target_kind="item",
+            target_uuid=enterprise_item.uuid,
+            applicant_kind="enterprise",
+            applicant_uuid=other,
+            form_data={"address": "x"},
+            files=_files(),
+        )
+    assert not_theirs.value.code == "applicant_not_found"
+    done = counter.service_submit(
+        actor=actor,
+        window=window,
+        service=service,
+        target_kind="item",
+        target_uuid=enterprise_item.uuid,
+        applicant_kind="enterprise",
+        applicant_uuid=company,
+        form_data={"address": "黄浦区示范路1号"},
+        files=_files(),
+    )
+    case = Case.objects.get(uuid=done.case.uuid)
+    assert case.applicant_kind == "enterprise" and str(case.applicant_uuid) == company
+    assert "上海通办示范科技有限公司（法定代表人 王*" in case.events.get(action="window_submit").opinion
+
+
+def _enterprise_item():
+    dept = organisation_find(kind="department", name="黄浦区住房保障和房屋管理局")
+
+    class Dept:
+        uuid = dept.uuid
+
+    fields = good_fields(
+        Dept,
+        name="企业住房租赁备案",
+        legal_limit_days=20,
+        promised_limit_days=5,
+        case_type=CaseType.PROMISED,
+        form_schema=FORM,
+        service_objects=["2"],
+        result_kind="other",
+        result_name="备案回执",
+    )
+    draft = item_create(
+        actor=None, implementation_code="COUNTER-9", basic_code="K9", fields=fields, materials=MATERIALS
+    )
+    return version_publish(actor=None, version=draft).item

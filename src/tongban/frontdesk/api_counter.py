@@ -22,7 +22,7 @@ from tongban.frontdesk.services import counter
 router = Router(tags=["frontdesk 综合窗口"])
 
 
-class ServiceOut(Schema):
+class CounterServiceOut(Schema):
     uuid: str
     window: str
     clerk: str
@@ -53,43 +53,43 @@ def _service_out(service) -> dict:
     }
 
 
-class StartIn(Schema):
+class CounterStartIn(Schema):
     ticket: UUID | None = Field(default=None, description="叫到本窗口的号票；未取号的现场申请人不填")
 
 
-class IdentifyIn(Schema):
+class CounterIdentifyIn(Schema):
     method: Literal["id_card", "show_token"]
     id_number: str = Field(default="", max_length=40, description="居民身份证号码（method=id_card）")
     name: str = Field(default="", max_length=50, description="姓名（method=id_card）")
     token: str = Field(default="", max_length=4000, description="申请人出示的亮证码（method=show_token）")
 
 
-class MaterialIn(Schema):
+class CounterMaterialIn(Schema):
     key: str = Field(max_length=64)
     filename: str = Field(default="", max_length=200)
     content_base64: str = Field(description="扫描件（Base64）：PDF、JPEG、PNG、OFD，按内容判断类型")
 
 
-class PrecheckIn(Schema):
+class CounterPrecheckIn(Schema):
     status: Literal["received", "original_seen", "copy", "missing"]
     note: str = Field(default="", max_length=120)
 
 
-class SubmitIn(Schema):
+class CounterSubmitIn(Schema):
     target_kind: Literal["item", "bundle"]
     target: UUID
     enterprise: UUID | None = Field(default=None, description="以申请人担任法定代表人的企业名义申请时填写")
     form_data: dict
-    materials: list[MaterialIn] = Field(default_factory=list, max_length=30)
+    materials: list[CounterMaterialIn] = Field(default_factory=list, max_length=30)
     commitments: list[str] = Field(
         default_factory=list, max_length=30, description="告知承诺、容缺受理的材料标识"
     )
-    precheck: dict[str, PrecheckIn] = Field(
+    precheck: dict[str, CounterPrecheckIn] = Field(
         default_factory=dict, description="收件预审：材料标识 → 结果和说明"
     )
 
 
-class SubmitOut(Schema):
+class CounterSubmitOut(Schema):
     case_uuid: str
     number: str
     lookup_code: str
@@ -102,8 +102,8 @@ class SubmitOut(Schema):
     print_page: str
 
 
-class FinishOut(Schema):
-    service: ServiceOut
+class CounterFinishOut(Schema):
+    service: CounterServiceOut
     pad_session: str
     message: str
 
@@ -111,7 +111,7 @@ class FinishOut(Schema):
 class _Base64File:
     """A JSON-borne scan with the interface the upload checks read."""
 
-    def __init__(self, material: MaterialIn):
+    def __init__(self, material: CounterMaterialIn):
         try:
             self._content = base64.b64decode(material.content_base64, validate=True)
         except (binascii.Error, ValueError) as exc:
@@ -130,10 +130,10 @@ class _Base64File:
 
 @router.post(
     "/frontdesk/counter/{window_uuid}/services",
-    response=responses({201: ServiceOut}, 401, 404, 409),
+    response=responses({201: CounterServiceOut}, 401, 404, 409),
     auth=session_auth,
 )
-def service_start(request, window_uuid: UUID, payload: StartIn):
+def service_start(request, window_uuid: UUID, payload: CounterStartIn):
     """Start serving at the window (one open service per window; 409 ``service_already_open``). Caller: a
     window clerk of the window's centre."""
     window = access_window(actor=request.actor, window_uuid=window_uuid)
@@ -143,10 +143,10 @@ def service_start(request, window_uuid: UUID, payload: StartIn):
 
 @router.post(
     "/frontdesk/counter/{window_uuid}/services/{service_uuid}/identify",
-    response=responses({200: ServiceOut}, 401, 403, 404, 409),
+    response=responses({200: CounterServiceOut}, 401, 403, 404, 409),
     auth=session_auth,
 )
-def service_identify(request, window_uuid: UUID, service_uuid: UUID, payload: IdentifyIn):
+def service_identify(request, window_uuid: UUID, service_uuid: UUID, payload: CounterIdentifyIn):
     """Identify the applicant: ID card number and name (422 ``invalid_id_number``, 404 ``person_not_found``,
     422 ``applicant_name_mismatch``) or their 亮证 token verified with the window as 用证单位 (409
     ``token_used`` the second time; 422 ``licence_not_personal``). The answer shows the applicant masked.
@@ -170,10 +170,10 @@ def service_identify(request, window_uuid: UUID, service_uuid: UUID, payload: Id
 
 @router.post(
     "/frontdesk/counter/{window_uuid}/services/{service_uuid}/cases",
-    response=responses({201: SubmitOut}, 401, 403, 404, 409),
+    response=responses({201: CounterSubmitOut}, 401, 403, 404, 409),
     auth=session_auth,
 )
-def service_submit(request, window_uuid: UUID, service_uuid: UUID, payload: SubmitIn):
+def service_submit(request, window_uuid: UUID, service_uuid: UUID, payload: CounterSubmitIn):
     """Open and accept at once a case on the identified applicant's behalf (代办): the form and the scans are
     checked as online (422 ``form_invalid``, ``materials_invalid``; ``precheck_invalid``); 409
     ``applicant_not_identified`` before identification. An immediate item the clerk may decide is concluded on
@@ -217,7 +217,7 @@ def service_submit(request, window_uuid: UUID, service_uuid: UUID, payload: Subm
 
 @router.post(
     "/frontdesk/counter/{window_uuid}/services/{service_uuid}/finish",
-    response=responses({200: FinishOut}, 401, 404, 409),
+    response=responses({200: CounterFinishOut}, 401, 404, 409),
     auth=session_auth,
 )
 def service_finish(request, window_uuid: UUID, service_uuid: UUID):

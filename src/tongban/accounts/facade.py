@@ -467,3 +467,89 @@ def holder_user_ids(kind: str, code: str) -> list[int]:
             Enterprise.objects.filter(uscc=code).values_list("legal_representative__user_id", flat=True)
         )
     return []
+
+
+# --- the front desk: a walk-in applicant identified at a window ------------------------------------------
+@dataclass(frozen=True)
+class PersonAtWindow:
+    """A person the platform knows, as a window clerk may see them: masked name and ID number only."""
+
+    uuid: str
+    label: str  # 张* 310101********1233
+    assurance_level: int
+    enterprises: tuple[tuple[str, str], ...]  # (uuid, name) of the enterprises they legally represent
+
+
+def _at_window(person: Person) -> PersonAtWindow:
+    from tongban.core.identifiers import mask_id_number, mask_name
+
+    return PersonAtWindow(
+        str(person.uuid),
+        f"{mask_name(person.real_name)} {mask_id_number(person.id_number)}",
+        person.assurance_level,
+        tuple((str(e.uuid), e.name) for e in person.represented_enterprises.order_by("name")),
+    )
+
+
+def person_by_id_number(id_number: str, name: str) -> PersonAtWindow | None:
+    """The person whose confirmed (L2+) resident ID number is ``id_number`` (validated by the caller), only
+    when ``name`` is theirs; None when the platform has no such person. A name that does not match raises
+    ``LookupError`` (the caller says so without showing the name on record)."""
+    person = Person.objects.filter(
+        id_kind=IdKind.RESIDENT_ID, id_number=id_number, assurance_level__gte=AssuranceLevel.L2
+    ).first()
+    if person is None:
+        return None
+    if person.real_name != (name or "").strip():
+        raise LookupError("name")
+    return _at_window(person)
+
+
+def person_at_window(person_uuid: UUID | str) -> PersonAtWindow | None:
+    """A confirmed person by uuid, as the window shows them (after they were identified)."""
+    person = Person.objects.filter(uuid=person_uuid, assurance_level__gte=AssuranceLevel.L2).first()
+    return _at_window(person) if person is not None else None
+
+
+def window_principal(*, kind: str, principal_uuid: UUID | str, person_uuid: UUID | str) -> Principal | None:
+    """Whom a case opened at a window is for, once the clerk identified ``person_uuid`` in person: that
+    person themselves, or an enterprise they legally represent; None otherwise."""
+    person = Person.objects.filter(uuid=person_uuid, assurance_level__gte=AssuranceLevel.L2).first()
+    if person is None:
+        return None
+    if kind == "person":
+        return _person_principal(person) if str(principal_uuid) == str(person.uuid) else None
+    if kind == "enterprise":
+        enterprise = person.represented_enterprises.filter(uuid=principal_uuid).first()
+        return _enterprise_principal(enterprise) if enterprise is not None else None
+    return None
+
+
+def division_code_of(org_uuid: UUID | str) -> str:
+    """The administrative division (GB/T 2260) an organisation belongs to: its own code, else that of its
+    nearest ancestor that has one; "" when none has."""
+    org = Organisation.objects.filter(uuid=org_uuid).first()
+    if org is None:
+        return ""
+    if org.division_code:
+        return org.division_code
+    ancestors = [p for p in org.path.rstrip("/").split("/")[:-1] if p]
+    rows = dict(
+        Organisation.objects.filter(uuid__in=[UUID(hex=p) for p in ancestors]).values_list(
+            "uuid", "division_code"
+        )
+    )
+    for part in reversed(ancestors):
+        code = rows.get(UUID(hex=part)) or ""
+        if code:
+            return code
+    return ""
+
+
+__all__ += [
+    "PersonAtWindow",
+    "division_code_of",
+    "person_at_window",
+    "person_by_id_number",
+    "window_principal",
+]

@@ -136,3 +136,15 @@ def require_in_centre(actor: Actor, centre: ServiceCentre) -> None:
     """The services' second line of defence: another centre's clerk is told the window does not exist."""
     if not in_centre(actor, centre):
         raise WindowNotFound()
+
+
+def access_service(*, actor: Actor, window: Window, service_uuid):
+    """A service given at ``window`` (itself reached through access_window): 404 otherwise."""
+    from tongban.frontdesk.errors import ServiceNotFound
+    from tongban.frontdesk.models import Service
+
+    key = _uuid(service_uuid)
+    service = Service.objects.filter(uuid=key, window=window).first() if key else None
+    if service is None:
+        raise ServiceNotFound()
+    return service

@@ -21,6 +21,16 @@ class FrontdeskError(ErrorCode):
     WINDOW_NOT_FOUND = "window_not_found"
     TICKET_NOT_FOUND = "ticket_not_found"
     NOT_CENTRE_STAFF = "not_centre_staff"
+    # the counter (综合窗口 受理)
+    APPLICANT_NAME_MISMATCH = "applicant_name_mismatch"
+    APPLICANT_NOT_IDENTIFIED = "applicant_not_identified"
+    INVALID_SCAN = "invalid_scan"
+    LICENCE_NOT_PERSONAL = "licence_not_personal"
+    PERSON_NOT_FOUND = "person_not_found"
+    SERVICE_ALREADY_OPEN = "service_already_open"
+    SERVICE_FINISHED = "service_finished"
+    SERVICE_NOT_FOUND = "service_not_found"
+    WINDOW_NOT_COMPREHENSIVE = "window_not_comprehensive"
 
 
 class FrontdeskErrorBase(DomainError):
@@ -71,3 +81,8 @@ class NotOnShift(PermissionDenied):
 class CategoryInvalid(InvalidInput):
     code = FrontdeskError.TICKET_CATEGORY_INVALID
     default_message = _("号票类别无效")
+
+
+class ServiceNotFound(NotFound):
+    code = FrontdeskError.SERVICE_NOT_FOUND
+    default_message = _("窗口服务不存在")

@@ -1,10 +1,8 @@
-"""The front desk's pages. Each area adds its own list here: the hall (kiosk, phone ticket, board), the
-counter (the window's console), hand-out and the evaluation pad, the centre's dashboard."""
+"""The front desk's pages, by area: the hall (kiosk, phone ticket, board, appointments, the evaluation pad),
+the counter (the window's console), hand-out and paper, the centre's dashboard."""
 
-from django.urls import path  # noqa: F401  (the areas' lists use it)
-
-from tongban.frontdesk import urls_hall
+from tongban.frontdesk import urls_counter, urls_hall
 
 app_name = "frontdesk"
 
-urlpatterns: list = [*urls_hall.urlpatterns]
+urlpatterns: list = [*urls_hall.urlpatterns, *urls_counter.urlpatterns]

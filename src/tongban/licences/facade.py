@@ -309,3 +309,52 @@ def licence_document_for_holder(actor, licence_uuid) -> HeldLicenceDocument:
         f"{licence.type.name} {licence.number}",
         bytes(document.pdf) if document is not None else None,
     )
+
+
+# --- the front desk: a licence shown (亮证) at a window to identify the applicant ----------------------------
+WINDOW_IDENTIFY_CAUSE = "窗口受理身份核验"
+
+
+@dataclass(frozen=True)
+class ShownAtWindow:
+    """What a 亮证 token verified at a window tells the clerk: whose licence it is and which licence."""
+
+    holder_kind: str  # 111 resident ID number, 001 USCC
+    holder_code: str
+    holder_name: str
+    type_name: str
+    number: str
+    fields: dict
+
+
+def verify_shown_at_window(*, actor, window_org_uuid: str, window_label: str, token) -> ShownAtWindow:
+    """Verify a shown licence's token on behalf of a window (scene 窗口办事): the use is recorded with the
+    window as 用证单位 and the cause 窗口受理身份核验, once (a replayed token answers 409 ``token_used``). The
+    caller must be a window clerk (403 ``not_a_verifier`` otherwise); the front desk has checked that the
+    window is one of theirs."""
+    from tongban.licences.constants import Scene
+    from tongban.licences.errors import LicenceError
+    from tongban.licences.verification import verify_shown
+    from tongban.licences.verifiers import VerifierIdentity, identity_of
+
+    staff = identity_of(actor)
+    if Scene.WINDOW not in staff.scenes:
+        from django.utils.translation import gettext_lazy as _
+
+        from tongban.core.errors import PermissionDenied
+
+        raise PermissionDenied(LicenceError.NOT_A_VERIFIER, _("您不是登记的用证单位，不能核验亮证码"))
+    who = VerifierIdentity(str(window_org_uuid), window_label, frozenset({Scene.WINDOW}), "staff")
+    done = verify_shown(who=who, token=token, cause=WINDOW_IDENTIFY_CAUSE)
+    licence = Licence.objects.select_related("type").get(pk=done.licence.pk)
+    return ShownAtWindow(
+        licence.holder_kind,
+        licence.holder_code,
+        licence.holder_name,
+        licence.type.name,
+        licence.number,
+        dict(done.fields),
+    )
+
+
+__all__ += ["WINDOW_IDENTIFY_CAUSE", "ShownAtWindow", "verify_shown_at_window"]

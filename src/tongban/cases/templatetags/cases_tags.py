@@ -5,6 +5,8 @@ register = template.Library()
 
 ACTION_LABELS = {
     "submit": _("提交申请"),
+    "window_submit": _("窗口代办"),
+    "window_conclude": _("窗口即办"),
     "accept": _("受理"),
     "deemed_accept": _("逾期未告知补正，视为受理"),
     "refuse": _("不予受理"),

@@ -13,11 +13,12 @@ from tongban.accounts.errors import AccountError
 from tongban.cases.errors import CaseError
 from tongban.catalog.errors import CatalogError
 from tongban.core.errors import CoreError, DomainError, ErrorCode, InvalidInput
+from tongban.frontdesk.errors import FrontdeskError
 from tongban.licences.errors import LicenceError
 from tongban.seals.errors import SealError
 
 ROOT = Path(__file__).resolve().parents[1]
-ENUMS = [AccountError, CaseError, CatalogError, CoreError, LicenceError, SealError]
+ENUMS = [AccountError, CaseError, CatalogError, CoreError, FrontdeskError, LicenceError, SealError]
 
 
 def test_every_context_has_its_enum_and_no_other_lists_codes():

@@ -8,9 +8,9 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 import pytest
+from bench.frontdesk_day import simulate_day
 from django.utils import timezone
 
-from bench.frontdesk_day import simulate_day
 from tongban.frontdesk import figures
 from tongban.frontdesk.models import Service, ServiceCentre, TicketEvent
 

@@ -75,7 +75,9 @@ def handout_case(request, window_uuid, case_uuid):
     """One result: hand it over in person (ID number + signature) or send it by courier (tracking number)."""
     window = _handout_window(request, window_uuid)
     try:
-        result = handout_services.result_awaiting_handout(actor=request.actor, window=window, case_uuid=case_uuid)
+        result = handout_services.result_awaiting_handout(
+            actor=request.actor, window=window, case_uuid=case_uuid
+        )
     except HandoutCaseNotFound as exc:
         raise Http404 from exc
     error = None
@@ -153,7 +155,9 @@ def _pad_window(slug, window_uuid) -> Window:
         centre = public_centre(slug)
     except CentreNotFound as exc:
         raise Http404 from exc
-    window = Window.objects.filter(centre=centre, uuid=window_uuid, active=True).select_related("centre").first()
+    window = (
+        Window.objects.filter(centre=centre, uuid=window_uuid, active=True).select_related("centre").first()
+    )
     if window is None:
         raise Http404
     return window

@@ -177,6 +177,11 @@ def _aware(d: date) -> datetime:
     return timezone.make_aware(datetime.combine(d, time.min))
 
 
+def _window_label(window: Window) -> str:
+    prefix = f"{window.number}号"
+    return window.name if window.name.startswith(prefix) else f"{prefix} {window.name}"
+
+
 def centre_figures(
     centre: ServiceCentre,
     start: datetime,
@@ -186,8 +191,7 @@ def centre_figures(
     """The rows per window (by number), per clerk (by label) and the centre's total for [start, end)."""
     windows = {w.pk: w for w in Window.objects.filter(centre=centre)}
     by_window: dict[int, Row] = {
-        pk: Row(str(w.uuid), f"{w.number}号 {w.name}")
-        for pk, w in sorted(windows.items(), key=lambda i: i[1].number)
+        pk: Row(str(w.uuid), _window_label(w)) for pk, w in sorted(windows.items(), key=lambda i: i[1].number)
     }
     clerk_labels: dict[int, str] = dict(
         WindowShift.objects.filter(window__centre=centre).values_list("user_id", "staff_label")

@@ -144,3 +144,33 @@ def test_only_the_clerks_of_the_handout_window_open_it(desk):
 
     with pytest.raises(WindowNotFound):
         results_awaiting_handout(actor=actor_for(desk["clerk"]), window=desk["windows"][3])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_handovers_of_one_result_at_once_one_wins(hall, make_person):
+    from tests.concurrency import at_once
+    from tongban.core.errors import DomainError
+
+    person = make_person(real_name="赵六")
+    case = concluded_case(person, centre=hall["centre"], window=hall["windows"][1], clerk=hall["clerk"])
+    actor = actor_for(hall["handout"])
+
+    def hand_over():
+        try:
+            handover(
+                actor=actor,
+                window=hall["windows"][3],
+                case_uuid=case.uuid,
+                method="in_person",
+                id_number=person.id_number,
+                signature=png_data_url(),
+            )
+            return "won"
+        except DomainError as exc:
+            return exc.status
+
+    results = at_once(4, hand_over)
+    assert results.count("won") == 1 and all(r in ("won", 404, 409) for r in results)
+    assert Handover.objects.filter(case_uuid=case.uuid).count() == 1
+    assert CaseEvent.objects.filter(case=case, action="deliver").count() == 1

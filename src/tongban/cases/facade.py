@@ -1,20 +1,47 @@
-"""What other contexts may use of cases (ADR 0008): for now the demo loader, which the portal's demo
-command runs after the identity, catalog and licence demos."""
+"""What other contexts may use of cases (ADR 0008): the demo loader (the portal's demo command runs it after
+the identity, catalog and licence demos), and the front desk's needs — a case opened, accepted and perhaps
+concluded at a window for an applicant a clerk identified (代办), and the results a hand-out window gives
+out, with the facts its figures count."""
 
 from __future__ import annotations
 
+from tongban.cases.application_form import fields_of as application_form_fields
+from tongban.cases.application_form import read_posted as application_form_read
 from tongban.cases.demo import demo_load_cases
+from tongban.cases.services import window as _window
+from tongban.cases.services.handout import (
+    AcceptanceFacts,
+    HandoutCase,
+    case_acceptance_facts,
+    case_awaiting_handout,
+    case_hand_out,
+    case_item_names,
+    case_receiver_matches,
+    cases_awaiting_handout,
+)
+from tongban.cases.services.window import PRECHECK_LABELS, WindowCase
 
-__all__ = ["demo_load_cases"]
+__all__ = [
+    "PRECHECK_LABELS",
+    "AcceptanceFacts",
+    "HandoutCase",
+    "WindowCase",
+    "application_form_fields",
+    "application_form_read",
+    "case_acceptance_facts",
+    "case_awaiting_handout",
+    "case_conclude_at_window",
+    "case_hand_out",
+    "case_item_names",
+    "case_receiver_matches",
+    "case_submit_at_window",
+    "cases_awaiting_handout",
+    "demo_load_cases",
+    "window_case_read",
+]
 
 
 # --- the front desk's counter (综合窗口 代办): submission, acceptance and on-the-spot conclusion at a window --
-from tongban.cases.application_form import fields_of as application_form_fields
-from tongban.cases.application_form import read_posted as application_form_read
-from tongban.cases.services import window as _window
-from tongban.cases.services.window import PRECHECK_LABELS, WindowCase
-
-
 def case_submit_at_window(**kwargs) -> WindowCase:
     """Open and accept at once a case for an applicant a clerk identified in person (代办; the arguments of
     ``cases.services.window.case_submit_at_window``)."""
@@ -41,14 +68,3 @@ def window_case_read(case_uuid) -> WindowCase | None:
 
     case = Case.objects.filter(uuid=case_uuid).first()
     return _window.window_case(case) if case is not None else None
-
-
-__all__ += [
-    "PRECHECK_LABELS",
-    "WindowCase",
-    "application_form_fields",
-    "application_form_read",
-    "case_conclude_at_window",
-    "case_submit_at_window",
-    "window_case_read",
-]

@@ -57,6 +57,9 @@ ACTION_LABELS = {
     "seal.use": _("使用电子印章"),
     "seal.seseal_make": _("制作 GB/T 38540 印章数据"),
     "seal.ses_sign": _("GB/T 38540 电子签章"),
+    "frontdesk.handover": _("统一出件窗口交付办理结果"),
+    "frontdesk.paper_step": _("登记纸质材料流转"),
+    "frontdesk.pad_rate": _("窗口评价器评价"),
 }
 
 

@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 
 from tongban.accounts.facade import Role
 from tongban.core.actors import Actor, ActorKind
+from tongban.frontdesk.constants import WindowKind
 from tongban.frontdesk.errors import CentreNotFound, TicketNotFound, WindowNotFound
 from tongban.frontdesk.models import ServiceCentre, Ticket, Window
 
@@ -148,3 +149,23 @@ def access_service(*, actor: Actor, window: Window, service_uuid):
     if service is None:
         raise ServiceNotFound()
     return service
+
+
+def access_handout_window(*, actor: Actor, window_uuid) -> Window:
+    """A result hand-out window (统一出件) the actor is a clerk of: a clerk membership of this very window, or
+    of its centre or above (a centre-wide clerk). A clerk of another window of the centre (a comprehensive
+    window) or of another centre is told the window does not exist (404), as is anyone for a window of
+    another kind."""
+    window = access_window(actor=actor, window_uuid=window_uuid)
+    if window.kind != WindowKind.HANDOUT or window.org_uuid is None:
+        raise WindowNotFound()
+    window_path = f"{window.centre.org_path}{window.org_uuid.hex}/"
+    if not any(window_path.startswith(path) for path in actor.org_paths(CLERK_ROLES)):
+        raise WindowNotFound()
+    return window
+
+
+def access_centre_dashboard(*, actor: Actor, centre_uuid) -> ServiceCentre:
+    """A centre whose dashboard the actor reads: its clerks and the supervisors of it or above (404
+    otherwise)."""
+    return access_centre(actor=actor, centre_uuid=centre_uuid, roles=DASHBOARD_ROLES)

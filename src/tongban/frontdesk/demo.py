@@ -64,4 +64,68 @@ def demo_load_frontdesk() -> int:
                 WindowShift.objects.get_or_create(
                     window=window, day=today, user_id=user_id, defaults={"staff_label": label}
                 )
+        _demo_history(centre, today)
     return made
+
+
+HISTORY_DAYS = range(2, 5)  # a few past days (not yesterday, not today: today's queue starts empty)
+
+
+def _demo_history(centre: ServiceCentre, today) -> None:
+    """A few served tickets on past days at the comprehensive windows, so that the centre's dashboard (this
+    week, this month) is not empty in the demo; made once (nothing when the centre has past tickets)."""
+    from datetime import datetime, timedelta
+
+    from tongban.frontdesk.constants import TicketAction, TicketSource, TicketStatus
+    from tongban.frontdesk.models import Service, Ticket, TicketEvent
+
+    if Ticket.objects.filter(centre=centre, day__lt=today).exists():
+        return
+    staffed = [
+        (w, shift)
+        for w in centre.windows.filter(kind=WindowKind.COMPREHENSIVE).order_by("number")
+        for shift in w.shifts.filter(day=today).order_by("user_id")[:1]
+    ]
+    for back in HISTORY_DAYS:
+        day = today - timedelta(days=back)
+        opening = timezone.make_aware(datetime.combine(day, datetime.min.time()).replace(hour=9))
+        for n, (window, shift) in enumerate(staffed * 2):
+            taken = opening + timedelta(minutes=20 * n)
+            call = taken + timedelta(minutes=3 + (n * 7 + back) % 10)
+            start = call + timedelta(seconds=40)
+            finish = start + timedelta(minutes=4 + (n * 5 + back) % 7)
+            ticket = Ticket.objects.create(
+                centre=centre,
+                day=day,
+                category=TicketCategory.PERSONAL,
+                seq=n + 1,
+                number=f"P{n + 1:03d}",
+                source=TicketSource.KIOSK,
+                status=TicketStatus.DONE,
+                window=window,
+                called_at=call,
+                started_at=start,
+                finished_at=finish,
+                served_by_user_id=shift.user_id,
+            )
+            for action, at in (
+                (TicketAction.TAKE, taken),
+                (TicketAction.CALL, call),
+                (TicketAction.START, start),
+                (TicketAction.FINISH, finish),
+            ):
+                event = TicketEvent.objects.create(
+                    ticket=ticket, action=action, window=window, actor_user_id=shift.user_id
+                )
+                TicketEvent.objects.filter(pk=event.pk).update(at=at)
+            Ticket.objects.filter(pk=ticket.pk).update(taken_at=taken)
+            service = Service.objects.create(
+                centre=centre,
+                window=window,
+                ticket=ticket,
+                clerk_user_id=shift.user_id,
+                clerk_label=shift.staff_label,
+                on_the_spot=(n + back) % 4 != 0,
+                finished_at=finish,
+            )
+            Service.objects.filter(pk=service.pk).update(started_at=start)

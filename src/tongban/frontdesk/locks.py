@@ -31,3 +31,22 @@ def lock_next_ticket(
 
 def lock_ticket(pk: int) -> Ticket:
     return Ticket.objects.select_for_update(of=("self",)).select_related("centre", "window").get(pk=pk)
+
+
+# --- hand-out, paper tracking, the evaluation pad (services/handout.py, services/papers.py) ---------------
+def lock_paper(*, centre_id: int, case_uuid):
+    """The paper file of a case a centre collected, locked (None when there is none)."""
+    from tongban.frontdesk.models import PaperFile
+
+    return (
+        PaperFile.objects.select_for_update()
+        .filter(collecting_centre_id=centre_id, case_uuid=case_uuid)
+        .first()
+    )
+
+
+def lock_pad_session(*, window_id: int, session_uuid):
+    """A pad session of a window, locked (None when there is none): rated once only."""
+    from tongban.frontdesk.models import PadSession
+
+    return PadSession.objects.select_for_update().filter(window_id=window_id, uuid=session_uuid).first()

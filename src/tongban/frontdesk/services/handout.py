@@ -1,0 +1,279 @@
+"""The result hand-out window (统一出件) and the evaluation pad (一次一评), docs/domain/frontdesk.md §6–7.
+
+- The results waiting at a centre: concluded cases to be delivered at a window or by courier, taken in at the
+  centre (its services and paper files name them) or submitted online with window pick-up to a department of
+  the centre's district (``cases.facade.cases_awaiting_handout``).
+- A handover in person: the clerk types the ID number the applicant shows (ID card or 亮证), checked against
+  the applicant's; the applicant signs on the pad (a PNG, checked here); or by courier with a tracking number.
+  The case is delivered through cases (its timeline says where and when), a ``Handover`` row is written and
+  the audit trail records the clerk as actor and the applicant (masked) in ``after``.
+- The pad: the window's latest open session is rated once (5 非常满意 … 1 非常不满意) with an optional comment."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import re
+import uuid as uuid_module
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tongban.accounts.facade import OrgKind, organisation_info
+from tongban.cases.facade import (
+    HandoutCase,
+    case_awaiting_handout,
+    case_hand_out,
+    case_receiver_matches,
+    cases_awaiting_handout,
+)
+from tongban.core.actors import Actor
+from tongban.core.audit import audit_record
+from tongban.core.errors import InvalidInput
+from tongban.core.identifiers import mask_id_number
+from tongban.frontdesk.access import access_handout_window
+from tongban.frontdesk.constants import HandoverMethod
+from tongban.frontdesk.errors import (
+    FrontdeskError,
+    HandoutCaseNotFound,
+    PadAlreadyRated,
+    PadSessionNotFound,
+)
+from tongban.frontdesk.locks import lock_pad_session
+from tongban.frontdesk.models import Handover, PadSession, PaperFile, Service, ServiceCentre, Window
+
+SIGNATURE_MAX_BYTES = 200 * 1024
+SIGNATURE_MAX_PIXELS = 4_000_000  # 2000 × 2000: a pad is far smaller; refuses decompression bombs
+SIGNATURE_MIN_INK = 40  # dark pixels a signature has at least (a dot or an empty pad has fewer)
+DATA_URL_PREFIX = "data:image/png;base64,"
+TRACKING_NUMBER = re.compile(r"^[A-Za-z0-9-]{6,40}$")
+PAD_COMMENT_MAX = 500
+PAD_SCORES = (1, 2, 3, 4, 5)
+
+
+# --- where a result waits ---------------------------------------------------------------------------------
+def centre_case_uuids(centre: ServiceCentre) -> list[str]:
+    """The cases taken in at the centre: those its windows' services name and those it collected (收受分离)."""
+    found: set[str] = set()
+    for uuids in (
+        Service.objects.filter(centre=centre).exclude(case_uuids=[]).values_list("case_uuids", flat=True)
+    ):
+        found.update(str(u) for u in uuids or [])
+    found.update(
+        str(u) for u in PaperFile.objects.filter(collecting_centre=centre).values_list("case_uuid", flat=True)
+    )
+    return sorted(found)
+
+
+def centre_district_uuid(centre: ServiceCentre) -> str | None:
+    """The district the centre's organisation sits in (its parent, when that is a district)."""
+    parts = centre.org_path.strip("/").split("/")
+    if len(parts) < 2:
+        return None
+    try:
+        parent = str(uuid_module.UUID(parts[-2]))
+    except ValueError:
+        return None
+    info = organisation_info(parent)
+    return info.uuid if info is not None and info.kind == OrgKind.DISTRICT else None
+
+
+def results_awaiting_handout(*, actor: Actor, window: Window, number: str = "") -> list[HandoutCase]:
+    window = access_handout_window(actor=actor, window_uuid=window.uuid)
+    centre = window.centre
+    return cases_awaiting_handout(
+        actor=actor,
+        case_uuids_here=centre_case_uuids(centre),
+        district_uuid=centre_district_uuid(centre),
+        number=number,
+    )
+
+
+def result_awaiting_handout(*, actor: Actor, window: Window, case_uuid) -> HandoutCase:
+    window = access_handout_window(actor=actor, window_uuid=window.uuid)
+    centre = window.centre
+    found = case_awaiting_handout(
+        actor=actor,
+        case_uuid=str(case_uuid),
+        case_uuids_here=centre_case_uuids(centre),
+        district_uuid=centre_district_uuid(centre),
+    )
+    if found is None:
+        raise HandoutCaseNotFound()
+    return found
+
+
+# --- the signature ----------------------------------------------------------------------------------------
+def signature_png(data_url: str) -> bytes:
+    """The PNG of a signature posted as a data URL, checked: a real PNG (Pillow decodes it), at most 200 KB,
+    and not blank (enough dark strokes on a white or transparent pad). 422 otherwise."""
+    from PIL import Image, UnidentifiedImageError
+
+    data_url = (data_url or "").strip()
+    if not data_url:
+        raise InvalidInput(FrontdeskError.SIGNATURE_BLANK, _("请申请人在签名板上签名"), field="signature")
+    if len(data_url) > len(DATA_URL_PREFIX) + (SIGNATURE_MAX_BYTES * 4) // 3 + 4:
+        raise InvalidInput(
+            FrontdeskError.SIGNATURE_TOO_LARGE, _("签名图片不能超过 200 KB"), field="signature"
+        )
+    if not data_url.startswith(DATA_URL_PREFIX):
+        raise InvalidInput(FrontdeskError.SIGNATURE_INVALID, _("签名须为 PNG 图片"), field="signature")
+    try:
+        raw = base64.b64decode(data_url[len(DATA_URL_PREFIX) :], validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidInput(
+            FrontdeskError.SIGNATURE_INVALID, _("签名须为 PNG 图片"), field="signature"
+        ) from exc
+    if len(raw) > SIGNATURE_MAX_BYTES:
+        raise InvalidInput(
+            FrontdeskError.SIGNATURE_TOO_LARGE, _("签名图片不能超过 200 KB"), field="signature"
+        )
+    try:
+        image = Image.open(io.BytesIO(raw))
+        if image.format != "PNG" or image.width * image.height > SIGNATURE_MAX_PIXELS:
+            raise ValueError("not a pad's PNG")
+        image.load()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise InvalidInput(
+            FrontdeskError.SIGNATURE_INVALID, _("签名须为 PNG 图片"), field="signature"
+        ) from exc
+    rgba = image.convert("RGBA")
+    paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    grey = Image.alpha_composite(paper, rgba).convert("L")
+    ink = sum(grey.histogram()[:128])
+    if ink < SIGNATURE_MIN_INK:
+        raise InvalidInput(FrontdeskError.SIGNATURE_BLANK, _("请申请人在签名板上签名"), field="signature")
+    return raw
+
+
+# --- the handover -----------------------------------------------------------------------------------------
+@transaction.atomic
+def handover(
+    *,
+    actor: Actor,
+    window: Window,
+    case_uuid,
+    method: str,
+    id_number: str = "",
+    signature: str = "",
+    tracking_number: str = "",
+) -> Handover:
+    """Hand a result out at ``window``: in person (the ID number typed from what the applicant shows, their
+    signature on the pad) or by courier (a tracking number). Everything is checked before anything is
+    written; the case is delivered through cases."""
+    window = access_handout_window(actor=actor, window_uuid=window.uuid)
+    centre = window.centre
+    result = result_awaiting_handout(actor=actor, window=window, case_uuid=case_uuid)
+    tracking_number = (tracking_number or "").strip()
+    png: bytes | None = None
+    receiver = ""
+    if method == HandoverMethod.COURIER:
+        if not TRACKING_NUMBER.match(tracking_number):
+            raise InvalidInput(
+                FrontdeskError.TRACKING_NUMBER_REQUIRED,
+                _("邮寄须填写快递单号（6–40 位字母、数字或连字符）"),
+                field="tracking_number",
+            )
+    elif method == HandoverMethod.IN_PERSON:
+        if result.delivery_method != "window":
+            raise InvalidInput(
+                FrontdeskError.HANDOUT_METHOD_INVALID, _("申请人选择了邮寄送达，请邮寄"), field="method"
+            )
+        id_number = (id_number or "").strip().upper()
+        if not case_receiver_matches(result.uuid, id_number):
+            raise InvalidInput(
+                FrontdeskError.RECEIVER_MISMATCH,
+                _("证件号码与申请人不符，不能领取"),
+                field="id_number",
+            )
+        png = signature_png(signature)
+        receiver = mask_id_number(id_number)
+        tracking_number = ""
+    else:
+        raise InvalidInput(FrontdeskError.HANDOUT_METHOD_INVALID, _("请选择领取方式"), field="method")
+    place = f"{centre.name} {window.name}"
+    case_hand_out(
+        actor=actor,
+        case_uuid=result.uuid,
+        courier=method == HandoverMethod.COURIER,
+        tracking_number=tracking_number,
+        place=place,
+    )
+    row = Handover.objects.create(
+        case_uuid=result.uuid,
+        case_number=result.number,
+        centre=centre,
+        window=window,
+        clerk_user_id=actor.require_user_id(),
+        clerk_label=actor.label[:100],
+        method=method,
+        receiver_label=receiver,
+        signature_png=png,
+        tracking_number=tracking_number,
+    )
+    audit_record(
+        actor=actor,
+        action="frontdesk.handover",
+        object_type="case",
+        object_id=result.uuid,
+        after={
+            "case_number": result.number,
+            "method": method,
+            "centre": centre.name,
+            "window": window.name,
+            "applicant": result.applicant_label,
+            "receiver": receiver,
+            "tracking_number": tracking_number,
+        },
+        org_path=centre.org_path,
+    )
+    return row
+
+
+# --- the evaluation pad -----------------------------------------------------------------------------------
+def pad_current(window: Window) -> PadSession | None:
+    """The window's session waiting for a rating: the latest one opened and not rated."""
+    return (
+        PadSession.objects.filter(window=window, closed_at__isnull=True)
+        .select_related("service")
+        .order_by("-opened_at", "-id")
+        .first()
+    )
+
+
+@transaction.atomic
+def pad_rate(*, actor: Actor, window: Window, session_uuid, score, comment: str = "") -> PadSession:
+    """Rate the service of an open session of ``window``, once (409 ``pad_already_rated`` after): ``score``
+    5 非常满意 … 1 非常不满意 (the 好差评 levels), ``comment`` at most 500 characters. Anyone at the pad may
+    rate (a public page): nothing of the applicant is asked or shown."""
+    try:
+        value = int(score)
+    except (TypeError, ValueError):
+        value = 0
+    if value not in PAD_SCORES:
+        raise InvalidInput(FrontdeskError.PAD_SCORE_INVALID, _("请选择一个评价"), field="score")
+    comment = (comment or "").strip()
+    if len(comment) > PAD_COMMENT_MAX:
+        raise InvalidInput(FrontdeskError.PAD_COMMENT_TOO_LONG, _("意见不能超过 500 字"), field="comment")
+    try:
+        key = uuid_module.UUID(str(session_uuid))
+    except ValueError as exc:
+        raise PadSessionNotFound() from exc
+    session = lock_pad_session(window_id=window.pk, session_uuid=key)
+    if session is None:
+        raise PadSessionNotFound()
+    if session.closed_at is not None:
+        raise PadAlreadyRated()
+    session.score, session.comment, session.closed_at = value, comment, timezone.now()
+    session.save(update_fields=["score", "comment", "closed_at"])
+    audit_record(
+        actor=actor,
+        action="frontdesk.pad_rate",
+        object_type="pad_session",
+        object_id=session.uuid,
+        after={"window": window.name, "score": value},
+        org_path=window.centre.org_path,
+    )
+    return session

@@ -206,8 +206,12 @@ def test_a_case_opened_at_the_window_is_accepted_and_reaches_the_back_office(cou
     # The back office sees it in its inbox, like any online case.
     client.force_login(counter_world["reviewer"])
     assert case.number in client.get("/staff/inbox/").content.decode()
-    # The applicant sees which clerk handled it.
+    # The applicant sees which clerk handled it, and hears the case's news (the clerk does not).
     zhang = User.objects.get(username="13800000001")
+    from tongban.notifications.models import Message
+
+    assert Message.objects.filter(user_id=zhang.pk, link=f"/cases/{case.uuid}/").exists()
+    assert [m.body for m in Message.objects.filter(user_id=counter_world["clerk"].pk)] == []
     client.force_login(zhang)
     page = client.get(f"/cases/{case.uuid}/").content.decode()
     assert "窗口代办" in page and "窗口人员 陈敏" in page

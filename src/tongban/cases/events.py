@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 
-from tongban.accounts.facade import Role
+from tongban.accounts.facade import Role, person_user_id
+from tongban.cases.constants import DeliveryMethod
 from tongban.cases.models import Case, CaseEvent, CaseStep
 from tongban.core.actors import Actor
 from tongban.core.audit import audit_record
@@ -51,6 +52,17 @@ def event_record(
     return event
 
 
+def applicant_user_id(case: Case) -> int | None:
+    """Who hears about a case: who submitted it; for a case a clerk opened at a window (代办), the applicant
+    the clerk identified in person — the clerk, its submitter, is never told the applicant's news."""
+    if case.delivery_method == DeliveryMethod.WINDOW:
+        event = case.events.filter(action="window_submit").only("detail").first()
+        if event is not None:
+            person = event.detail.get("person")
+            return person_user_id(person) if person else None
+    return case.submitted_by
+
+
 def applicant_tell(
     case: Case,
     title: str | Promise,
@@ -62,8 +74,11 @@ def applicant_tell(
 ) -> None:
     """Tell the applicant, in their language (``title`` and ``body`` lazy translations, ``params`` the
     body's values; ``phone``: their number when the caller has it, "" for none, None to look it up)."""
+    user_id = applicant_user_id(case)
+    if user_id is None:
+        return
     notify(
-        user_id=case.submitted_by,
+        user_id=user_id,
         title=title,
         body=body,
         link=f"/cases/{case.uuid}/",

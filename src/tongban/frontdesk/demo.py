@@ -27,8 +27,9 @@ def _kind_of(name: str) -> tuple[str, list[str]]:
     return WindowKind.COMPREHENSIVE, ALL_COUNTER
 
 
-def demo_load_frontdesk() -> int:
-    """Make the demo centres' profiles, windows and today's shifts; answers how many windows were new."""
+def demo_load_frontdesk(*, history: bool = True) -> int:
+    """Make the demo centres' profiles, windows and today's shifts, and (``history``) a few past days' served
+    tickets for the dashboard; answers how many windows were new."""
     made = 0
     today = timezone.localdate()
     for name, slug in HALL_SLUGS.items():
@@ -64,7 +65,8 @@ def demo_load_frontdesk() -> int:
                 WindowShift.objects.get_or_create(
                     window=window, day=today, user_id=user_id, defaults={"staff_label": label}
                 )
-        _demo_history(centre, today)
+        if history:
+            _demo_history(centre, today)
     return made
 
 

@@ -339,6 +339,8 @@ def _create(
     delivery_method,
     stored: list,
     fingerprint: str = "",
+    *,
+    tell: bool = True,
 ) -> Case:
     now = timezone.now()
     case = Case.objects.create(
@@ -407,19 +409,25 @@ def _create(
         )
     committed = [spec.key for spec, mode, *_rest in checked if mode == MaterialMode.COMMITTED]
     event = event_record(case, actor, "submit", target=target.name, committed=committed)
+    if tell:  # a window's case tells its applicant once the clerk's part is recorded (services/window.py)
+        submitted_tell(case, phone=actor.phone, language=translation.get_language())
+    # What was just written, for the answer to the submission (so it is not read back); later reads go to
+    # the database as usual.
+    case.just_written = {"steps": steps, "materials": materials, "timeline": [event]}
+    return case
+
+
+def submitted_tell(case: Case, *, phone: str | None = None, language: str | None = None) -> None:
+    """Tell the applicant their application is in, with its 查询码 (the one applying online is told in the
+    language they are using, on the phone they used; ``phone`` None: looked up)."""
     applicant_tell(
         case,
         _("申请已提交"),
         _("您的申请 %(name)s（%(number)s）已提交，等待受理。查询码 %(code)s，凭办件编号和查询码可查询进度。"),
         params={"name": case.name, "number": case.number, "code": case.lookup_code},
-        phone=actor.phone,
-        # The applicant is the one applying: told in the language they are using.
-        language=translation.get_language(),
+        phone=phone,
+        language=language,
     )
-    # What was just written, for the answer to the submission (so it is not read back); later reads go to
-    # the database as usual.
-    case.just_written = {"steps": steps, "materials": materials, "timeline": [event]}
-    return case
 
 
 def draft_save(*, actor: Actor, target_kind: str, target_uuid, form_data: dict) -> None:

@@ -28,6 +28,7 @@ from tongban.cases.services.applying import (
     _require_founder,
     application_licences,
     request_fingerprint,
+    submitted_tell,
 )
 from tongban.cases.services.intake import case_accept
 from tongban.cases.services.steps import step_claim, step_decide
@@ -156,7 +157,16 @@ def case_submit_at_window(
     try:
         with transaction.atomic():
             case = _create(
-                actor, target, principal, form_data, key, checked, DeliveryMethod.WINDOW, stored, fingerprint
+                actor,
+                target,
+                principal,
+                form_data,
+                key,
+                checked,
+                DeliveryMethod.WINDOW,
+                stored,
+                fingerprint,
+                tell=False,
             )
             applicant_label = _applicant_label(principal, person_uuid)
             event_record(
@@ -173,6 +183,7 @@ def case_submit_at_window(
                 window=window_label,
                 precheck={k: v.get("status") for k, v in (precheck or {}).items()},
             )
+            submitted_tell(case)  # the applicant, on their own phone: the clerk is never told
             case = case_accept(actor=actor, case=case)
     except BaseException:
         for field_file in stored:  # written to storage by a transaction that did not commit

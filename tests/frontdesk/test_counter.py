@@ -348,6 +348,35 @@ def test_a_called_ticket_is_served_and_done_at_the_end(counter_world):
     assert list(ticket.events.values_list("action", flat=True)) == ["start", "finish"]
 
 
+def test_a_service_starts_with_the_ticket_just_called_or_the_number_the_clerk_reads(counter_world):
+    from tongban.frontdesk.models import Ticket
+    from tongban.frontdesk.services.queue import ticket_call_next, ticket_start, ticket_take
+
+    centre = counter_world["centre"]
+    centre.hours = {"workday": [["00:00", "23:59"]], "restday": [["00:00", "23:59"]]}
+    centre.save(update_fields=["hours"])
+    actor = actor_for(counter_world["clerk"])
+    window = access_window(actor=actor, window_uuid=counter_world["windows"][1].uuid)
+    first, second = ticket_take(centre, "P", "kiosk"), ticket_take(centre, "P", "kiosk")
+    # Nothing named: the ticket the queue panel called to this window.
+    assert ticket_call_next(actor=actor, window=window) == first
+    service = counter.service_start(actor=actor, window=window)
+    assert service.ticket == first and Ticket.objects.get(pk=first.pk).status == "serving"
+    counter.service_finish(actor=actor, window=window, service=service)
+    # Started from the panel (开始办理), then the service takes it as it is.
+    assert ticket_call_next(actor=actor, window=window) == second
+    ticket_start(actor=actor, ticket=Ticket.objects.get(pk=second.pk))
+    service = counter.service_start(actor=actor, window=window, ticket_uuid="p002")
+    assert service.ticket == second
+    assert list(second.events.values_list("action", flat=True)) == ["take", "call", "start"]
+    counter.service_finish(actor=actor, window=window, service=service)
+    # A number not taken today here: not found; nothing called: a walk-in.
+    with pytest.raises(DomainError) as unknown:
+        counter.service_start(actor=actor, window=window, ticket_uuid="P999")
+    assert unknown.value.status == 404
+    assert counter.service_start(actor=actor, window=window).ticket is None
+
+
 def test_a_legal_representative_applies_for_their_enterprise_and_only_theirs(counter_world):
     from tongban.accounts.facade import demo_principal_uuids
     from tongban.accounts.models import Person

@@ -81,3 +81,22 @@ def test_a_clerk_of_another_centre_gets_404(counter_world, make_staff):  # noqa:
         __import__("tongban.accounts.models", fromlist=["User"]).User.objects.get(username="13800000001")
     )
     assert citizen.get(f"/counter/{window.uuid}/").status_code == 404
+
+
+def test_the_clerks_window_acceptance_page_lists_their_windows_today(counter_world, make_staff):  # noqa: F811
+    from tongban.accounts.constants import Role
+
+    windows = counter_world["windows"]
+    clerk = login_client(counter_world["clerk"])
+    page = clerk.get("/counter/").content.decode()
+    assert f'href="/counter/{windows[1].uuid}/"' in page and f"/counter/{windows[2].uuid}/" not in page
+    assert f'href="/centres/{counter_world["centre"].uuid}/dashboard/"' in page
+    handout = login_client(counter_world["handout"])
+    page = handout.get("/counter/").content.decode()
+    assert f'href="/counter/{windows[3].uuid}/handout/"' in page
+    # Their menu's 窗口受理 leads here; someone with no centre gets 404.
+    assert 'href="/counter/">窗口受理</a>' in clerk.get("/staff/inbox/").content.decode()
+    from tongban.accounts.models import Organisation
+
+    department = Organisation.objects.filter(kind="department").first()
+    assert login_client(make_staff(department, Role.REVIEWER)).get("/counter/").status_code == 404

@@ -21,7 +21,7 @@ CITIZEN_ONLY = {"我的办件", "卡包"}
 ENTRIES = {
     "工作台": "/accounts/workbench/",
     "审批待办": "/staff/inbox/",
-    "窗口受理": "/staff/inbox/#intake-title",
+    "窗口受理": "/counter/",
     "亮证核验": "/verify/",
     "电子监察": "/supervision/",
     "我的办件": "/cases/",

@@ -169,3 +169,19 @@ def access_centre_dashboard(*, actor: Actor, centre_uuid) -> ServiceCentre:
     """A centre whose dashboard the actor reads: its clerks and the supervisors of it or above (404
     otherwise)."""
     return access_centre(actor=actor, centre_uuid=centre_uuid, roles=DASHBOARD_ROLES)
+
+
+def windows_of(actor: Actor, day) -> list[Window]:
+    """The windows a clerk works at on ``day``: those whose organisation they are a member of, and those
+    whose shift (排班) holds them; by centre and number."""
+    if actor.kind != ActorKind.USER or actor.user_id is None:
+        return []
+    from tongban.frontdesk.models import WindowShift
+
+    member_of = [m.organisation_uuid for m in actor.memberships if m.role in CLERK_ROLES]
+    on_shift = WindowShift.objects.filter(day=day, user_id=actor.user_id).values("window_id")
+    return list(
+        Window.objects.select_related("centre")
+        .filter(Q(org_uuid__in=member_of) | Q(pk__in=on_shift), active=True, centre__in=centres_for(actor))
+        .order_by("centre__name", "number")
+    )

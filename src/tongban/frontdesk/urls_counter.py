@@ -5,6 +5,7 @@ from django.urls import path
 from tongban.frontdesk import views_counter
 
 urlpatterns = [
+    path("counter/", views_counter.my_windows, name="my_windows"),
     path("counter/<uuid:window_uuid>/", views_counter.console, name="counter"),
     path("counter/<uuid:window_uuid>/start/", views_counter.start, name="counter_start"),
     path(

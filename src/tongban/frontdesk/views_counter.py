@@ -59,6 +59,24 @@ def _problems(exc: DomainError) -> list[str]:
 
 
 @login_required
+def my_windows(request):
+    """窗口受理: the windows the clerk works at today, each with its console (or hand-out page), and the
+    online applications waiting for acceptance; straight to the console when there is only one counter."""
+    from django.utils import timezone
+
+    from tongban.frontdesk.access import centres_for, windows_of
+
+    windows = windows_of(request.actor, timezone.localdate())
+    if not windows and not centres_for(request.actor).exists():
+        raise Http404
+    return render(
+        request,
+        "frontdesk/counter_home.html",
+        {"windows": windows, "centres": list(centres_for(request.actor))},
+    )
+
+
+@login_required
 def console(request, window_uuid):
     window = _window(request, window_uuid)
     service = counter.open_service(window)

@@ -22,7 +22,7 @@ from tongban.core.errors import Conflict, InvalidInput, NotFound, PermissionDeni
 from tongban.core.identifiers import validate_resident_id
 from tongban.frontdesk.access import access_ticket
 from tongban.frontdesk.constants import PaperStatus, TicketAction, TicketStatus, WindowKind
-from tongban.frontdesk.errors import FrontdeskError
+from tongban.frontdesk.errors import FrontdeskError, TicketNotFound
 from tongban.frontdesk.models import PadSession, PaperFile, Service, Ticket, TicketEvent, Window
 from tongban.licences.facade import verify_shown_at_window
 
@@ -47,16 +47,39 @@ def open_service(window: Window) -> Service | None:
     return Service.objects.filter(window=window, finished_at__isnull=True).select_related("ticket").first()
 
 
+def _ticket_to_serve(actor: Actor, window: Window, ref) -> Ticket | None:
+    """The ticket a service starts with: the one named (its uuid, or its number of today at this centre, as
+    the clerk reads it: "E001"), or — when none is named — the one the queue panel called to this window, if
+    any (a walk-in without a ticket otherwise)."""
+    ref = str(ref or "").strip()
+    if not ref:
+        return (
+            Ticket.objects.filter(window=window, status__in=[TicketStatus.CALLED, TicketStatus.SERVING])
+            .order_by("-called_at")
+            .first()
+        )
+    if len(ref) <= 8:
+        ticket = Ticket.objects.filter(
+            centre=window.centre, day=timezone.localdate(), number=ref.upper()
+        ).first()
+        if ticket is None:
+            raise TicketNotFound()
+        return ticket
+    return access_ticket(actor=actor, ticket_uuid=ref)
+
+
 def service_start(*, actor: Actor, window: Window, ticket_uuid=None) -> Service:
     """Start serving at ``window`` (reached through access_window): the ticket called to it, or a walk-in
     without a ticket. One open service per window."""
     _require_counter(window)
-    ticket = access_ticket(actor=actor, ticket_uuid=ticket_uuid) if ticket_uuid else None
+    ticket = _ticket_to_serve(actor, window, ticket_uuid)
     with transaction.atomic():
         if open_service(window) is not None:
             raise Conflict(FrontdeskError.SERVICE_ALREADY_OPEN, _("本窗口还有未结束的服务，请先结束"))
         now = timezone.now()
-        if ticket is not None:
+        if ticket is not None and ticket.status == TicketStatus.SERVING and ticket.window_id == window.pk:
+            pass  # started from the queue panel (开始办理): the service takes it as it is
+        elif ticket is not None:
             # Called to this window → serving (one conditional update: a ticket starts once).
             started = Ticket.objects.filter(pk=ticket.pk, window=window, status=TicketStatus.CALLED).update(
                 status=TicketStatus.SERVING, served_by_user_id=actor.id, started_at=now

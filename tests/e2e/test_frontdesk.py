@@ -140,14 +140,14 @@ def test_ticket_call_window_acceptance_by_licence_qr_back_office_handout_and_rat
     no_horizontal_overflow(clerk)
     screenshot(clerk, "counter-apply-1440.png")
     clerk.get_by_role("button", name="提交并受理").click()
-    cases = clerk.locator("#cases-title").locator("xpath=..")
-    expect(cases).to_contain_text("开办企业")
-    number = cases.locator(".nowrap").first.inner_text().strip()
-    clerk.get_by_role("link", name="打印受理回执").click()
-    expect(clerk.locator("main")).to_contain_text(number)
+    # Accepted: the receipt to print (the case number, its 查询码, the materials received).
     expect(clerk.locator("main")).to_contain_text("材料接收凭证")
+    number = clerk.locator("dd.nowrap").first.inner_text().strip()
+    assert number.startswith("TB"), number
+    expect(clerk.locator("main")).to_contain_text("收件预审：已收取")
     screenshot(clerk, "counter-print-1440.png")
-    clerk.go_back()
+    clerk.goto(f"/counter/{windows[1].uuid}/")
+    expect(clerk.locator("#cases-title").locator("xpath=..")).to_contain_text(number)
     clerk.get_by_role("button", name="结束服务并邀请评价").click()
     expect(clerk.get_by_text("请申请人在评价器上评价本次服务")).to_be_visible()
 
@@ -157,7 +157,7 @@ def test_ticket_call_window_acceptance_by_licence_qr_back_office_handout_and_rat
     handout = handout_context.new_page()
     log_in(handout, "handout", DEMO_PASSWORD)
     handout.goto(f"/counter/{windows[3].uuid}/handout/")
-    handout.get_by_role("link", name=number).first.click()
+    handout.locator("#handout-results tr", has_text=number).get_by_role("link", name="办理交付").click()
     handout.get_by_label("领取人证件号码（身份证或亮证页面）").fill(ZHANG_ID_NUMBER)
     canvas = handout.locator("#signature-canvas")
     box = canvas.bounding_box()
@@ -168,7 +168,8 @@ def test_ticket_call_window_acceptance_by_licence_qr_back_office_handout_and_rat
     handout.mouse.up()
     screenshot(handout, "handout-sign-1440.png")
     handout.get_by_role("button", name="确认交付").click()
-    expect(handout.locator("main")).to_contain_text("交付")
+    expect(handout.get_by_text(f"办件 {number} 的办理结果已交付。")).to_be_visible()
+    expect(handout.locator("#results-title").locator("xpath=..")).not_to_contain_text(number)
 
     # 6. The evaluation pad of window 1: he rates the service; and his case page says who and where.
     pad_context, pad_watch = new_context(PHONE)

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from tongban.core.errors import DomainError
@@ -37,12 +38,12 @@ KIOSK_CATEGORIES = [
     TicketCategory.CROSS_REGION,
     TicketCategory.HANDOUT,
 ]
-CATEGORY_HINTS = {
-    TicketCategory.GREEN: _("老年人、残疾人、孕妇优先"),
-    TicketCategory.ENTERPRISE: _("开办企业、许可、变更等"),
-    TicketCategory.PERSONAL: _("户籍、社保、医保、证明等"),
-    TicketCategory.CROSS_REGION: _("长三角、跨区域通办"),
-    TicketCategory.HANDOUT: _("领取办理结果、证照"),
+CATEGORY_HINTS = {  # lazy: read in the language of each request
+    TicketCategory.GREEN: _lazy("老年人、残疾人、孕妇优先"),
+    TicketCategory.ENTERPRISE: _lazy("开办企业、许可、变更等"),
+    TicketCategory.PERSONAL: _lazy("户籍、社保、医保、证明等"),
+    TicketCategory.CROSS_REGION: _lazy("长三角、跨区域通办"),
+    TicketCategory.HANDOUT: _lazy("领取办理结果、证照"),
 }
 VOICE_FRESH_SECONDS = 60  # older calls a board catches up with are shown, not said
 

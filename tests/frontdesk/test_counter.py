@@ -87,6 +87,19 @@ def _files():
     }
 
 
+def _submit_item(world, actor, window, service, item: str, address: str):
+    """Submit the fixture's item ``item`` (here / elsewhere / immediate) with an address and the scans."""
+    return counter.service_submit(
+        actor=actor,
+        window=window,
+        service=service,
+        target_kind="item",
+        target_uuid=world[item].uuid,
+        form_data={"address": address},
+        files=_files(),
+    )
+
+
 def test_identify_by_id_number_checks_the_number_the_person_and_the_name(counter_world):
     actor, window, service = _serving(counter_world)
     wrong_digit = "0" if ZHANG_ID_NUMBER[-1] != "0" else "1"
@@ -238,15 +251,7 @@ def test_an_immediate_item_is_concluded_on_the_spot_by_a_clerk_who_may_decide_it
         role=Role.REVIEWER,
     )
     actor, window, service = _identified(counter_world)
-    done = counter.service_submit(
-        actor=actor,
-        window=window,
-        service=service,
-        target_kind="item",
-        target_uuid=counter_world["immediate"].uuid,
-        form_data={"address": "黄浦区示范路1号"},
-        files=_files(),
-    )
+    done = _submit_item(counter_world, actor, window, service, "immediate", "黄浦区示范路1号")
     assert done.concluded
     assert Case.objects.get(uuid=done.case.uuid).status == "concluded"
     service.refresh_from_db()
@@ -254,29 +259,13 @@ def test_an_immediate_item_is_concluded_on_the_spot_by_a_clerk_who_may_decide_it
 
     # clerk2 holds no reviewer role: the immediate case is accepted and goes to the back office.
     actor2, window2, service2 = _identified(counter_world, "clerk2", 2)
-    done2 = counter.service_submit(
-        actor=actor2,
-        window=window2,
-        service=service2,
-        target_kind="item",
-        target_uuid=counter_world["immediate"].uuid,
-        form_data={"address": "黄浦区示范路2号"},
-        files=_files(),
-    )
+    done2 = _submit_item(counter_world, actor2, window2, service2, "immediate", "黄浦区示范路2号")
     assert not done2.concluded and Case.objects.get(uuid=done2.case.uuid).status == "in_process"
 
 
 def test_another_districts_item_is_collected_here_and_its_paper_tracked(counter_world):
     actor, window, service = _identified(counter_world)
-    done = counter.service_submit(
-        actor=actor,
-        window=window,
-        service=service,
-        target_kind="item",
-        target_uuid=counter_world["elsewhere"].uuid,
-        form_data={"address": "徐汇区示范路9号"},
-        files=_files(),
-    )
+    done = _submit_item(counter_world, actor, window, service, "elsewhere", "徐汇区示范路9号")
     paper = PaperFile.objects.get(case_uuid=done.case.uuid)
     assert paper.status == PaperStatus.COLLECTED and paper.collecting_centre == counter_world["centre"]
     assert paper.home_name == "徐汇区住房保障和房屋管理局"

@@ -135,6 +135,9 @@ def test_a_window_calls_one_ticket_at_a_time_and_recall_no_show_start_finish(ope
     with pytest.raises(DomainError) as exc:
         ticket_call_next(actor=clerk, window=window1)
     assert exc.value.code == "window_busy"
+    # The refused call left B waiting and wrote no event.
+    assert Ticket.objects.get(pk=b.pk).status == TicketStatus.WAITING
+    assert not TicketEvent.objects.filter(ticket=b, action="call").exists()
     assert ticket_recall(actor=clerk, ticket=called).recalls == 1
     assert ticket_no_show(actor=clerk, ticket=called).status == TicketStatus.NO_SHOW
     with pytest.raises(DomainError) as exc:
@@ -142,6 +145,11 @@ def test_a_window_calls_one_ticket_at_a_time_and_recall_no_show_start_finish(ope
     assert exc.value.code == "ticket_state"
     second = ticket_call_next(actor=clerk, window=window1)
     assert second.pk == b.pk
+    # Nobody else waits: still window_busy (not "nobody waits") while B is current; B stays as it was.
+    with pytest.raises(DomainError) as exc:
+        ticket_call_next(actor=clerk, window=window1)
+    assert exc.value.code == "window_busy"
+    assert Ticket.objects.get(pk=b.pk).status == TicketStatus.CALLED
     assert ticket_start(actor=clerk, ticket=second).status == TicketStatus.SERVING
     done = ticket_finish(actor=clerk, ticket=second)
     assert done.status == TicketStatus.DONE and done.finished_at >= done.started_at
@@ -308,3 +316,33 @@ def test_twenty_windows_calling_at_once_never_get_the_same_ticket(hall):
     assert len(every) == 100 and len(set(every)) == 100
     assert TicketEvent.objects.filter(action="call").count() == 100
     assert Ticket.objects.filter(status="done").count() == 100
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_calls_at_once_on_one_window_call_one_ticket_and_the_other_is_told_the_window_is_busy(hall):
+    from django.db import connection
+
+    from tests.concurrency import at_once
+
+    assert connection.vendor == "postgresql", "a concurrency test: make test runs it on PostgreSQL"
+    centre = hall["centre"]
+    centre.hours = ALL_DAY
+    centre.save(update_fields=["hours"])
+    for _ in range(4):
+        take(hall, "P")
+    actor = actor_for(hall["clerk"])
+    window1 = hall["windows"][1]
+
+    def call():
+        try:
+            return ticket_call_next(actor=actor, window=window1).pk
+        except DomainError as exc:
+            return exc.code
+
+    answers = at_once(4, call)
+    called = [a for a in answers if isinstance(a, int)]
+    assert len(called) == 1 and sorted(a for a in answers if isinstance(a, str)) == ["window_busy"] * 3
+    assert list(Ticket.objects.filter(window=window1, status="called").values_list("pk", flat=True)) == called
+    assert Ticket.objects.filter(status="waiting").count() == 3
+    assert TicketEvent.objects.filter(action="call").count() == 1

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.db.models import QuerySet
+
 from tongban.frontdesk.models import ServiceCentre, Ticket, TicketCounter, Window
 from tongban.frontdesk.selectors import queue_ordered, waiting_q
 
@@ -26,7 +28,13 @@ def lock_next_ticket(
     """The first waiting ticket in the queue's order (selectors.queue_rank) of these categories, locked;
     the tickets other windows hold locked are skipped. None when nobody waits."""
     qs = Ticket.objects.filter(waiting_q(centre, day, categories, window))
-    return queue_ordered(qs, now).select_for_update(skip_locked=True, of=("self",)).first()
+    return lock_first_waiting(queue_ordered(qs, now))
+
+
+def lock_first_waiting(queue: QuerySet[Ticket]) -> Ticket | None:
+    """The first ticket of a queue in calling order (selectors.waiting_queue), locked; the tickets other
+    windows hold locked are skipped (one row, ``LIMIT 1 … FOR UPDATE SKIP LOCKED``). None when nobody waits."""
+    return queue.select_for_update(skip_locked=True, of=("self",)).first()
 
 
 def lock_ticket(pk: int) -> Ticket:

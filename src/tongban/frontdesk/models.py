@@ -202,7 +202,14 @@ class Ticket(models.Model):
         verbose_name_plural = _("号票")
         ordering = ["day", "taken_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["centre", "day", "category", "seq"], name="ticket_number_unique")
+            models.UniqueConstraint(fields=["centre", "day", "category", "seq"], name="ticket_number_unique"),
+            # A window calls or serves one ticket at a time: calling the next while one is still current is
+            # refused (``window_busy``) by this index, even for two calls at once on one window.
+            models.UniqueConstraint(
+                fields=["window"],
+                name="ticket_one_current_per_window",
+                condition=Q(status__in=["called", "serving"]),
+            ),
         ]
         indexes = [
             # The queue a window calls from: a centre's waiting tickets of a day.

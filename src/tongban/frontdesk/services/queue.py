@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +39,7 @@ from tongban.frontdesk.models import (
     TicketEvent,
     Window,
 )
-from tongban.frontdesk.selectors import NEAR_POSITION, queue_ordered, waiting_q
+from tongban.frontdesk.selectors import NEAR_POSITION, waiting_queue, window_current
 from tongban.notifications.facade import notify
 
 SLOT_MINUTES = 60
@@ -232,19 +232,15 @@ NEAR_TITLE = _("即将叫到您的号")
 NEAR_BODY = _("%(number)s 号，请准备，前面还有 %(ahead)s 位。")
 
 
-def _notify_near(window: Window, now: datetime) -> None:
-    """The ticket ``NEAR_POSITION`` places behind in this window's queue is told once to get ready (tickets
-    taken on the phone by a signed-in user)."""
-    qs = queue_ordered(
-        Ticket.objects.filter(
-            waiting_q(window.centre, timezone.localtime(now).date(), window.categories, window)
-        ),
-        now,
-    ).values_list("pk", "user_id", "near_notified", "number", "source")
-    rows = list(qs[:NEAR_POSITION])
-    if len(rows) < NEAR_POSITION:
+def _notify_near(queue: QuerySet[Ticket]) -> None:
+    """The ticket ``NEAR_POSITION`` places behind in this window's queue (``queue``: selectors.waiting_queue,
+    read after the call) is told once to get ready (tickets taken on the phone by a signed-in user). One read
+    of one row: the queue's order, ``OFFSET`` to the place."""
+    fields = ("pk", "user_id", "near_notified", "number", "source")
+    rows = list(queue.values_list(*fields)[NEAR_POSITION - 1 : NEAR_POSITION])
+    if not rows:
         return
-    pk, user_id, notified, number, source = rows[-1]
+    pk, user_id, notified, number, source = rows[0]
     if notified or user_id is None or source not in (TicketSource.PHONE, TicketSource.APPOINTMENT):
         return
     if Ticket.objects.filter(pk=pk, near_notified=False).update(near_notified=True):
@@ -263,28 +259,37 @@ def _window_for(actor: Actor, window: Window, day: date) -> None:
     require_on_window(actor, window, day)
 
 
+def _window_busy() -> QueueConflict:
+    return QueueConflict(FrontdeskError.WINDOW_BUSY, gettext("请先办结、过号或转移当前号票"))
+
+
 def ticket_call_next(*, actor: Actor, window: Window, now: datetime | None = None) -> Ticket | None:
     """Call the next ticket of the window's categories (green channel, due appointments, walk-ins): locked
     with SKIP LOCKED, so two windows calling at once never get the same ticket. None when nobody waits.
-    Refused while the window still has a ticket called or being served (``window_busy``)."""
+    Refused while the window still has a ticket called or being served (``window_busy``): the partial unique
+    index ``ticket_one_current_per_window`` refuses the second current ticket (two calls at once on one window
+    included), so no look-up precedes the claim; only when nobody waits is the window's current ticket read,
+    to answer ``window_busy`` rather than "nobody waits"."""
     now = now or timezone.now()
     day = timezone.localtime(now).date()
-    _window_for(actor, window, day)
     with transaction.atomic():
-        if Ticket.objects.filter(
-            window=window, status__in=[TicketStatus.CALLED, TicketStatus.SERVING]
-        ).exists():
-            raise QueueConflict(FrontdeskError.WINDOW_BUSY, gettext("请先办结、过号或转移当前号票"))
-        ticket = locks.lock_next_ticket(window.centre, day, window.categories, now, window)
+        _window_for(actor, window, day)
+        queue = waiting_queue(window, now)
+        ticket = locks.lock_first_waiting(queue)
         if ticket is None:
+            if window_current(window) is not None:
+                raise _window_busy()
             return None
         ticket.status = TicketStatus.CALLED
         ticket.window = window
         ticket.called_at = now
         ticket.served_by_user_id = actor.user_id
-        ticket.save(update_fields=["status", "window", "called_at", "served_by_user_id"])
+        try:
+            ticket.save(update_fields=["status", "window", "called_at", "served_by_user_id"])
+        except IntegrityError as exc:  # ticket_one_current_per_window: the transaction is rolled back
+            raise _window_busy() from exc
         _event(ticket, TicketAction.CALL, window=window, actor=actor)
-        _notify_near(window, now)
+        _notify_near(queue)
     return ticket
 
 

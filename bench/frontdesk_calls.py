@@ -12,15 +12,17 @@ child process with that environment's settings:
 3. per round, writes ``--tickets`` waiting tickets (green, enterprise, personal, cross-region, ``bulk_create``)
    and lets ``--windows`` threads, one database connection each, serve them until none is left, in phases:
    every window calls once at the same moment (**timed**: from the phase's start to its last call's end),
-   then finishes the ticket it got (**not timed**), and again. Three sides:
+   then finishes the ticket it got (**not timed**), and again. Four sides:
    * **ours** — ``ticket_call_next(actor, window)`` (finished with ``ticket_finish``);
+   * **in processes** — the same, each window a forked process with its own connection (its own interpreter
+     lock, as gunicorn's sync workers are), to tell what 20 threads sharing one interpreter lock cost;
    * **same SQL** — psycopg alone, per call one transaction (BEGIN … COMMIT) replaying the captured statements
      of this window's call with this call's time and ticket: the floor of the very statements the service
      sends; the ratio ours ÷ this is what Django and the service's Python cost;
    * **claim core** — psycopg alone, per call the claim statement, the ticket's UPDATE to called and the call
      event's INSERT (the first run's bare loop): the floor of the SQL a call cannot do without.
-   The bare sides finish a ticket with an UPDATE to done and the finish event. The rounds go ours, same SQL,
-   claim core, ``--repeats`` times; the figures are the medians.
+   The bare sides finish a ticket with an UPDATE to done and the finish event. The rounds go ours, in processes,
+   same SQL, claim core, ``--repeats`` times; the figures are the medians.
 
 Calls per second: calls that got a ticket ÷ the phases' timed seconds. Double assignments, from the rows:
 tickets with more than one call event, plus tickets two threads both claimed (the threads' lists) — 0 on every
@@ -133,6 +135,7 @@ NOW = "<now>"  # slots of a captured statement's parameters, filled per call
 TICKET = "<ticket>"
 SIDES = (
     ("ours", "ticket_call_next (services)"),
+    ("procs", "ticket_call_next, in processes"),
     ("same", "bare psycopg, same statements"),
     ("core", "bare psycopg, claim core"),
 )
@@ -179,70 +182,97 @@ def _capture(window, actor) -> tuple[list, int]:
     return template, claim
 
 
-def _serve(workers: list) -> tuple[float, int, list[list[float]], list[list[int]]]:
+class _Flag:
+    value = 0
+
+
+def _serve(workers: list, processes: bool = False) -> tuple:
     """Every worker calls once at the same moment (timed), then finishes what it got (not timed), phase
     after phase until a phase where nobody got a ticket. Answers the timed seconds, the phases, the calls'
-    latencies (ms, calls that got a ticket) and the tickets each worker got."""
+    latencies (ms, calls that got a ticket) and the tickets each worker got, and the CPU seconds this process
+    spent in the timed phases (threads only: the client's own cost, Python and psycopg). The workers are threads of this
+    process (one interpreter lock), or with ``processes`` forked processes (each its own interpreter, as
+    gunicorn's workers are)."""
+    import queue
     import threading
 
     n = len(workers)
-    barrier = threading.Barrier(n + 1, timeout=300)
-    latencies: list[list[float]] = [[] for _ in range(n)]
-    claimed: list[list[int]] = [[] for _ in range(n)]
-    got: list = [None] * n
-    stop = [False]
-    errors: list[BaseException] = []
+    if processes:
+        import multiprocessing
+
+        from django.db import connections
+
+        connections.close_all()  # each process opens its own
+        ctx = multiprocessing.get_context("fork")
+        barrier = ctx.Barrier(n + 1, timeout=300)
+        got = ctx.Array("q", n)  # the ticket a worker got in the phase, 0 for none
+        stop = ctx.Value("b", 0)
+        out = ctx.Queue()
+        runner = ctx.Process
+    else:
+        barrier = threading.Barrier(n + 1, timeout=300)
+        got = [0] * n
+        stop = _Flag()
+        out = queue.Queue()
+        runner = threading.Thread
 
     def run(i: int) -> None:
         worker = workers[i]
+        latencies: list[float] = []
+        claimed: list[int] = []
+        error = None
         try:
             worker.open()
             while True:
                 barrier.wait()
-                if stop[0]:
-                    return
+                if stop.value:
+                    break
                 t0 = time.perf_counter()
                 pk = worker.call()
                 took = (time.perf_counter() - t0) * 1000
-                got[i] = pk
+                got[i] = pk or 0
                 if pk is not None:
-                    latencies[i].append(took)
-                    claimed[i].append(pk)
+                    latencies.append(took)
+                    claimed.append(pk)
                 barrier.wait()
                 if pk is not None:
                     worker.finish(pk)
         except threading.BrokenBarrierError:
             pass
         except BaseException as exc:
-            errors.append(exc)
+            error = repr(exc)
             barrier.abort()
         finally:
             worker.close()
+            out.put((i, latencies, claimed, error))
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    timed, phases = 0.0, 0
+    runners = [runner(target=run, args=(i,)) for i in range(n)]
+    for r in runners:
+        r.start()
+    timed, cpu, phases = 0.0, 0.0, 0
     try:
         while True:
             barrier.wait()  # the phase starts (or the workers see stop)
-            if stop[0]:
+            if stop.value:
                 break
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             barrier.wait()  # every call of the phase has answered
-            t1 = time.perf_counter()
-            if any(pk is not None for pk in got):
+            t1, c1 = time.perf_counter(), time.process_time()
+            if any(got[i] for i in range(n)):
                 timed += t1 - t0
+                cpu += c1 - c0
                 phases += 1
             else:
-                stop[0] = True
+                stop.value = 1
     except threading.BrokenBarrierError:
         pass
-    for t in threads:
-        t.join()
+    answers = sorted(out.get(timeout=300) for _ in range(n))
+    for r in runners:
+        r.join()
+    errors = [error for _, _, _, error in answers if error]
     if errors:
-        raise errors[0]
-    return timed, phases, latencies, claimed
+        raise RuntimeError(errors[0])
+    return timed, (None if processes else cpu), phases, [a[1] for a in answers], [a[2] for a in answers]
 
 
 class _Ours:
@@ -359,12 +389,12 @@ def _round(kind, centre, windows, actor, n_tickets, captured, dsn) -> dict:
     from tongban.frontdesk.models import Ticket, TicketEvent
 
     _fill(centre, n_tickets)
-    if kind == "ours":
+    if kind in ("ours", "procs"):
         workers = [_Ours(w, actor) for w in windows]
     else:
         side = _Same if kind == "same" else _Core
         workers = [side(w, actor, dsn, *captured[w.pk]) for w in windows]
-    timed, phases, latencies, claimed = _serve(workers)
+    timed, cpu, phases, latencies, claimed = _serve(workers, processes=kind == "procs")
     every = [pk for got in claimed for pk in got]
     twice = (
         TicketEvent.objects.filter(ticket__centre=centre, action="call")
@@ -382,6 +412,7 @@ def _round(kind, centre, windows, actor, n_tickets, captured, dsn) -> dict:
         "double_assignments": (len(every) - len(set(every))) + twice,
         "seconds": timed,
         "phases": phases,
+        "client_cpu_ms_per_call": None if cpu is None else cpu * 1000 / len(every),
         "calls_per_s": len(every) / timed,
         "p50_ms": flat[len(flat) // 2],
         "p99_ms": flat[min(len(flat) - 1, int(len(flat) * 0.99))],
@@ -405,7 +436,7 @@ def child_dispatch(args) -> dict:
         for kind, _label in SIDES:
             res = _round(kind, centre, windows, actor, args.tickets, captured, dsn)
             print(
-                f"  {i + 1}/{args.repeats} {kind:4}  {res['calls_per_s']:7.1f} calls/s  p50 {res['p50_ms']:.2f} ms  "
+                f"  {i + 1}/{args.repeats} {kind:5}  {res['calls_per_s']:7.1f} calls/s  p50 {res['p50_ms']:.2f} ms  "
                 f"p99 {res['p99_ms']:.2f} ms  served {res['served']}  double {res['double_assignments']}",
                 file=sys.stderr,
                 flush=True,
@@ -462,29 +493,42 @@ def run(args) -> int:
             "p99_ms": _median(rounds, kind, "p99_ms"),
             "double_assignments": sum(r["double_assignments"] for r in rounds if r["kind"] == kind),
             "served": min(r["served"] for r in rounds if r["kind"] == kind),
+            "client_cpu_ms_per_call": None
+            if kind == "procs"
+            else _median(rounds, kind, "client_cpu_ms_per_call"),
         }
         for kind in kinds
     }
     ratio_same = summary["ours"]["calls_per_s"] / summary["same"]["calls_per_s"]
     ratio_core = summary["ours"]["calls_per_s"] / summary["core"]["calls_per_s"]
+    ratio_procs = summary["procs"]["calls_per_s"] / summary["same"]["calls_per_s"]
     print("statements of one ticket_call_next (replayed by the same-SQL side, one transaction):")
     for i, st in enumerate(result["statements"]):
         mark = "  ← the claim" if i == result["claim_index"] else ""
         print(f"  {i + 1}. {st['sql'][:110]}{'…' if len(st['sql']) > 110 else ''}{mark}")
     for r in rounds:
         print(
-            f"  {r['kind']:4}  {r['calls_per_s']:7.1f} calls/s  p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms"
+            f"  {r['kind']:5}  {r['calls_per_s']:7.1f} calls/s  p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms"
             f"  served {r['served']}  double {r['double_assignments']}"
         )
     print()
     table(
-        ("side", "calls/s (median)", "p50 ms", "p99 ms", "served", "double assignments"),
+        (
+            "side",
+            "calls/s (median)",
+            "p50 ms",
+            "p99 ms",
+            "client CPU ms/call",
+            "served",
+            "double assignments",
+        ),
         [
             (
                 label,
                 f"{summary[kind]['calls_per_s']:.0f}",
                 f"{summary[kind]['p50_ms']:.2f}",
                 f"{summary[kind]['p99_ms']:.2f}",
+                "—" if kind == "procs" else f"{summary[kind]['client_cpu_ms_per_call']:.2f}",
                 str(summary[kind]["served"]),
                 str(summary[kind]["double_assignments"]),
             )
@@ -494,7 +538,8 @@ def run(args) -> int:
     ok_double = all(summary[kind]["double_assignments"] == 0 for kind in kinds)
     print(
         f"\nratio ours ÷ same statements: {ratio_same:.2f} (aim ≥ {AIM_RATIO}: {aim(ratio_same >= AIM_RATIO)}); "
-        f"ours ÷ claim core: {ratio_core:.2f}; double assignments: {aim(ok_double)}"
+        f"ours ÷ claim core: {ratio_core:.2f}; in processes ÷ same statements: {ratio_procs:.2f}; "
+        f"double assignments: {aim(ok_double)}"
     )
     out = write_json(
         {
@@ -510,6 +555,7 @@ def run(args) -> int:
             "summary": summary,
             "ratio_same": ratio_same,
             "ratio_core": ratio_core,
+            "ratio_procs_same": ratio_procs,
             "rounds": rounds,
             "statements": result["statements"],
             "claim_index": result["claim_index"],

@@ -5,12 +5,11 @@ never wait on each other."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from django.db.models import QuerySet
 
-from tongban.frontdesk.models import ServiceCentre, Ticket, TicketCounter, Window
-from tongban.frontdesk.selectors import queue_ordered, waiting_q
+from tongban.frontdesk.models import ServiceCentre, Ticket, TicketCounter
 
 
 def lock_ticket_counter(centre: ServiceCentre, day: date, category: str) -> TicketCounter:
@@ -20,15 +19,6 @@ def lock_ticket_counter(centre: ServiceCentre, day: date, category: str) -> Tick
         [TicketCounter(centre=centre, day=day, category=category, last=0)], ignore_conflicts=True
     )
     return TicketCounter.objects.select_for_update().get(centre=centre, day=day, category=category)
-
-
-def lock_next_ticket(
-    centre: ServiceCentre, day: date, categories, now: datetime, window: Window | None = None
-) -> Ticket | None:
-    """The first waiting ticket in the queue's order (selectors.queue_rank) of these categories, locked;
-    the tickets other windows hold locked are skipped. None when nobody waits."""
-    qs = Ticket.objects.filter(waiting_q(centre, day, categories, window))
-    return lock_first_waiting(queue_ordered(qs, now))
 
 
 def lock_first_waiting(queue: QuerySet[Ticket]) -> Ticket | None:

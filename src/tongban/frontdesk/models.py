@@ -153,7 +153,7 @@ class Appointment(models.Model):
 class Ticket(models.Model):
     """A queue number of a centre's day: its category letter and sequence ("G003"), where it came from, and
     where it is in the queue. Calling takes the next waiting ticket under a row lock that skips the rows
-    another window is taking (locks.lock_next_ticket)."""
+    another window is taking (locks.lock_first_waiting)."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     centre = models.ForeignKey(

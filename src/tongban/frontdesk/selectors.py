@@ -1,7 +1,7 @@
 """Reads of the front desk that pages and the API share.
 
 The queue's order (docs/domain/frontdesk.md §4), one rule in two spellings that a test keeps equal: the SQL
-annotation ``queue_rank`` that calling orders by (locks.lock_next_ticket) and ``queue_key`` in Python that the
+annotation ``queue_rank`` that calling orders by (locks.lock_first_waiting) and ``queue_key`` in Python that the
 ticket page counts the tickets ahead with. Rank 0: the green channel; 1: appointments whose time has come;
 2: walk-ins (and tickets transferred, which carry the time of their transfer as ``due_at``… see below); 3:
 appointments that checked in before their time. Within a rank: ``due_at`` (earliest first, none last), then

@@ -102,6 +102,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/licences_import.py
 	$(BIN)/python bench/seals.py
 	$(BIN)/python bench/frontdesk_calls.py
+	$(BIN)/python bench/frontdesk_calls_http.py
 	$(BIN)/python bench/frontdesk_day.py
 
 ## make messages: compile the translation catalogs (English) after editing the .po files

@@ -206,11 +206,16 @@ def test_the_queue_panel_calls_and_finishes_for_the_counter_console(open_hall):
 
 
 def test_appointments_page_books_and_cancels_the_next_seven_days(open_hall, make_person):
+    from tongban.core.maintenance import maintenance_run
+    from tongban.frontdesk.models import Appointment, AppointmentSlot
+
     person = make_person().user
     client = login_client(person)
-    page = client.get("/hall/huangpu/appointments/")
-    assert page.status_code == 200
-    from tongban.frontdesk.models import Appointment, AppointmentSlot
+    AppointmentSlot.objects.all().delete()
+    assert client.get("/hall/huangpu/appointments/").status_code == 200
+    assert not AppointmentSlot.objects.exists()  # a page read writes nothing
+    maintenance_run()  # `tongban maintenance` offers the week's slots
+    assert AppointmentSlot.objects.filter(centre=open_hall["centre"]).exists()
 
     tomorrow = timezone.localdate() + timezone.timedelta(days=1)
     slot = AppointmentSlot.objects.filter(day=tomorrow, category="E").order_by("start").first()

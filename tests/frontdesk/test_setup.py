@@ -39,3 +39,29 @@ def test_a_clerk_reaches_only_their_own_centre(hall):
         access_window(actor=clerk, window_uuid=other_window.uuid)
     with pytest.raises(CentreNotFound):
         access_centre(actor=clerk, centre_uuid="not-a-uuid")
+
+
+def test_the_in_memory_centre_check_agrees_with_the_centre_query(hall, make_staff):
+    """access_window and access_ticket compare the actor's memberships in Python (no query): the same answer
+    as the centre query for a window clerk, a centre clerk, a district clerk and a supervisor."""
+    from tongban.accounts.constants import Role
+    from tongban.accounts.models import Organisation
+    from tongban.frontdesk.access import in_centre
+    from tongban.frontdesk.models import ServiceCentre
+
+    window_org = Organisation.objects.get(uuid=hall["windows"][2].org_uuid)
+    centre_org = Organisation.objects.get(uuid=hall["centre"].org_uuid)
+    district = centre_org.parent
+    staff = [
+        make_staff(window_org, Role.WINDOW_CLERK),
+        make_staff(centre_org, Role.WINDOW_CLERK),
+        make_staff(district, Role.WINDOW_CLERK),
+        make_staff(district, Role.SUPERVISOR),  # not a clerk: no centre to work in
+    ]
+    hall["other_centre"].active = False  # an inactive centre is nobody's
+    hall["other_centre"].save(update_fields=["active"])
+    for user in staff:
+        actor = actor_for(user)
+        reached = set(centres_for(actor))
+        assert {c for c in ServiceCentre.objects.all() if in_centre(actor, c)} == reached
+    assert [bool(centres_for(actor_for(u))) for u in staff] == [True, True, True, False]

@@ -65,14 +65,12 @@ def access_centre(*, actor: Actor, centre_uuid, roles: set[str] | None = None) -
 
 
 def access_window(*, actor: Actor, window_uuid) -> Window:
-    """A window of a centre the clerk works in (404 otherwise)."""
+    """A window of a centre the clerk works in (404 otherwise). One query: the window with its centre, whose
+    place in the tree is then compared with the actor's memberships (``in_centre``, the rule of
+    ``centre_scope``)."""
     key = _uuid(window_uuid)
-    window = (
-        Window.objects.select_related("centre").filter(uuid=key, centre__in=centres_for(actor)).first()
-        if key
-        else None
-    )
-    if window is None:
+    window = Window.objects.select_related("centre").filter(uuid=key).first() if key else None
+    if window is None or not in_centre(actor, window.centre):
         raise WindowNotFound()
     return window
 
@@ -80,14 +78,8 @@ def access_window(*, actor: Actor, window_uuid) -> Window:
 def access_ticket(*, actor: Actor, ticket_uuid) -> Ticket:
     """A ticket of a centre the clerk works in (404 otherwise)."""
     key = _uuid(ticket_uuid)
-    ticket = (
-        Ticket.objects.select_related("centre", "window")
-        .filter(uuid=key, centre__in=centres_for(actor))
-        .first()
-        if key
-        else None
-    )
-    if ticket is None:
+    ticket = Ticket.objects.select_related("centre", "window").filter(uuid=key).first() if key else None
+    if ticket is None or not in_centre(actor, ticket.centre):
         raise TicketNotFound()
     return ticket
 

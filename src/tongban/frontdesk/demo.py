@@ -9,6 +9,7 @@ from django.utils import timezone
 from tongban.accounts.facade import OrgKind, organisation_find, organisation_list, staff_user_ids_of
 from tongban.frontdesk.constants import CentreKind, TicketCategory, WindowKind
 from tongban.frontdesk.models import ServiceCentre, Window, WindowShift
+from tongban.frontdesk.services.queue import slots_ensure
 
 HALL_SLUGS = {"黄浦区行政服务中心": "huangpu", "徐汇区行政服务中心": "xuhui"}
 ALL_COUNTER = [
@@ -67,6 +68,7 @@ def demo_load_frontdesk(*, history: bool = True) -> int:
                 )
         if history:
             _demo_history(centre, today)
+        slots_ensure(centre, today)  # the week's appointment slots (then the maintenance sweep keeps them)
     return made
 
 

@@ -224,8 +224,7 @@ def hall_voice(request, slug: str, key: str):
 def hall_appointments(request, slug: str):
     centre = _centre(slug)
     actor = request.actor
-    today = timezone.localdate()
-    queue.slots_ensure(centre, today)
+    today = timezone.localdate()  # the slots are offered by the maintenance sweep (frontdesk/tasks.py)
     error = None
     status = 200
     if request.method == "POST":

@@ -131,8 +131,15 @@ def slots_ensure(centre: ServiceCentre, start: date, days: int = 7) -> int:
     """Offer the default slots (an hour each, within the opening hours, 4 places, enterprise and personal)
     for the days ahead that have none; answers how many were made. Idempotent (the slot's unique key)."""
     made = []
+    have = set(
+        AppointmentSlot.objects.filter(
+            centre=centre, day__gte=start, day__lt=start + timedelta(days=days)
+        ).values_list("day", flat=True)
+    )
     for offset in range(days):
         day = start + timedelta(days=offset)
+        if day in have:  # a day with slots (perhaps edited by the centre) is left as it is
+            continue
         for open_at, close_at in spans_for(centre, day):
             moment = datetime.combine(day, open_at)
             while moment + timedelta(minutes=SLOT_MINUTES) <= datetime.combine(day, close_at):
@@ -149,6 +156,8 @@ def slots_ensure(centre: ServiceCentre, start: date, days: int = 7) -> int:
                     for category in SLOT_CATEGORIES
                 ]
                 moment = end
+    if not made:
+        return 0
     before = AppointmentSlot.objects.filter(centre=centre).count()
     AppointmentSlot.objects.bulk_create(made, ignore_conflicts=True)
     return AppointmentSlot.objects.filter(centre=centre).count() - before

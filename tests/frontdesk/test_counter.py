@@ -429,3 +429,73 @@ def _enterprise_item():
         actor=None, implementation_code="COUNTER-9", basic_code="K9", fields=fields, materials=MATERIALS
     )
     return version_publish(actor=None, version=draft).item
+
+
+# --- the review's findings (each test fails without its fix) -------------------------------------------------
+def test_the_same_console_form_sent_twice_makes_one_case(counter_world):
+    actor, window, service = _identified(counter_world)
+    kwargs = dict(
+        actor=actor,
+        window=window,
+        service=service,
+        target_kind="item",
+        target_uuid=counter_world["here"].uuid,
+        form_data={"address": "黄浦区示范路1号"},
+        commitments=["lease"],
+        idempotency_key="nonce-1",
+    )
+    first = counter.service_submit(**kwargs, files={"application-form": Upload(pdf_bytes(), "a.pdf")})
+    again = counter.service_submit(**kwargs, files={"application-form": Upload(pdf_bytes(), "a.pdf")})
+    assert again.case.uuid == first.case.uuid and Case.objects.count() == 1
+    service.refresh_from_db()
+    assert service.case_uuids == [first.case.uuid]
+
+
+def test_a_clerk_not_at_the_window_cannot_serve_there(counter_world):
+    clerk2 = actor_for(counter_world["clerk2"])  # on window 2 today, not on window 1
+    window1 = access_window(actor=clerk2, window_uuid=counter_world["windows"][1].uuid)
+    with pytest.raises(DomainError) as refused:
+        counter.service_start(actor=clerk2, window=window1)
+    assert refused.value.status == 403 and refused.value.code == "window_not_on_shift"
+
+
+def test_a_refused_identification_is_audited_without_the_number(counter_world):
+    actor, window, service = _serving(counter_world)
+    with pytest.raises(DomainError):
+        counter.service_identify_by_id(
+            actor=actor, window=window, service=service, id_number=ZHANG_ID_NUMBER, name="李四"
+        )
+    event = AuditEvent.objects.get(action="frontdesk.identify_refused")
+    assert event.after["code"] == "applicant_name_mismatch"
+    assert ZHANG_ID_NUMBER not in str(event.after) and ZHANG_ID_NUMBER not in str(event.before)
+
+
+def test_a_ticket_transferred_during_a_service_is_not_counted_served(counter_world):
+    from tongban.frontdesk import figures
+    from tongban.frontdesk.models import Ticket, TicketEvent
+    from tongban.frontdesk.services.queue import ticket_call_next, ticket_take, ticket_transfer
+
+    centre = counter_world["centre"]
+    centre.hours = {"workday": [["00:00", "23:59"]], "restday": [["00:00", "23:59"]]}
+    centre.save(update_fields=["hours"])
+    actor = actor_for(counter_world["clerk"])
+    window = access_window(actor=actor, window_uuid=counter_world["windows"][1].uuid)
+    ticket_take(centre, "P", "kiosk")
+    ticket = ticket_call_next(actor=actor, window=window)
+    service = counter.service_start(actor=actor, window=window)
+    ticket_transfer(actor=actor, ticket=Ticket.objects.get(pk=ticket.pk), category="E")
+    counter.service_finish(actor=actor, window=window, service=service)
+    assert not TicketEvent.objects.filter(ticket=ticket, action="finish").exists()
+    assert figures.centre_dashboard(centre, "today").total.served == 0
+
+
+def test_another_provinces_department_is_collected_and_forwarded_even_at_the_city_level(counter_world):
+    """Only the centre's own province-level region is accepted directly; 320500 (苏州) is collected here."""
+    from unittest import mock
+
+    window = counter_world["windows"][4]
+    window.centre.division_code = "310101"  # 黄浦区
+    with mock.patch.object(counter, "division_code_of", side_effect=lambda uuid: "320500"):
+        assert counter.collect_and_forward(window, "any") is True
+    with mock.patch.object(counter, "division_code_of", side_effect=lambda uuid: "310000"):
+        assert counter.collect_and_forward(window, "any") is False

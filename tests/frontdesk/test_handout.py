@@ -174,3 +174,35 @@ def test_two_handovers_of_one_result_at_once_one_wins(hall, make_person):
     assert results.count("won") == 1 and all(r in ("won", 404, 409) for r in results)
     assert Handover.objects.filter(case_uuid=case.uuid).count() == 1
     assert CaseEvent.objects.filter(case=case, action="deliver").count() == 1
+
+
+def test_a_result_opened_at_a_window_goes_to_the_person_identified_there_never_to_the_clerk(
+    hall, make_person, make_enterprise
+):
+    """An enterprise's case the clerk submitted (代办): the clerk's own ID card does not release it; the
+    legal representative identified at the window does."""
+    from tests.conftest import make_id_number
+    from tests.frontdesk.handout_support import concluded_case
+    from tongban.accounts.models import Person
+    from tongban.cases.facade import case_receiver_matches
+    from tongban.cases.models import Case, CaseEvent
+
+    rep = make_person("王法人")
+    company = make_enterprise(rep)
+    clerk = hall["clerk"]
+    clerk_id = make_id_number()
+    Person.objects.create(
+        user=clerk, real_name="陈敏", id_number=clerk_id, phone="13900000999", assurance_level=2
+    )
+    case = concluded_case(rep, centre=hall["centre"], window=hall["windows"][1], clerk=clerk)
+    Case.objects.filter(pk=case.pk).update(
+        applicant_kind="enterprise",
+        applicant_uuid=company.uuid,
+        applicant_name=company.name,
+        submitted_by=clerk.pk,
+    )
+    CaseEvent.objects.create(
+        case=case, action="window_submit", actor_label="窗口人员 陈敏", detail={"person": str(rep.uuid)}
+    )
+    assert not case_receiver_matches(str(case.uuid), clerk_id)
+    assert case_receiver_matches(str(case.uuid), rep.id_number)

@@ -9,7 +9,7 @@ from datetime import date
 
 from django.db.models import QuerySet
 
-from tongban.frontdesk.models import ServiceCentre, Ticket, TicketCounter
+from tongban.frontdesk.models import ServiceCentre, Ticket, TicketCounter, Window
 
 
 def lock_ticket_counter(centre: ServiceCentre, day: date, category: str) -> TicketCounter:
@@ -48,3 +48,15 @@ def lock_pad_session(*, window_id: int, session_uuid):
     from tongban.frontdesk.models import PadSession
 
     return PadSession.objects.select_for_update().filter(window_id=window_id, uuid=session_uuid).first()
+
+
+def lock_window(pk: int) -> Window:
+    """A window, locked: one service starts at a time on it."""
+    return Window.objects.select_for_update(of=("self",)).select_related("centre").get(pk=pk)
+
+
+def lock_service(pk: int):
+    """A service, locked: its list of cases is extended by one submission at a time."""
+    from tongban.frontdesk.models import Service
+
+    return Service.objects.select_for_update().get(pk=pk)

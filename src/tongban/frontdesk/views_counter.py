@@ -3,6 +3,8 @@ of the window's centre (access_window; anyone else: 404). Every write goes throu
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -97,6 +99,7 @@ def console(request, window_uuid):
         "frontdesk/counter_console.html",
         {
             "window": window,
+            "nonce": secrets.token_hex(8),  # one per form shown: the same form sent twice makes one case
             "clerk": request.actor.display_name,
             "service": service,
             "applicant": applicant,
@@ -182,6 +185,7 @@ def submit(request, window_uuid, service_uuid):
             files=files,
             commitments=[k for k in request.POST.getlist("commit") if k not in files],
             precheck=precheck,
+            idempotency_key=(request.POST.get("nonce") or "")[:32],
         )
     except DomainError as exc:
         for line in _problems(exc):

@@ -15,7 +15,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from tongban.accounts.facade import OrgKind, holder_of_principal, holder_user_ids, organisation_list
+from tongban.accounts.facade import (
+    OrgKind,
+    holder_of_principal,
+    holder_user_ids,
+    organisation_list,
+    person_user_id,
+)
 from tongban.cases.access import access_case_for_staff, require_staff
 from tongban.cases.constants import ApplicantKind, CaseStatus, DeliveryMethod
 from tongban.cases.errors import CaseNotFound
@@ -122,7 +128,8 @@ def case_awaiting_handout(
 def case_receiver_matches(case_uuid: str, id_number: str) -> bool:
     """Whether ``id_number`` (typed by the clerk from the ID card or the 亮证 page) is the applicant's: the
     person applicant's confirmed resident ID number; for an enterprise, that of its legal representative or
-    of the person who submitted the application."""
+    of the person who submitted the application — for a case opened at a window, the person the clerk
+    identified there, never the clerk who submitted it."""
     id_number = (id_number or "").strip().upper()
     case = Case.objects.filter(uuid=case_uuid).first()
     if case is None or not (15 <= len(id_number) <= 18):
@@ -131,7 +138,13 @@ def case_receiver_matches(case_uuid: str, id_number: str) -> bool:
         holder = holder_of_principal("person", case.applicant_uuid)
         return holder is not None and secrets.compare_digest(holder.code.upper(), id_number)
     users = set(holder_user_ids("111", id_number))
-    if case.submitted_by in users:
+    window = case.events.filter(action="window_submit").only("detail").first()
+    if window is not None:
+        # Opened at a window: its submitter is the clerk. The person the clerk identified there stands for it.
+        person = window.detail.get("person")
+        if person and person_user_id(person) in users:
+            return True
+    elif case.submitted_by in users:
         return True
     holder = holder_of_principal("enterprise", case.applicant_uuid)
     return holder is not None and bool(users & set(holder_user_ids("001", holder.code)))

@@ -119,6 +119,7 @@ def case_submit_at_window(
     files: dict | None = None,
     commitments: Sequence[str] = (),
     precheck: dict | None = None,
+    idempotency_key: str = "",
 ) -> Case:
     """Open a case for the applicant the clerk identified in person (``person_uuid``: themselves, or the
     enterprise ``applicant_uuid`` they legally represent) and accept it at once. The identity the clerk
@@ -142,7 +143,11 @@ def case_submit_at_window(
     )
     _require_founder(target, principal, form_data)
     checked = _precheck_rows(target, checked, precheck or {})
-    key = "window-" + secrets.token_hex(16)
+    # A form's nonce (the console's): the same submission sent twice (a double click, a retry) makes one case.
+    key = "window-" + (idempotency_key[:60] if idempotency_key else secrets.token_hex(16))
+    existing = Case.objects.filter(submitted_by=actor.require_user_id(), idempotency_key=key).first()
+    if existing is not None:
+        return existing
     fingerprint = request_fingerprint(
         target_kind=target_kind,
         target_uuid=target.uuid,

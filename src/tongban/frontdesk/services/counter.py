@@ -18,11 +18,12 @@ from tongban.accounts.facade import PersonAtWindow, division_code_of, person_at_
 from tongban.cases.facade import WindowCase, case_conclude_at_window, case_submit_at_window
 from tongban.core.actors import Actor
 from tongban.core.audit import audit_record
-from tongban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from tongban.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from tongban.core.identifiers import validate_resident_id
-from tongban.frontdesk.access import access_ticket
+from tongban.frontdesk.access import access_ticket, require_in_centre, require_on_window
 from tongban.frontdesk.constants import PaperStatus, TicketAction, TicketStatus, WindowKind
 from tongban.frontdesk.errors import FrontdeskError, TicketNotFound
+from tongban.frontdesk.locks import lock_service, lock_window
 from tongban.frontdesk.models import PadSession, PaperFile, Service, Ticket, TicketEvent, Window
 from tongban.licences.facade import verify_shown_at_window
 
@@ -68,12 +69,21 @@ def _ticket_to_serve(actor: Actor, window: Window, ref) -> Ticket | None:
     return access_ticket(actor=actor, ticket_uuid=ref)
 
 
+def _at_window(actor: Actor, window: Window) -> None:
+    """The services' second line (ADR 0008): a clerk of the window's centre (404 otherwise) who is at this
+    window today (its member or on its shift; 403 otherwise)."""
+    require_in_centre(actor, window.centre)
+    require_on_window(actor, window, timezone.localdate())
+
+
 def service_start(*, actor: Actor, window: Window, ticket_uuid=None) -> Service:
     """Start serving at ``window`` (reached through access_window): the ticket called to it, or a walk-in
-    without a ticket. One open service per window."""
+    without a ticket. One open service per window (the window's row is locked while it starts)."""
+    _at_window(actor, window)
     _require_counter(window)
     ticket = _ticket_to_serve(actor, window, ticket_uuid)
     with transaction.atomic():
+        lock_window(window.pk)
         if open_service(window) is not None:
             raise Conflict(FrontdeskError.SERVICE_ALREADY_OPEN, _("本窗口还有未结束的服务，请先结束"))
         now = timezone.now()
@@ -118,8 +128,25 @@ def service_identify_by_id(
     *, actor: Actor, window: Window, service: Service, id_number: str, name: str
 ) -> Service:
     """Step 1 (a): the ID card's number and name, typed by the clerk. The number is checked (GB 11643) and
-    must be a confirmed person's of the platform, with that name."""
+    must be a confirmed person's of the platform, with that name. A refusal is audited too (its reason, never
+    the number typed), so that trying numbers against the register leaves a trace."""
+    _at_window(actor, window)
     _require_open(service)
+    try:
+        return _identify_by_id(actor, window, service, id_number, name)
+    except DomainError as exc:
+        audit_record(
+            actor=actor,
+            action="frontdesk.identify_refused",
+            object_type="service",
+            object_id=service.uuid,
+            after={"method": "id_card", "code": str(exc.code), "window": window_label(window)},
+            org_path=window.centre.org_path,
+        )
+        raise
+
+
+def _identify_by_id(actor: Actor, window: Window, service: Service, id_number: str, name: str) -> Service:
     number = validate_resident_id(id_number or "", field="id_number")
     if not (name or "").strip():
         raise InvalidInput(FrontdeskError.APPLICANT_NAME_MISMATCH, _("请填写申请人姓名"), field="name")
@@ -141,6 +168,7 @@ def service_identify_by_id(
 def service_identify_by_token(*, actor: Actor, window: Window, service: Service, token: str) -> Service:
     """Step 1 (b): the applicant's 亮证 QR, scanned or pasted: verified with the window as 用证单位 (the use is
     recorded once; a replayed token is refused), the holder of a personal licence is the applicant."""
+    _at_window(actor, window)
     _require_open(service)
     shown = verify_shown_at_window(
         actor=actor,
@@ -180,7 +208,11 @@ def collect_and_forward(window: Window, department_uuid: str) -> bool:
     department, whose division is the region's, is accepted directly everywhere)."""
     centre_code = window.centre.division_code or division_code_of(window.centre.org_uuid)
     department_code = division_code_of(department_uuid)
-    if not centre_code or not department_code or department_code.endswith("00"):
+    if not centre_code or not department_code:
+        return False
+    # Only the centre's own province-level region (310000 for a Shanghai centre) is accepted directly; another
+    # province's or prefecture's department (320500, 330000 at the 长三角 window) is collected and forwarded.
+    if department_code == centre_code[:2] + "0000":
         return False
     return department_code != centre_code
 
@@ -198,10 +230,12 @@ def service_submit(
     files: dict | None = None,
     commitments=(),
     precheck: dict | None = None,
+    idempotency_key: str = "",
 ) -> Submitted:
     """Step 2: open the application on the identified applicant's behalf (代办) and accept it at once; an
     immediate item the clerk may decide is concluded on the spot; another district's item keeps its paper
-    here (收受分离)."""
+    here (收受分离). ``idempotency_key``: the console form's nonce — the same form sent twice makes one case."""
+    _at_window(actor, window)
     _require_open(service)
     _require_counter(window)
     if service.applicant_person_uuid is None:
@@ -219,15 +253,20 @@ def service_submit(
         files=files,
         commitments=list(commitments or ()),
         precheck=precheck or {},
+        idempotency_key=f"{service.uuid.hex}-{idempotency_key}" if idempotency_key else "",
     )
     done = Submitted(case)
     if case.immediate:
         done.concluded = case_conclude_at_window(actor=actor, case_uuid=case.uuid, immediate=True)
     with transaction.atomic():
+        locked = lock_service(service.pk)  # two submissions at once both keep their case
+        if case.uuid in locked.case_uuids:  # the same form sent again: nothing more to record
+            return done
         # 当场办结: every case of the service concluded before the applicant leaves the window.
-        service.on_the_spot = done.concluded and (not service.case_uuids or service.on_the_spot)
-        service.case_uuids = [*service.case_uuids, case.uuid]
-        service.save(update_fields=["case_uuids", "on_the_spot"])
+        locked.on_the_spot = done.concluded and (not locked.case_uuids or locked.on_the_spot)
+        locked.case_uuids = [*locked.case_uuids, case.uuid]
+        locked.save(update_fields=["case_uuids", "on_the_spot"])
+        service.case_uuids, service.on_the_spot = locked.case_uuids, locked.on_the_spot
         if collect_and_forward(window, case.lead_department_uuid):
             now = timezone.now()
             done.paper = PaperFile.objects.create(
@@ -251,6 +290,7 @@ def service_submit(
 def service_finish(*, actor: Actor, window: Window, service: Service) -> PadSession:
     """End the service: its ticket is done and the window's evaluation pad invites the applicant to rate it
     (一次一评)."""
+    _at_window(actor, window)
     _require_open(service)
     now = timezone.now()
     with transaction.atomic():
@@ -258,10 +298,11 @@ def service_finish(*, actor: Actor, window: Window, service: Service) -> PadSess
         if not updated:
             raise Conflict(FrontdeskError.SERVICE_FINISHED, _("本次服务已结束"))
         service.finished_at = now
-        if service.ticket_id is not None:
-            Ticket.objects.filter(pk=service.ticket_id, status=TicketStatus.SERVING).update(
-                status=TicketStatus.DONE, finished_at=now
-            )
+        # The ticket is finished here only if it is still being served (the queue panel may have finished or
+        # transferred it meanwhile): one finish event per served ticket, none for a transferred one.
+        if service.ticket_id is not None and Ticket.objects.filter(
+            pk=service.ticket_id, status=TicketStatus.SERVING
+        ).update(status=TicketStatus.DONE, finished_at=now):
             TicketEvent.objects.create(
                 ticket_id=service.ticket_id, action=TicketAction.FINISH, window=window, actor_user_id=actor.id
             )

@@ -18,12 +18,12 @@ from tongban.frontdesk.services.queue import (
     appointment_book,
     appointment_cancel,
     appointment_check_in,
+    slot_start,
     ticket_call_next,
     ticket_finish,
     ticket_no_show,
     ticket_recall,
     ticket_start,
-    slot_start,
     ticket_take,
     ticket_transfer,
 )

@@ -18,6 +18,7 @@ from tongban.frontdesk.services.queue import (
     appointment_book,
     appointment_cancel,
     appointment_check_in,
+    slot_start,
     ticket_call_next,
     ticket_finish,
     ticket_no_show,
@@ -233,12 +234,13 @@ def test_check_in_gives_a_ticket_due_at_the_slots_start(open_hall, citizen_facto
     slot = _slot(open_hall, hours_ahead=1)
     person = actor_for(citizen_factory())
     appointment = appointment_book(actor=person, slot=slot)
-    ticket = appointment_check_in(actor=person, appointment=appointment)
+    at = slot_start(slot) - timedelta(minutes=20)  # check-in opens 30 minutes before the slot
+    ticket = appointment_check_in(actor=person, appointment=appointment, at=at)
     assert ticket.source == "appointment" and ticket.user_id == person.user_id
     assert timezone.localtime(ticket.due_at).time().replace(microsecond=0) == slot.start
     assert ticket.due_at > start
     with pytest.raises(DomainError) as exc:
-        appointment_check_in(actor=person, appointment=appointment)
+        appointment_check_in(actor=person, appointment=appointment, at=at)
     assert exc.value.code == "ticket_state"
 
 

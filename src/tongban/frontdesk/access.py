@@ -5,17 +5,20 @@
   centre, window or ticket does not exist (404).
 - A centre's **supervisor** (``Role.SUPERVISOR`` over the centre's subtree) reads its dashboard.
 - The hall's pages (the kiosk, the phone's ticket page, the display board) are public: they show ticket
-  numbers and window numbers, never a name."""
+  numbers and window numbers, never a name. Their writes are throttled per address (``require_*_allowed``):
+  taking a ticket, rating on the evaluation pad."""
 
 from __future__ import annotations
 
 import uuid as uuid_module
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
-from tongban.accounts.facade import Role
+from tongban.accounts.facade import Role, throttle_hit
 from tongban.core.actors import Actor, ActorKind
-from tongban.frontdesk.constants import WindowKind
+from tongban.core.errors import Throttled
+from tongban.frontdesk.constants import TicketSource, WindowKind
 from tongban.frontdesk.errors import CentreNotFound, TicketNotFound, WindowNotFound
 from tongban.frontdesk.models import ServiceCentre, Ticket, Window
 
@@ -177,3 +180,24 @@ def windows_of(actor: Actor, day) -> list[Window]:
         .filter(Q(org_uuid__in=member_of) | Q(pk__in=on_shift), active=True, centre__in=centres_for(actor))
         .order_by("centre__name", "number")
     )
+
+
+# The public writes of the hall, throttled per client address (429): taking a number on the phone (a person
+# takes one or two), at the kiosk (one device serves the whole queue: one person every 10 seconds), and a
+# rating on the evaluation pad (one per service).
+TAKE_PHONE_LIMIT, TAKE_KIOSK_LIMIT, TAKE_WINDOW = 20, 60, 600
+PAD_LIMIT, PAD_WINDOW = 30, 600
+
+
+def require_take_allowed(client: str, source: str) -> None:
+    """Throttled (429) past TAKE_PHONE_LIMIT (phone) or TAKE_KIOSK_LIMIT (kiosk) tickets per address in
+    TAKE_WINDOW seconds."""
+    limit = TAKE_KIOSK_LIMIT if source == TicketSource.KIOSK else TAKE_PHONE_LIMIT
+    if not throttle_hit(f"frontdesk_take_{source}", client or "-", limit=limit, window=TAKE_WINDOW):
+        raise Throttled(message=_("取号过于频繁，请稍后再试"))
+
+
+def require_pad_allowed(client: str) -> None:
+    """Throttled (429) past PAD_LIMIT ratings per address in PAD_WINDOW seconds."""
+    if not throttle_hit("frontdesk_pad", client or "-", limit=PAD_LIMIT, window=PAD_WINDOW):
+        raise Throttled(message=_("评价过于频繁，请稍后再试"))

@@ -7,8 +7,10 @@ class FrontdeskError(ErrorCode):
     """The front desk's error codes (centres, windows, queues, the counter, hand-out)."""
 
     APPOINTMENT_EXISTS = "appointment_exists"
+    APPOINTMENT_MISSED = "appointment_missed"
     APPOINTMENT_NOT_FOUND = "appointment_not_found"
     APPOINTMENT_NOT_TODAY = "appointment_not_today"
+    APPOINTMENT_TOO_EARLY = "appointment_too_early"
     CENTRE_CLOSED = "centre_closed"
     CENTRE_NOT_FOUND = "centre_not_found"
     SLOT_FULL = "slot_full"
@@ -16,7 +18,10 @@ class FrontdeskError(ErrorCode):
     SLOT_PAST = "slot_past"
     TICKET_CATEGORY_INVALID = "ticket_category_invalid"
     TICKET_STATE = "ticket_state"
+    TOO_MANY_APPOINTMENTS = "too_many_appointments"
+    TOO_MANY_TICKETS = "too_many_tickets"
     WINDOW_BUSY = "window_busy"
+    WINDOW_NO_CATEGORIES = "window_no_categories"
     WINDOW_NOT_ON_SHIFT = "window_not_on_shift"
     WINDOW_NOT_FOUND = "window_not_found"
     TICKET_NOT_FOUND = "ticket_not_found"
@@ -37,7 +42,9 @@ class FrontdeskError(ErrorCode):
     PAD_ALREADY_RATED = "pad_already_rated"
     PAD_COMMENT_TOO_LONG = "pad_comment_too_long"
     PAD_SCORE_INVALID = "pad_score_invalid"
+    PAD_SESSION_EXPIRED = "pad_session_expired"
     PAD_SESSION_NOT_FOUND = "pad_session_not_found"
+    PAD_STAFF = "pad_staff"
     PAPER_NOT_FOUND = "paper_not_found"
     PAPER_STEP_NOT_ALLOWED = "paper_step_not_allowed"
     RECEIVER_MISMATCH = "receiver_mismatch"
@@ -120,6 +127,16 @@ class PadSessionNotFound(NotFound):
 class PadAlreadyRated(Conflict):
     code = FrontdeskError.PAD_ALREADY_RATED
     default_message = _("本次服务已评价，每次服务只能评价一次")
+
+
+class PadSessionExpired(Conflict):
+    code = FrontdeskError.PAD_SESSION_EXPIRED
+    default_message = _("本次服务已结束超过 15 分钟，评价已关闭")
+
+
+class PadStaff(PermissionDenied):
+    code = FrontdeskError.PAD_STAFF
+    default_message = _("本中心工作人员不能在评价器上评价服务")
 
 
 class PaperStepNotAllowed(Conflict):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,7 @@ from tongban.frontdesk.constants import (
     TicketStatus,
     WindowKind,
 )
+from tongban.frontdesk.hours import validate_hours
 
 
 def default_hours() -> dict:
@@ -54,6 +56,14 @@ class ServiceCentre(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The opening hours must be "HH:MM" pairs, start before end (the admin's form calls it)."""
+        super().clean()
+        try:
+            validate_hours(self.hours)
+        except ValidationError as exc:
+            raise ValidationError({"hours": exc.error_list}) from exc
 
 
 class Window(models.Model):

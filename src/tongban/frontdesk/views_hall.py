@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from tongban.core.errors import DomainError
 from tongban.frontdesk import selectors, voice
-from tongban.frontdesk.access import access_window, on_window, public_centre
+from tongban.frontdesk.access import _uuid, access_window, on_window, public_centre, require_take_allowed
 from tongban.frontdesk.constants import AppointmentStatus, TicketCategory, TicketSource, TicketStatus
 from tongban.frontdesk.errors import (
     AppointmentNotFound,
@@ -74,6 +74,7 @@ def _take(request, slug: str, source: str, template: str):
     if request.method == "POST":
         user_id = request.actor.user_id if source == TicketSource.PHONE else None
         try:
+            require_take_allowed(request.client_ip, source)
             ticket = queue.ticket_take(centre, request.POST.get("category", ""), source, user_id)
         except DomainError as exc:
             error, status = exc, exc.status
@@ -235,9 +236,12 @@ def hall_appointments(request, slug: str):
                     raise SlotNotFound()
                 queue.appointment_book(actor=actor, slot=slot, item_name=request.POST.get("item", ""))
             else:
-                appointment = Appointment.objects.filter(
-                    uuid=request.POST.get("appointment") or None, user_id=actor.user_id, slot__centre=centre
-                ).first()
+                key = _uuid(request.POST.get("appointment"))
+                appointment = (
+                    Appointment.objects.filter(uuid=key, user_id=actor.user_id, slot__centre=centre).first()
+                    if key
+                    else None
+                )
                 if appointment is None:
                     raise AppointmentNotFound()
                 if request.POST.get("action") == "check_in":
@@ -303,9 +307,10 @@ def queue_panel(request, window_uuid):
                 if action == "transfer":
                     target = request.POST.get("target", "")
                     if target.startswith("w:"):
-                        to = Window.objects.filter(centre=window.centre, uuid=target[2:] or None).first()
+                        key = _uuid(target[2:])
+                        to = Window.objects.filter(centre=window.centre, uuid=key).first() if key else None
                         if to is None:
-                            raise TicketNotFound()
+                            raise WindowNotFound()
                         queue.ticket_transfer(actor=actor, ticket=current, window=to)
                     else:
                         queue.ticket_transfer(actor=actor, ticket=current, category=target)

@@ -27,6 +27,7 @@ from tongban.frontdesk.access import (
     access_handout_window,
     access_window,
     public_centre,
+    require_pad_allowed,
 )
 from tongban.frontdesk.constants import HandoverMethod, PaperStatus
 from tongban.frontdesk.errors import (
@@ -165,6 +166,8 @@ def _pad_window(slug, window_uuid) -> Window:
 
 def _pad_context(window: Window) -> dict:
     session = handout_services.pad_current(window)
+    if session is not None and handout_services.pad_expired(session):
+        session = None  # past the rating time: the pad waits for the next service
     service = session.service if session is not None else None
     return {
         "window": window,
@@ -183,6 +186,7 @@ def pad_page(request, slug, window_uuid):
     window = _pad_window(slug, window_uuid)
     if request.method == "POST":
         try:
+            require_pad_allowed(request.client_ip)
             handout_services.pad_rate(
                 actor=request.actor,
                 window=window,

@@ -7,7 +7,9 @@
   the applicant's; the applicant signs on the pad (a PNG, checked here); or by courier with a tracking number.
   The case is delivered through cases (its timeline says where and when), a ``Handover`` row is written and
   the audit trail records the clerk as actor and the applicant (masked) in ``after``.
-- The pad: the window's latest open session is rated once (5 非常满意 … 1 非常不满意) with an optional comment."""
+- The pad: only the window's current session (the newest open one; opening a session closes the window's
+  older ones) is rated, once (5 非常满意 … 1 非常不满意) with an optional comment, within
+  ``PAD_RATE_MINUTES`` of the service's end, never by staff of the centre."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import binascii
 import io
 import re
 import uuid as uuid_module
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -33,13 +36,15 @@ from tongban.core.actors import Actor
 from tongban.core.audit import audit_record
 from tongban.core.errors import InvalidInput
 from tongban.core.identifiers import mask_id_number
-from tongban.frontdesk.access import access_handout_window
+from tongban.frontdesk.access import access_handout_window, in_centre
 from tongban.frontdesk.constants import HandoverMethod
 from tongban.frontdesk.errors import (
     FrontdeskError,
     HandoutCaseNotFound,
     PadAlreadyRated,
+    PadSessionExpired,
     PadSessionNotFound,
+    PadStaff,
 )
 from tongban.frontdesk.locks import lock_pad_session
 from tongban.frontdesk.models import Handover, PadSession, PaperFile, Service, ServiceCentre, Window
@@ -51,6 +56,7 @@ DATA_URL_PREFIX = "data:image/png;base64,"
 TRACKING_NUMBER = re.compile(r"^[A-Za-z0-9-]{6,40}$")
 PAD_COMMENT_MAX = 500
 PAD_SCORES = (1, 2, 3, 4, 5)
+PAD_RATE_MINUTES = 15  # a service is rated within this time of its end (the applicant is still at the window)
 
 
 # --- where a result waits ---------------------------------------------------------------------------------
@@ -234,7 +240,8 @@ def handover(
 
 # --- the evaluation pad -----------------------------------------------------------------------------------
 def pad_current(window: Window) -> PadSession | None:
-    """The window's session waiting for a rating: the latest one opened and not rated."""
+    """The window's session waiting for a rating: the newest one opened and not closed (``pad_open`` closes
+    the older ones; this order settles any left open before it did)."""
     return (
         PadSession.objects.filter(window=window, closed_at__isnull=True)
         .select_related("service")
@@ -243,11 +250,30 @@ def pad_current(window: Window) -> PadSession | None:
     )
 
 
+def pad_expired(session: PadSession, now=None) -> bool:
+    """Whether the session's service ended more than ``PAD_RATE_MINUTES`` ago (no longer rated)."""
+    ended = session.service.finished_at or session.opened_at
+    return (now or timezone.now()) - ended > timedelta(minutes=PAD_RATE_MINUTES)
+
+
+@transaction.atomic
+def pad_open(window: Window, service: Service) -> PadSession:
+    """Invite the applicant to rate ``service`` on the window's pad (the counter calls it when a service
+    ends): the window's older open sessions are closed unrated, so only this one can be rated."""
+    PadSession.objects.filter(window=window, closed_at__isnull=True).update(closed_at=timezone.now())
+    return PadSession.objects.create(window=window, service=service)
+
+
 @transaction.atomic
 def pad_rate(*, actor: Actor, window: Window, session_uuid, score, comment: str = "") -> PadSession:
-    """Rate the service of an open session of ``window``, once (409 ``pad_already_rated`` after): ``score``
-    5 非常满意 … 1 非常不满意 (the 好差评 levels), ``comment`` at most 500 characters. Anyone at the pad may
-    rate (a public page): nothing of the applicant is asked or shown."""
+    """Rate the window's current session (``pad_current``; an older or unknown one: 404
+    ``pad_session_not_found``), once (409 ``pad_already_rated`` after), within ``PAD_RATE_MINUTES`` of the
+    service's end (409 ``pad_session_expired``): ``score`` 5 非常满意 … 1 非常不满意 (the 好差评 levels),
+    ``comment`` at most 500 characters. Anyone at the pad may rate (a public page; nothing of the applicant
+    is asked or shown) except staff of the centre (403 ``pad_staff``: a clerk does not rate their own
+    service). The page throttles the ratings per address (access.require_pad_allowed)."""
+    if in_centre(actor, window.centre):
+        raise PadStaff()
     try:
         value = int(score)
     except (TypeError, ValueError):
@@ -261,11 +287,17 @@ def pad_rate(*, actor: Actor, window: Window, session_uuid, score, comment: str 
         key = uuid_module.UUID(str(session_uuid))
     except ValueError as exc:
         raise PadSessionNotFound() from exc
+    current = pad_current(window)
+    if current is None or current.uuid != key:
+        rated = PadSession.objects.filter(window=window, uuid=key, score__isnull=False).exists()
+        raise PadAlreadyRated() if rated else PadSessionNotFound()
     session = lock_pad_session(window_id=window.pk, session_uuid=key)
     if session is None:
         raise PadSessionNotFound()
-    if session.closed_at is not None:
-        raise PadAlreadyRated()
+    if session.closed_at is not None:  # rated, or closed by a newer session, since pad_current read it
+        raise PadAlreadyRated() if session.score is not None else PadSessionNotFound()
+    if pad_expired(current):
+        raise PadSessionExpired()
     session.score, session.comment, session.closed_at = value, comment, timezone.now()
     session.save(update_fields=["score", "comment", "closed_at"])
     audit_record(

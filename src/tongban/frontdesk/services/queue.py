@@ -17,6 +17,7 @@ from tongban.core.errors import NotAuthenticated
 from tongban.frontdesk import locks
 from tongban.frontdesk.access import access_centre, require_in_centre, require_on_window
 from tongban.frontdesk.constants import (
+    OPEN_TICKET_STATUSES,
     AppointmentStatus,
     TicketAction,
     TicketCategory,
@@ -45,6 +46,9 @@ from tongban.notifications.facade import notify
 SLOT_MINUTES = 60
 SLOT_CAPACITY = 4
 SLOT_CATEGORIES = (TicketCategory.ENTERPRISE, TicketCategory.PERSONAL)
+OPEN_TICKETS_PER_USER = 2  # a signed-in person's open tickets per centre and day (phone)
+LIVE_APPOINTMENTS_PER_USER = 2  # a person's live bookings (booked, checked in) per centre and day
+CHECK_IN_EARLY_MINUTES = 30  # a check-in opens this long before the slot's start and closes at its end
 
 
 def _event(ticket: Ticket, action: str, *, window: Window | None = None, actor: Actor | None = None) -> None:
@@ -102,20 +106,30 @@ def ticket_take(
     at: datetime | None = None,
 ) -> Ticket:
     """Take a ticket at the kiosk or on the phone: "G001", "E012"… numbered per centre, day and category.
-    Refused (409 ``centre_closed``) outside the centre's opening hours."""
+    Refused (409 ``centre_closed``) outside the centre's opening hours, and (409 ``too_many_tickets``) for a
+    signed-in person who already holds ``OPEN_TICKETS_PER_USER`` open tickets (waiting, called, serving) at
+    the centre that day. The pages throttle the takes per address (access.require_take_allowed)."""
     at = at or timezone.now()
     _category(category)
     if source not in (TicketSource.KIOSK, TicketSource.PHONE):
         raise CategoryInvalid()
     require_open(centre, at)
+    day = timezone.localtime(at).date()
+    user_id = user_id if source == TicketSource.PHONE else None
     with transaction.atomic():
-        ticket = _allocate(
-            centre,
-            timezone.localtime(at).date(),
-            category,
-            source=source,
-            user_id=user_id if source == TicketSource.PHONE else None,
-        )
+        if (
+            user_id is not None
+            and Ticket.objects.filter(
+                centre=centre, day=day, user_id=user_id, status__in=OPEN_TICKET_STATUSES
+            ).count()
+            >= OPEN_TICKETS_PER_USER
+        ):
+            raise QueueConflict(
+                FrontdeskError.TOO_MANY_TICKETS,
+                gettext("您今天在本中心已有 %(n)s 个未办完的号，请先办理或等候叫号")
+                % {"n": OPEN_TICKETS_PER_USER},
+            )
+        ticket = _allocate(centre, day, category, source=source, user_id=user_id)
         _event(ticket, TicketAction.TAKE)
     return ticket
 
@@ -125,6 +139,10 @@ def ticket_take(
 
 def slot_start(slot: AppointmentSlot) -> datetime:
     return timezone.make_aware(datetime.combine(slot.day, slot.start))
+
+
+def slot_end(slot: AppointmentSlot) -> datetime:
+    return timezone.make_aware(datetime.combine(slot.day, slot.end))
 
 
 def slots_ensure(centre: ServiceCentre, start: date, days: int = 7) -> int:
@@ -166,13 +184,27 @@ def slots_ensure(centre: ServiceCentre, start: date, days: int = 7) -> int:
 def appointment_book(*, actor: Actor, slot: AppointmentSlot, item_name: str = "") -> Appointment:
     """Book a place in a slot (a signed-in user): the slot's count goes up only while a place is free
     (``slot_full``; the CheckConstraint booked ≤ capacity stands behind it); one booking per person per slot
-    (``appointment_exists``); never a slot that has begun (``slot_past``)."""
+    (``appointment_exists``); never a slot that has begun (``slot_past``); at most
+    ``LIVE_APPOINTMENTS_PER_USER`` live bookings (booked or checked in) per person, centre and day
+    (``too_many_appointments``)."""
     if actor.kind != ActorKind.USER or actor.user_id is None:
         raise NotAuthenticated()
     if slot_start(slot) <= timezone.now():
         raise QueueConflict(FrontdeskError.SLOT_PAST, gettext("该时段已开始，不能再预约"))
     try:
         with transaction.atomic():
+            live = Appointment.objects.filter(
+                user_id=actor.user_id,
+                slot__centre_id=slot.centre_id,
+                slot__day=slot.day,
+                status__in=(AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN),
+            )
+            if live.count() >= LIVE_APPOINTMENTS_PER_USER:
+                raise QueueConflict(
+                    FrontdeskError.TOO_MANY_APPOINTMENTS,
+                    gettext("您当天在本中心已有 %(n)s 个预约，不能再预约")
+                    % {"n": LIVE_APPOINTMENTS_PER_USER},
+                )
             taken = AppointmentSlot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(
                 booked=F("booked") + 1
             )
@@ -205,16 +237,33 @@ def appointment_cancel(*, actor: Actor, appointment: Appointment) -> Appointment
 
 
 def appointment_check_in(*, actor: Actor, appointment: Appointment, at: datetime | None = None) -> Ticket:
-    """On the day, in opening hours: the person (or a clerk of the centre) checks in and gets a ticket of the
-    slot's category whose ``due_at`` is the slot's start — called before walk-ins once its time has come."""
+    """On the day, in opening hours, from ``CHECK_IN_EARLY_MINUTES`` before the slot's start until its end:
+    the person (or a clerk of the centre) checks in and gets a ticket of the slot's category whose ``due_at``
+    is the slot's start — called before walk-ins once its time has come. Earlier: 409
+    ``appointment_too_early``; after the slot's end the booking is marked missed (失约) and refused (409
+    ``appointment_missed``: an ordinary number joins the queue behind those already waiting)."""
     at = at or timezone.now()
     appointment = Appointment.objects.select_related("slot__centre").get(pk=appointment.pk)
     slot = appointment.slot
     centre = slot.centre
     if appointment.user_id != actor.user_id:
         access_centre(actor=actor, centre_uuid=centre.uuid)  # a clerk of the centre, else 404
+    if at > slot_end(slot) and appointment.status in (AppointmentStatus.BOOKED, AppointmentStatus.MISSED):
+        Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.BOOKED).update(
+            status=AppointmentStatus.MISSED
+        )
+        raise QueueConflict(
+            FrontdeskError.APPOINTMENT_MISSED,
+            gettext("预约时段已结束，本次预约已记为失约，请取普通号排队办理"),
+        )
     if timezone.localtime(at).date() != slot.day:
         raise QueueConflict(FrontdeskError.APPOINTMENT_NOT_TODAY, gettext("请在预约当天签到取号"))
+    if at < slot_start(slot) - timedelta(minutes=CHECK_IN_EARLY_MINUTES):
+        raise QueueConflict(
+            FrontdeskError.APPOINTMENT_TOO_EARLY,
+            gettext("请在预约时段开始前 %(minutes)s 分钟内签到取号（%(start)s 起）")
+            % {"minutes": CHECK_IN_EARLY_MINUTES, "start": f"{slot.start:%H:%M}"},
+        )
     require_open(centre, at)
     with transaction.atomic():
         updated = Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.BOOKED).update(
@@ -365,6 +414,10 @@ def ticket_transfer(
     due at once — it goes before walk-ins. Answers the new ticket."""
     if (category is None) == (window is None):
         raise CategoryInvalid()
+    if window is not None and not window.categories:
+        raise QueueConflict(
+            FrontdeskError.WINDOW_NO_CATEGORIES, gettext("该窗口未设置可办理的号票类别，不能转入")
+        )
     with transaction.atomic():
         old = _transition(
             actor,

@@ -25,6 +25,7 @@ from tongban.frontdesk.constants import PaperStatus, TicketAction, TicketStatus,
 from tongban.frontdesk.errors import FrontdeskError, TicketNotFound
 from tongban.frontdesk.locks import lock_service, lock_window
 from tongban.frontdesk.models import PadSession, PaperFile, Service, Ticket, TicketEvent, Window
+from tongban.frontdesk.services.handout import pad_open
 from tongban.licences.facade import verify_shown_at_window
 
 COUNTER_KINDS = (WindowKind.COMPREHENSIVE, WindowKind.YANGTZE)
@@ -306,7 +307,7 @@ def service_finish(*, actor: Actor, window: Window, service: Service) -> PadSess
             TicketEvent.objects.create(
                 ticket_id=service.ticket_id, action=TicketAction.FINISH, window=window, actor_user_id=actor.id
             )
-        pad = PadSession.objects.create(window=window, service=service)
+        pad = pad_open(window, service)  # the window's older unrated sessions are closed
         audit_record(
             actor=actor,
             action="frontdesk.service_finish",

@@ -44,7 +44,7 @@ def test_the_kiosk_takes_a_ticket_and_shows_its_page_with_the_qr(client, open_ha
     client.post("/hall/huangpu/", {"category": "P"})
     second = Ticket.objects.get(number="P002")
     html = client.get(f"/hall/huangpu/tickets/{second.uuid}/").content.decode()
-    assert "P002" in html and "前面还有 <strong>1</strong> 位" in html and "预计等候约 5 分钟" in html
+    assert "P002" in html and "前面还有 <strong>1</strong> 位" in html and "预计等候约 3 分钟" in html
     assert 'hx-trigger="every 5s"' in html
     assert client.get("/hall/nowhere/").status_code == 404
 
@@ -236,3 +236,15 @@ def test_appointments_page_books_and_cancels_the_next_seven_days(open_hall, make
     from django.test import Client
 
     assert Client().get("/hall/huangpu/appointments/").status_code == 302  # sign in first
+
+
+def test_the_estimated_wait_is_shared_by_the_windows_that_call_the_category(open_hall):
+    from tongban.frontdesk.selectors import estimated_wait_minutes
+    from tongban.frontdesk.services.queue import ticket_take
+
+    ticket = ticket_take(open_hall["centre"], "P", "kiosk")
+    # The demo's 黄浦 centre: windows 1 and 2 call personal tickets (5 min each before any is finished).
+    assert estimated_wait_minutes(ticket, 4) == 10
+    open_hall["windows"][2].categories = ["E"]
+    open_hall["windows"][2].save(update_fields=["categories"])
+    assert estimated_wait_minutes(ticket, 4) == 20

@@ -9,6 +9,7 @@ the order of taking (the row id)."""
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, timedelta
 
 from django.db.models import Avg, Case, Count, F, IntegerField, Q, QuerySet, Value, When
@@ -101,8 +102,19 @@ def average_service_minutes(centre: ServiceCentre, day: date) -> float:
     return max(float(avg) / 60_000_000, 0.5)  # SQLite answers microseconds
 
 
+def serving_windows(ticket: Ticket) -> int:
+    """How many of the centre's active windows call the ticket's category (at least 1)."""
+    from tongban.frontdesk.models import Window
+
+    windows = Window.objects.filter(centre_id=ticket.centre_id, active=True).values_list(
+        "categories", flat=True
+    )
+    return max(1, sum(1 for categories in windows if ticket.category in (categories or [])))
+
+
 def estimated_wait_minutes(ticket: Ticket, ahead: int) -> int:
-    return round(ahead * average_service_minutes(ticket.centre, ticket.day))
+    """Those ahead × today's average service time, shared by the windows that call its category."""
+    return math.ceil(ahead * average_service_minutes(ticket.centre, ticket.day) / serving_windows(ticket))
 
 
 def waiting_counts(centre: ServiceCentre, day: date) -> dict[str, int]:

@@ -15,10 +15,20 @@ from tongban.catalog.errors import CatalogError
 from tongban.core.errors import CoreError, DomainError, ErrorCode, InvalidInput
 from tongban.frontdesk.errors import FrontdeskError
 from tongban.licences.errors import LicenceError
+from tongban.ratings.errors import RatingError
 from tongban.seals.errors import SealError
 
 ROOT = Path(__file__).resolve().parents[1]
-ENUMS = [AccountError, CaseError, CatalogError, CoreError, FrontdeskError, LicenceError, SealError]
+ENUMS = [
+    AccountError,
+    CaseError,
+    CatalogError,
+    CoreError,
+    FrontdeskError,
+    LicenceError,
+    RatingError,
+    SealError,
+]
 
 
 def test_every_context_has_its_enum_and_no_other_lists_codes():

@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "tongban.seals",
     "tongban.frontdesk",
     "tongban.cases",
+    "tongban.ratings",
     "tongban.portal",
 ]
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("tongban.licences.urls")),
     path("", include("tongban.seals.urls")),
     path("", include("tongban.frontdesk.urls")),
+    path("", include("tongban.ratings.urls")),
     path("", include("tongban.notifications.urls")),
     path("", include("tongban.portal.urls")),
 ]

@@ -10,7 +10,12 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.facade import Role, principals_visible_to, staff_department_uuids, throttle_hit
-from tongban.cases.constants import COMMITMENT_STATUSES, SUPPLEMENTABLE_STATUSES, WITHDRAWABLE_STATUSES
+from tongban.cases.constants import (
+    COMMITMENT_STATUSES,
+    SUPPLEMENTABLE_STATUSES,
+    WITHDRAWABLE_STATUSES,
+    CaseStatus,
+)
 from tongban.cases.errors import CaseError, CaseNotFound, LookupNotFound, StepNotFound
 from tongban.cases.models import Case, CaseStep
 from tongban.core.actors import Actor
@@ -185,4 +190,60 @@ def applicant_actions(case: Case, committed_keys) -> ApplicantActions:
         withdraw=case.status in WITHDRAWABLE_STATUSES,
         supplement=case.status in SUPPLEMENTABLE_STATUSES,
         bring_committed=bool(committed_keys) and case.status in COMMITMENT_STATUSES,
+    )
+
+
+# --- 好差评 (the ratings context, through the facade): who may rate a case, and whether it has ended ---------
+# A refusal at intake or a withdrawal is service too (ratings.md §1: our choice).
+ENDED_STATUSES = (CaseStatus.CONCLUDED, CaseStatus.DELIVERED, CaseStatus.REFUSED, CaseStatus.WITHDRAWN)
+
+
+@dataclass(frozen=True)
+class RatingCase:
+    """What the ratings context reads of a case it is asked to rate (docs/domain/ratings.md §1)."""
+
+    uuid: str
+    number: str
+    name: str
+    status: str
+    status_label: str
+    ended: bool
+    lead_department_uuid: str
+    lead_department_name: str
+    staff_involved: bool  # the actor took part in it or is a member of its lead department: may not rate it
+
+
+def actor_took_part(actor: Actor, case: Case) -> bool:
+    """Staff who worked on ``case``: a member (any role) of its lead department or of an organisation above it,
+    the member of staff who submitted it (a window clerk's 代办), or any step's claimant."""
+    if not actor.memberships or actor.id is None:
+        return False
+    if case.submitted_by == actor.id or case.steps.filter(claimed_by=actor.id).exists():
+        return True
+    roles = {m.role for m in actor.memberships}
+    return str(case.lead_department_uuid) in staff_department_uuids(actor, roles)
+
+
+def access_case_for_rating(*, actor: Actor, case_uuid) -> RatingCase:
+    """The case as ratings needs it. Staff who took part in it get it back with ``staff_involved`` (ratings
+    refuses them with 403); anyone else who is not its applicant side (the applicant, or an agent whose
+    authorisation covers it) gets 404 ``case_not_found``."""
+    if not _valid(case_uuid):
+        raise CaseNotFound()
+    case = Case.objects.filter(uuid=case_uuid).first()
+    if case is None:
+        raise CaseNotFound()
+    involved = actor_took_part(actor, case)
+    if not involved and not actor_may_act_on(actor, case):
+        raise CaseNotFound()
+    return RatingCase(
+        uuid=str(case.uuid),
+        number=case.number,
+        name=case.name,
+        status=case.status,
+        status_label=str(case.get_status_display()),
+        ended=case.status in ENDED_STATUSES,
+        lead_department_uuid=str(case.lead_department_uuid),
+        lead_department_name=case.lead_department_name,
+        staff_involved=involved,
     )

@@ -5,9 +5,11 @@ out, with the facts its figures count."""
 
 from __future__ import annotations
 
+from tongban.cases.access import RatingCase, access_case_for_rating
 from tongban.cases.application_form import fields_of as application_form_fields
 from tongban.cases.application_form import read_posted as application_form_read
 from tongban.cases.demo import demo_load_cases
+from tongban.cases.errors import CaseNotFound
 from tongban.cases.services import window as _window
 from tongban.cases.services.handout import (
     AcceptanceFacts,
@@ -24,8 +26,11 @@ from tongban.cases.services.window import PRECHECK_LABELS, WindowCase
 __all__ = [
     "PRECHECK_LABELS",
     "AcceptanceFacts",
+    "CaseNotFound",
     "HandoutCase",
+    "RatingCase",
     "WindowCase",
+    "access_case_for_rating",
     "application_form_fields",
     "application_form_read",
     "case_acceptance_facts",

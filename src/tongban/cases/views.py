@@ -21,6 +21,7 @@ from tongban.accounts.facade import (
 )
 from tongban.cases import services
 from tongban.cases.access import (
+    ENDED_STATUSES,
     access_case_for_applicant,
     access_case_for_staff,
     access_step_for_reviewer,
@@ -259,6 +260,7 @@ def case_page(request, case_uuid):
     committed = {m.key for m in context["committed"]}
     actions = applicant_actions(case, committed)
     context["can_withdraw"] = actions.withdraw
+    context["ended"] = case.status in ENDED_STATUSES  # 好差评: the ratings page rates it
     context["can_supplement"] = actions.supplement
     context["can_bring"] = actions.bring_committed
     uploadable = [m for m in target.materials if not m.obtained or m.source == "licence"] if target else []

@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from tongban.frontdesk.demo import demo_load_frontdesk
+from tongban.frontdesk.signals import pad_rated
 
-__all__ = ["demo_load_frontdesk"]
+__all__ = ["demo_load_frontdesk", "pad_rated"]

@@ -48,6 +48,7 @@ from tongban.frontdesk.errors import (
 )
 from tongban.frontdesk.locks import lock_pad_session
 from tongban.frontdesk.models import Handover, PadSession, PaperFile, Service, ServiceCentre, Window
+from tongban.frontdesk.signals import pad_rated
 
 SIGNATURE_MAX_BYTES = 200 * 1024
 SIGNATURE_MAX_PIXELS = 4_000_000  # 2000 × 2000: a pad is far smaller; refuses decompression bombs
@@ -308,4 +309,17 @@ def pad_rate(*, actor: Actor, window: Window, session_uuid, score, comment: str 
         after={"window": window.name, "score": value},
         org_path=window.centre.org_path,
     )
+    facts = {
+        "session_uuid": session.uuid,
+        "service_uuid": current.service.uuid,
+        "window_uuid": window.uuid,
+        "window_name": window.name,
+        "centre_uuid": window.centre.uuid,
+        "centre_name": window.centre.name,
+        "score": value,
+        "comment": comment,
+        "rated_at": session.closed_at,
+    }
+    # The ratings context (to the right of the front desk) writes the evaluation once the rating is committed.
+    transaction.on_commit(lambda: pad_rated.send(sender=PadSession, **facts))
     return session

@@ -1,0 +1,96 @@
+"""好差评 (`/api/ratings/...`): each endpoint states who may call it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from ninja import Field, Router, Schema, Status
+
+from tongban.accounts.facade import session_auth
+from tongban.core.schemas import responses
+from tongban.ratings import services
+from tongban.ratings.access import access_case_to_rate
+from tongban.ratings.channels import browser_channel
+from tongban.ratings.selectors import evaluations_of_evaluator
+
+router = Router(tags=["ratings 好差评"])
+
+
+class EvaluationIn(Schema):
+    round: int = Field(
+        default=1, description="1 首次评价, 2 追评 (once, after the first): a retry of a round is 409"
+    )
+    level: int = Field(description="5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意")
+    indicators: list[str] = Field(default_factory=list, max_length=20, description="indicator codes")
+    text: str = Field(default="", max_length=2000, description="at most 500 characters once stripped")
+    anonymous: bool = False
+
+
+class EvaluationOut(Schema):
+    uuid: UUID
+    kind: str
+    subject: UUID
+    subject_label: str
+    channel: str
+    round: int
+    level: int
+    level_label: str
+    template_version: int
+    indicators: list[str]
+    text: str
+    anonymous: bool
+    unit_name: str
+    created_at: datetime
+
+
+def _out(e) -> dict:
+    return {
+        "uuid": e.uuid,
+        "kind": e.kind,
+        "subject": e.subject_uuid,
+        "subject_label": e.subject_label,
+        "channel": e.channel,
+        "round": e.round,
+        "level": e.level,
+        "level_label": str(e.get_level_display()),
+        "template_version": e.template_version,
+        "indicators": e.indicators,
+        "text": e.text,
+        "anonymous": e.anonymous,
+        "unit_name": e.unit_name,
+        "created_at": e.created_at,
+    }
+
+
+@router.post(
+    "/ratings/cases/{case_uuid}",
+    response=responses({201: EvaluationOut}, 401, 403, 404, 409),
+    auth=session_auth,
+)
+def case_evaluate(request, case_uuid: str, payload: EvaluationIn):
+    """一事一评 of an ended case. Caller: the case's applicant side (the applicant, or an agent whose
+    authorisation covers it); anyone else 404 `case_not_found`; staff who took part in it (its lead
+    department's members, its submitting clerk, a step's claimant) 403 `rating_own_service`. 409
+    `case_not_ended` while it is open; 409 `already_rated` for a round given (a retry writes nothing); 409
+    `rating_rounds_used` after the second; 409 `rating_second_round_closed` 30 days after the first; 422
+    `rating_level_invalid`, `rating_indicator_invalid`, `rating_text_too_long`, `rating_round_invalid`,
+    `rating_reason_required` (a 差评 with neither indicator nor text)."""
+    case = access_case_to_rate(actor=request.actor, case_uuid=case_uuid)
+    evaluation = services.evaluate_case(
+        actor=request.actor,
+        case=case,
+        round=payload.round,
+        level=payload.level,
+        indicators=payload.indicators,
+        text=payload.text,
+        anonymous=payload.anonymous,
+        channel=browser_channel(request),
+    )
+    return Status(201, _out(evaluation))
+
+
+@router.get("/ratings/mine", response=responses({200: list[EvaluationOut]}, 401), auth=session_auth)
+def my_evaluations(request):
+    """The caller's own evaluations, newest first (at most 200). Caller: any signed-in user."""
+    return [_out(e) for e in evaluations_of_evaluator(request.actor)[:200]]

@@ -1,0 +1,69 @@
+"""The 一事一评 page of a case (`/ratings/cases/<uuid>/`): its applicant side rates it once it has ended."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from tongban.cases.facade import CaseNotFound
+from tongban.core.errors import DomainError
+from tongban.ratings import services
+from tongban.ratings.access import access_case_to_rate, require_may_rate_case
+from tongban.ratings.channels import browser_channel
+from tongban.ratings.constants import BAD_LEVELS, TEXT_MAX, Level
+from tongban.ratings.selectors import evaluations_of_case_by, evaluations_of_evaluator
+
+
+@login_required
+def case_rate(request, case_uuid):
+    """GET: the form (or the evaluations given); POST: one evaluation. Caller: the case's applicant side."""
+    try:
+        case = access_case_to_rate(actor=request.actor, case_uuid=case_uuid)
+    except CaseNotFound as exc:
+        raise Http404 from exc
+    channel = browser_channel(request)
+    error = None
+    posted = request.POST if request.method == "POST" else None
+    status = 200
+    try:
+        require_may_rate_case(request.actor, case)
+        if posted is not None:
+            services.evaluate_case(
+                actor=request.actor,
+                case=case,
+                round=posted.get("round"),
+                level=posted.get("level"),
+                indicators=posted.getlist("indicators"),
+                text=posted.get("text", ""),
+                anonymous=posted.get("anonymous") == "1",
+                channel=channel,
+            )
+            messages.success(request, _("感谢您的评价"))
+            return redirect("ratings:case", case_uuid=case.uuid)
+    except DomainError as exc:
+        error, status = exc, exc.status
+    given = evaluations_of_case_by(request.actor, case.uuid)
+    context = {
+        "case": case,
+        "given": given,
+        "next_round": services.next_round(given),
+        "levels": Level.choices,
+        "bad_levels": [int(level) for level in BAD_LEVELS],
+        "indicators": services.indicator_choices(channel),
+        "text_max": TEXT_MAX,
+        "error": error,
+        "posted": posted,
+        "may_rate": case.ended and not case.staff_involved,
+    }
+    return render(request, "ratings/case_rate.html", context, status=status)
+
+
+@login_required
+def my_evaluations(request):
+    """The evaluator's own evaluations."""
+    return render(
+        request, "ratings/mine.html", {"evaluations": evaluations_of_evaluator(request.actor)[:100]}
+    )

@@ -1,0 +1,82 @@
+"""一次一评 from the window's pad: the front desk's ``pad_rated`` signal, sent after the rating's commit, makes
+an evaluation of the ratings context (channel 政务大厅平板电脑, round 1, no known evaluator)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.test import Client
+
+from tests.frontdesk.conftest import hall  # noqa: F401 (the fixture)
+from tests.frontdesk.handout_support import concluded_case
+from tongban.frontdesk.facade import pad_rated
+from tongban.frontdesk.models import PadSession, Service
+from tongban.ratings.constants import Channel, EvaluationKind, UnitKind
+from tongban.ratings.models import Evaluation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pad(hall, make_person):  # noqa: F811
+    person = make_person(real_name="李秀英")
+    window = hall["windows"][1]
+    case = concluded_case(person, centre=hall["centre"], window=window, clerk=hall["clerk"])
+    service = Service.objects.get(case_uuids=[str(case.uuid)])
+    session = PadSession.objects.create(window=window, service=service)
+    client = Client(enforce_csrf_checks=True)
+    url = f"/hall/huangpu/pad/{window.uuid}/"
+    client.get(url)
+    return {"window": window, "service": service, "session": session, "client": client, "url": url}
+
+
+def _rate(pad, score, comment=""):
+    return pad["client"].post(
+        pad["url"],
+        {"session": str(pad["session"].uuid), "score": score, "comment": comment},
+        HTTP_X_CSRFTOKEN=pad["client"].cookies["csrftoken"].value,
+    )
+
+
+def test_a_pad_rating_writes_an_evaluation_after_its_commit(pad, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert _rate(pad, "2", "  等候时间太长 ").status_code == 200
+    assert callbacks and not Evaluation.objects.exists()  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    evaluation = Evaluation.objects.get()
+    assert evaluation.kind == EvaluationKind.SERVICE and evaluation.channel == Channel.HALL_TABLET
+    assert (
+        evaluation.subject_uuid == pad["service"].uuid and evaluation.pad_session_uuid == pad["session"].uuid
+    )
+    assert (evaluation.level, evaluation.text, evaluation.round) == (2, "等候时间太长", 1)
+    assert evaluation.evaluator_user_id is None and evaluation.template_version == 0
+    assert evaluation.unit_kind == UnitKind.WINDOW and evaluation.unit_uuid == pad["window"].uuid
+    assert evaluation.unit_name == pad["window"].name and evaluation.centre_name == pad["window"].centre.name
+
+
+def test_a_refused_pad_rating_writes_nothing_and_a_repeated_signal_writes_once(
+    pad, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _rate(pad, "9").status_code == 422
+    assert not Evaluation.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _rate(pad, "5").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _rate(pad, "1").status_code == 409  # the pad's own rule: once
+    assert list(Evaluation.objects.values_list("level", flat=True)) == [5]
+    # The same rating delivered twice (a retry of the receiver) is written once.
+    facts = {
+        "session_uuid": pad["session"].uuid,
+        "service_uuid": pad["service"].uuid,
+        "window_uuid": pad["window"].uuid,
+        "window_name": "1号窗口",
+        "centre_uuid": uuid.uuid4(),
+        "centre_name": "黄浦",
+        "score": 5,
+        "comment": "",
+    }
+    pad_rated.send(sender=PadSession, **facts)
+    assert Evaluation.objects.count() == 1

@@ -173,3 +173,53 @@ def test_an_evaluation_is_never_changed_or_deleted(rating_world):
     with pytest.raises(Immutable):
         Evaluation.objects.all().delete()
     assert Evaluation.objects.get().level == 5
+
+
+@pytest.mark.postgres
+def test_the_database_refuses_to_change_or_delete_an_evaluation(rating_world):
+    from django.db import DatabaseError, connection, transaction
+
+    assert _api(rating_world["client"], rating_world["case"]).status_code == 201
+    for sql in ("UPDATE ratings_evaluation SET level = 1", "DELETE FROM ratings_evaluation"):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as c,
+        ):
+            c.execute(sql)
+    assert Evaluation.objects.get().level == 5
+
+
+def test_the_second_round_closes_30_days_after_the_first(rating_world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    case, user = rating_world["case"], rating_world["applicant"].user
+    Evaluation(
+        kind=EvaluationKind.CASE,
+        subject_uuid=case.uuid,
+        subject_label=case.number,
+        channel=Channel.PC,
+        evaluator_user_id=user.pk,
+        round=1,
+        level=3,
+        template_version=1,
+        unit_kind=UnitKind.DEPARTMENT,
+        unit_uuid=rating_world["department"].uuid,
+        unit_name="黄浦区房管局",
+        created_at=timezone.now() - timedelta(days=31),
+    ).save()
+    response = _api(rating_world["client"], case, round=2, level=4)
+    assert response.status_code == 409 and response.json()["code"] == "rating_second_round_closed"
+    assert Evaluation.objects.count() == 1
+
+
+def test_evaluations_are_throttled_per_account(rating_world, monkeypatch):
+    monkeypatch.setattr("tongban.ratings.access.RATE_LIMIT_ACCOUNT", 2)
+    client, case = rating_world["client"], rating_world["case"]
+    assert _api(client, case).status_code == 201
+    assert _api(client, case).status_code == 409  # a refused try counts too
+    response = _api(client, case, round=2)
+    assert response.status_code == 429 and response.json()["code"] == "throttled"
+    assert Evaluation.objects.count() == 1

@@ -4,8 +4,13 @@ case cannot be rated yet (409 ``case_not_ended``)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
+from tongban.accounts.facade import throttle_hit
 from tongban.cases.facade import RatingCase, access_case_for_rating
 from tongban.core.actors import Actor
+from tongban.core.errors import Throttled
+from tongban.ratings.constants import RATE_LIMIT_ACCOUNT, RATE_LIMIT_ADDRESS, RATE_LIMIT_WINDOW
 from tongban.ratings.errors import CaseNotEnded, RatingOwnService
 
 
@@ -19,3 +24,15 @@ def require_may_rate_case(actor: Actor, case: RatingCase) -> None:
         raise RatingOwnService()
     if not case.ended:
         raise CaseNotEnded()
+
+
+def require_rating_allowed(actor: Actor, client: str) -> None:
+    """429 ``throttled`` past the hourly limits per account and per client address (ratings.md §4)."""
+    account_ok = throttle_hit(
+        "ratings_account", str(actor.id or "-"), limit=RATE_LIMIT_ACCOUNT, window=RATE_LIMIT_WINDOW
+    )
+    address_ok = throttle_hit(
+        "ratings_address", client or "-", limit=RATE_LIMIT_ADDRESS, window=RATE_LIMIT_WINDOW
+    )
+    if not (account_ok and address_ok):
+        raise Throttled(message=_("评价过于频繁，请稍后再试"))

@@ -10,7 +10,7 @@ from ninja import Field, Router, Schema, Status
 from tongban.accounts.facade import session_auth
 from tongban.core.schemas import responses
 from tongban.ratings import services
-from tongban.ratings.access import access_case_to_rate
+from tongban.ratings.access import access_case_to_rate, require_rating_allowed
 from tongban.ratings.channels import browser_channel
 from tongban.ratings.selectors import evaluations_of_evaluator
 
@@ -65,7 +65,7 @@ def _out(e) -> dict:
 
 @router.post(
     "/ratings/cases/{case_uuid}",
-    response=responses({201: EvaluationOut}, 401, 403, 404, 409),
+    response=responses({201: EvaluationOut}, 401, 403, 404, 409, 429),
     auth=session_auth,
 )
 def case_evaluate(request, case_uuid: str, payload: EvaluationIn):
@@ -75,8 +75,10 @@ def case_evaluate(request, case_uuid: str, payload: EvaluationIn):
     `case_not_ended` while it is open; 409 `already_rated` for a round given (a retry writes nothing); 409
     `rating_rounds_used` after the second; 409 `rating_second_round_closed` 30 days after the first; 422
     `rating_level_invalid`, `rating_indicator_invalid`, `rating_text_too_long`, `rating_round_invalid`,
-    `rating_reason_required` (a 差评 with neither indicator nor text)."""
+    `rating_reason_required` (a 差评 with neither indicator nor text); 429 `throttled` past 20 evaluations an
+    hour per account or 60 per address."""
     case = access_case_to_rate(actor=request.actor, case_uuid=case_uuid)
+    require_rating_allowed(request.actor, request.client_ip)
     evaluation = services.evaluate_case(
         actor=request.actor,
         case=case,

@@ -75,3 +75,7 @@ CHANNEL_CLASS = {
 TEXT_MAX = 500
 ROUNDS = 2  # a first evaluation and one 追评
 SECOND_ROUND_DAYS = 30  # the second round within 30 days of the first (our choice)
+# Rate limits (ratings.md §4, our choice): evaluations per account and per client address in an hour.
+RATE_LIMIT_ACCOUNT = 20
+RATE_LIMIT_ADDRESS = 60
+RATE_LIMIT_WINDOW = 3600

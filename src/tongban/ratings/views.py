@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from tongban.cases.facade import CaseNotFound
 from tongban.core.errors import DomainError
 from tongban.ratings import services
-from tongban.ratings.access import access_case_to_rate, require_may_rate_case
+from tongban.ratings.access import access_case_to_rate, require_may_rate_case, require_rating_allowed
 from tongban.ratings.channels import browser_channel
 from tongban.ratings.constants import BAD_LEVELS, TEXT_MAX, Level
 from tongban.ratings.selectors import evaluations_of_case_by, evaluations_of_evaluator
@@ -31,6 +31,7 @@ def case_rate(request, case_uuid):
     try:
         require_may_rate_case(request.actor, case)
         if posted is not None:
+            require_rating_allowed(request.actor, request.client_ip)
             services.evaluate_case(
                 actor=request.actor,
                 case=case,

@@ -1,0 +1,36 @@
+"""一事一评 in the browser: the applicant of a concluded case opens it from the case page, rates it 不满意 with
+the aspect that went wrong and a comment on a phone, and reads the rating back; the page at both widths, in
+长辈版 and in English."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import PHONE, log_in, no_horizontal_overflow, screenshot
+from tests.e2e.test_seals import shoot_modes
+from tests.ratings.conftest import make_case
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_applicant_rates_a_concluded_case_from_its_page(new_context, make_person, org_tree):
+    person = make_person("李秀英")
+    case = make_case(person, org_tree["hp_housing"])
+    context, watch = new_context(PHONE)
+    page = context.new_page()
+    log_in(page, person.phone)
+    page.goto(f"/cases/{case.uuid}/")
+    page.get_by_role("link", name="评价本次办事").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    no_horizontal_overflow(page)
+    screenshot(page, "rating-case-375.png")
+    page.get_by_label("不满意", exact=True).check()
+    page.get_by_label("办事效率").check()
+    page.get_by_label("意见或建议（可选，500 字以内）").fill("等候时间太长<script>")
+    page.get_by_role("button", name="提交评价").click()
+    given = page.locator("#given-title").locator("xpath=..")
+    expect(given).to_contain_text("不满意")
+    expect(given).to_contain_text("等候时间太长<script>")  # shown as text, escaped
+    shoot_modes(page, f"/ratings/cases/{case.uuid}/", "rating-case")
+    watch.assert_clean()

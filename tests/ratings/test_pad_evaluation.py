@@ -80,3 +80,23 @@ def test_a_refused_pad_rating_writes_nothing_and_a_repeated_signal_writes_once(
     }
     pad_rated.send(sender=PadSession, **facts)
     assert Evaluation.objects.count() == 1
+
+
+def test_a_pad_rating_whose_evaluation_was_missed_is_written_by_the_maintenance_sweep_once(pad):
+    """The receiver failed after the rating's commit (here: it never ran): `tongban maintenance` catches up."""
+    from django.utils import timezone
+
+    from tongban.core.maintenance import maintenance_run
+
+    session = pad["session"]
+    PadSession.objects.filter(pk=session.pk).update(score=1, comment="态度不好", closed_at=timezone.now())
+    assert not Evaluation.objects.exists()
+    assert maintenance_run()["pad_evaluations_caught_up"] == 1
+    evaluation = Evaluation.objects.get()
+    assert (
+        evaluation.pad_session_uuid == session.uuid
+        and evaluation.level == 1
+        and evaluation.text == "态度不好"
+    )
+    assert maintenance_run()["pad_evaluations_caught_up"] == 0
+    assert Evaluation.objects.count() == 1

@@ -258,6 +258,31 @@ def pad_expired(session: PadSession, now=None) -> bool:
 
 
 @transaction.atomic
+def pad_rating_facts(session: PadSession) -> dict:
+    """What ``pad_rated`` carries of a rated session (the ratings context writes its evaluation from it)."""
+    window = session.window
+    return {
+        "session_uuid": session.uuid,
+        "service_uuid": session.service.uuid,
+        "window_uuid": window.uuid,
+        "window_name": window.name,
+        "centre_uuid": window.centre.uuid,
+        "centre_name": window.centre.name,
+        "score": session.score,
+        "comment": session.comment,
+        "rated_at": session.closed_at,
+    }
+
+
+def pad_ratings_since(since) -> list[dict]:
+    """The facts of every session rated since ``since`` (the ratings context's catch-up: a rating whose
+    signal's receiver failed after the commit is written at the next maintenance sweep)."""
+    rated = PadSession.objects.filter(score__isnull=False, closed_at__gte=since).select_related(
+        "window__centre", "service"
+    )
+    return [pad_rating_facts(session) for session in rated]
+
+
 def pad_open(window: Window, service: Service) -> PadSession:
     """Invite the applicant to rate ``service`` on the window's pad (the counter calls it when a service
     ends): the window's older open sessions are closed unrated, so only this one can be rated."""
@@ -309,17 +334,8 @@ def pad_rate(*, actor: Actor, window: Window, session_uuid, score, comment: str 
         after={"window": window.name, "score": value},
         org_path=window.centre.org_path,
     )
-    facts = {
-        "session_uuid": session.uuid,
-        "service_uuid": current.service.uuid,
-        "window_uuid": window.uuid,
-        "window_name": window.name,
-        "centre_uuid": window.centre.uuid,
-        "centre_name": window.centre.name,
-        "score": value,
-        "comment": comment,
-        "rated_at": session.closed_at,
-    }
+    session.window, session.service = window, current.service
+    facts = pad_rating_facts(session)
     # The ratings context (to the right of the front desk) writes the evaluation once the rating is committed.
     transaction.on_commit(lambda: pad_rated.send(sender=PadSession, **facts))
     return session

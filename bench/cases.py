@@ -45,7 +45,6 @@ import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
-from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import quote
 
@@ -83,6 +82,7 @@ from bench.harness.report import (  # noqa: E402
     width,
 )
 from bench.harness.server import http_request, running_server  # noqa: E402
+from bench.harness.session import http_sender, session_login, wsgi_sender  # noqa: E402
 
 RESULTS_PATH = ROOT / "bench" / "results" / "cases.json"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/tongban_bench_cases"
@@ -1286,15 +1286,7 @@ def profile_post(username: str, requests: int, recipe_path: str = "") -> dict:
     bundle_data = {"uuid": str(bundle.uuid), "form_schema": target.form_schema, "materials": materials}
     body = json.dumps(post_body(bundle_data, str(user.person.uuid))).encode()
     call = ip.wsgi_caller()
-    login_body = json.dumps({"username": username, "password": PASSWORD}).encode()
-    status, answer = call("POST", "/api/auth/login", login_body)
-    if status != 200:
-        raise RuntimeError(f"in-process login of {username} answered {status}: {answer[:300]!r}")
-    cookies = _cookies(call.last_headers)
-    if "csrftoken" not in cookies:
-        call("GET", "/accounts/login/", headers=_cookie_header(cookies))
-        cookies.update(_cookies(call.last_headers))
-    headers = {**_cookie_header(cookies), "X-CSRFToken": cookies.get("csrftoken", "")}
+    headers, _answer = session_login(wsgi_sender(call), username, PASSWORD)
     stamp = f"{POST_KEY_PREFIX}prof-{int(time.time())}"
     counter = iter(range(10**9))
 
@@ -1559,37 +1551,11 @@ def child(env: dict, *argv: str) -> dict:
 # --- parent side: HTTP ------------------------------------------------------------------------------------
 
 
-def _cookies(headers: list[tuple[str, str]]) -> dict:
-    jar = SimpleCookie()
-    for name, value in headers:
-        if name.lower() == "set-cookie":
-            jar.load(value)
-    return {k: m.value for k, m in jar.items()}
-
-
 def login(base_url: str, username: str) -> dict:
-    """A session as a browser gets it: POST /api/auth/login, then the CSRF cookie (GET /accounts/login/ when
-    the login answer did not set it). Returns the headers every request of this client sends."""
-    status, headers, body = http_request(
-        base_url,
-        "POST",
-        "/api/auth/login",
-        json.dumps({"username": username, "password": PASSWORD}).encode(),
-        {"Content-Type": "application/json"},
-    )
-    if status != 200:
-        raise RuntimeError(f"login of {username} answered {status}: {body[:300]!r}")
-    cookies = _cookies(headers)
-    if "csrftoken" not in cookies:
-        _, headers, _ = http_request(base_url, "GET", "/accounts/login/", headers=_cookie_header(cookies))
-        cookies.update(_cookies(headers))
-    if "sessionid" not in cookies or "csrftoken" not in cookies:
-        raise RuntimeError(f"no session or CSRF cookie for {username}: {sorted(cookies)}")
-    return {**_cookie_header(cookies), "X-CSRFToken": cookies["csrftoken"], "_me": json.loads(body)}
-
-
-def _cookie_header(cookies: dict) -> dict:
-    return {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else {}
+    """A session as a browser gets it (harness ``session_login``): the headers every request of this client
+    sends, and the login answer under ``_me``."""
+    headers, body = session_login(http_sender(base_url), username, PASSWORD)
+    return {**headers, "_me": json.loads(body)}
 
 
 def post_body(bundle: dict, applicant_uuid: str) -> dict:

@@ -40,7 +40,6 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime
-from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -59,7 +58,8 @@ from bench.harness.report import (  # noqa: E402
     print_machine,
     table,
 )
-from bench.harness.server import REQUEST_TIMEOUT, http_request, running_server  # noqa: E402
+from bench.harness.server import REQUEST_TIMEOUT, running_server  # noqa: E402
+from bench.harness.session import http_sender, session_login, wsgi_sender  # noqa: E402
 
 RESULTS_PATH = ROOT / "bench" / "results" / "frontdesk_calls_http.json"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/tongban_bench_calls"
@@ -234,15 +234,7 @@ def _statements() -> dict:
 
     _fill(2)
     call = wsgi_caller()
-    body = json.dumps({"username": f"{CLERK_PREFIX}01", "password": PASSWORD}).encode()
-    status, answer = call("POST", "/api/auth/login", body)
-    if status != 200:
-        raise RuntimeError(f"in-process login answered {status}: {answer[:300]!r}")
-    cookies = _cookies(call.last_headers)
-    if "csrftoken" not in cookies:
-        call("GET", "/accounts/login/", headers=_cookie_header(cookies))
-        cookies.update(_cookies(call.last_headers))
-    headers = {**_cookie_header(cookies), "X-CSRFToken": cookies.get("csrftoken", "")}
+    headers, _answer = session_login(wsgi_sender(call), f"{CLERK_PREFIX}01", PASSWORD)
     from tongban.frontdesk.models import Window
 
     window = Window.objects.get(centre=_centre(), number=1)
@@ -269,7 +261,7 @@ def _statements() -> dict:
     call_ms, health_ms = [], []
     for i in range(INPROC_CALLS + 10):
         t0 = time.perf_counter()
-        status, content = call("POST", f"/api/frontdesk/windows/{window.uuid}/call-next", b"", headers)
+        _status, content = call("POST", f"/api/frontdesk/windows/{window.uuid}/call-next", b"", headers)
         t1 = time.perf_counter()
         ticket = json.loads(content)["ticket"]["uuid"]
         call("POST", f"/api/frontdesk/tickets/{ticket}/finish", b"", headers)
@@ -311,42 +303,10 @@ def child_main(argv) -> int:
 # --- the parent: HTTP -------------------------------------------------------------------------------------
 
 
-def _cookies(headers: list[tuple[str, str]]) -> dict:
-    jar = SimpleCookie()
-    for name, value in headers:
-        if name.lower() == "set-cookie":
-            jar.load(value)
-    return {k: m.value for k, m in jar.items()}
-
-
-def _cookie_header(cookies: dict) -> dict:
-    return {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else {}
-
-
 def login(base_url: str, username: str) -> dict:
-    """A session as a browser gets it: POST /api/auth/login, then the CSRF cookie (GET /accounts/login/ when
-    the login answer did not set it). Answers the headers every POST of this clerk sends."""
-    status, headers, body = http_request(
-        base_url,
-        "POST",
-        "/api/auth/login",
-        json.dumps({"username": username, "password": PASSWORD}).encode(),
-        {"Content-Type": "application/json"},
-    )
-    if status != 200:
-        raise RuntimeError(f"login of {username} answered {status}: {body[:300]!r}")
-    cookies = _cookies(headers)
-    if "csrftoken" not in cookies:
-        _, headers, _ = http_request(base_url, "GET", "/accounts/login/", headers=_cookie_header(cookies))
-        cookies.update(_cookies(headers))
-    if "sessionid" not in cookies or "csrftoken" not in cookies:
-        raise RuntimeError(f"no session or CSRF cookie for {username}: {sorted(cookies)}")
-    return {
-        **_cookie_header(cookies),
-        "X-CSRFToken": cookies["csrftoken"],
-        "Content-Type": "application/json",
-        "Accept-Encoding": "identity",
-    }
+    """A session as a browser gets it (harness ``session_login``): the headers every POST of this clerk sends."""
+    headers, _answer = session_login(http_sender(base_url), username, PASSWORD)
+    return {**headers, "Content-Type": "application/json", "Accept-Encoding": "identity"}
 
 
 class Clerk:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, time, timedelta
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -151,14 +152,16 @@ def test_a_check_in_after_the_slots_end_marks_it_missed_and_does_not_jump_the_qu
 
 def test_a_late_check_in_on_the_appointments_page_is_409(open_hall, make_person):
     user = make_person().user
-    slot = _slot(open_hall, timezone.localdate(), time(0), time(0, 1))  # ended today (unless run at 00:00)
+    slot = _slot(open_hall, timezone.localdate(), time(0), time(0, 1))  # ended today by noon
     appointment = Appointment.objects.create(slot=slot, user_id=user.pk, person_label="张*")
-    if timezone.localtime().time() <= time(0, 1):
-        pytest.skip("the slot has not ended yet")
     client = login_client(user)
-    response = _post(
-        client, "/hall/huangpu/appointments/", {"appointment": str(appointment.uuid), "action": "check_in"}
-    )
+    noon = timezone.make_aware(datetime.combine(timezone.localdate(), time(12)))
+    with mock.patch("django.utils.timezone.now", return_value=noon):  # whatever the hour the test runs
+        response = _post(
+            client,
+            "/hall/huangpu/appointments/",
+            {"appointment": str(appointment.uuid), "action": "check_in"},
+        )
     assert response.status_code == 409 and "已记为失约" in response.content.decode()
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.MISSED

@@ -52,13 +52,20 @@ def event_record(
     return event
 
 
+def window_submission(case: Case) -> dict | None:
+    """The 窗口代办 record of a case a clerk opened at a window (the person identified there, the clerk, the
+    window: services/window.py), or None for a case its applicant submitted."""
+    event = case.events.filter(action="window_submit").only("detail").first()
+    return event.detail if event is not None else None
+
+
 def applicant_user_id(case: Case) -> int | None:
     """Who hears about a case: who submitted it; for a case a clerk opened at a window (代办), the applicant
     the clerk identified in person — the clerk, its submitter, is never told the applicant's news."""
     if case.delivery_method == DeliveryMethod.WINDOW:
-        event = case.events.filter(action="window_submit").only("detail").first()
-        if event is not None:
-            person = event.detail.get("person")
+        window = window_submission(case)
+        if window is not None:
+            person = window.get("person")
             return person_user_id(person) if person else None
     return case.submitted_by
 

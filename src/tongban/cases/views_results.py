@@ -119,7 +119,7 @@ def case_document_verify(request, case_uuid, kind: str):
     """验章 of a sealed document the case keeps (its 办结通知书, 受理通知书 or 不予受理决定书, signed 申请书), for the
     applicant's side and the staff who may see the case (404 for anyone else): the same report as an upload
     to /seals/verify/ gets, without uploading; "being sealed" until the task has sealed it."""
-    from tongban.seals.facade import document_verify
+    from tongban.seals.facade import document_verification_page
 
     if kind not in SEALED_DOCUMENTS:
         raise Http404
@@ -130,15 +130,14 @@ def case_document_verify(request, case_uuid, kind: str):
     stored = getattr(case, field)
     if stored is None and kind == "result" and case.status not in RESULT_STATUSES:
         raise Http404
-    pdf = bytes(stored) if stored else None
     on_staff_side = back_url.startswith("/staff/")
     if kind == "application" and on_staff_side:
         download = "cases:staff_application_pdf"
-    context = {
-        "reports": document_verify(pdf) if pdf is not None else None,
-        "filename": f"{title} {case.number}",
-        "back_url": back_url,
-        "back_label": case.number,
-        "download_url": "" if kind == "result" and on_staff_side else reverse(download, args=[case.uuid]),
-    }
-    return render(request, "seals/verify_document.html", context)
+    return document_verification_page(
+        request,
+        filename=f"{title} {case.number}",
+        pdf=bytes(stored) if stored else None,
+        back_url=back_url,
+        back_label=case.number,
+        download_url="" if kind == "result" and on_staff_side else reverse(download, args=[case.uuid]),
+    )

@@ -243,10 +243,10 @@ class LicenceDocumentSource:
 def licence_document_source(licence_uuid: str) -> LicenceDocumentSource | None:
     """The licence's PDF to seal; None when there is no such licence or its sealed file already shows it as
     it is (nothing to do)."""
-    from tongban.licences.pdf import licence_pdf_for_sealing, seal_box_points, sealed_document
+    from tongban.licences.pdf import is_sealed, licence_pdf_for_sealing, seal_box_points
 
     licence = Licence.objects.select_related("type").filter(uuid=licence_uuid).first()
-    if licence is None or sealed_document(licence) is not None:
+    if licence is None or is_sealed(licence):  # the file is not read to learn that
         return None
     return LicenceDocumentSource(
         licence_uuid=str(licence.uuid),

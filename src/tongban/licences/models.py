@@ -268,10 +268,6 @@ class LicenceDocument(models.Model):
         verbose_name = _("电子证照文件（已盖章）")
         verbose_name_plural = _("电子证照文件（已盖章）")
 
-    def shows(self, licence: Licence) -> bool:
-        """Whether the sealed file still shows the licence as it is now."""
-        return self.status == licence.status and self.current == licence.current
-
 
 class LicenceUse(models.Model):
     """One use of a licence by someone other than its holder (用证记录): shown to the holder. A verification

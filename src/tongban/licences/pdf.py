@@ -263,17 +263,22 @@ def licence_pdf_for_sealing(licence: Licence) -> bytes:
         return licence_pdf(licence)
 
 
+def _showing(licence: Licence):
+    """The licence's sealed file if it still shows the licence as it is: the same status, the same current or
+    historical version."""
+    return LicenceDocument.objects.filter(
+        licence_id=licence.pk, status=licence.status, current=licence.current
+    )
+
+
 def sealed_document(licence: Licence) -> LicenceDocument | None:
     """The licence's sealed PDF when it still shows the licence as it is."""
-    document = LicenceDocument.objects.filter(licence_id=licence.pk).first()
-    return document if document is not None and document.shows(licence) else None
+    return _showing(licence).first()
 
 
 def is_sealed(licence: Licence) -> bool:
     """Whether a sealed file shows the licence as it is (without reading the file)."""
-    return LicenceDocument.objects.filter(
-        licence_id=licence.pk, status=licence.status, current=licence.current
-    ).exists()
+    return _showing(licence).exists()
 
 
 def sealed_document_ask(licence: Licence) -> None:

@@ -19,11 +19,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from tongban.core.actors import Actor
 from tongban.seals import pki, services
 from tongban.seals.access import access_seal, may_use, owner_scope
-from tongban.seals.constants import KeyRole, OwnerKind, SealKind, SealStatus
+from tongban.seals.constants import KeyRole, SealKind, SealStatus
 from tongban.seals.demo import demo_load_seals
 from tongban.seals.errors import SealNotFound
 from tongban.seals.models import PkiKey, Seal, SealUse
-from tongban.seals.selectors import seals_authorised
+from tongban.seals.selectors import department_seal_active, seals_authorised
 from tongban.seals.signers import Pkcs11Signer, Signer, SoftwareSigner
 
 __all__ = [
@@ -40,7 +40,7 @@ __all__ = [
     "demo_load_seals",
     "department_document_seal",
     "department_seal",
-    "document_verify",
+    "document_verification_page",
     "ocsp_respond",
     "root_certificate_pem",
     "seal_image_set",
@@ -206,14 +206,7 @@ def seals_make_for_enterprise(
 def department_seal(actor: Actor, org_uuid: str, org_name: str, code: str = "") -> SealInfo:
     """The active department seal of an issuing authority, made on first use (``code``: its USCC)."""
     code = code or org_uuid
-    seal = (
-        Seal.objects.filter(
-            owner_kind=OwnerKind.ORG, owner_code=code, kind=SealKind.DEPARTMENT, status=SealStatus.ACTIVE
-        )
-        .select_related("certificate")
-        .order_by("-created_at")
-        .first()
-    )
+    seal = department_seal_active(code)
     if seal is None:
         seal = services.department_seal_make(actor=actor, org_uuid=org_uuid, org_name=org_name, code=code)
     return _info(seal)
@@ -248,12 +241,22 @@ def department_document_seal(
     )
 
 
-def document_verify(pdf: bytes) -> list:
-    """Every signature of a PDF checked against the platform's roots: a ``SignatureReport`` each (never
-    raises for a bad file); the page ``seals/verify_document.html`` shows them."""
-    from tongban.seals.sealing import document_verify as verify
+def document_verification_page(
+    request, *, filename: str, pdf: bytes | None, back_url: str, back_label: str, download_url: str
+):
+    """The page that verifies a file another context keeps and its reader may download (a case's notices and
+    decisions, its signed application): the 验章 report of every signature, "being sealed" when ``pdf`` is
+    None (seals/verify_views.py ``document_page``)."""
+    from tongban.seals.verify_views import document_page
 
-    return verify(pdf)
+    return document_page(
+        request,
+        filename=filename,
+        pdf=pdf,
+        back_url=back_url,
+        back_label=back_label,
+        download_url=download_url,
+    )
 
 
 def seal_use_record(actor: Actor, seal_uuid: str, document_sha256: str, purpose: str) -> None:

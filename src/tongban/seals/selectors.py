@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from tongban.core.actors import Actor
 from tongban.seals.access import application_scope, authorised_scope, is_seal_authority, owner_scope
-from tongban.seals.constants import ApplicationStatus
+from tongban.seals.constants import ApplicationStatus, OwnerKind, SealKind, SealStatus
 from tongban.seals.models import Seal, SealApplication, SealAuthorisation, SealStatusChange, SealUse
 
 
@@ -45,3 +45,15 @@ def seal_authorisations(seal: Seal) -> list[SealAuthorisation]:
 
 def seal_history(seal: Seal) -> list[SealStatusChange]:
     return list(SealStatusChange.objects.filter(seal=seal))
+
+
+def department_seal_active(code: str) -> Seal | None:
+    """The active department seal of the issuing authority with this code (its USCC, or its uuid)."""
+    return (
+        Seal.objects.filter(
+            owner_kind=OwnerKind.ORG, owner_code=code, kind=SealKind.DEPARTMENT, status=SealStatus.ACTIVE
+        )
+        .select_related("certificate")
+        .order_by("-created_at")
+        .first()
+    )

@@ -45,6 +45,7 @@ from tongban.seals.gm.ses import ses_signature_make
 from tongban.seals.images import seal_image_for
 from tongban.seals.locks import lock_active_key, lock_application, lock_seal, lock_seal_authorisation
 from tongban.seals.models import Seal, SealApplication, SealAuthorisation, SealStatusChange, SealUse
+from tongban.seals.selectors import department_seal_active
 
 REASON_MAX = 500
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -385,13 +386,7 @@ def department_seal_make(*, actor: Actor, org_uuid: str, org_name: str, code: st
     finds the first's."""
     pki.issuing_ca()  # made on first use: the row the second use waits on
     lock_active_key(KeyRole.ISSUING)
-    made = (
-        Seal.objects.filter(
-            owner_kind=OwnerKind.ORG, owner_code=code, kind=SealKind.DEPARTMENT, status=SealStatus.ACTIVE
-        )
-        .order_by("-created_at")
-        .first()
-    )
+    made = department_seal_active(code)
     if made is not None:
         return made
     return _seal_make(

@@ -25,6 +25,7 @@ from tongban.accounts.facade import (
 from tongban.cases.access import access_case_for_staff, require_staff
 from tongban.cases.constants import ApplicantKind, CaseStatus, DeliveryMethod
 from tongban.cases.errors import CaseNotFound
+from tongban.cases.events import window_submission
 from tongban.cases.models import Case, CaseEvent
 from tongban.cases.services.delivery import case_deliver
 from tongban.core.actors import Actor
@@ -138,10 +139,10 @@ def case_receiver_matches(case_uuid: str, id_number: str) -> bool:
         holder = holder_of_principal("person", case.applicant_uuid)
         return holder is not None and secrets.compare_digest(holder.code.upper(), id_number)
     users = set(holder_user_ids("111", id_number))
-    window = case.events.filter(action="window_submit").only("detail").first()
+    window = window_submission(case)
     if window is not None:
         # Opened at a window: its submitter is the clerk. The person the clerk identified there stands for it.
-        person = window.detail.get("person")
+        person = window.get("person")
         if person and person_user_id(person) in users:
             return True
     elif case.submitted_by in users:

@@ -67,7 +67,8 @@ def test_apply_review_open_and_authorise_a_company_seal(new_context, seal_world)
     expect(page.locator(".badge.big")).to_have_text("有效")
     image = page.locator(".seal-image img")
     expect(image).to_have_attribute("alt", f"印模：合同专用章，印文“{seal_world['company'].name}”")
-    assert image.evaluate("img => img.complete && img.naturalWidth > 300")
+    # decode() waits for the image to arrive (it is drawn on its first request) and fails if it is broken
+    assert image.evaluate("img => img.decode().then(() => img.naturalWidth)") > 300
     seal_url = page.url
     page.get_by_label("姓名").fill(employee.real_name)
     page.get_by_label("身份证号").fill(employee.id_number)

@@ -34,6 +34,8 @@ class Role(models.TextChoices):
     ISSUER = "issuer", _("发证人员")
     SEAL_AUTHORITY = "seal_authority", _("印章管理人员")
     SUPERVISOR = "supervisor", _("监察人员")
+    RATING_HANDLER = "rating_handler", _("差评处置人员")
+    HOTLINE_OPERATOR = "hotline_operator", _("热线话务员")
     CATALOG_ADMIN = "catalog_admin", _("事项管理员")
     PLATFORM_ADMIN = "platform_admin", _("平台管理员")
 

@@ -39,6 +39,7 @@ __all__ = [
     "agent_may_act_for_enterprise",
     "agent_may_act_for_person",
     "api_key_auth",
+    "caller_by_phone",
     "client_organisation",
     "demo_load",
     "demo_principal_uuids",
@@ -54,18 +55,21 @@ __all__ = [
     "organisation_find",
     "organisation_info",
     "organisation_list",
+    "organisation_parent",
     "organisations_by_uscc",
     "organisations_info",
     "own_holder",
     "person_user_id",
     "principal_for",
     "principals_visible_to",
+    "role_holder_user_ids_over",
     "session_auth",
     "staff_department_uuids",
     "staff_organisations",
     "staff_user_ids_of",
     "throttle_hit",
     "user_language",
+    "user_masked_label",
     "user_phone",
 ]
 
@@ -117,6 +121,47 @@ def staff_user_ids_of(org_uuid: UUID | str) -> list[tuple[int, str]]:
     for m in rows:
         seen.setdefault(m.user_id, m.user.display_name or m.user.username)
     return list(seen.items())
+
+
+def organisation_parent(org_uuid: UUID | str) -> OrganisationInfo | None:
+    """The organisation directly above one (a window's centre), or None."""
+    org = Organisation.objects.filter(uuid=org_uuid).select_related("parent").first()
+    return _organisation_info(org.parent) if org is not None and org.parent_id else None
+
+
+def role_holder_user_ids_over(path: str, role: str) -> list[int]:
+    """Users holding ``role`` in an organisation at ``path`` or above it (whose reach covers ``path``)."""
+    from tongban.accounts.models import StaffMembership
+
+    prefixes = [path[: i + 1] for i, ch in enumerate(path) if ch == "/"]
+    if not prefixes:
+        return []
+    return sorted(
+        set(
+            StaffMembership.objects.filter(role=role, organisation__path__in=prefixes).values_list(
+                "user_id", flat=True
+            )
+        )
+    )
+
+
+def caller_by_phone(phone: str) -> tuple[int, str | None] | None:
+    """(user id, their person's uuid or None) of the account whose verified phone is ``phone`` (a 12345
+    caller), or None."""
+    row = User.objects.filter(phone=phone, is_active=True).values_list("id", "person__uuid").first()
+    return (row[0], str(row[1]) if row[1] else None) if row else None
+
+
+def user_masked_label(user_id: int) -> str:
+    """How a person is named to staff who may contact them: the masked name and phone."""
+    from tongban.core.identifiers import mask_name, mask_phone
+
+    user = User.objects.filter(id=user_id).select_related("person").first()
+    if user is None:
+        return ""
+    person = getattr(user, "person", None)
+    name = mask_name(person.real_name) if person is not None else ""
+    return " ".join(part for part in (name, mask_phone(user.phone) if user.phone else "") if part)
 
 
 def organisation_find(*, kind: str, name: str) -> OrganisationInfo | None:

@@ -22,11 +22,13 @@ from tongban.cases.services.handout import (
     cases_awaiting_handout,
 )
 from tongban.cases.services.window import PRECHECK_LABELS, WindowCase
+from tongban.cases.uploads import CheckedFile, check_upload
 
 __all__ = [
     "PRECHECK_LABELS",
     "AcceptanceFacts",
     "CaseNotFound",
+    "CheckedFile",
     "HandoutCase",
     "RatingCase",
     "WindowCase",
@@ -41,6 +43,8 @@ __all__ = [
     "case_receiver_matches",
     "case_submit_at_window",
     "cases_awaiting_handout",
+    "cases_summary_of_person",
+    "check_upload",
     "demo_load_cases",
     "window_case_read",
 ]
@@ -73,3 +77,27 @@ def window_case_read(case_uuid) -> WindowCase | None:
 
     case = Case.objects.filter(uuid=case_uuid).first()
     return _window.window_case(case) if case is not None else None
+
+
+def cases_summary_of_person(*, person_uuid: str | None, user_id: int, limit: int = 20) -> list[dict]:
+    """A person's latest cases as a 12345 operator sees them (ratings.md §7): number, item, status and dates
+    only — no form data, no materials. The caller audits the read."""
+    from django.db.models import Q
+
+    from tongban.cases.models import Case
+
+    scope = Q(submitted_by=user_id)
+    if person_uuid:
+        scope |= Q(applicant_uuid=person_uuid)
+    rows = Case.objects.filter(scope).order_by("-submitted_at")[:limit]
+    return [
+        {
+            "number": c.number,
+            "name": c.name,
+            "status": str(c.get_status_display()),
+            "department": c.lead_department_name,
+            "submitted_at": c.submitted_at,
+            "concluded_at": c.concluded_at,
+        }
+        for c in rows
+    ]

@@ -4,14 +4,19 @@ case cannot be rated yet (409 ``case_not_ended``)."""
 
 from __future__ import annotations
 
+import uuid
+
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from tongban.accounts.facade import throttle_hit
+from tongban.accounts.facade import Role, throttle_hit
 from tongban.cases.facade import RatingCase, access_case_for_rating
 from tongban.core.actors import Actor
-from tongban.core.errors import Throttled
+from tongban.core.audit import audit_record
+from tongban.core.errors import PermissionDenied, Throttled
 from tongban.ratings.constants import RATE_LIMIT_ACCOUNT, RATE_LIMIT_ADDRESS, RATE_LIMIT_WINDOW
-from tongban.ratings.errors import CaseNotEnded, RatingOwnService
+from tongban.ratings.errors import AppealOwnUnit, CaseNotEnded, RatingOwnService, TicketNotFound
+from tongban.ratings.models import Ticket
 
 
 def access_case_to_rate(*, actor: Actor, case_uuid) -> RatingCase:
@@ -36,3 +41,96 @@ def require_rating_allowed(actor: Actor, client: str) -> None:
     )
     if not (account_ok and address_ok):
         raise Throttled(message=_("评价过于频繁，请稍后再试"))
+
+
+# --- tickets (ratings.md §4 "who sees what", §5–§7) --------------------------------------------------------
+HANDLER_ROLES = frozenset({Role.RATING_HANDLER, Role.SUPERVISOR})
+STAFF_TICKET_ROLES = frozenset({Role.RATING_HANDLER, Role.SUPERVISOR, Role.HOTLINE_OPERATOR})
+
+
+def _valid_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def tickets_of_person(actor: Actor):
+    """The person's own tickets (their 差评's and their 12345 ones), newest first."""
+    if actor.id is None:
+        return Ticket.objects.none()
+    return Ticket.objects.filter(person_user_id=actor.id).order_by("-created_at", "-id")
+
+
+def access_ticket_for_person(*, actor: Actor, ticket_uuid) -> Ticket:
+    """One of the person's own tickets; anyone else's is 404."""
+    if not _valid_uuid(ticket_uuid) or actor.id is None:
+        raise TicketNotFound()
+    ticket = tickets_of_person(actor).filter(uuid=ticket_uuid).select_related("evaluation").first()
+    if ticket is None:
+        raise TicketNotFound()
+    return ticket
+
+
+def tickets_visible_to_staff(actor: Actor, roles=STAFF_TICKET_ROLES):
+    """Tickets of the units in the subtrees where the actor holds a ticket role: a unit sees only its own, its
+    supervisors those below them; a 12345 operator those of their region (they dispatch them)."""
+    paths = actor.org_paths(roles)
+    if not paths:
+        return Ticket.objects.none()
+    scope = Q()
+    for path in paths:
+        scope |= Q(unit_path__startswith=path)
+    return Ticket.objects.filter(scope)
+
+
+def staff_may_see_tickets(actor: Actor) -> bool:
+    return bool(actor.org_paths(STAFF_TICKET_ROLES))
+
+
+def access_ticket_for_staff(*, actor: Actor, ticket_uuid, roles=STAFF_TICKET_ROLES) -> Ticket:
+    """A ticket of the actor's units (404 otherwise). Every read is audited (``ratings.ticket_read``), and
+    counts as a use of the person's data (谁使用了我的信息)."""
+    if not _valid_uuid(ticket_uuid):
+        raise TicketNotFound()
+    ticket = (
+        tickets_visible_to_staff(actor, roles).filter(uuid=ticket_uuid).select_related("evaluation").first()
+    )
+    if ticket is None:
+        raise TicketNotFound()
+    audit_record(
+        actor=actor,
+        action="ratings.ticket_read",
+        object_type="ticket",
+        object_id=ticket.uuid,
+        org_path=ticket.unit_path,
+        subject_user_id=ticket.person_user_id,
+    )
+    return ticket
+
+
+def require_ticket_role(actor: Actor, ticket: Ticket, *roles: str) -> None:
+    """The step needs one of ``roles`` over the ticket's unit (a handler's steps, a dispatcher's, a
+    supervisor's); 403 otherwise."""
+    paths = actor.org_paths(set(roles))
+    if not any(ticket.unit_path.startswith(path) for path in paths):
+        raise PermissionDenied(message=_("您没有权限办理此工单的这一步"))
+
+
+def access_appeal_to_decide(*, actor: Actor, ticket: Ticket):
+    """The pending appeal of a ticket, for a supervisor over its unit who is not a member of the unit."""
+    from tongban.ratings.models import Appeal
+
+    require_ticket_role(actor, ticket, Role.SUPERVISOR)
+    if any(m.organisation_path.startswith(ticket.unit_path) for m in actor.memberships):
+        raise AppealOwnUnit()
+    appeal = Appeal.objects.filter(ticket=ticket).first()
+    if appeal is None:
+        raise TicketNotFound()
+    return appeal
+
+
+def require_hotline_operator(actor: Actor) -> None:
+    if not actor.has_role(Role.HOTLINE_OPERATOR):
+        raise PermissionDenied(message=_("仅 12345 热线话务员可使用"))

@@ -23,6 +23,7 @@ BAD_LEVELS = (Level.DISSATISFIED, Level.VERY_DISSATISFIED)  # 差评: "后两个
 class EvaluationKind(models.TextChoices):
     CASE = "case", _("一事一评")
     SERVICE = "service", _("一次一评")
+    TICKET = "ticket", _("工单答复评价")
 
 
 class Channel(models.TextChoices):
@@ -40,6 +41,7 @@ class Channel(models.TextChoices):
 class UnitKind(models.TextChoices):
     DEPARTMENT = "department", _("部门")
     WINDOW = "window", _("窗口")
+    TICKET_UNIT = "ticket_unit", _("工单承办单位")
 
 
 class IndicatorClass(models.TextChoices):
@@ -79,3 +81,93 @@ SECOND_ROUND_DAYS = 30  # the second round within 30 days of the first (our choi
 RATE_LIMIT_ACCOUNT = 20
 RATE_LIMIT_ADDRESS = 60
 RATE_LIMIT_WINDOW = 3600
+
+
+# --- marks on evaluations (ratings.md §4, §6) -------------------------------------------------------------
+class MarkKind(models.TextChoices):
+    """What happened to an evaluation later, each an append-only row; its status is read from them."""
+
+    SUSPECT = "suspect", _("疑似刷评·待核查")
+    CLEARED = "cleared", _("已核查·计入统计")
+    FRAUD_CONFIRMED = "fraud_confirmed", _("疑似刷评·不计入统计")
+    APPEAL_UPHELD = "appeal_upheld", _("申诉成立·不计入统计")
+    APPEAL_REJECTED = "appeal_rejected", _("申诉不成立")
+
+
+EXCLUDING_MARKS = (MarkKind.FRAUD_CONFIRMED, MarkKind.APPEAL_UPHELD)
+
+
+# --- tickets: the bad-review loop and 12345 (ratings.md §5, §7) --------------------------------------------
+class TicketKind(models.TextChoices):
+    BAD_REVIEW = "bad_review", _("差评整改")
+    CONSULT = "consult", _("咨询")
+    COMPLAINT = "complaint", _("投诉")
+    SUGGESTION = "suggestion", _("建议")
+    PRAISE = "praise", _("表扬")
+
+
+HOTLINE_KINDS = (TicketKind.CONSULT, TicketKind.COMPLAINT, TicketKind.SUGGESTION, TicketKind.PRAISE)
+# Kinds whose handler contacts the person first and triages (received → verifying → outcome).
+CONTACT_KINDS = (TicketKind.BAD_REVIEW, TicketKind.COMPLAINT)
+
+
+class TicketStatus(models.TextChoices):
+    RECEIVED = "received", _("已接收")
+    VERIFYING = "verifying", _("核实中")
+    FIXED_AT_ONCE = "fixed_at_once", _("立行立改")
+    LEDGER = "ledger", _("建立台账·限期整改")
+    EXPLAINED = "explained", _("解释说明")
+    ANSWERED = "answered", _("已答复·待回访")
+    CLOSED = "closed", _("已办结")
+    CLOSED_EXCLUDED = "closed_excluded", _("申诉成立·已关闭")
+    CLOSED_UNREACHABLE = "closed_unreachable", _("无法联系·已关闭")
+    MERGED = "merged", _("已合并")
+
+
+OUTCOMES = (TicketStatus.FIXED_AT_ONCE, TicketStatus.LEDGER, TicketStatus.EXPLAINED)
+CLOSED_STATUSES = (
+    TicketStatus.CLOSED,
+    TicketStatus.CLOSED_EXCLUDED,
+    TicketStatus.CLOSED_UNREACHABLE,
+    TicketStatus.MERGED,
+)
+
+
+class RevisitLevel(models.IntegerChoices):
+    """The evaluator's rating of the fix at the revisit (回访): the three levels of a municipal 意见."""
+
+    SATISFIED = 3, _("满意")
+    BASICALLY_SATISFIED = 2, _("基本满意")
+    DISSATISFIED = 1, _("不满意")
+
+
+class AppealReason(models.TextChoices):
+    MISTAKEN = "mistaken", _("误评")
+    MALICIOUS = "malicious", _("恶意差评")
+
+
+class AppealStatus(models.TextChoices):
+    PENDING = "pending", _("待复核")
+    UPHELD = "upheld", _("申诉成立")
+    REJECTED = "rejected", _("申诉不成立")
+
+
+# Working-day limits of the loop, per region (ratings.md §5; Shanghai's "1、5、15" as default; settings
+# RATINGS_LIMITS overrides them). 0 for contact means the same working day.
+DEFAULT_LIMITS = {
+    "contact": 1,
+    "simple": 5,
+    "complex": 15,
+    "revisit": 5,
+    "appeal_file": 5,
+    "appeal_decide": 5,
+}
+URGENT_LIMITS = {"contact": 0, "answer": 1}
+CONSULT_ANSWER_DAYS = 1
+SUGGESTION_ANSWER_DAYS = 15
+REOPEN_MAX = 1  # a revisit rated 不满意 sends the ticket back to verifying once
+UNREACHABLE_ATTEMPTS = 3  # recorded revisit calls on different working days before closed_unreachable
+HOPS_BEFORE_SUPERVISION = 3  # a ticket routed more than this goes under 督办
+TICKET_TEXT_MAX = 2000
+EVIDENCE_MAX_FILES = 3
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from tongban.core.errors import Conflict, ErrorCode, InvalidInput, PermissionDenied
+from tongban.core.errors import Conflict, ErrorCode, InvalidInput, NotFound, PermissionDenied
 
 
 class RatingError(ErrorCode):
@@ -16,6 +16,23 @@ class RatingError(ErrorCode):
     RATING_ROUNDS_USED = "rating_rounds_used"
     RATING_SECOND_ROUND_CLOSED = "rating_second_round_closed"
     RATING_TEXT_TOO_LONG = "rating_text_too_long"
+    TICKET_STATE = "ticket_state"
+    TICKET_TEXT_REQUIRED = "ticket_text_required"
+    TICKET_TEXT_TOO_LONG = "ticket_text_too_long"
+    TICKET_KIND_INVALID = "ticket_kind_invalid"
+    TICKET_UNIT_INVALID = "ticket_unit_invalid"
+    TICKET_OUTCOME_INVALID = "ticket_outcome_invalid"
+    TICKET_LEDGER_DUE_INVALID = "ticket_ledger_due_invalid"
+    TICKET_MERGE_INVALID = "ticket_merge_invalid"
+    TICKET_PHONE_INVALID = "ticket_phone_invalid"
+    REGION_NOT_FEDERATED = "region_not_federated"
+    APPEAL_EXISTS = "appeal_exists"
+    APPEAL_CLOSED = "appeal_closed"
+    APPEAL_REASON_INVALID = "appeal_reason_invalid"
+    APPEAL_EVIDENCE_INVALID = "appeal_evidence_invalid"
+    APPEAL_OWN_UNIT = "appeal_own_unit"
+    MARK_INVALID = "mark_invalid"
+    TICKET_NOT_FOUND = "ticket_not_found"
 
 
 class AlreadyRated(Conflict):
@@ -45,3 +62,38 @@ class RatingOwnService(PermissionDenied):
 
 class RatingInvalid(InvalidInput):
     """Bad input of an evaluation (raised with a member and the field)."""
+
+
+class TicketState(Conflict):
+    """The ticket is not in a state that allows the step (someone else moved it, or the step is out of turn)."""
+
+    code = RatingError.TICKET_STATE
+    default_message = _("工单当前状态不允许此操作，请刷新后重试")
+
+    def __init__(self, *, current: str = "", message=None):
+        super().__init__(message=message, current=current)
+
+
+class NotFederated(Conflict):
+    code = RatingError.REGION_NOT_FEDERATED
+    default_message = _("该地区尚未接入转办，请告知来电人拨打当地12345")
+
+
+class AppealExists(Conflict):
+    code = RatingError.APPEAL_EXISTS
+    default_message = _("该评价已申诉过，每条评价只能申诉一次")
+
+
+class AppealClosed(Conflict):
+    code = RatingError.APPEAL_CLOSED
+    default_message = _("申诉须在工单接收后 5 个工作日内、答复之前提出")
+
+
+class AppealOwnUnit(PermissionDenied):
+    code = RatingError.APPEAL_OWN_UNIT
+    default_message = _("被评价单位的人员不能复核本单位的申诉")
+
+
+class TicketNotFound(NotFound):
+    code = RatingError.TICKET_NOT_FOUND
+    default_message = _("未找到该工单")

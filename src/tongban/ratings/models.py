@@ -8,7 +8,18 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tongban.ratings.constants import Channel, EvaluationKind, Level, UnitKind
+from tongban.ratings.constants import (
+    AppealReason,
+    AppealStatus,
+    Channel,
+    EvaluationKind,
+    Level,
+    MarkKind,
+    RevisitLevel,
+    TicketKind,
+    TicketStatus,
+    UnitKind,
+)
 
 
 class Immutable(Exception):
@@ -39,7 +50,7 @@ class Evaluation(models.Model):
     indicators = models.JSONField(_("评价指标"), default=list, blank=True)
     text = models.CharField(_("文字评价"), max_length=500, blank=True)
     anonymous = models.BooleanField(_("匿名评价"), default=False)
-    unit_kind = models.CharField(_("被评价单位类型"), max_length=10, choices=UnitKind.choices)
+    unit_kind = models.CharField(_("被评价单位类型"), max_length=12, choices=UnitKind.choices)
     unit_uuid = models.UUIDField(_("被评价单位"), db_index=True)
     unit_name = models.CharField(_("被评价单位名称"), max_length=200)
     centre_name = models.CharField(_("服务中心"), max_length=200, blank=True)
@@ -78,3 +89,136 @@ class Evaluation(models.Model):
 
     def delete(self, *args, **kwargs):
         raise Immutable("evaluations are never deleted")
+
+
+class EvaluationMark(models.Model):
+    """What happened to an evaluation later — a burst flag, its clearing or confirmation, an appeal's outcome —
+    each an append-only row; the evaluation itself never changes (ratings.md §4, §6)."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="marks")
+    kind = models.CharField(_("标记"), max_length=20, choices=MarkKind.choices)
+    reason = models.CharField(_("理由"), max_length=500, blank=True)
+    actor_user_id = models.PositiveBigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("评价标记")
+        verbose_name_plural = _("评价标记")
+        ordering = ["created_at", "id"]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise Immutable("marks are never updated")
+        super().save(*args, **kwargs)
+
+
+class Ticket(models.Model):
+    """A 工单: the ticket a 差评 opens (差评整改, ratings.md §5) or a 12345 consult, complaint, suggestion or praise
+    (§7). One model, one loop: received → verifying → an outcome → answered → revisit → closed."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    number = models.CharField(_("工单编号"), max_length=32, unique=True)
+    kind = models.CharField(_("工单类型"), max_length=12, choices=TicketKind.choices)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=TicketStatus.choices, default=TicketStatus.RECEIVED, db_index=True
+    )
+    urgent = models.BooleanField(_("紧急"), default=False)
+    evaluation = models.OneToOneField(
+        Evaluation, on_delete=models.PROTECT, null=True, blank=True, related_name="ticket"
+    )
+    topic = models.CharField(_("分类"), max_length=60, blank=True)
+    content = models.TextField(_("诉求内容"), blank=True)
+    case_number = models.CharField(_("关联办件编号"), max_length=40, blank=True)
+    subject_label = models.CharField(_("评价对象"), max_length=200, blank=True)
+    # the person: the evaluator or caller (None for an evaluation without a known evaluator)
+    person_user_id = models.PositiveBigIntegerField(_("诉求人账号"), null=True, blank=True, db_index=True)
+    person_label = models.CharField(_("诉求人"), max_length=100, blank=True)  # masked
+    caller_phone = models.CharField(_("来电号码"), max_length=20, blank=True, db_index=True)
+    anonymous = models.BooleanField(_("匿名"), default=False)
+    # the unit that handles it (an accounts organisation: a department or a service centre)
+    unit_uuid = models.UUIDField(_("承办单位"), db_index=True)
+    unit_path = models.CharField(max_length=400, db_index=True)
+    unit_name = models.CharField(_("承办单位名称"), max_length=200)
+    hops = models.PositiveSmallIntegerField(_("转派次数"), default=0)
+    # the loop's dates and limits (working days, ratings.md §5)
+    received_on = models.DateField(_("接收日期"))
+    contact_due = models.DateField(_("联系时限"), null=True, blank=True)
+    answer_due = models.DateField(_("答复时限"), null=True, blank=True)
+    revisit_due = models.DateField(_("回访时限"), null=True, blank=True)
+    contacted_at = models.DateTimeField(_("联系时间"), null=True, blank=True)
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    triage_text = models.TextField(_("核实结论"), blank=True)
+    ledger_due = models.DateField(_("整改期限"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    answer_text = models.TextField(_("答复内容"), blank=True)
+    revisited_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
+    revisit_level = models.PositiveSmallIntegerField(
+        _("回访满意度"), choices=RevisitLevel.choices, null=True, blank=True
+    )
+    reopened = models.PositiveSmallIntegerField(default=0)
+    paused_since = models.DateField(null=True, blank=True)  # an appeal pending: the answer limit waits
+    supervised_at = models.DateTimeField(_("督办时间"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+    )
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("工单")
+        verbose_name_plural = _("工单")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["unit_path", "status"], name="ticket_unit_status")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def real_name(self) -> bool:
+        """实名: the platform knows who to contact and revisit (anonymous ones too: only the unit is not told)."""
+        return self.person_user_id is not None or bool(self.caller_phone)
+
+
+class TicketEvent(models.Model):
+    """One step of a ticket, append-only: its history for the handler, the evaluator (without the handler's
+    name) and the supervisors. ``key`` makes a supervision event unique per ticket, limit and round."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30)
+    text = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    actor_user_id = models.PositiveBigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(max_length=200, blank=True)
+    key = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "key"], condition=~models.Q(key=""), name="ticket_event_once_per_key"
+            )
+        ]
+
+
+class Appeal(models.Model):
+    """申诉复核: the evaluated unit appeals a 差评 as mistaken or malicious; a supervisor outside the unit decides
+    (ratings.md §6). One per evaluation."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    ticket = models.OneToOneField(Ticket, on_delete=models.PROTECT, related_name="appeal")
+    reason = models.CharField(_("申诉理由"), max_length=12, choices=AppealReason.choices)
+    text = models.TextField(_("申诉说明"))
+    evidence = models.JSONField(_("证据材料"), default=list, blank=True)  # [{name, sha256, size, type, path}]
+    status = models.CharField(
+        _("复核结果"), max_length=10, choices=AppealStatus.choices, default=AppealStatus.PENDING
+    )
+    filed_by = models.PositiveBigIntegerField()
+    filed_label = models.CharField(max_length=200, blank=True)
+    filed_at = models.DateTimeField(default=timezone.now)
+    decision_text = models.TextField(_("复核意见"), blank=True)
+    decided_by = models.PositiveBigIntegerField(null=True, blank=True)
+    decided_label = models.CharField(max_length=200, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)

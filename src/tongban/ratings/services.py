@@ -31,6 +31,7 @@ from tongban.ratings.constants import (
 )
 from tongban.ratings.errors import AlreadyRated, RatingError, RatingInvalid, RoundsUsed, SecondRoundClosed
 from tongban.ratings.models import Evaluation
+from tongban.ratings.tickets import ticket_open_for_evaluation
 
 
 def indicator_choices(channel: str, version: int = TEMPLATE_VERSION) -> tuple[tuple[str, str], ...]:
@@ -39,7 +40,9 @@ def indicator_choices(channel: str, version: int = TEMPLATE_VERSION) -> tuple[tu
     return INDICATOR_TEMPLATES[version][cls]
 
 
-def _clean(*, level: Any, indicators: Any, text: Any, channel: str) -> tuple[int, list[str], str]:
+def _clean(
+    *, level: Any, indicators: Any, text: Any, channel: str, reason_needed: bool = True
+) -> tuple[int, list[str], str]:
     try:
         value = int(level)
     except (TypeError, ValueError):
@@ -56,7 +59,7 @@ def _clean(*, level: Any, indicators: Any, text: Any, channel: str) -> tuple[int
     text = str(text or "").strip()
     if len(text) > TEXT_MAX:
         raise RatingInvalid(RatingError.RATING_TEXT_TOO_LONG, _("文字评价不能超过 500 字"), field="text")
-    if value in BAD_LEVELS and not chosen and not text:
+    if reason_needed and value in BAD_LEVELS and not chosen and not text:
         # A 差评 says what fell short, so that its ticket knows what to verify (ratings.md §2).
         raise RatingInvalid(
             RatingError.RATING_REASON_REQUIRED,
@@ -125,6 +128,7 @@ def evaluate_case(
         with transaction.atomic():
             evaluation.save()
             _audit(actor, evaluation)
+            ticket_open_for_evaluation(evaluation)  # every 差评 opens its ticket (ratings.md §5)
     except IntegrityError as exc:  # the same round written at once by a concurrent retry
         raise AlreadyRated() from exc
     return evaluation
@@ -167,6 +171,7 @@ def evaluation_from_pad(
         with transaction.atomic():
             evaluation.save()
             _audit(SYSTEM, evaluation)
+            ticket_open_for_evaluation(evaluation)
     except IntegrityError:
         return None
     return evaluation

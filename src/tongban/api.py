@@ -21,6 +21,7 @@ from tongban.core.schemas import ErrorOut
 from tongban.frontdesk.api import router as frontdesk_router
 from tongban.licences.api import router as licences_router
 from tongban.ratings.api import router as ratings_router
+from tongban.ratings.api_tickets import router as ratings_tickets_router
 from tongban.seals.api import router as seals_router
 
 logger = logging.getLogger("tongban.api")
@@ -112,4 +113,5 @@ api.add_router("/", licences_router)
 api.add_router("/", seals_router)
 api.add_router("/", frontdesk_router)
 api.add_router("/", ratings_router)
+api.add_router("/", ratings_tickets_router)
 api.add_router("/ops", ops_router)

@@ -103,6 +103,8 @@ def test_demo_data_loads_twice_without_duplicates():
         "seal",
         "supervisor",
         "catalog",
+        "handler",
+        "hotline",
         "13800000001",
     ):
         assert username in printed
@@ -113,6 +115,8 @@ def test_demo_data_loads_twice_without_duplicates():
         "reviewer",
         "issuer",
         "seal_authority",
+        "rating_handler",
+        "hotline_operator",
         "supervisor",
         "catalog_admin",
     }

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
-from tests.conftest import login_client
+from tests.conftest import csrf_headers, login_client
 from tongban.accounts.constants import Role
 from tongban.cases.models import Case, CaseStep
+from tongban.ratings import tickets as loop
+from tongban.ratings.models import Ticket
 
 _seq = itertools.count(1)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def make_case(person, department, *, status="concluded", submitted_by=None):
@@ -67,3 +71,47 @@ def rating_world(org_tree, make_person, make_staff):
         "case": make_case(applicant, department),
         "client": login_client(applicant.user),
     }
+
+
+def _rate(client, case, level=2, **body):
+    payload = {
+        "round": 1,
+        "level": level,
+        "indicators": ["online.efficiency"],
+        "text": "窗口让我跑了三次",
+        **body,
+    }
+    return client.post(
+        f"/api/ratings/cases/{case.uuid}", payload, content_type="application/json", **csrf_headers(client)
+    )
+
+
+@pytest.fixture
+def loop_world(rating_world, make_staff):
+    return {
+        **rating_world,
+        "handler": make_staff(rating_world["department"], Role.RATING_HANDLER),
+        "supervisor": make_staff(rating_world["huangpu"], Role.SUPERVISOR),
+        "other_handler": make_staff(rating_world["xh_housing"], Role.RATING_HANDLER),
+    }
+
+
+def _actor(user):
+    from tongban.accounts.facade import actor_for
+
+    return actor_for(user)
+
+
+def _on(monkeypatch, day: date):
+    """Run the loop's steps as if today were ``day`` (at 10:00 Shanghai)."""
+    monkeypatch.setattr(loop, "_today", lambda: day)
+    moment = datetime(day.year, day.month, day.day, 10, tzinfo=SHANGHAI)
+    monkeypatch.setattr(loop.timezone, "now", lambda: moment)
+    monkeypatch.setattr(
+        loop.timezone, "localdate", lambda value=None: (value or moment).astimezone(SHANGHAI).date()
+    )
+
+
+def _bad_ticket(loop_world) -> Ticket:
+    assert _rate(loop_world["client"], loop_world["case"], level=1).status_code == 201
+    return Ticket.objects.get()

@@ -5,12 +5,10 @@ revisit rated 不满意 sends it back once; unreachable evaluators; the 100 % li
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import csrf_headers
-from tongban.accounts.constants import Role
+from tests.ratings.conftest import SHANGHAI, _actor, _bad_ticket, _on, _rate
 from tongban.core.models import AuditEvent
 from tongban.notifications.models import Message
 from tongban.ratings import tickets as loop
@@ -19,46 +17,6 @@ from tongban.ratings.errors import RatingInvalid, TicketState
 from tongban.ratings.models import Evaluation, Ticket
 
 pytestmark = pytest.mark.django_db
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def _rate(client, case, level=2, **body):
-    payload = {
-        "round": 1,
-        "level": level,
-        "indicators": ["online.efficiency"],
-        "text": "窗口让我跑了三次",
-        **body,
-    }
-    return client.post(
-        f"/api/ratings/cases/{case.uuid}", payload, content_type="application/json", **csrf_headers(client)
-    )
-
-
-@pytest.fixture
-def loop_world(rating_world, make_staff):
-    return {
-        **rating_world,
-        "handler": make_staff(rating_world["department"], Role.RATING_HANDLER),
-        "supervisor": make_staff(rating_world["huangpu"], Role.SUPERVISOR),
-        "other_handler": make_staff(rating_world["xh_housing"], Role.RATING_HANDLER),
-    }
-
-
-def _actor(user):
-    from tongban.accounts.facade import actor_for
-
-    return actor_for(user)
-
-
-def _on(monkeypatch, day: date):
-    """Run the loop's steps as if today were ``day`` (at 10:00 Shanghai)."""
-    monkeypatch.setattr(loop, "_today", lambda: day)
-    moment = datetime(day.year, day.month, day.day, 10, tzinfo=SHANGHAI)
-    monkeypatch.setattr(loop.timezone, "now", lambda: moment)
-    monkeypatch.setattr(
-        loop.timezone, "localdate", lambda value=None: (value or moment).astimezone(SHANGHAI).date()
-    )
 
 
 def test_a_bad_review_opens_its_ticket_with_the_evaluation_and_a_good_one_does_not(loop_world):
@@ -129,11 +87,6 @@ def test_limits_count_working_days_across_national_day(loop_world, monkeypatch):
     assert ticket.status == TicketStatus.ANSWERED
     assert ticket.revisit_due == date(2026, 10, 29)
     assert Message.objects.filter(title="诉求已答复", user_id=loop_world["applicant"].user_id).exists()
-
-
-def _bad_ticket(loop_world) -> Ticket:
-    assert _rate(loop_world["client"], loop_world["case"], level=1).status_code == 201
-    return Ticket.objects.get()
 
 
 def test_each_step_only_from_its_state_and_the_full_loop_to_closed(loop_world):

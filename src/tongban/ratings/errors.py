@@ -33,6 +33,7 @@ class RatingError(ErrorCode):
     APPEAL_OWN_UNIT = "appeal_own_unit"
     MARK_INVALID = "mark_invalid"
     TICKET_NOT_FOUND = "ticket_not_found"
+    TICKET_STEP_INVALID = "ticket_step_invalid"
 
 
 class AlreadyRated(Conflict):

@@ -306,6 +306,8 @@ def ticket_contact(*, actor: Actor, ticket: Ticket, text: Any) -> Ticket:
     text = _text(text, field="text")
     with transaction.atomic():
         ticket = _locked(ticket, TicketStatus.RECEIVED)
+        if ticket.kind not in CONTACT_KINDS:  # a consult, suggestion or praise is answered straight away
+            raise TicketState(current=ticket.status)
         ticket.status = TicketStatus.VERIFYING
         ticket.contacted_at = timezone.now()
         ticket.save(update_fields=["status", "contacted_at", "updated_at"])

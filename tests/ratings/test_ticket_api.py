@@ -214,3 +214,25 @@ def test_a_person_files_a_ticket_online(hotline_world):
     listed = client.get("/api/ratings/tickets").json()["items"]
     assert [t["number"] for t in listed] == [made.json()["number"]]
     assert login_client(hotline_world["stranger"].user).get("/api/ratings/tickets").json()["items"] == []
+
+
+def test_a_supervisor_extends_the_answer_limit_once(hotline_world):
+    ticket = _call(hotline_world).json()
+    supervisor = login_client(hotline_world["supervisor"])
+    assert (
+        _step(hotline_world["handler"], ticket["uuid"], "extend", days=5, text="需现场核查").status_code
+        == 403
+    )
+    for days in (0, 99, None):
+        bad = _step(supervisor, ticket["uuid"], "extend", days=days, text="需现场核查")
+        assert bad.status_code == 422 and bad.json()["code"] == "ticket_extension_invalid"
+    extended = _step(supervisor, ticket["uuid"], "extend", days=5, text="需现场核查")
+    assert extended.status_code == 200
+    from datetime import date
+
+    from tongban.core.workdays import working_days_after
+
+    before = date.fromisoformat(ticket["answer_due"])
+    assert extended.json()["answer_due"] == working_days_after(before, 5).isoformat()
+    again = _step(supervisor, ticket["uuid"], "extend", days=2, text="再延")
+    assert again.status_code == 409 and again.json()["details"] == {"current": "extended"}

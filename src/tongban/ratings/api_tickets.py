@@ -210,7 +210,8 @@ def staff_ticket(request, ticket_uuid: str):
 class StepIn(Schema):
     step: str = Field(
         description="contact, triage, answer, revisit (recorded from a call), revisit_attempt, "
-        "reroute_request (the unit asks the dispatcher), route, merge, transfer (12345 operators)"
+        "reroute_request (the unit asks the dispatcher), route, merge, transfer (12345 operators), "
+        "extend (a supervisor, once)"
     )
     text: str = Field(default="", max_length=10_000)
     outcome: str = Field(default="", max_length=20, description="triage: fixed_at_once, ledger, explained")
@@ -219,6 +220,7 @@ class StepIn(Schema):
     unit: str = Field(default="", max_length=40, description="route: the organisation uuid")
     main: str = Field(default="", max_length=40, description="merge: the main ticket's uuid")
     region: str = Field(default="", max_length=20, description="transfer: the region code")
+    days: int | None = Field(default=None, description="extend: working days (once, by a supervisor)")
 
 
 HANDLER = (Role.RATING_HANDLER,)
@@ -233,7 +235,8 @@ DISPATCH = (Role.HOTLINE_OPERATOR,)
 def staff_ticket_step(request, ticket_uuid: str, payload: StepIn):
     """One step of the loop. contact, triage, answer, revisit_attempt, reroute_request: 差评处置人员 of the unit;
     revisit (the person's rating recorded from a call): the unit's handlers, its supervisors and 12345
-    operators; route, merge, transfer: 12345 operators (the dispatcher). 403 for a role without the step; 409
+    operators; route, merge, transfer: 12345 operators (the dispatcher); extend: a supervisor over the unit,
+    once. 403 for a role without the step; 409
     `ticket_state` out of turn, `region_not_federated` for a transfer; 422 for bad input, nothing written."""
     actor = request.actor
     ticket = access_ticket_for_staff(actor=actor, ticket_uuid=ticket_uuid)
@@ -282,6 +285,9 @@ def staff_ticket_step(request, ticket_uuid: str, payload: StepIn):
         require_ticket_role(actor, ticket, *DISPATCH)
         main = access_ticket_for_staff(actor=actor, ticket_uuid=payload.main)
         ticket = tickets.ticket_merge(actor=actor, duplicate=ticket, main=main)
+    elif step == "extend":
+        require_ticket_role(actor, ticket, Role.SUPERVISOR)
+        ticket = tickets.ticket_extend(actor=actor, ticket=ticket, days=payload.days, reason=payload.text)
     elif step == "transfer":
         require_ticket_role(actor, ticket, *DISPATCH)
         tickets.ticket_transfer(actor=actor, ticket=ticket, to_region=payload.region)

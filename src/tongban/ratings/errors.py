@@ -34,6 +34,7 @@ class RatingError(ErrorCode):
     MARK_INVALID = "mark_invalid"
     TICKET_NOT_FOUND = "ticket_not_found"
     TICKET_STEP_INVALID = "ticket_step_invalid"
+    TICKET_EXTENSION_INVALID = "ticket_extension_invalid"
 
 
 class AlreadyRated(Conflict):

@@ -157,6 +157,7 @@ class Ticket(models.Model):
         _("回访满意度"), choices=RevisitLevel.choices, null=True, blank=True
     )
     reopened = models.PositiveSmallIntegerField(default=0)
+    extended_days = models.PositiveSmallIntegerField(_("延期天数"), default=0)  # 延期时限, granted once
     paused_since = models.DateField(null=True, blank=True)  # an appeal pending: the answer limit waits
     supervised_at = models.DateTimeField(_("督办时间"), null=True, blank=True)
     merged_into = models.ForeignKey(

@@ -74,6 +74,7 @@ class Migration(migrations.Migration):
                 ('revisited_at', models.DateTimeField(blank=True, null=True, verbose_name='回访时间')),
                 ('revisit_level', models.PositiveSmallIntegerField(blank=True, choices=[(3, '满意'), (2, '基本满意'), (1, '不满意')], null=True, verbose_name='回访满意度')),
                 ('reopened', models.PositiveSmallIntegerField(default=0)),
+                ('extended_days', models.PositiveSmallIntegerField(default=0, verbose_name='延期天数')),
                 ('paused_since', models.DateField(blank=True, null=True)),
                 ('supervised_at', models.DateTimeField(blank=True, null=True, verbose_name='督办时间')),
                 ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='关闭时间')),

@@ -1,5 +1,6 @@
 """一次一评 from the window's pad: the front desk's ``pad_rated`` signal, sent after the rating's commit, makes
-an evaluation of the ratings context (channel 政务大厅平板电脑, round 1, no known evaluator)."""
+an evaluation of the ratings context (channel 政务大厅平板电脑, round 1, the applicant the clerk identified as its
+evaluator); a 差评 opens its ticket at the window's centre."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from tests.frontdesk.handout_support import concluded_case
 from tongban.frontdesk.facade import pad_rated
 from tongban.frontdesk.models import PadSession, Service
 from tongban.ratings.constants import Channel, EvaluationKind, UnitKind
-from tongban.ratings.models import Evaluation
+from tongban.ratings.models import Evaluation, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -24,11 +25,21 @@ def pad(hall, make_person):  # noqa: F811
     window = hall["windows"][1]
     case = concluded_case(person, centre=hall["centre"], window=window, clerk=hall["clerk"])
     service = Service.objects.get(case_uuids=[str(case.uuid)])
+    service.applicant_person_uuid = person.uuid  # the clerk identified her (step 1 of the counter)
+    service.save(update_fields=["applicant_person_uuid"])
     session = PadSession.objects.create(window=window, service=service)
     client = Client(enforce_csrf_checks=True)
     url = f"/hall/huangpu/pad/{window.uuid}/"
     client.get(url)
-    return {"window": window, "service": service, "session": session, "client": client, "url": url}
+    return {
+        "window": window,
+        "service": service,
+        "session": session,
+        "client": client,
+        "url": url,
+        "person": person,
+        "centre": hall["centre"],
+    }
 
 
 def _rate(pad, score, comment=""):
@@ -51,9 +62,14 @@ def test_a_pad_rating_writes_an_evaluation_after_its_commit(pad, django_capture_
         evaluation.subject_uuid == pad["service"].uuid and evaluation.pad_session_uuid == pad["session"].uuid
     )
     assert (evaluation.level, evaluation.text, evaluation.round) == (2, "等候时间太长", 1)
-    assert evaluation.evaluator_user_id is None and evaluation.template_version == 0
+    assert evaluation.evaluator_user_id == pad["person"].user_id and evaluation.template_version == 0
+    assert "李秀英" not in evaluation.evaluator_label  # masked
     assert evaluation.unit_kind == UnitKind.WINDOW and evaluation.unit_uuid == pad["window"].uuid
     assert evaluation.unit_name == pad["window"].name and evaluation.centre_name == pad["window"].centre.name
+    # the 差评 opens its ticket at the centre (the organisation behind the front desk's centre), real-name
+    ticket = Ticket.objects.get(evaluation=evaluation)
+    assert ticket.unit_uuid == pad["centre"].org_uuid and ticket.unit_path
+    assert ticket.person_user_id == pad["person"].user_id and ticket.contact_due is not None
 
 
 def test_a_refused_pad_rating_writes_nothing_and_a_repeated_signal_writes_once(

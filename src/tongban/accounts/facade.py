@@ -55,7 +55,6 @@ __all__ = [
     "organisation_find",
     "organisation_info",
     "organisation_list",
-    "organisation_parent",
     "organisations_by_uscc",
     "organisations_info",
     "own_holder",
@@ -121,12 +120,6 @@ def staff_user_ids_of(org_uuid: UUID | str) -> list[tuple[int, str]]:
     for m in rows:
         seen.setdefault(m.user_id, m.user.display_name or m.user.username)
     return list(seen.items())
-
-
-def organisation_parent(org_uuid: UUID | str) -> OrganisationInfo | None:
-    """The organisation directly above one (a window's centre), or None."""
-    org = Organisation.objects.filter(uuid=org_uuid).select_related("parent").first()
-    return _organisation_info(org.parent) if org is not None and org.parent_id else None
 
 
 def role_holder_user_ids_over(path: str, role: str) -> list[int]:

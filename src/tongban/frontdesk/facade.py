@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tongban.frontdesk.demo import demo_load_frontdesk
-from tongban.frontdesk.services.handout import pad_ratings_since
+from tongban.frontdesk.services.handout import pad_ratings_since, window_centre_org_uuid
 from tongban.frontdesk.signals import pad_rated
 
-__all__ = ["demo_load_frontdesk", "pad_rated", "pad_ratings_since"]
+__all__ = ["demo_load_frontdesk", "pad_rated", "pad_ratings_since", "window_centre_org_uuid"]

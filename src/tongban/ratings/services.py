@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tongban.accounts.facade import user_masked_label
 from tongban.cases.facade import RatingCase
 from tongban.core.actors import SYSTEM, Actor
 from tongban.core.audit import audit_record
@@ -144,16 +145,18 @@ def evaluation_from_pad(
     score: int,
     comment: str = "",
     rated_at=None,
+    evaluator_user_id: int | None = None,
 ) -> Evaluation | None:
-    """一次一评 from the window's pad: round 1, no known evaluator, level only (template version 0). Written
-    once per pad session (a second delivery of the same rating writes nothing and returns None)."""
+    """一次一评 from the window's pad: round 1, level only (template version 0); the evaluator is the applicant
+    the clerk identified (None for a walk-in nobody identified). Written once per pad session (a second
+    delivery of the same rating writes nothing and returns None)."""
     evaluation = Evaluation(
         kind=EvaluationKind.SERVICE,
         subject_uuid=service_uuid,
         subject_label=str(window_name),
         channel=Channel.HALL_TABLET,
-        evaluator_user_id=None,
-        evaluator_label="",
+        evaluator_user_id=evaluator_user_id,
+        evaluator_label=user_masked_label(evaluator_user_id) if evaluator_user_id else "",
         round=1,
         level=int(score),
         template_version=TEMPLATE_LEVEL_ONLY,
@@ -188,6 +191,7 @@ def pad_rated_receiver(sender, **facts) -> None:
         score=facts["score"],
         comment=facts.get("comment", ""),
         rated_at=facts.get("rated_at"),
+        evaluator_user_id=facts.get("applicant_user_id"),
     )
 
 

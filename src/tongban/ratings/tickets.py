@@ -25,7 +25,6 @@ from django.utils.translation import gettext_lazy as _
 from tongban.accounts.facade import (
     Role,
     organisation_info,
-    organisation_parent,
     role_holder_user_ids_over,
     user_masked_label,
 )
@@ -158,8 +157,11 @@ def _unit_of(evaluation: Evaluation, cache: dict | None = None):
     key = (evaluation.unit_kind, str(evaluation.unit_uuid))
     if cache is not None and key in cache:
         return cache[key]
-    if evaluation.unit_kind == UnitKind.WINDOW:
-        unit = organisation_parent(evaluation.unit_uuid) or organisation_info(evaluation.unit_uuid)
+    if evaluation.unit_kind == UnitKind.WINDOW:  # the window's centre (the Window profile's, not an org)
+        from tongban.frontdesk.facade import window_centre_org_uuid
+
+        centre = window_centre_org_uuid(evaluation.unit_uuid)
+        unit = organisation_info(centre) if centre else None
     else:
         unit = organisation_info(evaluation.unit_uuid)
     if cache is not None:

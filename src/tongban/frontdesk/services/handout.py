@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tongban.accounts.facade import OrgKind, organisation_info
+from tongban.accounts.facade import OrgKind, organisation_info, person_user_id
 from tongban.cases.facade import (
     HandoutCase,
     case_awaiting_handout,
@@ -261,17 +261,27 @@ def pad_expired(session: PadSession, now=None) -> bool:
 def pad_rating_facts(session: PadSession) -> dict:
     """What ``pad_rated`` carries of a rated session (the ratings context writes its evaluation from it)."""
     window = session.window
+    applicant = session.service.applicant_person_uuid
     return {
         "session_uuid": session.uuid,
         "service_uuid": session.service.uuid,
         "window_uuid": window.uuid,
         "window_name": window.name,
         "centre_uuid": window.centre.uuid,
+        "centre_org_uuid": window.centre.org_uuid,
         "centre_name": window.centre.name,
+        # the applicant the clerk identified (their account): the evaluation is theirs, real-name
+        "applicant_user_id": person_user_id(applicant) if applicant else None,
         "score": session.score,
         "comment": session.comment,
         "rated_at": session.closed_at,
     }
+
+
+def window_centre_org_uuid(window_uuid) -> str | None:
+    """The organisation of a window's centre (the unit that handles the window's 差评)."""
+    org = Window.objects.filter(uuid=window_uuid).values_list("centre__org_uuid", flat=True).first()
+    return str(org) if org else None
 
 
 def pad_ratings_since(since) -> list[dict]:

@@ -209,3 +209,27 @@ def test_the_evaluator_follows_their_ticket_and_nobody_else_does(loop_world, mak
         login_client(loop_world["other_handler"]).get(f"/ratings/handling/{ticket.uuid}/").status_code == 404
     )
     assert timedelta(0) <= ticket.updated_at - ticket.created_at
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_handlers_answering_at_once_one_wins_and_one_answer_is_sent(loop_world):
+    from tests.concurrency import at_once
+    from tongban.core.errors import DomainError
+
+    ticket = _bad_ticket(loop_world)
+    handler = _actor(loop_world["handler"])
+    loop.ticket_contact(actor=handler, ticket=ticket, text="已联系")
+    loop.ticket_triage(actor=handler, ticket=ticket, outcome=TicketStatus.FIXED_AT_ONCE, text="已改")
+
+    def answer():
+        try:
+            loop.ticket_answer(actor=handler, ticket=Ticket.objects.get(pk=ticket.pk), text="已改正")
+            return "won"
+        except DomainError as exc:
+            return exc.code
+
+    results = at_once(4, answer)
+    assert sorted(results) == ["ticket_state"] * 3 + ["won"]
+    assert Ticket.objects.get(pk=ticket.pk).events.filter(kind="answered").count() == 1
+    assert Message.objects.filter(title="诉求已答复").count() == 1

@@ -344,6 +344,7 @@ def ticket_triage(
             update_fields=["status", "triaged_at", "triage_text", "ledger_due", "answer_due", "updated_at"]
         )
         _event(ticket, outcome, actor, text, ledger_due=ledger_due.isoformat() if ledger_due else None)
+        _tell(ticket, _("工单核实完成"), _("工单 %(number)s 已核实，正在整改，完成后将答复您。"), sms=False)
     return ticket
 
 

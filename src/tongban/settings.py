@@ -51,6 +51,26 @@ TONGBAN_SITE_NAME_EN = env_str("TONGBAN_SITE_NAME_EN", "Tongban")
 TONGBAN_REGION_NAME_EN = env_str(
     "TONGBAN_REGION_NAME_EN", "Shanghai" if TONGBAN_REGION_NAME == "上海市" else ""
 )
+
+
+# 好差评: the working-day limits of the bad-review loop and of 12345 complaints in this region, as
+# "contact=1,simple=5,complex=15,revisit=5" (Shanghai's 1/5/15 where unset; docs/domain/ratings.md §5).
+def _ratings_limits() -> dict[str, int]:
+    from django.core.exceptions import ImproperlyConfigured
+
+    names = {"contact", "simple", "complex", "revisit", "appeal_file", "appeal_decide"}
+    limits = {}
+    for part in env_list("TONGBAN_RATINGS_LIMITS", []):
+        name, _sep, value = part.partition("=")
+        if name.strip() not in names or not value.strip().isdigit() or int(value) > 60:
+            raise ImproperlyConfigured(
+                f"TONGBAN_RATINGS_LIMITS: {part!r} is not one of {sorted(names)} = working days (0–60)"
+            )
+        limits[name.strip()] = int(value)
+    return limits
+
+
+RATINGS_LIMITS = _ratings_limits()
 # Keys that encrypt the issuers' private signing keys at rest (Fernet keys, comma-separated: the first
 # encrypts, all decrypt, so a new key is put first and `tongban licences rekey` re-encrypts). Empty: one key
 # derived from SECRET_KEY (check-deploy warns).

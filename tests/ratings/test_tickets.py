@@ -233,3 +233,34 @@ def test_two_handlers_answering_at_once_one_wins_and_one_answer_is_sent(loop_wor
     assert sorted(results) == ["ticket_state"] * 3 + ["won"]
     assert Ticket.objects.get(pk=ticket.pk).events.filter(kind="answered").count() == 1
     assert Message.objects.filter(title="诉求已答复").count() == 1
+
+
+def test_a_region_sets_its_own_limits(loop_world, settings):
+    settings.RATINGS_LIMITS = {"contact": 0, "simple": 3}
+    ticket = _bad_ticket(loop_world)
+    received = ticket.received_on  # the same working day; received on a day of rest, the next working day
+    same = received if loop.is_working_day(received) else loop.working_days_after(received, 1)
+    assert ticket.contact_due == same
+    assert ticket.answer_due == loop.working_days_after(ticket.received_on, 3)
+
+
+def test_a_bad_limits_setting_stops_the_start(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from tongban import settings as project_settings
+
+    monkeypatch.setenv("TONGBAN_RATINGS_LIMITS", "contact=1,answer=5")
+    with pytest.raises(ImproperlyConfigured, match="answer=5"):
+        project_settings._ratings_limits()
+    monkeypatch.setenv("TONGBAN_RATINGS_LIMITS", "contact=1, simple=4")
+    assert project_settings._ratings_limits() == {"contact": 1, "simple": 4}
+
+
+def test_urgent_and_same_day_limits_on_a_day_of_rest():
+    sunday = date(2026, 10, 4)  # in the National Day holiday
+    assert loop._due(sunday, 0) == date(2026, 10, 8)
+    assert loop._due(date(2026, 10, 9), 0) == date(2026, 10, 9)
+    contact, answer = loop._limits_for("complaint", True, date(2026, 10, 9))
+    assert (contact, answer) == (date(2026, 10, 9), date(2026, 10, 10))  # Saturday the 10th is a working day
+    assert loop._limits_for("consult", False, date(2026, 10, 9)) == (None, date(2026, 10, 10))
+    assert loop._limits_for("praise", False, date(2026, 10, 9)) == (None, None)

@@ -31,6 +31,7 @@ from tongban.accounts.facade import (
 from tongban.core.actors import SYSTEM, Actor
 from tongban.core.audit import audit_record
 from tongban.core.workdays import (
+    is_working_day,
     previous_working_day,
     range_is_provisional,
     working_days_after,
@@ -79,14 +80,22 @@ def _today() -> date:
     return timezone.localdate()
 
 
+def _due(received: date, days: int) -> date:
+    """``days`` working days after ``received``; 0 is the same working day (the next one when received on a
+    day of rest)."""
+    if days == 0 and not is_working_day(received):
+        return working_days_after(received, 1)
+    return working_days_after(received, days)
+
+
 def _limits_for(kind: str, urgent: bool, received: date) -> tuple[date | None, date | None]:
     """(contact due, answer due) of a new ticket."""
     rules = limits()
     if urgent:
-        contact = working_days_after(received, URGENT_LIMITS["contact"]) if kind in CONTACT_KINDS else None
+        contact = _due(received, URGENT_LIMITS["contact"]) if kind in CONTACT_KINDS else None
         return contact, working_days_after(received, URGENT_LIMITS["answer"])
     if kind in CONTACT_KINDS:
-        return working_days_after(received, rules["contact"]), working_days_after(received, rules["simple"])
+        return _due(received, rules["contact"]), working_days_after(received, rules["simple"])
     if kind == TicketKind.CONSULT:
         return None, working_days_after(received, CONSULT_ANSWER_DAYS)
     if kind == TicketKind.SUGGESTION:

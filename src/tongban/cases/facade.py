@@ -11,6 +11,7 @@ from tongban.cases.application_form import read_posted as application_form_read
 from tongban.cases.demo import demo_load_cases
 from tongban.cases.errors import CaseNotFound
 from tongban.cases.services import window as _window
+from tongban.cases.services.exchange import CaseExportFacts, cases_export_facts
 from tongban.cases.services.handout import (
     AcceptanceFacts,
     HandoutCase,
@@ -26,6 +27,7 @@ from tongban.cases.services.window import PRECHECK_LABELS, WindowCase
 __all__ = [
     "PRECHECK_LABELS",
     "AcceptanceFacts",
+    "CaseExportFacts",
     "CaseNotFound",
     "HandoutCase",
     "RatingCase",
@@ -41,6 +43,7 @@ __all__ = [
     "case_receiver_matches",
     "case_submit_at_window",
     "cases_awaiting_handout",
+    "cases_export_facts",
     "demo_load_cases",
     "window_case_read",
 ]

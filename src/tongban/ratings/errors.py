@@ -16,6 +16,10 @@ class RatingError(ErrorCode):
     RATING_ROUNDS_USED = "rating_rounds_used"
     RATING_SECOND_ROUND_CLOSED = "rating_second_round_closed"
     RATING_TEXT_TOO_LONG = "rating_text_too_long"
+    RATING_EXPORT_FORBIDDEN = "rating_export_forbidden"
+    RATING_EXPORT_FORMAT_INVALID = "rating_export_format_invalid"
+    RATING_EXPORT_PERIOD_INVALID = "rating_export_period_invalid"
+    RATING_EXPORT_PROFILE_INVALID = "rating_export_profile_invalid"
 
 
 class AlreadyRated(Conflict):
@@ -45,3 +49,8 @@ class RatingOwnService(PermissionDenied):
 
 class RatingInvalid(InvalidInput):
     """Bad input of an evaluation (raised with a member and the field)."""
+
+
+class RatingExportForbidden(PermissionDenied):
+    code = RatingError.RATING_EXPORT_FORBIDDEN
+    default_message = _("只有监察人员和平台管理员可以导出评价数据")

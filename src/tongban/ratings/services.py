@@ -31,6 +31,7 @@ from tongban.ratings.constants import (
 )
 from tongban.ratings.errors import AlreadyRated, RatingError, RatingInvalid, RoundsUsed, SecondRoundClosed
 from tongban.ratings.models import Evaluation
+from tongban.ratings.uploads import upload_enqueue
 
 
 def indicator_choices(channel: str, version: int = TEMPLATE_VERSION) -> tuple[tuple[str, str], ...]:
@@ -125,6 +126,7 @@ def evaluate_case(
         with transaction.atomic():
             evaluation.save()
             _audit(actor, evaluation)
+            upload_enqueue(evaluation)
     except IntegrityError as exc:  # the same round written at once by a concurrent retry
         raise AlreadyRated() from exc
     return evaluation
@@ -167,6 +169,7 @@ def evaluation_from_pad(
         with transaction.atomic():
             evaluation.save()
             _audit(SYSTEM, evaluation)
+            upload_enqueue(evaluation)
     except IntegrityError:
         return None
     return evaluation

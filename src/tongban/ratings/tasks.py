@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
+from django_tasks import task
 
 CATCH_UP_DAYS = 2
 
@@ -25,4 +26,23 @@ def maintenance_receiver(sender, now=None, **kwargs) -> dict:
     missing = [facts for facts in rated if facts["session_uuid"] not in have]
     for facts in missing:
         pad_rated_receiver(None, **facts)
-    return {"pad_evaluations_caught_up": len(missing)}
+    return {"pad_evaluations_caught_up": len(missing), "rating_uploads_requeued": upload_requeue_due(now)}
+
+
+def upload_requeue_due(now=None) -> int:
+    """Enqueue ``upload_send`` when rows of the national upload are due (a retry's time has come, or the
+    enqueue after an evaluation's commit was lost); answers how many are due."""
+    from tongban.ratings.uploads import upload_due
+
+    due = upload_due(now).count()
+    if due:
+        upload_send.enqueue()
+    return due
+
+
+@task(queue_name="default")
+def upload_send() -> dict:
+    """Send the due rows of the national 好差评 upload once each (ratings.uploads); counts by outcome."""
+    from tongban.ratings.uploads import upload_send_due
+
+    return upload_send_due()

@@ -362,3 +362,17 @@ def test_the_file_outbox_transport_appends_json_lines(tmp_path):
     lines = (tmp_path / "outbox.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["key"] for line in lines] == ["TB1|1|u", "TB2|1|u"]
     assert json.loads(lines[0])["record"]["userName"] == "李秀英"
+
+
+def test_a_failed_upload_is_visible_in_the_admin_without_the_record(rated, memory_transport, admin_client):
+    memory_transport.fail = ConnectionError()
+    now = _start()
+    for _attempt in range(MAX_ATTEMPTS):
+        upload_send_due(now)
+        now = RatingUpload.objects.get().next_attempt_at
+    row = RatingUpload.objects.get()
+    assert row.status == UploadStatus.FAILED
+    page = admin_client.get("/admin/ratings/ratingupload/?status=failed").content.decode()
+    assert row.project_no in page and "ConnectionError" in page
+    detail = admin_client.get(f"/admin/ratings/ratingupload/{row.pk}/change/").content.decode()
+    assert row.project_no in detail and "等太久" not in detail and row.user_id not in detail

@@ -66,7 +66,9 @@ def upload_enqueue(evaluation: Evaluation) -> int:
     """Write the evaluation's upload rows (call it in the transaction that writes the evaluation) and have
     the task send them after the commit. An evaluation with no record (a pad service without a case) writes
     none; a second call writes nothing. Returns the rows written."""
-    records, _report = province_records_of(evaluation)
+    records, report = province_records_of(evaluation)
+    for left in report.left_out:  # uuids and reason codes only: never the evaluator
+        logger.info("rating upload: evaluation %s not sent (%s)", left["evaluation"], left["reason"])
     written = sum(_insert(evaluation, record, UploadKind.RECORD) for record in records)
     if written:
         _after_commit_send()

@@ -48,8 +48,10 @@ def cases_export_facts(case_uuids: Iterable[str]) -> dict[str, CaseExportFacts]:
         own = steps.get(pk, [])
         first = own[0] if own else None
         item = codes.get((first.implementation_code, first.version_number)) if first else None
-        decided = [s for s in own if s.decided_at is not None and s.claimed_by_name]
-        manager = max(decided, key=lambda s: s.decided_at).claimed_by_name if decided else ""
+        decided = [
+            (s.decided_at, s.claimed_by_name) for s in own if s.decided_at is not None and s.claimed_by_name
+        ]
+        manager = max(decided)[1] if decided else ""
         found[str(case.uuid)] = CaseExportFacts(
             uuid=str(case.uuid),
             number=case.number,

@@ -376,3 +376,29 @@ def test_a_failed_upload_is_visible_in_the_admin_without_the_record(rated, memor
     assert row.project_no in page and "ConnectionError" in page
     detail = admin_client.get(f"/admin/ratings/ratingupload/{row.pk}/change/").content.decode()
     assert row.project_no in detail and "等太久" not in detail and row.user_id not in detail
+
+
+def test_an_enterprise_case_is_sent_as_a_legal_person_with_its_uscc(world, make_enterprise):
+    """userProp 2 (法人) and certkeyGOV the enterprise's USCC; userName stays the person who rated."""
+    from tongban.cases.models import Case
+
+    firm = make_enterprise(world["li"], name="上海好差评示范有限公司")
+    case = world["cases"][0]
+    Case.objects.filter(pk=case.pk).update(applicant_kind="enterprise", applicant_uuid=firm.uuid)
+    rows, _report = exports.province_rows(world["evaluations"][:1])
+    assert (rows[0]["userProp"], rows[0]["certkeyGOV"], rows[0]["userName"]) == ("2", firm.uscc, "李秀英")
+
+
+def test_a_burst_of_evaluations_enqueues_one_send_task(rated, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from tongban.ratings.tasks import upload_send
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # production's default
+
+    for callback in rated["callbacks"]:
+        callback()
+    for callback in rated["callbacks"]:  # a second evaluation's commit, while the first task waits
+        callback()
+    assert DBTaskResult.objects.filter(task_path=upload_send.module_path).count() == 1
+    assert upload_send.call() == {"sent": 1, "retry": 0, "failed": 0, "skipped": 0}  # what the worker runs

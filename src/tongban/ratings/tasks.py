@@ -36,8 +36,27 @@ def upload_requeue_due(now=None) -> int:
 
     due = upload_due(now).count()
     if due:
-        upload_send.enqueue()
+        upload_send_enqueue()
     return due
+
+
+def upload_send_enqueue() -> None:
+    """Enqueue ``upload_send`` unless one is already waiting (database backend: a burst of evaluations makes
+    one task, not one each; a row the waiting task misses is due at the next maintenance sweep)."""
+    try:
+        from django_tasks_db.backend import DatabaseBackend
+        from django_tasks_db.compat import TaskResultStatus
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # pragma: no cover - django-tasks-db is a dependency
+        upload_send.enqueue()
+        return
+    if isinstance(upload_send.get_backend(), DatabaseBackend):
+        waiting = DBTaskResult.objects.filter(
+            task_path=upload_send.module_path, status=TaskResultStatus.READY
+        ).exists()
+        if waiting:
+            return
+    upload_send.enqueue()
 
 
 @task(queue_name="default")

@@ -57,9 +57,9 @@ def _insert(evaluation: Evaluation, payload: dict[str, Any], kind: str, status: 
 
 
 def _after_commit_send() -> None:
-    from tongban.ratings.tasks import upload_send
+    from tongban.ratings.tasks import upload_send_enqueue
 
-    transaction.on_commit(lambda: upload_send.enqueue(), robust=True)
+    transaction.on_commit(upload_send_enqueue, robust=True)
 
 
 def upload_enqueue(evaluation: Evaluation) -> int:

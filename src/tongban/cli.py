@@ -1,5 +1,5 @@
 """The `tongban` console command: serve, migrate, demo, calendar, catalog, cases, maintenance, media,
-licences, seals, worker, check-deploy, manage."""
+licences, seals, ratings, worker, check-deploy, manage."""
 
 from __future__ import annotations
 
@@ -454,6 +454,45 @@ def cmd_seals_expire(args) -> int:
     return 0
 
 
+def cmd_ratings_export(args) -> int:
+    """好差评 evaluations of a period in an exchange format (all of them: an operator's command), the
+    report of what was left out and which fields are empty on stderr."""
+    _django()
+    import json
+    from pathlib import Path
+
+    from tongban.core.actors import SYSTEM
+    from tongban.core.errors import DomainError
+    from tongban.ratings.exports import export_period, parse_period
+
+    try:
+        date_from, date_to = parse_period(args.date_from, args.date_to)
+        rows, report = export_period(
+            actor=SYSTEM, format=args.format, date_from=date_from, date_to=date_to, profile=args.profile
+        )
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    text = rows if isinstance(rows, str) else json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
+    if args.out in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        Path(args.out).write_text(text, encoding="utf-8", newline="")
+    for line in report.lines():
+        print(line, file=sys.stderr)
+    return 0
+
+
+def cmd_ratings_upload(args) -> int:
+    """Send the due rows of the national 好差评 upload once each, here (not through the worker)."""
+    _django()
+    from tongban.ratings.uploads import upload_send_due
+
+    result = upload_send_due()
+    print(" ".join(f"{k}={v}" for k, v in result.items()))
+    return 1 if result["failed"] else 0
+
+
 def cmd_check_deploy(args) -> int:
     call_command = _django()
     call_command("check", deploy=True, fail_level=args.fail_level)
@@ -649,6 +688,18 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_seals_rotate)
     c = ssub.add_parser("expire", help="mark expired the seals past their end of validity")
     c.set_defaults(func=cmd_seals_expire)
+
+    p = sub.add_parser("ratings", help="好差评: the exchange formats and the national upload")
+    rsub = p.add_subparsers(dest="ratings_command", required=True)
+    c = rsub.add_parser("export", help="evaluations of a period in GB/T 39046 表9 or the provincial format")
+    c.add_argument("--format", required=True, choices=["gbt39046-csv", "gbt39046-json", "province"])
+    c.add_argument("--profile", default="default", choices=["default", "zhejiang"], help="province only")
+    c.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD")
+    c.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD")
+    c.add_argument("--out", help="the file to write (default: standard output)")
+    c.set_defaults(func=cmd_ratings_export)
+    c = rsub.add_parser("upload", help="send the due rows of the national upload once (exit 1 if one failed)")
+    c.set_defaults(func=cmd_ratings_upload)
 
     p = sub.add_parser("check-deploy", help="Django's deployment checks plus Tongban's")
     p.add_argument("--fail-level", default="ERROR", choices=["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"])

@@ -7,6 +7,7 @@ off, secure cookies, HSTS, a Content-Security-Policy without inline scripts.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -261,6 +262,15 @@ TONGBAN_SMS_IP_PER_HOUR = env_int("TONGBAN_SMS_IP_PER_HOUR", 20)
 TONGBAN_SMS_PROVIDER = env_str("TONGBAN_SMS_PROVIDER", "tongban.core.messaging.OutboxSmsProvider")
 # Durable delivery and retention (tongban maintenance; docs/operations.md §1 and §4).
 TONGBAN_SMS_MAX_ATTEMPTS = env_int("TONGBAN_SMS_MAX_ATTEMPTS", 5)
+
+# 好差评 (docs/domain/ratings.md §8, docs/operations.md): the national upload's transport, a dotted path to a
+# class with ``send(*, record, key)``; the default appends JSON lines under the var dir. The exchange
+# profiles' settings, as JSON: {"zhejiang": {"app_status": "", "data_source": "", "indicator_codes": {}}}
+# (no defaults: what is not set is exported empty and named in the export's report).
+RATINGS_UPLOAD_TRANSPORT = env_str(
+    "TONGBAN_RATINGS_UPLOAD_TRANSPORT", "tongban.ratings.transports.FileOutboxTransport"
+)
+RATINGS_EXCHANGE_PROFILES: dict = json.loads(env_str("TONGBAN_RATINGS_EXCHANGE_PROFILES", "{}") or "{}")
 TONGBAN_SMS_REQUEUE_SECONDS = env_int("TONGBAN_SMS_REQUEUE_SECONDS", 60)
 TONGBAN_SMS_RETENTION_DAYS = env_int("TONGBAN_SMS_RETENTION_DAYS", 7)
 TONGBAN_OUTBOX_RETENTION_DAYS = env_int("TONGBAN_OUTBOX_RETENTION_DAYS", 7)

@@ -52,11 +52,11 @@ def _step(client, ticket_uuid, step, **body):
 def test_an_operator_takes_a_call_and_bad_input_writes_nothing(hotline_world):
     for bad, code in (
         ({"phone": "1234"}, "invalid_phone"),
-        ({"kind": "bad_review"}, "ticket_kind_invalid"),
-        ({"unit": str(hotline_world["window"].uuid)}, "ticket_unit_invalid"),
-        ({"unit": "not-a-uuid"}, "ticket_unit_invalid"),
-        ({"content": "   "}, "ticket_text_required"),
-        ({"content": "长" * 2001}, "ticket_text_too_long"),
+        ({"kind": "bad_review"}, "rating_ticket_kind_invalid"),
+        ({"unit": str(hotline_world["window"].uuid)}, "rating_ticket_unit_invalid"),
+        ({"unit": "not-a-uuid"}, "rating_ticket_unit_invalid"),
+        ({"content": "   "}, "rating_ticket_text_required"),
+        ({"content": "长" * 2001}, "rating_ticket_text_too_long"),
     ):
         answer = _call(hotline_world, **bad)
         assert answer.status_code == 422 and answer.json()["code"] == code, (bad, answer.content)
@@ -104,7 +104,7 @@ def test_routing_records_every_hop_and_past_three_puts_it_under_supervision(hotl
     assert asked.status_code == 200
     units = [org_tree["xh_housing"], org_tree["hp_housing"], org_tree["xh_housing"], org_tree["centre"]]
     same = _step(operator, ticket["uuid"], "route", unit=str(org_tree["hp_housing"].uuid), text="原单位")
-    assert same.status_code == 422 and same.json()["code"] == "ticket_unit_invalid"
+    assert same.status_code == 422 and same.json()["code"] == "rating_ticket_unit_invalid"
     no_reason = _step(operator, ticket["uuid"], "route", unit=str(org_tree["xh_housing"].uuid), text="")
     assert no_reason.status_code == 422
     for n, unit in enumerate(units, start=1):
@@ -128,7 +128,7 @@ def test_a_consult_is_answered_and_the_caller_rates_the_answer_online(hotline_wo
     handler = hotline_world["handler"]
     assert ticket["contact_due"] is None  # a consult needs no contact step
     contact = _step(handler, ticket["uuid"], "contact", text="x")
-    assert contact.status_code == 409 and contact.json()["code"] == "ticket_state"
+    assert contact.status_code == 409 and contact.json()["code"] == "rating_ticket_state"
     answered = _step(handler, ticket["uuid"], "answer", text="需要租赁合同和身份证明")
     assert answered.status_code == 200 and answered.json()["status"] == "answered"
     client = hotline_world["client"]
@@ -195,7 +195,7 @@ def test_staff_reads_are_audited_for_the_person_and_steps_need_the_right_role(ho
     # the operator dispatches but does not answer for the unit
     assert _step(hotline_world["operator"], ticket["uuid"], "contact", text="x").status_code == 403
     unknown = _step(hotline_world["handler"], ticket["uuid"], "delete", text="x")
-    assert unknown.status_code == 422 and unknown.json()["code"] == "ticket_step_invalid"
+    assert unknown.status_code == 422 and unknown.json()["code"] == "rating_ticket_step_invalid"
     listed = hotline_world["handler"].get("/api/staff/ratings/tickets?open=true").json()
     assert [t["uuid"] for t in listed["items"]] == [ticket["uuid"]]
     assert hotline_world["xh_handler"].get("/api/staff/ratings/tickets").json()["items"] == []
@@ -225,7 +225,7 @@ def test_a_supervisor_extends_the_answer_limit_once(hotline_world):
     )
     for days in (0, 99, None):
         bad = _step(supervisor, ticket["uuid"], "extend", days=days, text="需现场核查")
-        assert bad.status_code == 422 and bad.json()["code"] == "ticket_extension_invalid"
+        assert bad.status_code == 422 and bad.json()["code"] == "rating_ticket_extension_invalid"
     extended = _step(supervisor, ticket["uuid"], "extend", days=5, text="需现场核查")
     assert extended.status_code == 200
     from datetime import date

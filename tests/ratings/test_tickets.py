@@ -75,7 +75,7 @@ def test_limits_count_working_days_across_national_day(loop_world, monkeypatch):
             text="需要协调",
             ledger_due=date(2026, 10, 28),
         )
-    assert too_late.value.code == "ticket_ledger_due_invalid"
+    assert too_late.value.code == "rating_ticket_ledger_due_invalid"
     assert Ticket.objects.get(pk=ticket.pk).status == TicketStatus.VERIFYING  # nothing half-written
     ticket = loop.ticket_triage(
         actor=handler, ticket=ticket, outcome=TicketStatus.LEDGER, text="需要协调两个科室", ledger_due=latest
@@ -230,7 +230,7 @@ def test_two_handlers_answering_at_once_one_wins_and_one_answer_is_sent(loop_wor
             return exc.code
 
     results = at_once(4, answer)
-    assert sorted(results) == ["ticket_state"] * 3 + ["won"]
+    assert sorted(results) == ["rating_ticket_state"] * 3 + ["won"]
     assert Ticket.objects.get(pk=ticket.pk).events.filter(kind="answered").count() == 1
     assert Message.objects.filter(title="诉求已答复").count() == 1
 

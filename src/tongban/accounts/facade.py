@@ -591,3 +591,84 @@ __all__ += [
     "person_by_id_number",
     "window_principal",
 ]
+
+
+# --- 好差评 exchange (ratings' exports): organisations' divisions and evaluators' identities, in batches ----
+@dataclass(frozen=True)
+class ExchangeOrganisation:
+    """An organisation as the exchange formats name it: its USCC and the division it belongs to (its own
+    code, else that of its nearest ancestor that has one), with that division's organisation's name."""
+
+    uuid: str
+    name: str
+    uscc: str
+    path: str
+    division_code: str
+    division_name: str
+
+
+def organisations_exchange_info(org_uuids: Iterable[UUID | str]) -> dict[str, ExchangeOrganisation]:
+    """:class:`ExchangeOrganisation` of several organisations at once, by uuid (unknown uuids left out).
+    Two queries, whatever their number."""
+    orgs = list(Organisation.objects.filter(uuid__in={str(u) for u in org_uuids}))
+    if not orgs:
+        return {}
+    ancestors = {p for org in orgs for p in org.path.rstrip("/").split("/")[:-1] if p}
+    above = {
+        u.hex: (code, name)
+        for u, code, name in Organisation.objects.filter(
+            uuid__in=[UUID(hex=p) for p in ancestors]
+        ).values_list("uuid", "division_code", "name")
+    }
+    found: dict[str, ExchangeOrganisation] = {}
+    for org in orgs:
+        code, name = org.division_code, org.name
+        if not code:
+            parts = [p for p in org.path.rstrip("/").split("/")[:-1] if p]
+            code, name = next((above[p] for p in reversed(parts) if p in above and above[p][0]), ("", ""))
+        found[str(org.uuid)] = ExchangeOrganisation(str(org.uuid), org.name, org.uscc, org.path, code, name)
+    return found
+
+
+def organisation_uuids_in_scope(paths: list[str]) -> list[str]:
+    """The uuids of every organisation inside the subtrees ``paths`` (an actor's ``org_paths``)."""
+    if not paths:
+        return []
+    return [str(u) for u in organisation_list_in_scope(paths).values_list("uuid", flat=True)]
+
+
+@dataclass(frozen=True)
+class EvaluatorIdentity:
+    """What an exchange record says of an evaluator: their account's public id, real name and ID number
+    (nothing else: no phone, no address)."""
+
+    user_uuid: str
+    real_name: str
+    id_number: str
+
+
+def evaluator_identities(user_ids: Iterable[int]) -> dict[int, EvaluatorIdentity]:
+    """The identities of several users' persons at once, by user id (users without a person left out)."""
+    rows = Person.objects.filter(user_id__in={int(u) for u in user_ids}).values_list(
+        "user_id", "user__uuid", "real_name", "id_number"
+    )
+    return {uid: EvaluatorIdentity(str(uuid_), name, number) for uid, uuid_, name, number in rows}
+
+
+def enterprise_codes(enterprise_uuids: Iterable[UUID | str]) -> dict[str, tuple[str, str]]:
+    """(name, USCC) of several enterprises at once, by uuid (unknown uuids left out)."""
+    keys = {str(u) for u in enterprise_uuids}
+    if not keys:
+        return {}
+    rows = Enterprise.objects.filter(uuid__in=keys).values_list("uuid", "name", "uscc")
+    return {str(u): (name, code) for u, name, code in rows}
+
+
+__all__ += [
+    "EvaluatorIdentity",
+    "ExchangeOrganisation",
+    "enterprise_codes",
+    "evaluator_identities",
+    "organisation_uuids_in_scope",
+    "organisations_exchange_info",
+]

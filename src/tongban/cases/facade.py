@@ -11,6 +11,7 @@ from tongban.cases.application_form import read_posted as application_form_read
 from tongban.cases.demo import demo_load_cases
 from tongban.cases.errors import CaseNotFound
 from tongban.cases.services import window as _window
+from tongban.cases.services.exchange import CaseExportFacts, cases_export_facts
 from tongban.cases.services.handout import (
     AcceptanceFacts,
     HandoutCase,
@@ -27,6 +28,7 @@ from tongban.cases.uploads import CheckedFile, check_upload
 __all__ = [
     "PRECHECK_LABELS",
     "AcceptanceFacts",
+    "CaseExportFacts",
     "CaseNotFound",
     "CheckedFile",
     "HandoutCase",
@@ -43,6 +45,7 @@ __all__ = [
     "case_receiver_matches",
     "case_submit_at_window",
     "cases_awaiting_handout",
+    "cases_export_facts",
     "cases_summary_of_person",
     "check_upload",
     "demo_load_cases",

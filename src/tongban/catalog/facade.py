@@ -12,6 +12,7 @@ __all__ = ["demo_load_catalog"]
 
 import threading  # noqa: E402
 import uuid as uuid_module  # noqa: E402
+from collections.abc import Iterable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 
 
@@ -352,3 +353,41 @@ class ItemCodes:
 
 
 __all__ += ["ItemCodes"]
+
+
+@dataclass(frozen=True)
+class ItemExchangeCodes:
+    """The codes of one item version the exchange formats carry (GB/T 39046 表4)."""
+
+    implementation_code: str
+    version_number: int
+    basic_code: str
+    handle_item_code: str  # 业务办理项编码
+    department_uscc: str
+    case_type: str  # A.6 办件类型: 1 即办件, 2 承诺件, 9 其他
+
+
+def item_exchange_codes(versions: Iterable[tuple[str, int]]) -> dict[tuple[str, int], ItemExchangeCodes]:
+    """The codes of several item versions at once, by (implementation code, version number); unknown ones
+    are left out. One query, whatever their number."""
+    from tongban.catalog.models import ItemVersion
+
+    wanted = {(str(code), int(number)) for code, number in versions}
+    if not wanted:
+        return {}
+    rows = ItemVersion.objects.filter(item__implementation_code__in={c for c, _n in wanted}).values_list(
+        "item__implementation_code",
+        "number",
+        "item__basic_code",
+        "handle_item_code",
+        "department_uscc",
+        "case_type",
+    )
+    return {
+        (code, number): ItemExchangeCodes(code, number, basic, handle, uscc, case_type)
+        for code, number, basic, handle, uscc, case_type in rows
+        if (code, number) in wanted
+    }
+
+
+__all__ += ["ItemExchangeCodes", "item_exchange_codes"]

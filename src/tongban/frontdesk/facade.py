@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 from tongban.frontdesk.demo import demo_load_frontdesk
+from tongban.frontdesk.services.exchange import (
+    ServiceExportFacts,
+    services_export_facts,
+    window_uuids_in_scope,
+)
 from tongban.frontdesk.services.handout import pad_ratings_since, window_centre_org_uuid
 from tongban.frontdesk.signals import pad_rated
 
-__all__ = ["demo_load_frontdesk", "pad_rated", "pad_ratings_since", "window_centre_org_uuid"]
+__all__ = [
+    "ServiceExportFacts",
+    "demo_load_frontdesk",
+    "pad_rated",
+    "pad_ratings_since",
+    "services_export_facts",
+    "window_centre_org_uuid",
+    "window_uuids_in_scope",
+]

@@ -5,18 +5,27 @@ case cannot be rated yet (409 ``case_not_ended``)."""
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from tongban.accounts.facade import Role, throttle_hit
+from tongban.accounts.facade import Role, organisation_uuids_in_scope, throttle_hit
 from tongban.cases.facade import RatingCase, access_case_for_rating
-from tongban.core.actors import Actor
+from tongban.core.actors import Actor, ActorKind
 from tongban.core.audit import audit_record
 from tongban.core.errors import PermissionDenied, Throttled
+from tongban.frontdesk.facade import window_uuids_in_scope
 from tongban.ratings.constants import RATE_LIMIT_ACCOUNT, RATE_LIMIT_ADDRESS, RATE_LIMIT_WINDOW
-from tongban.ratings.errors import AppealOwnUnit, CaseNotEnded, RatingOwnService, TicketNotFound
-from tongban.ratings.models import Ticket
+from tongban.ratings.errors import (
+    AppealOwnUnit,
+    CaseNotEnded,
+    RatingExportForbidden,
+    RatingOwnService,
+    TicketNotFound,
+)
+from tongban.ratings.models import Evaluation, Ticket
 
 
 def access_case_to_rate(*, actor: Actor, case_uuid) -> RatingCase:
@@ -134,3 +143,24 @@ def access_appeal_to_decide(*, actor: Actor, ticket: Ticket):
 def require_hotline_operator(actor: Actor) -> None:
     if not actor.has_role(Role.HOTLINE_OPERATOR):
         raise PermissionDenied(message=_("仅 12345 热线话务员可使用"))
+
+
+EXPORT_ROLES = frozenset({Role.SUPERVISOR})
+_BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def access_evaluations_for_export(*, actor: Actor, date_from: date, date_to: date) -> QuerySet[Evaluation]:
+    """The evaluations given from ``date_from`` to ``date_to`` (Beijing dates, both included) that the actor
+    may export (ratings.md §8): all for a platform administrator and for the system (the operator's
+    command); for a supervisor those of the units in their subtrees (departments, and the windows of the
+    centres there); 403 ``rating_export_forbidden`` for anyone else."""
+    start = datetime.combine(date_from, time.min, tzinfo=_BEIJING)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=_BEIJING)
+    evaluations = Evaluation.objects.filter(created_at__gte=start, created_at__lt=end)
+    if actor.kind == ActorKind.SYSTEM or actor.is_platform_admin:
+        return evaluations
+    paths = actor.org_paths(EXPORT_ROLES) if actor.kind == ActorKind.USER else []
+    if not paths:
+        raise RatingExportForbidden()
+    units = organisation_uuids_in_scope(paths) + window_uuids_in_scope(paths)
+    return evaluations.filter(unit_uuid__in=units)

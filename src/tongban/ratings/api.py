@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from tongban.accounts.facade import session_auth
 from tongban.core.schemas import responses
-from tongban.ratings import services
+from tongban.ratings import exports, services
 from tongban.ratings.access import access_case_to_rate, require_rating_allowed
 from tongban.ratings.channels import browser_channel
 from tongban.ratings.selectors import evaluations_of_evaluator
@@ -96,3 +97,50 @@ def case_evaluate(request, case_uuid: str, payload: EvaluationIn):
 def my_evaluations(request):
     """The caller's own evaluations, newest first (at most 200). Caller: any signed-in user."""
     return [_out(e) for e in evaluations_of_evaluator(request.actor)[:200]]
+
+
+class ExportQuery(Schema):
+    from_: str = Field(alias="from", description="YYYY-MM-DD, Beijing date, included")
+    to: str = Field(description="YYYY-MM-DD, Beijing date, included")
+    profile: str = Field(default="default", description="province format only: default | zhejiang")
+
+
+class ExportReportOut(Schema):
+    left_out: list[dict[str, str]] = Field(description="evaluation, subject, reason, message")
+    empty: dict[str, dict[str, Any]] = Field(description="field -> {rows, message}")
+
+
+class ExportOut(Schema):
+    format: str
+    profile: str
+    count: int
+    rows: list[dict[str, Any]] | None = Field(default=None, description="gbt39046-json and province")
+    csv: str | None = Field(default=None, description="gbt39046-csv: UTF-8 CSV text with the 表9 headers")
+    report: ExportReportOut
+
+
+@router.get(
+    "/ratings/exports/{format}",
+    response=responses({200: ExportOut}, 401, 403),
+    auth=session_auth,
+)
+def evaluations_export(request, format: str, query: Query[ExportQuery]):
+    """The evaluations of a period in an exchange format (docs/domain/ratings.md §8): `gbt39046-csv`,
+    `gbt39046-json` (GB/T 39046 表9) or `province` (the provincial interface, `profile` default | zhejiang),
+    with the report of what was left out and which fields are empty. Caller: a supervisor (the units of
+    their subtrees) or a platform administrator (all); anyone else 403 `rating_export_forbidden`. 422
+    `rating_export_format_invalid`, `rating_export_period_invalid`, `rating_export_profile_invalid`. The
+    read is audited."""
+    date_from, date_to = exports.parse_period(query.from_, query.to)
+    rows, report = exports.export_period(
+        actor=request.actor, format=format, date_from=date_from, date_to=date_to, profile=query.profile
+    )
+    text = rows if isinstance(rows, str) else None
+    return {
+        "format": format,
+        "profile": query.profile if format == exports.FORMAT_PROVINCE else "",
+        "count": report.rows,
+        "rows": None if text is not None else rows,
+        "csv": text,
+        "report": report.as_dict(),
+    }

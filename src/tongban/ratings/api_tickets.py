@@ -33,13 +33,13 @@ router = Router(tags=["ratings 好差评 · tickets 工单"])
 PERSON_HIDDEN_EVENTS = {"overdue", "supervised", "reroute_requested", "appeal_filed", "appeal_decided"}
 
 
-class EventOut(Schema):
+class RatingTicketEventOut(Schema):
     kind: str
     text: str
     at: datetime
 
 
-class TicketOut(Schema):
+class RatingTicketOut(Schema):
     uuid: UUID
     number: str
     kind: str
@@ -59,10 +59,10 @@ class TicketOut(Schema):
     answer_text: str
     revisit_level: int | None
     supervised: bool
-    events: list[EventOut]
+    events: list[RatingTicketEventOut]
 
 
-class StaffTicketOut(TicketOut):
+class RatingStaffTicketOut(RatingTicketOut):
     person: str = Field(description="the person's masked label; 匿名用户 when anonymous")
     hops: int
 
@@ -102,7 +102,7 @@ def _out(ticket: Ticket, *, staff: bool) -> dict:
 
 
 # --- the person ---------------------------------------------------------------------------------------------
-class TicketIn(Schema):
+class RatingTicketIn(Schema):
     kind: str = Field(description="consult 咨询, complaint 投诉, suggestion 建议, praise 表扬")
     unit: str = Field(description="the department's (or service centre's) organisation uuid")
     topic: str = Field(default="", max_length=200)
@@ -110,15 +110,15 @@ class TicketIn(Schema):
     content: str = Field(max_length=10_000, description="at most 2,000 characters once stripped")
 
 
-@router.get("/ratings/tickets", response=responses({200: list[TicketOut]}, 401), auth=session_auth)
+@router.get("/ratings/tickets", response=responses({200: list[RatingTicketOut]}, 401), auth=session_auth)
 @paginate(BoundedLimitOffsetPagination)
 def my_tickets(request):
     """The caller's own tickets (their 差评's and their 12345 诉求), newest first. Caller: any signed-in user."""
     return [_out(t, staff=False) for t in tickets_of_person(request.actor).prefetch_related("events")]
 
 
-@router.post("/ratings/tickets", response=responses({201: TicketOut}, 401, 429), auth=session_auth)
-def ticket_new(request, payload: TicketIn):
+@router.post("/ratings/tickets", response=responses({201: RatingTicketOut}, 401, 429), auth=session_auth)
+def ticket_new(request, payload: RatingTicketIn):
     """An online 12345 诉求 of the signed-in person. 422 `ticket_kind_invalid`, `ticket_unit_invalid`,
     `ticket_text_required`, `ticket_text_too_long`; 429 `throttled` past the hourly limit per account."""
     from tongban.ratings.access import require_rating_allowed
@@ -137,24 +137,24 @@ def ticket_new(request, payload: TicketIn):
 
 
 @router.get(
-    "/ratings/tickets/{ticket_uuid}", response=responses({200: TicketOut}, 401, 404), auth=session_auth
+    "/ratings/tickets/{ticket_uuid}", response=responses({200: RatingTicketOut}, 401, 404), auth=session_auth
 )
 def my_ticket(request, ticket_uuid: str):
     """One of the caller's own tickets, its steps and dates (never the handler's name); anyone else's is 404."""
     return _out(access_ticket_for_person(actor=request.actor, ticket_uuid=ticket_uuid), staff=False)
 
 
-class RevisitIn(Schema):
+class RatingRevisitIn(Schema):
     level: int = Field(description="差评整改: 3 满意, 2 基本满意, 1 不满意; 12345: 5 非常满意 … 1 非常不满意")
     text: str = Field(default="", max_length=2000)
 
 
 @router.post(
     "/ratings/tickets/{ticket_uuid}/revisit",
-    response=responses({200: TicketOut}, 401, 404, 409),
+    response=responses({200: RatingTicketOut}, 401, 404, 409),
     auth=session_auth,
 )
-def my_ticket_revisit(request, ticket_uuid: str, payload: RevisitIn):
+def my_ticket_revisit(request, ticket_uuid: str, payload: RatingRevisitIn):
     """回访 by the person once their ticket is answered: a 差评's ticket on three levels, a 12345 answer on the
     five (an evaluation of the ticket). 409 `ticket_state` when not answered; 422 `rating_level_invalid`."""
     ticket = access_ticket_for_person(actor=request.actor, ticket_uuid=ticket_uuid)
@@ -175,15 +175,17 @@ def my_ticket_revisit(request, ticket_uuid: str, payload: RevisitIn):
 
 
 # --- staff ----------------------------------------------------------------------------------------------------
-class StaffListQuery(Schema):
+class RatingTicketListQuery(Schema):
     status: str = Field(default="", max_length=20)
     open: bool = False
     supervised: bool = False
 
 
-@router.get("/staff/ratings/tickets", response=responses({200: list[StaffTicketOut]}, 401), auth=session_auth)
+@router.get(
+    "/staff/ratings/tickets", response=responses({200: list[RatingStaffTicketOut]}, 401), auth=session_auth
+)
 @paginate(BoundedLimitOffsetPagination)
-def staff_tickets(request, filters: Query[StaffListQuery]):
+def staff_tickets(request, filters: Query[RatingTicketListQuery]):
     """Tickets of the caller's units (差评处置人员 of the unit; supervisors over it; 12345 operators over their
     region), newest first. Others get an empty list. Listing does not audit; opening one does."""
     qs = tickets_visible_to_staff(request.actor).prefetch_related("events")
@@ -198,7 +200,7 @@ def staff_tickets(request, filters: Query[StaffListQuery]):
 
 @router.get(
     "/staff/ratings/tickets/{ticket_uuid}",
-    response=responses({200: StaffTicketOut}, 401, 404),
+    response=responses({200: RatingStaffTicketOut}, 401, 404),
     auth=session_auth,
 )
 def staff_ticket(request, ticket_uuid: str):
@@ -207,7 +209,7 @@ def staff_ticket(request, ticket_uuid: str):
     return _out(access_ticket_for_staff(actor=request.actor, ticket_uuid=ticket_uuid), staff=True)
 
 
-class StepIn(Schema):
+class RatingTicketStepIn(Schema):
     step: str = Field(
         description="contact, triage, answer, revisit (recorded from a call), revisit_attempt, "
         "reroute_request (the unit asks the dispatcher), route, merge, transfer (12345 operators), "
@@ -229,10 +231,10 @@ DISPATCH = (Role.HOTLINE_OPERATOR,)
 
 @router.post(
     "/staff/ratings/tickets/{ticket_uuid}/steps",
-    response=responses({200: StaffTicketOut}, 401, 403, 404, 409),
+    response=responses({200: RatingStaffTicketOut}, 401, 403, 404, 409),
     auth=session_auth,
 )
-def staff_ticket_step(request, ticket_uuid: str, payload: StepIn):
+def staff_ticket_step(request, ticket_uuid: str, payload: RatingTicketStepIn):
     """One step of the loop. contact, triage, answer, revisit_attempt, reroute_request: 差评处置人员 of the unit;
     revisit (the person's rating recorded from a call): the unit's handlers, its supervisors and 12345
     operators; route, merge, transfer: 12345 operators (the dispatcher); extend: a supervisor over the unit,
@@ -299,15 +301,17 @@ def staff_ticket_step(request, ticket_uuid: str, payload: StepIn):
     return _out(ticket, staff=True)
 
 
-class HotlineTicketIn(TicketIn):
+class RatingHotlineTicketIn(RatingTicketIn):
     phone: str = Field(max_length=20, description="the caller's phone number")
     urgent: bool = False
 
 
 @router.post(
-    "/staff/ratings/hotline-tickets", response=responses({201: StaffTicketOut}, 401, 403), auth=session_auth
+    "/staff/ratings/hotline-tickets",
+    response=responses({201: RatingStaffTicketOut}, 401, 403),
+    auth=session_auth,
 )
-def hotline_ticket_new(request, payload: HotlineTicketIn):
+def hotline_ticket_new(request, payload: RatingHotlineTicketIn):
     """A ticket taken on the phone by a 12345 operator (热线话务员 only, 403 otherwise): the caller's phone, and
     their account when one has that verified phone (they then follow it online). 422 `phone_invalid` …"""
     from tongban.accounts.facade import caller_by_phone
@@ -329,17 +333,17 @@ def hotline_ticket_new(request, payload: HotlineTicketIn):
     return Status(201, _out(ticket, staff=True))
 
 
-class AppealIn(Schema):
+class RatingAppealIn(Schema):
     reason: str = Field(description="mistaken 误评, malicious 恶意差评")
     text: str = Field(max_length=10_000)
 
 
 @router.post(
     "/staff/ratings/tickets/{ticket_uuid}/appeal",
-    response=responses({201: StaffTicketOut}, 401, 403, 404, 409),
+    response=responses({201: RatingStaffTicketOut}, 401, 403, 404, 409),
     auth=session_auth,
 )
-def ticket_appeal(request, ticket_uuid: str, payload: AppealIn):
+def ticket_appeal(request, ticket_uuid: str, payload: RatingAppealIn):
     """申诉: the unit's 差评处置人员 appeals the 差评 behind a ticket, once, within 5 working days of its receipt and
     before the answer (409 `appeal_closed`, `appeal_exists`). Evidence files are added on the page (multipart)."""
     ticket = access_ticket_for_staff(actor=request.actor, ticket_uuid=ticket_uuid)
@@ -349,17 +353,17 @@ def ticket_appeal(request, ticket_uuid: str, payload: AppealIn):
     return Status(201, _out(ticket, staff=True))
 
 
-class DecisionIn(Schema):
+class RatingAppealDecisionIn(Schema):
     upheld: bool
     text: str = Field(max_length=10_000)
 
 
 @router.post(
     "/staff/ratings/tickets/{ticket_uuid}/appeal/decision",
-    response=responses({200: StaffTicketOut}, 401, 403, 404, 409),
+    response=responses({200: RatingStaffTicketOut}, 401, 403, 404, 409),
     auth=session_auth,
 )
-def ticket_appeal_decide(request, ticket_uuid: str, payload: DecisionIn):
+def ticket_appeal_decide(request, ticket_uuid: str, payload: RatingAppealDecisionIn):
     """复核: a supervisor over the unit who is not its member (403 `appeal_own_unit`) decides a pending appeal
     (409 `ticket_state` once decided). Upheld: the evaluation is kept, marked and excluded; the ticket closes."""
     ticket = access_ticket_for_staff(actor=request.actor, ticket_uuid=ticket_uuid)

@@ -16,15 +16,15 @@ class RatingError(ErrorCode):
     RATING_ROUNDS_USED = "rating_rounds_used"
     RATING_SECOND_ROUND_CLOSED = "rating_second_round_closed"
     RATING_TEXT_TOO_LONG = "rating_text_too_long"
-    TICKET_STATE = "ticket_state"
-    TICKET_TEXT_REQUIRED = "ticket_text_required"
-    TICKET_TEXT_TOO_LONG = "ticket_text_too_long"
-    TICKET_KIND_INVALID = "ticket_kind_invalid"
-    TICKET_UNIT_INVALID = "ticket_unit_invalid"
-    TICKET_OUTCOME_INVALID = "ticket_outcome_invalid"
-    TICKET_LEDGER_DUE_INVALID = "ticket_ledger_due_invalid"
-    TICKET_MERGE_INVALID = "ticket_merge_invalid"
-    TICKET_PHONE_INVALID = "ticket_phone_invalid"
+    TICKET_STATE = "rating_ticket_state"
+    TICKET_TEXT_REQUIRED = "rating_ticket_text_required"
+    TICKET_TEXT_TOO_LONG = "rating_ticket_text_too_long"
+    TICKET_KIND_INVALID = "rating_ticket_kind_invalid"
+    TICKET_UNIT_INVALID = "rating_ticket_unit_invalid"
+    TICKET_OUTCOME_INVALID = "rating_ticket_outcome_invalid"
+    TICKET_LEDGER_DUE_INVALID = "rating_ticket_ledger_due_invalid"
+    TICKET_MERGE_INVALID = "rating_ticket_merge_invalid"
+    TICKET_PHONE_INVALID = "rating_ticket_phone_invalid"
     REGION_NOT_FEDERATED = "region_not_federated"
     APPEAL_EXISTS = "appeal_exists"
     APPEAL_CLOSED = "appeal_closed"
@@ -32,9 +32,13 @@ class RatingError(ErrorCode):
     APPEAL_EVIDENCE_INVALID = "appeal_evidence_invalid"
     APPEAL_OWN_UNIT = "appeal_own_unit"
     MARK_INVALID = "mark_invalid"
-    TICKET_NOT_FOUND = "ticket_not_found"
-    TICKET_STEP_INVALID = "ticket_step_invalid"
-    TICKET_EXTENSION_INVALID = "ticket_extension_invalid"
+    TICKET_NOT_FOUND = "rating_ticket_not_found"
+    TICKET_STEP_INVALID = "rating_ticket_step_invalid"
+    TICKET_EXTENSION_INVALID = "rating_ticket_extension_invalid"
+    RATING_EXPORT_FORBIDDEN = "rating_export_forbidden"
+    RATING_EXPORT_FORMAT_INVALID = "rating_export_format_invalid"
+    RATING_EXPORT_PERIOD_INVALID = "rating_export_period_invalid"
+    RATING_EXPORT_PROFILE_INVALID = "rating_export_profile_invalid"
 
 
 class AlreadyRated(Conflict):
@@ -99,3 +103,8 @@ class AppealOwnUnit(PermissionDenied):
 class TicketNotFound(NotFound):
     code = RatingError.TICKET_NOT_FOUND
     default_message = _("未找到该工单")
+
+
+class RatingExportForbidden(PermissionDenied):
+    code = RatingError.RATING_EXPORT_FORBIDDEN
+    default_message = _("只有监察人员和平台管理员可以导出评价数据")

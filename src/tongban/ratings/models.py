@@ -223,3 +223,59 @@ class Appeal(models.Model):
     decided_by = models.PositiveBigIntegerField(null=True, blank=True)
     decided_label = models.CharField(max_length=200, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+
+
+class UploadKind(models.TextChoices):
+    RECORD = "record", _("评价记录")
+    STATUS = "status", _("状态更新")
+
+
+class UploadStatus(models.TextChoices):
+    PENDING = "pending", _("待上报")
+    SENT = "sent", _("已上报")
+    FAILED = "failed", _("上报失败")
+
+
+class RatingUpload(models.Model):
+    """One record of the outbox to the national 好差评 system (ratings.md §8): an evaluation in the provincial
+    interface format of the "default" profile (one per case of a pad evaluation), or a later status update
+    of one (kind ``status``: an upheld appeal, a confirmed fraud). Sent by ``ratings.tasks.upload_send``
+    through ``RATINGS_UPLOAD_TRANSPORT``, retried with growing delays; idempotent on (projectNo,
+    assessNumber, userId) per kind and status."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    evaluation_uuid = models.UUIDField(_("评价"), db_index=True)
+    kind = models.CharField(_("类型"), max_length=8, choices=UploadKind.choices, default=UploadKind.RECORD)
+    update_status = models.CharField(_("更新的评价状态"), max_length=40, blank=True, default="")
+    project_no = models.CharField(_("办件统一编号"), max_length=50)
+    assess_number = models.PositiveSmallIntegerField(_("评价次数"))
+    user_id = models.CharField(_("评价人身份唯一标识"), max_length=64)
+    payload = models.JSONField(_("上报内容"))
+    status = models.CharField(
+        _("状态"), max_length=8, choices=UploadStatus.choices, default=UploadStatus.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试时间"), default=timezone.now, db_index=True)
+    last_error = models.CharField(_("最近错误"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    sent_at = models.DateTimeField(_("上报时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("好差评上报")
+        verbose_name_plural = _("好差评上报")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project_no", "assess_number", "user_id", "kind", "update_status"],
+                name="rating_upload_idempotency_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_no} · {self.assess_number} · {self.get_status_display()}"
+
+    @property
+    def key(self) -> str:
+        """The idempotency key handed to the transport."""
+        parts = [self.project_no, str(self.assess_number), self.user_id, self.kind, self.update_status]
+        return "|".join(parts)

@@ -33,6 +33,7 @@ from tongban.ratings.constants import (
 from tongban.ratings.errors import AlreadyRated, RatingError, RatingInvalid, RoundsUsed, SecondRoundClosed
 from tongban.ratings.models import Evaluation
 from tongban.ratings.tickets import ticket_open_for_evaluation
+from tongban.ratings.uploads import upload_enqueue
 
 
 def indicator_choices(channel: str, version: int = TEMPLATE_VERSION) -> tuple[tuple[str, str], ...]:
@@ -130,6 +131,7 @@ def evaluate_case(
             evaluation.save()
             _audit(actor, evaluation)
             ticket_open_for_evaluation(evaluation)  # every 差评 opens its ticket (ratings.md §5)
+            upload_enqueue(evaluation)
     except IntegrityError as exc:  # the same round written at once by a concurrent retry
         raise AlreadyRated() from exc
     return evaluation
@@ -175,6 +177,7 @@ def evaluation_from_pad(
             evaluation.save()
             _audit(SYSTEM, evaluation)
             ticket_open_for_evaluation(evaluation)
+            upload_enqueue(evaluation)
     except IntegrityError:
         return None
     return evaluation

@@ -692,7 +692,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ratings", help="好差评: the exchange formats and the national upload")
     rsub = p.add_subparsers(dest="ratings_command", required=True)
     c = rsub.add_parser("export", help="evaluations of a period in GB/T 39046 表9 or the provincial format")
-    c.add_argument("--format", required=True, choices=["gbt39046-csv", "gbt39046-json", "province"])
+    c.add_argument(
+        "--format",
+        required=True,
+        choices=["gbt39046-csv", "gbt39046-json", "province", "tickets-csv", "tickets-json"],
+    )
     c.add_argument("--profile", default="default", choices=["default", "zhejiang"], help="province only")
     c.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD")
     c.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD")

@@ -164,3 +164,18 @@ def access_evaluations_for_export(*, actor: Actor, date_from: date, date_to: dat
         raise RatingExportForbidden()
     units = organisation_uuids_in_scope(paths) + window_uuids_in_scope(paths)
     return evaluations.filter(unit_uuid__in=units)
+
+
+def access_tickets_for_export(*, actor: Actor, date_from: date, date_to: date) -> QuerySet[Ticket]:
+    """The tickets received from ``date_from`` to ``date_to`` that the actor may export: all for a platform
+    administrator and the system; a supervisor's those of the units in their subtrees; 403 otherwise."""
+    tickets = Ticket.objects.filter(received_on__gte=date_from, received_on__lte=date_to)
+    if actor.kind == ActorKind.SYSTEM or actor.is_platform_admin:
+        return tickets
+    paths = actor.org_paths(EXPORT_ROLES) if actor.kind == ActorKind.USER else []
+    if not paths:
+        raise RatingExportForbidden()
+    scope = Q()
+    for path in paths:
+        scope |= Q(unit_path__startswith=path)
+    return tickets.filter(scope)

@@ -126,8 +126,8 @@ class ExportOut(Schema):
 )
 def evaluations_export(request, format: str, query: Query[ExportQuery]):
     """The evaluations of a period in an exchange format (docs/domain/ratings.md §8): `gbt39046-csv`,
-    `gbt39046-json` (GB/T 39046 表9) or `province` (the provincial interface, `profile` default | zhejiang),
-    with the report of what was left out and which fields are empty. Caller: a supervisor (the units of
+    `gbt39046-json` (GB/T 39046 表9) or `province` (the provincial interface, `profile` default | zhejiang);
+    or the tickets received in the period, `tickets-csv` / `tickets-json` (no person's data); with the report of what was left out and which fields are empty. Caller: a supervisor (the units of
     their subtrees) or a platform administrator (all); anyone else 403 `rating_export_forbidden`. 422
     `rating_export_format_invalid`, `rating_export_period_invalid`, `rating_export_profile_invalid`. The
     read is audited."""

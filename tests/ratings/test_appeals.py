@@ -68,6 +68,11 @@ def test_an_upheld_appeal_keeps_the_review_marked_and_closes_its_ticket(appeal_w
     mark = EvaluationMark.objects.get()
     assert mark.kind == MarkKind.APPEAL_UPHELD and mark.evaluation == ticket.evaluation
     assert ticket.evaluation.__class__.objects.filter(pk=ticket.evaluation_id).exists()  # kept
+    # the national upload gets a status record, not a deletion
+    from tongban.ratings.models import RatingUpload
+
+    status = RatingUpload.objects.get(evaluation_uuid=ticket.evaluation.uuid, kind="status")
+    assert status.payload["status"] == "excluded"
     assert _decide(city, ticket, False).status_code == 409
     # the evaluator is told the outcome and still sees their evaluation
     mine = appeal_world["client"].get("/api/ratings/mine").json()

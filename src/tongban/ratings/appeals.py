@@ -34,6 +34,7 @@ from tongban.ratings.errors import (
 )
 from tongban.ratings.models import Appeal, Evaluation, EvaluationMark, Ticket
 from tongban.ratings.tickets import _event, _tell, limits
+from tongban.ratings.uploads import upload_status_update
 
 
 def appeal_file(*, actor: Actor, ticket: Ticket, reason: Any, text: Any, files=()) -> Appeal:
@@ -133,6 +134,9 @@ def appeal_decide(*, actor: Actor, appeal: Appeal, upheld: bool, text: Any) -> A
         paused = working_days_between(ticket.paused_since, timezone.localdate()) if ticket.paused_since else 0
         fields = ["paused_since", "updated_at"]
         if upheld:
+            upload_status_update(
+                ticket.evaluation, "excluded"
+            )  # the national system is told, not asked to delete
             ticket.status = TicketStatus.CLOSED_EXCLUDED
             ticket.closed_at = now
             fields += ["status", "closed_at"]
@@ -176,6 +180,8 @@ def evaluation_mark(*, actor: Actor, evaluation: Evaluation, kind: str, reason: 
         ).last()
         if kind != MarkKind.SUSPECT and (last is None or last.kind != MarkKind.SUSPECT):
             raise TicketState(current=last.kind if last else "not_suspect")
+        if kind == MarkKind.FRAUD_CONFIRMED:
+            upload_status_update(evaluation, "fraud")
         mark = EvaluationMark.objects.create(
             evaluation=evaluation,
             kind=kind,

@@ -56,6 +56,7 @@ class OtpPurpose(models.TextChoices):
     REGISTER = "register", _("注册")
     RESET = "reset", _("找回密码")
     RECOVER = "recover", _("窗口身份找回")
+    RATING = "rating", _("办件评价")  # sent by the ratings context only, to a case's applicant
 
 
 class ApiScope(models.TextChoices):

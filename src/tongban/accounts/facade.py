@@ -15,7 +15,7 @@ from tongban.accounts import services
 from tongban.accounts.access import menu_abilities
 from tongban.accounts.actors import actor_for
 from tongban.accounts.auth import api_key_auth, session_auth
-from tongban.accounts.constants import AssuranceLevel, EnterpriseKind, OrgKind, Role
+from tongban.accounts.constants import AssuranceLevel, EnterpriseKind, OrgKind, OtpPurpose, Role
 from tongban.accounts.demo import ZHANG_ID_NUMBER, demo_load, demo_principal_uuids, demo_users
 from tongban.accounts.errors import IdentityUnconfirmed
 from tongban.accounts.models import Authorisation, Enterprise, Organisation, Person, User
@@ -36,6 +36,7 @@ __all__ = [
     "Principal",
     "Role",
     "actor_for",
+    "actor_for_user_id",
     "agent_may_act_for_enterprise",
     "agent_may_act_for_person",
     "api_key_auth",
@@ -61,6 +62,8 @@ __all__ = [
     "person_user_id",
     "principal_for",
     "principals_visible_to",
+    "rating_code_send",
+    "rating_code_verify",
     "role_holder_user_ids_over",
     "session_auth",
     "staff_department_uuids",
@@ -136,6 +139,30 @@ def role_holder_user_ids_over(path: str, role: str) -> list[int]:
             )
         )
     )
+
+
+def rating_code_send(*, user_id: int, ip: str) -> str | None:
+    """Send a one-time code for rating a case to the verified phone of ``user_id`` (its applicant; the
+    ratings page reached by the case's number and 查询码). Answers the masked number, None without a phone."""
+    from tongban.core.identifiers import mask_phone
+
+    phone = user_phone(user_id)
+    if not phone:
+        return None
+    services.otp_send(phone=phone, purpose=OtpPurpose.RATING, ip=ip)
+    return mask_phone(phone)
+
+
+def rating_code_verify(*, user_id: int, code: str) -> bool:
+    """Whether ``code`` is the latest rating code sent to the phone of ``user_id`` (used once, 5 tries)."""
+    phone = user_phone(user_id)
+    return bool(phone) and services.otp_verify(phone=phone, purpose=OtpPurpose.RATING, code=code)
+
+
+def actor_for_user_id(user_id: int) -> Actor | None:
+    """The actor of an active account (the applicant proven by a rating code acts as themselves)."""
+    user = User.objects.filter(id=user_id, is_active=True).first()
+    return actor_for(user) if user is not None else None
 
 
 def caller_by_phone(phone: str) -> tuple[int, str | None] | None:

@@ -40,6 +40,7 @@ __all__ = [
     "case_acceptance_facts",
     "case_awaiting_handout",
     "case_conclude_at_window",
+    "case_for_rating_by_lookup",
     "case_hand_out",
     "case_item_names",
     "case_receiver_matches",
@@ -104,3 +105,13 @@ def cases_summary_of_person(*, person_uuid: str | None, user_id: int, limit: int
         }
         for c in rows
     ]
+
+
+def case_for_rating_by_lookup(*, number: str, code: str, client: str) -> tuple[str, bool, int | None]:
+    """(case uuid, ended, the applicant's account) of the case whose number and 查询码 match (the rating page
+    for an applicant who is not signed in: ratings.md §1); 404 ``lookup_not_found`` / 429 as 办件查询."""
+    from tongban.cases.access import ENDED_STATUSES, access_case_by_lookup
+    from tongban.cases.events import applicant_user_id
+
+    case = access_case_by_lookup(number=number, code=code, client=client)
+    return str(case.uuid), case.status in ENDED_STATUSES, applicant_user_id(case)

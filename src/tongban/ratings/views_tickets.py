@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tongban.accounts.facade import Role
+from tongban.core.actors import SYSTEM
 from tongban.core.errors import DomainError
 from tongban.core.identifiers import mask_phone
 from tongban.core.workdays import working_days_between
@@ -185,7 +186,9 @@ def ticket_steps(ticket: Ticket, *, staff: bool) -> list[dict]:
                 "kind": event.kind,
                 "title": _step_title(event, ticket, staff=staff),
                 "text": text,
-                "who": event.actor_label if staff else "",
+                "who": (_("系统") if event.actor_label == SYSTEM.label else event.actor_label)
+                if staff
+                else "",
             }
         )
     return steps

@@ -14,8 +14,9 @@ from stdnum.cn import ric
 from tests.cases.conftest import Upload, pdf_bytes
 from tests.conftest import csrf_headers, login_client
 from tongban.accounts.constants import Role
-from tongban.accounts.facade import actor_for
+from tongban.accounts.facade import actor_for, menu_abilities
 from tongban.core.actors import SYSTEM
+from tongban.core.models import AuditEvent
 from tongban.core.workdays import working_days_after
 from tongban.ratings import appeals, board
 from tongban.ratings import tickets as loop
@@ -326,6 +327,18 @@ def test_the_handler_appeals_with_evidence_and_asks_for_rerouting(world):
     page = client.get(_staff_url(ticket))
     assert "待复核" in text(page) and "录音记录.pdf" in text(page) and PHONE not in page.content.decode()
     assert 'id="step-appeal"' not in page.content.decode()
+    appeal = ticket.appeal
+    download = client.get(f"/ratings/appeals/{appeal.uuid}/evidence/0/")
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")
+    assert download["X-Content-Type-Options"] == "nosniff" and "attachment" in download["Content-Disposition"]
+    assert AuditEvent.objects.filter(action="ratings.appeal_evidence_read").count() == 1
+    assert client.get(f"/ratings/appeals/{appeal.uuid}/evidence/1/").status_code == 404
+    assert (
+        login_client(world["supervisor"]).get(f"/ratings/appeals/{appeal.uuid}/evidence/0/").status_code
+        == 200
+    )
+    for outsider in (world["other_handler"], world["applicant"].user):
+        assert login_client(outsider).get(f"/ratings/appeals/{appeal.uuid}/evidence/0/").status_code == 404
     assert form_post(client, _staff_url(ticket, "reroute"), {"text": ""}).status_code == 422
     assert form_post(client, _staff_url(ticket, "reroute"), {"text": "属于区市场监管局"}).status_code == 302
     assert ticket.events.filter(kind="reroute_requested").exists()
@@ -429,3 +442,13 @@ def test_the_menu_offers_the_handling_console_and_the_board_by_role(world):
     assert "差评处置" in supervisor and "好差评督办" in supervisor
     citizen = text(world["client"].get("/ratings/mine/"))
     assert "差评处置" not in citizen and "好差评督办" not in citizen
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_ratings_menu_entry_is_offered_to_exactly_those_the_page_lets_in(org_tree, make_staff, role):
+    org = org_tree["window"] if role == Role.WINDOW_CLERK else org_tree["hp_housing"]
+    user = make_staff(org, role=role)
+    menu = menu_abilities(actor_for(user))
+    client = login_client(user)
+    assert menu["rating_handling"] == (client.get("/ratings/handling/").status_code == 200)
+    assert menu["rating_supervision"] == (client.get("/ratings/supervision/").status_code == 200)

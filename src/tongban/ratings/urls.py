@@ -24,6 +24,11 @@ urlpatterns += [
         name="appeal_decide",
     ),
     path(
+        "ratings/appeals/<uuid:appeal_uuid>/evidence/<int:index>/",
+        views_tickets.appeal_evidence,
+        name="appeal_evidence",
+    ),
+    path(
         "ratings/supervision/evaluations/<uuid:evaluation_uuid>/",
         views_tickets.evaluation_mark,
         name="evaluation_mark",

@@ -10,9 +10,10 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from tongban.accounts.facade import Role
 from tongban.core.actors import SYSTEM
+from tongban.core.audit import audit_record
 from tongban.core.errors import DomainError
 from tongban.core.identifiers import mask_phone
 from tongban.core.workdays import working_days_between
@@ -596,3 +598,34 @@ def evaluation_mark(request, evaluation_uuid):
         return _board_error(request, exc, str(evaluation_uuid))
     messages.success(request, _("已记录核查结果"))
     return redirect("ratings:supervision")
+
+
+@login_required
+def appeal_evidence(request, appeal_uuid, index: int):
+    """One evidence file of an appeal, to download. Caller: the unit's 差评处置人员 and the supervisors over it
+    (404 for anyone else); each read is audited (``ratings.appeal_evidence_read``)."""
+    roles = {Role.RATING_HANDLER, Role.SUPERVISOR}
+    ticket = tickets_visible_to_staff(request.actor, roles).filter(appeal__uuid=appeal_uuid).first()
+    evidence = ticket.appeal.evidence if ticket is not None else []
+    if not 0 <= index < len(evidence) or not default_storage.exists(evidence[index].get("path", "")):
+        raise Http404
+    item = evidence[index]
+    audit_record(
+        actor=request.actor,
+        action="ratings.appeal_evidence_read",
+        object_type="appeal",
+        object_id=ticket.appeal.uuid,
+        after={"sha256": item.get("sha256", "")},
+        org_path=ticket.unit_path,
+        subject_user_id=ticket.person_user_id,
+    )
+    response = FileResponse(
+        default_storage.open(item["path"], "rb"),
+        content_type=item.get("type") or "application/octet-stream",
+        as_attachment=True,
+        filename=item.get("name") or f"evidence-{index + 1}",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -197,4 +197,6 @@ def menu_abilities(actor: Actor) -> dict[str, bool]:
         "verify": actor.has_role(*VERIFY_ROLES),
         "supervision": actor.has_role(*SUPERVISION_ROLES),
         "seal_review": actor.has_role(Role.SEAL_AUTHORITY),
+        "rating_handling": actor.has_role(Role.RATING_HANDLER, Role.SUPERVISOR),
+        "rating_supervision": actor.has_role(Role.SUPERVISOR),
     }

@@ -25,7 +25,7 @@ from tongban.ratings.access import (
 )
 from tongban.ratings.channels import browser_channel
 from tongban.ratings.constants import TicketStatus
-from tongban.ratings.masking import mask_personal_text
+from tongban.ratings.masking import mask_free_text
 from tongban.ratings.models import Ticket
 
 router = Router(tags=["ratings 好差评 · tickets 工单"])
@@ -81,7 +81,7 @@ def _out(ticket: Ticket, *, staff: bool) -> dict:
         "status_label": str(ticket.get_status_display()),
         "urgent": ticket.urgent,
         "topic": ticket.topic,
-        "content": mask_personal_text(ticket.content) if staff else ticket.content,
+        "content": mask_free_text(ticket.content) if staff else ticket.content,
         "case_number": ticket.case_number,
         "unit_name": ticket.unit_name,
         "received_on": ticket.received_on,

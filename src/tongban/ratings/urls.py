@@ -12,3 +12,27 @@ urlpatterns = [
     path("ratings/tickets/<uuid:ticket_uuid>/", views_tickets.ticket_page, name="ticket"),
     path("ratings/handling/<uuid:ticket_uuid>/", views_tickets.staff_ticket_page, name="staff_ticket"),
 ]
+urlpatterns += [
+    path("ratings/handling/", views_tickets.handling, name="handling"),
+    path(
+        "ratings/handling/<uuid:ticket_uuid>/<slug:step>/",
+        views_tickets.staff_ticket_step,
+        name="staff_ticket_step",
+    ),
+    path("ratings/supervision/", views_tickets.supervision, name="supervision"),
+    path(
+        "ratings/supervision/appeals/<uuid:appeal_uuid>/",
+        views_tickets.appeal_decide,
+        name="appeal_decide",
+    ),
+    path(
+        "ratings/appeals/<uuid:appeal_uuid>/evidence/<int:index>/",
+        views_tickets.appeal_evidence,
+        name="appeal_evidence",
+    ),
+    path(
+        "ratings/supervision/evaluations/<uuid:evaluation_uuid>/",
+        views_tickets.evaluation_mark,
+        name="evaluation_mark",
+    ),
+]

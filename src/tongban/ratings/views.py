@@ -11,9 +11,15 @@ from django.utils.translation import gettext as _
 from tongban.cases.facade import CaseNotFound
 from tongban.core.errors import DomainError
 from tongban.ratings import services
-from tongban.ratings.access import access_case_to_rate, require_may_rate_case, require_rating_allowed
+from tongban.ratings.access import (
+    access_case_to_rate,
+    require_may_rate_case,
+    require_rating_allowed,
+    tickets_of_person,
+)
+from tongban.ratings.board import marks_of
 from tongban.ratings.channels import browser_channel
-from tongban.ratings.constants import BAD_LEVELS, TEXT_MAX, Level
+from tongban.ratings.constants import BAD_LEVELS, TEXT_MAX, Level, TicketKind
 from tongban.ratings.selectors import evaluations_of_case_by, evaluations_of_evaluator
 
 
@@ -64,7 +70,14 @@ def case_rate(request, case_uuid):
 
 @login_required
 def my_evaluations(request):
-    """The evaluator's own evaluations."""
-    return render(
-        request, "ratings/mine.html", {"evaluations": evaluations_of_evaluator(request.actor)[:100]}
-    )
+    """我的评价: the evaluator's own evaluations, each with its 整改 ticket and the mark an appeal or a check
+    left on it, and their 12345 tickets. Caller: any signed-in user (they see only their own)."""
+    evaluations = list(evaluations_of_evaluator(request.actor).select_related("ticket")[:100])
+    marks = marks_of([e.pk for e in evaluations], staff=False)
+    tickets = {str(t.uuid): t for t in tickets_of_person(request.actor)[:200]}
+    rows = []
+    for evaluation in evaluations:
+        ticket = getattr(evaluation, "ticket", None) or tickets.get(str(evaluation.subject_uuid))
+        rows.append({"evaluation": evaluation, "ticket": ticket, "mark": marks.get(evaluation.pk)})
+    hotline = [t for t in tickets.values() if t.kind != TicketKind.BAD_REVIEW]
+    return render(request, "ratings/mine.html", {"rows": rows, "hotline": hotline})

@@ -119,8 +119,8 @@ def my_tickets(request):
 
 @router.post("/ratings/tickets", response=responses({201: RatingTicketOut}, 401, 429), auth=session_auth)
 def ticket_new(request, payload: RatingTicketIn):
-    """An online 12345 诉求 of the signed-in person. 422 `ticket_kind_invalid`, `ticket_unit_invalid`,
-    `ticket_text_required`, `ticket_text_too_long`; 429 `throttled` past the hourly limit per account."""
+    """An online 12345 诉求 of the signed-in person. 422 `rating_ticket_kind_invalid`,
+    `rating_ticket_unit_invalid`, `rating_ticket_text_required`, `rating_ticket_text_too_long`; 429 `throttled` past the hourly limit per account."""
     from tongban.ratings.access import require_rating_allowed
 
     require_rating_allowed(request.actor, request.client_ip)
@@ -156,7 +156,7 @@ class RatingRevisitIn(Schema):
 )
 def my_ticket_revisit(request, ticket_uuid: str, payload: RatingRevisitIn):
     """回访 by the person once their ticket is answered: a 差评's ticket on three levels, a 12345 answer on the
-    five (an evaluation of the ticket). 409 `ticket_state` when not answered; 422 `rating_level_invalid`."""
+    five (an evaluation of the ticket). 409 `rating_ticket_state` when not answered; 422 `rating_level_invalid`."""
     ticket = access_ticket_for_person(actor=request.actor, ticket_uuid=ticket_uuid)
     if ticket.kind == "bad_review":
         ticket = tickets.ticket_revisit(
@@ -239,7 +239,7 @@ def staff_ticket_step(request, ticket_uuid: str, payload: RatingTicketStepIn):
     revisit (the person's rating recorded from a call): the unit's handlers, its supervisors and 12345
     operators; route, merge, transfer: 12345 operators (the dispatcher); extend: a supervisor over the unit,
     once. 403 for a role without the step; 409
-    `ticket_state` out of turn, `region_not_federated` for a transfer; 422 for bad input, nothing written."""
+    `rating_ticket_state` out of turn, `region_not_federated` for a transfer; 422 for bad input, nothing written."""
     actor = request.actor
     ticket = access_ticket_for_staff(actor=actor, ticket_uuid=ticket_uuid)
     step = payload.step
@@ -365,7 +365,7 @@ class RatingAppealDecisionIn(Schema):
 )
 def ticket_appeal_decide(request, ticket_uuid: str, payload: RatingAppealDecisionIn):
     """复核: a supervisor over the unit who is not its member (403 `appeal_own_unit`) decides a pending appeal
-    (409 `ticket_state` once decided). Upheld: the evaluation is kept, marked and excluded; the ticket closes."""
+    (409 `rating_ticket_state` once decided). Upheld: the evaluation is kept, marked and excluded; the ticket closes."""
     ticket = access_ticket_for_staff(actor=request.actor, ticket_uuid=ticket_uuid)
     appeal = access_appeal_to_decide(actor=request.actor, ticket=ticket)
     appeals.appeal_decide(actor=request.actor, appeal=appeal, upheld=payload.upheld, text=payload.text)

@@ -32,6 +32,7 @@ from tongban.ratings.errors import (
     RatingInvalid,
     TicketState,
 )
+from tongban.ratings.locks import lock_appeal, lock_evaluation, lock_ticket
 from tongban.ratings.models import Appeal, Evaluation, EvaluationMark, Ticket
 from tongban.ratings.tickets import _event, _tell, limits
 from tongban.ratings.uploads import upload_status_update
@@ -51,7 +52,7 @@ def appeal_file(*, actor: Actor, ticket: Ticket, reason: Any, text: Any, files=(
         raise RatingInvalid(RatingError.APPEAL_EVIDENCE_INVALID, _("证据材料最多 3 个文件"), field="evidence")
     checked = [(upload, check_upload(upload, field="evidence")) for upload in files]
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        ticket = lock_ticket(ticket.pk)
         if ticket.kind != TicketKind.BAD_REVIEW:
             raise TicketState(current=ticket.kind)
         if Appeal.objects.filter(ticket=ticket).exists():
@@ -113,10 +114,10 @@ def appeal_decide(*, actor: Actor, appeal: Appeal, upheld: bool, text: Any) -> A
     if len(text) > 2000:
         raise RatingInvalid(RatingError.TICKET_TEXT_TOO_LONG, _("内容过长"), field="text", limit=2000)
     with transaction.atomic():
-        appeal = Appeal.objects.select_for_update().select_related("ticket").get(pk=appeal.pk)
+        appeal = lock_appeal(appeal.pk)
         if appeal.status != AppealStatus.PENDING:
             raise TicketState(current=appeal.status)
-        ticket = Ticket.objects.select_for_update().get(pk=appeal.ticket_id)
+        ticket = lock_ticket(appeal.ticket_id)
         now = timezone.now()
         appeal.status = AppealStatus.UPHELD if upheld else AppealStatus.REJECTED
         appeal.decision_text = text
@@ -174,7 +175,7 @@ def evaluation_mark(*, actor: Actor, evaluation: Evaluation, kind: str, reason: 
     if kind != MarkKind.SUSPECT and not reason:
         raise RatingInvalid(RatingError.TICKET_TEXT_REQUIRED, _("请填写理由"), field="reason")
     with transaction.atomic():
-        Evaluation.objects.select_for_update().filter(pk=evaluation.pk).exists()
+        lock_evaluation(evaluation.pk)
         last = evaluation.marks.filter(
             kind__in=[MarkKind.SUSPECT, MarkKind.CLEARED, MarkKind.FRAUD_CONFIRMED]
         ).last()

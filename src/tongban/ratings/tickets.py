@@ -6,7 +6,7 @@ or praise (§7), one model and one set of transitions.
                              └──▶ explained ──────┘
     (consults, suggestions and praise go received ──▶ answered)
 
-Every transition locks the ticket row, checks the state it starts from (409 ``ticket_state`` otherwise),
+Every transition locks the ticket row, checks the state it starts from (409 ``rating_ticket_state`` otherwise),
 writes a :class:`TicketEvent` and tells the person when a step concerns them. Limits are working days of the
 platform's calendar (core.workdays), counted from the day received, the day received not counted."""
 
@@ -56,6 +56,7 @@ from tongban.ratings.constants import (
     UnitKind,
 )
 from tongban.ratings.errors import RatingError, RatingInvalid, TicketState
+from tongban.ratings.locks import lock_ticket, lock_tickets
 from tongban.ratings.models import Evaluation, Ticket, TicketEvent
 
 NUMBER_PREFIX = {
@@ -154,7 +155,7 @@ def _text(value: Any, *, field: str, required: bool = True, limit: int = TICKET_
 
 
 def _locked(ticket: Ticket, *allowed: str) -> Ticket:
-    fresh = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    fresh = lock_ticket(ticket.pk)
     if allowed and fresh.status not in allowed:
         raise TicketState(current=fresh.status)
     return fresh
@@ -362,7 +363,7 @@ def ticket_answer(*, actor: Actor, ticket: Ticket, text: Any) -> Ticket:
     complaint is answered after its triage; a consult, suggestion or praise straight from received."""
     text = _text(text, field="text")
     with transaction.atomic():
-        fresh = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        fresh = lock_ticket(ticket.pk)
         allowed = OUTCOMES if fresh.kind in CONTACT_KINDS else (TicketStatus.RECEIVED,)
         if fresh.status not in allowed:
             raise TicketState(current=fresh.status)
@@ -571,9 +572,7 @@ def ticket_merge(*, actor: Actor, duplicate: Ticket, main: Ticket) -> Ticket:
         raise RatingInvalid(RatingError.TICKET_MERGE_INVALID, _("不能合并到自身"), field="main")
     with transaction.atomic():
         first, second = sorted([duplicate.pk, main.pk])
-        locked = {
-            t.pk: t for t in Ticket.objects.select_for_update().filter(pk__in=[first, second]).order_by("pk")
-        }
+        locked = lock_tickets([first, second])
         duplicate, main = locked[duplicate.pk], locked[main.pk]
         if duplicate.kind == TicketKind.BAD_REVIEW or main.kind == TicketKind.BAD_REVIEW:
             raise RatingInvalid(RatingError.TICKET_MERGE_INVALID, _("差评整改工单不能合并"), field="main")

@@ -12,7 +12,7 @@ from tongban.cases.facade import CaseNotFound
 from tongban.core.errors import DomainError
 from tongban.ratings import services
 from tongban.ratings.access import access_case_to_rate, require_may_rate_case, require_rating_allowed
-from tongban.ratings.channels import browser_channel
+from tongban.ratings.channels import browser_channel, device_cookie_ensure, device_key
 from tongban.ratings.constants import BAD_LEVELS, TEXT_MAX, Level
 from tongban.ratings.selectors import evaluations_of_case_by, evaluations_of_evaluator
 
@@ -31,7 +31,8 @@ def case_rate(request, case_uuid):
     try:
         require_may_rate_case(request.actor, case)
         if posted is not None:
-            require_rating_allowed(request.actor, request.client_ip)
+            device = device_key(request)
+            require_rating_allowed(request.actor, request.client_ip, device)
             services.evaluate_case(
                 actor=request.actor,
                 case=case,
@@ -41,9 +42,11 @@ def case_rate(request, case_uuid):
                 text=posted.get("text", ""),
                 anonymous=posted.get("anonymous") == "1",
                 channel=channel,
+                device=device,
+                address=request.client_ip,
             )
             messages.success(request, _("感谢您的评价"))
-            return redirect("ratings:case", case_uuid=case.uuid)
+            return device_cookie_ensure(request, redirect("ratings:case", case_uuid=case.uuid))
     except DomainError as exc:
         error, status = exc, exc.status
     given = evaluations_of_case_by(request.actor, case.uuid)
@@ -59,7 +62,7 @@ def case_rate(request, case_uuid):
         "posted": posted,
         "may_rate": case.ended and not case.staff_involved,
     }
-    return render(request, "ratings/case_rate.html", context, status=status)
+    return device_cookie_ensure(request, render(request, "ratings/case_rate.html", context, status=status))
 
 
 @login_required

@@ -221,3 +221,31 @@ def test_an_end_whose_receiver_failed_is_invited_by_the_sweep_once(world):
     second = invitations_maintenance_receiver(None, now=now)
     assert first["rating_invitations_caught_up"] == 1 and second["rating_invitations_caught_up"] == 0
     assert len(invites(user_id)) == 1 and len(invite_sms(user_id)) == 1
+
+
+def test_my_evaluations_lists_the_invited_cases_not_yet_rated_and_switches_invitations(world):
+    case, user_id, client = world["case"], world["user_id"], world["client"]
+    invitations.invitation_open(
+        case_uuid=str(case.uuid), user_id=user_id, number=case.number, name=case.name
+    )  # now: the real clock, so that it is within the page's 30 days
+    page = client.get("/ratings/mine/")
+    assert page.status_code == 200 and f'href="/ratings/cases/{case.uuid}/"' in page.content.decode()
+    response = client.post("/ratings/mine/invitations/", {"enabled": "0"}, **csrf_headers(client))
+    assert response.status_code == 302 and invitations.invitations_off(user_id)
+    assert "开启评价邀请" in client.get("/ratings/mine/").content.decode()
+    client.post("/ratings/mine/invitations/", {"enabled": "1"}, **csrf_headers(client))
+    assert not invitations.invitations_off(user_id)
+    assert client.get("/ratings/mine/invitations/").status_code == 405
+    # once rated, it leaves the list
+    client.post(
+        f"/api/ratings/cases/{case.uuid}",
+        {"round": 1, "level": 4},
+        content_type="application/json",
+        **csrf_headers(client),
+    )
+    assert f'href="/ratings/cases/{case.uuid}/"' not in client.get("/ratings/mine/").content.decode()
+
+
+def test_the_home_page_promise_links_to_my_evaluations(client):
+    page = client.get("/")
+    assert '<a href="/ratings/mine/">每次服务都可以评价</a>' in page.content.decode()

@@ -26,6 +26,7 @@ from tongban.core.messaging import sms_queue
 from tongban.core.models import SmsKind
 from tongban.notifications.facade import notify
 from tongban.ratings.constants import INVITATIONS_MAX, INVITE_AGAIN_DAYS, SMS_HOURS, SMS_TIME_ZONE
+from tongban.ratings.locks import lock_invitation
 from tongban.ratings.models import Evaluation, RatingInvitation, RatingInvitationOptOut
 
 CATCH_UP_DAYS = 2
@@ -97,7 +98,7 @@ def invitation_open(*, case_uuid, user_id: int | None, number: str, name: str, n
         )
         if not created:  # a concurrent delivery of the same end made it first
             return None
-        invitation = RatingInvitation.objects.select_for_update().get(pk=invitation.pk)
+        invitation = lock_invitation(invitation.pk)
         if invitations_off(user_id):
             return invitation
         _send(invitation, now)
@@ -112,7 +113,7 @@ def invitations_send_due(now=None) -> dict[str, int]:
     due = RatingInvitation.objects.filter(next_due_at__lte=now).values_list("pk", flat=True)
     for pk in list(due):
         with transaction.atomic():
-            invitation = RatingInvitation.objects.select_for_update().get(pk=pk)
+            invitation = lock_invitation(pk)
             if invitation.next_due_at is None or invitation.next_due_at > now:
                 continue
             if invitation.sent_count >= INVITATIONS_MAX or _closed(invitation):
@@ -123,7 +124,7 @@ def invitations_send_due(now=None) -> dict[str, int]:
     held = RatingInvitation.objects.filter(sms_due_at__lte=now).values_list("pk", flat=True)
     for pk in list(held):
         with transaction.atomic():
-            invitation = RatingInvitation.objects.select_for_update().get(pk=pk)
+            invitation = lock_invitation(pk)
             if invitation.sms_due_at is None or invitation.sms_due_at > now:
                 continue
             if _closed(invitation):

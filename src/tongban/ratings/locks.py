@@ -4,4 +4,11 @@ inside its savepoint and answers 409 ``already_rated``. Locks the bad-review loo
 
 from __future__ import annotations
 
-__all__: list[str] = []
+__all__ = ["lock_invitation"]
+
+
+def lock_invitation(pk: int):
+    """A rating invitation, read again under a row lock (its sends are decided under it: ratings.md §3)."""
+    from tongban.ratings.models import RatingInvitation
+
+    return RatingInvitation.objects.select_for_update().get(pk=pk)

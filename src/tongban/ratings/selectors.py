@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import Exists, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from tongban.core.actors import Actor
 from tongban.ratings.constants import EXCLUDING_MARKS, MarkKind
-from tongban.ratings.models import Evaluation, EvaluationMark
+from tongban.ratings.models import Evaluation, EvaluationMark, RatingInvitation, RatingInvitationOptOut
 
 
 def evaluations_of_evaluator(actor: Actor) -> QuerySet[Evaluation]:
@@ -47,3 +50,25 @@ def valid_evaluations(qs: QuerySet[Evaluation]) -> QuerySet[Evaluation]:
         .exclude(Exists(marks.filter(kind__in=EXCLUDING_MARKS)))
         .exclude(last_flag=MarkKind.SUSPECT)
     )
+
+
+# --- invitations (ratings.md §3) ---------------------------------------------------------------------------
+AWAITING_DAYS = 30  # a case is evaluable for 30 days after its end (§1)
+
+
+def cases_awaiting_rating(actor: Actor) -> QuerySet[RatingInvitation]:
+    """The person's invitations of the last ``AWAITING_DAYS`` days whose case nobody has rated yet, newest
+    first: what 我的评价 offers to rate."""
+    if actor.id is None:
+        return RatingInvitation.objects.none()
+    rated = Evaluation.objects.filter(subject_uuid=OuterRef("case_uuid"))
+    since = timezone.now() - timedelta(days=AWAITING_DAYS)
+    return (
+        RatingInvitation.objects.filter(user_id=actor.id, created_at__gte=since)
+        .exclude(Exists(rated))
+        .order_by("-created_at", "-id")
+    )
+
+
+def invitations_enabled(actor: Actor) -> bool:
+    return actor.id is not None and not RatingInvitationOptOut.objects.filter(user_id=actor.id).exists()

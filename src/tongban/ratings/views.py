@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from tongban.cases.facade import CaseNotFound
 from tongban.core.errors import DomainError
@@ -14,7 +15,13 @@ from tongban.ratings import services
 from tongban.ratings.access import access_case_to_rate, require_may_rate_case, require_rating_allowed
 from tongban.ratings.channels import browser_channel, device_cookie_ensure, device_key
 from tongban.ratings.constants import BAD_LEVELS, TEXT_MAX, Level
-from tongban.ratings.selectors import evaluations_of_case_by, evaluations_of_evaluator
+from tongban.ratings.invitations import invitations_set
+from tongban.ratings.selectors import (
+    cases_awaiting_rating,
+    evaluations_of_case_by,
+    evaluations_of_evaluator,
+    invitations_enabled,
+)
 
 
 @login_required
@@ -67,7 +74,22 @@ def case_rate(request, case_uuid):
 
 @login_required
 def my_evaluations(request):
-    """The evaluator's own evaluations."""
-    return render(
-        request, "ratings/mine.html", {"evaluations": evaluations_of_evaluator(request.actor)[:100]}
-    )
+    """The evaluator's own evaluations, the ended cases they were invited to rate and have not, and the
+    switch of the rating invitations. Caller: any signed-in user (their own only)."""
+    context = {
+        "evaluations": evaluations_of_evaluator(request.actor)[:100],
+        "awaiting": cases_awaiting_rating(request.actor)[:50],
+        "invitations_on": invitations_enabled(request.actor),
+    }
+    return render(request, "ratings/mine.html", context)
+
+
+@login_required
+@require_POST
+def invitations_switch(request):
+    """POST ``enabled`` 1 or 0: turn the caller's own rating invitations on or off (ratings.md §3). Caller:
+    any signed-in user, for themselves."""
+    enabled = request.POST.get("enabled") == "1"
+    invitations_set(request.actor.require_user_id(), enabled=enabled)
+    messages.success(request, _("已开启评价邀请") if enabled else _("已关闭评价邀请"))
+    return redirect("ratings:mine")

@@ -22,7 +22,7 @@ from tongban.ratings.appeals import evaluation_mark
 from tongban.ratings.channels import DEVICE_COOKIE
 from tongban.ratings.constants import MarkKind
 from tongban.ratings.fraud import origin_hash
-from tongban.ratings.models import Evaluation, EvaluationMark, EvaluationOrigin, Ticket
+from tongban.ratings.models import Evaluation, EvaluationMark, EvaluationOrigin, Immutable, Ticket
 from tongban.ratings.selectors import evaluation_status, valid_evaluations
 
 pytestmark = pytest.mark.django_db
@@ -83,9 +83,12 @@ def test_one_person_rating_their_own_cases_from_their_phone_is_no_burst(people):
 
 def test_evaluations_more_than_ten_minutes_apart_are_no_burst(people):
     persons, cases = people["persons"], people["cases"]
-    first = rate(persons[0], cases[0])
-    EvaluationOrigin.objects.filter(evaluation=first).update(
-        created_at=first.created_at - timedelta(minutes=11)
+    first = rate(persons[0], cases[0], device="", address="")  # no origin: it is written below, older
+    EvaluationOrigin.objects.create(
+        evaluation=first,
+        device_hash=origin_hash("device", DEVICE),
+        address_hash=origin_hash("address", "203.0.113.7"),
+        created_at=first.created_at - timedelta(minutes=11),
     )
     for p, c in zip(persons[1:6], cases[1:6], strict=True):
         rate(p, c)
@@ -118,8 +121,10 @@ def test_the_origin_is_kept_hashed_never_the_raw_address_or_device(people):
     assert origin.address_hash == origin_hash("address", "203.0.113.7")
     assert DEVICE not in origin.device_hash and "203.0.113.7" not in origin.address_hash
     assert origin_hash("device", DEVICE) != origin_hash("address", DEVICE)
-    with pytest.raises(Exception, match="never"):
+    with pytest.raises(Immutable):
         origin.save()
+    with pytest.raises(Immutable):
+        EvaluationOrigin.objects.update(address_hash="")
 
 
 def test_the_rating_page_gives_a_device_cookie_and_the_api_records_it(people):

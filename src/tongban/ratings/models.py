@@ -234,6 +234,8 @@ class EvaluationOrigin(models.Model):
     address_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = EvaluationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("评价来源")
         verbose_name_plural = _("评价来源")

@@ -34,3 +34,24 @@ def test_the_applicant_rates_a_concluded_case_from_its_page(new_context, make_pe
     expect(given).to_contain_text("等候时间太长<script>")  # shown as text, escaped
     shoot_modes(page, f"/ratings/cases/{case.uuid}/", "rating-case")
     watch.assert_clean()
+
+
+def test_the_home_page_promise_leads_to_the_cases_waiting_for_a_rating(new_context, make_person, org_tree):
+    from tongban.ratings.invitations import invitation_open
+
+    person = make_person("李秀英")
+    case = make_case(person, org_tree["hp_housing"])
+    invitation_open(case_uuid=str(case.uuid), user_id=person.user_id, number=case.number, name=case.name)
+    context, watch = new_context(PHONE)
+    page = context.new_page()
+    log_in(page, person.phone)
+    page.goto("/")
+    page.get_by_role("link", name="每次服务都可以评价").click()
+    expect(page.get_by_role("heading", name="待评价的办件")).to_be_visible()
+    no_horizontal_overflow(page)
+    page.get_by_role("button", name="关闭评价邀请").click()
+    expect(page.get_by_role("button", name="开启评价邀请")).to_be_visible()
+    shoot_modes(page, "/ratings/mine/", "rating-mine")
+    page.get_by_role("link", name=case.name).click()
+    expect(page.get_by_role("heading", name="评价本次办事")).to_be_visible()
+    watch.assert_clean()

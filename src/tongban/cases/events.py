@@ -3,12 +3,15 @@ the audit trail, in the transition's transaction; the applicant is told after co
 
 from __future__ import annotations
 
+from django.db import transaction
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 
 from tongban.accounts.facade import Role, person_user_id
 from tongban.cases.constants import DeliveryMethod
 from tongban.cases.models import Case, CaseEvent, CaseStep
+from tongban.cases.signals import case_ended
 from tongban.core.actors import Actor
 from tongban.core.audit import audit_record
 from tongban.notifications.facade import notify
@@ -93,3 +96,41 @@ def applicant_tell(
         params=params,
         language=language,
     )
+
+
+ENDED_ACTIONS = ("conclude", "deliver", "refuse", "withdraw")
+
+
+def case_ended_facts(case: Case, ended_at=None) -> dict:
+    """What ``signals.case_ended`` carries of an ended case."""
+    return {
+        "case_uuid": str(case.uuid),
+        "number": case.number,
+        "name": case.name,
+        "status": case.status,
+        "user_id": applicant_user_id(case),
+        "ended_at": ended_at or timezone.now(),
+    }
+
+
+def case_ended_after_commit(case: Case) -> None:
+    """Send ``case_ended`` once the transition that ended ``case`` commits (the ratings context, to the right
+    of cases, invites its applicant to rate it). A failing receiver leaves the case's end untouched; the
+    ratings context's maintenance sweep catches up from ``cases_ended_since``."""
+    facts = case_ended_facts(case)
+    transaction.on_commit(lambda: case_ended.send_robust(sender=Case, **facts))
+
+
+def cases_ended_since(since) -> list[dict]:
+    """The ``case_ended`` facts of every case that reached an end since ``since`` (by its timeline), for a
+    receiver's catch-up; each case once, at its first end in the period."""
+    events = (
+        CaseEvent.objects.filter(action__in=ENDED_ACTIONS, at__gte=since)
+        .select_related("case")
+        .order_by("at", "id")
+    )
+    seen: dict[int, dict] = {}
+    for event in events:
+        if event.case_id not in seen:
+            seen[event.case_id] = case_ended_facts(event.case, ended_at=event.at)
+    return list(seen.values())

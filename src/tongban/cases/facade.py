@@ -1,7 +1,8 @@
 """What other contexts may use of cases (ADR 0008): the demo loader (the portal's demo command runs it after
 the identity, catalog and licence demos), and the front desk's needs — a case opened, accepted and perhaps
 concluded at a window for an applicant a clerk identified (代办), and the results a hand-out window gives
-out, with the facts its figures count."""
+out, with the facts its figures count; and, for the ratings context, a case's end (``case_ended``, sent after
+commit, and ``cases_ended_since`` for a receiver's catch-up)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from tongban.cases.application_form import fields_of as application_form_fields
 from tongban.cases.application_form import read_posted as application_form_read
 from tongban.cases.demo import demo_load_cases
 from tongban.cases.errors import CaseNotFound
+from tongban.cases.events import cases_ended_since
 from tongban.cases.services import window as _window
 from tongban.cases.services.exchange import CaseExportFacts, cases_export_facts
 from tongban.cases.services.handout import (
@@ -23,6 +25,7 @@ from tongban.cases.services.handout import (
     cases_awaiting_handout,
 )
 from tongban.cases.services.window import PRECHECK_LABELS, WindowCase
+from tongban.cases.signals import case_ended
 from tongban.cases.uploads import CheckedFile, check_upload
 
 __all__ = [
@@ -40,12 +43,14 @@ __all__ = [
     "case_acceptance_facts",
     "case_awaiting_handout",
     "case_conclude_at_window",
+    "case_ended",
     "case_for_rating_by_lookup",
     "case_hand_out",
     "case_item_names",
     "case_receiver_matches",
     "case_submit_at_window",
     "cases_awaiting_handout",
+    "cases_ended_since",
     "cases_export_facts",
     "cases_summary_of_person",
     "check_upload",

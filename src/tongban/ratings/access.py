@@ -17,7 +17,12 @@ from tongban.core.actors import Actor, ActorKind
 from tongban.core.audit import audit_record
 from tongban.core.errors import PermissionDenied, Throttled
 from tongban.frontdesk.facade import window_uuids_in_scope
-from tongban.ratings.constants import RATE_LIMIT_ACCOUNT, RATE_LIMIT_ADDRESS, RATE_LIMIT_WINDOW
+from tongban.ratings.constants import (
+    RATE_LIMIT_ACCOUNT,
+    RATE_LIMIT_ADDRESS,
+    RATE_LIMIT_DEVICE,
+    RATE_LIMIT_WINDOW,
+)
 from tongban.ratings.errors import (
     AppealOwnUnit,
     CaseNotEnded,
@@ -40,15 +45,20 @@ def require_may_rate_case(actor: Actor, case: RatingCase) -> None:
         raise CaseNotEnded()
 
 
-def require_rating_allowed(actor: Actor, client: str) -> None:
-    """429 ``throttled`` past the hourly limits per account and per client address (ratings.md §4)."""
+def require_rating_allowed(actor: Actor, client: str, device: str = "") -> None:
+    """429 ``throttled`` past the hourly limits per account, per device cookie (``device``, from
+    channels.device_key; "" for a client without one) and per client address (ratings.md §4). The pad does
+    not come here: a registered pad is exempt from the device and address keys."""
     account_ok = throttle_hit(
         "ratings_account", str(actor.id or "-"), limit=RATE_LIMIT_ACCOUNT, window=RATE_LIMIT_WINDOW
+    )
+    device_ok = not device or throttle_hit(
+        "ratings_device", device, limit=RATE_LIMIT_DEVICE, window=RATE_LIMIT_WINDOW
     )
     address_ok = throttle_hit(
         "ratings_address", client or "-", limit=RATE_LIMIT_ADDRESS, window=RATE_LIMIT_WINDOW
     )
-    if not (account_ok and address_ok):
+    if not (account_ok and device_ok and address_ok):
         raise Throttled(message=_("评价过于频繁，请稍后再试"))
 
 

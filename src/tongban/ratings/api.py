@@ -12,7 +12,7 @@ from tongban.accounts.facade import session_auth
 from tongban.core.schemas import responses
 from tongban.ratings import exports, services
 from tongban.ratings.access import access_case_to_rate, require_rating_allowed
-from tongban.ratings.channels import browser_channel
+from tongban.ratings.channels import browser_channel, device_key
 from tongban.ratings.selectors import evaluations_of_evaluator
 
 router = Router(tags=["ratings 好差评"])
@@ -77,9 +77,11 @@ def case_evaluate(request, case_uuid: str, payload: EvaluationIn):
     `rating_rounds_used` after the second; 409 `rating_second_round_closed` 30 days after the first; 422
     `rating_level_invalid`, `rating_indicator_invalid`, `rating_text_too_long`, `rating_round_invalid`,
     `rating_reason_required` (a 差评 with neither indicator nor text); 429 `throttled` past 20 evaluations an
-    hour per account or 60 per address."""
+    hour per account, 20 per device (the site's device cookie, when the client sends it) or 60 per address.
+    Within the limits, a burst from one device or address is kept but marked suspect (ratings.md §4)."""
     case = access_case_to_rate(actor=request.actor, case_uuid=case_uuid)
-    require_rating_allowed(request.actor, request.client_ip)
+    device = device_key(request)
+    require_rating_allowed(request.actor, request.client_ip, device)
     evaluation = services.evaluate_case(
         actor=request.actor,
         case=case,
@@ -89,6 +91,8 @@ def case_evaluate(request, case_uuid: str, payload: EvaluationIn):
         text=payload.text,
         anonymous=payload.anonymous,
         channel=browser_channel(request),
+        device=device,
+        address=request.client_ip,
     )
     return Status(201, _out(evaluation))
 

@@ -79,8 +79,24 @@ ROUNDS = 2  # a first evaluation and one 追评
 SECOND_ROUND_DAYS = 30  # the second round within 30 days of the first (our choice)
 # Rate limits (ratings.md §4, our choice): evaluations per account and per client address in an hour.
 RATE_LIMIT_ACCOUNT = 20
+RATE_LIMIT_DEVICE = 20  # per first-party device cookie (channels.device_key)
 RATE_LIMIT_ADDRESS = 60
 RATE_LIMIT_WINDOW = 3600
+# Bursts are flagged, not dropped (ratings.md §4, our choice): more than BURST_COUNT evaluations in
+# BURST_SECONDS from one device or one address by more than one evaluator (cases of different applicants), or
+# more than UNIT_BURST_COUNT evaluations of one unit in UNIT_BURST_SECONDS from one address, mark each suspect.
+BURST_COUNT = 5
+BURST_SECONDS = 600
+UNIT_BURST_COUNT = 10
+UNIT_BURST_SECONDS = 3600
+
+# Invitations (ratings.md §3, our choice): one when the case ends, one more 3 calendar days later if it is
+# still unrated; SMS only from 09:00 to 20:00 Shanghai time (a later one waits for 09:00, the in-app message
+# goes at once).
+INVITE_AGAIN_DAYS = 3
+INVITATIONS_MAX = 2
+SMS_HOURS = (9, 20)  # [09:00, 20:00)
+SMS_TIME_ZONE = "Asia/Shanghai"
 
 
 # --- marks on evaluations (ratings.md §4, §6) -------------------------------------------------------------

@@ -37,4 +37,11 @@ def lock_evaluation(evaluation_id: int) -> None:
     Evaluation.objects.select_for_update().filter(pk=evaluation_id).exists()
 
 
-__all__ = ["lock_appeal", "lock_evaluation", "lock_ticket", "lock_tickets", "lock_upload"]
+def lock_invitation(pk: int):
+    """A rating invitation, read again under a row lock (its sends are decided under it: ratings.md §3)."""
+    from tongban.ratings.models import RatingInvitation
+
+    return RatingInvitation.objects.select_for_update().get(pk=pk)
+
+
+__all__ = ["lock_appeal", "lock_evaluation", "lock_invitation", "lock_ticket", "lock_tickets", "lock_upload"]

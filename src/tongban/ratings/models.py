@@ -279,3 +279,61 @@ class RatingUpload(models.Model):
         """The idempotency key handed to the transport."""
         parts = [self.project_no, str(self.assess_number), self.user_id, self.kind, self.update_status]
         return "|".join(parts)
+
+
+class EvaluationOrigin(models.Model):
+    """Where an evaluation given in a browser came from, for the burst rule (ratings.md §4): the device cookie
+    and the client address, each as an HMAC under the platform's secret (never the raw address). Append-only;
+    none for the pad (a registered device, exempt) or a call."""
+
+    evaluation = models.OneToOneField(Evaluation, on_delete=models.PROTECT, related_name="origin")
+    device_hash = models.CharField(max_length=64, blank=True)
+    address_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = EvaluationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("评价来源")
+        verbose_name_plural = _("评价来源")
+        indexes = [
+            models.Index(fields=["device_hash", "created_at"], name="evaluation_origin_device"),
+            models.Index(fields=["address_hash", "created_at"], name="evaluation_origin_address"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise Immutable("origins are never updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise Immutable("origins are never deleted")
+
+
+class RatingInvitation(models.Model):
+    """The invitation of an ended case's applicant to rate it (ratings.md §3): one per case, made by the
+    ``case_ended`` receiver; ``sent_count`` in-app invitations so far (at most two), ``next_due_at`` the
+    reminder's time (None once none is due: sent, rated or opted out), ``sms_due_at`` an SMS held back for the
+    morning (sent outside 09:00-20:00)."""
+
+    case_uuid = models.UUIDField(unique=True)
+    user_id = models.PositiveBigIntegerField(db_index=True)
+    case_number = models.CharField(max_length=32)
+    case_name = models.CharField(max_length=200, blank=True)
+    sent_count = models.PositiveSmallIntegerField(default=0)
+    sms_count = models.PositiveSmallIntegerField(default=0)
+    first_sent_at = models.DateTimeField(null=True, blank=True)
+    next_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    sms_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("评价邀请")
+        verbose_name_plural = _("评价邀请")
+
+
+class RatingInvitationOptOut(models.Model):
+    """A person who turned rating invitations off (ratings.md §3): no invitation is sent to them."""
+
+    user_id = models.PositiveBigIntegerField(unique=True)
+    created_at = models.DateTimeField(default=timezone.now)

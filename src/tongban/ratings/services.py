@@ -31,6 +31,7 @@ from tongban.ratings.constants import (
     UnitKind,
 )
 from tongban.ratings.errors import AlreadyRated, RatingError, RatingInvalid, RoundsUsed, SecondRoundClosed
+from tongban.ratings.fraud import evaluation_guard
 from tongban.ratings.models import Evaluation
 from tongban.ratings.tickets import ticket_open_for_evaluation
 from tongban.ratings.uploads import upload_enqueue
@@ -86,10 +87,14 @@ def evaluate_case(
     text: Any = "",
     anonymous: bool = False,
     channel: str = Channel.PC,
+    device: str = "",
+    address: str = "",
 ) -> Evaluation:
     """一事一评: the applicant side rates an ended case (``case`` from access.access_case_to_rate), in round 1 and
     then, within ``SECOND_ROUND_DAYS`` of it, once more (追评). The round is named by the caller, so a retry of
-    the same round answers 409 ``already_rated`` and writes nothing; a third is 409 ``rating_rounds_used``."""
+    the same round answers 409 ``already_rated`` and writes nothing; a third is 409 ``rating_rounds_used``.
+    ``device`` (the device cookie, channels.device_key) and ``address`` (the client address) are recorded
+    hashed for the burst rule (fraud.py), which may mark it and others suspect."""
     require_may_rate_case(actor, case)
     user_id = actor.require_user_id()
     value, chosen, text = _clean(level=level, indicators=indicators, text=text, channel=channel)
@@ -132,6 +137,7 @@ def evaluate_case(
             _audit(actor, evaluation)
             ticket_open_for_evaluation(evaluation)  # every 差评 opens its ticket (ratings.md §5)
             upload_enqueue(evaluation)
+            evaluation_guard(evaluation, device=device, address=address)  # a burst is flagged, not dropped
     except IntegrityError as exc:  # the same round written at once by a concurrent retry
         raise AlreadyRated() from exc
     return evaluation
@@ -151,7 +157,8 @@ def evaluation_from_pad(
 ) -> Evaluation | None:
     """一次一评 from the window's pad: round 1, level only (template version 0); the evaluator is the applicant
     the clerk identified (None for a walk-in nobody identified). Written once per pad session (a second
-    delivery of the same rating writes nothing and returns None)."""
+    delivery of the same rating writes nothing and returns None). The pad is a registered device: exempt from
+    the device and address keys, it records no origin (fraud.py)."""
     evaluation = Evaluation(
         kind=EvaluationKind.SERVICE,
         subject_uuid=service_uuid,

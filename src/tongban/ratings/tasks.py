@@ -78,3 +78,14 @@ def upload_send() -> dict:
     from tongban.ratings.uploads import upload_send_due
 
     return upload_send_due()
+
+
+def invitations_maintenance_receiver(sender, now=None, **kwargs) -> dict:
+    """``maintenance_sweep`` receiver: invitations for cases that ended without one (the ``case_ended``
+    receiver failed after the case's commit), the reminders due 3 days after the first invitation, and the
+    SMS held back for the morning (ratings.md §3)."""
+    from tongban.ratings.invitations import invitations_catch_up, invitations_send_due
+
+    now = now or timezone.now()
+    made = invitations_catch_up(now)
+    return {"rating_invitations_caught_up": made, **invitations_send_due(now)}

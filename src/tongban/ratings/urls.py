@@ -9,6 +9,7 @@ urlpatterns = [
     path("ratings/mine/", views.my_evaluations, name="mine"),
     path("ratings/by-code/", views_code.rate_by_code, name="by_code"),
     path("ratings/by-code/rate/", views_code.rate_by_code_form, name="by_code_rate"),
+    path("ratings/mine/invitations/", views.invitations_switch, name="invitations"),
     path("ratings/tickets/<uuid:ticket_uuid>/", views_tickets.ticket_page, name="ticket"),
     path("ratings/handling/<uuid:ticket_uuid>/", views_tickets.staff_ticket_page, name="staff_ticket"),
 ]

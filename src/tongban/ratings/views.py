@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from tongban.cases.facade import CaseNotFound
 from tongban.core.errors import DomainError
@@ -18,9 +19,15 @@ from tongban.ratings.access import (
     tickets_of_person,
 )
 from tongban.ratings.board import marks_of
-from tongban.ratings.channels import browser_channel
+from tongban.ratings.channels import browser_channel, device_cookie_ensure, device_key
 from tongban.ratings.constants import BAD_LEVELS, TEXT_MAX, Level, TicketKind
-from tongban.ratings.selectors import evaluations_of_case_by, evaluations_of_evaluator
+from tongban.ratings.invitations import invitations_set
+from tongban.ratings.selectors import (
+    cases_awaiting_rating,
+    evaluations_of_case_by,
+    evaluations_of_evaluator,
+    invitations_enabled,
+)
 
 
 @login_required
@@ -37,7 +44,8 @@ def case_rate(request, case_uuid):
     try:
         require_may_rate_case(request.actor, case)
         if posted is not None:
-            require_rating_allowed(request.actor, request.client_ip)
+            device = device_key(request)
+            require_rating_allowed(request.actor, request.client_ip, device)
             services.evaluate_case(
                 actor=request.actor,
                 case=case,
@@ -47,9 +55,11 @@ def case_rate(request, case_uuid):
                 text=posted.get("text", ""),
                 anonymous=posted.get("anonymous") == "1",
                 channel=channel,
+                device=device,
+                address=request.client_ip,
             )
             messages.success(request, _("感谢您的评价"))
-            return redirect("ratings:case", case_uuid=case.uuid)
+            return device_cookie_ensure(request, redirect("ratings:case", case_uuid=case.uuid))
     except DomainError as exc:
         error, status = exc, exc.status
     given = evaluations_of_case_by(request.actor, case.uuid)
@@ -65,13 +75,14 @@ def case_rate(request, case_uuid):
         "posted": posted,
         "may_rate": case.ended and not case.staff_involved,
     }
-    return render(request, "ratings/case_rate.html", context, status=status)
+    return device_cookie_ensure(request, render(request, "ratings/case_rate.html", context, status=status))
 
 
 @login_required
 def my_evaluations(request):
     """我的评价: the evaluator's own evaluations, each with its 整改 ticket and the mark an appeal or a check
-    left on it, and their 12345 tickets. Caller: any signed-in user (they see only their own)."""
+    left on it; their 12345 tickets; the ended cases they were invited to rate and have not; and the switch of
+    the rating invitations. Caller: any signed-in user (they see only their own)."""
     evaluations = list(evaluations_of_evaluator(request.actor).select_related("ticket")[:100])
     marks = marks_of([e.pk for e in evaluations], staff=False)
     tickets = {str(t.uuid): t for t in tickets_of_person(request.actor)[:200]}
@@ -80,4 +91,21 @@ def my_evaluations(request):
         ticket = getattr(evaluation, "ticket", None) or tickets.get(str(evaluation.subject_uuid))
         rows.append({"evaluation": evaluation, "ticket": ticket, "mark": marks.get(evaluation.pk)})
     hotline = [t for t in tickets.values() if t.kind != TicketKind.BAD_REVIEW]
-    return render(request, "ratings/mine.html", {"rows": rows, "hotline": hotline})
+    context = {
+        "rows": rows,
+        "hotline": hotline,
+        "awaiting": cases_awaiting_rating(request.actor)[:50],
+        "invitations_on": invitations_enabled(request.actor),
+    }
+    return render(request, "ratings/mine.html", context)
+
+
+@login_required
+@require_POST
+def invitations_switch(request):
+    """POST ``enabled`` 1 or 0: turn the caller's own rating invitations on or off (ratings.md §3). Caller:
+    any signed-in user, for themselves."""
+    enabled = request.POST.get("enabled") == "1"
+    invitations_set(request.actor.require_user_id(), enabled=enabled)
+    messages.success(request, _("已开启评价邀请") if enabled else _("已关闭评价邀请"))
+    return redirect("ratings:mine")

@@ -16,7 +16,7 @@ from tongban.cases.facade import CaseNotFound, case_for_rating_by_lookup
 from tongban.core.errors import DomainError, Throttled
 from tongban.ratings import services
 from tongban.ratings.access import access_case_to_rate, require_may_rate_case, require_rating_allowed
-from tongban.ratings.channels import browser_channel
+from tongban.ratings.channels import browser_channel, device_cookie_ensure, device_key
 from tongban.ratings.constants import BAD_LEVELS, TEXT_MAX, Level
 from tongban.ratings.selectors import evaluations_of_case_by
 
@@ -100,7 +100,8 @@ def rate_by_code_form(request):
     try:
         require_may_rate_case(actor, case)
         if posted is not None:
-            require_rating_allowed(actor, request.client_ip)
+            device = device_key(request)
+            require_rating_allowed(actor, request.client_ip, device)
             services.evaluate_case(
                 actor=actor,
                 case=case,
@@ -110,6 +111,8 @@ def rate_by_code_form(request):
                 text=posted.get("text", ""),
                 anonymous=posted.get("anonymous") == "1",
                 channel=channel,
+                device=device,
+                address=request.client_ip,
             )
             request.session.pop(SESSION_KEY, None)  # one evaluation per proof
             done = True
@@ -129,4 +132,4 @@ def rate_by_code_form(request):
         "done": done,
         "may_rate": case.ended and not case.staff_involved and not done,
     }
-    return render(request, "ratings/by_code_rate.html", context, status=status)
+    return device_cookie_ensure(request, render(request, "ratings/by_code_rate.html", context, status=status))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from tongban.cases.access import require_intake_staff
 from tongban.cases.constants import CaseStatus, DeliveryMethod, Outcome
 from tongban.cases.errors import CaseError
-from tongban.cases.events import applicant_tell, event_record
+from tongban.cases.events import applicant_tell, case_ended_after_commit, event_record
 from tongban.cases.locks import lock_case
 from tongban.cases.models import Case
 from tongban.cases.services.common import require_status
@@ -36,6 +36,7 @@ def conclude(case: Case, actor: Actor | None, outcome: str, decision: str, today
     )
     event_record(case, actor, "conclude", outcome=outcome, actual_days=case.actual_days)
     _decision_seal_after_commit(case)
+    case_ended_after_commit(case)
     applicant_tell(
         case,
         _("办件已办结"),
@@ -70,6 +71,7 @@ def case_deliver(*, actor: Actor, case: Case, tracking_number: str = "") -> Case
     )
     case.save(update_fields=["status", "delivered_at", "tracking_number"])
     event_record(case, actor, "deliver", method=case.delivery_method, tracking_number=tracking_number)
+    case_ended_after_commit(case)
     applicant_tell(
         case,
         _("办理结果已送达"),

@@ -24,7 +24,7 @@ from tongban.cases.constants import (
 )
 from tongban.cases.deadlines import due_after, due_is_provisional, yellow_from
 from tongban.cases.errors import CaseError, InvalidTransition, TargetNotFound
-from tongban.cases.events import applicant_tell, event_record
+from tongban.cases.events import applicant_tell, case_ended_after_commit, event_record
 from tongban.cases.locks import lock_case, lock_steps
 from tongban.cases.models import Case, CaseMaterial
 from tongban.cases.services import common
@@ -107,6 +107,7 @@ def case_refuse(*, actor: Actor, case: Case, reasons: str) -> Case:
     case.status, case.refusal_reasons = CaseStatus.REFUSED, reasons
     case.save(update_fields=["status", "refusal_reasons"])
     event_record(case, actor, "refuse", opinion=reasons)
+    case_ended_after_commit(case)
     acceptance_seal_after_commit(case, "refusal")
     applicant_tell(
         case,
@@ -295,6 +296,7 @@ def case_withdraw(*, actor: Actor, case: Case) -> Case:
     case.save(update_fields=["status"])
     close_open_steps(case)
     event_record(case, actor, "withdraw")
+    case_ended_after_commit(case)
     return case
 
 

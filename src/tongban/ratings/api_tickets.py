@@ -235,9 +235,9 @@ DISPATCH = (Role.HOTLINE_OPERATOR,)
     auth=session_auth,
 )
 def staff_ticket_step(request, ticket_uuid: str, payload: RatingTicketStepIn):
-    """One step of the loop. contact, triage, answer, revisit_attempt, reroute_request: 差评处置人员 of the unit;
-    revisit (the person's rating recorded from a call): the unit's handlers, its supervisors and 12345
-    operators; route, merge, transfer: 12345 operators (the dispatcher); extend: a supervisor over the unit,
+    """One step of the loop. contact, triage, answer, reroute_request: 差评处置人员 of the unit; revisit (the
+    person's rating recorded from a call) and revisit_attempt (a call that did not reach them): supervisors
+    over the unit and 12345 operators, never the rated unit itself; route, merge, transfer: 12345 operators (the dispatcher); extend: a supervisor over the unit,
     once. 403 for a role without the step; 409
     `rating_ticket_state` out of turn, `region_not_federated` for a transfer; 422 for bad input, nothing written."""
     actor = request.actor
@@ -259,10 +259,10 @@ def staff_ticket_step(request, ticket_uuid: str, payload: RatingTicketStepIn):
         require_ticket_role(actor, ticket, *HANDLER)
         ticket = tickets.ticket_answer(actor=actor, ticket=ticket, text=payload.text)
     elif step == "revisit_attempt":
-        require_ticket_role(actor, ticket, *HANDLER, Role.SUPERVISOR, *DISPATCH)
+        require_ticket_role(actor, ticket, Role.SUPERVISOR, *DISPATCH)
         ticket = tickets.ticket_revisit_attempt(actor=actor, ticket=ticket, text=payload.text)
     elif step == "revisit":
-        require_ticket_role(actor, ticket, *HANDLER, Role.SUPERVISOR, *DISPATCH)
+        require_ticket_role(actor, ticket, Role.SUPERVISOR, *DISPATCH)
         if ticket.kind == "bad_review":
             ticket = tickets.ticket_revisit(
                 actor=actor, ticket=ticket, level=payload.level, text=payload.text, channel="phone"

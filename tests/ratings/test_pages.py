@@ -452,3 +452,28 @@ def test_each_ratings_menu_entry_is_offered_to_exactly_those_the_page_lets_in(or
     client = login_client(user)
     assert menu["rating_handling"] == (client.get("/ratings/handling/").status_code == 200)
     assert menu["rating_supervision"] == (client.get("/ratings/supervision/").status_code == 200)
+
+
+def test_a_supervisor_extends_the_answer_limit_on_the_ticket_page(rating_world, make_staff):
+    """延期 (ratings.md §7): the form is a supervisor's, once; a handler has no such form."""
+    from tests.conftest import login_client
+    from tests.ratings.conftest import _bad_ticket
+    from tongban.accounts.constants import Role
+
+    handler = make_staff(rating_world["department"], Role.RATING_HANDLER)
+    supervisor = make_staff(rating_world["huangpu"], Role.SUPERVISOR)
+    ticket = _bad_ticket({**rating_world, "handler": handler})
+    url = f"/ratings/handling/{ticket.uuid}/"
+    assert "step-extend" not in login_client(handler).get(url).content.decode()
+    boss = login_client(supervisor)
+    assert "step-extend" in boss.get(url).content.decode()
+    bad = boss.post(f"{url}extend/", {"days": "0", "text": "需要现场核查"}, **csrf_headers(boss))
+    assert bad.status_code == 422 and "延期天数无效" in bad.content.decode()
+    unit = login_client(handler)
+    assert unit.post(f"{url}extend/", {"days": "3", "text": "x"}, **csrf_headers(unit)).status_code == 403
+    done = boss.post(f"{url}extend/", {"days": "3", "text": "需要现场核查"}, **csrf_headers(boss))
+    assert done.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.extended_days == 3
+    page = boss.get(url).content.decode()
+    assert "step-extend" not in page and "答复时限延长 3 个工作日" in page

@@ -67,6 +67,7 @@ CALL_STEPS = frozenset({"revisit", "attempt"})
 STEP_ROLES = {
     **{step: (Role.RATING_HANDLER,) for step in HANDLER_STEPS},
     **{step: (Role.SUPERVISOR, Role.HOTLINE_OPERATOR) for step in CALL_STEPS},
+    "extend": (Role.SUPERVISOR,),  # 延期: granted by a supervisor over the unit, once
 }
 LIMIT_NAMES = {
     "contact": gettext_lazy("联系时限"),
@@ -151,6 +152,11 @@ def _step_title(event: TicketEvent, ticket: Ticket, *, staff: bool) -> str:
         if data.get("upheld"):
             return _("申诉复核：申诉成立，该评价保留但不计入统计")
         return _("申诉复核：申诉不成立，整改继续")
+    if kind == "extended":
+        return _("答复时限延长 %(days)s 个工作日，至 %(due)s") % {
+            "days": data.get("days", ""),
+            "due": data.get("due", ""),
+        }
     return kind
 
 
@@ -344,6 +350,12 @@ def allowed_steps(actor, ticket: Ticket) -> set[str]:
             steps.add("appeal")
     if status == TicketStatus.ANSWERED and ticket.real_name:
         steps |= CALL_STEPS
+    if (
+        status in (TicketStatus.RECEIVED, TicketStatus.VERIFYING, *OUTCOMES)
+        and ticket.answer_due
+        and not ticket.extended_days
+    ):
+        steps.add("extend")
     return {step for step in steps if _has_step_role(actor, ticket, step)}
 
 
@@ -450,6 +462,8 @@ def _do_step(request, ticket: Ticket, step: str) -> None:
         )
     elif step == "reroute":
         loop.ticket_reroute_request(actor=actor, ticket=ticket, reason=text)
+    elif step == "extend":
+        loop.ticket_extend(actor=actor, ticket=ticket, days=posted.get("days"), reason=text)
 
 
 STEP_DONE = {
@@ -460,6 +474,7 @@ STEP_DONE = {
     "attempt": gettext_lazy("已记录未接通的回访"),
     "appeal": gettext_lazy("申诉已提交，等待督办人员复核"),
     "reroute": gettext_lazy("改派申请已提交"),
+    "extend": gettext_lazy("已批准延期"),
 }
 
 

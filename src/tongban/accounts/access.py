@@ -199,4 +199,5 @@ def menu_abilities(actor: Actor) -> dict[str, bool]:
         "seal_review": actor.has_role(Role.SEAL_AUTHORITY),
         "rating_handling": actor.has_role(Role.RATING_HANDLER, Role.SUPERVISOR),
         "rating_supervision": actor.has_role(Role.SUPERVISOR),
+        "hotline": actor.has_role(Role.HOTLINE_OPERATOR),
     }

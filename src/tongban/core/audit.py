@@ -60,6 +60,7 @@ ACTION_LABELS = {
     "frontdesk.handover": _("统一出件窗口交付办理结果"),
     "frontdesk.paper_step": _("登记纸质材料流转"),
     "frontdesk.pad_rate": _("窗口评价器评价"),
+    "ratings.hotline_lookup": _("12345 热线查询了您的来电记录和办件"),
 }
 
 
@@ -69,6 +70,7 @@ PURPOSES = {
     "case.staff_view": _("审查办件 %(number)s（%(name)s）"),
     "case.material_view": _("审查办件 %(number)s 的材料：%(material)s"),
     "licence.staff_view": _("发证部门查阅证照 %(type)s"),
+    "ratings.hotline_lookup": _("受理来电 %(phone)s"),
 }
 
 

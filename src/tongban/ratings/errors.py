@@ -25,6 +25,7 @@ class RatingError(ErrorCode):
     TICKET_LEDGER_DUE_INVALID = "rating_ticket_ledger_due_invalid"
     TICKET_MERGE_INVALID = "rating_ticket_merge_invalid"
     TICKET_PHONE_INVALID = "rating_ticket_phone_invalid"
+    TICKET_TOPIC_INVALID = "rating_ticket_topic_invalid"
     REGION_NOT_FEDERATED = "region_not_federated"
     APPEAL_EXISTS = "appeal_exists"
     APPEAL_CLOSED = "appeal_closed"

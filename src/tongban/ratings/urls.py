@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tongban.ratings import views, views_code, views_tickets
+from tongban.ratings import views, views_code, views_hotline, views_tickets
 
 app_name = "ratings"
 
@@ -12,6 +12,12 @@ urlpatterns = [
     path("ratings/mine/invitations/", views.invitations_switch, name="invitations"),
     path("ratings/tickets/<uuid:ticket_uuid>/", views_tickets.ticket_page, name="ticket"),
     path("ratings/handling/<uuid:ticket_uuid>/", views_tickets.staff_ticket_page, name="staff_ticket"),
+    path("hotline/", views_hotline.console, name="hotline"),
+    path("hotline/lookup/", views_hotline.lookup, name="hotline_lookup"),
+    path("hotline/end-call/", views_hotline.end_call, name="hotline_end_call"),
+    path("hotline/tickets/", views_hotline.create, name="hotline_create"),
+    path("hotline/tickets/<uuid:ticket_uuid>/", views_hotline.ticket, name="hotline_ticket"),
+    path("hotline/new/", views_hotline.new, name="hotline_new"),
 ]
 urlpatterns += [
     path("ratings/handling/", views_tickets.handling, name="handling"),

@@ -67,7 +67,9 @@ def _answered_consult(world) -> Ticket:
     _lookup(world)
     assert _create(world, kind="consult", case_number="").status_code == 302
     ticket = Ticket.objects.latest("id")
-    return loop.ticket_answer(actor=actor_for(world["handler"]), ticket=ticket, text="材料清单见办事指南第三条")
+    return loop.ticket_answer(
+        actor=actor_for(world["handler"]), ticket=ticket, text="材料清单见办事指南第三条"
+    )
 
 
 def test_only_operators_open_the_console_and_its_pages(hotline_world, client):
@@ -190,21 +192,29 @@ def test_routing_records_every_hop_and_more_than_three_go_under_supervision(hotl
     _create(world)
     ticket = Ticket.objects.get()
     url = _ticket_page(world, ticket)
-    refused = _post(world["op"], url, {"action": "route", "unit": str(world["xh_housing"].uuid), "reason": ""})
+    refused = _post(
+        world["op"], url, {"action": "route", "unit": str(world["xh_housing"].uuid), "reason": ""}
+    )
     assert refused.status_code == 422 and "请填写说明" in refused.content.decode()
     same = _post(world["op"], url, {"action": "route", "unit": str(world["department"].uuid), "reason": "x"})
     assert same.status_code == 422
     assert Ticket.objects.get().hops == 0
     units = [world["xh_housing"], world["centre"], world["department"], world["xh_housing"]]
     for n, unit in enumerate(units, start=1):
-        answer = _post(world["op"], url, {"action": "route", "unit": str(unit.uuid), "reason": f"第{n}次转派"})
+        answer = _post(
+            world["op"], url, {"action": "route", "unit": str(unit.uuid), "reason": f"第{n}次转派"}
+        )
         assert answer.status_code == 302
         ticket.refresh_from_db()
         assert ticket.hops == n and ticket.unit_uuid == unit.uuid
         assert (ticket.supervised_at is not None) == (n > 3)
     hops = list(ticket.events.filter(kind="routed").order_by("id"))
     assert [h.key for h in hops] == ["hop-0", "hop-1", "hop-2", "hop-3", "hop-4"]
-    assert (hops[1].data["frm"], hops[1].data["to"], hops[1].text) == ("黄浦区房管局", "徐汇区房管局", "第1次转派")
+    assert (hops[1].data["frm"], hops[1].data["to"], hops[1].text) == (
+        "黄浦区房管局",
+        "徐汇区房管局",
+        "第1次转派",
+    )
     assert all(h.actor_user_id == world["operator"].pk for h in hops)
     assert ticket.events.filter(kind="supervised", data__reason="hops").count() == 1
     assert "第4次转派" in world["op"].get(url).content.decode()
@@ -282,7 +292,9 @@ def test_the_callers_rating_from_a_call_closes_or_reopens(hotline_world):
     assert _post(world["op"], url, {"action": "rate", "level": "4", "text": "答复清楚"}).status_code == 302
     evaluation = Evaluation.objects.get()
     assert (evaluation.kind, evaluation.channel, evaluation.level) == ("ticket", "phone", 4)
-    assert evaluation.subject_uuid == ticket.uuid and evaluation.evaluator_user_id == world["applicant"].user_id
+    assert (
+        evaluation.subject_uuid == ticket.uuid and evaluation.evaluator_user_id == world["applicant"].user_id
+    )
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.CLOSED and ticket.revisit_level == 3
     assert ticket.events.get(kind="revisited").data["channel"] == "phone"
@@ -290,7 +302,9 @@ def test_the_callers_rating_from_a_call_closes_or_reopens(hotline_world):
     assert again.status_code == 409 and Evaluation.objects.count() == 1
 
     second = _answered_consult(world)
-    assert _post(world["op"], _ticket_page(world, second), {"action": "rate", "level": "2"}).status_code == 302
+    assert (
+        _post(world["op"], _ticket_page(world, second), {"action": "rate", "level": "2"}).status_code == 302
+    )
     second.refresh_from_db()
     assert (second.status, second.reopened) == (TicketStatus.VERIFYING, 1)
     assert Evaluation.objects.get(subject_uuid=second.uuid).is_bad
@@ -304,7 +318,12 @@ def test_a_signed_in_person_makes_an_online_request(hotline_world, client):
     assert page.status_code == 200 and "黄浦区房管局" in page.content.decode()
     assert 'href="/hotline/new/"' in page.content.decode()  # 我的诉求 in the person's menu
     assert 'href="/hotline/new/"' in person.get("/ratings/mine/").content.decode()
-    form = {"kind": "suggestion", "topic": "网上办事", "unit": str(world["centre"].uuid), "content": "希望延长"}
+    form = {
+        "kind": "suggestion",
+        "topic": "网上办事",
+        "unit": str(world["centre"].uuid),
+        "content": "希望延长",
+    }
     for bad in ({"kind": "complaint!"}, {"unit": ""}, {"content": ""}, {"topic": ""}):
         answer = _post(person, "/hotline/new/", {**form, **bad})
         assert answer.status_code == 422 and 'id="form-error"' in answer.content.decode()

@@ -2,7 +2,7 @@
 her phone number (her cases shown by number, item, status and dates), registers her complaint to 黄浦区房管局;
 the department contacts her, explains and answers (through its services: its pages are walked by
 tests/e2e/test_ratings_loop.py); the operator reads the answer out on a second call and records her 满意 —
-the ticket is closed; on her phone she finds the ticket under 我的诉求, sees the look-up under 谁使用了我的信息,
+the ticket is closed. On her phone she sees the look-up under 谁使用了我的信息, finds the ticket under 我的诉求
 and makes an online 诉求 herself. The console, the ticket's dispatch page and 我的诉求 at both widths, in 长辈版
 and English. The data is built with the fixtures (no demo: the demo has no 12345 calls)."""
 
@@ -65,13 +65,25 @@ def test_an_operator_takes_a_call_the_department_answers_and_the_caller_rates_it
         person.user_id,
         "13800000001",
     )
+    # she sees the look-up and the reading of her ticket under 谁使用了我的信息, by 上海市, not by a login
+    phone_context, phone_watch = new_context(PHONE)
+    mine = phone_context.new_page()
+    log_in(mine, person.phone)
+    mine.goto("/accounts/me/")
+    uses = mine.locator("#log-title").locator("xpath=..")
+    expect(uses).to_contain_text("12345 热线查询了您的来电记录和办件")
+    expect(uses).to_contain_text("查看了您的工单")
+    expect(uses).to_contain_text("上海市")
+    expect(uses).not_to_contain_text(operator.username)
     shoot_modes(page, "/hotline/", "hotline-console")
+    shoot_modes(page, f"/hotline/tickets/{ticket.uuid}/", "hotline-ticket-open")
 
     # the department contacts her, explains and answers
     department = actor_for(handler)
     loop.ticket_contact(actor=department, ticket=ticket, text="电话联系来电人，了解情况")
     loop.ticket_triage(actor=department, ticket=ticket, outcome=TicketStatus.EXPLAINED, text="指南遗漏")
     loop.ticket_answer(actor=department, ticket=ticket, text=ANSWER)
+    shoot_modes(page, f"/hotline/tickets/{ticket.uuid}/", "hotline-ticket-answered")
 
     # the operator reads the answer out on a call and records her rating
     page.goto(f"/hotline/tickets/{ticket.uuid}/")
@@ -84,20 +96,13 @@ def test_an_operator_takes_a_call_the_department_answers_and_the_caller_rates_it
     shoot_modes(page, f"/hotline/tickets/{ticket.uuid}/", "hotline-ticket")
     watch.assert_clean()
 
-    # on her phone she finds the ticket, the look-up, and makes an online 诉求
-    phone_context, phone_watch = new_context(PHONE)
-    mine = phone_context.new_page()
-    log_in(mine, person.phone)
+    # on her phone she finds the closed ticket under 我的诉求 and makes an online 诉求
     open_menu(mine).get_by_role("link", name="我的诉求").click()
     expect(mine.get_by_role("heading", name="我的诉求", level=1)).to_be_visible()
     no_horizontal_overflow(mine)
     mine.locator("#my-requests").get_by_role("link", name=ticket.number).click()
     expect(mine.locator("#ticket-status")).to_have_text("已办结")
     screenshot(mine, "hotline-caller-ticket-375.png")
-    mine.goto("/accounts/me/")
-    expect(mine.locator("#log-title").locator("xpath=..")).to_contain_text(
-        "12345 热线查询了您的来电记录和办件"
-    )
     mine.goto("/hotline/new/")
     mine.get_by_label("建议", exact=True).check()
     mine.get_by_label("诉求分类").select_option("网上办事")

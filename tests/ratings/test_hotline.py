@@ -157,7 +157,11 @@ def test_a_ticket_is_registered_for_the_caller_and_bad_input_writes_nothing(hotl
     page = world["op"].get(f"/hotline/tickets/{ticket.uuid}/").content.decode()
     assert ticket.number in page and "窗口说材料不全" in page
     assert world["applicant"].phone not in page  # the caller is shown masked
-    assert AuditEvent.objects.filter(action="ratings.ticket_read", object_id=str(ticket.uuid)).exists()
+    read = AuditEvent.objects.get(action="ratings.ticket_read", object_id=str(ticket.uuid))
+    assert read.subject_user_id == world["applicant"].user_id
+    me = world["client"].get("/accounts/me/").content.decode()  # 谁使用了我的信息: the organisation, no login
+    assert "查看了您的工单" in me and f"办理工单 {ticket.number}" in me
+    assert world["operator"].username not in me
 
 
 def test_the_callers_open_tickets_on_the_same_matter_are_proposed_and_may_be_merged(hotline_world):

@@ -61,6 +61,8 @@ ACTION_LABELS = {
     "frontdesk.paper_step": _("登记纸质材料流转"),
     "frontdesk.pad_rate": _("窗口评价器评价"),
     "ratings.hotline_lookup": _("12345 热线查询了您的来电记录和办件"),
+    "ratings.ticket_read": _("查看了您的工单"),
+    "ratings.ticket_create": _("登记诉求工单"),
 }
 
 
@@ -71,6 +73,7 @@ PURPOSES = {
     "case.material_view": _("审查办件 %(number)s 的材料：%(material)s"),
     "licence.staff_view": _("发证部门查阅证照 %(type)s"),
     "ratings.hotline_lookup": _("受理来电 %(phone)s"),
+    "ratings.ticket_read": _("办理工单 %(number)s"),
 }
 
 

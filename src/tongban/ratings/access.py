@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from tongban.accounts.facade import Role, organisation_uuids_in_scope, throttle_hit
 from tongban.cases.facade import RatingCase, access_case_for_rating
 from tongban.core.actors import Actor, ActorKind
-from tongban.core.audit import audit_record
+from tongban.core.audit import audit_purpose, audit_record
 from tongban.core.errors import PermissionDenied, Throttled
 from tongban.frontdesk.facade import window_uuids_in_scope
 from tongban.ratings.constants import (
@@ -123,6 +123,11 @@ def access_ticket_for_staff(*, actor: Actor, ticket_uuid, roles=STAFF_TICKET_ROL
         action="ratings.ticket_read",
         object_type="ticket",
         object_id=ticket.uuid,
+        # as the person reads it (谁使用了我的信息): the organisation acted for, never the staff's login
+        after={
+            "organisation": actor.organisation_name(roles),
+            **audit_purpose("ratings.ticket_read", number=ticket.number),
+        },
         org_path=ticket.unit_path,
         subject_user_id=ticket.person_user_id,
     )

@@ -27,7 +27,7 @@ from tongban.ratings.access import (
     require_ticket_role,
     tickets_visible_to_staff,
 )
-from tongban.ratings.constants import CLOSED_STATUSES, HOTLINE_KINDS, TicketKind
+from tongban.ratings.constants import CLOSED_STATUSES, HOTLINE_KINDS, RevisitLevel, TicketKind
 from tongban.ratings.errors import RatingError, RatingInvalid, TicketNotFound
 from tongban.ratings.models import Evaluation, Ticket, TicketEvent
 
@@ -64,6 +64,17 @@ EVENT_LABELS = {
     "appeal_filed": _("提出申诉"),
     "appeal_decided": _("申诉复核"),
 }
+
+
+def event_label(event: TicketEvent) -> str:
+    """A step as the dispatcher reads it; a revisit or a rating with its level."""
+    label = str(EVENT_LABELS.get(event.kind, event.kind))
+    level = event.data.get("level") if isinstance(event.data, dict) else None
+    if event.kind == "revisited" and level in RevisitLevel.values:
+        return str(_("%(step)s：%(level)s") % {"step": label, "level": RevisitLevel(level).label})
+    return label
+
+
 HOTLINE_ROLES = frozenset({Role.HOTLINE_OPERATOR})
 OPEN_HISTORY = 20  # earlier tickets and cases shown for a caller
 OPEN_LIST_MAX = 200  # open tickets listed on the console

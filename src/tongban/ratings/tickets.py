@@ -713,7 +713,13 @@ def _audit(actor: Actor, ticket: Ticket, action: str) -> None:
         action=action,
         object_type="ticket",
         object_id=ticket.uuid,
-        after={"kind": ticket.kind, "status": ticket.status, "unit": str(ticket.unit_uuid)},
+        after={
+            "kind": ticket.kind,
+            "status": ticket.status,
+            "unit": str(ticket.unit_uuid),
+            # as the person reads it (谁使用了我的信息): the organisation acted for, never a staff login
+            "organisation": actor.organisation_name(),
+        },
         org_path=ticket.unit_path,
         subject_user_id=ticket.person_user_id,
     )

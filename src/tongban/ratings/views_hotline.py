@@ -190,7 +190,7 @@ def ticket(request, ticket_uuid):
     events = list(ticket.events.all())
     context = {
         "ticket": ticket,
-        "events": [(e, hotline.EVENT_LABELS.get(e.kind, e.kind)) for e in events],
+        "events": [(e, hotline.event_label(e)) for e in events],
         "hops": [e for e in events if e.kind == "routed"],
         "reroute": hotline.pending_reroute(ticket),
         "may_route": ticket.status in (TicketStatus.RECEIVED, TicketStatus.VERIFYING),

@@ -341,3 +341,15 @@ def test_a_signed_in_person_makes_an_online_request(hotline_world, client):
     assert person.get(answer["Location"]).status_code == 200
     assert ticket.number in person.get("/hotline/new/").content.decode()
     assert ticket.number not in world["handler_client"].get("/hotline/new/").content.decode()
+
+
+def test_online_requests_are_limited_per_hour_as_the_api(hotline_world, monkeypatch):
+    from tongban.ratings import access
+
+    monkeypatch.setattr(access, "RATE_LIMIT_ACCOUNT", 1)
+    person, world = hotline_world["client"], hotline_world
+    form = {"kind": "consult", "topic": "材料", "unit": str(world["department"].uuid), "content": "要带什么"}
+    assert _post(person, "/hotline/new/", form).status_code == 302
+    refused = _post(person, "/hotline/new/", form)
+    assert refused.status_code == 429 and 'id="form-error"' in refused.content.decode()
+    assert Ticket.objects.count() == 1

@@ -20,6 +20,7 @@ from tongban.ratings import hotline
 from tongban.ratings.access import (
     access_ticket_for_staff,
     require_hotline_operator,
+    require_rating_allowed,
     tickets_of_person,
 )
 from tongban.ratings.constants import HOTLINE_KINDS, Level, TicketStatus
@@ -218,6 +219,7 @@ def new(request):
     if request.method == "POST":
         posted = request.POST
         try:
+            require_rating_allowed(actor, request.client_ip)  # as the API's online 诉求: hourly limits
             ticket = hotline.online_ticket_create(
                 actor=actor,
                 kind=posted.get("kind"),

@@ -65,6 +65,23 @@ def test_an_operator_takes_a_call_the_department_answers_and_the_caller_rates_it
         person.user_id,
         "13800000001",
     )
+    # the same matter again: the open ticket is proposed before a second one is made
+    page.goto("/hotline/")
+    form = page.locator("#new-ticket")
+    form.get_by_label("咨询", exact=True).check()
+    form.get_by_label("诉求分类").select_option("办理时限")
+    form.get_by_label("承办部门").select_option(label="黄浦区行政服务中心")
+    form.get_by_label("关联办件编号（可选）").fill(case.number)
+    form.get_by_label("诉求内容").fill("还想问一下多久能办好")
+    form.get_by_role("button", name="登记工单").click()
+    expect(page.locator("#duplicates")).to_contain_text(ticket.number)
+    expect(page.get_by_role("button", name=f"登记并合并到 {ticket.number}")).to_be_visible()
+    no_horizontal_overflow(page)
+    screenshot(page, "hotline-duplicates-1440.png")
+    page.locator("#new-ticket").get_by_label("关联办件编号（可选）").press("Enter")  # Enter checks again
+    expect(page.locator("#duplicates")).to_contain_text(ticket.number)
+    assert Ticket.objects.count() == 1
+
     # she sees the look-up and the reading of her ticket under 谁使用了我的信息, by 上海市, not by a login
     phone_context, phone_watch = new_context(PHONE)
     mine = phone_context.new_page()

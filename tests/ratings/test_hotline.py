@@ -7,6 +7,7 @@ the main ticket's answer; a transfer is refused 409; the caller's rating from a 
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 
@@ -177,6 +178,12 @@ def test_the_callers_open_tickets_on_the_same_matter_are_proposed_and_may_be_mer
     answer = _create(world, case_number="")
     assert [t.pk for t in answer.context["duplicates"]] == [first.pk]
     assert Ticket.objects.count() == 1
+    # the form's default button (Enter in a field) checks again: it neither merges nor skips the check
+    form = answer.content.decode().split('id="new-ticket"', 1)[1]
+    assert (
+        re.search(r'<button type="submit"[^>]*>', form).group(0)
+        == '<button type="submit" class="button primary">'
+    )
     # another department and topic, no case number: nothing to propose
     assert _create(world, case_number="", topic="证照", unit=str(world["centre"].uuid)).status_code == 302
     assert Ticket.objects.count() == 2

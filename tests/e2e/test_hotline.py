@@ -1,10 +1,10 @@
 """12345 in the browser (docs/domain/ratings.md §7): an operator at a PC takes a call from 李秀英, finds her by
-her phone number (her cases shown by number, item, status and dates), registers her complaint to 黄浦区房管局;
-the department contacts her, explains and answers (through its services: its pages are walked by
-tests/e2e/test_ratings_loop.py); the operator reads the answer out on a second call and records her 满意 —
-the ticket is closed. On her phone she sees the look-up under 谁使用了我的信息, finds the ticket under 我的诉求
-and makes an online 诉求 herself. The console, the ticket's dispatch page and 我的诉求 at both widths, in 长辈版
-and English. The data is built with the fixtures (no demo: the demo has no 12345 calls)."""
+her phone number (her cases shown by number, item, status and dates), registers her complaint to 黄浦区房管局
+(the same matter again is proposed as a duplicate first); the department's handler contacts her, explains and
+answers on its handling page; the operator reads the answer out on a second call and records her 满意 — the
+ticket is closed. On her phone she sees the look-up under 谁使用了我的信息, finds the ticket and its answer
+under 我的诉求 and makes an online 诉求 herself. The console, the ticket's dispatch page and 我的诉求 at both
+widths, in 长辈版 and English. The data is built with the fixtures (no demo: the demo has no 12345 calls)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,6 @@ from tests.e2e.conftest import PC, PHONE, log_in, no_horizontal_overflow, open_m
 from tests.e2e.test_seals import shoot_modes
 from tests.ratings.conftest import make_case
 from tongban.accounts.constants import Role
-from tongban.accounts.facade import actor_for
-from tongban.ratings import tickets as loop
-from tongban.ratings.constants import TicketStatus
 from tongban.ratings.models import Evaluation, Ticket
 
 pytestmark = pytest.mark.e2e
@@ -95,11 +92,21 @@ def test_an_operator_takes_a_call_the_department_answers_and_the_caller_rates_it
     shoot_modes(page, "/hotline/", "hotline-console")
     shoot_modes(page, f"/hotline/tickets/{ticket.uuid}/", "hotline-ticket-open")
 
-    # the department contacts her, explains and answers
-    department = actor_for(handler)
-    loop.ticket_contact(actor=department, ticket=ticket, text="电话联系来电人，了解情况")
-    loop.ticket_triage(actor=department, ticket=ticket, outcome=TicketStatus.EXPLAINED, text="指南遗漏")
-    loop.ticket_answer(actor=department, ticket=ticket, text=ANSWER)
+    # the department's handler contacts her, explains and answers, from its handling page
+    staff_context, staff_watch = new_context(PC)
+    staff = staff_context.new_page()
+    log_in(staff, handler.username)
+    staff.goto(f"/ratings/handling/{ticket.uuid}/")
+    staff.get_by_label("联系情况（方式、时间、结果）").fill("电话联系来电人，了解情况")
+    staff.get_by_role("button", name="记录联系情况").click()
+    expect(staff.locator("#ticket-status")).to_have_text("核实中")
+    staff.get_by_label("解释说明", exact=True).check()
+    staff.get_by_label("核实情况及整改措施或解释依据").fill("指南遗漏了这一项")
+    staff.get_by_role("button", name="提交核实结论").click()
+    staff.get_by_label("答复内容（将发送给诉求人）").fill(ANSWER)
+    staff.get_by_role("button", name="发送答复").click()
+    expect(staff.locator("#ticket-status")).to_have_text("已答复·待回访")
+    staff_watch.assert_clean()
     shoot_modes(page, f"/hotline/tickets/{ticket.uuid}/", "hotline-ticket-answered")
 
     # the operator reads the answer out on a call and records her rating
@@ -119,6 +126,7 @@ def test_an_operator_takes_a_call_the_department_answers_and_the_caller_rates_it
     no_horizontal_overflow(mine)
     mine.locator("#my-requests").get_by_role("link", name=ticket.number).click()
     expect(mine.locator("#ticket-status")).to_have_text("已办结")
+    expect(mine.locator("#answer-text")).to_have_text(ANSWER)
     screenshot(mine, "hotline-caller-ticket-375.png")
     mine.goto("/hotline/new/")
     mine.get_by_label("建议", exact=True).check()

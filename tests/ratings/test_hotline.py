@@ -360,3 +360,13 @@ def test_online_requests_are_limited_per_hour_as_the_api(hotline_world, monkeypa
     refused = _post(person, "/hotline/new/", form)
     assert refused.status_code == 429 and 'id="form-error"' in refused.content.decode()
     assert Ticket.objects.count() == 1
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_the_12345_menu_entry_is_offered_to_exactly_those_the_console_lets_in(org_tree, make_staff, role):
+    from tongban.accounts.facade import menu_abilities
+
+    org = org_tree["window"] if role == Role.WINDOW_CLERK else org_tree["region"]
+    user = make_staff(org, role=role)
+    client = login_client(user)
+    assert menu_abilities(actor_for(user))["hotline"] == (client.get("/hotline/").status_code == 200)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -36,9 +37,8 @@ def require_rating_allowed(actor: Actor, client: str) -> None:
     account_ok = throttle_hit(
         "ratings_account", str(actor.id or "-"), limit=RATE_LIMIT_ACCOUNT, window=RATE_LIMIT_WINDOW
     )
-    address_ok = throttle_hit(
-        "ratings_address", client or "-", limit=RATE_LIMIT_ADDRESS, window=RATE_LIMIT_WINDOW
-    )
+    address_limit = getattr(settings, "TONGBAN_RATINGS_IP_PER_HOUR", RATE_LIMIT_ADDRESS)
+    address_ok = throttle_hit("ratings_address", client or "-", limit=address_limit, window=RATE_LIMIT_WINDOW)
     if not (account_ok and address_ok):
         raise Throttled(message=_("评价过于频繁，请稍后再试"))
 

@@ -48,7 +48,9 @@ def test_a_burst_opens_one_ticket_per_bad_evaluation_as_one_by_one_would(rating_
         ticket = tickets[evaluation.pk]
         assert ticket.status == TicketStatus.RECEIVED and ticket.number.startswith("CP")
         assert ticket.topic == str(evaluation.get_level_display())
-        assert ticket.content == evaluation.text and ticket.person_user_id == rating_world["applicant"].user_id
+        assert (
+            ticket.content == evaluation.text and ticket.person_user_id == rating_world["applicant"].user_id
+        )
         assert ticket.unit_uuid == rating_world["department"].uuid and ticket.unit_path
         assert (ticket.received_on, ticket.contact_due, ticket.answer_due) == (
             earlier.received_on,

@@ -104,6 +104,8 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/frontdesk_calls.py
 	$(BIN)/python bench/frontdesk_calls_http.py
 	$(BIN)/python bench/frontdesk_day.py
+	$(BIN)/python bench/ratings_http.py
+	$(BIN)/python bench/ratings_burst.py
 
 ## make messages: compile the translation catalogs (English) after editing the .po files
 messages: $(DEV_STAMP)

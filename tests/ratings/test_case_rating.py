@@ -223,3 +223,14 @@ def test_evaluations_are_throttled_per_account(rating_world, monkeypatch):
     response = _api(client, case, round=2)
     assert response.status_code == 429 and response.json()["code"] == "throttled"
     assert Evaluation.objects.count() == 1
+
+
+def test_the_address_limit_is_a_setting(rating_world, settings):
+    # TONGBAN_RATINGS_IP_PER_HOUR (60 by default) is raised only by bench/ratings_http.py.
+    settings.TONGBAN_RATINGS_IP_PER_HOUR = 2
+    client, case = rating_world["client"], rating_world["case"]
+    assert _api(client, case).status_code == 201
+    assert _api(client, case).status_code == 409
+    response = _api(client, case, round=2)
+    assert response.status_code == 429 and response.json()["code"] == "throttled"
+    assert Evaluation.objects.count() == 1

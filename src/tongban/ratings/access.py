@@ -8,6 +8,7 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -55,9 +56,8 @@ def require_rating_allowed(actor: Actor, client: str, device: str = "") -> None:
     device_ok = not device or throttle_hit(
         "ratings_device", device, limit=RATE_LIMIT_DEVICE, window=RATE_LIMIT_WINDOW
     )
-    address_ok = throttle_hit(
-        "ratings_address", client or "-", limit=RATE_LIMIT_ADDRESS, window=RATE_LIMIT_WINDOW
-    )
+    address_limit = getattr(settings, "TONGBAN_RATINGS_IP_PER_HOUR", RATE_LIMIT_ADDRESS)
+    address_ok = throttle_hit("ratings_address", client or "-", limit=address_limit, window=RATE_LIMIT_WINDOW)
     if not (account_ok and device_ok and address_ok):
         raise Throttled(message=_("评价过于频繁，请稍后再试"))
 

@@ -179,12 +179,14 @@ def _unit_of(evaluation: Evaluation, cache: dict | None = None):
     return unit
 
 
-def _bad_review_ticket(evaluation: Evaluation, unit, received: date, contact, answer) -> Ticket:
+def _bad_review_ticket(
+    evaluation: Evaluation, unit, received: date, contact, answer, topic: str | None = None
+) -> Ticket:
     return Ticket(
         number=ticket_number(TicketKind.BAD_REVIEW, received),
         kind=TicketKind.BAD_REVIEW,
         evaluation=evaluation,
-        topic=str(evaluation.get_level_display()),
+        topic=str(evaluation.get_level_display()) if topic is None else topic,
         content=evaluation.text,
         case_number=evaluation.subject_label if evaluation.kind == EvaluationKind.CASE else "",
         subject_label=evaluation.subject_label,
@@ -228,6 +230,7 @@ def tickets_open_for_evaluations(evaluations: list[Evaluation]) -> int:
     have = set(Ticket.objects.filter(evaluation__in=bad).values_list("evaluation_id", flat=True))
     units: dict = {}
     limits_by_day: dict[date, tuple] = {}
+    topics: dict[int, str] = {}  # the level's label, once per level (get_level_display costs ~0.1 ms a call)
     tickets = []
     for evaluation in bad:
         if evaluation.pk in have:
@@ -236,10 +239,21 @@ def tickets_open_for_evaluations(evaluations: list[Evaluation]) -> int:
         if received not in limits_by_day:
             limits_by_day[received] = _limits_for(TicketKind.BAD_REVIEW, False, received)
         contact, answer = limits_by_day[received]
-        tickets.append(_bad_review_ticket(evaluation, _unit_of(evaluation, units), received, contact, answer))
+        if evaluation.level not in topics:
+            topics[evaluation.level] = str(evaluation.get_level_display())
+        tickets.append(
+            _bad_review_ticket(
+                evaluation, _unit_of(evaluation, units), received, contact, answer, topics[evaluation.level]
+            )
+        )
     with transaction.atomic():
         Ticket.objects.bulk_create(tickets, batch_size=2000)
-        saved = Ticket.objects.filter(number__in=[t.number for t in tickets]).values_list("id", flat=True)
+        # PostgreSQL and SQLite give the new ids back (INSERT … RETURNING): no second read by number.
+        saved = [t.pk for t in tickets]
+        if None in saved:
+            saved = list(
+                Ticket.objects.filter(number__in=[t.number for t in tickets]).values_list("id", flat=True)
+            )
         TicketEvent.objects.bulk_create(
             [TicketEvent(ticket_id=pk, kind="received", actor_label=SYSTEM.label) for pk in saved],
             batch_size=5000,

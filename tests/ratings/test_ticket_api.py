@@ -56,6 +56,7 @@ def test_an_operator_takes_a_call_and_bad_input_writes_nothing(hotline_world):
         ({"unit": str(hotline_world["window"].uuid)}, "rating_ticket_unit_invalid"),
         ({"unit": "not-a-uuid"}, "rating_ticket_unit_invalid"),
         ({"content": "   "}, "rating_ticket_text_required"),
+        ({"topic": "随便什么"}, "rating_ticket_topic_invalid"),
         ({"content": "长" * 2001}, "rating_ticket_text_too_long"),
     ):
         answer = _call(hotline_world, **bad)

@@ -156,7 +156,9 @@ def rating_code_send(*, user_id: int, ip: str) -> str | None:
 def rating_code_verify(*, user_id: int, code: str) -> bool:
     """Whether ``code`` is the latest rating code sent to the phone of ``user_id`` (used once, 5 tries)."""
     phone = user_phone(user_id)
-    return bool(phone) and services.otp_verify(phone=phone, purpose=OtpPurpose.RATING, code=code)
+    if not phone:
+        return False
+    return services.otp_verify(phone=phone, purpose=OtpPurpose.RATING, code=code)
 
 
 def actor_for_user_id(user_id: int) -> Actor | None:

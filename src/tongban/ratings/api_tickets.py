@@ -101,11 +101,18 @@ def _out(ticket: Ticket, *, staff: bool) -> dict:
     return out
 
 
+def _topic(value: str) -> str:
+    """A topic is optional in the API; when given it is one of the region's list (hotline.hotline_topics)."""
+    from tongban.ratings.hotline import _check_topic
+
+    return _check_topic(value) if value.strip() else ""
+
+
 # --- the person ---------------------------------------------------------------------------------------------
 class RatingTicketIn(Schema):
     kind: str = Field(description="consult 咨询, complaint 投诉, suggestion 建议, praise 表扬")
     unit: str = Field(description="the department's (or service centre's) organisation uuid")
-    topic: str = Field(default="", max_length=200)
+    topic: str = Field(default="", max_length=200, description="optional: one of the region's 12345 topics")
     case_number: str = Field(default="", max_length=200)
     content: str = Field(max_length=10_000, description="at most 2,000 characters once stripped")
 
@@ -129,7 +136,7 @@ def ticket_new(request, payload: RatingTicketIn):
         kind=payload.kind,
         unit_uuid=payload.unit,
         content=payload.content,
-        topic=payload.topic,
+        topic=_topic(payload.topic),
         case_number=payload.case_number,
         person_user_id=request.actor.require_user_id(),
     )
@@ -324,7 +331,7 @@ def hotline_ticket_new(request, payload: RatingHotlineTicketIn):
         kind=payload.kind,
         unit_uuid=payload.unit,
         content=payload.content,
-        topic=payload.topic,
+        topic=_topic(payload.topic),
         case_number=payload.case_number,
         urgent=payload.urgent,
         caller_phone=phone,

@@ -67,12 +67,21 @@ HANDLER_ROLES = frozenset({Role.RATING_HANDLER, Role.SUPERVISOR})
 STAFF_TICKET_ROLES = frozenset({Role.RATING_HANDLER, Role.SUPERVISOR, Role.HOTLINE_OPERATOR})
 
 
-def _valid_uuid(value) -> bool:
+def uuid_valid(value) -> bool:
+    """Whether ``value`` reads as a uuid (anything else finds nothing, without a query)."""
     try:
         uuid.UUID(str(value))
     except (TypeError, ValueError):
         return False
     return True
+
+
+def _under(paths) -> Q:
+    """Tickets whose unit is in one of the subtrees at ``paths``."""
+    scope = Q()
+    for path in paths:
+        scope |= Q(unit_path__startswith=path)
+    return scope
 
 
 def tickets_of_person(actor: Actor):
@@ -84,7 +93,7 @@ def tickets_of_person(actor: Actor):
 
 def access_ticket_for_person(*, actor: Actor, ticket_uuid) -> Ticket:
     """One of the person's own tickets; anyone else's is 404."""
-    if not _valid_uuid(ticket_uuid) or actor.id is None:
+    if not uuid_valid(ticket_uuid) or actor.id is None:
         raise TicketNotFound()
     ticket = tickets_of_person(actor).filter(uuid=ticket_uuid).select_related("evaluation").first()
     if ticket is None:
@@ -98,10 +107,7 @@ def tickets_visible_to_staff(actor: Actor, roles=STAFF_TICKET_ROLES):
     paths = actor.org_paths(roles)
     if not paths:
         return Ticket.objects.none()
-    scope = Q()
-    for path in paths:
-        scope |= Q(unit_path__startswith=path)
-    return Ticket.objects.filter(scope)
+    return Ticket.objects.filter(_under(paths))
 
 
 def staff_may_see_tickets(actor: Actor) -> bool:
@@ -111,7 +117,7 @@ def staff_may_see_tickets(actor: Actor) -> bool:
 def access_ticket_for_staff(*, actor: Actor, ticket_uuid, roles=STAFF_TICKET_ROLES) -> Ticket:
     """A ticket of the actor's units (404 otherwise). Every read is audited (``ratings.ticket_read``), and
     counts as a use of the person's data (谁使用了我的信息)."""
-    if not _valid_uuid(ticket_uuid):
+    if not uuid_valid(ticket_uuid):
         raise TicketNotFound()
     ticket = (
         tickets_visible_to_staff(actor, roles).filter(uuid=ticket_uuid).select_related("evaluation").first()
@@ -190,7 +196,4 @@ def access_tickets_for_export(*, actor: Actor, date_from: date, date_to: date) -
     paths = actor.org_paths(EXPORT_ROLES) if actor.kind == ActorKind.USER else []
     if not paths:
         raise RatingExportForbidden()
-    scope = Q()
-    for path in paths:
-        scope |= Q(unit_path__startswith=path)
-    return tickets.filter(scope)
+    return tickets.filter(_under(paths))

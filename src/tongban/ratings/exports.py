@@ -312,13 +312,18 @@ def gbt39046_rows(evaluations: Iterable[Evaluation]) -> tuple[list[dict[str, Any
     return rows, report
 
 
-def gbt39046_csv(rows: list[dict[str, Any]]) -> str:
-    """The rows as UTF-8 CSV text with the 表9 headers (no byte-order mark; CRLF line ends, as csv writes)."""
+def _csv(rows: list[dict[str, Any]], headers) -> str:
+    """The rows as UTF-8 CSV text with ``headers`` (no byte-order mark; CRLF line ends, as csv writes)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=GBT_HEADERS)
+    writer = csv.DictWriter(out, fieldnames=headers)
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
+
+
+def gbt39046_csv(rows: list[dict[str, Any]]) -> str:
+    """The rows as CSV with the 表9 headers."""
+    return _csv(rows, GBT_HEADERS)
 
 
 # --- the provincial interface --------------------------------------------------------------------------------
@@ -471,11 +476,7 @@ def timezone_today() -> date:
 
 
 def tickets_csv(rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=TICKET_HEADERS)
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+    return _csv(rows, TICKET_HEADERS)
 
 
 # --- one entry point ----------------------------------------------------------------------------------------

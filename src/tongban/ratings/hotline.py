@@ -26,6 +26,7 @@ from tongban.ratings.access import (
     require_hotline_operator,
     require_ticket_role,
     tickets_visible_to_staff,
+    uuid_valid,
 )
 from tongban.ratings.constants import CLOSED_STATUSES, HOTLINE_KINDS, RevisitLevel, TicketKind
 from tongban.ratings.errors import RatingError, RatingInvalid, TicketNotFound
@@ -206,7 +207,7 @@ def duplicate_candidates(
     case_number = str(case_number or "").strip()
     if case_number:
         same |= Q(case_number=case_number)
-    if loop._uuid_like(unit_uuid) and str(topic or "").strip():
+    if uuid_valid(unit_uuid) and str(topic or "").strip():
         same |= Q(unit_uuid=str(unit_uuid), topic=str(topic).strip())
     if not same:
         return []
@@ -222,7 +223,7 @@ def region_ticket(*, actor: Actor, ticket_uuid: Any) -> Ticket:
     """An open-or-closed ticket of the operator's region by uuid, to merge into (404 otherwise). Not a read of
     the ticket's content: the console shows only its number."""
     require_hotline_operator(actor)
-    if not loop._uuid_like(ticket_uuid):
+    if not uuid_valid(ticket_uuid):
         raise TicketNotFound()
     ticket = tickets_visible_to_staff(actor, HOTLINE_ROLES).filter(uuid=ticket_uuid).first()
     if ticket is None:

@@ -38,6 +38,7 @@ from tongban.core.workdays import (
     working_days_between,
 )
 from tongban.notifications.facade import notify
+from tongban.ratings.access import uuid_valid as _uuid_like
 from tongban.ratings.constants import (
     CONSULT_ANSWER_DAYS,
     CONTACT_KINDS,
@@ -313,16 +314,6 @@ def ticket_create(
         _audit(actor, ticket, "ratings.ticket_create")
         _tell(ticket, _("诉求已受理"), _("您的诉求已登记为工单 %(number)s，我们会按时答复。"))
     return ticket
-
-
-def _uuid_like(value) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(str(value))
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 # --- the loop ----------------------------------------------------------------------------------------------

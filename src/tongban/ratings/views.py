@@ -62,8 +62,15 @@ def case_rate(request, case_uuid):
             return device_cookie_ensure(request, redirect("ratings:case", case_uuid=case.uuid))
     except DomainError as exc:
         error, status = exc, exc.status
-    given = evaluations_of_case_by(request.actor, case.uuid)
-    context = {
+    context = rate_form_context(request.actor, case, channel, error=error, posted=posted)
+    return device_cookie_ensure(request, render(request, "ratings/case_rate.html", context, status=status))
+
+
+def rate_form_context(actor, case, channel: str, *, error, posted, done: bool = False) -> dict:
+    """What the evaluation form (ratings/_rate_form.html) shows of a case for ``actor``: their evaluations,
+    the round they may give next, the levels and the channel's indicators."""
+    given = evaluations_of_case_by(actor, case.uuid)
+    return {
         "case": case,
         "given": given,
         "next_round": services.next_round(given),
@@ -73,9 +80,9 @@ def case_rate(request, case_uuid):
         "text_max": TEXT_MAX,
         "error": error,
         "posted": posted,
-        "may_rate": case.ended and not case.staff_involved,
+        "done": done,
+        "may_rate": case.ended and not case.staff_involved and not done,
     }
-    return device_cookie_ensure(request, render(request, "ratings/case_rate.html", context, status=status))
 
 
 @login_required

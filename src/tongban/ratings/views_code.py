@@ -17,8 +17,7 @@ from tongban.core.errors import DomainError, Throttled
 from tongban.ratings import services
 from tongban.ratings.access import access_case_to_rate, require_may_rate_case, require_rating_allowed
 from tongban.ratings.channels import browser_channel, device_cookie_ensure, device_key
-from tongban.ratings.constants import BAD_LEVELS, TEXT_MAX, Level
-from tongban.ratings.selectors import evaluations_of_case_by
+from tongban.ratings.views import rate_form_context
 
 SESSION_KEY = "ratings_by_code"
 PROVEN_SECONDS = 30 * 60
@@ -118,18 +117,5 @@ def rate_by_code_form(request):
             done = True
     except DomainError as exc:
         error, status = exc, exc.status
-    given = evaluations_of_case_by(actor, case.uuid)
-    context = {
-        "case": case,
-        "given": given,
-        "next_round": services.next_round(given),
-        "levels": Level.choices,
-        "bad_levels": [int(level) for level in BAD_LEVELS],
-        "indicators": services.indicator_choices(channel),
-        "text_max": TEXT_MAX,
-        "error": error,
-        "posted": posted,
-        "done": done,
-        "may_rate": case.ended and not case.staff_involved and not done,
-    }
+    context = rate_form_context(actor, case, channel, error=error, posted=posted, done=done)
     return device_cookie_ensure(request, render(request, "ratings/by_code_rate.html", context, status=status))

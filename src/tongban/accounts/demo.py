@@ -155,6 +155,7 @@ def demo_load() -> list[DemoAccount]:
     # 好差评: the handlers of the 差评 of a district department and of the 黄浦 centre, and a 12345 operator.
     _staff("handler", "差评处置 马丽", [(housing["黄浦区"], Role.RATING_HANDLER)])
     _staff("handler_centre", "差评处置 钟诚", [(centre, Role.RATING_HANDLER)])
+    _staff("handler_market", "差评处置 韩梅", [(city_departments["市场监督管理局"], Role.RATING_HANDLER)])
     _staff("hotline", "12345话务员 许佳", [(region, Role.HOTLINE_OPERATOR)])
 
     zhang = _citizen("张三", ZHANG_ID_NUMBER, "13800000001", AssuranceLevel.L2)
@@ -212,6 +213,7 @@ def demo_load() -> list[DemoAccount]:
         DemoAccount("事项管理员 catalog admin", "catalog", DEMO_PASSWORD, region.name),
         DemoAccount("差评处置 rating handler", "handler", DEMO_PASSWORD, "黄浦区住房保障和房屋管理局"),
         DemoAccount("差评处置 rating handler (中心)", "handler_centre", DEMO_PASSWORD, "黄浦区行政服务中心"),
+        DemoAccount("差评处置 rating handler (市场监管)", "handler_market", DEMO_PASSWORD, "市场监督管理局"),
         DemoAccount("12345 热线话务员 hotline operator", "hotline", DEMO_PASSWORD, region.name),
         DemoAccount(
             "自然人 citizen",

@@ -116,3 +116,38 @@ def test_a_pad_rating_whose_evaluation_was_missed_is_written_by_the_maintenance_
     )
     assert maintenance_run()["pad_evaluations_caught_up"] == 0
     assert Evaluation.objects.count() == 1
+
+
+def test_the_window_s_qr_code_rates_the_same_service_from_a_phone_as_channel_qr(
+    pad, django_capture_on_commit_callbacks
+):
+    """ratings.md §1: the pad shows the window's QR code; the phone that scans it rates the current session
+    under the pad's rules, and the evaluation's channel is 二维码 (a made-up channel counts as the pad)."""
+    page = pad["client"].get(pad["url"]).content.decode()
+    assert 'id="pad-qr"' in page and "<svg" in page
+    phone = Client(enforce_csrf_checks=True)
+    phone_page = phone.get(pad["url"] + "?via=qr").content.decode()
+    assert 'name="via" value="qr"' in phone_page and 'id="pad-qr"' not in phone_page
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = phone.post(
+            pad["url"],
+            {"session": str(pad["session"].uuid), "score": "4", "via": "qr"},
+            HTTP_X_CSRFTOKEN=phone.cookies["csrftoken"].value,
+        )
+    assert answer.status_code == 200
+    assert Evaluation.objects.get().channel == Channel.QR
+    with django_capture_on_commit_callbacks(execute=True):
+        again = _rate(pad, "5")  # the pad after the QR: rated once, whichever came first
+    assert again.status_code == 409
+    assert PadSession.objects.get(pk=pad["session"].pk).rated_via == "qr"
+
+
+def test_an_unknown_via_counts_as_the_pad(pad, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = pad["client"].post(
+            pad["url"],
+            {"session": str(pad["session"].uuid), "score": "5", "via": "<script>"},
+            HTTP_X_CSRFTOKEN=pad["client"].cookies["csrftoken"].value,
+        )
+    assert answer.status_code == 200
+    assert Evaluation.objects.get().channel == Channel.HALL_TABLET

@@ -362,6 +362,8 @@ class PadSession(models.Model):
     closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     score = models.PositiveSmallIntegerField(_("评价"), null=True, blank=True)  # 1 非常不满意 … 5 非常满意
     comment = models.CharField(_("意见"), max_length=500, blank=True)
+    # where it was rated: the pad at the window, the window's QR code on a phone, or another hall terminal
+    rated_via = models.CharField(_("评价方式"), max_length=10, blank=True)
 
     class Meta:
         verbose_name = _("评价器会话")

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
@@ -164,7 +165,7 @@ def _pad_window(slug, window_uuid) -> Window:
     return window
 
 
-def _pad_context(window: Window) -> dict:
+def _pad_context(window: Window, request=None) -> dict:
     session = handout_services.pad_current(window)
     if session is not None and handout_services.pad_expired(session):
         session = None  # past the rating time: the pad waits for the next service
@@ -177,7 +178,30 @@ def _pad_context(window: Window) -> dict:
         "clerk_label": service.clerk_label if service else "",
         "items": case_item_names(service.case_uuids or []) if service else [],
         "faces": PAD_FACES,
+        "via": _via(request),
+        "qr": _pad_qr(request, window) if request is not None and _via(request) == "tablet" else "",
     }
+
+
+def _via(request) -> str:
+    """Where the page is used: the pad (default), a phone that scanned the window's QR code (?via=qr), or
+    another hall terminal (?via=terminal)."""
+    if request is None:
+        return "tablet"
+    value = request.POST.get("via") or request.GET.get("via") or "tablet"
+    return value if value in handout_services.PAD_VIA else "tablet"
+
+
+def _pad_qr(request, window: Window) -> str:
+    """The window's QR code: the same evaluation of the same service from the applicant's own phone."""
+    import segno
+
+    url = request.build_absolute_uri(
+        reverse("frontdesk:pad", args=[window.centre.slug, window.uuid]) + "?via=qr"
+    )
+    return segno.make(url, error="m").svg_inline(
+        scale=4, border=2, omitsize=True, svgclass="qr-code", title=_("扫码用手机评价")
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -193,20 +217,21 @@ def pad_page(request, slug, window_uuid):
                 session_uuid=request.POST.get("session", ""),
                 score=request.POST.get("score", ""),
                 comment=request.POST.get("comment", ""),
+                via=request.POST.get("via", "tablet"),
             )
         except DomainError as exc:
-            ctx = {**_pad_context(window), "error": exc}
+            ctx = {**_pad_context(window, request), "error": exc}
             return render(request, "frontdesk/pad_page.html", ctx, status=exc.status)
-        ctx = {**_pad_context(window), "thanks": True}
+        ctx = {**_pad_context(window, request), "thanks": True}
         return render(request, "frontdesk/pad_page.html", ctx)
-    return render(request, "frontdesk/pad_page.html", _pad_context(window))
+    return render(request, "frontdesk/pad_page.html", _pad_context(window, request))
 
 
 @require_safe
 def pad_panel(request, slug, window_uuid):
     """The pad's panel, polled every 3 s (htmx) while it waits for the next session."""
     window = _pad_window(slug, window_uuid)
-    return render(request, "frontdesk/pad_panel.html", _pad_context(window))
+    return render(request, "frontdesk/pad_panel.html", _pad_context(window, request))
 
 
 # --- the centre's dashboard -------------------------------------------------------------------------------

@@ -154,6 +154,7 @@ def evaluation_from_pad(
     comment: str = "",
     rated_at=None,
     evaluator_user_id: int | None = None,
+    channel: str = Channel.HALL_TABLET,
 ) -> Evaluation | None:
     """一次一评 from the window's pad: round 1, level only (template version 0); the evaluator is the applicant
     the clerk identified (None for a walk-in nobody identified). Written once per pad session (a second
@@ -163,7 +164,7 @@ def evaluation_from_pad(
         kind=EvaluationKind.SERVICE,
         subject_uuid=service_uuid,
         subject_label=str(window_name),
-        channel=Channel.HALL_TABLET,
+        channel=channel,
         evaluator_user_id=evaluator_user_id,
         evaluator_label=user_masked_label(evaluator_user_id) if evaluator_user_id else "",
         round=1,
@@ -190,6 +191,10 @@ def evaluation_from_pad(
     return evaluation
 
 
+# Where a window service was rated (frontdesk's PadSession.rated_via) → its 好差评 channel (ratings.md §1).
+PAD_CHANNELS = {"tablet": Channel.HALL_TABLET, "qr": Channel.QR, "terminal": Channel.HALL_TERMINAL}
+
+
 def pad_rated_receiver(sender, **facts) -> None:
     """The front desk's ``pad_rated`` signal (sent after the pad rating's commit)."""
     evaluation_from_pad(
@@ -202,6 +207,7 @@ def pad_rated_receiver(sender, **facts) -> None:
         comment=facts.get("comment", ""),
         rated_at=facts.get("rated_at"),
         evaluator_user_id=facts.get("applicant_user_id"),
+        channel=PAD_CHANNELS.get(facts.get("via", ""), Channel.HALL_TABLET),
     )
 
 

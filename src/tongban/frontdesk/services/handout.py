@@ -275,6 +275,7 @@ def pad_rating_facts(session: PadSession) -> dict:
         "score": session.score,
         "comment": session.comment,
         "rated_at": session.closed_at,
+        "via": session.rated_via or "tablet",
     }
 
 
@@ -300,8 +301,13 @@ def pad_open(window: Window, service: Service) -> PadSession:
     return PadSession.objects.create(window=window, service=service)
 
 
+PAD_VIA = ("tablet", "qr", "terminal")  # the pad, the window's QR code on a phone, another hall terminal
+
+
 @transaction.atomic
-def pad_rate(*, actor: Actor, window: Window, session_uuid, score, comment: str = "") -> PadSession:
+def pad_rate(
+    *, actor: Actor, window: Window, session_uuid, score, comment: str = "", via: str = "tablet"
+) -> PadSession:
     """Rate the window's current session (``pad_current``; an older or unknown one: 404
     ``pad_session_not_found``), once (409 ``pad_already_rated`` after), within ``PAD_RATE_MINUTES`` of the
     service's end (409 ``pad_session_expired``): ``score`` 5 非常满意 … 1 非常不满意 (the 好差评 levels),
@@ -335,7 +341,8 @@ def pad_rate(*, actor: Actor, window: Window, session_uuid, score, comment: str 
     if pad_expired(current):
         raise PadSessionExpired()
     session.score, session.comment, session.closed_at = value, comment, timezone.now()
-    session.save(update_fields=["score", "comment", "closed_at"])
+    session.rated_via = via if via in PAD_VIA else "tablet"
+    session.save(update_fields=["score", "comment", "closed_at", "rated_via"])
     audit_record(
         actor=actor,
         action="frontdesk.pad_rate",

@@ -72,6 +72,9 @@ def _ratings_limits() -> dict[str, int]:
 
 
 RATINGS_LIMITS = _ratings_limits()
+# 好差评 by SMS reply: the secret the SMS provider sends with each reply it posts to
+# /api/ratings/sms-replies (empty: replies are refused and the invitations do not offer them).
+TONGBAN_SMS_INBOUND_SECRET = env_str("TONGBAN_SMS_INBOUND_SECRET", "")
 # Keys that encrypt the issuers' private signing keys at rest (Fernet keys, comma-separated: the first
 # encrypts, all decrypt, so a new key is put first and `tongban licences rekey` re-encrypts). Empty: one key
 # derived from SECRET_KEY (check-deploy warns).

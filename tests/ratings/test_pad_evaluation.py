@@ -151,3 +151,36 @@ def test_an_unknown_via_counts_as_the_pad(pad, django_capture_on_commit_callback
         )
     assert answer.status_code == 200
     assert Evaluation.objects.get().channel == Channel.HALL_TABLET
+
+
+def test_a_member_of_the_centre_that_took_the_case_in_may_not_rate_it(pad, hall):  # noqa: F811
+    """ratings.md §1: staff do not rate their own service — the centre of the window that accepted the case
+    too, not only the clerk who submitted it. The same person, once she no longer works there, may."""
+    from tests.conftest import csrf_headers, login_client
+    from tongban.accounts.constants import Role
+    from tongban.accounts.models import StaffMembership
+
+    person = pad["person"]
+    case_uuid = pad["service"].case_uuids[0]
+    window_2 = hall["windows"][2]
+    membership = StaffMembership.objects.create(
+        user=person.user, organisation_id=_org_id(window_2.org_uuid), role=Role.WINDOW_CLERK
+    )
+    client = login_client(person.user)
+    body = {"round": 1, "level": 5, "indicators": [], "text": "", "anonymous": False}
+    refused = client.post(
+        f"/api/ratings/cases/{case_uuid}", body, content_type="application/json", **csrf_headers(client)
+    )
+    assert refused.status_code == 403 and refused.json()["code"] == "rating_own_service"
+    membership.delete()
+    client = login_client(person.user)
+    rated = client.post(
+        f"/api/ratings/cases/{case_uuid}", body, content_type="application/json", **csrf_headers(client)
+    )
+    assert rated.status_code == 201
+
+
+def _org_id(org_uuid):
+    from tongban.accounts.models import Organisation
+
+    return Organisation.objects.values_list("id", flat=True).get(uuid=org_uuid)

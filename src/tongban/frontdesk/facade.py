@@ -8,11 +8,16 @@ from tongban.frontdesk.services.exchange import (
     services_export_facts,
     window_uuids_in_scope,
 )
-from tongban.frontdesk.services.handout import pad_ratings_since, window_centre_org_uuid
+from tongban.frontdesk.services.handout import (
+    case_taken_in_by_centre_of,
+    pad_ratings_since,
+    window_centre_org_uuid,
+)
 from tongban.frontdesk.signals import pad_rated
 
 __all__ = [
     "ServiceExportFacts",
+    "case_taken_in_by_centre_of",
     "demo_load_frontdesk",
     "pad_rated",
     "pad_ratings_since",

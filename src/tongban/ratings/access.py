@@ -40,7 +40,9 @@ def access_case_to_rate(*, actor: Actor, case_uuid) -> RatingCase:
 
 
 def require_may_rate_case(actor: Actor, case: RatingCase) -> None:
-    if case.staff_involved:
+    from tongban.frontdesk.facade import case_taken_in_by_centre_of
+
+    if case.staff_involved or case_taken_in_by_centre_of(actor, case.uuid):
         raise RatingOwnService()
     if not case.ended:
         raise CaseNotEnded()

@@ -148,3 +148,35 @@ def evaluations_export(request, format: str, query: Query[ExportQuery]):
         "csv": text,
         "report": report.as_dict(),
     }
+
+
+class SmsReplyIn(Schema):
+    phone: str = Field(max_length=20, description="the sender's number")
+    text: str = Field(max_length=1000, description="the reply: 1–5, then any words")
+    message_id: str = Field(default="", max_length=100, description="the provider's id (not needed twice)")
+
+
+class SmsReplyOut(Schema):
+    result: str = Field(
+        description="rated, already_rated, not_a_rating, no_invitation, throttled, or a refusal's code"
+    )
+
+
+@router.post("/ratings/sms-replies", response=responses({200: SmsReplyOut}, 403), auth=None)
+def sms_reply(request, payload: SmsReplyIn):
+    """好差评 by SMS reply (channel 短信). Caller: the SMS provider only, with the header
+    `X-Tongban-Sms-Secret` equal to `TONGBAN_SMS_INBOUND_SECRET` (403 `sms_inbound_forbidden` otherwise,
+    and always while it is unset). A reply "1"–"5" rates the latest case its account was invited to rate in
+    the last 7 days; 200 with what became of it, whatever it was (the provider retries only on errors)."""
+    import hmac
+
+    from django.conf import settings
+
+    from tongban.ratings.errors import SmsInboundForbidden
+    from tongban.ratings.sms_reply import sms_reply_receive
+
+    secret = settings.TONGBAN_SMS_INBOUND_SECRET
+    given = request.headers.get("X-Tongban-Sms-Secret", "")
+    if not secret or not hmac.compare_digest(secret.encode(), given.encode()):
+        raise SmsInboundForbidden()
+    return {"result": sms_reply_receive(phone=payload.phone, text=payload.text)}

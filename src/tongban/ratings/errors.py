@@ -35,6 +35,7 @@ class RatingError(ErrorCode):
     MARK_INVALID = "mark_invalid"
     TICKET_NOT_FOUND = "rating_ticket_not_found"
     TICKET_STEP_INVALID = "rating_ticket_step_invalid"
+    SMS_INBOUND_FORBIDDEN = "sms_inbound_forbidden"
     TICKET_EXTENSION_INVALID = "rating_ticket_extension_invalid"
     RATING_EXPORT_FORBIDDEN = "rating_export_forbidden"
     RATING_EXPORT_FORMAT_INVALID = "rating_export_format_invalid"
@@ -109,3 +110,8 @@ class TicketNotFound(NotFound):
 class RatingExportForbidden(PermissionDenied):
     code = RatingError.RATING_EXPORT_FORBIDDEN
     default_message = _("只有监察人员和平台管理员可以导出评价数据")
+
+
+class SmsInboundForbidden(PermissionDenied):
+    code = RatingError.SMS_INBOUND_FORBIDDEN
+    default_message = _("短信回复接口仅供短信服务商调用")

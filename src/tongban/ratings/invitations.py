@@ -180,6 +180,11 @@ def _link(invitation: RatingInvitation) -> str:
     return reverse("ratings:case", kwargs={"case_uuid": invitation.case_uuid})
 
 
+REPLY_HINT = _(
+    "也可直接回复数字评价：5非常满意，4满意，3基本满意，2不满意，1非常不满意（可在数字后附意见）。"
+)
+
+
 def _texts(invitation: RatingInvitation):
     title, body = FIRST if invitation.sent_count <= 1 else AGAIN
     return title, body, {"name": invitation.case_name, "number": invitation.case_number}
@@ -214,5 +219,7 @@ def _sms(invitation: RatingInvitation) -> None:
     title, body, params = _texts(invitation)
     with translation.override(user_language(invitation.user_id) or settings.LANGUAGE_CODE):
         text = f"【{title}】{str(body) % params} {settings.TONGBAN_PUBLIC_BASE_URL}{_link(invitation)}"
+        if settings.TONGBAN_SMS_INBOUND_SECRET:  # replies reach the platform: say how to rate by reply
+            text += " " + str(REPLY_HINT)
     sms_queue(phone=phone, text=text, kind=SmsKind.NOTICE, user_id=invitation.user_id)
     invitation.sms_count += 1

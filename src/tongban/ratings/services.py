@@ -89,6 +89,7 @@ def evaluate_case(
     channel: str = Channel.PC,
     device: str = "",
     address: str = "",
+    reason_needed: bool = True,
 ) -> Evaluation:
     """一事一评: the applicant side rates an ended case (``case`` from access.access_case_to_rate), in round 1 and
     then, within ``SECOND_ROUND_DAYS`` of it, once more (追评). The round is named by the caller, so a retry of
@@ -97,7 +98,9 @@ def evaluate_case(
     hashed for the burst rule (fraud.py), which may mark it and others suspect."""
     require_may_rate_case(actor, case)
     user_id = actor.require_user_id()
-    value, chosen, text = _clean(level=level, indicators=indicators, text=text, channel=channel)
+    value, chosen, text = _clean(
+        level=level, indicators=indicators, text=text, channel=channel, reason_needed=reason_needed
+    )
     earlier = list(
         Evaluation.objects.filter(subject_uuid=case.uuid, evaluator_user_id=user_id).order_by("round")
     )

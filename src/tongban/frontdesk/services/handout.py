@@ -279,6 +279,21 @@ def pad_rating_facts(session: PadSession) -> dict:
     }
 
 
+def case_taken_in_by_centre_of(actor: Actor, case_uuid) -> bool:
+    """Whether a centre the actor works in (a member of the centre or of one of its windows, any role) took the
+    case in at a window or collected it: the ratings context refuses their rating of it (staff do not rate
+    their own service, ratings.md §1)."""
+    paths = [m.organisation_path for m in actor.memberships]
+    if not paths:
+        return False
+    centres = [
+        c
+        for c in ServiceCentre.objects.only("id", "org_path")
+        if any(p.startswith(c.org_path) for p in paths)
+    ]
+    return any(str(case_uuid) in centre_case_uuids(c) for c in centres)
+
+
 def window_centre_org_uuid(window_uuid) -> str | None:
     """The organisation of a window's centre (the unit that handles the window's 差评)."""
     org = Window.objects.filter(uuid=window_uuid).values_list("centre__org_uuid", flat=True).first()

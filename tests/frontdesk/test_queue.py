@@ -3,7 +3,7 @@ near-turn SMS, and calling at once on PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -198,13 +198,13 @@ def test_a_clerk_not_on_the_window_is_refused_and_another_centres_clerk_is_told_
     assert Ticket.objects.filter(status="called").count() == 0
 
 
-def _slot(hall, capacity=2, hours_ahead=3):
-    start = timezone.localtime() + timedelta(hours=hours_ahead)
+def _slot(hall, capacity=2):
+    """Tomorrow 10:00–11:00: never across midnight, whatever the hour the tests run at."""
     return AppointmentSlot.objects.create(
         centre=hall["centre"],
-        day=start.date(),
-        start=start.time().replace(microsecond=0),
-        end=(start + timedelta(hours=1)).time().replace(microsecond=0),
+        day=timezone.localdate() + timedelta(days=1),
+        start=time(10),
+        end=time(11),
         category="E",
         capacity=capacity,
     )
@@ -231,7 +231,7 @@ def test_appointments_respect_capacity_and_one_booking_per_person(open_hall, cit
 
 def test_check_in_gives_a_ticket_due_at_the_slots_start(open_hall, citizen_factory):
     start = timezone.localtime()
-    slot = _slot(open_hall, hours_ahead=1)
+    slot = _slot(open_hall)
     person = actor_for(citizen_factory())
     appointment = appointment_book(actor=person, slot=slot)
     at = slot_start(slot) - timedelta(minutes=20)  # check-in opens 30 minutes before the slot

@@ -121,7 +121,7 @@ def _event(
     )
 
 
-def _tell(ticket: Ticket, title, body, *, sms: bool = True) -> None:
+def _tell(ticket: Ticket, title, body, *, sms: bool = True, new: bool = False) -> None:
     """Tell the person (the evaluator or the caller with an account) about a step of their ticket."""
     if ticket.person_user_id is None:
         return
@@ -133,6 +133,8 @@ def _tell(ticket: Ticket, title, body, *, sms: bool = True) -> None:
         sms=sms,
         params={"number": ticket.number},
     )
+    if new:  # a ticket just opened has no duplicates merged into it: no query for them
+        return
     for duplicate in ticket.duplicates.exclude(person_user_id=None).exclude(
         person_user_id=ticket.person_user_id
     ):
@@ -218,6 +220,7 @@ def ticket_open_for_evaluation(evaluation: Evaluation) -> Ticket | None:
         _("差评已受理"),
         _("您的评价已转为整改工单 %(number)s，承办单位将在 1 个工作日内与您联系。"),
         sms=False,
+        new=True,
     )
     return ticket
 
@@ -312,7 +315,7 @@ def ticket_create(
         _event(ticket, "received", actor, unit=unit.name, channel="hotline" if caller_phone else "online")
         _event(ticket, "routed", actor, to=unit.name, key="hop-0")
         _audit(actor, ticket, "ratings.ticket_create")
-        _tell(ticket, _("诉求已受理"), _("您的诉求已登记为工单 %(number)s，我们会按时答复。"))
+        _tell(ticket, _("诉求已受理"), _("您的诉求已登记为工单 %(number)s，我们会按时答复。"), new=True)
     return ticket
 
 

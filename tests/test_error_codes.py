@@ -17,6 +17,7 @@ from tongban.frontdesk.errors import FrontdeskError
 from tongban.licences.errors import LicenceError
 from tongban.ratings.errors import RatingError
 from tongban.seals.errors import SealError
+from tongban.supervision.errors import SupervisionError
 
 ROOT = Path(__file__).resolve().parents[1]
 ENUMS = [
@@ -27,6 +28,7 @@ ENUMS = [
     FrontdeskError,
     LicenceError,
     RatingError,
+    SupervisionError,
     SealError,
 ]
 

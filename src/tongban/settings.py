@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "tongban.frontdesk",
     "tongban.cases",
     "tongban.ratings",
+    "tongban.supervision",
     "tongban.portal",
 ]
 

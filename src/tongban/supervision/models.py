@@ -1,0 +1,95 @@
+"""Supervision's own tables: the daily roll-ups the dashboards read (never the raw rows, issue 19 §5).
+
+A :class:`FigureDay` row holds one family's counters of one day for one unit of one dimension; the other
+families' counters of the row are zero. The dashboards sum the rows of a period and divide (figures.py)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tongban.supervision.constants import Dim, Family
+
+
+def _counter(label: str) -> models.BigIntegerField:
+    return models.BigIntegerField(label, default=0)
+
+
+class FigureDay(models.Model):
+    day = models.DateField(_("日期"))
+    family = models.CharField(_("来源"), max_length=12, choices=Family.choices)
+    dim = models.CharField(_("维度"), max_length=12, choices=Dim.choices)
+    unit_key = models.CharField(_("对象标识"), max_length=64)  # an organisation/item/bundle uuid, a user id
+    unit_label = models.CharField(_("对象名称"), max_length=200)
+    # The organisation path the row belongs to (the unit's own, the lead department's for an item or bundle,
+    # the centre's for a clerk): a district supervisor reads the rows under their district's path.
+    scope_path = models.CharField(_("组织路径"), max_length=400, blank=True)
+
+    # evaluations (by the day given; valid ones only, ratings.md §9)
+    evaluations = _counter(_("有效评价数"))
+    good = _counter(_("好评数"))
+    bad = _counter(_("差评数"))
+    level_sum = _counter(_("星级合计"))
+    case_first = _counter(_("办件首次评价数"))
+    # cases (submitted, concluded, refused, supplement requested and turned red on the day)
+    submitted = _counter(_("申请件数"))
+    concluded = _counter(_("办结件数"))
+    on_time = _counter(_("按期办结件数"))
+    promised_sum = _counter(_("承诺时限合计"))
+    legal_sum = _counter(_("法定时限合计"))
+    actual_sum = _counter(_("实际用时合计"))
+    within_half = _counter(_("半数时限内办结件数"))
+    refused = _counter(_("不予受理件数"))
+    supplemented = _counter(_("补正件数"))
+    turned_red = _counter(_("超期（红灯）件数"))
+    zero_visit = _counter(_("零跑动件数"))
+    fully_online = _counter(_("全程网办件数"))
+    materials_total = _counter(_("材料数"))
+    materials_exempt = _counter(_("免提交材料数"))
+    # 差评 tickets (by the day their answer was due; real-name ones by the day received)
+    bad_due = _counter(_("到期差评工单数"))
+    bad_fixed = _counter(_("按期整改数"))
+    real_name_bad = _counter(_("实名差评数"))
+    revisited = _counter(_("已回访数"))
+    # windows (frontdesk's figures of the day)
+    served = _counter(_("服务人次"))
+    wait_us = _counter(_("等候时间合计（微秒）"))
+    wait_n = _counter(_("等候计数"))
+    service_us = _counter(_("办理时间合计（微秒）"))
+    service_n = _counter(_("办理计数"))
+    services = _counter(_("窗口服务数"))
+    on_the_spot = _counter(_("当场办结数"))
+    accepted = _counter(_("受理件数"))
+    accurate = _counter(_("准确受理件数"))
+
+    class Meta:
+        verbose_name = _("每日汇总")
+        verbose_name_plural = _("每日汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "family", "dim", "unit_key", "scope_path"], name="figure_day_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["dim", "day"], name="figure_day_dim"),
+            models.Index(fields=["dim", "unit_key", "day"], name="figure_day_unit"),
+        ]
+
+
+class RollupState(models.Model):
+    """Up to when each family's sources have been read for touched days (rollup.py)."""
+
+    family = models.CharField(max_length=12, choices=Family.choices, unique=True)
+    watermark = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class RollupDirty(models.Model):
+    """A day of a family to count again: something it counts changed."""
+
+    family = models.CharField(max_length=12, choices=Family.choices)
+    day = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["family", "day"], name="rollup_dirty_unique")]

@@ -454,6 +454,29 @@ def cmd_seals_expire(args) -> int:
     return 0
 
 
+def cmd_supervision_rollup(args) -> int:
+    """Bring the daily roll-ups up to date, or rebuild a period from scratch (docs/operations.md)."""
+    import time as _time
+    from datetime import date
+
+    _django()
+    from tongban.supervision.rollup import rollup_rebuild, rollup_run
+
+    began = _time.monotonic()
+    if args.rebuild:
+        start = date.fromisoformat(args.start) if args.start else None
+        end = date.fromisoformat(args.end) if args.end else None
+        n = rollup_rebuild(start, end)
+        print(f"rebuilt {n} days in {_time.monotonic() - began:.1f} s")
+    else:
+        done = rollup_run()
+        print(
+            ", ".join(f"{family}: {n} days" for family, n in done.items()),
+            f"({_time.monotonic() - began:.1f} s)",
+        )
+    return 0
+
+
 def cmd_ratings_export(args) -> int:
     """好差评 evaluations of a period in an exchange format (all of them: an operator's command), the
     report of what was left out and which fields are empty on stderr."""
@@ -688,6 +711,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_seals_rotate)
     c = ssub.add_parser("expire", help="mark expired the seals past their end of validity")
     c.set_defaults(func=cmd_seals_expire)
+
+    p = sub.add_parser("supervision", help="监督考核: the daily roll-ups of the dashboards")
+    ssub = p.add_subparsers(dest="supervision_command", required=True)
+    c = ssub.add_parser("rollup", help="count the days touched since the last run (or --rebuild a period)")
+    c.add_argument("--rebuild", action="store_true", help="count every day again from scratch")
+    c.add_argument("--from", dest="start", help="first day to rebuild (YYYY-MM-DD; default: the first data)")
+    c.add_argument("--to", dest="end", help="last day to rebuild (YYYY-MM-DD; default: today)")
+    c.set_defaults(func=cmd_supervision_rollup)
 
     p = sub.add_parser("ratings", help="好差评: the exchange formats and the national upload")
     rsub = p.add_subparsers(dest="ratings_command", required=True)

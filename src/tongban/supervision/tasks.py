@@ -1,14 +1,27 @@
-"""Supervision's periodic work: the maintenance sweep brings the daily roll-ups up to date (rollup.py)."""
+"""Supervision's periodic work: the maintenance sweep (every minute) brings the daily roll-ups up to date
+(rollup.py) once ``TONGBAN_SUPERVISION_ROLLUP_MINUTES`` have passed since the last run."""
 
 from __future__ import annotations
 
-import logging
+from datetime import timedelta
 
-from tongban.supervision.rollup import rollup_run
+from django.conf import settings
+from django.db.models import Max
+from django.utils import timezone
 
-logger = logging.getLogger(__name__)
+from tongban.supervision.models import RollupState
+from tongban.supervision.rollup import SAFETY_MARGIN, rollup_run
 
 
 def maintenance_receiver(sender=None, now=None, **kwargs) -> dict:
+    now = now or timezone.now()
+    last = RollupState.objects.aggregate(last=Max("watermark"))["last"]
+    interval = timedelta(minutes=settings.TONGBAN_SUPERVISION_ROLLUP_MINUTES)
+    if (
+        last is not None
+        and last + SAFETY_MARGIN + interval > now
+        and timezone.localdate(last + SAFETY_MARGIN) == timezone.localdate(now)
+    ):
+        return {}
     done = rollup_run(now)
     return {f"supervision_rollup_{family}": n for family, n in done.items()}

@@ -88,3 +88,21 @@ def test_an_empty_text_or_a_concluded_case_is_refused(world, board, client_of):
     _post(supervisor, f"/supervision/urge/{board['red'].uuid}/", {"text": "请今日办结"})
     assert "办件当前状态不允许此操作" in supervisor.get("/supervision/").content.decode()
     assert not CaseEvent.objects.filter(action="urge").exists()
+
+
+def test_the_api_urges_once_a_day_and_answers_the_errors(world, board, client_of):
+    supervisor = client_of("supervisor")
+    url = f"/api/supervision/cases/{board['yellow'].uuid}/urge"
+
+    def post(body):
+        return supervisor.post(url, body, content_type="application/json", **csrf_headers(supervisor))
+
+    assert post({"text": ""}).json()["code"] == "opinion_required"
+    first = post({"text": "请加快办理"})
+    assert first.status_code == 201 and first.json()["number"] == board["yellow"].number
+    second = post({"text": "请加快办理"})
+    assert second.status_code == 409 and second.json()["code"] == "case_urged_today"
+    assert CaseEvent.objects.filter(case=board["yellow"], action="urge").count() == 1
+    reviewer = client_of("reviewer")
+    refused = reviewer.post(url, {"text": "x"}, content_type="application/json", **csrf_headers(reviewer))
+    assert refused.status_code == 403 and refused.json()["code"] == "not_supervisor"

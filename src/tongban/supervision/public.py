@@ -213,9 +213,9 @@ def _sort_key(sort: str):
 
 
 def units_find(units: list[PublicUnit], *, query: str = "", sort: str = "count") -> list[PublicUnit]:
-    """The units whose name contains ``query`` (or whose pinyin initials start with it: ``sj`` finds 税务局
-    …), sorted: ``count`` (most valid evaluations first, the default), ``stars`` and ``good_rate`` (highest
-    first, then by count), ``name`` (by pinyin)."""
+    """The units whose name contains ``query`` (or whose pinyin initials start with it: ``swj`` finds 税务局),
+    sorted: ``count`` (most valid evaluations first, the default), ``stars`` and ``good_rate`` (highest first,
+    then by count), ``name`` (by pinyin)."""
     query = query.strip().lower()
     if query:
         units = [u for u in units if query in u.name.lower() or u.initials.startswith(query)]

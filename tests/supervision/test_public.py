@@ -12,7 +12,7 @@ import pytest
 from django.db import connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tongban.cases.models import Case
 from tongban.frontdesk.models import ServiceCentre, Window
@@ -87,6 +87,14 @@ def case_of(item_uuid, department, person):
 @pytest.fixture
 def anon():
     return Client()
+
+
+@pytest.fixture(autouse=True)
+def _language_restored():
+    """A page asked for in English activates English for the thread (LocaleMiddleware): the tests after this
+    module get back the language they had."""
+    with translation.override(translation.get_language()):
+        yield
 
 
 @pytest.fixture

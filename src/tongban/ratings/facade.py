@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from tongban.ratings.selectors import SUPERVISION_FIGURES as SUPERVISION_TICKET_FIGURES
+from tongban.ratings.selectors import SupervisedTicket, supervision_tickets
 from tongban.ratings.services import evaluation_from_pad
 
-__all__ = ["evaluation_from_pad"]
+__all__ = ["SUPERVISION_TICKET_FIGURES", "SupervisedTicket", "evaluation_from_pad", "supervision_tickets"]
 
 # --- supervision's daily roll-ups (docs/domain/supervision.md §2) ------------------------------------------
 from tongban.ratings.figures import (

@@ -2,15 +2,14 @@
 period (``/supervision/figures/``), one unit (``/supervision/units/<dim>/<key>/``) and the cases and tickets
 behind a unit's figure (``…/cases/``, ``…/tickets/``). Every page reads the daily roll-ups (figures.py) on
 the read database, never the raw rows — except the drill-down lists, which read those rows through the owning
-contexts' facades. Caller of every page: a supervisor (403 for anyone else; a unit outside their
-organisation paths is 404)."""
+contexts' facades. Caller of every page: a supervisor (404 for anyone else, and for a unit outside their
+organisation paths; the API answers 403)."""
 
 from __future__ import annotations
 
 from typing import NoReturn
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
@@ -18,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from tongban.core.errors import DomainError, NotFound, PermissionDenied
+from tongban.core.errors import DomainError, NotFound
 from tongban.supervision import dashboard as board
 from tongban.supervision.access import access_unit, supervision_scope
 from tongban.supervision.constants import Dim
@@ -31,9 +30,8 @@ DRILL_PAGE = 20
 
 
 def _refused(exc: DomainError) -> NoReturn:
-    """The page's answer to an access function's refusal: Django's 403 or 404 page."""
-    if isinstance(exc, PermissionDenied):
-        raise DjangoPermissionDenied(str(exc.message)) from exc
+    """The page's answer to an access function's refusal (403 for anyone but a supervisor, 404 for a unit
+    outside their paths): the 404 page, as for the other staff pages (supervision.md §1)."""
     raise Http404 from exc
 
 

@@ -92,20 +92,22 @@ def access_case_by_lookup(*, number: str, code: str, client: str) -> Case:
     return case
 
 
-def staff_scope(actor: Actor) -> Q | None:
-    """Cases a staff member may handle or supervise: all, for a window clerk (一窗受理); otherwise those led by,
-    or with a step in, a department where they are a reviewer or which they supervise (电子监察: a supervisor
-    opens the case behind a light or a figure). None when they are neither."""
+def staff_scope(actor: Actor, *, supervised: bool = False) -> Q | None:
+    """Cases a staff member may handle: all, for a window clerk (一窗受理); otherwise those led by, or with a
+    step in, a department where they are a reviewer — and, with ``supervised``, one they supervise (电子监察:
+    a supervisor reads the case behind a light or a figure, but handles nothing). None when they are neither."""
     if actor.has_role(Role.WINDOW_CLERK):
         return Q()
-    departments = staff_department_uuids(actor, {Role.REVIEWER, Role.SUPERVISOR})
+    roles: set[str] = {Role.REVIEWER, Role.SUPERVISOR} if supervised else {Role.REVIEWER}
+    departments = staff_department_uuids(actor, roles)
     if not departments:
         return None
     return Q(lead_department_uuid__in=departments) | Q(steps__department_uuid__in=departments)
 
 
 def access_case_for_staff(*, actor: Actor, case_uuid) -> Case:
-    scope = staff_scope(actor)
+    """A case for the staff case page: a clerk's, a reviewer's department's, or a supervised department's."""
+    scope = staff_scope(actor, supervised=True)
     if scope is None or not _valid(case_uuid):
         raise CaseNotFound()
     case = Case.objects.filter(scope, uuid=case_uuid).distinct().first()

@@ -2,7 +2,8 @@
 the identity, catalog and licence demos), and the front desk's needs — a case opened, accepted and perhaps
 concluded at a window for an applicant a clerk identified (代办), and the results a hand-out window gives
 out, with the facts its figures count; and, for the ratings context, a case's end (``case_ended``, sent after
-commit, and ``cases_ended_since`` for a receiver's catch-up)."""
+commit, and ``cases_ended_since`` for a receiver's catch-up); for supervision's dashboards, the cases behind a
+figure (``supervision_cases``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from tongban.cases.application_form import read_posted as application_form_read
 from tongban.cases.demo import demo_load_cases
 from tongban.cases.errors import CaseNotFound
 from tongban.cases.events import cases_ended_since
+from tongban.cases.selectors import SUPERVISION_FIGURES as SUPERVISION_CASE_FIGURES
+from tongban.cases.selectors import SupervisedCase, supervision_cases
 from tongban.cases.services import window as _window
 from tongban.cases.services.exchange import CaseExportFacts, cases_export_facts
 from tongban.cases.services.handout import (
@@ -30,12 +33,14 @@ from tongban.cases.uploads import CheckedFile, check_upload
 
 __all__ = [
     "PRECHECK_LABELS",
+    "SUPERVISION_CASE_FIGURES",
     "AcceptanceFacts",
     "CaseExportFacts",
     "CaseNotFound",
     "CheckedFile",
     "HandoutCase",
     "RatingCase",
+    "SupervisedCase",
     "WindowCase",
     "access_case_for_rating",
     "application_form_fields",
@@ -56,6 +61,7 @@ __all__ = [
     "cases_summary_of_person",
     "check_upload",
     "demo_load_cases",
+    "supervision_cases",
     "window_case_read",
 ]
 

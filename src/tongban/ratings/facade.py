@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 from tongban.ratings.constants import Level
-from tongban.ratings.selectors import PUBLIC_REVIEWS_MAX, PublicReview, public_reviews
+from tongban.ratings.selectors import (
+    PUBLIC_REVIEWS_MAX,
+    PublicReview,
+    SupervisedTicket,
+    public_reviews,
+    supervision_tickets,
+)
+from tongban.ratings.selectors import SUPERVISION_FIGURES as SUPERVISION_TICKET_FIGURES
 from tongban.ratings.services import evaluation_from_pad
 
-__all__ = ["PUBLIC_REVIEWS_MAX", "Level", "PublicReview", "evaluation_from_pad", "public_reviews"]
+__all__ = [
+    "PUBLIC_REVIEWS_MAX",
+    "SUPERVISION_TICKET_FIGURES",
+    "Level",
+    "PublicReview",
+    "SupervisedTicket",
+    "evaluation_from_pad",
+    "public_reviews",
+    "supervision_tickets",
+]
 
 # --- supervision's daily roll-ups (docs/domain/supervision.md §2) ------------------------------------------
 from tongban.ratings.figures import (

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -15,7 +15,7 @@ from tongban.accounts.facade import organisation_info
 from tongban.cases.facade import case_uuids_of_target
 from tongban.core.actors import Actor
 from tongban.frontdesk.facade import window_uuids_in_scope
-from tongban.ratings.constants import BAD_LEVELS, EXCLUDING_MARKS, EvaluationKind, MarkKind
+from tongban.ratings.constants import BAD_LEVELS, EXCLUDING_MARKS, EvaluationKind, MarkKind, TicketStatus
 from tongban.ratings.masking import mask_public_text
 from tongban.ratings.models import (
     Evaluation,
@@ -164,3 +164,104 @@ def public_reviews(
         )
         for r in rows
     ]
+
+
+# --- the 差评 tickets behind a figure of supervision's dashboards (docs/domain/supervision.md §2) -----------
+SUPERVISION_FIGURES = ("bad_due_unfixed", "not_revisited")
+SUPERVISION_LIST_CAP = 1000  # rows a drill-down lists at most
+
+
+def supervision_tickets(
+    *,
+    actor: Actor,
+    figure: str,
+    start: date,
+    end: date,
+    today: date,
+    unit_uuids: list[str] | None = None,
+    using: str = "default",
+    limit: int = SUPERVISION_LIST_CAP,
+):
+    """The 差评 tickets behind a figure of the daily roll-up (figures.ticket_day_rows) over the local days
+    [start, end], of the units the supervisor oversees (``access.tickets_visible_to_staff`` with the
+    supervisor's role: none for anyone else), narrowed to the handling units ``unit_uuids`` (departments,
+    service centres), read from the database ``using``; the earliest limit first:
+
+    - ``bad_due_unfixed``: the 差评 that count (``figures.counted_bad_reviews``) whose answer counts in the
+      period (``figures.answer_keyed``) and was not given by its limit — the ``bad_due`` not ``bad_fixed``;
+    - ``not_revisited``: the real-name 差评 that count whose revisit counts in the period
+      (``board.revisit_keyed``) and were not revisited — the ``real_name_bad`` not ``revisited``.
+
+    A limit running on ``today`` is not due yet (a day counts once it has passed, as in the roll-up). A
+    sliceable sequence of :class:`SupervisedTicket` (at most ``limit``); ``ValueError`` for
+    another figure."""
+    from tongban.accounts.facade import Role
+    from tongban.ratings.access import tickets_visible_to_staff
+    from tongban.ratings.board import real_name_bad_reviews, revisit_keyed
+    from tongban.ratings.figures import answer_keyed, counted_bad_reviews
+
+    tickets = tickets_visible_to_staff(actor, {Role.SUPERVISOR}).using(using)
+    if unit_uuids is not None:
+        tickets = tickets.filter(unit_uuid__in=list(unit_uuids))
+    if figure == "bad_due_unfixed":
+        rows = (
+            answer_keyed(counted_bad_reviews(tickets))
+            .filter(Q(answer_key__gte=start, answer_key__lte=end))
+            .filter(Q(answer_key__lt=today) | Q(answered_on__isnull=False))
+            .exclude(Q(answered_on__isnull=False) & Q(answered_on__lte=F("answer_due")))
+            .annotate(row_due=F("answer_due"))
+        )
+    elif figure == "not_revisited":
+        rows = (
+            revisit_keyed(real_name_bad_reviews(tickets))
+            .filter(Q(key_on__gte=start, key_on__lte=end))
+            .filter(Q(key_on__lt=today) | Q(settled_on__isnull=False))
+            .filter(revisited_at__isnull=True)
+            .annotate(row_due=F("revisit_due"))
+        )
+    else:
+        raise ValueError(figure)
+    values = rows.values("uuid", "number", "unit_name", "status", "received_on", "row_due")
+    return SupervisedTickets(values.order_by("row_due", "number")[:limit])
+
+
+@dataclass(frozen=True)
+class SupervisedTicket:
+    """A 差评 ticket behind a supervision figure, as its drill-down lists it (no person's data)."""
+
+    uuid: str
+    number: str
+    unit_name: str
+    status: str
+    status_label: str
+    received_on: date
+    due_on: date | None
+
+
+class SupervisedTickets:
+    """The rows of :func:`supervision_tickets`, read a slice at a time (for a paginator)."""
+
+    def __init__(self, rows):
+        self._rows = rows
+
+    def count(self) -> int:
+        return self._rows.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[SupervisedTicket]:
+        return [
+            SupervisedTicket(
+                uuid=str(r["uuid"]),
+                number=r["number"],
+                unit_name=r["unit_name"],
+                status=r["status"],
+                status_label=str(TicketStatus(r["status"]).label)
+                if r["status"] in TicketStatus.values
+                else "",
+                received_on=r["received_on"],
+                due_on=r["row_due"],
+            )
+            for r in self._rows[index]
+        ]

@@ -3,20 +3,20 @@
 jieba 0.42.1 in its accurate mode (``cut``, with HMM for words the dictionary lacks), on its own
 ``jieba.Tokenizer`` (jieba's global one is left alone), with the government-services user dictionary
 ``data/gov_dict.txt`` (一网通办, 随申办, 好差评, 营业执照, 不动产登记 … kept whole) and the stop words of
-``data/stop_words.txt``. The dictionary is loaded once per process, lazily, on the first text (about a second
-and 50 MB; jieba keeps its prefix dictionary cached in the temporary directory): never per request, and only
-in the processes that compute reports (the task, the command), never in a web worker.
+``data/stop_words.txt``. The dictionary is loaded once per process, lazily, on the first text (about two
+seconds and 110 MB; jieba keeps its prefix dictionary cached in the temporary directory): never per request,
+and only in the processes that compute reports (the maintenance sweep, the command), never in a web worker.
 
-Why jieba and not rjieba (jieba-rs, about ten times faster): segmentation runs in the monthly report's task,
-never on a page view, where a month of texts takes seconds; jieba is pure Python (no native wheel to match
-every platform a self-hosted install runs on) and loads a user dictionary file with frequencies and tags
-as it is (``load_userdict``), while rjieba 0.2 only adds words one by one and is a young 0.x binding.
+Why jieba and not rjieba (jieba-rs, about ten times faster): segmentation runs when the monthly report is
+computed, never on a page view, and a month of texts takes seconds; jieba is pure Python (no native wheel to
+match every platform a self-hosted install runs on) and loads a user dictionary file with frequencies and
+tags as it is (``load_userdict``), while rjieba 0.2 only adds words one by one and is a young 0.x binding.
 
 A *theme* is a word of a text that is at least two characters long, not a stop word, and either contains a
 Chinese character or is a Latin word (``app``); digits, masks (``138****0001``) and counted things (两个,
 三次) are no theme, except terms of the user dictionary (``12345``; a run of six digits or more is dropped
-before cutting, so a number typed in whole never yields one). Latin words are case-folded and full-width forms made half-width
-(NFKC) first. A text counts once for each theme it contains, however often it repeats it."""
+before cutting, so a number typed in whole never yields one). Latin words are case-folded and full-width
+forms made half-width (NFKC) first. A text counts once for each theme it contains, however often it repeats it."""
 
 from __future__ import annotations
 

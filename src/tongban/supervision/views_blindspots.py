@@ -6,7 +6,6 @@ task computed (blindspots.py), never the raw rows."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as PageForbidden
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.http import urlencode
@@ -28,11 +27,11 @@ SOURCES = (BlindSpotKind.REVIEWS, BlindSpotKind.COMPLAINTS)
 
 
 def _scope(request) -> list[str]:
-    """The supervisor's organisation paths; the 403 page for anyone else."""
+    """The supervisor's organisation paths; 404 for anyone else (supervision.md §1: pages answer 404)."""
     try:
         return supervision_scope(request.actor)
     except PermissionDenied as exc:
-        raise PageForbidden(str(exc.message)) from exc
+        raise Http404 from exc
 
 
 def _page_number(value: str | None) -> int:
@@ -46,7 +45,7 @@ def _page_number(value: str | None) -> int:
 def blind_spots(request):
     """服务盲区 of a month: searches with no result, the items with the most returns, supplement requests and
     refusals and why, the themes of 差评 and of 12345 complaints, each against the month before. Caller: a
-    supervisor, for their scope (403 for anyone else); a bad month is the page with the error (422)."""
+    supervisor, for their scope (404 for anyone else); a bad month is the page with the error (422)."""
     paths = _scope(request)
     current = this_month()
     context = {"max_month": f"{current:%Y-%m}", "month_value": request.GET.get("month", "")}
@@ -73,7 +72,7 @@ def blind_spots(request):
 def blind_spot_theme(request, theme: str):
     """The 差评 (``source=reviews``, the default) or 12345 complaints (``source=complaints``) behind a theme of a
     month's report, newest first, 50 a page, masked, each linked to its ticket. Caller: a supervisor, for
-    their scope (403 for anyone else; 404 for a theme the month does not have there). Audited
+    their scope (404 for anyone else, and for a theme the month does not have there). Audited
     (``supervision.blind_spot_theme_read``): the texts are people's words."""
     paths = _scope(request)
     source = request.GET.get("source", BlindSpotKind.REVIEWS)

@@ -477,6 +477,26 @@ def cmd_supervision_rollup(args) -> int:
     return 0
 
 
+def cmd_supervision_blind_spots(args) -> int:
+    """Compute a month's service blind-spot report now, in this process (docs/operations.md §20)."""
+    import time as _time
+
+    _django()
+    from tongban.core.errors import DomainError
+    from tongban.supervision.blindspots import compute_month, parse_month
+
+    try:
+        month = parse_month(args.month or "")
+    except DomainError as exc:
+        print(f"error: {exc.message}")
+        return 1
+    began = _time.monotonic()
+    done = compute_month(month)
+    counts = ", ".join(f"{name} {n}" for name, n in done.items())
+    print(f"{month:%Y-%m}: {counts} ({_time.monotonic() - began:.1f} s)")
+    return 0
+
+
 def cmd_ratings_export(args) -> int:
     """好差评 evaluations of a period in an exchange format (all of them: an operator's command), the
     report of what was left out and which fields are empty on stderr."""
@@ -712,13 +732,18 @@ def build_parser() -> argparse.ArgumentParser:
     c = ssub.add_parser("expire", help="mark expired the seals past their end of validity")
     c.set_defaults(func=cmd_seals_expire)
 
-    p = sub.add_parser("supervision", help="监督考核: the daily roll-ups of the dashboards")
+    p = sub.add_parser(
+        "supervision", help="监督考核: the daily roll-ups of the dashboards, the blind-spot reports"
+    )
     ssub = p.add_subparsers(dest="supervision_command", required=True)
     c = ssub.add_parser("rollup", help="count the days touched since the last run (or --rebuild a period)")
     c.add_argument("--rebuild", action="store_true", help="count every day again from scratch")
     c.add_argument("--from", dest="start", help="first day to rebuild (YYYY-MM-DD; default: the first data)")
     c.add_argument("--to", dest="end", help="last day to rebuild (YYYY-MM-DD; default: today)")
     c.set_defaults(func=cmd_supervision_rollup)
+    c = ssub.add_parser("blind-spots", help="compute a month's service blind-spot report (服务盲区) now")
+    c.add_argument("--month", help="YYYY-MM (default: this month)")
+    c.set_defaults(func=cmd_supervision_blind_spots)
 
     p = sub.add_parser("ratings", help="好差评: the exchange formats and the national upload")
     rsub = p.add_subparsers(dest="ratings_command", required=True)

@@ -281,6 +281,9 @@ TONGBAN_SMS_MAX_ATTEMPTS = env_int("TONGBAN_SMS_MAX_ATTEMPTS", 5)
 # 监督考核 (docs/operations.md §19): the maintenance sweep brings the daily roll-ups up to date at most this often
 # (minutes; the first sweep of a new day always runs).
 TONGBAN_SUPERVISION_ROLLUP_MINUTES = env_int("TONGBAN_SUPERVISION_ROLLUP_MINUTES", 15)
+# 服务盲区 (docs/operations.md §20): the maintenance sweep computes the current month's blind-spot report again at
+# most this often (minutes); the previous month once more after it ended.
+TONGBAN_BLIND_SPOTS_MINUTES = env_int("TONGBAN_BLIND_SPOTS_MINUTES", 60)
 
 # 好差评 (docs/domain/ratings.md §8, docs/operations.md): the national upload's transport, a dotted path to a
 # class with ``send(*, record, key)``; the default appends JSON lines under the var dir. The exchange

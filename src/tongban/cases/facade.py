@@ -7,6 +7,11 @@ figure (``supervision_cases``)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
 from tongban.cases.access import RatingCase, access_case_for_rating
 from tongban.cases.application_form import fields_of as application_form_fields
 from tongban.cases.application_form import read_posted as application_form_read
@@ -147,3 +152,66 @@ from tongban.cases.figures import (  # noqa: E402
 from tongban.cases.figures import first_day as cases_first_day  # noqa: E402
 
 __all__ += ["case_day_rows", "case_days_touched_since", "case_targets", "cases_first_day"]
+
+# --- returns, supplement requests and refusals, for supervision's blind-spot report (issue 19 §4) ---------
+BLIND_SPOT_ACTIONS = ("step_return", "request_supplement", "refuse")
+
+
+@dataclass(frozen=True)
+class CaseOpinionFact:
+    """One 退回 (``step_return``), 告知补正 (``request_supplement``) or 不予受理 (``refuse``) of a case, with its
+    reasons as staff wrote them, each ``(material, text)``: the opinion of a return or refusal is one reason
+    ``("", opinion)``; each item of a supplement request is one, ``(name, reason)`` for a material asked
+    again (``「name」：reason`` on the timeline, ``"name": reason`` when the reviewer worked in English) and
+    ``("", item)`` for a free-text item. The texts are as typed: the caller masks them."""
+
+    action: str
+    at: datetime
+    target_kind: str
+    target_uuid: str
+    target_name: str
+    lead_department_uuid: str
+    lead_department_name: str
+    reasons: tuple[tuple[str, str], ...]
+
+
+_MATERIAL_ITEM = re.compile(r'^(?:「(?P<zh>[^」]+)」|"(?P<en>[^"]+)")\s*(?:[：:]\s*(?P<reason>.*))?$', re.S)
+
+
+def _reason(item: str) -> tuple[str, str]:
+    match = _MATERIAL_ITEM.match(item)
+    if match is None:
+        return "", item
+    return (match.group("zh") or match.group("en")).strip(), (match.group("reason") or "").strip()
+
+
+def case_opinions_between(start: datetime, end: datetime) -> Iterator[CaseOpinionFact]:
+    """Every return, supplement request and refusal recorded in [start, end) (aware datetimes), oldest
+    first, streamed (one query, read in chunks: a month of a large platform does not sit in memory)."""
+    from tongban.cases.models import CaseEvent
+
+    rows = (
+        CaseEvent.objects.filter(action__in=BLIND_SPOT_ACTIONS, at__gte=start, at__lt=end)
+        .order_by("at", "id")
+        .values_list(
+            "action",
+            "at",
+            "opinion",
+            "detail",
+            "case__target_kind",
+            "case__target_uuid",
+            "case__name",
+            "case__lead_department_uuid",
+            "case__lead_department_name",
+        )
+    )
+    for action, at, opinion, detail, kind, target, name, dept_uuid, dept_name in rows.iterator(2000):
+        items = detail.get("items") if isinstance(detail, dict) else None
+        if action == "request_supplement" and isinstance(items, list):
+            reasons = tuple(_reason(str(i).strip()) for i in items if str(i).strip())
+        else:
+            reasons = (("", opinion.strip()),) if opinion and opinion.strip() else ()
+        yield CaseOpinionFact(action, at, kind, str(target), name, str(dept_uuid), dept_name, reasons)
+
+
+__all__ += ["BLIND_SPOT_ACTIONS", "CaseOpinionFact", "case_opinions_between"]

@@ -40,3 +40,22 @@ __all__ += [
     "ticket_day_rows",
     "ticket_days_touched_since",
 ]
+
+# --- supervision's blind-spot report (issue 19 §4): the masked words of 差评 and complaints -----------------
+from tongban.ratings.masking import mask_free_text  # noqa: E402
+from tongban.ratings.texts import (  # noqa: E402
+    RatingText,
+    bad_review_texts,
+    bad_review_texts_between,
+    complaint_texts,
+    complaint_texts_between,
+)
+
+__all__ += [
+    "RatingText",
+    "bad_review_texts",
+    "bad_review_texts_between",
+    "complaint_texts",
+    "complaint_texts_between",
+    "mask_free_text",
+]

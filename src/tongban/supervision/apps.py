@@ -9,7 +9,10 @@ class SupervisionConfig(AppConfig):
 
     def ready(self) -> None:
         from tongban.core.signals import maintenance_sweep
-        from tongban.supervision.tasks import maintenance_receiver
+        from tongban.supervision.tasks import blind_spots_receiver, maintenance_receiver
 
         # Every sweep brings the daily roll-ups up to date (rollup.py): the days touched since the last run.
         maintenance_sweep.connect(maintenance_receiver, dispatch_uid="supervision.rollup")
+        # The blind-spot report of the current month again every TONGBAN_BLIND_SPOTS_MINUTES, the previous
+        # month's once more after it ended (blindspots.py).
+        maintenance_sweep.connect(blind_spots_receiver, dispatch_uid="supervision.blind_spots")

@@ -8,6 +8,7 @@ class SupervisionError(ErrorCode):
 
     PERIOD_INVALID = "supervision_period_invalid"
     DIMENSION_INVALID = "supervision_dimension_invalid"
+    MONTH_INVALID = "supervision_month_invalid"
 
 
 class SupervisionPeriodInvalid(InvalidInput):
@@ -18,3 +19,8 @@ class SupervisionPeriodInvalid(InvalidInput):
 class SupervisionDimensionInvalid(InvalidInput):
     code = SupervisionError.DIMENSION_INVALID
     default_message = _("统计维度无效")
+
+
+class SupervisionMonthInvalid(InvalidInput):
+    code = SupervisionError.MONTH_INVALID
+    default_message = _("月份无效：格式为 YYYY-MM（如 2026-11），且不晚于本月")

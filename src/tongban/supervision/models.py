@@ -93,3 +93,53 @@ class RollupDirty(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["family", "day"], name="rollup_dirty_unique")]
+
+
+# --- service blind spots (查找服务盲区, issue 19 §4; blindspots.py) ---------------------------------------------
+class BlindSpotKind(models.TextChoices):
+    SEARCHES = "searches", _("无结果搜索")
+    ITEMS = "items", _("退回补正最多的事项")
+    REVIEWS = "reviews", _("差评主题")
+    COMPLAINTS = "complaints", _("投诉主题")
+
+
+class BlindSpotReport(models.Model):
+    """One part of a month's blind-spot report for one scope, computed by a task (never on a page view):
+    the searches with no result (the whole platform: ``scope_path`` ""), the items with the most returns,
+    supplement requests and refusals, the themes of 差评 and of 12345 complaints (a region's or a district's
+    organisation path). ``data`` holds the rows as shown (blindspots.py says their shape)."""
+
+    month = models.DateField(_("月份"))  # the first day of the month
+    scope_path = models.CharField(_("组织路径"), max_length=400, blank=True)
+    kind = models.CharField(_("类别"), max_length=12, choices=BlindSpotKind.choices)
+    data = models.JSONField(_("内容"), default=dict)
+    computed_at = models.DateTimeField(_("统计时间"))
+
+    class Meta:
+        verbose_name = _("服务盲区报告")
+        verbose_name_plural = _("服务盲区报告")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "scope_path", "kind"], name="blind_spot_report_unique")
+        ]
+
+
+class BlindSpotMember(models.Model):
+    """A 差评 (evaluation uuid) or complaint (ticket uuid) behind a theme of a report: what the theme's page
+    lists (masked, read from ratings when shown)."""
+
+    report = models.ForeignKey(BlindSpotReport, on_delete=models.CASCADE, related_name="members")
+    theme = models.CharField(_("主题"), max_length=60)
+    ref_uuid = models.UUIDField(_("评价或工单"))
+    at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        indexes = [models.Index(fields=["report", "theme", "-at"], name="blind_spot_member_theme")]
+
+
+class BlindSpotMonth(models.Model):
+    """When a month's reports were last computed; ``final`` once computed after the month ended (the
+    maintenance sweep then leaves the month alone; ``tongban supervision blind-spots`` recomputes any)."""
+
+    month = models.DateField(_("月份"), unique=True)
+    computed_at = models.DateTimeField(_("统计时间"))
+    final = models.BooleanField(_("已结束月份"), default=False)

@@ -25,3 +25,18 @@ def maintenance_receiver(sender=None, now=None, **kwargs) -> dict:
         return {}
     done = rollup_run(now)
     return {f"supervision_rollup_{family}": n for family, n in done.items()}
+
+
+# --- service blind spots (blindspots.py) ---------------------------------------------------------------------
+def blind_spots_receiver(sender=None, now=None, **kwargs) -> dict:
+    """``maintenance_sweep`` receiver: compute the months due (blindspots.months_due: the previous month until
+    it was computed after it ended, the current one every ``TONGBAN_BLIND_SPOTS_MINUTES``); nothing
+    otherwise. Like the roll-ups, in the sweep itself: a month of texts is segmented in seconds, once an
+    hour (docs/operations.md §20)."""
+    from tongban.supervision.blindspots import compute_month, months_due
+
+    done = 0
+    for month in months_due(now):
+        compute_month(month, now=now)
+        done += 1
+    return {"blind_spot_months": done} if done else {}

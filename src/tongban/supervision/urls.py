@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tongban.supervision import views, views_public
+from tongban.supervision import views, views_blindspots, views_public
 
 app_name = "supervision"
 
@@ -29,5 +29,15 @@ urlpatterns: list = [
         views_public.public_unit,
         {"kind": "centre"},
         name="public_centre",
+    ),
+]
+
+# 服务盲区 (issue 19 §4): supervisors, for their scope (docs/domain/supervision-blindspots.md).
+urlpatterns += [
+    path("supervision/blind-spots/", views_blindspots.blind_spots, name="blind_spots"),
+    path(
+        "supervision/blind-spots/themes/<str:theme>/",
+        views_blindspots.blind_spot_theme,
+        name="blind_spot_theme",
     ),
 ]

@@ -1,5 +1,5 @@
 """The `tongban` console command: serve, migrate, demo, calendar, catalog, cases, maintenance, media,
-licences, seals, ratings, worker, check-deploy, manage."""
+licences, seals, ratings, supervision, worker, check-deploy, manage."""
 
 from __future__ import annotations
 
@@ -493,6 +493,34 @@ def cmd_ratings_upload(args) -> int:
     return 1 if result["failed"] else 0
 
 
+def cmd_supervision_assess(args) -> int:
+    """Assess a month (2026-11) or a quarter (2026Q4) that has ended, replacing its earlier results, and print
+    each ranking's first and last units (docs/domain/supervision-assessments.md)."""
+    _django()
+    from tongban.core.errors import DomainError
+    from tongban.supervision.access import offices_all
+    from tongban.supervision.assessments import assess, ranking
+    from tongban.supervision.periods import period_parse
+
+    try:
+        period = period_parse(args.period)
+        result = assess(period.kind, period.start)
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    print(" ".join(f"{k}={v}" for k, v in result.items()))
+    for office in offices_all():
+        for dim in office.dims:
+            rows = [r for r in ranking(period, office.path, dim) if r.rank is not None]
+            if rows:
+                first, last = rows[0], rows[-1]
+                print(
+                    f"{office.name} {dim}: {len(rows)} ranked; 1. {first.unit_label} {first.score}; "
+                    f"{last.rank}. {last.unit_label} {last.score}"
+                )
+    return 0
+
+
 def cmd_check_deploy(args) -> int:
     call_command = _django()
     call_command("check", deploy=True, fail_level=args.fail_level)
@@ -704,6 +732,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_ratings_export)
     c = rsub.add_parser("upload", help="send the due rows of the national upload once (exit 1 if one failed)")
     c.set_defaults(func=cmd_ratings_upload)
+
+    p = sub.add_parser("supervision", help="监督考核: assessments and rankings")
+    vsub = p.add_subparsers(dest="supervision_command", required=True)
+    c = vsub.add_parser("assess", help="assess an ended month or quarter again (replaces its results)")
+    c.add_argument("--period", required=True, metavar="YYYY-MM|YYYYQn", help="2026-11 (a month) or 2026Q4")
+    c.set_defaults(func=cmd_supervision_assess)
 
     p = sub.add_parser("check-deploy", help="Django's deployment checks plus Tongban's")
     p.add_argument("--fail-level", default="ERROR", choices=["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"])

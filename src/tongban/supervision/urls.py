@@ -1,5 +1,26 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from tongban.supervision import views_assess
 
 app_name = "supervision"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    # assessments, rankings, circulars (docs/domain/supervision-assessments.md §6)
+    path("supervision/assessments/", views_assess.assessments, name="assessments"),
+    path("supervision/assessments/schemes/", views_assess.schemes, name="schemes"),
+    path(
+        "supervision/assessments/<str:period_key>/<uuid:office_uuid>.pdf",
+        views_assess.assessment_report_pdf,
+        name="assessment_pdf",
+    ),
+    path(
+        "supervision/assessments/<str:period_key>/<uuid:office_uuid>.xlsx",
+        views_assess.assessment_xlsx,
+        name="assessment_xlsx",
+    ),
+    path("supervision/circulars/", views_assess.circulars, name="circulars"),
+    path("supervision/circulars/<uuid:circular_uuid>/", views_assess.circular, name="circular"),
+    path(
+        "supervision/circulars/<uuid:circular_uuid>.pdf", views_assess.circular_document, name="circular_pdf"
+    ),
+]

@@ -32,7 +32,7 @@ from tongban.supervision.errors import (
 from tongban.supervision.locks import lock_circular
 from tongban.supervision.models import Assessment, Circular
 from tongban.supervision.periods import Period
-from tongban.supervision.scoring import HALF, RATE, SCORABLE
+from tongban.supervision.scoring import HALF, RATE, SCORABLE, figure_weights, ordered
 
 
 def last_periods() -> int:
@@ -69,9 +69,10 @@ def dim_words(dim: str, office: Office) -> str:
     return _("市级部门") if office.is_city else _("区级部门")
 
 
-def _unit(row: Assessment, count: int) -> dict:
+def _unit(row: Assessment, count: int, office: Office) -> dict:
     return {
         "dim": row.dim,
+        "ranking": dim_words(row.dim, office),
         "unit_key": row.unit_key,
         "unit_label": row.unit_label,
         "rank": row.rank,
@@ -122,7 +123,7 @@ def _draft_content(period: Period, office: Office, n: int) -> tuple[str, str, di
         results.append(text)
         top = [r for r in ranked if r.rank <= COMMENDED_COUNT and r.unit_key not in lasts and count > 1]
         if top:
-            commended += [_unit(r, count) for r in top]
+            commended += [_unit(r, count, office) for r in top]
             praise.append(
                 _("%(dim)s考核排名前三的%(units)s，予以通报表扬。")
                 % {
@@ -135,10 +136,14 @@ def _draft_content(period: Period, office: Office, n: int) -> tuple[str, str, di
         for r in ranked:
             if r.unit_key not in lasts:
                 continue
-            criticised.append(_unit(r, count))
+            criticised.append(_unit(r, count, office))
             figures = "、".join(
                 t
-                for t in (figure_text(name, f) for name, f in r.figures.items() if f.get("value") is not None)
+                for t in (
+                    figure_text(name, r.figures[name])
+                    for name in ordered(figure_weights(r.figures))
+                    if r.figures[name].get("value") is not None
+                )
                 if t
             )
             blame.append(

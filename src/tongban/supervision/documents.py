@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import logging
+import re
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -23,8 +25,9 @@ from tongban.supervision.access import Office
 from tongban.supervision.assessments import ranking, run_of, scheme_of
 from tongban.supervision.models import Assessment, Circular
 from tongban.supervision.periods import Period
-from tongban.supervision.scoring import HALF, RATE, SCORABLE
+from tongban.supervision.scoring import HALF, RATE, SCORABLE, figure_weights, ordered
 
+HEADING = re.compile(r"^[一二三四五六七八九十]+、")
 logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 
 MARGIN = 18.0
@@ -32,10 +35,9 @@ INK = (33, 37, 41)
 MUTED = (108, 117, 125)
 RED = (200, 22, 29)
 PT_PER_MM = 72 / 25.4
-# Where the office's seal goes (42 mm round, PDF points from the bottom left of the last page): bottom right,
-# over the office's name and the date.
-PORTRAIT_SEAL_BOX = (400.0, 60.0, 519.0, 179.0)  # A4 595.28 × 841.89 pt (the case documents' place)
-LANDSCAPE_SEAL_BOX = (660.0, 40.0, 779.0, 159.0)  # A4 841.89 × 595.28 pt
+# The office's seal (42 mm round) goes right after the text, at the right, over the office's name and the date
+# (落款), as a paper document is signed and stamped; :class:`Document` carries its box to the sealing task.
+SEAL_MM = 42.0
 REPORT_FIELD = "考核机关印章"
 CIRCULAR_FIELD = "通报机关印章"
 
@@ -66,9 +68,7 @@ def change_text(row: Assessment) -> str:
 
 
 def weights_text(weights: dict) -> str:
-    return "、".join(
-        f"{SCORABLE[name].label} {weight}" for name, weight in weights.items() if name in SCORABLE
-    )
+    return "、".join(f"{SCORABLE[name].label} {weights[name]}" for name in ordered(weights))
 
 
 def formula_text() -> str:
@@ -91,14 +91,21 @@ def _document(title: str, author: str, texts, orientation: str = "P") -> FPDF:
     return pdf
 
 
-def _signature(pdf: FPDF, box: tuple[float, float, float, float], lines: list[str]) -> None:
-    """The office's name and the date, centred under the seal's box on the last page (a new page when the text
-    reaches the box)."""
-    page_height_pt = pdf.h * PT_PER_MM
-    seal_top = (page_height_pt - box[3]) / PT_PER_MM
-    centre_x = (box[0] + box[2]) / 2 / PT_PER_MM
-    if pdf.get_y() > seal_top - 4:
+@dataclass(frozen=True)
+class Document:
+    """A PDF and where its seal goes: (x1, y1, x2, y2) in points from the bottom left of its last page."""
+
+    pdf: bytes
+    seal_box: tuple[float, float, float, float]
+
+
+def _signature(pdf: FPDF, lines: list[str]) -> tuple[float, float, float, float]:
+    """The office's name and the date at the right below the text, and the box of the seal over them (on a
+    new page when the last one has no room for the seal). Returns the box in PDF points."""
+    if pdf.get_y() + 8 + SEAL_MM > pdf.h - 10:
         pdf.add_page()
+    seal_top = pdf.get_y() + 8
+    centre_x = pdf.w - MARGIN - SEAL_MM / 2 - 8
     pdf.set_y(seal_top + 12)
     pdf.set_font("cjk", size=12)
     pdf.set_text_color(*INK)
@@ -106,6 +113,13 @@ def _signature(pdf: FPDF, box: tuple[float, float, float, float], lines: list[st
         width = pdf.get_string_width(line) + 2
         pdf.set_x(min(centre_x - width / 2, pdf.w - MARGIN - width))
         pdf.cell(width, 8, line, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    left, top = centre_x - SEAL_MM / 2, seal_top
+    return (
+        round(left * PT_PER_MM, 2),
+        round((pdf.h - top - SEAL_MM) * PT_PER_MM, 2),
+        round((left + SEAL_MM) * PT_PER_MM, 2),
+        round((pdf.h - top) * PT_PER_MM, 2),
+    )
 
 
 def _red_head(pdf: FPDF, office_name: str) -> None:
@@ -124,14 +138,14 @@ def report_title(period: Period) -> str:
     return _("%(period)s一网通办工作考核结果") % {"period": period.label}
 
 
-def report_pdf(period: Period, office: Office) -> bytes:
+def report_pdf(period: Period, office: Office) -> Document:
     """The office's rankings of the period (landscape A4): each ranking with its score, change and the weighted
-    figures, the scheme's weights and the scoring method; laid out for the seal (LANDSCAPE_SEAL_BOX)."""
+    figures, the scheme's weights and the scoring method, and the place of the seal."""
     with translation.override(settings.LANGUAGE_CODE):
         return _report_pdf(period, office)
 
 
-def _report_pdf(period: Period, office: Office) -> bytes:
+def _report_pdf(period: Period, office: Office) -> Document:
     from tongban.supervision.circulars import dim_words
 
     run = run_of(period)
@@ -140,7 +154,7 @@ def _report_pdf(period: Period, office: Office) -> bytes:
     computed = timezone.localtime(run.computed_at).date() if run else timezone.localdate()
     rankings = [(dim, ranking(period, office.path, dim)) for dim in office.dims]
     rankings = [(dim, rows) for dim, rows in rankings if rows]
-    names = list(scheme.weights)
+    names = ordered(scheme.weights)
     heads = [_("排名"), _("单位"), _("得分"), _("较上期"), *(str(SCORABLE[n].label) for n in names)]
     subtitle = _("考核期间 %(start)s 至 %(end)s · 考核方案第%(version)s版 · 计算时间 %(at)s") % {
         "start": period.start.isoformat(),
@@ -206,24 +220,31 @@ def _report_pdf(period: Period, office: Office) -> bytes:
                 for n in names:
                     row.cell(value_text(n, r.figures.get(n)))
         pdf.ln(4)
+    # The notes on the left, the office's name, the date and the seal beside them on the right.
+    if pdf.get_y() + SEAL_MM + 8 > pdf.h - 10:
+        pdf.add_page()
+    notes_top = pdf.get_y()
     pdf.set_font("cjk", size=8.5)
     pdf.set_text_color(*MUTED)
     for text in (weights, formula_text(), note):
-        pdf.multi_cell(pdf.epw, 4.5, text, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    _signature(pdf, LANDSCAPE_SEAL_BOX, [office.name, chinese_date(computed)])
-    return bytes(pdf.output())
+        pdf.multi_cell(
+            pdf.epw - SEAL_MM - 40, 4.5, text, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
+    pdf.set_y(notes_top - 8)
+    box = _signature(pdf, [office.name, chinese_date(computed)])
+    return Document(bytes(pdf.output()), box)
 
 
 # --- the circular ----------------------------------------------------------------------------------------------
-def circular_pdf(circular: Circular) -> bytes:
+def circular_pdf(circular: Circular) -> Document:
     """The circular (portrait A4) under the office's red head: its title and text, the office's name and the
     day it was issued — a draft says so at the top and bears no date. Laid out for the seal
-    (PORTRAIT_SEAL_BOX)."""
+    and the place of the seal."""
     with translation.override(settings.LANGUAGE_CODE):
         return _circular_pdf(circular)
 
 
-def _circular_pdf(circular: Circular) -> bytes:
+def _circular_pdf(circular: Circular) -> Document:
     draft_mark = _("草稿（未印发，不作为正式文件）")
     day = (
         chinese_date(timezone.localtime(circular.issued_at).date())
@@ -245,13 +266,18 @@ def _circular_pdf(circular: Circular) -> bytes:
     )
     pdf.ln(4)
     pdf.set_font("cjk", size=11.5)
-    for paragraph in paragraphs:
+    for index, paragraph in enumerate(paragraphs):
         if not paragraph.strip():
             pdf.ln(2.5)
             continue
-        pdf.multi_cell(pdf.epw, 7, paragraph, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    _signature(pdf, PORTRAIT_SEAL_BOX, [circular.office_name, day])
-    return bytes(pdf.output())
+        text = paragraph.strip()
+        if index and not HEADING.match(text):
+            text = (
+                "\u3000\u3000" + text
+            )  # a paragraph starts two characters in; headings and addressees do not
+        pdf.multi_cell(pdf.epw, 7, text, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    box = _signature(pdf, [circular.office_name, day])
+    return Document(bytes(pdf.output()), box)
 
 
 def document_filename(kind: str, period: Period, office_name: str) -> str:
@@ -314,7 +340,8 @@ def rankings_xlsx(period: Period, rankings) -> bytes:
                     change_text(r),
                 ]
             )
-            for name, f in r.figures.items():
+            for name in ordered(figure_weights(r.figures)):
+                f = r.figures[name]
                 spec = SCORABLE.get(name)
                 figures.append(
                     [

@@ -148,6 +148,19 @@ def weights_clean(raw: dict) -> dict[str, float]:
     return {name: clean[name] for name in SCORABLE if name in clean}
 
 
+def ordered(weights: dict) -> list[str]:
+    """The weighted figures in the order pages and documents show them: heaviest first, then as SCORABLE
+    lists them (a JSON column does not keep the order the weights were written in)."""
+    order = list(SCORABLE)
+    names = [n for n in weights if n in SCORABLE]
+    return sorted(names, key=lambda n: (-float(weights[n] or 0), order.index(n)))
+
+
+def figure_weights(figures: dict) -> dict:
+    """{figure: weight} of a stored result's figures."""
+    return {name: f.get("weight", 0) for name, f in figures.items()}
+
+
 def weights_share(weights: dict[str, float]) -> dict[str, float]:
     """Each weight as a share of the total, in percent (how a page shows a scheme)."""
     total = sum(weights.values()) or 1

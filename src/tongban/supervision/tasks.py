@@ -45,7 +45,7 @@ def _office_by_uuid(office_uuid: str):
 def report_seal_now(report_id: int) -> dict:
     """Make the report's PDF from the stored results and seal it; nothing when the report is gone (the period
     was assessed again: its new report has its own task) or already sealed."""
-    from tongban.supervision.documents import LANDSCAPE_SEAL_BOX, REPORT_FIELD, report_pdf, report_title
+    from tongban.supervision.documents import REPORT_FIELD, report_pdf, report_title
     from tongban.supervision.models import AssessmentReport
     from tongban.supervision.periods import Period
 
@@ -57,14 +57,15 @@ def report_seal_now(report_id: int) -> dict:
         return {"sealed": False}
     period = Period(report.period_kind, report.period_start)
     with translation.override(settings.LANGUAGE_CODE):
+        document = report_pdf(period, office)
         sealed = office_seal(
             office.uuid,
             office.name,
             office.code or office.uuid,
-            report_pdf(period, office),
+            document.pdf,
             purpose=f"{report_title(period)} {office.name}",
             field_name=REPORT_FIELD,
-            box=LANDSCAPE_SEAL_BOX,
+            box=document.seal_box,
         )
     # Stored only if it still is the report of the same computation (a recomputation replaces the row).
     stored = AssessmentReport.objects.filter(pk=report.pk, computed_at=report.computed_at).update(
@@ -81,7 +82,7 @@ def assessment_report_seal(report_id: int) -> dict:
 
 def circular_seal_now(circular_uuid: str) -> dict:
     """The issued circular's PDF, sealed with its office's seal, kept on the circular (once)."""
-    from tongban.supervision.documents import CIRCULAR_FIELD, PORTRAIT_SEAL_BOX, circular_pdf
+    from tongban.supervision.documents import CIRCULAR_FIELD, circular_pdf
     from tongban.supervision.models import Circular
 
     circular = Circular.objects.filter(uuid=circular_uuid).first()
@@ -89,14 +90,15 @@ def circular_seal_now(circular_uuid: str) -> dict:
         return {"sealed": False}
     office = _office_by_uuid(circular.office_uuid)
     code = (office.code or office.uuid) if office else circular.office_uuid
+    document = circular_pdf(circular)
     sealed = office_seal(
         circular.office_uuid,
         circular.office_name,
         code,
-        circular_pdf(circular),
+        document.pdf,
         purpose=circular.title,
         field_name=CIRCULAR_FIELD,
-        box=PORTRAIT_SEAL_BOX,
+        box=document.seal_box,
     )
     Circular.objects.filter(pk=circular.pk, document__isnull=True).update(
         document=sealed, sealed_at=timezone.now()

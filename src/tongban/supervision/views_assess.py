@@ -23,6 +23,7 @@ from tongban.supervision.access import (
     may_add_scheme,
     office_visible,
     offices_acted_for,
+    offices_all,
     offices_visible,
 )
 from tongban.supervision.assessments import (
@@ -42,7 +43,7 @@ from tongban.supervision.documents import circular_pdf, rankings_xlsx, value_tex
 from tongban.supervision.errors import AssessmentPeriodInvalid, SchemeBackdated
 from tongban.supervision.models import AssessmentReport
 from tongban.supervision.periods import Period, period_parse
-from tongban.supervision.scoring import SCORABLE, weights_share
+from tongban.supervision.scoring import SCORABLE, figure_weights, ordered, weights_share
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -97,7 +98,7 @@ def assessments(request):
     names: list[str] = []
     if run is not None and office is not None:
         scheme = scheme_of(period, run)
-        names = list(scheme.weights)
+        names = ordered(scheme.weights)
         for dim in office.dims:
             rows = ranking(period, office.path, dim)
             tables.append(
@@ -217,7 +218,7 @@ def schemes(request):
             "weights": [
                 (SCORABLE[n].label, w, round(share, 1))
                 for n, (w, share) in (
-                    (n, (w, weights_share(s.weights)[n])) for n, w in s.weights.items() if n in SCORABLE
+                    (n, (s.weights[n], weights_share(s.weights)[n])) for n in ordered(s.weights)
                 )
             ],
         }
@@ -326,22 +327,27 @@ def circular(request, circular_uuid):
         item.refresh_from_db()
     period = Period(item.period_kind, item.period_start)
     run = run_of(period)
+    office = next((o for o in offices_all() if o.path == item.scope_path), None)
+
+    def named(units: list[dict]) -> list[dict]:  # what each is ranked among, in the page's language
+        return [{**u, "ranking": dim_words(u["dim"], office) if office else ""} for u in units]
+
     context = {
         "circular": item,
         "period": period,
         "may_act": any(o.path == item.scope_path for o in offices_acted_for(request.actor)),
         "stale": run is not None and run.computed_at > item.drafted_from and not item.is_issued,
-        "commended": item.units.get("commended", []),
+        "commended": named(item.units.get("commended", [])),
         "criticised": [
             {
                 **u,
                 "figures_text": "、".join(
-                    figure_text(n, f)
-                    for n, f in (u.get("figures") or {}).items()
-                    if f.get("value") is not None
+                    figure_text(n, u["figures"][n])
+                    for n in ordered(figure_weights(u.get("figures") or {}))
+                    if u["figures"][n].get("value") is not None
                 ),
             }
-            for u in item.units.get("criticised", [])
+            for u in named(item.units.get("criticised", []))
         ],
         "error": error,
         "title_value": posted.get("title", item.title) if posted is not None and error else item.title,
@@ -362,7 +368,7 @@ def circular_document(request, circular_uuid):
         raise Http404 from exc
     period = Period(item.period_kind, item.period_start)
     if item.status == CircularStatus.DRAFT:
-        return _file(circular_pdf(item), "application/pdf", f"circular-{period.key}-draft.pdf")
+        return _file(circular_pdf(item).pdf, "application/pdf", f"circular-{period.key}-draft.pdf")
     if not item.document:
         context = {"circular": item, "back_url": reverse("supervision:circular", args=[item.uuid])}
         return render(request, "supervision/circular_pending.html", context, status=404)

@@ -281,7 +281,7 @@ def rankings_visible(actor: Actor, period: Period) -> list[tuple[Office, str, li
 
 def last_units(period: Period, scope_path: str, dim: str) -> set[str]:
     """The units ranked last in one ranking (equal last ones all): none when fewer than two places."""
-    rows = list(
+    found = list(
         Assessment.objects.filter(
             period_kind=period.kind,
             period_start=period.start,
@@ -290,6 +290,7 @@ def last_units(period: Period, scope_path: str, dim: str) -> set[str]:
             rank__isnull=False,
         ).values_list("unit_key", "rank")
     )
+    rows = [(key, rank) for key, rank in found if rank is not None]
     bottom = max((rank for _key, rank in rows), default=0)
     if bottom <= 1:
         return set()

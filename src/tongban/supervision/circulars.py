@@ -121,7 +121,9 @@ def _draft_content(period: Period, office: Office, n: int) -> tuple[str, str, di
         if unranked:
             text += _("本期无考核数据、未参与排名：%(units)s。") % {"units": "、".join(unranked)}
         results.append(text)
-        top = [r for r in ranked if r.rank <= COMMENDED_COUNT and r.unit_key not in lasts and count > 1]
+        top = [
+            r for r in ranked if (r.rank or 0) <= COMMENDED_COUNT and r.unit_key not in lasts and count > 1
+        ]
         if top:
             commended += [_unit(r, count, office) for r in top]
             praise.append(

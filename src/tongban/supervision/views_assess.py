@@ -95,10 +95,11 @@ def assessments(request):
         raise Http404
     run = run_of(period) if period else None
     tables = []
-    names: list[str] = []
-    if run is not None and office is not None:
-        scheme = scheme_of(period, run)
-        names = ordered(scheme.weights)
+    heads: list = []
+    circular = report = None
+    if period is not None and run is not None and office is not None:
+        names = ordered(scheme_of(period, run).weights)
+        heads = [SCORABLE[n].label for n in names]
         for dim in office.dims:
             rows = ranking(period, office.path, dim)
             tables.append(
@@ -114,20 +115,9 @@ def assessments(request):
                     ],
                 }
             )
-    circular = None
-    if run is not None and office is not None:
-        circular = (
-            circulars_visible(request.actor)
-            .filter(period_kind=period.kind, period_start=period.start, scope_path=office.path)
-            .first()
-        )
-    report = (
-        AssessmentReport.objects.filter(
-            period_kind=period.kind, period_start=period.start, scope_path=office.path
-        ).first()
-        if run is not None and office is not None
-        else None
-    )
+        same = {"period_kind": period.kind, "period_start": period.start, "scope_path": office.path}
+        circular = circulars_visible(request.actor).filter(**same).first()
+        report = AssessmentReport.objects.filter(**same).first()
     context = {
         "offices": offices,
         "office": office,
@@ -135,7 +125,7 @@ def assessments(request):
         "period": period,
         "run": run,
         "tables": tables,
-        "heads": [SCORABLE[n].label for n in names],
+        "heads": heads,
         "circular": circular,
         "report": report,
         "may_draft": office is not None

@@ -192,3 +192,4 @@ def test_a_city_supervisor_adds_a_scheme_on_the_page_and_a_district_one_cannot(c
     assert 'name="w_good_rate"' not in district.get("/supervision/assessments/schemes/").content.decode()
     refused = district.post("/supervision/assessments/schemes/", data, **csrf_headers(district))
     assert refused.status_code == 403 and AssessmentScheme.objects.count() == 2
+    assert "只有市级监察人员或平台管理员可以调整考核方案" in refused.content.decode()

@@ -454,6 +454,29 @@ def cmd_seals_expire(args) -> int:
     return 0
 
 
+def cmd_supervision_rollup(args) -> int:
+    """Bring the daily roll-ups up to date, or rebuild a period from scratch (docs/operations.md)."""
+    import time as _time
+    from datetime import date
+
+    _django()
+    from tongban.supervision.rollup import rollup_rebuild, rollup_run
+
+    began = _time.monotonic()
+    if args.rebuild:
+        start = date.fromisoformat(args.start) if args.start else None
+        end = date.fromisoformat(args.end) if args.end else None
+        n = rollup_rebuild(start, end)
+        print(f"rebuilt {n} days in {_time.monotonic() - began:.1f} s")
+    else:
+        done = rollup_run()
+        print(
+            ", ".join(f"{family}: {n} days" for family, n in done.items()),
+            f"({_time.monotonic() - began:.1f} s)",
+        )
+    return 0
+
+
 def cmd_ratings_export(args) -> int:
     """好差评 evaluations of a period in an exchange format (all of them: an operator's command), the
     report of what was left out and which fields are empty on stderr."""
@@ -717,6 +740,17 @@ def build_parser() -> argparse.ArgumentParser:
     c = ssub.add_parser("expire", help="mark expired the seals past their end of validity")
     c.set_defaults(func=cmd_seals_expire)
 
+    p = sub.add_parser("supervision", help="监督考核: the daily roll-ups of the dashboards, assessments")
+    ssub = p.add_subparsers(dest="supervision_command", required=True)
+    c = ssub.add_parser("rollup", help="count the days touched since the last run (or --rebuild a period)")
+    c.add_argument("--rebuild", action="store_true", help="count every day again from scratch")
+    c.add_argument("--from", dest="start", help="first day to rebuild (YYYY-MM-DD; default: the first data)")
+    c.add_argument("--to", dest="end", help="last day to rebuild (YYYY-MM-DD; default: today)")
+    c.set_defaults(func=cmd_supervision_rollup)
+    c = ssub.add_parser("assess", help="assess an ended month or quarter again (replaces its results)")
+    c.add_argument("--period", required=True, metavar="YYYY-MM|YYYYQn", help="2026-11 (a month) or 2026Q4")
+    c.set_defaults(func=cmd_supervision_assess)
+
     p = sub.add_parser("ratings", help="好差评: the exchange formats and the national upload")
     rsub = p.add_subparsers(dest="ratings_command", required=True)
     c = rsub.add_parser("export", help="evaluations of a period in GB/T 39046 表9 or the provincial format")
@@ -732,12 +766,6 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_ratings_export)
     c = rsub.add_parser("upload", help="send the due rows of the national upload once (exit 1 if one failed)")
     c.set_defaults(func=cmd_ratings_upload)
-
-    p = sub.add_parser("supervision", help="监督考核: assessments and rankings")
-    vsub = p.add_subparsers(dest="supervision_command", required=True)
-    c = vsub.add_parser("assess", help="assess an ended month or quarter again (replaces its results)")
-    c.add_argument("--period", required=True, metavar="YYYY-MM|YYYYQn", help="2026-11 (a month) or 2026Q4")
-    c.set_defaults(func=cmd_supervision_assess)
 
     p = sub.add_parser("check-deploy", help="Django's deployment checks plus Tongban's")
     p.add_argument("--fail-level", default="ERROR", choices=["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"])

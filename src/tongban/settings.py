@@ -202,6 +202,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
+# A read replica (PostgreSQL streaming replica) for the supervision dashboards (docs/operations.md §19): they
+# read only the daily roll-ups, which may lag the primary by the replica's delay. Migrations run only on the
+# primary (core.db_router); in tests the replica mirrors the primary.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=600)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["tongban.core.db_router.PrimaryRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, sessions, tasks -------------------------------------------------------------------------
@@ -269,6 +277,10 @@ TONGBAN_SMS_IP_PER_HOUR = env_int("TONGBAN_SMS_IP_PER_HOUR", 20)
 TONGBAN_SMS_PROVIDER = env_str("TONGBAN_SMS_PROVIDER", "tongban.core.messaging.OutboxSmsProvider")
 # Durable delivery and retention (tongban maintenance; docs/operations.md §1 and §4).
 TONGBAN_SMS_MAX_ATTEMPTS = env_int("TONGBAN_SMS_MAX_ATTEMPTS", 5)
+
+# 监督考核 (docs/operations.md §19): the maintenance sweep brings the daily roll-ups up to date at most this often
+# (minutes; the first sweep of a new day always runs).
+TONGBAN_SUPERVISION_ROLLUP_MINUTES = env_int("TONGBAN_SUPERVISION_ROLLUP_MINUTES", 15)
 
 # 好差评 (docs/domain/ratings.md §8, docs/operations.md): the national upload's transport, a dotted path to a
 # class with ``send(*, record, key)``; the default appends JSON lines under the var dir. The exchange

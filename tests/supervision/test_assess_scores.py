@@ -73,6 +73,8 @@ def _november(city):
     good(city["huangpu"], date(2026, 11, 8), 10, dim=Dim.DISTRICT)
     row(city["huangpu"], date(2026, 11, 8), Family.WINDOWS, Dim.DISTRICT, accepted=10, accurate=9)
     good(city["xuhui"], date(2026, 11, 8), 5, dim=Dim.DISTRICT)
+    # the roll-up sums the city-level units under the region itself (市级): not a district
+    good(city["region"], date(2026, 11, 8), 1, dim=Dim.DISTRICT)
     # district departments
     good(city["hp_housing"], date(2026, 11, 8), 6)
     good(city["hp_market"], date(2026, 11, 8), 8)
@@ -101,6 +103,7 @@ def test_scores_and_ranks_equal_the_hand_computation(city):
     assert figures["actual_vs_promised"]["points"] == 50.0
 
     districts = _results(dim=Dim.DISTRICT)
+    assert set(districts) == {"黄浦区", "徐汇区"}
     # 黄浦: (25·100 + 10·90) / 35 = 97.142…; 徐汇: 50
     assert districts["黄浦区"].score == Decimal("97.14") and districts["黄浦区"].rank == 1
     assert districts["徐汇区"].score == Decimal("50.00") and districts["徐汇区"].rank == 2

@@ -120,3 +120,14 @@ def case_for_rating_by_lookup(*, number: str, code: str, client: str) -> tuple[s
 
     case = access_case_by_lookup(number=number, code=code, client=client)
     return str(case.uuid), case.status in ENDED_STATUSES, applicant_user_id(case)
+
+
+# --- supervision's daily roll-ups (docs/domain/supervision.md §2) ------------------------------------------
+from tongban.cases.figures import (  # noqa: E402
+    case_day_rows,
+    case_days_touched_since,
+    case_targets,
+)
+from tongban.cases.figures import first_day as cases_first_day  # noqa: E402
+
+__all__ += ["case_day_rows", "case_days_touched_since", "case_targets", "cases_first_day"]

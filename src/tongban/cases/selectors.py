@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
+
 from django.db.models import Case as SqlCase
-from django.db.models import CharField, F, Value, When
+from django.db.models import CharField, Count, Exists, F, OuterRef, Value, When
 from django.utils import timezone
 
 from tongban.cases.access import (
@@ -14,7 +16,7 @@ from tongban.cases.access import (
 )
 from tongban.cases.constants import CASE_NUMBER, OPEN_STEP_STATUSES, CaseStatus, Light
 from tongban.cases.deadlines import days_overdue, light_now, step_light_q
-from tongban.cases.models import ApplicationDraft, Case, CaseStep
+from tongban.cases.models import ApplicationDraft, Case, CaseEvent, CaseStep
 from tongban.core.actors import Actor
 
 
@@ -101,22 +103,28 @@ def inbox_steps(*, actor: Actor, light: str = "", status: str = "", mine: bool =
     )
 
 
-def supervision_board(*, actor: Actor, limit: int = 500) -> list[dict]:
+def supervision_board(
+    *, actor: Actor, light: str = "", department: str = "", number: str = "", limit: int = 500
+) -> list[dict]:
     """Red and yellow open steps of the departments under the supervisor, by department, red first: their
-    lights of today (deadlines.step_light_now), not only those the supervision task has stored yet."""
-    departments = supervised_department_uuids(actor)
+    lights of today (deadlines.step_light_now), not only those the supervision task has stored yet. Filters:
+    ``light`` (red or yellow), ``department`` (a uuid among theirs), ``number`` (part of the case number).
+    Each row says whether the case was urged (督办) today."""
     today = timezone.localdate()
+    steps = _board_steps(actor, today, light=light, department=department, number=number)
+    midnight = timezone.make_aware(datetime.combine(today, time.min))
+    urged = CaseEvent.objects.filter(case=OuterRef("case_id"), action="urge", at__gte=midnight)
     rows = (
-        CaseStep.objects.filter(
-            step_light_q(Light.RED, today) | step_light_q(Light.YELLOW, today),
-            department_uuid__in=departments,
-            status__in=OPEN_STEP_STATUSES,
-            case__status=CaseStatus.IN_PROCESS,
+        steps.annotate(
+            number=F("case__number"),
+            case_uuid=F("case__uuid"),
+            paused_since=F("case__paused_since"),
+            urged_today=Exists(urged),
         )
-        .annotate(number=F("case__number"), case_uuid=F("case__uuid"), paused_since=F("case__paused_since"))
         .order_by("department_name", "due_on")
         .values(
             "department_name",
+            "department_uuid",
             "number",
             "case_uuid",
             "name",
@@ -125,11 +133,12 @@ def supervision_board(*, actor: Actor, limit: int = 500) -> list[dict]:
             "yellow_on",
             "paused_since",
             "due_on_provisional",
+            "urged_today",
         )[:limit]
     )
     out = []
     for row in rows:
-        light = light_now(
+        light_today = light_now(
             due=row["due_on"],
             yellow=row["yellow_on"],
             stored=row["light"],
@@ -139,10 +148,43 @@ def supervision_board(*, actor: Actor, limit: int = 500) -> list[dict]:
         out.append(
             {
                 **row,
-                "light": light,
+                "light": light_today,
                 "case": row["case_uuid"],
                 "step_name": row["name"],
-                "days_overdue": days_overdue(row["due_on"], today) if light == Light.RED else 0,
+                "days_overdue": days_overdue(row["due_on"], today) if light_today == Light.RED else 0,
             }
         )
     return sorted(out, key=lambda r: (r["department_name"], LIGHT_ORDER[r["light"]], r["due_on"]))
+
+
+def _board_steps(actor: Actor, today, *, light: str = "", department: str = "", number: str = ""):
+    departments = supervised_department_uuids(actor)
+    if department:
+        departments = [d for d in departments if d == department]
+    lights = {Light.RED: step_light_q(Light.RED, today), Light.YELLOW: step_light_q(Light.YELLOW, today)}
+    q = lights[light] if light in lights else lights[Light.RED] | lights[Light.YELLOW]
+    steps = CaseStep.objects.filter(
+        q, department_uuid__in=departments, status__in=OPEN_STEP_STATUSES, case__status=CaseStatus.IN_PROCESS
+    )
+    if number:
+        steps = steps.filter(case__number__icontains=number.strip()[:40])
+    return steps
+
+
+def supervision_board_counts(*, actor: Actor) -> list[dict]:
+    """The board's counts of today: red and yellow open steps by department (all of them, not only the rows
+    shown), with the department's uuid for the filter; by name."""
+    today = timezone.localdate()
+    counts: dict[str, dict] = {}
+    for light in (Light.RED, Light.YELLOW):
+        for row in (
+            _board_steps(actor, today, light=light)
+            .values("department_uuid", "department_name")
+            .annotate(n=Count("id"))
+        ):
+            found = counts.setdefault(
+                str(row["department_uuid"]),
+                {"uuid": str(row["department_uuid"]), "name": row["department_name"], "red": 0, "yellow": 0},
+            )
+            found[light] = row["n"]
+    return sorted(counts.values(), key=lambda r: r["name"])

@@ -391,3 +391,31 @@ def item_exchange_codes(versions: Iterable[tuple[str, int]]) -> dict[tuple[str, 
 
 
 __all__ += ["ItemExchangeCodes", "item_exchange_codes"]
+
+
+def target_access_facts(targets: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, bool]]:
+    """(visits, fully online) of items and bundles, by (kind, uuid): an item's published version's 到办事现场次数
+    and whether its 网上办理深度 is Ⅳ 全程网办; a bundle's visits after bundling and whether all its items are
+    fully online. Unknown targets are left out. For supervision's 零跑动 and 全程网办 shares."""
+    from tongban.catalog.constants import OnlineDepth, VersionStatus
+    from tongban.catalog.models import Bundle, ItemVersion
+
+    wanted = {(k, str(u)) for k, u in targets}
+    items = [u for k, u in wanted if k == "item"]
+    bundles = [u for k, u in wanted if k == "bundle"]
+    found: dict[tuple[str, str], tuple[int, bool]] = {}
+    for item_uuid, visits, depth in ItemVersion.objects.filter(
+        item__uuid__in=items, status=VersionStatus.PUBLISHED
+    ).values_list("item__uuid", "visits", "online_depth"):
+        found[("item", str(item_uuid))] = (visits, depth == OnlineDepth.IV)
+    for bundle in Bundle.objects.filter(uuid__in=bundles).prefetch_related("steps__item_version"):
+        depths = [s.item_version.online_depth for s in bundle.steps.all()]
+        visits = (bundle.figures or {}).get("visits", {}).get("after", max((1 for _ in depths), default=0))
+        found[("bundle", str(bundle.uuid))] = (
+            visits,
+            bool(depths) and all(d == OnlineDepth.IV for d in depths),
+        )
+    return found
+
+
+__all__ += ["target_access_facts"]

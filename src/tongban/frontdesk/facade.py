@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tongban.frontdesk.demo import demo_load_frontdesk
+from tongban.frontdesk.figures import centre_day_rows, window_days_touched_since
 from tongban.frontdesk.services.exchange import (
     ServiceExportFacts,
     services_export_facts,
@@ -18,10 +19,12 @@ from tongban.frontdesk.signals import pad_rated
 __all__ = [
     "ServiceExportFacts",
     "case_taken_in_by_centre_of",
+    "centre_day_rows",
     "demo_load_frontdesk",
     "pad_rated",
     "pad_ratings_since",
     "services_export_facts",
     "window_centre_org_uuid",
+    "window_days_touched_since",
     "window_uuids_in_scope",
 ]

@@ -290,3 +290,67 @@ def centre_dashboard(centre: ServiceCentre, period: str = "today", *, today: dat
         clerks=clerks,
         total=total,
     )
+
+
+# --- supervision's daily roll-ups (docs/domain/supervision.md §2) ------------------------------------------
+ROW_COUNTERS = (
+    "served",
+    "wait_us",
+    "wait_n",
+    "service_us",
+    "service_n",
+    "services",
+    "on_the_spot",
+    "accepted",
+    "accurate",
+)
+
+
+def _counters(row: Row) -> dict[str, int]:
+    return {c: getattr(row, c) for c in ROW_COUNTERS}
+
+
+def centre_day_rows(start: datetime, end: datetime) -> list[dict]:
+    """Every centre's figures of [start, end) (a local day), for supervision: ``centre_org_uuid``,
+    ``centre_name``, ``total`` (counters), ``windows`` [{``org_uuid``, ``label``, counters}] and ``clerks``
+    [{``user_id``, ``label``, counters}]; rows with nothing counted are left out."""
+    out = []
+    for centre in ServiceCentre.objects.order_by("id"):
+        windows, clerks, total = centre_figures(centre, start, end)
+        if not any(_counters(total).values()):
+            continue
+        org_of = {
+            str(w.uuid): str(w.org_uuid or centre.org_uuid) for w in Window.objects.filter(centre=centre)
+        }
+        out.append(
+            {
+                "centre_org_uuid": str(centre.org_uuid),
+                "centre_name": centre.name,
+                "total": _counters(total),
+                "windows": [
+                    {"org_uuid": org_of.get(r.key, str(centre.org_uuid)), "label": r.label, **_counters(r)}
+                    for r in windows
+                    if any(_counters(r).values())
+                ],
+                "clerks": [
+                    {"user_id": r.key, "label": r.label, **_counters(r)}
+                    for r in clerks
+                    if any(_counters(r).values())
+                ],
+            }
+        )
+    return out
+
+
+def window_days_touched_since(since: datetime) -> set[date]:
+    """Days of the queue tickets and window services written or changed since ``since`` (by their events)."""
+    from django.db.models.functions import TruncDate
+
+    days: set[date] = set()
+    for qs, column in (
+        (TicketEvent.objects.filter(at__gte=since), "at"),
+        (Service.objects.filter(started_at__gte=since), "started_at"),
+        (Service.objects.filter(finished_at__gte=since), "started_at"),
+    ):
+        days |= {d for d in qs.annotate(d=TruncDate(column)).values_list("d", flat=True).distinct() if d}
+    return days

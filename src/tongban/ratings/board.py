@@ -105,6 +105,17 @@ def revisit_rate(tickets: QuerySet[Ticket], start: date, end: date, today: date)
     in the period. **Our choice** of when a limit "falls": a ticket settled before its limit (revisited, or
     closed as unreachable) on the day it was settled; one not settled on its limit's day, once that day has
     passed (a limit still running is not yet due). ``closed_unreachable`` counts in the denominator only."""
+    period = Q(key_on__gte=start, key_on__lt=end)
+    counts = revisit_keyed(real_name_bad_reviews(tickets)).aggregate(
+        due=Count("id", filter=period & (Q(settled_on__isnull=False) | Q(key_on__lt=today))),
+        revisited=Count("id", filter=period & Q(revisited_at__isnull=False)),
+    )
+    return Rate(revisited=counts["revisited"], due=counts["due"])
+
+
+def revisit_keyed(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """``settled_on`` (revisited, or closed as unreachable) and ``key_on`` (the day the ticket counts in the
+    实名差评回访率: the day settled if before its revisit limit, else the limit's day) as columns."""
     settled_on = Case(
         When(revisited_at__isnull=False, then=TruncDate("revisited_at")),
         When(status=TicketStatus.CLOSED_UNREACHABLE, then=TruncDate("closed_at")),
@@ -117,17 +128,7 @@ def revisit_rate(tickets: QuerySet[Ticket], start: date, end: date, today: date)
         default=F("revisit_due"),
         output_field=DateField(),
     )
-    period = Q(key_on__gte=start, key_on__lt=end)
-    counts = (
-        real_name_bad_reviews(tickets)
-        .annotate(settled_on=settled_on)
-        .annotate(key_on=key_on)
-        .aggregate(
-            due=Count("id", filter=period & (Q(settled_on__isnull=False) | Q(key_on__lt=today))),
-            revisited=Count("id", filter=period & Q(revisited_at__isnull=False)),
-        )
-    )
-    return Rate(revisited=counts["revisited"], due=counts["due"])
+    return tickets.annotate(settled_on=settled_on).annotate(key_on=key_on)
 
 
 def not_revisited(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:

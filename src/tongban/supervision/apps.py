@@ -9,8 +9,10 @@ class SupervisionConfig(AppConfig):
 
     def ready(self) -> None:
         from tongban.core.signals import maintenance_sweep
-        from tongban.supervision.tasks import maintenance_receiver
+        from tongban.supervision.tasks import assessments_maintenance_receiver, maintenance_receiver
 
-        # The month and quarter just ended are assessed once by the sweep; reports and issued circulars a task
-        # failed to seal are sealed there (docs/domain/supervision-assessments.md §5).
-        maintenance_sweep.connect(maintenance_receiver, dispatch_uid="supervision.assessments")
+        # Every sweep brings the daily roll-ups up to date (rollup.py): the days touched since the last run.
+        maintenance_sweep.connect(maintenance_receiver, dispatch_uid="supervision.rollup")
+        # Then the month and quarter just ended are assessed, once; reports and issued circulars a task failed to
+        # seal are sealed there (docs/domain/supervision-assessments.md §5).
+        maintenance_sweep.connect(assessments_maintenance_receiver, dispatch_uid="supervision.assessments")

@@ -121,9 +121,14 @@ def rankings_figures(period: Period, offices: list[Office]) -> dict[tuple[str, s
     districts = [o for o in offices if not o.is_city]
     for region in (o for o in offices if o.is_city):
         scope = [region.path]
-        groups[(region.path, Dim.DISTRICT)] = unit_figures(
-            scope=scope, dim=Dim.DISTRICT, start=period.start, end=period.end
-        )
+        # The roll-up's district rows also hold the city-level units' sums under the region itself (市级):
+        # not a district, not ranked among them.
+        district_keys = {d.uuid for d in districts}
+        groups[(region.path, Dim.DISTRICT)] = [
+            u
+            for u in unit_figures(scope=scope, dim=Dim.DISTRICT, start=period.start, end=period.end)
+            if u.unit_key in district_keys
+        ]
         paths = _department_paths(region.path, period.start, period.end)
         under = [d for d in districts if d.path.startswith(region.path)]
         for unit in unit_figures(scope=scope, dim=Dim.DEPARTMENT, start=period.start, end=period.end):

@@ -174,11 +174,9 @@ def one_unit(*, scope: list[str] | None, dim: str, unit_key: str, start: date, e
 
 
 def total_figures(*, scope: list[str] | None, start: date, end: date) -> UnitFigures:
-    """The figures of the whole scope: the sum of its department, centre and window rows (each counted
-    once: an evaluation, case or ticket has one unit; the window family is counted on the window rows)."""
-    base = FigureDay.objects.using(read_db()).filter(
-        dim__in=[Dim.DEPARTMENT, Dim.CENTRE, Dim.WINDOW], day__gte=start, day__lte=end
-    )
+    """The figures of the whole scope: the sum of its district rows (every unit counts once in the district
+    it belongs to; a city-level unit in its region's row)."""
+    base = FigureDay.objects.using(read_db()).filter(dim=Dim.DISTRICT, day__gte=start, day__lte=end)
     row = _scoped(base, scope).aggregate(**_sums())
     return UnitFigures("total", "", "", _counts(row))
 
@@ -188,7 +186,7 @@ def daily_series(
 ) -> list[tuple[date, UnitFigures]]:
     """Day by day over [start, end] (every day, zeros included): of one unit, or of the whole scope."""
     if dim is None:
-        qs = FigureDay.objects.using(read_db()).filter(dim__in=[Dim.DEPARTMENT, Dim.CENTRE, Dim.WINDOW])
+        qs = FigureDay.objects.using(read_db()).filter(dim=Dim.DISTRICT)
     else:
         qs = FigureDay.objects.using(read_db()).filter(dim=dim, unit_key=unit_key)
     qs = _scoped(qs.filter(day__gte=start, day__lte=end), scope)

@@ -1,7 +1,8 @@
-"""Background work of assessments (docs/domain/supervision-assessments.md §5): the maintenance sweep assesses
-the month and the quarter just ended, once, and seals what a failed task left unsealed; the tasks seal an
-assessment report (after its assessment commits) and an issued circular (after its issue commits) with the
-supervising office's seal — a seal costs about 0.2 s, never spent in a request."""
+"""Supervision's periodic work. The maintenance sweep (every minute) brings the daily roll-ups up to date
+(rollup.py) once ``TONGBAN_SUPERVISION_ROLLUP_MINUTES`` have passed since the last run, then assesses the month
+and the quarter just ended, once (docs/domain/supervision-assessments.md §5), and seals what a failed task left
+unsealed; the tasks seal an assessment report (after its assessment commits) and an issued circular (after its
+issue commits) with the supervising office's seal — a seal costs about 0.2 s, never spent in a request."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone, translation
 from django_tasks import task
 
@@ -20,8 +21,24 @@ from tongban.supervision.constants import (
     CircularStatus,
     PeriodKind,
 )
+from tongban.supervision.models import RollupState
+from tongban.supervision.rollup import SAFETY_MARGIN, rollup_run
 
 logger = logging.getLogger(__name__)
+
+
+def maintenance_receiver(sender=None, now=None, **kwargs) -> dict:
+    now = now or timezone.now()
+    last = RollupState.objects.aggregate(last=Max("watermark"))["last"]
+    interval = timedelta(minutes=settings.TONGBAN_SUPERVISION_ROLLUP_MINUTES)
+    if (
+        last is not None
+        and last + SAFETY_MARGIN + interval > now
+        and timezone.localdate(last + SAFETY_MARGIN) == timezone.localdate(now)
+    ):
+        return {}
+    done = rollup_run(now)
+    return {f"supervision_rollup_{family}": n for family, n in done.items()}
 
 
 def office_seal(
@@ -156,6 +173,7 @@ def assess_due(now=None) -> int:
     return made
 
 
-def maintenance_receiver(sender, now=None, **kwargs) -> dict:
-    """``tongban.core.signals.maintenance_sweep`` receiver (connected in SupervisionConfig.ready)."""
+def assessments_maintenance_receiver(sender=None, now=None, **kwargs) -> dict:
+    """``tongban.core.signals.maintenance_sweep`` receiver (connected in SupervisionConfig.ready, after the
+    roll-up's)."""
     return {"assessments_made": assess_due(now), "assessment_documents_sealed": documents_seal_missing(now)}

@@ -6,6 +6,7 @@ from tongban.catalog.facade import demo_load_catalog
 from tongban.frontdesk.facade import demo_load_frontdesk
 from tongban.licences.facade import DEMO_VERIFIER_KEY, demo_load_licences
 from tongban.seals.facade import demo_load_seals
+from tongban.supervision.facade import demo_load_supervision
 
 
 class Command(BaseCommand):
@@ -22,6 +23,9 @@ class Command(BaseCommand):
         self.stdout.write(f"电子印章 seals: {demo_load_seals()} new demo seals (上海通办示范科技有限公司)")
         self.stdout.write(
             f"综合窗口 front desk: {demo_load_frontdesk()} new windows (黄浦区行政服务中心 /hall/huangpu/)"
+        )
+        self.stdout.write(
+            f"监督考核 supervision: {demo_load_supervision()} days of figures rolled up (/supervision/dashboard/)"
         )
         self.stdout.write("")
         self.stdout.write("演示账号 Demo accounts (密码 password 见下 / below):")

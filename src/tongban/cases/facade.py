@@ -49,6 +49,7 @@ __all__ = [
     "case_item_names",
     "case_receiver_matches",
     "case_submit_at_window",
+    "case_uuids_of_target",
     "cases_awaiting_handout",
     "cases_ended_since",
     "cases_export_facts",
@@ -110,6 +111,15 @@ def cases_summary_of_person(*, person_uuid: str | None, user_id: int, limit: int
         }
         for c in rows
     ]
+
+
+def case_uuids_of_target(kind: str, target_uuid, *, using: str = "default"):
+    """The uuids of the cases applied for an item or bundle (``kind`` "item" or "bundle"), as a lazy query on
+    the database ``using``, for another context to use as a subquery (the public 好差评 pages' review texts of
+    an item: docs/domain/supervision-public.md). Indexed by (target_uuid, target_kind)."""
+    from tongban.cases.models import Case
+
+    return Case.objects.using(using).filter(target_uuid=target_uuid, target_kind=kind).values("uuid")
 
 
 def case_for_rating_by_lookup(*, number: str, code: str, client: str) -> tuple[str, bool, int | None]:

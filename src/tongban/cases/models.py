@@ -102,7 +102,11 @@ class Case(models.Model):
                 fields=["submitted_by", "idempotency_key"], name="case_idempotency_unique"
             )
         ]
-        indexes = [models.Index(fields=["applicant_uuid", "-submitted_at"], name="case_applicant_recent")]
+        indexes = [
+            models.Index(fields=["applicant_uuid", "-submitted_at"], name="case_applicant_recent"),
+            # The cases of an item or bundle (the public 好差评 pages' review texts of an item).
+            models.Index(fields=["target_uuid", "target_kind"], name="case_target"),
+        ]
 
     def __str__(self) -> str:
         return self.number

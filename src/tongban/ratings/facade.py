@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from tongban.ratings.constants import Level
+from tongban.ratings.selectors import PUBLIC_REVIEWS_MAX, PublicReview, public_reviews
 from tongban.ratings.services import evaluation_from_pad
 
-__all__ = ["evaluation_from_pad"]
+__all__ = ["PUBLIC_REVIEWS_MAX", "Level", "PublicReview", "evaluation_from_pad", "public_reviews"]
 
 # --- supervision's daily roll-ups (docs/domain/supervision.md §2) ------------------------------------------
 from tongban.ratings.figures import (

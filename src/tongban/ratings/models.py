@@ -63,6 +63,14 @@ class Evaluation(models.Model):
         verbose_name = _("评价")
         verbose_name_plural = _("评价")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # The newest texts of a unit (the public 好差评 pages, docs/domain/supervision-public.md).
+            models.Index(
+                fields=["unit_uuid", "-created_at"],
+                name="evaluation_unit_texts",
+                condition=~models.Q(text=""),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["subject_uuid", "evaluator_user_id", "round"], name="evaluation_one_per_round"

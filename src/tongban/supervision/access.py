@@ -1,5 +1,6 @@
 """Who may see supervision's figures (docs/domain/supervision.md §1): supervisors (role ``supervisor``) of the
-city see every unit, those of a district only the rows under their district's organisation path.
+city see every unit, those of a district only the rows under their district's organisation path. The public
+好差评 results (docs/domain/supervision-public.md) are for anyone, their API throttled per address.
 
 Assessments and circulars (docs/domain/supervision-assessments.md §6): the supervising offices are the
 region (its rankings of the districts and of the city's own departments) and each district (its ranking of
@@ -15,9 +16,9 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from tongban.accounts.facade import OrgKind, organisation_list
+from tongban.accounts.facade import OrgKind, organisation_list, throttle_hit
 from tongban.core.actors import Actor, ActorKind
-from tongban.core.errors import PermissionDenied
+from tongban.core.errors import PermissionDenied, Throttled
 from tongban.supervision.constants import OFFICE_SUFFIX, SUPERVISOR_ROLES, Dim
 from tongban.supervision.errors import CircularForbidden, CircularNotFound, SchemeForbidden
 from tongban.supervision.models import Circular
@@ -33,6 +34,17 @@ def supervision_scope(actor: Actor) -> list[str]:
 
 def in_scope(scope_path: str, paths: list[str]) -> bool:
     return any(scope_path.startswith(p) for p in paths)
+
+
+# The public 好差评 results' API is open to anyone; its answers come from the cache, but a new period or a
+# cache's expiry reads the roll-ups, so each address is held to PUBLIC_LIMIT calls in PUBLIC_WINDOW seconds.
+PUBLIC_LIMIT, PUBLIC_WINDOW = 120, 600
+
+
+def require_public_ratings_allowed(client: str) -> None:
+    """Throttled (429) past PUBLIC_LIMIT calls of the public results' API per address in PUBLIC_WINDOW s."""
+    if not throttle_hit("public_ratings_ip", client or "-", limit=PUBLIC_LIMIT, window=PUBLIC_WINDOW):
+        raise Throttled()
 
 
 # --- assessments and circulars -----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tongban.supervision import views_assess
+from tongban.supervision import views_assess, views_public
 
 app_name = "supervision"
 
@@ -22,5 +22,25 @@ urlpatterns: list = [
     path("supervision/circulars/<uuid:circular_uuid>/", views_assess.circular, name="circular"),
     path(
         "supervision/circulars/<uuid:circular_uuid>.pdf", views_assess.circular_document, name="circular_pdf"
+    ),
+    # 好差评 public results (docs/domain/supervision-public.md): anyone.
+    path("ratings/public/", views_public.public_list, name="public_ratings"),
+    path(
+        "ratings/public/departments/<uuid:unit_uuid>/",
+        views_public.public_unit,
+        {"kind": "department"},
+        name="public_department",
+    ),
+    path(
+        "ratings/public/items/<uuid:unit_uuid>/",
+        views_public.public_unit,
+        {"kind": "item"},
+        name="public_item",
+    ),
+    path(
+        "ratings/public/centres/<uuid:unit_uuid>/",
+        views_public.public_unit,
+        {"kind": "centre"},
+        name="public_centre",
     ),
 ]

@@ -293,6 +293,9 @@ RATINGS_UPLOAD_TRANSPORT = env_str(
     "TONGBAN_RATINGS_UPLOAD_TRANSPORT", "tongban.ratings.transports.FileOutboxTransport"
 )
 RATINGS_EXCHANGE_PROFILES: dict = json.loads(env_str("TONGBAN_RATINGS_EXCHANGE_PROFILES", "{}") or "{}")
+# 考核通报 (docs/domain/supervision-assessments.md §4): a unit ranked last in this many consecutive periods is
+# criticised in its office's circular (四川: 约谈 after two consecutive months last).
+TONGBAN_CIRCULAR_LAST_PERIODS = max(1, env_int("TONGBAN_CIRCULAR_LAST_PERIODS", 2))
 # 好差评 public results (/ratings/public/, /api/public/ratings; docs/domain/supervision-public.md): how long the
 # figures and review texts of one page (kind, unit, period) are kept in the cache before they are read again.
 TONGBAN_PUBLIC_RATINGS_CACHE_SECONDS = env_int("TONGBAN_PUBLIC_RATINGS_CACHE_SECONDS", 600)

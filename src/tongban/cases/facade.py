@@ -10,6 +10,7 @@ from tongban.cases.access import RatingCase, access_case_for_rating
 from tongban.cases.application_form import fields_of as application_form_fields
 from tongban.cases.application_form import read_posted as application_form_read
 from tongban.cases.demo import demo_load_cases
+from tongban.cases.demo_history import HistoryCase, demo_history_cases, demo_load_case_history
 from tongban.cases.errors import CaseNotFound
 from tongban.cases.events import cases_ended_since
 from tongban.cases.services import window as _window
@@ -35,6 +36,7 @@ __all__ = [
     "CaseNotFound",
     "CheckedFile",
     "HandoutCase",
+    "HistoryCase",
     "RatingCase",
     "WindowCase",
     "access_case_for_rating",
@@ -54,6 +56,8 @@ __all__ = [
     "cases_export_facts",
     "cases_summary_of_person",
     "check_upload",
+    "demo_history_cases",
+    "demo_load_case_history",
     "demo_load_cases",
     "window_case_read",
 ]

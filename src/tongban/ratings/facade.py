@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from tongban.ratings.demo import DemoRatings, demo_load_ratings
 from tongban.ratings.services import evaluation_from_pad
 
-__all__ = ["evaluation_from_pad"]
+__all__ = ["DemoRatings", "demo_load_ratings", "evaluation_from_pad"]
 
 # --- supervision's daily roll-ups (docs/domain/supervision.md §2) ------------------------------------------
 from tongban.ratings.figures import (

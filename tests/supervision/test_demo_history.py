@@ -66,7 +66,9 @@ def test_the_demo_history_gives_the_dashboards_months_of_figures_and_loads_again
     late = concluded.filter(actual_days__gt=F("promised_days"))
     assert 0 < late.count() < concluded.count() * 0.15
     assert SupervisionEvent.objects.filter(case__in=late, rule="case_overdue").count() == late.count()
-    # The history's open steps are green today: the board of today shows the demo's own cases only.
+    # The history's open steps are green today: the board of today shows the demo's own cases only; and none
+    # waits for acceptance (the window's intake list is the demo's own).
+    assert not history.filter(status="submitted").exists()
     for step in CaseStep.objects.filter(case__in=history, status__in=OPEN_STEP_STATUSES):
         assert light_on(today, due=step.due_on, yellow=step.yellow_on) == Light.GREEN
 

@@ -9,9 +9,9 @@ a 补正, a few refused with their reasons), the steps of the item or 一件事 
 ``actual_days`` working days counted as the services count them (core.workdays: the day accepted not counted),
 most within the promised limit and a few late, with the supervision events of their yellow and red lights on
 the days the task would have turned them; delivered a working day later, the latest ones not yet. A few are
-still open — waiting for acceptance, for a supplement, returned to the applicant, or in process with a green
-light (their clocks are set again for today on a later load, so the supervision board of today shows only the
-demo's own four cases).
+still open — waiting for a supplement, returned to the applicant, or in process with a green light (their
+clocks are set again for today on a later load), so the supervision board of today shows only the demo's own
+four cases; none waits for acceptance (the window's intake list shows the demo's own applications only).
 
 The applicants are made-up persons and enterprises (accounts.demo_history_applicants), the reviewers the demo's
 reviewer accounts where the department has one. Each case's idempotency key is ``demo-history-NNNN`` and its
@@ -327,8 +327,13 @@ class _History:
     def case(self, key: str, target: ApplicationTarget) -> _Planned:
         rng = self.rng
         who = self.applicant(target)
-        day = self.submitted_on()
-        submitted_at = self.at(day, (7, 30), (22, 30))
+        while True:  # the intake (the same or the next working days) has been done by today
+            day = self.submitted_on()
+            submitted_at = self.at(day, (7, 30), (22, 30))
+            first = day if is_working_day(day) and submitted_at.hour < 15 else working_days_after(day, 1)
+            intake = first if rng.random() < 0.6 else working_days_after(first, 1)
+            if intake < self.today:
+                break
         number = f"TB{day:%Y%m%d}" + "".join(rng.choice(CASE_NUMBER_ALPHABET) for _ in range(8))
         lead = self.staff_of(target.lead_department_name)
         delivery = rng.choices(
@@ -375,8 +380,6 @@ class _History:
         self.event(plan, submitted_at, "submit", who.label, target=target.name, committed=committed)
 
         fate = rng.random()
-        first = day if is_working_day(day) and submitted_at.hour < 15 else working_days_after(day, 1)
-        intake = first if rng.random() < 0.6 else working_days_after(first, 1)
         if fate < 0.01 and day < self.last:  # withdrawn by the applicant before the intake
             case.status = CaseStatus.WITHDRAWN
             self.close_steps(plan)
@@ -386,8 +389,6 @@ class _History:
                 else self.at(working_days_after(day, 1))
             )
             self.event(plan, when, "withdraw", who.label)
-            return plan
-        if intake >= self.today:  # not yet looked at: waiting for acceptance
             return plan
         intake_at = self.at(intake, after=submitted_at if intake == day else None)
         if fate < 0.045:  # 不予受理
@@ -420,13 +421,9 @@ class _History:
             self.event(plan, supplied_at, "supplement", who.label, materials=[m.key for m in uploaded[:1]])
             for m in uploaded[:1]:
                 m.uploaded_at = supplied_at
-            accepted = (
-                supplied
-                if supplied_at.hour < 16 and is_working_day(supplied)
-                else working_days_after(supplied, 1)
-            )
-            if accepted >= self.today:
-                return plan
+            accepted = working_days_after(supplied, 1)
+            if supplied_at.hour < 16 or accepted >= self.today:  # accepted the day it was supplied
+                accepted = supplied
             accepted_at = self.at(accepted, after=supplied_at if accepted == supplied else None)
         self.accept(plan, target, accepted, accepted_at, lead)
         return plan
@@ -636,13 +633,16 @@ class _History:
             )
 
     def commitments_kept(self, plan: _Planned, end: date, concluded_at: datetime) -> None:
-        """The materials accepted on commitment (容缺) brought before the case concluded: uploads now."""
+        """The materials accepted on commitment (容缺) brought before the case concluded: uploads now. Those of
+        a case concluded sooner (a 1-day item) stay committed."""
         kept = [m for m in plan.materials if m.mode == MaterialMode.COMMITTED]
         if not kept:
             return
         submitted_at = plan.case.submitted_at
         submitted = timezone.localdate(submitted_at)
-        day = min(working_days_after(submitted, self.rng.randint(1, 5)), end)
+        day = working_days_after(submitted, self.rng.randint(1, 5))
+        if day > end:
+            return
         at = self.at(day, (8, 0), (21, 0), after=submitted_at if day == submitted else None)
         if at >= concluded_at:  # brought on the day it concluded, before the decision
             at = max(concluded_at - timedelta(minutes=30), submitted_at + timedelta(minutes=10))

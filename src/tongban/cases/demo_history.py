@@ -36,6 +36,7 @@ from django.utils import timezone
 from tongban.accounts.facade import DemoApplicant, demo_history_applicants, demo_users
 from tongban.cases.constants import (
     CASE_NUMBER_ALPHABET,
+    COMMITMENT_DAYS,
     OPEN_STEP_STATUSES,
     CaseStatus,
     DeliveryMethod,
@@ -445,6 +446,7 @@ class _History:
             elif spec.commitment_allowed and self.rng.random() < 0.15:
                 material.mode = MaterialMode.COMMITTED
                 material.source_note = "申请人承诺限期补交"
+                material.commitment_due_on = working_days_after(timezone.localdate(at), COMMITMENT_DAYS)
                 committed.append(spec.key)
             else:
                 material.mode = MaterialMode.UPLOADED
@@ -502,11 +504,6 @@ class _History:
             voucher=case.acceptance_voucher,
             due_on=str(case.due_on),
         )
-        # The committed materials are brought within their limit (then they are uploads).
-        for material in plan.materials:
-            if material.mode == MaterialMode.COMMITTED:
-                material.commitment_due_on = working_days_after(case.submitted_at.date(), 10)
-
         late = rng.random() < 0.07
         if late:
             actual = promised + rng.randint(1, max(2, promised // 3 + 1))

@@ -71,24 +71,17 @@ RATED_SHARE = 0.70
 WINDOW_SERVICES = 160
 HISTORY_DAYS = 90
 
-# What went wrong, in the evaluator's words: (text, the online indicators it names, the offline ones).
+# What went wrong, in the evaluator's words, and the online indicators it names (a 差评 given online says what
+# fell short).
 BAD_TEXTS = (
-    ("窗口让我多跑了一次，材料要求没有一次说清", ("online.guide_accuracy",), ("offline.quality",)),
-    ("排队时间长，等了一个多小时才叫到号", ("online.efficiency",), ("offline.efficiency",)),
-    (
-        "材料反复补正，每次说的要求都不一样",
-        ("online.guide_accuracy", "online.efficiency"),
-        ("offline.quality",),
-    ),
-    ("工作人员态度不好，问两句就不耐烦", ("online.convenience",), ("offline.attitude",)),
-    ("网上申报系统卡顿，提交了三次才成功", ("online.usability",), ("offline.efficiency",)),
-    (
-        "电子证照调取失败，只好回家拿原件再跑一趟",
-        ("online.convenience", "online.usability"),
-        ("offline.quality",),
-    ),
-    ("办理时间比承诺的长，也没有人告知进度", ("online.efficiency",), ("offline.efficiency",)),
-    ("办事指南写得不清楚，看不懂到底要交哪些材料", ("online.guide_accuracy",), ("offline.quality",)),
+    ("窗口让我多跑了一次，材料要求没有一次说清", ("online.guide_accuracy",)),
+    ("排队时间长，等了一个多小时才叫到号", ("online.efficiency",)),
+    ("材料反复补正，每次说的要求都不一样", ("online.guide_accuracy", "online.efficiency")),
+    ("工作人员态度不好，问两句就不耐烦", ("online.convenience",)),
+    ("网上申报系统卡顿，提交了三次才成功", ("online.usability",)),
+    ("电子证照调取失败，只好回家拿原件再跑一趟", ("online.convenience", "online.usability")),
+    ("办理时间比承诺的长，也没有人告知进度", ("online.efficiency",)),
+    ("办事指南写得不清楚，看不懂到底要交哪些材料", ("online.guide_accuracy",)),
 )
 MIDDLE_TEXTS = (
     "总体还行，就是等待时间有点长",
@@ -253,7 +246,7 @@ class _Ratings:
             online = channel in (Channel.PC, Channel.MOBILE)
             indicators: list[str] = []
             if level <= Level.DISSATISFIED:
-                text, on, _off = BAD_TEXTS[len(bad) % len(BAD_TEXTS)]
+                text, on = BAD_TEXTS[len(bad) % len(BAD_TEXTS)]
                 indicators = list(on) if online else []  # an SMS reply names none
             elif level == Level.BASICALLY_SATISFIED:
                 text = rng.choice(MIDDLE_TEXTS) if rng.random() < 0.6 else ""

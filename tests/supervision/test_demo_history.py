@@ -86,9 +86,9 @@ def test_the_demo_history_gives_the_dashboards_months_of_figures_and_loads_again
     assert district.concluded > 20 and district.evaluations > 10 and district.bad_due > 0
 
     # Evaluations are given after their case's conclusion; 差评 open their tickets, most answered and revisited.
-    for evaluation in Evaluation.objects.filter(kind="case").iterator():
-        case = history.get(uuid=evaluation.subject_uuid)
-        assert case.concluded_at <= evaluation.created_at <= now
+    concluded_at = dict(history.values_list("uuid", "concluded_at"))
+    for subject, given in Evaluation.objects.filter(kind="case").values_list("subject_uuid", "created_at"):
+        assert concluded_at[subject] <= given <= now
     bad_reviews = Ticket.objects.filter(kind="bad_review")
     assert bad_reviews.count() == Evaluation.objects.filter(level__lte=2).count() > 0
     assert bad_reviews.filter(revisited_at__isnull=False).count() > bad_reviews.count() / 2

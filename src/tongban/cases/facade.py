@@ -16,6 +16,7 @@ from tongban.cases.access import RatingCase, access_case_for_rating
 from tongban.cases.application_form import fields_of as application_form_fields
 from tongban.cases.application_form import read_posted as application_form_read
 from tongban.cases.demo import demo_load_cases
+from tongban.cases.demo_history import HistoryCase, demo_history_cases, demo_load_case_history
 from tongban.cases.errors import CaseNotFound
 from tongban.cases.events import cases_ended_since
 from tongban.cases.selectors import SUPERVISION_FIGURES as SUPERVISION_CASE_FIGURES
@@ -44,6 +45,7 @@ __all__ = [
     "CaseNotFound",
     "CheckedFile",
     "HandoutCase",
+    "HistoryCase",
     "RatingCase",
     "SupervisedCase",
     "WindowCase",
@@ -65,6 +67,8 @@ __all__ = [
     "cases_export_facts",
     "cases_summary_of_person",
     "check_upload",
+    "demo_history_cases",
+    "demo_load_case_history",
     "demo_load_cases",
     "supervision_cases",
     "window_case_read",

@@ -333,7 +333,33 @@ def record_conclusion(*, target_kind: str, target_uuid, promised_days: int, actu
     )
 
 
-__all__ += ["record_conclusion"]
+def record_conclusions(rows: Iterable[tuple[str, str, int, int]]) -> None:
+    """Many concluded cases at once, as :func:`record_conclusion` counts each: ``(target kind, target uuid,
+    promised days, actual days)`` rows, one update per target (the demo history's hundreds of cases)."""
+    from django.db.models import F
+
+    from tongban.catalog.models import ServiceTimeStats
+
+    sums: dict[tuple[str, str], list[int]] = {}
+    for kind, target_uuid, promised, actual in rows:
+        row = sums.setdefault((kind, str(target_uuid)), [0, 0, 0, 0, 0])
+        row[0] += 1
+        row[1] += actual
+        row[2] += promised
+        row[3] += 1 if 2 * actual <= promised else 0
+        row[4] += 1 if actual <= promised else 0
+    for (kind, target_uuid), (n, actual, promised, half, within) in sums.items():
+        stats, _created = ServiceTimeStats.objects.get_or_create(target_kind=kind, target_uuid=target_uuid)
+        ServiceTimeStats.objects.filter(pk=stats.pk).update(
+            concluded=F("concluded") + n,
+            actual_days_total=F("actual_days_total") + actual,
+            promised_days_total=F("promised_days_total") + promised,
+            within_half=F("within_half") + half,
+            within_promise=F("within_promise") + within,
+        )
+
+
+__all__ += ["record_conclusion", "record_conclusions"]
 
 
 class ItemCodes:

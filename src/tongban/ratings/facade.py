@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tongban.ratings.constants import Level
+from tongban.ratings.demo import DemoRatings, demo_load_ratings
 from tongban.ratings.selectors import (
     PUBLIC_REVIEWS_MAX,
     PublicReview,
@@ -16,9 +17,11 @@ from tongban.ratings.services import evaluation_from_pad
 __all__ = [
     "PUBLIC_REVIEWS_MAX",
     "SUPERVISION_TICKET_FIGURES",
+    "DemoRatings",
     "Level",
     "PublicReview",
     "SupervisedTicket",
+    "demo_load_ratings",
     "evaluation_from_pad",
     "public_reviews",
     "supervision_tickets",

@@ -1,4 +1,4 @@
-"""服务盲区 in the browser (docs/domain/supervision-blindspots.md): a district supervisor opens last month's
+"""服务盲区 in the browser (docs/domain/supervision.md §6): a district supervisor opens last month's
 report, reads the searches nobody found, the item returned most and why, the themes of 差评 and complaints
 with the change against the month before, follows a theme to its reviews (masked) and on to a ticket; a bad
 month is told in Chinese. Both pages at both widths, in 长辈版 and in English."""

@@ -1,4 +1,4 @@
-"""Service blind spots (docs/domain/supervision-blindspots.md): from hand-made searches, returns, supplement
+"""Service blind spots (docs/domain/supervision.md §6): from hand-made searches, returns, supplement
 requests, refusals, 差评 (one whose appeal was upheld) and 12345 complaints in two districts, the month's
 report holds exactly the numbers and themes worked out by hand here, with the change against the month
 before; a district supervisor sees only their district; a theme's page lists exactly its reviews, masked;

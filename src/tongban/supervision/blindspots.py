@@ -1,4 +1,4 @@
-"""Service blind spots (查找服务盲区, issue 19 §4; docs/domain/supervision-blindspots.md): each month, for each
+"""Service blind spots (查找服务盲区, issue 19 §4; docs/domain/supervision.md §6): each month, for each
 supervisor's scope, what people looked for and did not find, the items whose applications come back most
 and why, and what 差评 and 12345 complaints are about.
 

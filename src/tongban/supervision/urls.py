@@ -50,7 +50,7 @@ urlpatterns: list = [
     ),
 ]
 
-# 服务盲区 (issue 19 §4): supervisors, for their scope (docs/domain/supervision-blindspots.md).
+# 服务盲区 (issue 19 §4): supervisors, for their scope (docs/domain/supervision.md §6).
 urlpatterns += [
     path("supervision/blind-spots/", views_blindspots.blind_spots, name="blind_spots"),
     path(

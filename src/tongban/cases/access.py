@@ -162,6 +162,16 @@ def access_case_to_urge(*, actor: Actor, case_uuid) -> Case:
     return case
 
 
+def actor_may_urge(actor: Actor, case: Case) -> bool:
+    """Whether the actor supervises one of the case's departments (the case page offers 督办)."""
+    departments = set(staff_department_uuids(actor, {Role.SUPERVISOR}))
+    if not departments:
+        return False
+    if str(case.lead_department_uuid) in departments:
+        return True
+    return any(str(d) in departments for d in case.steps.values_list("department_uuid", flat=True))
+
+
 def actor_is_window_clerk(actor: Actor) -> bool:
     return actor.has_role(Role.WINDOW_CLERK)
 

@@ -307,3 +307,9 @@ class SupervisedCases:
             )
             for r in self._rows[index]
         ]
+
+
+def case_urged_today(case: Case) -> bool:
+    """Whether the case was urged (督办) today."""
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    return case.events.filter(action="urge", at__gte=midnight).exists()

@@ -28,6 +28,7 @@ from tongban.cases.access import (
     access_step_for_reviewer,
     actor_is_intake_staff,
     actor_is_window_clerk,
+    actor_may_urge,
     applicant_actions,
     principal_covers,
     require_staff,
@@ -54,6 +55,7 @@ from tongban.cases.form_errors import PageErrors, page_errors, problem_lines
 from tongban.cases.prefill import identity_restored, prefill_values
 from tongban.cases.selectors import (
     case_list_for_applicant,
+    case_urged_today,
     cases_awaiting_intake,
     draft_get,
     inbox_steps,
@@ -397,6 +399,10 @@ def staff_case(request, case_uuid):
     departments = set(reviewer_department_uuids(request.actor))
     context["my_steps"] = [s for s in context["steps"] if str(s.department_uuid) in departments]
     context["can_intake"] = actor_is_intake_staff(request.actor, case)
+    context["can_urge"] = case.status == CaseStatus.IN_PROCESS and actor_may_urge(request.actor, case)
+    if context["can_urge"]:
+        context["urged_today"] = case_urged_today(case)
+        context["urge_text"] = _("请于今日内办理并反馈，逾期将通报。")
     context["viewable"] = [m for m in context["materials"] if m.file]
     staff_target = application_target(case.target_kind, case.target_uuid)
     context["suppliable"] = (

@@ -102,7 +102,12 @@ class Case(models.Model):
                 fields=["submitted_by", "idempotency_key"], name="case_idempotency_unique"
             )
         ]
-        indexes = [models.Index(fields=["applicant_uuid", "-submitted_at"], name="case_applicant_recent")]
+        indexes = [
+            models.Index(fields=["applicant_uuid", "-submitted_at"], name="case_applicant_recent"),
+            # supervision's daily roll-up reads one day's cases by these (docs/performance/supervision-figures.md)
+            models.Index(fields=["submitted_at"], name="case_submitted_at"),
+            models.Index(fields=["concluded_at"], name="case_concluded_at"),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -170,6 +175,8 @@ class CaseEvent(models.Model):
         verbose_name = _("办件记录")
         verbose_name_plural = _("办件记录")
         ordering = ["case_id", "at", "id"]
+        # supervision's daily roll-up reads one day's events, and the events since its watermark
+        indexes = [models.Index(fields=["at"], name="case_event_at")]
 
 
 class CaseMaterial(models.Model):

@@ -74,6 +74,8 @@ class Evaluation(models.Model):
                 condition=models.Q(round__gte=1, round__lte=2), name="evaluation_round_1_2"
             ),
         ]
+        # supervision's daily roll-up reads one day's evaluations, and those given since its watermark
+        indexes = [models.Index(fields=["created_at"], name="evaluation_created_at")]
 
     def __str__(self) -> str:
         return f"{self.subject_label} · {self.get_level_display()}"

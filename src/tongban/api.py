@@ -23,6 +23,9 @@ from tongban.licences.api import router as licences_router
 from tongban.ratings.api import router as ratings_router
 from tongban.ratings.api_tickets import router as ratings_tickets_router
 from tongban.seals.api import router as seals_router
+from tongban.supervision.api import router as supervision_router
+from tongban.supervision.api_assess import router as supervision_assess_router
+from tongban.supervision.api_figures import router as supervision_figures_router
 
 logger = logging.getLogger("tongban.api")
 
@@ -114,4 +117,7 @@ api.add_router("/", seals_router)
 api.add_router("/", frontdesk_router)
 api.add_router("/", ratings_router)
 api.add_router("/", ratings_tickets_router)
+api.add_router("/", supervision_assess_router)
+api.add_router("/", supervision_router)
+api.add_router("/", supervision_figures_router)
 api.add_router("/ops", ops_router)

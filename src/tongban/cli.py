@@ -1,5 +1,5 @@
 """The `tongban` console command: serve, migrate, demo, calendar, catalog, cases, maintenance, media,
-licences, seals, ratings, worker, check-deploy, manage."""
+licences, seals, ratings, supervision, worker, check-deploy, manage."""
 
 from __future__ import annotations
 
@@ -477,6 +477,26 @@ def cmd_supervision_rollup(args) -> int:
     return 0
 
 
+def cmd_supervision_blind_spots(args) -> int:
+    """Compute a month's service blind-spot report now, in this process (docs/operations.md §20)."""
+    import time as _time
+
+    _django()
+    from tongban.core.errors import DomainError
+    from tongban.supervision.blindspots import compute_month, parse_month
+
+    try:
+        month = parse_month(args.month or "")
+    except DomainError as exc:
+        print(f"error: {exc.message}")
+        return 1
+    began = _time.monotonic()
+    done = compute_month(month)
+    counts = ", ".join(f"{name} {n}" for name, n in done.items())
+    print(f"{month:%Y-%m}: {counts} ({_time.monotonic() - began:.1f} s)")
+    return 0
+
+
 def cmd_ratings_export(args) -> int:
     """好差评 evaluations of a period in an exchange format (all of them: an operator's command), the
     report of what was left out and which fields are empty on stderr."""
@@ -514,6 +534,34 @@ def cmd_ratings_upload(args) -> int:
     result = upload_send_due()
     print(" ".join(f"{k}={v}" for k, v in result.items()))
     return 1 if result["failed"] else 0
+
+
+def cmd_supervision_assess(args) -> int:
+    """Assess a month (2026-11) or a quarter (2026Q4) that has ended, replacing its earlier results, and print
+    each ranking's first and last units (docs/domain/supervision-assessments.md)."""
+    _django()
+    from tongban.core.errors import DomainError
+    from tongban.supervision.access import offices_all
+    from tongban.supervision.assessment_periods import period_parse
+    from tongban.supervision.assessments import assess, ranking
+
+    try:
+        period = period_parse(args.period)
+        result = assess(period.kind, period.start)
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    print(" ".join(f"{k}={v}" for k, v in result.items()))
+    for office in offices_all():
+        for dim in office.dims:
+            rows = [r for r in ranking(period, office.path, dim) if r.rank is not None]
+            if rows:
+                first, last = rows[0], rows[-1]
+                print(
+                    f"{office.name} {dim}: {len(rows)} ranked; 1. {first.unit_label} {first.score}; "
+                    f"{last.rank}. {last.unit_label} {last.score}"
+                )
+    return 0
 
 
 def cmd_check_deploy(args) -> int:
@@ -712,13 +760,22 @@ def build_parser() -> argparse.ArgumentParser:
     c = ssub.add_parser("expire", help="mark expired the seals past their end of validity")
     c.set_defaults(func=cmd_seals_expire)
 
-    p = sub.add_parser("supervision", help="监督考核: the daily roll-ups of the dashboards")
+    p = sub.add_parser(
+        "supervision",
+        help="监督考核: the daily roll-ups of the dashboards, assessments, the blind-spot reports",
+    )
     ssub = p.add_subparsers(dest="supervision_command", required=True)
     c = ssub.add_parser("rollup", help="count the days touched since the last run (or --rebuild a period)")
     c.add_argument("--rebuild", action="store_true", help="count every day again from scratch")
     c.add_argument("--from", dest="start", help="first day to rebuild (YYYY-MM-DD; default: the first data)")
     c.add_argument("--to", dest="end", help="last day to rebuild (YYYY-MM-DD; default: today)")
     c.set_defaults(func=cmd_supervision_rollup)
+    c = ssub.add_parser("blind-spots", help="compute a month's service blind-spot report (服务盲区) now")
+    c.add_argument("--month", help="YYYY-MM (default: this month)")
+    c.set_defaults(func=cmd_supervision_blind_spots)
+    c = ssub.add_parser("assess", help="assess an ended month or quarter again (replaces its results)")
+    c.add_argument("--period", required=True, metavar="YYYY-MM|YYYYQn", help="2026-11 (a month) or 2026Q4")
+    c.set_defaults(func=cmd_supervision_assess)
 
     p = sub.add_parser("ratings", help="好差评: the exchange formats and the national upload")
     rsub = p.add_subparsers(dest="ratings_command", required=True)

@@ -281,6 +281,9 @@ TONGBAN_SMS_MAX_ATTEMPTS = env_int("TONGBAN_SMS_MAX_ATTEMPTS", 5)
 # 监督考核 (docs/operations.md §19): the maintenance sweep brings the daily roll-ups up to date at most this often
 # (minutes; the first sweep of a new day always runs).
 TONGBAN_SUPERVISION_ROLLUP_MINUTES = env_int("TONGBAN_SUPERVISION_ROLLUP_MINUTES", 15)
+# 服务盲区 (docs/operations.md §20): the maintenance sweep computes the current month's blind-spot report again at
+# most this often (minutes); the previous month once more after it ended.
+TONGBAN_BLIND_SPOTS_MINUTES = env_int("TONGBAN_BLIND_SPOTS_MINUTES", 60)
 
 # 好差评 (docs/domain/ratings.md §8, docs/operations.md): the national upload's transport, a dotted path to a
 # class with ``send(*, record, key)``; the default appends JSON lines under the var dir. The exchange
@@ -290,6 +293,12 @@ RATINGS_UPLOAD_TRANSPORT = env_str(
     "TONGBAN_RATINGS_UPLOAD_TRANSPORT", "tongban.ratings.transports.FileOutboxTransport"
 )
 RATINGS_EXCHANGE_PROFILES: dict = json.loads(env_str("TONGBAN_RATINGS_EXCHANGE_PROFILES", "{}") or "{}")
+# 考核通报 (docs/domain/supervision-assessments.md §4): a unit ranked last in this many consecutive periods is
+# criticised in its office's circular (四川: 约谈 after two consecutive months last).
+TONGBAN_CIRCULAR_LAST_PERIODS = max(1, env_int("TONGBAN_CIRCULAR_LAST_PERIODS", 2))
+# 好差评 public results (/ratings/public/, /api/public/ratings; docs/domain/supervision-public.md): how long the
+# figures and review texts of one page (kind, unit, period) are kept in the cache before they are read again.
+TONGBAN_PUBLIC_RATINGS_CACHE_SECONDS = env_int("TONGBAN_PUBLIC_RATINGS_CACHE_SECONDS", 600)
 TONGBAN_SMS_REQUEUE_SECONDS = env_int("TONGBAN_SMS_REQUEUE_SECONDS", 60)
 TONGBAN_SMS_RETENTION_DAYS = env_int("TONGBAN_SMS_RETENTION_DAYS", 7)
 TONGBAN_OUTBOX_RETENTION_DAYS = env_int("TONGBAN_OUTBOX_RETENTION_DAYS", 7)

@@ -177,6 +177,9 @@ def test_collectstatic_with_the_production_storage_finds_every_referenced_file(t
         "tongban/css/app.css",
         "tongban/js/app.js",
         "tongban/vendor/htmx.min.js",
+        "tongban/vendor/echarts/echarts.min.js",
+        "tongban/js/charts.js",
+        "tongban/css/supervision.css",
         "tongban/favicon.svg",
     ):
         assert name in manifest

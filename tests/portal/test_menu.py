@@ -24,6 +24,7 @@ ENTRIES = {
     "窗口受理": "/counter/",
     "亮证核验": "/verify/",
     "电子监察": "/supervision/",
+    "监督考核": "/supervision/figures/",
     "我的办件": "/cases/",
     "卡包": "/licences/",
 }
@@ -41,7 +42,7 @@ def menu_of(client) -> dict[str, str]:
         (Role.REVIEWER, {"工作台", "审批待办", "亮证核验"}),
         (Role.WINDOW_CLERK, {"工作台", "审批待办", "窗口受理", "亮证核验"}),
         (Role.ISSUER, {"工作台", "亮证核验"}),
-        (Role.SUPERVISOR, {"工作台", "电子监察"}),
+        (Role.SUPERVISOR, {"工作台", "电子监察", "监督考核"}),
         (Role.CATALOG_ADMIN, {"工作台"}),
     ],
 )
@@ -60,7 +61,7 @@ def test_staff_get_the_workbench_menu_of_their_roles_not_the_citizens_pages(
 def test_a_citizen_gets_my_cases_and_the_card_bag_and_no_staff_page(make_person):
     menu = menu_of(login_client(make_person().user))
     assert set(menu) >= CITIZEN_ONLY
-    assert not {"工作台", "审批待办", "窗口受理", "亮证核验", "电子监察"} & set(menu)
+    assert not {"工作台", "审批待办", "窗口受理", "亮证核验", "电子监察", "监督考核"} & set(menu)
     assert {"首页", "我的", "消息"} <= set(menu)
 
 
@@ -76,6 +77,7 @@ def test_each_menu_entry_is_offered_to_exactly_those_the_page_lets_in(org_tree, 
     client = login_client(user)
     assert menu["inbox"] == (client.get("/staff/inbox/").status_code == 200)
     assert menu["supervision"] == (client.get("/supervision/").status_code == 200)
+    assert menu["supervision_figures"] == (client.get("/supervision/figures/").status_code == 200)
     try:
         identity_of(actor_for(user))
         verifies = True

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tongban.cases.models import Case, CaseEvent, CaseMaterial, SupervisionEvent
+from tongban.frontdesk.models import ServiceCentre, Window
 from tongban.ratings import tickets as loop
 from tongban.ratings.constants import MarkKind, TicketStatus
 from tongban.ratings.models import Evaluation, EvaluationMark, Ticket
@@ -126,6 +127,18 @@ def world(org_tree):
     window = evaluate(
         org_tree["window"], unit=org_tree["window"], kind="window", level=3, day=date(2026, 10, 9)
     )
+    # The pad names the front desk's window (Window.uuid), not its organisation: the roll-up maps it.
+    centre = ServiceCentre.objects.create(
+        org_uuid=org_tree["centre"].uuid,
+        org_path=org_tree["centre"].path,
+        name="黄浦区行政服务中心",
+        division_code="310101",
+        slug="hp-rollup",
+    )
+    pad_window = Window.objects.create(
+        centre=centre, org_uuid=org_tree["window"].uuid, number=1, name="1号窗口", kind="comprehensive"
+    )
+    evaluate(pad_window, unit=pad_window, kind="window", level=4, day=date(2026, 10, 9))
 
     bad_ticket = loop.ticket_open_for_evaluation(bad)
     upheld_ticket = loop.ticket_open_for_evaluation(upheld)
@@ -188,16 +201,16 @@ def test_the_figures_of_a_period_across_national_day_equal_those_recomputed_from
     huangpu = figures.one_unit(
         scope=None, dim=Dim.DISTRICT, unit_key=str(world["huangpu"].uuid), start=start, end=end
     )
-    assert huangpu.evaluations == 4 and huangpu.concluded == 2
+    assert huangpu.evaluations == 5 and huangpu.concluded == 2
     window = figures.one_unit(
         scope=None, dim=Dim.WINDOW, unit_key=str(world["window"].uuid), start=start, end=end
     )
     centre = figures.one_unit(
         scope=None, dim=Dim.CENTRE, unit_key=str(world["centre"].uuid), start=start, end=end
     )
-    assert window.evaluations == centre.evaluations == 1 and window.level_sum == 3
+    assert window.evaluations == centre.evaluations == 2 and window.level_sum == 3 + 4
     total = figures.total_figures(scope=None, start=start, end=end)
-    assert total.evaluations == 4 and total.concluded == 3
+    assert total.evaluations == 5 and total.concluded == 3
 
     # An item's figures are split by lead department and summed back.
     item = figures.one_unit(scope=None, dim=Dim.ITEM, unit_key=str(uuid.UUID(int=1)), start=start, end=end)

@@ -196,6 +196,7 @@ def menu_abilities(actor: Actor) -> dict[str, bool]:
         "intake": actor.has_role(*INTAKE_ROLES),
         "verify": actor.has_role(*VERIFY_ROLES),
         "supervision": actor.has_role(*SUPERVISION_ROLES),
+        "supervision_figures": actor.has_role(*SUPERVISION_ROLES),  # supervision.access.supervision_scope
         "seal_review": actor.has_role(Role.SEAL_AUTHORITY),
         "rating_handling": actor.has_role(Role.RATING_HANDLER, Role.SUPERVISOR),
         "rating_supervision": actor.has_role(Role.SUPERVISOR),

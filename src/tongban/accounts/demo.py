@@ -243,3 +243,144 @@ def demo_principal_uuids() -> dict[str, str]:
 def demo_users(*usernames: str) -> dict[str, User]:
     """The demo accounts by login name (other contexts' demo data act as them)."""
     return {u.username: u for u in User.objects.filter(username__in=usernames)}
+
+
+# --- the people of the demo history (cases.demo_history, ratings.demo) --------------------------------------
+# Made-up names (common surnames and given names, none of the named demo citizens), made-up resident
+# identity numbers (valid check digits, sequence numbers 500-999, which the named ones do not use) and phone
+# numbers next to the demo's 13800000001-3. Nobody real.
+HISTORY_SURNAMES = (
+    "陈林黄周吴徐孙胡朱高何郭马罗梁宋郑谢韩唐冯于董程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶余潘"
+    "杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟万段雷汤尹易常武乔贺赖龚"
+)
+HISTORY_GIVEN_NAMES = (  # two characters each
+    "建华晓燕志强丽娟海涛秀英文杰佳怡国平雨欣俊杰静怡宇航欣然浩然梦琪思远雅婷振东玉兰"
+    "立新春梅晓峰慧敏德明淑珍子涵若曦家豪婉清明辉红霞卫东美玲一鸣诗雨永康桂芳天佑书瑶"
+)
+HISTORY_GIVEN = [HISTORY_GIVEN_NAMES[i : i + 2] for i in range(0, len(HISTORY_GIVEN_NAMES), 2)]
+HISTORY_PERSONS = 40
+HISTORY_DIVISIONS = ("310101", "310104", "310115", "310105", "310106", "310107")
+HISTORY_COMPANIES = (
+    "上海申江示范餐饮管理有限公司",
+    "上海外滩示范贸易有限公司",
+    "上海滨江示范信息技术有限公司",
+    "上海徐家汇示范文化传播有限公司",
+    "上海豫园示范食品有限公司",
+    "上海浦江示范建筑工程有限公司",
+    "上海淮海示范物业管理有限公司",
+    "上海漕河泾示范医疗器械有限公司",
+    "上海新天地示范咨询有限公司",
+    "上海陆家嘴示范物流有限公司",
+)
+
+
+@dataclass(frozen=True)
+class DemoApplicant:
+    """A made-up applicant of the demo history: a person, or an enterprise with its legal representative
+    (who submits for it). ``label`` names the submitting user as the audit trail and a case's timeline do
+    (actors.actor_for), ``masked`` as staff who may contact them see them (facade.user_masked_label)."""
+
+    kind: str  # person | enterprise
+    uuid: str
+    name: str
+    code: str  # the person's resident identity number or the enterprise's USCC
+    user_id: int
+    person_name: str  # the person, or the enterprise's legal representative
+    phone: str
+    label: str
+    masked: str
+
+
+def _history_people() -> list[tuple[str, str, str]]:
+    """(name, resident identity number, phone) of the made-up persons, always the same."""
+    people = []
+    for i in range(HISTORY_PERSONS):
+        name = (
+            HISTORY_SURNAMES[(i * 7) % len(HISTORY_SURNAMES)] + HISTORY_GIVEN[(i * 11) % len(HISTORY_GIVEN)]
+        )
+        birth = f"{1958 + (i * 13) % 45}{1 + (i * 5) % 12:02d}{1 + (i * 17) % 28:02d}"
+        id_number = demo_resident_id(HISTORY_DIVISIONS[i % len(HISTORY_DIVISIONS)], birth, 500 + i * 11)
+        people.append((name, id_number, f"1380000{1001 + i:04d}"))
+    return people
+
+
+@transaction.atomic
+def demo_history_applicants() -> list[DemoApplicant]:
+    """The made-up persons (with accounts that cannot log in: no password) and enterprises whose past cases
+    fill the demo history; made when missing (a few bulk inserts), the same ones every time."""
+    from django.contrib.auth.hashers import make_password
+
+    from tongban.core.identifiers import mask_name, mask_phone
+
+    people = _history_people()
+    phones = [phone for _name, _id, phone in people]
+    users = {u.username: u for u in User.objects.filter(username__in=phones)}
+    missing = [(n, i, p) for n, i, p in people if p not in users]
+    if missing:
+        User.objects.bulk_create(
+            User(username=p, phone=p, display_name=n, password=make_password(None)) for n, _i, p in missing
+        )
+        users = {u.username: u for u in User.objects.filter(username__in=phones)}
+        PopulationRegisterEntry.objects.bulk_create(
+            [PopulationRegisterEntry(id_number=i, real_name=n) for n, i, _p in missing], ignore_conflicts=True
+        )
+        now = timezone.now()
+        Person.objects.bulk_create(
+            Person(
+                user=users[p],
+                real_name=n,
+                id_number=i,
+                phone=p,
+                assurance_level=AssuranceLevel.L2,
+                register_matched_at=now,
+            )
+            for n, i, p in missing
+            if not Person.objects.filter(user=users[p]).exists()
+        )
+    persons = {p.user_id: p for p in Person.objects.filter(user__in=list(users.values()))}
+    out = []
+    for name, _id, phone in people:
+        user = users[phone]
+        person = persons[user.pk]
+        out.append(
+            DemoApplicant(
+                "person",
+                str(person.uuid),
+                name,
+                person.id_number,
+                user.pk,
+                name,
+                phone,
+                f"{mask_phone(phone)}（{mask_name(name)}）",
+                f"{mask_name(name)} {mask_phone(phone)}",
+            )
+        )
+    code = settings.TONGBAN_REGION_CODE
+    for n, company in enumerate(HISTORY_COMPANIES):
+        rep = out[(n * 3 + 1) % HISTORY_PERSONS]
+        uscc_code = demo_uscc("91" + code, company)
+        enterprise = Enterprise.objects.filter(uscc=uscc_code).first()
+        if enterprise is None:
+            BusinessRegisterEntry.objects.get_or_create(
+                uscc=uscc_code, defaults={"name": company, "legal_representative_id_number": rep.code}
+            )
+            enterprise = Enterprise.objects.create(
+                name=company,
+                uscc=uscc_code,
+                kind=EnterpriseKind.LLC,
+                legal_representative=persons[rep.user_id],
+            )
+        out.append(
+            DemoApplicant(
+                "enterprise",
+                str(enterprise.uuid),
+                company,
+                uscc_code,
+                rep.user_id,
+                rep.name,
+                rep.phone,
+                rep.label,
+                rep.masked,
+            )
+        )
+    return out

@@ -16,7 +16,14 @@ from tongban.accounts.access import menu_abilities
 from tongban.accounts.actors import actor_for
 from tongban.accounts.auth import api_key_auth, session_auth
 from tongban.accounts.constants import AssuranceLevel, EnterpriseKind, OrgKind, OtpPurpose, Role
-from tongban.accounts.demo import ZHANG_ID_NUMBER, demo_load, demo_principal_uuids, demo_users
+from tongban.accounts.demo import (
+    ZHANG_ID_NUMBER,
+    DemoApplicant,
+    demo_history_applicants,
+    demo_load,
+    demo_principal_uuids,
+    demo_users,
+)
 from tongban.accounts.errors import IdentityUnconfirmed
 from tongban.accounts.models import Authorisation, Enterprise, Organisation, Person, User
 from tongban.accounts.register import item_catalog_register
@@ -29,6 +36,7 @@ from tongban.core.identifiers import IdKind
 __all__ = [
     "ZHANG_ID_NUMBER",
     "Actor",
+    "DemoApplicant",
     "Holder",
     "IdentityUnconfirmed",
     "OrgKind",
@@ -42,6 +50,7 @@ __all__ = [
     "api_key_auth",
     "caller_by_phone",
     "client_organisation",
+    "demo_history_applicants",
     "demo_load",
     "demo_principal_uuids",
     "demo_users",

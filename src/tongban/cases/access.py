@@ -92,19 +92,22 @@ def access_case_by_lookup(*, number: str, code: str, client: str) -> Case:
     return case
 
 
-def staff_scope(actor: Actor) -> Q | None:
+def staff_scope(actor: Actor, *, supervised: bool = False) -> Q | None:
     """Cases a staff member may handle: all, for a window clerk (一窗受理); otherwise those led by, or with a
-    step in, a department where they are a reviewer. None when they are neither."""
+    step in, a department where they are a reviewer — and, with ``supervised``, one they supervise (电子监察:
+    a supervisor reads the case behind a light or a figure, but handles nothing). None when they are neither."""
     if actor.has_role(Role.WINDOW_CLERK):
         return Q()
-    departments = staff_department_uuids(actor, {Role.REVIEWER})
+    roles: set[str] = {Role.REVIEWER, Role.SUPERVISOR} if supervised else {Role.REVIEWER}
+    departments = staff_department_uuids(actor, roles)
     if not departments:
         return None
     return Q(lead_department_uuid__in=departments) | Q(steps__department_uuid__in=departments)
 
 
 def access_case_for_staff(*, actor: Actor, case_uuid) -> Case:
-    scope = staff_scope(actor)
+    """A case for the staff case page: a clerk's, a reviewer's department's, or a supervised department's."""
+    scope = staff_scope(actor, supervised=True)
     if scope is None or not _valid(case_uuid):
         raise CaseNotFound()
     case = Case.objects.filter(scope, uuid=case_uuid).distinct().first()
@@ -138,6 +141,25 @@ def supervised_department_uuids(actor: Actor) -> list[str]:
     if not departments:
         raise PermissionDenied(CaseError.NOT_SUPERVISOR, _("只有监察人员可以查看监察看板"))
     return departments
+
+
+def access_case_to_urge(*, actor: Actor, case_uuid) -> Case:
+    """督办: an open case with a step in (or led by) a department the actor supervises; 403 ``not_supervisor``
+    for anyone but a supervisor, 404 for a case outside their departments."""
+    departments = supervised_department_uuids(actor)
+    if not _valid(case_uuid):
+        raise CaseNotFound()
+    case = (
+        Case.objects.filter(
+            Q(lead_department_uuid__in=departments) | Q(steps__department_uuid__in=departments),
+            uuid=case_uuid,
+        )
+        .distinct()
+        .first()
+    )
+    if case is None:
+        raise CaseNotFound()
+    return case
 
 
 def actor_is_window_clerk(actor: Actor) -> bool:

@@ -18,6 +18,7 @@ from tongban.cases.access import (
     access_case_by_lookup,
     access_case_for_applicant,
     access_case_for_staff,
+    access_case_to_urge,
     access_step_for_reviewer,
 )
 from tongban.cases.constants import CaseStatus, DeliveryMethod, Light, SpecialKind
@@ -591,6 +592,40 @@ class BoardRowOut(Schema):
 def board(request):
     """Red and yellow steps by department, with working days overdue. Supervisors only."""
     return supervision_board(actor=request.actor)
+
+
+class UrgeIn(Schema):
+    text: str = Field(..., max_length=500)
+
+
+class UrgeOut(Schema):
+    case: UUID
+    number: str
+    departments: list[str]
+    at: datetime
+
+
+@router.post(
+    "/supervision/cases/{case_uuid}/urge",
+    response=responses({201: UrgeOut}, 401, 403, 404, 409, 422),
+    auth=session_auth,
+)
+def case_urge(request, case_uuid: UUID, payload: UrgeIn):
+    """督办: urge the departments of an open case's open steps (they are told in-app; recorded on the case's
+    staff timeline). Supervisors of one of the case's departments (`403 not_supervisor` for other staff,
+    `404` for a case outside their departments); `409 case_urged_today` for a second 督办 the same day,
+    `409 invalid_transition` for a case not in process, `422 opinion_required` without a text."""
+    case = access_case_to_urge(actor=request.actor, case_uuid=case_uuid)
+    event = services.case_urge(actor=request.actor, case=case, text=payload.text)
+    return Status(
+        201,
+        {
+            "case": case.uuid,
+            "number": case.number,
+            "departments": event.department_name.split("、"),
+            "at": event.at,
+        },
+    )
 
 
 __all__ = ["Light", "router"]

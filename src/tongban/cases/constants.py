@@ -50,7 +50,7 @@ OPEN_STEP_STATUSES = (StepStatus.READY, StepStatus.CLAIMED)
 # is a department's or a window's.
 APPLICANT_EVENTS = frozenset({"submit", "supplement", "commitment_kept", "withdraw", "application_signed"})
 SYSTEM_EVENTS = frozenset({"deemed_accept", "licence_issued", "licence_not_issued", "deadline_recomputed"})
-INTERNAL_EVENTS = frozenset({"claim", "release"})
+INTERNAL_EVENTS = frozenset({"claim", "release", "urge"})  # not on the applicant's timeline
 
 # 办件编号: TB, the date, 8 Crockford base32 characters (no I, L, O, U); made by services._case_number.
 CASE_NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -12,6 +12,7 @@ class CaseError(ErrorCode):
     APPLICATION_SIGNED = "application_signed"
     ASSURANCE_TOO_LOW = "assurance_too_low"
     CASE_NOT_FOUND = "case_not_found"
+    CASE_URGED_TODAY = "case_urged_today"
     COMPANY_SEAL_INVALID = "company_seal_invalid"
     COMPANY_SEAL_REQUIRED = "company_seal_required"
     DUPLICATE_MATERIAL = "duplicate_material"
@@ -100,3 +101,10 @@ class ResultNotMade(Conflict):
 class LookupNotFound(NotFound):
     def __init__(self):
         super().__init__(CaseError.LOOKUP_NOT_FOUND, _("办件编号或查询码不正确"))
+
+
+class CaseUrgedToday(Conflict):
+    """督办: the case was urged already today (one 督办 a case a day; the department has been told)."""
+
+    def __init__(self):
+        super().__init__(CaseError.CASE_URGED_TODAY, _("该办件今天已督办，请勿重复督办"))

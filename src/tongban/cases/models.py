@@ -104,6 +104,8 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["applicant_uuid", "-submitted_at"], name="case_applicant_recent"),
+            # The cases of an item or bundle (the public 好差评 pages' review texts of an item).
+            models.Index(fields=["target_uuid", "target_kind"], name="case_target"),
             # supervision's daily roll-up reads one day's cases by these (docs/performance/supervision-figures.md)
             models.Index(fields=["submitted_at"], name="case_submitted_at"),
             models.Index(fields=["concluded_at"], name="case_concluded_at"),

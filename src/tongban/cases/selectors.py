@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
 from django.db.models import Case as SqlCase
-from django.db.models import CharField, F, Value, When
+from django.db.models import CharField, Count, Exists, F, OuterRef, QuerySet, Value, When
 from django.utils import timezone
 
 from tongban.cases.access import (
@@ -14,7 +18,7 @@ from tongban.cases.access import (
 )
 from tongban.cases.constants import CASE_NUMBER, OPEN_STEP_STATUSES, CaseStatus, Light
 from tongban.cases.deadlines import days_overdue, light_now, step_light_q
-from tongban.cases.models import ApplicationDraft, Case, CaseStep
+from tongban.cases.models import ApplicationDraft, Case, CaseEvent, CaseStep
 from tongban.core.actors import Actor
 
 
@@ -101,22 +105,28 @@ def inbox_steps(*, actor: Actor, light: str = "", status: str = "", mine: bool =
     )
 
 
-def supervision_board(*, actor: Actor, limit: int = 500) -> list[dict]:
+def supervision_board(
+    *, actor: Actor, light: str = "", department: str = "", number: str = "", limit: int = 500
+) -> list[dict]:
     """Red and yellow open steps of the departments under the supervisor, by department, red first: their
-    lights of today (deadlines.step_light_now), not only those the supervision task has stored yet."""
-    departments = supervised_department_uuids(actor)
+    lights of today (deadlines.step_light_now), not only those the supervision task has stored yet. Filters:
+    ``light`` (red or yellow), ``department`` (a uuid among theirs), ``number`` (part of the case number).
+    Each row says whether the case was urged (督办) today."""
     today = timezone.localdate()
+    steps = _board_steps(actor, today, light=light, department=department, number=number)
+    midnight = timezone.make_aware(datetime.combine(today, time.min))
+    urged = CaseEvent.objects.filter(case=OuterRef("case_id"), action="urge", at__gte=midnight)
     rows = (
-        CaseStep.objects.filter(
-            step_light_q(Light.RED, today) | step_light_q(Light.YELLOW, today),
-            department_uuid__in=departments,
-            status__in=OPEN_STEP_STATUSES,
-            case__status=CaseStatus.IN_PROCESS,
+        steps.annotate(
+            number=F("case__number"),
+            case_uuid=F("case__uuid"),
+            paused_since=F("case__paused_since"),
+            urged_today=Exists(urged),
         )
-        .annotate(number=F("case__number"), case_uuid=F("case__uuid"), paused_since=F("case__paused_since"))
         .order_by("department_name", "due_on")
         .values(
             "department_name",
+            "department_uuid",
             "number",
             "case_uuid",
             "name",
@@ -125,11 +135,12 @@ def supervision_board(*, actor: Actor, limit: int = 500) -> list[dict]:
             "yellow_on",
             "paused_since",
             "due_on_provisional",
+            "urged_today",
         )[:limit]
     )
     out = []
     for row in rows:
-        light = light_now(
+        light_today = light_now(
             due=row["due_on"],
             yellow=row["yellow_on"],
             stored=row["light"],
@@ -139,10 +150,160 @@ def supervision_board(*, actor: Actor, limit: int = 500) -> list[dict]:
         out.append(
             {
                 **row,
-                "light": light,
+                "light": light_today,
                 "case": row["case_uuid"],
                 "step_name": row["name"],
-                "days_overdue": days_overdue(row["due_on"], today) if light == Light.RED else 0,
+                "days_overdue": days_overdue(row["due_on"], today) if light_today == Light.RED else 0,
             }
         )
     return sorted(out, key=lambda r: (r["department_name"], LIGHT_ORDER[r["light"]], r["due_on"]))
+
+
+def _board_steps(actor: Actor, today, *, light: str = "", department: str = "", number: str = ""):
+    departments = supervised_department_uuids(actor)
+    if department:
+        departments = [d for d in departments if d == department]
+    red, yellow = step_light_q(Light.RED, today), step_light_q(Light.YELLOW, today)
+    q = red if light == Light.RED else yellow if light == Light.YELLOW else red | yellow
+    steps = CaseStep.objects.filter(
+        q, department_uuid__in=departments, status__in=OPEN_STEP_STATUSES, case__status=CaseStatus.IN_PROCESS
+    )
+    if number:
+        steps = steps.filter(case__number__icontains=number.strip()[:40])
+    return steps
+
+
+def supervision_board_counts(*, actor: Actor) -> list[dict]:
+    """The board's counts of today: red and yellow open steps by department (all of them, not only the rows
+    shown), with the department's uuid for the filter; by name."""
+    today = timezone.localdate()
+    counts: dict[str, dict] = {}
+    for light in (Light.RED, Light.YELLOW):
+        for row in (
+            _board_steps(actor, today, light=light)
+            .values("department_uuid", "department_name")
+            .annotate(n=Count("id"))
+        ):
+            found = counts.setdefault(
+                str(row["department_uuid"]),
+                {"uuid": str(row["department_uuid"]), "name": row["department_name"], "red": 0, "yellow": 0},
+            )
+            found[light] = row["n"]
+    return sorted(counts.values(), key=lambda r: r["name"])
+
+
+# --- the cases behind a figure of supervision's dashboards (docs/domain/supervision.md §2) ------------------
+SUPERVISION_FIGURES = ("turned_red", "concluded_late", "refused", "supplemented")
+# Rows a drill-down lists at most (a figure beyond it: narrow the period).
+SUPERVISION_LIST_CAP = 1000
+
+
+def supervision_cases(
+    *,
+    actor: Actor,
+    figure: str,
+    start: date,
+    end: date,
+    department_uuids: list[str] | None = None,
+    target_kind: str | None = None,
+    target_uuid: str | None = None,
+    using: str = "default",
+    limit: int = SUPERVISION_LIST_CAP,
+):
+    """The rows a cases-family counter of the daily roll-up counted over the local days [start, end], for
+    cases led by a department the supervisor oversees (``supervised_department_uuids``: 403 for anyone
+    else), narrowed to the lead departments ``department_uuids`` and/or to one target (item or bundle), read
+    from the database ``using`` (supervision's read replica). One row per counted event, as the counter
+    counts it, the latest first:
+
+    - ``turned_red``: the supervision events of rule ``case_overdue`` written in the period;
+    - ``concluded_late``: cases concluded in the period in more working days than promised (the concluded
+      ones that are not ``on_time``);
+    - ``refused`` / ``supplemented``: the timeline's ``refuse`` / ``request_supplement`` events of the period.
+
+    A sliceable sequence of :class:`SupervisedCase` (at most ``limit``: a paginator takes it);
+    ``ValueError`` for another figure."""
+    from tongban.cases.models import CaseEvent, SupervisionEvent
+
+    departments = set(supervised_department_uuids(actor))
+    if department_uuids is not None:
+        departments &= {str(u) for u in department_uuids}
+    tz = timezone.get_current_timezone()
+    since = datetime.combine(start, time.min, tzinfo=tz)
+    until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
+    qs: QuerySet[Any]
+    if figure == "turned_red":
+        qs = SupervisionEvent.objects.using(using).filter(
+            rule="case_overdue", created_at__gte=since, created_at__lt=until
+        )
+        at = "created_at"
+    elif figure in ("refused", "supplemented"):
+        action = "refuse" if figure == "refused" else "request_supplement"
+        qs = CaseEvent.objects.using(using).filter(action=action, at__gte=since, at__lt=until)
+        at = "at"
+    elif figure == "concluded_late":
+        qs = Case.objects.using(using).filter(
+            concluded_at__gte=since,
+            concluded_at__lt=until,
+            actual_days__isnull=False,
+            actual_days__gt=F("promised_days"),
+        )
+        at = "concluded_at"
+    else:
+        raise ValueError(figure)
+    case = "" if figure == "concluded_late" else "case__"
+    qs = qs.filter(**{f"{case}lead_department_uuid__in": sorted(departments)})
+    if target_kind is not None:
+        qs = qs.filter(**{f"{case}target_kind": target_kind, f"{case}target_uuid": target_uuid})
+    values = qs.annotate(
+        row_at=F(at),
+        row_uuid=F(f"{case}uuid"),
+        row_number=F(f"{case}number"),
+        row_name=F(f"{case}name"),
+        row_department=F(f"{case}lead_department_name"),
+        row_light=F(f"{case}light"),
+        row_due_on=F(f"{case}due_on"),
+    ).values("row_at", "row_uuid", "row_number", "row_name", "row_department", "row_light", "row_due_on")
+    return SupervisedCases(values.order_by("-row_at", "-row_number")[:limit])
+
+
+@dataclass(frozen=True)
+class SupervisedCase:
+    """A case behind a supervision figure, as its drill-down lists it (no applicant's data)."""
+
+    uuid: str
+    number: str
+    name: str
+    department: str
+    light: str
+    light_label: str
+    due_on: date | None
+    at: datetime
+
+
+class SupervisedCases:
+    """The rows of :func:`supervision_cases`, read a slice at a time (``count`` and slicing, for a paginator)."""
+
+    def __init__(self, rows):
+        self._rows = rows
+
+    def count(self) -> int:
+        return self._rows.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[SupervisedCase]:
+        return [
+            SupervisedCase(
+                uuid=str(r["row_uuid"]),
+                number=r["row_number"],
+                name=r["row_name"],
+                department=r["row_department"],
+                light=r["row_light"],
+                light_label=str(Light(r["row_light"]).label) if r["row_light"] in Light.values else "",
+                due_on=r["row_due_on"],
+                at=r["row_at"],
+            )
+            for r in self._rows[index]
+        ]

@@ -42,4 +42,5 @@ urlpatterns = [
         name="step_action",
     ),
     path("supervision/", views.board, name="board"),
+    path("supervision/urge/<uuid:case_uuid>/", views.board_urge, name="board_urge"),
 ]

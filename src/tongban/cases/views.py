@@ -24,6 +24,7 @@ from tongban.cases.access import (
     ENDED_STATUSES,
     access_case_for_applicant,
     access_case_for_staff,
+    access_case_to_urge,
     access_step_for_reviewer,
     actor_is_intake_staff,
     actor_is_window_clerk,
@@ -57,9 +58,10 @@ from tongban.cases.selectors import (
     draft_get,
     inbox_steps,
     supervision_board,
+    supervision_board_counts,
 )
 from tongban.catalog.facade import application_target
-from tongban.core.errors import DomainError
+from tongban.core.errors import DomainError, PermissionDenied
 
 INBOX_PAGE = 20
 
@@ -495,11 +497,51 @@ def step_action(request, case_uuid, step_key: str, action: str):
 
 @login_required
 def board(request):
+    light = request.GET.get("light", "")
+    light = light if light in (Light.RED, Light.YELLOW) else ""
+    department = request.GET.get("department", "")
+    number = request.GET.get("number", "")[:40]
     try:
-        rows = supervision_board(actor=request.actor)
+        rows = supervision_board(actor=request.actor, light=light, department=department, number=number)
+        counts = supervision_board_counts(actor=request.actor)
     except DomainError as exc:
         raise Http404 from exc
     by_department: dict[str, list] = {}
     for row in rows:
         by_department.setdefault(row["department_name"], []).append(row)
-    return render(request, "cases/board.html", {"by_department": by_department, "count": len(rows)})
+    totals = {"red": sum(c["red"] for c in counts), "yellow": sum(c["yellow"] for c in counts)}
+    count_of = {c["name"]: c for c in counts}
+    departments = [
+        {"name": name, "rows": dept_rows, **{k: count_of.get(name, {}).get(k, 0) for k in ("red", "yellow")}}
+        for name, dept_rows in by_department.items()
+    ]
+    return render(
+        request,
+        "cases/board.html",
+        {
+            "departments": departments,
+            "count": len(rows),
+            "counts": counts,
+            "totals": totals,
+            "filters": {"light": light, "department": department, "number": number},
+            "urge_text": _("请于今日内办理并反馈，逾期将通报。"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def board_urge(request, case_uuid):
+    """督办 from the board (or the case page): recorded on the case, its departments told."""
+    try:
+        case = access_case_to_urge(actor=request.actor, case_uuid=case_uuid)
+        services.case_urge(actor=request.actor, case=case, text=request.POST.get("text", ""))
+        messages.success(request, _("已督办：%(number)s，相关部门已收到督办通知。") % {"number": case.number})
+    except (CaseNotFound, PermissionDenied) as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect("cases:board")

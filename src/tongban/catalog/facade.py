@@ -333,7 +333,33 @@ def record_conclusion(*, target_kind: str, target_uuid, promised_days: int, actu
     )
 
 
-__all__ += ["record_conclusion"]
+def record_conclusions(rows: Iterable[tuple[str, str, int, int]]) -> None:
+    """Many concluded cases at once, as :func:`record_conclusion` counts each: ``(target kind, target uuid,
+    promised days, actual days)`` rows, one update per target (the demo history's hundreds of cases)."""
+    from django.db.models import F
+
+    from tongban.catalog.models import ServiceTimeStats
+
+    sums: dict[tuple[str, str], list[int]] = {}
+    for kind, target_uuid, promised, actual in rows:
+        row = sums.setdefault((kind, str(target_uuid)), [0, 0, 0, 0, 0])
+        row[0] += 1
+        row[1] += actual
+        row[2] += promised
+        row[3] += 1 if 2 * actual <= promised else 0
+        row[4] += 1 if actual <= promised else 0
+    for (kind, target_uuid), (n, actual, promised, half, within) in sums.items():
+        stats, _created = ServiceTimeStats.objects.get_or_create(target_kind=kind, target_uuid=target_uuid)
+        ServiceTimeStats.objects.filter(pk=stats.pk).update(
+            concluded=F("concluded") + n,
+            actual_days_total=F("actual_days_total") + actual,
+            promised_days_total=F("promised_days_total") + promised,
+            within_half=F("within_half") + half,
+            within_promise=F("within_promise") + within,
+        )
+
+
+__all__ += ["record_conclusion", "record_conclusions"]
 
 
 class ItemCodes:
@@ -419,3 +445,56 @@ def target_access_facts(targets: Iterable[tuple[str, str]]) -> dict[tuple[str, s
 
 
 __all__ += ["target_access_facts"]
+
+
+# --- searches with no result, for supervision's blind-spot report (issue 19 §4) ---------------------------
+@dataclass(frozen=True)
+class SearchMissCount:
+    """A query that found nothing, normalised (``key``: NFKC, white space collapsed, stripped, case-folded),
+    with its most frequent spelling as typed (``query``) and how many searches in the period it was."""
+
+    key: str
+    query: str
+    count: int
+
+
+def search_miss_key(query: str) -> str:
+    """The normalised form that groups searches: full-width letters and digits as ASCII (NFKC), runs of
+    white space as one space, stripped, case-folded (``ＹＹＺＺ `` and ``yyzz`` are one query)."""
+    import unicodedata
+
+    return " ".join(unicodedata.normalize("NFKC", query or "").split()).casefold()
+
+
+def search_misses_top(*, start, end, limit: int | None = None) -> list[SearchMissCount]:
+    """The searches with no result recorded in [start, end) (aware datetimes), grouped by
+    :func:`search_miss_key`, most frequent first (ties by the key). The database groups identical queries;
+    the normalisation then merges what differs only in case, width or spacing."""
+    from django.db.models import Count
+
+    from tongban.catalog.models import SearchMiss
+
+    rows = (
+        SearchMiss.objects.filter(created_at__gte=start, created_at__lt=end)
+        .values_list("query")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts: dict[str, int] = {}
+    spellings: dict[str, dict[str, int]] = {}
+    for query, n in rows:
+        key = search_miss_key(query)
+        if not key:
+            continue
+        counts[key] = counts.get(key, 0) + n
+        shown = " ".join(query.split())
+        spellings.setdefault(key, {})[shown] = spellings.setdefault(key, {}).get(shown, 0) + n
+    found = [
+        SearchMissCount(key, max(sorted(spellings[key]), key=lambda s: spellings[key][s]), n)
+        for key, n in counts.items()
+    ]
+    found.sort(key=lambda m: (-m.count, m.key))
+    return found[:limit] if limit is not None else found
+
+
+__all__ += ["SearchMissCount", "search_miss_key", "search_misses_top"]

@@ -133,3 +133,21 @@ def _demo_history(centre: ServiceCentre, today) -> None:
                 finished_at=finish,
             )
             Service.objects.filter(pk=service.pk).update(started_at=start)
+
+
+def demo_window_facts() -> list[dict]:
+    """The comprehensive windows of the demo centres (the ratings demo's 一次一评): ``window_uuid`` (the Window's,
+    as the pad names it), ``window_name``, ``org_uuid``, ``centre_name`` and ``centre_org_uuid``."""
+    windows = Window.objects.filter(
+        centre__name__in=list(HALL_SLUGS), kind=WindowKind.COMPREHENSIVE
+    ).select_related("centre")
+    return [
+        {
+            "window_uuid": str(w.uuid),
+            "window_name": w.name,
+            "org_uuid": str(w.org_uuid) if w.org_uuid else "",
+            "centre_name": w.centre.name,
+            "centre_org_uuid": str(w.centre.org_uuid),
+        }
+        for w in windows.order_by("centre__name", "number")
+    ]

@@ -63,6 +63,16 @@ class Evaluation(models.Model):
         verbose_name = _("评价")
         verbose_name_plural = _("评价")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # The newest texts of a unit (the public 好差评 pages, docs/domain/supervision-public.md).
+            models.Index(
+                fields=["unit_uuid", "-created_at"],
+                name="evaluation_unit_texts",
+                condition=~models.Q(text=""),
+            ),
+            # supervision's daily roll-up reads one day's evaluations, and those given since its watermark
+            models.Index(fields=["created_at"], name="evaluation_created_at"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["subject_uuid", "evaluator_user_id", "round"], name="evaluation_one_per_round"
@@ -74,8 +84,6 @@ class Evaluation(models.Model):
                 condition=models.Q(round__gte=1, round__lte=2), name="evaluation_round_1_2"
             ),
         ]
-        # supervision's daily roll-up reads one day's evaluations, and those given since its watermark
-        indexes = [models.Index(fields=["created_at"], name="evaluation_created_at")]
 
     def __str__(self) -> str:
         return f"{self.subject_label} · {self.get_level_display()}"

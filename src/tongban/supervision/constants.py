@@ -62,3 +62,32 @@ COUNTERS: dict[str, tuple[str, ...]] = {
     ),
 }
 ALL_COUNTERS: tuple[str, ...] = tuple(c for family in COUNTERS.values() for c in family)
+
+
+# --- assessments, rankings, circulars (docs/domain/supervision-assessments.md) ---------------------------------
+class PeriodKind(models.TextChoices):
+    """How long an assessed period is: a calendar month or a calendar quarter (Beijing dates)."""
+
+    MONTH = "month", _("月度")
+    QUARTER = "quarter", _("季度")
+
+
+class CircularStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    ISSUED = "issued", _("已印发")
+
+
+# The supervising office of a region or district (whose supervisors assess, and whose seal a report and a
+# circular bear) is named after its organisation: 上海市 → 上海市政务服务管理办公室.
+OFFICE_SUFFIX = "政务服务管理办公室"
+# The maintenance sweep assesses a period once this many days have passed after its last day, so that the
+# roll-up has counted its last day (§5 of the rules).
+ASSESS_DELAY_DAYS = 1
+# A report or an issued circular still unsealed this long after it was made (a failed task) is sealed by the
+# maintenance sweep, a few a sweep.
+SEAL_RETRY_MINUTES = 10
+SEAL_RETRY_BATCH = 5
+# The units named in a circular's praise.
+COMMENDED_COUNT = 3
+CIRCULAR_TITLE_MAX = 200
+CIRCULAR_TEXT_MAX = 20_000

@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from tongban.supervision.demo import demo_load_supervision
+
+__all__ = ["demo_load_supervision"]

@@ -21,7 +21,7 @@ from django.utils import timezone
 from tongban.accounts.facade import organisations_info
 from tongban.cases.facade import case_day_rows, case_days_touched_since, cases_first_day
 from tongban.catalog.facade import target_access_facts
-from tongban.frontdesk.facade import centre_day_rows, window_days_touched_since
+from tongban.frontdesk.facade import centre_day_rows, window_days_touched_since, window_org_uuids
 from tongban.ratings.facade import (
     evaluation_day_rows,
     evaluation_days_touched_since,
@@ -164,6 +164,9 @@ def count_cases(day: date, today: date, orgs: Orgs) -> Rows:
 def count_evaluations(day: date, today: date, orgs: Orgs) -> Rows:
     out = Rows(Family.EVALUATIONS, day)
     units, targets = evaluation_day_rows(*day_bounds(day))
+    # A pad's 一次一评 names the front desk's window (Window.uuid), not its organisation: map it.
+    windows = window_org_uuids(r["unit_uuid"] for r in units if r["unit_kind"] == "window")
+    units = [{**r, "unit_uuid": windows.get(r["unit_uuid"], r["unit_uuid"])} for r in units]
     orgs.load([r["unit_uuid"] for r in units] + [r["department_uuid"] for r in targets])
     for r in units:
         org = orgs.get(r["unit_uuid"])

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0013_acceptance_document"),
+        ("cases", "0014_public_case_target"),
     ]
 
     operations = [

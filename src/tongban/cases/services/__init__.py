@@ -28,6 +28,7 @@ from tongban.cases.services.reads import case_material_open, case_staff_read
 from tongban.cases.services.signing import application_sign, signature_make, signing_choices
 from tongban.cases.services.special import special_end, special_start
 from tongban.cases.services.steps import DECISIONS, step_claim, step_decide, step_release
+from tongban.cases.services.urge import case_urge
 
 __all__ = [
     "DECISIONS",
@@ -41,6 +42,7 @@ __all__ = [
     "case_staff_read",
     "case_submit",
     "case_supplement",
+    "case_urge",
     "case_withdraw",
     "cases_deem_accepted",
     "draft_discard",

@@ -10,6 +10,7 @@ ACTION_LABELS = {
     "accept": _("受理"),
     "deemed_accept": _("逾期未告知补正，视为受理"),
     "refuse": _("不予受理"),
+    "urge": _("督办"),
     "request_supplement": _("一次性告知补正"),
     "supplement": _("申请人补正"),
     "claim": _("认领"),

@@ -371,3 +371,12 @@ def pad_rate(
     # The ratings context (to the right of the front desk) writes the evaluation once the rating is committed.
     transaction.on_commit(lambda: pad_rated.send(sender=PadSession, **facts))
     return session
+
+
+def window_org_uuids(window_uuids) -> dict[str, str]:
+    """The organisation of each window (its own, else its centre's), by the window's uuid — what a pad's
+    一次一评 names as the rated unit — for supervision's roll-ups. Unknown uuids are left out."""
+    rows = Window.objects.filter(uuid__in={str(u) for u in window_uuids}).values_list(
+        "uuid", "org_uuid", "centre__org_uuid"
+    )
+    return {str(u): str(org or centre) for u, org, centre in rows}

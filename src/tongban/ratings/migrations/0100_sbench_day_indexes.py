@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ratings", "0005_invitations_origins"),
+        ("ratings", "0006_public_evaluation_unit_texts"),
     ]
 
     operations = [

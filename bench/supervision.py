@@ -731,7 +731,7 @@ def _generate_event_day(scale: float) -> dict:
                     "at": "c.submitted_at + interval '1 hour'",
                     "action": "'request_supplement'",
                 },
-                f"FROM cases_case c WHERE {where} AND mod(c.id, 33) = 1 AND c.status = 'in_process' LIMIT {short}",
+                f"FROM cases_case c WHERE {where} AND mod(c.id, 33) = 1 LIMIT {short}",
             )
         concluded_today = f"c.concluded_at >= {local_ts(EVENT_DAY)} AND c.concluded_at < {local_ts(EVENT_DAY + timedelta(days=1))}"
         made.update(

@@ -106,6 +106,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/frontdesk_day.py
 	$(BIN)/python bench/ratings_http.py
 	$(BIN)/python bench/ratings_burst.py
+	$(BIN)/python bench/supervision.py
 
 ## make messages: compile the translation catalogs (English) after editing the .po files
 messages: $(DEV_STAMP)

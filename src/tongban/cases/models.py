@@ -106,6 +106,9 @@ class Case(models.Model):
             models.Index(fields=["applicant_uuid", "-submitted_at"], name="case_applicant_recent"),
             # The cases of an item or bundle (the public 好差评 pages' review texts of an item).
             models.Index(fields=["target_uuid", "target_kind"], name="case_target"),
+            # supervision's daily roll-up reads one day's cases by these (docs/performance/supervision-figures.md)
+            models.Index(fields=["submitted_at"], name="case_submitted_at"),
+            models.Index(fields=["concluded_at"], name="case_concluded_at"),
         ]
 
     def __str__(self) -> str:
@@ -174,6 +177,8 @@ class CaseEvent(models.Model):
         verbose_name = _("办件记录")
         verbose_name_plural = _("办件记录")
         ordering = ["case_id", "at", "id"]
+        # supervision's daily roll-up reads one day's events, and the events since its watermark
+        indexes = [models.Index(fields=["at"], name="case_event_at")]
 
 
 class CaseMaterial(models.Model):

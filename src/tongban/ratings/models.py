@@ -70,6 +70,8 @@ class Evaluation(models.Model):
                 name="evaluation_unit_texts",
                 condition=~models.Q(text=""),
             ),
+            # supervision's daily roll-up reads one day's evaluations, and those given since its watermark
+            models.Index(fields=["created_at"], name="evaluation_created_at"),
         ]
         constraints = [
             models.UniqueConstraint(

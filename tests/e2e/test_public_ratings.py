@@ -14,12 +14,13 @@ from tests.e2e.conftest import PC, PHONE, no_horizontal_overflow, open_menu, scr
 from tests.e2e.test_public_pages import _SMALL_TEXT, TextTooSmall
 from tongban.ratings.models import Evaluation
 from tongban.supervision.models import FigureDay
+from tongban.supervision.rollup import refresh_months
 
 pytestmark = pytest.mark.e2e
 
 
 def _figure(unit, label, path, *, dim="department", days_ago=1, **counters):
-    FigureDay.objects.create(
+    made = FigureDay.objects.create(
         day=timezone.localdate() - timedelta(days=days_ago),
         family="evaluations",
         dim=dim,
@@ -28,6 +29,7 @@ def _figure(unit, label, path, *, dim="department", days_ago=1, **counters):
         scope_path=path,
         **counters,
     )
+    refresh_months([made.day])
 
 
 @pytest.fixture

@@ -49,7 +49,10 @@ def _step(case, dept, *, due, status="ready"):
 
 @pytest.mark.parametrize("size", [PC, PHONE], ids=["pc", "phone"])
 def test_a_supervisor_goes_from_a_red_department_to_its_overdue_case_and_urges_it(
-    new_context, org_tree, make_staff, size
+    new_context,  # noqa: F811
+    org_tree,
+    make_staff,
+    size,
 ):
     hp, xh = org_tree["hp_housing"], org_tree["xh_housing"]
     reviewer = make_staff(hp, Role.REVIEWER)
@@ -66,7 +69,7 @@ def test_a_supervisor_goes_from_a_red_department_to_its_overdue_case_and_urges_i
     _step(late, hp, due=today - timedelta(days=3))
     turned_red(late, today - timedelta(days=2))
     CaseEvent.objects.create(case=late, action="submit", actor_label="张三")
-    for n in range(3):  # 徐汇区房管局 concluded three on time: not red
+    for _n in range(3):  # 徐汇区房管局 concluded three on time: not red
         done = make_case(
             xh,
             target=item,

@@ -154,9 +154,11 @@ def test_a_late_check_in_on_the_appointments_page_is_409(open_hall, make_person)
     user = make_person().user
     slot = _slot(open_hall, timezone.localdate(), time(0), time(0, 1))  # ended today by noon
     appointment = Appointment.objects.create(slot=slot, user_id=user.pk, person_label="张*")
-    client = login_client(user)
     noon = timezone.make_aware(datetime.combine(timezone.localdate(), time(12)))
-    with mock.patch("django.utils.timezone.now", return_value=noon):  # whatever the hour the test runs
+    # whatever the hour the test runs: signed in at noon too (a session idle since the real hour would have
+    # expired by noon when the test runs after midnight)
+    with mock.patch("django.utils.timezone.now", return_value=noon):
+        client = login_client(user)
         response = _post(
             client,
             "/hall/huangpu/appointments/",

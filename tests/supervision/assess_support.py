@@ -12,6 +12,7 @@ from tongban.accounts.constants import OrgKind, Role
 from tongban.accounts.services import organisation_create
 from tongban.supervision.constants import Dim, Family
 from tongban.supervision.models import FigureDay
+from tongban.supervision.rollup import refresh_months
 
 NOV = date(2026, 11, 1)
 OCT = date(2026, 10, 1)
@@ -24,7 +25,7 @@ AFTER_DEC = date(2027, 1, 5)
 
 def row(org, day: date, family: str, dim: str = Dim.DEPARTMENT, **counters) -> FigureDay:
     """One roll-up row of ``org`` (its uuid, name and path) on ``day``."""
-    return FigureDay.objects.create(
+    made = FigureDay.objects.create(
         day=day,
         family=family,
         dim=dim,
@@ -33,6 +34,8 @@ def row(org, day: date, family: str, dim: str = Dim.DEPARTMENT, **counters) -> F
         scope_path=org.path,
         **counters,
     )
+    refresh_months([made.day])
+    return made
 
 
 def good(org, day: date, good_count: int, evaluations: int = 10, dim: str = Dim.DEPARTMENT) -> FigureDay:

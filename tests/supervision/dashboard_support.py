@@ -22,6 +22,7 @@ from tongban.cases.models import Case, CaseEvent, SupervisionEvent
 from tongban.ratings.models import Ticket
 from tongban.supervision.constants import COUNTERS, Dim, Family
 from tongban.supervision.models import FigureDay
+from tongban.supervision.rollup import refresh_months
 
 SH = ZoneInfo("Asia/Shanghai")
 TODAY = timezone.localdate()
@@ -74,6 +75,7 @@ class Rollup:
             )
             for (day, family, dim, key, scope), row in self.rows.items()
         )
+        refresh_months(day for day, *_rest in self.rows)
 
 
 def make_case(dept, *, number: str = "", target=ITEM, promised=5, submitted: date | None = None, **fields):

@@ -334,4 +334,4 @@ def test_the_pages_cost_the_same_queries_however_many_units_and_rows(world, asse
     assert parse(after.content).by_id("drill-count").text().startswith("共 6 件")
 
 
-QUERIES = {"dashboard": 8, "drill": 9}
+QUERIES = {"dashboard": 7, "drill": 8}

@@ -22,6 +22,7 @@ from tongban.supervision import access
 from tongban.supervision.db import read_db
 from tongban.supervision.models import FigureDay
 from tongban.supervision.public import Period, percent_text, period_parse
+from tongban.supervision.rollup import refresh_months
 
 _seq = itertools.count(1)
 ID_NUMBER = "310101199003071230"  # a resident ID with a right check digit
@@ -33,7 +34,7 @@ def _today():
 
 
 def figure(unit, label, *, dim="department", path="", days_ago=1, family="evaluations", **counters):
-    return FigureDay.objects.create(
+    made = FigureDay.objects.create(
         day=_today() - timedelta(days=days_ago),
         family=family,
         dim=dim,
@@ -42,6 +43,8 @@ def figure(unit, label, *, dim="department", path="", days_ago=1, family="evalua
         scope_path=path,
         **counters,
     )
+    refresh_months([made.day])
+    return made
 
 
 def evaluation(unit_uuid, *, text, level=5, kind="case", subject=None, round=1, evaluator=None, **fields):

@@ -17,10 +17,11 @@ from datetime import date
 import django
 django.setup()
 from django.db import connections
-from tongban.supervision.models import FigureDay
+from tongban.supervision.models import FigureDay, FigureMonth
 for alias in connections:
     with connections[alias].schema_editor() as editor:
         editor.create_model(FigureDay)
+        editor.create_model(FigureMonth)
 target = "replica" if "replica" in connections else "default"
 FigureDay.objects.using(target).create(
     day=date(2026, 11, 2), family="evaluations", dim="district", unit_key="d", unit_label="黄浦区",
@@ -28,7 +29,7 @@ FigureDay.objects.using(target).create(
 )
 from tongban.supervision.db import read_db
 from tongban.supervision.figures import total_figures
-total = total_figures(scope=None, start=date(2026, 11, 1), end=date(2026, 11, 30))
+total = total_figures(scope=None, start=date(2026, 11, 1), end=date(2026, 11, 20))
 primary = FigureDay.objects.count()  # the router sends the ORM's own reads to the primary
 print(read_db(), total.evaluations, total.good, primary)
 """

@@ -18,7 +18,7 @@ from tongban.ratings.constants import MarkKind, TicketStatus
 from tongban.ratings.models import Evaluation, EvaluationMark, Ticket
 from tongban.supervision import figures
 from tongban.supervision.constants import ALL_COUNTERS, Dim
-from tongban.supervision.models import FigureDay, RollupState
+from tongban.supervision.models import FigureDay, FigureMonth, RollupState
 from tongban.supervision.rollup import rollup_rebuild, rollup_run
 
 pytestmark = pytest.mark.django_db
@@ -273,6 +273,7 @@ def test_a_rollup_rebuilt_from_scratch_equals_the_incremental_one(world, monkeyp
     assert incremental != first
 
     FigureDay.objects.all().delete()
+    FigureMonth.objects.all().delete()
     rollup_rebuild(start=date(2026, 9, 1), now=at(date(2026, 10, 22), 2))
     assert _snapshot() == incremental
 
@@ -293,3 +294,37 @@ def test_running_again_with_nothing_new_counts_nothing(world):
     # Only the safety margin's days (nothing in them changed) are counted again; the rows are the same.
     assert _snapshot() == before
     assert done["windows"] == 0
+
+
+def test_a_period_of_whole_months_reads_the_monthly_rows_and_gives_the_daily_sums(world):
+    rollup_run(NOW)
+    hp = world["hp_housing"]
+    # 28 September – 31 October: four days, then the whole of October from the monthly rows.
+    start, end = date(2026, 9, 28), date(2026, 10, 31)
+    assert FigureMonth.objects.filter(
+        month=date(2026, 10, 1), dim=Dim.DEPARTMENT, unit_key=str(hp.uuid)
+    ).exists()
+    got = figures.one_unit(scope=None, dim=Dim.DEPARTMENT, unit_key=str(hp.uuid), start=start, end=end)
+    days = FigureDay.objects.filter(dim=Dim.DEPARTMENT, unit_key=str(hp.uuid), day__gte=start, day__lte=end)
+    assert got.counts == {c: sum(getattr(r, c) for r in days) for c in ALL_COUNTERS}
+    assert got.concluded == 2 and got.evaluations == 3
+    listed = {
+        u.unit_key: u.counts
+        for u in figures.unit_figures(scope=None, dim=Dim.DEPARTMENT, start=start, end=end)
+    }
+    assert listed[str(hp.uuid)] == got.counts
+    # A month whose rows changed is summed again: a stray daily row shows once the month is refreshed.
+    FigureDay.objects.create(
+        day=date(2026, 10, 20),
+        family="cases",
+        dim=Dim.DEPARTMENT,
+        unit_key=str(hp.uuid),
+        unit_label=hp.name,
+        scope_path=hp.path,
+        concluded=5,
+    )
+    from tongban.supervision.rollup import refresh_months
+
+    refresh_months([date(2026, 10, 20)])
+    again = figures.one_unit(scope=None, dim=Dim.DEPARTMENT, unit_key=str(hp.uuid), start=start, end=end)
+    assert again.concluded == 7

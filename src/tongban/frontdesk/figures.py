@@ -314,8 +314,17 @@ def centre_day_rows(start: datetime, end: datetime) -> list[dict]:
     """Every centre's figures of [start, end) (a local day), for supervision: ``centre_org_uuid``,
     ``centre_name``, ``total`` (counters), ``windows`` [{``org_uuid``, ``label``, counters}] and ``clerks``
     [{``user_id``, ``label``, counters}]; rows with nothing counted are left out."""
+    from django.db.models import Exists, OuterRef
+
+    from tongban.frontdesk.models import Ticket
+
+    # Only the centres with a ticket or a service that day (a day's figures of a quiet centre are zeros).
+    active = ServiceCentre.objects.filter(
+        Exists(Ticket.objects.filter(centre=OuterRef("pk"), taken_at__gte=start, taken_at__lt=end))
+        | Exists(Service.objects.filter(centre=OuterRef("pk"), started_at__gte=start, started_at__lt=end))
+    )
     out = []
-    for centre in ServiceCentre.objects.order_by("id"):
+    for centre in active.order_by("id"):
         windows, clerks, total = centre_figures(centre, start, end)
         if not any(_counters(total).values()):
             continue

@@ -8,11 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Q, Sum
+from django.db.models import Max, Q, Sum
 
 from tongban.supervision.constants import ALL_COUNTERS, Dim
 from tongban.supervision.db import read_db
-from tongban.supervision.models import FigureDay
+from tongban.supervision.models import FigureDay, FigureMonth
 
 
 def _ratio(num: int, den: int) -> float | None:
@@ -147,38 +147,90 @@ def _counts(row: dict) -> dict[str, int]:
     return {c: int(row.get(c) or 0) for c in ALL_COUNTERS}
 
 
+def _next_month(month: date) -> date:
+    return (month + timedelta(days=32)).replace(day=1)
+
+
+def _parts(start: date, end: date) -> tuple[list[tuple[date, date]], tuple[date, date] | None]:
+    """[start, end] as its whole months (read from FigureMonth: [first month, month after the last)) and the
+    days before and after them (read from FigureDay)."""
+    first = start if start.day == 1 else _next_month(start.replace(day=1))
+    after = _next_month(end.replace(day=1)) if (end + timedelta(days=1)).day == 1 else end.replace(day=1)
+    if first >= after:
+        return [(start, end)], None
+    days = []
+    if start < first:
+        days.append((start, first - timedelta(days=1)))
+    if after <= end:
+        days.append((after, end))
+    return days, (first, after)
+
+
+def _querysets(dim_q: Q, start: date, end: date, scope: list[str] | None):
+    """The FigureDay and FigureMonth querysets that together cover [start, end] once."""
+    days, months = _parts(start, end)
+    out = []
+    for first, last in days:
+        out.append(
+            _scoped(FigureDay.objects.using(read_db()).filter(dim_q, day__gte=first, day__lte=last), scope)
+        )
+    if months is not None:
+        out.append(
+            _scoped(
+                FigureMonth.objects.using(read_db()).filter(dim_q, month__gte=months[0], month__lt=months[1]),
+                scope,
+            )
+        )
+    return out
+
+
+def _add(into: dict[str, int], row: dict) -> None:
+    for c in ALL_COUNTERS:
+        into[c] = into.get(c, 0) + int(row.get(c) or 0)
+
+
+def _grouped(dim_q: Q, start: date, end: date, scope: list[str] | None, by: str) -> list[dict]:
+    """The sums of the rows covering [start, end] grouped by ``by``, with the largest label: one statement
+    (the daily and monthly parts joined by UNION ALL), however the period splits."""
+    parts = [
+        qs.values(by).annotate(label=Max("unit_label"), **_sums())
+        for qs in _querysets(dim_q, start, end, scope)
+    ]
+    query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return list(query)
+
+
 def unit_figures(*, scope: list[str] | None, dim: str, start: date, end: date) -> list[UnitFigures]:
-    """One :class:`UnitFigures` per unit of ``dim`` with any row in [start, end] under ``scope``, by label."""
+    """One :class:`UnitFigures` per unit of ``dim`` with any row in [start, end] under ``scope``, by label.
+    Whole months are read from the monthly roll-up, the days around them from the daily one."""
     if dim not in Dim.values:
         raise ValueError(dim)
-    qs = _scoped(FigureDay.objects.using(read_db()).filter(dim=dim, day__gte=start, day__lte=end), scope)
-    rows = qs.values("unit_key").annotate(**_sums())
-    labels = dict(
-        _scoped(
-            FigureDay.objects.using(read_db()).filter(dim=dim, day__gte=start, day__lte=end), scope
-        ).values_list("unit_key", "unit_label")
-    )
-    out = [UnitFigures(dim, r["unit_key"], labels.get(r["unit_key"], ""), _counts(r)) for r in rows]
-    return sorted(out, key=lambda u: (u.unit_label, u.unit_key))
+    units: dict[str, UnitFigures] = {}
+    for r in _grouped(Q(dim=dim), start, end, scope, "unit_key"):
+        unit = units.get(r["unit_key"])
+        if unit is None:
+            unit = units[r["unit_key"]] = UnitFigures(dim, r["unit_key"], r["label"] or "", {})
+        _add(unit.counts, r)
+    return sorted(units.values(), key=lambda u: (u.unit_label, u.unit_key))
 
 
 def one_unit(*, scope: list[str] | None, dim: str, unit_key: str, start: date, end: date) -> UnitFigures:
     """The figures of one unit (zeros when it has no row)."""
-    qs = _scoped(
-        FigureDay.objects.using(read_db()).filter(dim=dim, unit_key=unit_key, day__gte=start, day__lte=end),
-        scope,
-    )
-    row = qs.aggregate(**_sums())
-    label = qs.values_list("unit_label", flat=True).first() or ""
-    return UnitFigures(dim, unit_key, label, _counts(row))
+    counts: dict[str, int] = {}
+    label = ""
+    for r in _grouped(Q(dim=dim, unit_key=unit_key), start, end, scope, "unit_key"):
+        _add(counts, r)
+        label = label or r["label"] or ""
+    return UnitFigures(dim, unit_key, label, _counts(counts))
 
 
 def total_figures(*, scope: list[str] | None, start: date, end: date) -> UnitFigures:
     """The figures of the whole scope: the sum of its district rows (every unit counts once in the district
     it belongs to; a city-level unit in its region's row)."""
-    base = FigureDay.objects.using(read_db()).filter(dim=Dim.DISTRICT, day__gte=start, day__lte=end)
-    row = _scoped(base, scope).aggregate(**_sums())
-    return UnitFigures("total", "", "", _counts(row))
+    counts: dict[str, int] = {}
+    for r in _grouped(Q(dim=Dim.DISTRICT), start, end, scope, "dim"):
+        _add(counts, r)
+    return UnitFigures("total", "", "", _counts(counts))
 
 
 def daily_series(

@@ -17,15 +17,8 @@ def _counter(label: str) -> models.BigIntegerField:
     return models.BigIntegerField(label, default=0)
 
 
-class FigureDay(models.Model):
-    day = models.DateField(_("日期"))
-    family = models.CharField(_("来源"), max_length=12, choices=Family.choices)
-    dim = models.CharField(_("维度"), max_length=12, choices=Dim.choices)
-    unit_key = models.CharField(_("对象标识"), max_length=64)  # an organisation/item/bundle uuid, a user id
-    unit_label = models.CharField(_("对象名称"), max_length=200)
-    # The organisation path the row belongs to (the unit's own, the lead department's for an item or bundle,
-    # the centre's for a clerk): a district supervisor reads the rows under their district's path.
-    scope_path = models.CharField(_("组织路径"), max_length=400, blank=True)
+class Counters(models.Model):
+    """The counters of a roll-up row (constants.COUNTERS)."""
 
     # evaluations (by the day given; valid ones only, ratings.md §9)
     evaluations = _counter(_("有效评价数"))
@@ -65,6 +58,20 @@ class FigureDay(models.Model):
     accurate = _counter(_("准确受理件数"))
 
     class Meta:
+        abstract = True
+
+
+class FigureDay(Counters):
+    day = models.DateField(_("日期"))
+    family = models.CharField(_("来源"), max_length=12, choices=Family.choices)
+    dim = models.CharField(_("维度"), max_length=12, choices=Dim.choices)
+    unit_key = models.CharField(_("对象标识"), max_length=64)  # an organisation/item/bundle uuid, a user id
+    unit_label = models.CharField(_("对象名称"), max_length=200)
+    # The organisation path the row belongs to (the unit's own, the lead department's for an item or bundle,
+    # the centre's for a clerk): a district supervisor reads the rows under their district's path.
+    scope_path = models.CharField(_("组织路径"), max_length=400, blank=True)
+
+    class Meta:
         verbose_name = _("每日汇总")
         verbose_name_plural = _("每日汇总")
         constraints = [
@@ -76,6 +83,28 @@ class FigureDay(models.Model):
             models.Index(fields=["dim", "day"], name="figure_day_dim"),
             models.Index(fields=["dim", "unit_key", "day"], name="figure_day_unit"),
         ]
+
+
+class FigureMonth(Counters):
+    """The sum of a month's FigureDay rows per dimension, unit and organisation path, all families together:
+    a period of whole months is read from these (12 rows a unit for a year, not 365 per family). Kept by
+    rollup.refresh_months after every day counted again (rollup.py)."""
+
+    month = models.DateField(_("月份（首日）"))
+    dim = models.CharField(_("维度"), max_length=12, choices=Dim.choices)
+    unit_key = models.CharField(_("对象标识"), max_length=64)
+    unit_label = models.CharField(_("对象名称"), max_length=200)
+    scope_path = models.CharField(_("组织路径"), max_length=400, blank=True)
+
+    class Meta:
+        verbose_name = _("每月汇总")
+        verbose_name_plural = _("每月汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "dim", "unit_key", "scope_path"], name="figure_month_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["dim", "month"], name="figure_month_dim")]
 
 
 class RollupState(models.Model):

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
 from django.db import transaction
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from tongban.accounts.facade import organisations_info
@@ -29,8 +30,8 @@ from tongban.ratings.facade import (
     ticket_day_rows,
     ticket_days_touched_since,
 )
-from tongban.supervision.constants import COUNTERS, Dim, Family
-from tongban.supervision.models import FigureDay, RollupDirty, RollupState
+from tongban.supervision.constants import ALL_COUNTERS, COUNTERS, Dim, Family
+from tongban.supervision.models import FigureDay, FigureMonth, RollupDirty, RollupState
 
 logger = logging.getLogger(__name__)
 
@@ -243,6 +244,38 @@ def recount(family: str, day: date, today: date, orgs: Orgs | None = None) -> in
     return len(rows)
 
 
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def refresh_months(days) -> int:
+    """Sum again the months of ``days`` from their FigureDay rows into FigureMonth (each month replaced in
+    its own transaction); the number of months."""
+    months = sorted({month_of(d) for d in days})
+    for month in months:
+        following = (month + timedelta(days=32)).replace(day=1)
+        sums = (
+            FigureDay.objects.filter(day__gte=month, day__lt=following)
+            .values("dim", "unit_key", "scope_path")
+            .annotate(label=Max("unit_label"), **{c: Sum(c) for c in ALL_COUNTERS})
+        )
+        rows = [
+            FigureMonth(
+                month=month,
+                dim=r["dim"],
+                unit_key=r["unit_key"],
+                scope_path=r["scope_path"],
+                unit_label=r["label"] or "",
+                **{c: r[c] or 0 for c in ALL_COUNTERS},
+            )
+            for r in sums.iterator(chunk_size=5_000)
+        ]
+        with transaction.atomic():
+            FigureMonth.objects.filter(month=month).delete()
+            FigureMonth.objects.bulk_create(rows, batch_size=2_000)
+    return len(months)
+
+
 def rollup_run(now: datetime | None = None) -> dict[str, int]:
     """Bring every family up to date: count again the days touched since its watermark (and those marked
     dirty); the number of days counted by family."""
@@ -250,6 +283,7 @@ def rollup_run(now: datetime | None = None) -> dict[str, int]:
     today = timezone.localdate(now)
     orgs = Orgs()
     done: dict[str, int] = {}
+    counted: set[date] = set()
     for family in Family.values:
         state = RollupState.objects.filter(family=family).first()
         since = state.watermark if state is not None else datetime(2000, 1, 1, tzinfo=UTC)
@@ -264,9 +298,11 @@ def rollup_run(now: datetime | None = None) -> dict[str, int]:
                 d += timedelta(days=1)
         for day in sorted(days):
             recount(family, day, today, orgs)
+        counted |= days
         RollupDirty.objects.filter(id__in=[i for i, _ in dirty]).delete()
         RollupState.objects.update_or_create(family=family, defaults={"watermark": now - SAFETY_MARGIN})
         done[family] = len(days)
+    done["months"] = refresh_months(counted)
     return done
 
 
@@ -289,6 +325,7 @@ def rollup_rebuild(start: date | None = None, end: date | None = None, now: date
             recount(family, day, today, orgs)
         day += timedelta(days=1)
         n += 1
+    refresh_months([start + timedelta(days=i) for i in range((end - start).days + 1)])
     for family in Family.values:
         RollupState.objects.update_or_create(family=family, defaults={"watermark": now - SAFETY_MARGIN})
     RollupDirty.objects.all().delete()

@@ -20,7 +20,7 @@ def board(username: str) -> dict[str, set[str]]:
     """The board as the supervisor reads it: per department, the lights its rows show."""
     client = login_client(demo_users(username)[username])
     html = client.get("/supervision/").content.decode()
-    sections = re.findall(r'<h2 id="d-\d+">([^<]+?)\s*<small>.*?</h2>(.*?)</section>', html, re.S)
+    sections = re.findall(r'<h2 id="d-\d+">([^<]+)</h2>(.*?)</section>', html, re.S)
     return {dept: set(re.findall(r'<span class="light \w+">([^<]+)</span>', body)) for dept, body in sections}
 
 

@@ -150,7 +150,7 @@ def board_rows(response) -> dict[str, list[tuple]]:
     says, case number, step, working days overdue)."""
     assert response.status_code == 200
     html = response.content.decode()
-    sections = re.findall(r'<h2 id="d-\d+">([^<]+?)\s*<small>.*?</h2>(.*?)</section>', html, re.S)
+    sections = re.findall(r'<h2 id="d-\d+">([^<]+)</h2>(.*?)</section>', html, re.S)
     row = re.compile(
         r'<tr><td[^>]*><span class="light (\w+)">([^<]+)</span></td><td[^>]*>(?:<(?:span|a)[^>]*>)?([^<]+)(?:</(?:span|a)>)?</td>'
         r"<td[^>]*>([^<]+)</td><td[^>]*>.*?</td><td[^>]*>(\d+)</td>\s*<td[^>]*>.*?</td></tr>",

@@ -46,7 +46,7 @@ class FiguresOf(Schema):
     )
 
 
-class UnitOut(FiguresOf):
+class FiguresUnitOut(FiguresOf):
     key: str = Field(description="an organisation, item or bundle uuid; a clerk's user id")
     label: str
     red: bool = Field(description="需关注: 按期办结率 below 90 % or a case turned red (case dimensions only)")
@@ -59,7 +59,7 @@ class FiguresOut(Schema):
     total: FiguresOf
     total_previous: FiguresOf
     count: int = Field(description="units of the dimension with any figure in the period")
-    units: list[UnitOut]
+    units: list[FiguresUnitOut]
 
 
 def _period_out(start, end) -> dict[str, Any]:

@@ -842,7 +842,13 @@ def child_rebuild(args) -> dict:
     meta = _meta_get() or {}
     if have and not args.rebuild and meta.get("rebuild"):
         # A daily roll-up kept from a run before the monthly one existed: sum its months (timed once).
-        if not FigureMonth.objects.filter(month__gte=BASE_START.replace(day=1), month__lte=BASE_END).exists():
+        months_there = (
+            FigureMonth.objects.filter(month__gte=BASE_START.replace(day=1), month__lte=BASE_END)
+            .values("month")
+            .distinct()
+            .count()
+        )
+        if months_there < 13:  # January 2025 – January 2026
             t0 = time.perf_counter()
             months = refresh_months([BASE_START + timedelta(days=i) for i in range(DAYS)])
             meta["rebuild"]["months"] = months

@@ -82,7 +82,7 @@ def case_day_rows(start: datetime, end: datetime) -> list[dict]:
 
 
 def _local_dates(qs, field: str) -> set[date]:
-    return {d for d in qs.annotate(d=TruncDate(field)).values_list("d", flat=True).distinct() if d}
+    return {d for d in qs.order_by().annotate(d=TruncDate(field)).values_list("d", flat=True).distinct() if d}
 
 
 def case_days_touched_since(since: datetime) -> set[date]:

@@ -361,5 +361,7 @@ def window_days_touched_since(since: datetime) -> set[date]:
         (Service.objects.filter(started_at__gte=since), "started_at"),
         (Service.objects.filter(finished_at__gte=since), "started_at"),
     ):
-        days |= {d for d in qs.annotate(d=TruncDate(column)).values_list("d", flat=True).distinct() if d}
+        days |= {
+            d for d in qs.order_by().annotate(d=TruncDate(column)).values_list("d", flat=True).distinct() if d
+        }
     return days

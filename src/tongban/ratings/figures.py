@@ -137,7 +137,7 @@ def ticket_day_rows(day: date, today: date) -> list[dict]:
 
 
 def _dates(qs, field: str) -> set[date]:
-    return {d for d in qs.annotate(d=TruncDate(field)).values_list("d", flat=True).distinct() if d}
+    return {d for d in qs.order_by().annotate(d=TruncDate(field)).values_list("d", flat=True).distinct() if d}
 
 
 def evaluation_days_touched_since(since: datetime) -> set[date]:

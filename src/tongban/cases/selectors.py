@@ -20,6 +20,7 @@ from tongban.cases.constants import CASE_NUMBER, OPEN_STEP_STATUSES, CaseStatus,
 from tongban.cases.deadlines import days_overdue, light_now, step_light_q
 from tongban.cases.models import ApplicationDraft, Case, CaseEvent, CaseStep
 from tongban.core.actors import Actor
+from tongban.core.pagination import MappedRows
 
 
 def case_list_for_applicant(*, actor: Actor, status: str = ""):
@@ -264,7 +265,7 @@ def supervision_cases(
         row_light=F(f"{case}light"),
         row_due_on=F(f"{case}due_on"),
     ).values("row_at", "row_uuid", "row_number", "row_name", "row_department", "row_light", "row_due_on")
-    return SupervisedCases(values.order_by("-row_at", "-row_number")[:limit])
+    return MappedRows(values.order_by("-row_at", "-row_number")[:limit], _supervised_case)
 
 
 @dataclass(frozen=True)
@@ -281,32 +282,17 @@ class SupervisedCase:
     at: datetime
 
 
-class SupervisedCases:
-    """The rows of :func:`supervision_cases`, read a slice at a time (``count`` and slicing, for a paginator)."""
-
-    def __init__(self, rows):
-        self._rows = rows
-
-    def count(self) -> int:
-        return self._rows.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index: slice) -> list[SupervisedCase]:
-        return [
-            SupervisedCase(
-                uuid=str(r["row_uuid"]),
-                number=r["row_number"],
-                name=r["row_name"],
-                department=r["row_department"],
-                light=r["row_light"],
-                light_label=str(Light(r["row_light"]).label) if r["row_light"] in Light.values else "",
-                due_on=r["row_due_on"],
-                at=r["row_at"],
-            )
-            for r in self._rows[index]
-        ]
+def _supervised_case(r: dict) -> SupervisedCase:
+    return SupervisedCase(
+        uuid=str(r["row_uuid"]),
+        number=r["row_number"],
+        name=r["row_name"],
+        department=r["row_department"],
+        light=r["row_light"],
+        light_label=str(Light(r["row_light"]).label) if r["row_light"] in Light.values else "",
+        due_on=r["row_due_on"],
+        at=r["row_at"],
+    )
 
 
 def case_urged_today(case: Case) -> bool:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from tongban.accounts.facade import organisation_info
 from tongban.cases.facade import case_uuids_of_target
 from tongban.core.actors import Actor
+from tongban.core.pagination import MappedRows
 from tongban.frontdesk.facade import window_uuids_in_scope
 from tongban.ratings.constants import BAD_LEVELS, EXCLUDING_MARKS, EvaluationKind, MarkKind, TicketStatus
 from tongban.ratings.masking import mask_public_text
@@ -222,7 +223,7 @@ def supervision_tickets(
     else:
         raise ValueError(figure)
     values = rows.values("uuid", "number", "unit_name", "status", "received_on", "row_due")
-    return SupervisedTickets(values.order_by("row_due", "number")[:limit])
+    return MappedRows(values.order_by("row_due", "number")[:limit], _supervised_ticket)
 
 
 @dataclass(frozen=True)
@@ -238,30 +239,13 @@ class SupervisedTicket:
     due_on: date | None
 
 
-class SupervisedTickets:
-    """The rows of :func:`supervision_tickets`, read a slice at a time (for a paginator)."""
-
-    def __init__(self, rows):
-        self._rows = rows
-
-    def count(self) -> int:
-        return self._rows.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index: slice) -> list[SupervisedTicket]:
-        return [
-            SupervisedTicket(
-                uuid=str(r["uuid"]),
-                number=r["number"],
-                unit_name=r["unit_name"],
-                status=r["status"],
-                status_label=str(TicketStatus(r["status"]).label)
-                if r["status"] in TicketStatus.values
-                else "",
-                received_on=r["received_on"],
-                due_on=r["row_due"],
-            )
-            for r in self._rows[index]
-        ]
+def _supervised_ticket(r: dict) -> SupervisedTicket:
+    return SupervisedTicket(
+        uuid=str(r["uuid"]),
+        number=r["number"],
+        unit_name=r["unit_name"],
+        status=r["status"],
+        status_label=str(TicketStatus(r["status"]).label) if r["status"] in TicketStatus.values else "",
+        received_on=r["received_on"],
+        due_on=r["row_due"],
+    )

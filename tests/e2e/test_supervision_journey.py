@@ -21,6 +21,7 @@ from tests.e2e.conftest import (  # noqa: F401  (the browser fixtures)
     no_horizontal_overflow,
     open_menu,
 )
+from tests.e2e.test_seals import shoot_modes
 from tests.supervision.dashboard_support import at, make_case, turned_red
 from tongban.accounts.constants import Role
 from tongban.cases.models import CaseEvent, CaseStep
@@ -112,6 +113,11 @@ def test_a_supervisor_goes_from_a_red_department_to_its_overdue_case_and_urges_i
     )
     no_horizontal_overflow(page)
     watch.assert_clean()
+
+    if size == PC:  # the board and the urged case at both widths, in 长辈版 and in English: nothing overflows
+        shoot_modes(page, "/supervision/?light=red", "supervision-board-urged")
+        shoot_modes(page, f"/staff/cases/{late.uuid}/", "supervision-case-urged")
+        watch.assert_clean()
 
     message = Message.objects.get(user_id=reviewer.pk, title="督办通知")
     assert "TB2026SVJ00001" in message.body

@@ -102,6 +102,11 @@ def staff_scope(actor: Actor, *, supervised: bool = False) -> Q | None:
     departments = staff_department_uuids(actor, roles)
     if not departments:
         return None
+    return _of_departments(departments)
+
+
+def _of_departments(departments) -> Q:
+    """Cases led by, or with a step in, one of ``departments``."""
     return Q(lead_department_uuid__in=departments) | Q(steps__department_uuid__in=departments)
 
 
@@ -149,14 +154,7 @@ def access_case_to_urge(*, actor: Actor, case_uuid) -> Case:
     departments = supervised_department_uuids(actor)
     if not _valid(case_uuid):
         raise CaseNotFound()
-    case = (
-        Case.objects.filter(
-            Q(lead_department_uuid__in=departments) | Q(steps__department_uuid__in=departments),
-            uuid=case_uuid,
-        )
-        .distinct()
-        .first()
-    )
+    case = Case.objects.filter(_of_departments(departments), uuid=case_uuid).distinct().first()
     if case is None:
         raise CaseNotFound()
     return case
@@ -164,12 +162,8 @@ def access_case_to_urge(*, actor: Actor, case_uuid) -> Case:
 
 def actor_may_urge(actor: Actor, case: Case) -> bool:
     """Whether the actor supervises one of the case's departments (the case page offers 督办)."""
-    departments = set(staff_department_uuids(actor, {Role.SUPERVISOR}))
-    if not departments:
-        return False
-    if str(case.lead_department_uuid) in departments:
-        return True
-    return any(str(d) in departments for d in case.steps.values_list("department_uuid", flat=True))
+    departments = staff_department_uuids(actor, {Role.SUPERVISOR})
+    return bool(departments) and Case.objects.filter(_of_departments(departments), pk=case.pk).exists()
 
 
 def actor_is_window_clerk(actor: Actor) -> bool:

@@ -47,6 +47,7 @@ from tongban.cases.constants import (
 )
 from tongban.cases.deadlines import days_overdue, due_after, due_is_provisional, light_on, yellow_from
 from tongban.cases.models import Case, CaseEvent, CaseMaterial, CaseStep, SupervisionEvent
+from tongban.cases.services.applying import plan_steps
 from tongban.catalog.facade import (
     ApplicationTarget,
     application_target,
@@ -362,21 +363,7 @@ class _History:
             lookup_code=f"{rng.randrange(10**6):06d}",
         )
         plan = _Planned(case)
-        plan.steps = [
-            CaseStep(
-                key=s.key,
-                name=s.name,
-                order=i,
-                department_uuid=s.department_uuid,
-                department_name=s.department_name,
-                implementation_code=s.implementation_code,
-                version_number=s.version_number,
-                budget_days=s.budget_days,
-                depends_on=list(s.depends_on),
-                status=StepStatus.WAITING,
-            )
-            for i, s in enumerate(target.steps)
-        ]
+        plan.steps = plan_steps(target)
         committed = self.materials(plan, target, submitted_at)
         self.event(plan, submitted_at, "submit", who.label, target=target.name, committed=committed)
 

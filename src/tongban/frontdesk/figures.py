@@ -21,11 +21,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from tongban.cases.facade import case_acceptance_facts
 from tongban.frontdesk.constants import TicketAction
-from tongban.frontdesk.models import Service, ServiceCentre, TicketEvent, Window, WindowShift
+from tongban.frontdesk.models import Service, ServiceCentre, Ticket, TicketEvent, Window, WindowShift
 
 ACCURACY_REFERENCE = 0.90
 ON_THE_SPOT_REFERENCE = 0.75
@@ -314,10 +316,6 @@ def centre_day_rows(start: datetime, end: datetime) -> list[dict]:
     """Every centre's figures of [start, end) (a local day), for supervision: ``centre_org_uuid``,
     ``centre_name``, ``total`` (counters), ``windows`` [{``org_uuid``, ``label``, counters}] and ``clerks``
     [{``user_id``, ``label``, counters}]; rows with nothing counted are left out."""
-    from django.db.models import Exists, OuterRef
-
-    from tongban.frontdesk.models import Ticket
-
     # Only the centres with a ticket or a service that day (a day's figures of a quiet centre are zeros).
     active = ServiceCentre.objects.filter(
         Exists(Ticket.objects.filter(centre=OuterRef("pk"), taken_at__gte=start, taken_at__lt=end))
@@ -353,8 +351,6 @@ def centre_day_rows(start: datetime, end: datetime) -> list[dict]:
 
 def window_days_touched_since(since: datetime) -> set[date]:
     """Days of the queue tickets and window services written or changed since ``since`` (by their events)."""
-    from django.db.models.functions import TruncDate
-
     days: set[date] = set()
     for qs, column in (
         (TicketEvent.objects.filter(at__gte=since), "at"),

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Case, Count, DateField, F, Q, QuerySet, Sum, When
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from tongban.cases.facade import case_targets
 from tongban.ratings.board import OUT_OF_FIGURES, _last_flag, real_name_bad_reviews, revisit_keyed
@@ -172,6 +173,4 @@ def ticket_days_touched_since(since: datetime) -> set[date]:
 
 def first_day() -> date | None:
     first = Evaluation.objects.order_by("created_at").values_list("created_at", flat=True).first()
-    from django.utils import timezone
-
     return timezone.localdate(first) if first else None

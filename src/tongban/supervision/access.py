@@ -37,6 +37,14 @@ def in_scope(scope_path: str, paths: list[str]) -> bool:
     return any(scope_path.startswith(p) for p in paths)
 
 
+def scope_q(paths: list[str]) -> Q:
+    """Rows whose ``scope_path`` lies under one of ``paths`` (none for an empty list)."""
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(scope_path__startswith=path)
+    return q
+
+
 # The public 好差评 results' API is open to anyone; its answers come from the cache, but a new period or a
 # cache's expiry reads the roll-ups, so each address is held to PUBLIC_LIMIT calls in PUBLIC_WINDOW seconds.
 PUBLIC_LIMIT, PUBLIC_WINDOW = 120, 600
@@ -64,12 +72,9 @@ def access_unit(*, actor: Actor, dim: str, unit_key: str) -> Unit:
     scope = supervision_scope(actor)
     if dim not in Dim.values or not unit_key or len(unit_key) > 64:
         raise NotFound()
-    under = Q(pk__in=[])
-    for path in scope:
-        under |= Q(scope_path__startswith=path)
     label = (
         FigureDay.objects.using(read_db())
-        .filter(under, dim=dim, unit_key=unit_key)
+        .filter(scope_q(scope), dim=dim, unit_key=unit_key)
         .order_by("-day")
         .values_list("unit_label", flat=True)
         .first()
@@ -165,10 +170,7 @@ def circulars_visible(actor: Actor) -> QuerySet[Circular]:
     paths = actor.org_paths(SUPERVISOR_ROLES)
     if not paths:
         return Circular.objects.none()
-    scope = Q(pk__in=[])
-    for path in paths:
-        scope |= Q(scope_path__startswith=path)
-    return Circular.objects.filter(scope)
+    return Circular.objects.filter(scope_q(paths))
 
 
 def access_circular(*, actor: Actor, circular_uuid) -> Circular:

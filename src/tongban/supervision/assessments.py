@@ -30,8 +30,8 @@ from tongban.supervision.models import (
     AssessmentRun,
     AssessmentScheme,
     Circular,
-    FigureDay,
 )
+from tongban.supervision.months import next_month
 from tongban.supervision.scoring import ranks, score_of, weights_clean
 
 
@@ -66,7 +66,7 @@ def schemes_all() -> list[AssessmentScheme]:
 
 def first_allowed_start(today: date) -> date:
     """The earliest day a new scheme may take effect: the first day of the next month."""
-    return date(today.year + today.month // 12, today.month % 12 + 1, 1)
+    return next_month(today)
 
 
 @transaction.atomic
@@ -103,17 +103,6 @@ def scheme_add(
 
 
 # --- assessing -------------------------------------------------------------------------------------------------
-def _department_paths(region_path: str, start: date, end: date) -> dict[str, str]:
-    """The organisation path of each department with a roll-up row in the period under the region."""
-    rows = (
-        FigureDay.objects.using(read_db())
-        .filter(dim=Dim.DEPARTMENT, day__gte=start, day__lte=end, scope_path__startswith=region_path)
-        .values_list("unit_key", "scope_path")
-        .distinct()
-    )
-    return dict(rows)
-
-
 def rankings_figures(period: Period, offices: list[Office]) -> dict[tuple[str, str], list[UnitFigures]]:
     """The units of each ranking of the period, keyed by (office path, dim): a region ranks its districts and
     the departments that belong to no district under it; a district the departments under it."""
@@ -129,12 +118,12 @@ def rankings_figures(period: Period, offices: list[Office]) -> dict[tuple[str, s
             for u in unit_figures(scope=scope, dim=Dim.DISTRICT, start=period.start, end=period.end)
             if u.unit_key in district_keys
         ]
-        paths = _department_paths(region.path, period.start, period.end)
         under = [d for d in districts if d.path.startswith(region.path)]
         for unit in unit_figures(scope=scope, dim=Dim.DEPARTMENT, start=period.start, end=period.end):
-            path = paths.get(unit.unit_key, "")
             owner = max(
-                (d for d in under if path.startswith(d.path)), key=lambda d: len(d.path), default=region
+                (d for d in under if unit.scope_path.startswith(d.path)),
+                key=lambda d: len(d.path),
+                default=region,
             )
             groups[(owner.path, Dim.DEPARTMENT)].append(unit)
     return {key: units for key, units in groups.items() if units}

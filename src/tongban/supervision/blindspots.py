@@ -41,6 +41,7 @@ from django.utils import timezone
 from tongban.supervision.db import read_db
 from tongban.supervision.errors import SupervisionMonthInvalid
 from tongban.supervision.models import BlindSpotKind, BlindSpotMember, BlindSpotMonth, BlindSpotReport
+from tongban.supervision.months import next_month, previous_month
 from tongban.supervision.segmentation import normalise, themes
 
 ROWS_KEPT = 200  # rows of each list a report keeps (so that next month's change sees beyond what is shown)
@@ -81,14 +82,6 @@ def parse_month(value: str | None, *, now: datetime | None = None) -> date:
     if not 1 <= month <= 12 or year < 2000 or date(year, month, 1) > current:
         raise SupervisionMonthInvalid(field="month")
     return date(year, month, 1)
-
-
-def next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
-def previous_month(month: date) -> date:
-    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:

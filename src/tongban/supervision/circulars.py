@@ -32,7 +32,7 @@ from tongban.supervision.errors import (
 )
 from tongban.supervision.locks import lock_circular
 from tongban.supervision.models import Assessment, Circular
-from tongban.supervision.scoring import HALF, RATE, SCORABLE, figure_weights, ordered
+from tongban.supervision.scoring import SCORABLE, figure_weights, ordered, value_text
 
 
 def last_periods() -> int:
@@ -45,15 +45,9 @@ def figure_text(name: str, figure: dict) -> str:
     spec = SCORABLE.get(name)
     if spec is None:
         return ""
-    value = figure.get("value")
-    if value is None:
+    if figure.get("value") is None:
         return _("%(label)s 无数据") % {"label": spec.label}
-    if spec.kind == RATE:
-        shown = f"{100 * value:.1f}%"
-    elif spec.kind == HALF:
-        shown = f"{value:.2f}"
-    else:
-        shown = f"{value:.1f}"
+    shown = value_text(name, figure)
     return _("%(label)s %(value)s（%(num)s/%(den)s）") % {
         "label": spec.label,
         "value": shown,

@@ -25,7 +25,7 @@ from tongban.supervision.access import Office
 from tongban.supervision.assessment_periods import Period
 from tongban.supervision.assessments import ranking, run_of, scheme_of
 from tongban.supervision.models import Assessment, Circular
-from tongban.supervision.scoring import HALF, RATE, SCORABLE, figure_weights, ordered
+from tongban.supervision.scoring import SCORABLE, figure_weights, ordered, value_text
 
 HEADING = re.compile(r"^[一二三四五六七八九十]+、")
 logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
@@ -40,19 +40,6 @@ PT_PER_MM = 72 / 25.4
 SEAL_MM = 42.0
 REPORT_FIELD = "考核机关印章"
 CIRCULAR_FIELD = "通报机关印章"
-
-
-def value_text(name: str, figure: dict | None) -> str:
-    """A figure's value as a table shows it: 80.0%, 0.62, 4.2, or — when it has no denominator."""
-    spec = SCORABLE.get(name)
-    if spec is None or not figure or figure.get("value") is None:
-        return "—"
-    value = figure["value"]
-    if spec.kind == RATE:
-        return f"{100 * value:.1f}%"
-    if spec.kind == HALF:
-        return f"{value:.2f}"
-    return f"{value:.1f}"
 
 
 def change_text(row: Assessment) -> str:

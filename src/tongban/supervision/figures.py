@@ -10,9 +10,11 @@ from datetime import date, timedelta
 
 from django.db.models import Max, Q, Sum
 
+from tongban.supervision.access import scope_q
 from tongban.supervision.constants import ALL_COUNTERS, Dim
 from tongban.supervision.db import read_db
 from tongban.supervision.models import FigureDay, FigureMonth
+from tongban.supervision.months import month_start, next_month
 
 
 def _ratio(num: int, den: int) -> float | None:
@@ -27,6 +29,7 @@ class UnitFigures:
     unit_key: str
     unit_label: str
     counts: dict[str, int] = field(default_factory=dict)
+    scope_path: str = ""  # the unit's organisation path (its largest, for an item led in several places)
 
     def __getattr__(self, name: str) -> int:
         if name in ALL_COUNTERS:
@@ -131,12 +134,7 @@ RATES = (
 
 def _scoped(qs, scope: list[str] | None):
     """Rows under the organisation paths ``scope`` (None: the whole platform, for public pages)."""
-    if scope is None:
-        return qs
-    q = Q(pk__in=[])
-    for path in scope:
-        q |= Q(scope_path__startswith=path)
-    return qs.filter(q)
+    return qs if scope is None else qs.filter(scope_q(scope))
 
 
 def _sums():
@@ -147,15 +145,11 @@ def _counts(row: dict) -> dict[str, int]:
     return {c: int(row.get(c) or 0) for c in ALL_COUNTERS}
 
 
-def _next_month(month: date) -> date:
-    return (month + timedelta(days=32)).replace(day=1)
-
-
 def _parts(start: date, end: date) -> tuple[list[tuple[date, date]], tuple[date, date] | None]:
     """[start, end] as its whole months (read from FigureMonth: [first month, month after the last)) and the
     days before and after them (read from FigureDay)."""
-    first = start if start.day == 1 else _next_month(start.replace(day=1))
-    after = _next_month(end.replace(day=1)) if (end + timedelta(days=1)).day == 1 else end.replace(day=1)
+    first = start if start.day == 1 else next_month(start)
+    after = next_month(end) if (end + timedelta(days=1)).day == 1 else month_start(end)
     if first >= after:
         return [(start, end)], None
     days = []
@@ -193,7 +187,7 @@ def _grouped(dim_q: Q, start: date, end: date, scope: list[str] | None, by: str)
     """The sums of the rows covering [start, end] grouped by ``by``, with the largest label: one statement
     (the daily and monthly parts joined by UNION ALL), however the period splits."""
     parts = [
-        qs.values(by).annotate(label=Max("unit_label"), **_sums())
+        qs.values(by).annotate(label=Max("unit_label"), path=Max("scope_path"), **_sums())
         for qs in _querysets(dim_q, start, end, scope)
     ]
     query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
@@ -209,7 +203,9 @@ def unit_figures(*, scope: list[str] | None, dim: str, start: date, end: date) -
     for r in _grouped(Q(dim=dim), start, end, scope, "unit_key"):
         unit = units.get(r["unit_key"])
         if unit is None:
-            unit = units[r["unit_key"]] = UnitFigures(dim, r["unit_key"], r["label"] or "", {})
+            unit = units[r["unit_key"]] = UnitFigures(
+                dim, r["unit_key"], r["label"] or "", {}, r["path"] or ""
+            )
         _add(unit.counts, r)
     return sorted(units.values(), key=lambda u: (u.unit_label, u.unit_key))
 
@@ -217,11 +213,11 @@ def unit_figures(*, scope: list[str] | None, dim: str, start: date, end: date) -
 def one_unit(*, scope: list[str] | None, dim: str, unit_key: str, start: date, end: date) -> UnitFigures:
     """The figures of one unit (zeros when it has no row)."""
     counts: dict[str, int] = {}
-    label = ""
+    label = path = ""
     for r in _grouped(Q(dim=dim, unit_key=unit_key), start, end, scope, "unit_key"):
         _add(counts, r)
-        label = label or r["label"] or ""
-    return UnitFigures(dim, unit_key, label, _counts(counts))
+        label, path = label or r["label"] or "", path or r["path"] or ""
+    return UnitFigures(dim, unit_key, label, _counts(counts), path)
 
 
 def total_figures(*, scope: list[str] | None, start: date, end: date) -> UnitFigures:

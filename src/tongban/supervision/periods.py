@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from tongban.supervision.constants import Dim
 from tongban.supervision.errors import SupervisionDimensionInvalid, SupervisionPeriodInvalid
 from tongban.supervision.figures import previous_period
+from tongban.supervision.months import month_start
 
 MAX_DAYS = 366
 DEFAULT_DIM = Dim.DEPARTMENT
@@ -44,10 +45,6 @@ class Period:
         return previous_period(self.start, self.end)
 
 
-def _month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
 def _parse(value: str, field: str) -> date:
     text = (value or "").strip()
     try:
@@ -65,10 +62,10 @@ def period_from(kind: str, date_from: str, date_to: str, *, today: date) -> Peri
     if not kind:
         kind = CUSTOM if (date_from or date_to) else THIS_MONTH
     if kind == THIS_MONTH:
-        return Period(kind, _month_start(today), today)
+        return Period(kind, month_start(today), today)
     if kind == LAST_MONTH:
-        end = _month_start(today) - timedelta(days=1)
-        return Period(kind, _month_start(end), end)
+        end = month_start(today) - timedelta(days=1)
+        return Period(kind, month_start(end), end)
     if kind == THIS_QUARTER:
         start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
         return Period(kind, start, today)

@@ -17,7 +17,6 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from pypinyin import Style, lazy_pinyin
@@ -26,7 +25,7 @@ from tongban.ratings.facade import PublicReview, public_reviews
 from tongban.supervision.constants import COUNTERS, Dim, Family
 from tongban.supervision.db import read_db
 from tongban.supervision.errors import SupervisionDimensionInvalid, SupervisionPeriodInvalid
-from tongban.supervision.figures import UnitFigures
+from tongban.supervision.figures import UnitFigures, one_unit, unit_figures
 from tongban.supervision.models import FigureDay
 
 # What may be published, and the dimension of the roll-ups each reads.
@@ -152,10 +151,6 @@ class PublicUnit:
         return self.figures.good_rate
 
 
-def _sums() -> dict:
-    return {c: Sum(c) for c in _EVALUATION_COUNTERS}
-
-
 def _counts(row: dict) -> dict[str, int]:
     return {c: int(row.get(c) or 0) for c in _EVALUATION_COUNTERS}
 
@@ -165,26 +160,14 @@ def _initials(name: str) -> str:
 
 
 def _units_load(kind: str, period: Period) -> list[PublicUnit]:
-    """Every unit of ``kind`` with a valid evaluation in the period: two queries on the roll-ups (their sums;
-    each unit's name and organisation path as of its latest row in the period)."""
-    rows = FigureDay.objects.using(read_db()).filter(
-        dim=PUBLIC_KINDS.get(kind, kind),
-        family=Family.EVALUATIONS,
-        day__gte=period.start,
-        day__lte=period.end,
-    )
-    sums = {
-        r["unit_key"]: _counts(r)
-        for r in rows.values("unit_key").annotate(**_sums()).filter(evaluations__gt=0)
-    }
-    latest: dict[str, tuple[str, str]] = {}
-    for key, label, path in rows.order_by("day", "id").values_list("unit_key", "unit_label", "scope_path"):
-        latest[key] = (label, path)
-    units = []
-    for key, counts in sums.items():
-        label, path = latest.get(key, ("", ""))
-        units.append(PublicUnit(kind, key, label, path, counts, _initials(label)))
-    return units
+    """Every unit of ``kind`` with a valid evaluation in the period, summed by figures.unit_figures (the monthly
+    roll-up for whole months, one statement)."""
+    dim = PUBLIC_KINDS.get(kind, kind)
+    return [
+        PublicUnit(kind, u.unit_key, u.unit_label, u.scope_path, _counts(u.counts), _initials(u.unit_label))
+        for u in unit_figures(scope=None, dim=dim, start=period.start, end=period.end)
+        if u.evaluations > 0
+    ]
 
 
 def _cached(key: str, load):
@@ -241,9 +224,7 @@ def _unit_load(kind: str, unit_uuid: str, period: Period) -> PublicUnitPage | No
         return None
     label, path = latest
     counts = _counts(
-        rows.filter(family=Family.EVALUATIONS, day__gte=period.start, day__lte=period.end).aggregate(
-            **_sums()
-        )
+        one_unit(scope=None, dim=dim, unit_key=unit_uuid, start=period.start, end=period.end).counts
     )
     unit = PublicUnit(kind, unit_uuid, label, path, counts, _initials(label))
     children: list[PublicUnit] = []

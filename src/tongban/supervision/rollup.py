@@ -32,6 +32,7 @@ from tongban.ratings.facade import (
 )
 from tongban.supervision.constants import ALL_COUNTERS, COUNTERS, Dim, Family
 from tongban.supervision.models import FigureDay, FigureMonth, RollupDirty, RollupState
+from tongban.supervision.months import month_start, next_month
 
 logger = logging.getLogger(__name__)
 
@@ -244,16 +245,12 @@ def recount(family: str, day: date, today: date, orgs: Orgs | None = None) -> in
     return len(rows)
 
 
-def month_of(day: date) -> date:
-    return day.replace(day=1)
-
-
 def refresh_months(days) -> int:
     """Sum again the months of ``days`` from their FigureDay rows into FigureMonth (each month replaced in
     its own transaction); the number of months."""
-    months = sorted({month_of(d) for d in days})
+    months = sorted({month_start(d) for d in days})
     for month in months:
-        following = (month + timedelta(days=32)).replace(day=1)
+        following = next_month(month)
         sums = (
             FigureDay.objects.filter(day__gte=month, day__lt=following)
             .values("dim", "unit_key", "scope_path")

@@ -165,3 +165,16 @@ def weights_share(weights: dict[str, float]) -> dict[str, float]:
     """Each weight as a share of the total, in percent (how a page shows a scheme)."""
     total = sum(weights.values()) or 1
     return {name: 100.0 * w / total for name, w in weights.items()}
+
+
+def value_text(name: str, figure: dict | None) -> str:
+    """A figure's value as a table shows it: 80.0%, 0.62, 4.2, or — when it has no denominator."""
+    spec = SCORABLE.get(name)
+    if spec is None or not figure or figure.get("value") is None:
+        return "—"
+    value = figure["value"]
+    if spec.kind == RATE:
+        return f"{100 * value:.1f}%"
+    if spec.kind == HALF:
+        return f"{value:.2f}"
+    return f"{value:.1f}"

@@ -40,10 +40,10 @@ from tongban.supervision.assessments import (
 )
 from tongban.supervision.circulars import dim_words, figure_text
 from tongban.supervision.constants import CircularStatus
-from tongban.supervision.documents import circular_pdf, rankings_xlsx, value_text
+from tongban.supervision.documents import circular_pdf, rankings_xlsx
 from tongban.supervision.errors import AssessmentPeriodInvalid, SchemeBackdated
 from tongban.supervision.models import AssessmentReport
-from tongban.supervision.scoring import SCORABLE, figure_weights, ordered, weights_share
+from tongban.supervision.scoring import SCORABLE, figure_weights, ordered, value_text, weights_share
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -36,7 +36,7 @@ from tongban.cases.errors import CaseError, TargetNotFound
 from tongban.cases.events import applicant_tell, event_record
 from tongban.cases.models import ApplicationDraft, ApplicationDraftFile, Case, CaseMaterial, CaseStep
 from tongban.cases.uploads import CheckedFile, check_upload
-from tongban.catalog.facade import ESTABLISHING_LICENCE_TYPES, application_target
+from tongban.catalog.facade import ESTABLISHING_LICENCE_TYPES, ApplicationTarget, application_target
 from tongban.core.actors import Actor
 from tongban.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from tongban.core.workdays import working_days_after
@@ -46,6 +46,27 @@ from tongban.licences.facade import (
     licences_for_application,
     record_case_uses,
 )
+
+
+def plan_steps(target: ApplicationTarget, **fields) -> list[CaseStep]:
+    """The unsaved steps of a case of ``target``, one per step of its plan, all waiting (``fields``: e.g. the
+    case)."""
+    return [
+        CaseStep(
+            key=s.key,
+            name=s.name,
+            order=i,
+            department_uuid=s.department_uuid,
+            department_name=s.department_name,
+            implementation_code=s.implementation_code,
+            version_number=s.version_number,
+            budget_days=s.budget_days,
+            depends_on=list(s.depends_on),
+            status=StepStatus.WAITING,
+            **fields,
+        )
+        for i, s in enumerate(target.steps)
+    ]
 
 
 def case_submit(
@@ -364,22 +385,7 @@ def _create(
         delivery_method=delivery_method,
         lookup_code=lookup_code_new(),
     )
-    steps = CaseStep.objects.bulk_create(
-        CaseStep(
-            case=case,
-            key=s.key,
-            name=s.name,
-            order=i,
-            department_uuid=s.department_uuid,
-            department_name=s.department_name,
-            implementation_code=s.implementation_code,
-            version_number=s.version_number,
-            budget_days=s.budget_days,
-            depends_on=list(s.depends_on),
-            status=StepStatus.WAITING,
-        )
-        for i, s in enumerate(target.steps)
-    )
+    steps = CaseStep.objects.bulk_create(plan_steps(target, case=case))
     commitment_due = working_days_after(timezone.localdate(now), COMMITMENT_DAYS)
     materials = []
     for spec, mode, checked_file, note, ref in checked:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts.facade import staff_user_ids_of
@@ -15,6 +14,7 @@ from tongban.cases.constants import OPEN_STEP_STATUSES, CaseStatus
 from tongban.cases.errors import CaseError, CaseUrgedToday, InvalidTransition
 from tongban.cases.locks import lock_case
 from tongban.cases.models import Case, CaseEvent
+from tongban.cases.selectors import case_urged_today
 from tongban.core.actors import Actor
 from tongban.core.audit import audit_record
 from tongban.core.errors import InvalidInput
@@ -30,13 +30,11 @@ def case_urge(*, actor: Actor, case: Case, text: Any) -> CaseEvent:
     text = (text if isinstance(text, str) else "").strip()
     if not text or len(text) > URGE_TEXT_MAX:
         raise InvalidInput(CaseError.OPINION_REQUIRED, _("请填写督办意见（不超过 500 字）"), field="text")
-    today = timezone.localdate()
     with transaction.atomic():
         case = lock_case(case.pk)
         if case.status != CaseStatus.IN_PROCESS:
             raise InvalidTransition("urge", case.status)
-        urged = case.events.filter(action="urge").order_by("-at").values_list("at", flat=True).first()
-        if urged is not None and timezone.localdate(urged) == today:
+        if case_urged_today(case):
             raise CaseUrgedToday()
         steps = list(case.steps.filter(status__in=OPEN_STEP_STATUSES).order_by("order"))
         departments = {str(s.department_uuid): s.department_name for s in steps} or {

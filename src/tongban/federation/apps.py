@@ -9,7 +9,10 @@ class FederationConfig(AppConfig):
 
     def ready(self) -> None:
         from tongban.core.signals import maintenance_sweep
+        from tongban.federation.handlers import load_flows
         from tongban.federation.tasks import maintenance_receiver
+
+        load_flows()
 
         # Every sweep sends the messages due again, processes inbound messages left over, and pulls the trust
         # list from the coordinator when it is due (docs/domain/federation.md §5).

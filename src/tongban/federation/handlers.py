@@ -36,3 +36,8 @@ def ping(message: InboundMessage) -> None:
 @handles("pong")
 def pong(message: InboundMessage) -> None:
     """The answer to a ping: nothing more to do (its arrival is in the inbox and the log)."""
+
+
+# The flows' handlers register themselves when their modules are imported (one line each).
+def load_flows() -> None:
+    """Import every module that registers handlers (called once the apps are ready)."""

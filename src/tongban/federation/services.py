@@ -109,3 +109,16 @@ def request_member(authorization: str, *, method: str, path: str) -> trust.Membe
     if not cache.add(f"federation:req:{claims['iss']}:{jti}", 1, timeout=2 * REQUEST_SECONDS):
         raise FederationRefused(FederationError.MESSAGE_REPLAYED, _("这条消息已经收到过"), status=409)
     return snapshot.member(str(claims["iss"]))
+
+
+def member_call(to: str, method: str, path: str, data: dict | None = None):
+    """A signed request to member ``to`` (``path`` under its base URL, e.g. ``/api/federation/…``); the
+    answer (:class:`~tongban.federation.transport.Answer`). Raises ``Unreachable`` when it does not answer."""
+    from tongban.federation.transport import get_json as _get
+    from tongban.federation.transport import post_json as _post
+
+    member = trust.require_current().member(to)
+    headers = request_header(to=to, method=method, path=path)
+    if method.upper() == "GET":
+        return _get(f"{member.base_url}{path}", headers=headers, params=data)
+    return _post(f"{member.base_url}{path}", data or {}, headers=headers)

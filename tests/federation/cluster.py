@@ -25,6 +25,8 @@ import httpx
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE_KEK = "bWVtYmVycy1vZi1vbmUtdGVtcGxhdGUtc2hhcmUtaXQ="
+DEMO_PASSWORD = "Tongban@2026"
 BIN = Path(sys.executable).parent
 NAMES = {
     "310000": ("上海市", "Shanghai"),
@@ -97,6 +99,9 @@ class Member:
             "TONGBAN_FEDERATION_HTTP_TIMEOUT": "5",
             "TONGBAN_DEMO": "1",
             "SECRET_KEY": f"federation-test-{self.code}-0123456789abcdef",
+            # Every member is made from one template holding the demo's keys (seals, licences): they share the
+            # key that encrypts private keys at rest, as restored copies of one backup would.
+            "TONGBAN_KEY_ENCRYPTION_KEYS": TEMPLATE_KEK,
             **self.env_extra,
         }
 
@@ -193,6 +198,22 @@ class Member:
     def post(self, path: str, data: dict, **kw) -> httpx.Response:
         return httpx.post(f"{self.url}{path}", json=data, timeout=10, **kw)
 
+    def login(self, username: str, password: str = DEMO_PASSWORD) -> httpx.Client:
+        """A browser-like session of ``username`` (cookies, CSRF) on the member's pages."""
+        session = httpx.Client(base_url=self.url, timeout=30, follow_redirects=False)
+        session.get("/accounts/login/")
+        answer = session.post(
+            "/accounts/login/",
+            data={
+                "method": "password",
+                "username": username,
+                "password": password,
+                "csrfmiddlewaretoken": session.cookies["csrftoken"],
+            },
+        )
+        assert answer.status_code == 302, answer.text[:2000]
+        return session
+
 
 def wait_for(predicate, *, timeout: float = 60, what: str = "condition"):
     deadline = time.monotonic() + timeout
@@ -208,7 +229,8 @@ def wait_for(predicate, *, timeout: float = 60, what: str = "condition"):
 class Region:
     """A region of members: the first coordinates. ``join`` builds the trust list the way an operator does."""
 
-    def __init__(self, codes: list[str], *, env_extra: dict | None = None):
+    def __init__(self, codes: list[str], *, env_extra: dict | None = None, demo: bool = False):
+        self.demo = demo
         self.root = Path(tempfile.mkdtemp(prefix="tongban-region-"))
         self.template = f"tongban_fedtpl_{os.getpid()}"
         self.members = {
@@ -233,6 +255,11 @@ class Region:
             timeout=600,
         )
         assert done.returncode == 0, done.stderr
+        if self.demo:  # the demo data once, in the template every member is made from
+            done = subprocess.run(
+                [str(BIN / "tongban"), "demo"], env=env, capture_output=True, text=True, timeout=900
+            )
+            assert done.returncode == 0, done.stderr
 
     def start(self) -> None:
         self.make_template()

@@ -19,6 +19,7 @@ class AccountError(ErrorCode):
     """The accounts context's error codes (identity, organisations, agents, login)."""
 
     ACCOUNT_FROZEN = "account_frozen"
+    FEDERATED_IDENTITY_CONFLICT = "federated_identity_conflict"
     ACCOUNT_LOCKED = "account_locked"
     AGENT_NOT_FOUND = "agent_not_found"
     ALREADY_REGISTERED = "already_registered"

@@ -710,3 +710,47 @@ __all__ += [
     "organisation_uuids_in_scope",
     "organisations_exchange_info",
 ]
+
+
+def person_link_federated(
+    *, member: str, subject: str, id_kind: str, id_number: str, real_name: str, assurance_level: int
+) -> tuple[int, str, int]:
+    """Link a person another member of the region vouches for (services.person_link_federated): their
+    ``(user id, person uuid, level to act with)`` here."""
+    person, level = services.person_link_federated(
+        services.FederatedPerson(
+            member=member,
+            subject=subject,
+            id_kind=id_kind,
+            id_number=id_number,
+            real_name=real_name,
+            assurance_level=assurance_level,
+        )
+    )
+    return person.user_id, str(person.uuid), level
+
+
+@dataclass(frozen=True)
+class PersonIdentity:
+    """Who a logged-in person is, for another member of the region to vouch for them (never shown)."""
+
+    person_uuid: str
+    user_uuid: str
+    id_kind: str
+    id_number: str
+    real_name: str
+    level: int
+
+
+def person_identity(actor: Actor) -> PersonIdentity | None:
+    person = _person_of(actor)
+    if person is None:
+        return None
+    return PersonIdentity(
+        str(person.uuid),
+        str(actor.uuid),
+        person.id_kind,
+        person.id_number,
+        person.real_name,
+        int(person.assurance_level),
+    )

@@ -327,3 +327,29 @@ class ApiClient(models.Model):
 
     def has_scope(self, scope: ApiScope | str) -> bool:
         return str(scope) in self.scopes
+
+
+class FederatedIdentity(models.Model):
+    """A person of another member of the region (长三角), linked here by their ID number: the member that
+    vouches for them (its code), their subject there, and the assurance level it asserted last. A person is
+    linked once per member; the level of a federated login or application is the one asserted, never more
+    (docs/domain/identity.md)."""
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("自然人"), on_delete=models.CASCADE, related_name="federated_identities"
+    )
+    member = models.CharField(_("认证成员"), max_length=12)
+    subject = models.CharField(_("对方标识"), max_length=100)
+    assurance_level = models.PositiveSmallIntegerField(_("对方认证等级"), choices=AssuranceLevel.choices)
+    linked_at = models.DateTimeField(_("关联时间"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("最近使用时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("跨区域身份")
+        verbose_name_plural = _("跨区域身份")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "subject"], name="federated_identity_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member}:{self.subject}"

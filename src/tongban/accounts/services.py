@@ -903,3 +903,87 @@ def api_client_authenticate(key: str) -> ApiClient | None:
     if client.last_used_at is None or now - client.last_used_at > timedelta(minutes=1):
         ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)  # at most once a minute
     return client
+
+
+# --- 长三角: a person another member of the region vouches for ------------------------------------------------
+@dataclass(frozen=True)
+class FederatedPerson:
+    member: str  # the vouching member's code
+    subject: str  # the person's stable id there
+    id_kind: str
+    id_number: str
+    real_name: str
+    assurance_level: int  # as the member asserts it
+
+
+def person_link_federated(data: FederatedPerson) -> tuple[Person, int]:
+    """The local person for a person another member vouches for, linked by their ID number: the one holding
+    the number with a confirmed identity here, or a new account made now (no password, no phone: they log in
+    through their home member). Returns ``(person, level)``: the level to act with is the one the member
+    asserted, never raised by what is known here. Refused: a name that is not the confirmed holder's, or a
+    link of the subject to another number (409 ``federated_identity_conflict``). Audited."""
+    from tongban.accounts.models import FederatedIdentity
+
+    id_number = validate_id_number(data.id_kind, data.id_number)
+    real_name = _validate_real_name(data.real_name)
+    level = max(AssuranceLevel.L1, min(int(data.assurance_level), AssuranceLevel.L3))
+    with transaction.atomic():
+        link = (
+            FederatedIdentity.objects.select_related("person")
+            .filter(member=data.member, subject=data.subject)
+            .first()
+        )
+        if link is not None:
+            person = link.person
+            if (person.id_kind, person.id_number) != (data.id_kind, id_number):
+                raise Conflict(AccountError.FEDERATED_IDENTITY_CONFLICT, _("该跨区域身份已关联另一证件号码"))
+            if link.assurance_level != level:
+                FederatedIdentity.objects.filter(pk=link.pk).update(assurance_level=level)
+            return person, level
+        # Only a confirmed assertion reaches the confirmed holder here: an unconfirmed one (L1) is a claim, and
+        # a claim never gets a confirmed person's cases and licences.
+        found: Person | None = (
+            Person.objects.filter(
+                id_kind=data.id_kind, id_number=id_number, assurance_level__gte=AssuranceLevel.L2
+            )
+            .select_related("user")
+            .first()
+            if level >= AssuranceLevel.L2
+            else None
+        )
+        created = found is None
+        if found is None:
+            account = User.objects.create_user(
+                username=f"fed-{data.member}-{secrets.token_hex(8)}", password=None, display_name=real_name
+            )
+            person = Person.objects.create(
+                user=account,
+                real_name=real_name,
+                id_kind=data.id_kind,
+                id_number=id_number,
+                phone="",
+                # Only a confirmed level holds the number (and meets the unique constraint); an L1 assertion
+                # makes an unconfirmed claim, as a self-registration would.
+                assurance_level=level,
+            )
+        else:
+            person = found
+            if person.real_name != real_name:
+                raise Conflict(AccountError.FEDERATED_IDENTITY_CONFLICT, _("姓名与本地实名信息不一致"))
+        FederatedIdentity.objects.create(
+            person=person, member=data.member, subject=data.subject[:100], assurance_level=level
+        )
+        audit_record(
+            actor=None,
+            action="person.link_federated",
+            object_type="person",
+            object_id=person.uuid,
+            after={
+                "member": data.member,
+                "assurance_level": level,
+                "id_number": mask_id_number(id_number),
+                "account_created": created,
+            },
+            subject_user_id=person.user_id,
+        )
+    return person, level

@@ -31,6 +31,7 @@ class CaseError(ErrorCode):
     INVALID_BASE64 = "invalid_base64"
     INVALID_DECISION = "invalid_decision"
     INVALID_DELIVERY = "invalid_delivery"
+    FEDERATED_MODE_INVALID = "federated_mode_invalid"
     INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"
     INVALID_SPECIAL_KIND = "invalid_special_kind"
     INVALID_TRANSITION = "invalid_transition"

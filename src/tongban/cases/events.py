@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from tongban.accounts.facade import Role, person_user_id
 from tongban.cases.constants import DeliveryMethod
 from tongban.cases.models import Case, CaseEvent, CaseStep
-from tongban.cases.signals import case_ended
+from tongban.cases.signals import case_ended, case_event_recorded
 from tongban.core.actors import Actor
 from tongban.core.audit import audit_record
 from tongban.notifications.facade import notify
@@ -52,6 +52,8 @@ def event_record(
         object_id=case.uuid,
         after={"status": case.status, "step": step.key if step else "", **detail},
     )
+    if case.origin_member:
+        case_event_recorded.send(sender=Case, case=case, event=event)
     return event
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from tongban.cases.access import RatingCase, access_case_for_rating
 from tongban.cases.application_form import fields_of as application_form_fields
 from tongban.cases.application_form import read_posted as application_form_read
+from tongban.cases.application_form import validate_form as application_form_validate
 from tongban.cases.demo import demo_load_cases
 from tongban.cases.demo_history import HistoryCase, demo_history_cases, demo_load_case_history
 from tongban.cases.errors import CaseNotFound
@@ -34,7 +35,7 @@ from tongban.cases.services.handout import (
     cases_awaiting_handout,
 )
 from tongban.cases.services.window import PRECHECK_LABELS, WindowCase
-from tongban.cases.signals import case_ended
+from tongban.cases.signals import case_ended, case_event_recorded
 from tongban.cases.uploads import CheckedFile, check_upload
 
 __all__ = [
@@ -52,10 +53,12 @@ __all__ = [
     "access_case_for_rating",
     "application_form_fields",
     "application_form_read",
+    "application_form_validate",
     "case_acceptance_facts",
     "case_awaiting_handout",
     "case_conclude_at_window",
     "case_ended",
+    "case_event_recorded",
     "case_for_rating_by_lookup",
     "case_hand_out",
     "case_item_names",
@@ -219,3 +222,55 @@ def case_opinions_between(start: datetime, end: datetime) -> Iterator[CaseOpinio
 
 
 __all__ += ["BLIND_SPOT_ACTIONS", "CaseOpinionFact", "case_opinions_between"]
+
+
+# --- 长三角: cases another member of the region sends here (services/federated.py) ----------------------------
+def case_submit_federated(**kwargs) -> tuple[str, str, bool]:
+    """Open the case of a person another member vouches for (``FederatedSubmission``'s fields):
+    ``(case uuid, case number, created)``."""
+    from tongban.cases.services.federated import FederatedSubmission
+    from tongban.cases.services.federated import case_submit_federated as submit
+
+    case, created = submit(FederatedSubmission(**kwargs))
+    return str(case.uuid), case.number, created
+
+
+def case_action_label(action: str) -> str:
+    """The timeline's words for an event's action (in the active language)."""
+    from tongban.cases.templatetags.cases_tags import ACTION_LABELS
+
+    return str(ACTION_LABELS.get(action, action))
+
+
+def federated_event_view(case, event) -> dict:
+    """What the sending member shows of one event of a case it sent here: the applicant's view of it (the
+    timeline's words in Chinese, the department, the opinion), the case's state after it, its number."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        label = case_action_label(event.action)
+    return {
+        "seq": event.pk,
+        "case_uuid": str(case.uuid),
+        "case_number": case.number,
+        "action": event.action,
+        "label": label,
+        "department": event.department_name,
+        "opinion": event.opinion[:2000],
+        "at": event.at.isoformat(),
+        "status": case.status,
+        "outcome": case.outcome,
+        "due_on": case.due_on.isoformat() if case.due_on else None,
+    }
+
+
+def case_result_for_origin(*, origin_member: str, origin_ref) -> tuple[str, str, bytes | None] | None:
+    """The sending member's view of a case it sent here: ``(status, file name, the sealed decision document
+    or None while it is being sealed)``; None when no case here came from that application."""
+    from tongban.cases.models import Case
+
+    case = Case.objects.filter(origin_member=origin_member, origin_ref=origin_ref).first()
+    if case is None:
+        return None
+    document = bytes(case.decision_document) if case.decision_document else None
+    return case.status, f"{case.number}-decision.pdf", document

@@ -75,6 +75,10 @@ class Case(models.Model):
     light = models.CharField(_("监察灯"), max_length=6, choices=Light.choices, default=Light.GREEN)
     # 查询码: with the case number, anyone the applicant tells may look up the progress without logging in.
     lookup_code = models.CharField(_("查询码"), max_length=8, blank=True, default="")
+    # 长三角: a case another member of the region sent here (全程网办, 异地代收代办, 多地联办): that member's code
+    # and its application's id; every event of the case goes back to it (docs/domain/federation.md §7).
+    origin_member = models.CharField(_("来源成员"), max_length=12, blank=True, default="")
+    origin_ref = models.UUIDField(_("来源申请编号"), null=True, blank=True)
     # The 办结通知书 sealed with the lead department's seal (PAdES B-LT), made by a task after the case
     # concludes; until then (or when sealing fails) the page gives the unsealed document.
     decision_document = models.BinaryField(_("办结通知书（已盖章）"), null=True, blank=True, editable=False)

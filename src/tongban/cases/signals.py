@@ -13,6 +13,11 @@ from django.dispatch import Signal
 # A case may end twice (concluded, then delivered): receivers are idempotent.
 case_ended = Signal()
 
+# Sent inside the transaction of every timeline event of a case another member of the region sent here
+# (``Case.origin_member`` set; never for the others, which cost nothing), with ``case`` (the Case) and ``event``
+# (the CaseEvent). The federation sends the event back to that member in the same transaction.
+case_event_recorded = Signal()
+
 
 def calendar_changed_receiver(sender, years, **kwargs) -> dict[str, int]:
     """Working-day calendar years were entered or edited (core.signals.calendar_changed): the open cases'

@@ -35,9 +35,8 @@ class TrustListAdmin(ReadOnlyAdmin):
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(ReadOnlyAdmin):
     list_display = (
-        "uuid",
-        "to_member",
         "type",
+        "to_member",
         "status",
         "attempts",
         "next_attempt_at",
@@ -50,13 +49,13 @@ class OutboundMessageAdmin(ReadOnlyAdmin):
 
 @admin.register(InboundMessage)
 class InboundMessageAdmin(ReadOnlyAdmin):
-    list_display = ("uuid", "from_member", "type", "status", "attempts", "last_error", "received_at")
+    list_display = ("type", "from_member", "status", "attempts", "last_error", "received_at")
     list_filter = ("status", "from_member", "type")
     search_fields = ("=uuid", "=correlation")
 
 
 @admin.register(LogEntry)
 class LogEntryAdmin(ReadOnlyAdmin):
-    list_display = ("seq", "at", "direction", "peer", "type", "message_id", "digest")
+    list_display = ("seq", "at", "direction", "peer", "type", "digest")
     list_filter = ("direction", "peer")
     search_fields = ("=message_id", "=digest")

@@ -13,6 +13,11 @@ class FederationConfig(AppConfig):
         from tongban.federation.tasks import maintenance_receiver
 
         load_flows()
+        from tongban.cases.facade import case_event_recorded
+        from tongban.federation.crossregion import case_event_receiver
+
+        # Each event of a case another member sent here goes back to it, in the event's transaction.
+        case_event_recorded.connect(case_event_receiver, dispatch_uid="federation.case_event")
 
         # Every sweep sends the messages due again, processes inbound messages left over, and pulls the trust
         # list from the coordinator when it is due (docs/domain/federation.md §5).

@@ -24,6 +24,10 @@ class FederationError(ErrorCode):
     MESSAGE_ID_CONFLICT = "message_id_conflict"
     MESSAGE_TYPE_UNKNOWN = "message_type_unknown"
     DESCRIPTOR_INVALID = "member_descriptor_invalid"
+    CONSENT_REQUIRED = "federation_consent_required"
+    APPLICATION_INVALID = "federation_application_invalid"
+    APPLICATION_NOT_FOUND = "federation_application_not_found"
+    PARTNER_UNREACHABLE = "federation_partner_unreachable"
 
 
 class FederationRefused(DomainError):

@@ -12,7 +12,14 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 
 from tongban.federation.constants import InStatus, OutStatus
-from tongban.federation.models import InboundMessage, LogHead, OutboundMessage, OwnKey, TrustList
+from tongban.federation.models import (
+    InboundMessage,
+    LogHead,
+    OutboundMessage,
+    OwnKey,
+    RemoteApplication,
+    TrustList,
+)
 
 
 def lock_own_keys(purpose: str) -> list[OwnKey]:
@@ -55,3 +62,11 @@ def lock_outbound(pk: int) -> OutboundMessage | None:
 
 def lock_inbound(pk: int) -> InboundMessage | None:
     return InboundMessage.objects.select_for_update().filter(pk=pk).exclude(status=InStatus.PROCESSED).first()
+
+
+def lock_remote_application(*, ref, host: str) -> RemoteApplication | None:
+    """An application sent to member ``host``, locked while an event of its case is applied."""
+    try:
+        return RemoteApplication.objects.select_for_update().filter(uuid=ref, host_member=host).first()
+    except (ValueError, TypeError):
+        return None

@@ -393,8 +393,21 @@ def process(inbound_id: int) -> str:
             attempts=F("attempts") + 1,
             last_error=f"{type(exc).__name__}: {exc}"[:300],
         )
+        _process_later(inbound_id)
         return "failed"
     return "processed"
+
+
+def _process_later(inbound_id: int) -> None:
+    """Try a failed message again after a growing wait (its handler may wait on a partner that is down); the
+    sweep is the backstop."""
+    from tongban.federation.tasks import federation_process
+
+    attempts = InboundMessage.objects.filter(pk=inbound_id).values_list("attempts", flat=True).first() or 1
+    if federation_process.get_backend().supports_defer and attempts < 20:
+        federation_process.using(run_after=timezone.now() + retry_delay(attempts)).enqueue(
+            inbound_id=inbound_id
+        )
 
 
 def open_inbound(limit: int = 500) -> list[int]:

@@ -180,3 +180,88 @@ class LogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.direction} {self.type}"
+
+
+class RemoteApplication(models.Model):
+    """An application for another member's item, made here (全程网办 on this portal, or 异地代收 at this
+    member's special window): the case lives in the other member, which sends back every event of it; this row
+    keeps what the applicant sees here (docs/domain/federation.md §7)."""
+
+    class Mode(models.TextChoices):
+        ONLINE = "online", _("全程网办")
+        PROXY = "proxy", _("异地代收代办")
+        MULTI_SITE = "multi_site", _("多地联办")
+
+    class Status(models.TextChoices):
+        SENDING = "sending", _("正在提交")
+        SUBMITTED = "submitted", _("已提交")
+        SUPPLEMENT = "supplement", _("待补正")
+        IN_PROCESS = "in_process", _("办理中")
+        CONCLUDED = "concluded", _("已办结")
+        DELIVERED = "delivered", _("已送达")
+        REFUSED = "refused", _("不予受理")
+        WITHDRAWN = "withdrawn", _("已撤回")
+        RETURNED = "returned", _("已退回，待申请人修改")
+        REJECTED = "rejected", _("对方未能接收")
+
+    uuid = models.UUIDField(_("申请编号"), default=uuid.uuid4, unique=True, editable=False)
+    group = models.UUIDField(_("联办编号"), null=True, blank=True, db_index=True)
+    mode = models.CharField(_("办理方式"), max_length=12, choices=Mode.choices)
+    host_member = models.CharField(_("办理成员"), max_length=12)
+    host_member_name = models.CharField(_("办理成员名称"), max_length=50)
+    item_uuid = models.UUIDField(_("对方事项"))
+    item_name = models.CharField(_("事项名称"), max_length=200)
+    department_name = models.CharField(_("对方受理部门"), max_length=200, blank=True)
+    applicant_user_id = models.PositiveBigIntegerField(_("申请人账号"), null=True, blank=True, db_index=True)
+    applicant_name = models.CharField(_("申请人"), max_length=100)
+    applicant_id_masked = models.CharField(_("证件号码（脱敏）"), max_length=40)
+    submitted_by = models.PositiveBigIntegerField(_("提交人账号"))
+    collected = models.JSONField(_("专窗收件"), default=dict, blank=True)
+    receipt_no = models.CharField(_("收件告知单编号"), max_length=40, blank=True)
+    consent_at = models.DateTimeField(_("同意书签署时间"), null=True, blank=True)
+    form_data = models.JSONField(_("申请表"), default=dict)
+    delivery_method = models.CharField(_("结果送达方式"), max_length=10, default="online")
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.SENDING)
+    remote_case_uuid = models.UUIDField(_("对方办件"), null=True, blank=True)
+    remote_case_number = models.CharField(_("对方办件编号"), max_length=32, blank=True)
+    due_on = models.DateField(_("承诺办结日期"), null=True, blank=True)
+    events = models.JSONField(_("办理进度"), default=list, blank=True)
+    last_seq = models.PositiveBigIntegerField(_("最新进度序号"), default=0)
+    error = models.CharField(_("未接收原因"), max_length=500, blank=True)
+    result_document = models.BinaryField(_("办结结果（已盖章）"), null=True, blank=True, editable=False)
+    result_fetched_at = models.DateTimeField(_("结果取回时间"), null=True, blank=True)
+    printed_at = models.DateTimeField(_("异地打印时间"), null=True, blank=True)
+    printed_by = models.CharField(_("打印人"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("跨区域申请")
+        verbose_name_plural = _("跨区域申请")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.item_name} → {self.host_member}"
+
+
+class RemoteApplicationFile(models.Model):
+    """A material of a cross-region application (an upload, or a window's scan), kept here until the member
+    that handles the case has fetched it."""
+
+    application = models.ForeignKey(
+        RemoteApplication, verbose_name=_("跨区域申请"), on_delete=models.CASCADE, related_name="files"
+    )
+    key = models.CharField(_("材料标识"), max_length=64)
+    name = models.CharField(_("材料名称"), max_length=200)
+    file = models.FileField(_("文件"), upload_to="federation/%Y/%m/")
+    sha256 = models.CharField(_("摘要 (SHA-256)"), max_length=64)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    fetched_at = models.DateTimeField(_("对方取走时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("跨区域申请材料")
+        verbose_name_plural = _("跨区域申请材料")
+        constraints = [models.UniqueConstraint(fields=["application", "key"], name="federation_file_key")]
+
+    def __str__(self) -> str:
+        return self.name

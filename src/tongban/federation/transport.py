@@ -17,7 +17,8 @@ _local = threading.local()
 @dataclass(frozen=True)
 class Answer:
     status: int
-    data: dict
+    data: dict  # the JSON object answered ({} for anything else)
+    raw: object = None  # the JSON answered, whatever its type (a list)
 
     @property
     def ok(self) -> bool:
@@ -59,8 +60,8 @@ def _answer(response: httpx.Response) -> Answer:
     try:
         data = response.json()
     except ValueError:
-        data = {}
-    return Answer(response.status_code, data if isinstance(data, dict) else {})
+        data = None
+    return Answer(response.status_code, data if isinstance(data, dict) else {}, data)
 
 
 def reset() -> None:

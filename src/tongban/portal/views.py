@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from tongban.catalog.facade import bundle_cards, featured_items, item_search, themes
+from tongban.federation.facade import region_members
 
 
 def home(request):
@@ -28,6 +29,7 @@ def home(request):
             "result_count": len(hits) + len(bundle_hits),
             "featured": [] if query else featured_items(),
             "bundles": [] if query else bundle_cards(),
+            "region_members": [] if query else region_members(),
         },
     )
 

@@ -6,6 +6,9 @@ register = template.Library()
 ACTION_LABELS = {
     "submit": _("提交申请"),
     "window_submit": _("窗口代办"),
+    "federated_online": _("长三角全程网办"),
+    "federated_proxy": _("长三角异地代收"),
+    "federated_multi_site": _("长三角多地联办"),
     "window_conclude": _("窗口即办"),
     "accept": _("受理"),
     "deemed_accept": _("逾期未告知补正，视为受理"),

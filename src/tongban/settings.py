@@ -333,7 +333,9 @@ def _oidc_keys() -> tuple[str, list[str]]:
 
 
 _OIDC_KEY, _OIDC_INACTIVE_KEYS = _oidc_keys()
-OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"  # named, for the migrations that refer to it
+OAUTH2_PROVIDER_APPLICATION_MODEL = (
+    "oauth2_provider.Application"  # named, for the migrations that refer to it
+)
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,
     "OIDC_ISS_ENDPOINT": TONGBAN_PUBLIC_BASE_URL + "/o",

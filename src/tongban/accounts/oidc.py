@@ -150,7 +150,11 @@ def identity_release_audit(*, user, application, via: str) -> None:
         action="oidc.identity_release",
         object_type="oidc_client",
         object_id=application.client_id,
-        after={"organisation": application.name or application.client_id, "client_id": application.client_id, "via": via},
+        after={
+            "organisation": application.name or application.client_id,
+            "client_id": application.client_id,
+            "via": via,
+        },
         subject_user_id=user.pk,
     )
 
@@ -179,7 +183,10 @@ class TongbanValidator(OAuth2Validator):
     def get_additional_claims(self, request):
         user = request.user
         person = Person.objects.filter(user=user).first()
-        claims = {"sub": str(user.uuid), "name": person.real_name if person else (user.display_name or user.username)}
+        claims = {
+            "sub": str(user.uuid),
+            "name": person.real_name if person else (user.display_name or user.username),
+        }
         if person is not None:
             claims.update(
                 id_kind=person.id_kind,

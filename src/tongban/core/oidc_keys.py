@@ -9,6 +9,7 @@ every ``<stem>.retired-*.pem`` beside the active key (where the rotation puts th
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,7 +44,9 @@ def retired_key_paths(active: Path) -> list[Path]:
     return sorted(active.parent.glob(f"{active.stem}.retired-*{active.suffix}"))
 
 
-def oidc_keys_load(*, var_dir: Path, key_file: str = "", inactive_files: list[str] = ()) -> tuple[str, list[str]]:
+def oidc_keys_load(
+    *, var_dir: Path, key_file: str = "", inactive_files: list[str] = ()
+) -> tuple[str, list[str]]:
     """The active private key (PEM) and the inactive ones. The default key is generated when absent; a key
     named by ``key_file`` must exist."""
     if key_file:
@@ -53,10 +56,8 @@ def oidc_keys_load(*, var_dir: Path, key_file: str = "", inactive_files: list[st
     else:
         active = default_key_path(var_dir)
         if not active.exists():
-            try:
+            with contextlib.suppress(FileExistsError):  # another process made it first
                 _write_private(active, _new_pem(), exclusive=True)
-            except FileExistsError:  # another process made it first
-                pass
     inactive = [Path(p) for p in inactive_files if p] + retired_key_paths(active)
     for path in inactive:
         if not path.is_file():

@@ -249,7 +249,10 @@ def licence_verify(request, payload: VerifyIn):
     )
 
 
-_OAUTH_MESSAGES = {"invalid_client": _("客户端凭证无效"), "unsupported_grant_type": _("只支持 client_credentials")}
+_OAUTH_MESSAGES = {
+    "invalid_client": _("客户端凭证无效"),
+    "unsupported_grant_type": _("只支持 client_credentials"),
+}
 
 
 @router.post("/licences/oauth/token", response={200: dict, 400: dict, 401: dict}, auth=None)

@@ -124,7 +124,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_htmx",
     "django_tasks",
-    "oauth2_provider",  # the OpenID Connect provider (accounts.oidc)
+    "tongban.accounts.oidc_app.OAuthProviderConfig",  # django-oauth-toolkit, the OIDC provider (accounts.oidc)
     "tongban.core.tasks_app.TasksDatabaseConfig",  # django_tasks_db, named in Chinese
     "tongban.core",
     "tongban.accounts",

@@ -329,3 +329,11 @@ def test_rotation_keeps_each_retired_key(tmp_path):
     oidc_key_rotate(key)
     active, inactive = oidc_keys_load(var_dir=tmp_path, key_file=str(key), inactive_files=[str(Path(key))])
     assert len(inactive) == 2 and active not in inactive
+
+
+def test_the_admin_lists_clients_with_their_policy_and_adds_a_member(admin_client):
+    make_client(member=True)
+    listing = admin_client.get("/admin/oauth2_provider/application/").content.decode()
+    assert "浙江政务服务网" in listing and "认证客户端" in listing
+    assert admin_client.get("/admin/oauth2_provider/application/add/").status_code == 200
+    assert admin_client.get("/admin/oauth2_provider/accesstoken/").status_code == 404

@@ -350,8 +350,8 @@ class OidcClientPolicy(models.Model):
     source = models.CharField(_("凭证来源"), max_length=20, blank=True, editable=False)
 
     class Meta:
-        verbose_name = _("OIDC 客户端策略")
-        verbose_name_plural = _("OIDC 客户端策略")
+        verbose_name = _("认证客户端策略")
+        verbose_name_plural = _("认证客户端策略")
 
     def __str__(self) -> str:
         return str(self.application)

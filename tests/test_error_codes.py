@@ -13,6 +13,7 @@ from tongban.accounts.errors import AccountError
 from tongban.cases.errors import CaseError
 from tongban.catalog.errors import CatalogError
 from tongban.core.errors import CoreError, DomainError, ErrorCode, InvalidInput
+from tongban.federation.errors import FederationError
 from tongban.frontdesk.errors import FrontdeskError
 from tongban.licences.errors import LicenceError
 from tongban.ratings.errors import RatingError
@@ -25,6 +26,7 @@ ENUMS = [
     CaseError,
     CatalogError,
     CoreError,
+    FederationError,
     FrontdeskError,
     LicenceError,
     RatingError,

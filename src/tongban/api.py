@@ -18,6 +18,7 @@ from tongban.core.api import router as core_router
 from tongban.core.errors import DomainError
 from tongban.core.schema_messages import LOCATION_PARTS, input_message
 from tongban.core.schemas import ErrorOut
+from tongban.federation.api import router as federation_router
 from tongban.frontdesk.api import router as frontdesk_router
 from tongban.licences.api import router as licences_router
 from tongban.ratings.api import router as ratings_router
@@ -120,4 +121,5 @@ api.add_router("/", ratings_tickets_router)
 api.add_router("/", supervision_assess_router)
 api.add_router("/", supervision_router)
 api.add_router("/", supervision_figures_router)
+api.add_router("/", federation_router)
 api.add_router("/ops", ops_router)

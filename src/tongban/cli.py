@@ -194,6 +194,9 @@ def cmd_worker(args) -> int:
         print("TONGBAN_TASKS_BACKEND=immediate runs tasks in the request; no worker needed.")
     else:
         options = {"queue_name": ",".join(args.queues) if args.queues else "*", "reload": False}
+        if args.interval is not None:
+            options["interval"] = args.interval
+            options["no_startup_delay"] = True
         if args.batch:
             options["batch"] = True
         call_command("db_worker", **options)
@@ -774,6 +777,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", help="run the background task worker")
     p.add_argument("queues", nargs="*")
     p.add_argument("--batch", action="store_true", help="run what is queued, then exit")
+    p.add_argument("--interval", type=float, help="seconds between polls of the database queue (default 1)")
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("seals", help="electronic seals (电子印章)")
@@ -821,6 +825,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_ratings_export)
     c = rsub.add_parser("upload", help="send the due rows of the national upload once (exit 1 if one failed)")
     c.set_defaults(func=cmd_ratings_upload)
+
+    from tongban.federation.cli import add_parser as add_federation_parser
+
+    add_federation_parser(sub)
 
     p = sub.add_parser("check-deploy", help="Django's deployment checks plus Tongban's")
     p.add_argument("--fail-level", default="ERROR", choices=["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"])

@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "tongban.cases",
     "tongban.ratings",
     "tongban.supervision",
+    "tongban.federation",
     "tongban.portal",
 ]
 
@@ -244,6 +245,16 @@ elif TASKS_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- 长三角 federation (docs/operations.md §21) -----------------------------------------------------
+# The region this member belongs to (e.g. "csj" for 长三角); empty: it accepts any region's first trust list.
+TONGBAN_FEDERATION_REGION = env_str("TONGBAN_FEDERATION_REGION", "")
+# Where the coordinating member serves the trust list (empty on the coordinator itself).
+TONGBAN_FEDERATION_COORDINATOR_URL = env_str("TONGBAN_FEDERATION_COORDINATOR_URL", "").rstrip("/")
+TONGBAN_FEDERATION_PULL_MINUTES = env_int("TONGBAN_FEDERATION_PULL_MINUTES", 60)
+TONGBAN_FEDERATION_RETRY_MAX_SECONDS = env_int("TONGBAN_FEDERATION_RETRY_MAX_SECONDS", 60)
+TONGBAN_FEDERATION_MESSAGE_MAX_AGE_DAYS = env_int("TONGBAN_FEDERATION_MESSAGE_MAX_AGE_DAYS", 30)
+TONGBAN_FEDERATION_HTTP_TIMEOUT = env_int("TONGBAN_FEDERATION_HTTP_TIMEOUT", 10)
 
 # --- auth -----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -358,3 +358,13 @@ def verify_shown_at_window(*, actor, window_org_uuid: str, window_label: str, to
 
 
 __all__ += ["WINDOW_IDENTIFY_CAUSE", "ShownAtWindow", "verify_shown_at_window"]
+
+
+def federation_licence_jwks() -> list[dict]:
+    """The public keys a partner region needs to check this platform's licences: every issuing department's
+    (SD-JWT VCs, licence signatures) and the platform's 亮证 key, active and retired (RFC 7517 keys)."""
+    from tongban.licences.keys import jwks
+    from tongban.licences.show import show_key
+
+    show_key()
+    return list(jwks()["keys"])

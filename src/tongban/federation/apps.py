@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FederationConfig(AppConfig):
+    name = "tongban.federation"
+    label = "federation"
+    verbose_name = _("长三角一网通办")
+
+    def ready(self) -> None:
+        from tongban.core.signals import maintenance_sweep
+        from tongban.federation.handlers import load_flows
+        from tongban.federation.tasks import maintenance_receiver
+
+        load_flows()
+
+        # Every sweep sends the messages due again, processes inbound messages left over, and pulls the trust
+        # list from the coordinator when it is due (docs/domain/federation.md §5).
+        maintenance_sweep.connect(maintenance_receiver, dispatch_uid="federation.sweep")

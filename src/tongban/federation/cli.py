@@ -1,0 +1,240 @@
+"""`tongban federation …`: joining a region, the trust list, keys, messages and the log (docs/operations.md §21)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def _django() -> None:
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
+    django.setup()
+
+
+def _read(path: str) -> str:
+    return sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
+
+
+def _out(text: str, path: str | None) -> None:
+    if path:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+    else:
+        print(text)
+
+
+def _refused(exc) -> int:
+    print(f"refused: {exc.code}: {exc.message}", file=sys.stderr)
+    return 1
+
+
+def cmd_status(args) -> int:
+    _django()
+    from django.conf import settings
+    from django.db.models import Count
+
+    from tongban.federation import trust
+    from tongban.federation.models import InboundMessage, OutboundMessage, OwnKey
+
+    snapshot = trust.current()
+    print(f"member: {settings.TONGBAN_REGION_CODE} {settings.TONGBAN_REGION_NAME}")
+    if snapshot is None:
+        print("trust list: none (not federated)")
+    else:
+        print(
+            f"trust list: {snapshot.region} {snapshot.name} v{snapshot.version}, coordinator {snapshot.coordinator}"
+        )
+        for m in snapshot.members.values():
+            print(f"  {m.code} {m.name} {m.base_url} ({len(m.keys['messaging'])} messaging keys)")
+    for row in OwnKey.objects.order_by("purpose", "id"):
+        print(f"key: {row.purpose} {row.state} {row.kid}")
+    out = dict(OutboundMessage.objects.values_list("status").annotate(n=Count("id")))
+    inn = dict(InboundMessage.objects.values_list("status").annotate(n=Count("id")))
+    print(f"outbox: {json.dumps(out)}  inbox: {json.dumps(inn)}")
+    return 0
+
+
+def cmd_descriptor(args) -> int:
+    _django()
+    from tongban.federation.trust import descriptor_make
+
+    _out(descriptor_make(), args.out)
+    return 0
+
+
+def cmd_coordinator_init(args) -> int:
+    _django()
+    from tongban.federation.keys import thumbprint
+    from tongban.federation.trust import coordinator_init
+
+    row = coordinator_init()
+    _out(json.dumps(row.public_jwk, ensure_ascii=False), args.out)
+    print(f"trust anchor {row.kid}: thumbprint {thumbprint(row.public_jwk)}", file=sys.stderr)
+    return 0
+
+
+def cmd_anchor_add(args) -> int:
+    _django()
+    from tongban.core.errors import DomainError
+    from tongban.federation.trust import anchor_add
+
+    try:
+        anchor = anchor_add(json.loads(_read(args.file)))
+    except (ValueError, DomainError) as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 1
+    print(f"trust anchor {anchor.kid}: thumbprint {anchor.thumbprint}")
+    print("compare the thumbprint with the one the coordinator gave you out of band")
+    return 0
+
+
+def cmd_trust_list_sign(args) -> int:
+    _django()
+    from tongban.core.errors import DomainError
+    from tongban.federation.services import trust_list_push
+    from tongban.federation.trust import trust_list_sign
+
+    try:
+        row = trust_list_sign(
+            region=args.region,
+            name=args.name,
+            add=[_read(path).strip() for path in args.add or []],
+            remove=args.remove or [],
+            valid_days=args.valid_days,
+        )
+    except DomainError as exc:
+        return _refused(exc)
+    print(f"trust list {row.region} v{row.version}: {len(row.payload['members'])} members")
+    if args.push:
+        for code, outcome in trust_list_push(row).items():
+            print(f"  push {code}: {outcome}")
+    return 0
+
+
+def cmd_trust_list_import(args) -> int:
+    _django()
+    from tongban.core.errors import DomainError
+    from tongban.federation.trust import trust_list_accept
+
+    try:
+        row, accepted = trust_list_accept(_read(args.file).strip())
+    except DomainError as exc:
+        return _refused(exc)
+    print(f"trust list {row.region} v{row.version}: {'accepted' if accepted else 'already in force'}")
+    return 0
+
+
+def cmd_trust_list_pull(args) -> int:
+    _django()
+    from tongban.federation.services import trust_list_pull
+
+    print(f"trust list in force: v{trust_list_pull()}")
+    return 0
+
+
+def cmd_keys_rotate(args) -> int:
+    _django()
+    from tongban.federation.keys import next_key
+
+    row = next_key(args.purpose)
+    print(f"next {args.purpose} key {row.kid}: give the coordinator a new descriptor; it is used once the")
+    print("region's trust list names it")
+    return 0
+
+
+def cmd_send(args) -> int:
+    _django()
+    from django.db import transaction
+
+    from tongban.core.errors import DomainError
+    from tongban.federation.messages import send
+
+    try:
+        with transaction.atomic():
+            rows = [
+                send(to=args.to, type=args.type, body={**json.loads(args.body), "n": n})
+                for n in range(args.count)
+            ]
+    except DomainError as exc:
+        return _refused(exc)
+    print(f"queued {len(rows)}: first {rows[0].uuid}")
+    return 0
+
+
+def cmd_drain(args) -> int:
+    _django()
+    from tongban.federation.tasks import sweep
+
+    print(json.dumps(sweep()))
+    return 0
+
+
+def cmd_log_verify(args) -> int:
+    _django()
+    from tongban.federation.log import log_verify
+
+    check = log_verify()
+    print(f"{check.entries} entries, {'intact' if check.ok else 'BROKEN'}")
+    for problem in check.problems[:50]:
+        print(f"  {problem}")
+    return 0 if check.ok else 1
+
+
+def cmd_audit(args) -> int:
+    _django()
+    from tongban.federation.audit import audit_peer
+
+    report = audit_peer(args.peer)
+    print(f"{args.peer}: {report.checked} of our messages found in its log, {len(report.problems)} problems")
+    for problem in report.problems[:50]:
+        print(f"  {problem}")
+    return 0 if report.ok else 1
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("federation", help="长三角一网通办: region, trust list, keys, messages, message log")
+    fsub = p.add_subparsers(dest="federation_command", required=True)
+    c = fsub.add_parser("status", help="the trust list in force, this member's keys, outbox and inbox")
+    c.set_defaults(func=cmd_status)
+    c = fsub.add_parser("descriptor", help="this member's signed descriptor, for the coordinator")
+    c.add_argument("--out")
+    c.set_defaults(func=cmd_descriptor)
+    c = fsub.add_parser("coordinator-init", help="make this member the coordinator; print the trust anchor")
+    c.add_argument("--out")
+    c.set_defaults(func=cmd_coordinator_init)
+    c = fsub.add_parser("anchor-add", help="trust a coordinator key (JWK file, - for stdin)")
+    c.add_argument("file")
+    c.set_defaults(func=cmd_anchor_add)
+    c = fsub.add_parser("trust-list-sign", help="(coordinator) sign the next version of the trust list")
+    c.add_argument("--region", required=True, help="the region's id, e.g. csj")
+    c.add_argument("--name", required=True, help="the region's name, e.g. 长三角")
+    c.add_argument("--add", action="append", metavar="DESCRIPTOR_FILE")
+    c.add_argument("--remove", action="append", metavar="CODE")
+    c.add_argument("--valid-days", type=int, default=90)
+    c.add_argument("--push", action="store_true", help="hand it to every member now")
+    c.set_defaults(func=cmd_trust_list_sign)
+    c = fsub.add_parser("trust-list-import", help="accept a trust list from a file (- for stdin)")
+    c.add_argument("file")
+    c.set_defaults(func=cmd_trust_list_import)
+    c = fsub.add_parser("trust-list-pull", help="fetch the trust list from the coordinator now")
+    c.set_defaults(func=cmd_trust_list_pull)
+    c = fsub.add_parser("rotate-key", help="make the next key (published now, used once the list names it)")
+    c.add_argument("--purpose", default="messaging", choices=["messaging", "trust_list"])
+    c.set_defaults(func=cmd_keys_rotate)
+    c = fsub.add_parser("send", help="queue a message to a member (ping: a liveness check)")
+    c.add_argument("--to", required=True)
+    c.add_argument("--type", default="ping")
+    c.add_argument("--body", default="{}")
+    c.add_argument("--count", type=int, default=1)
+    c.set_defaults(func=cmd_send)
+    c = fsub.add_parser("sweep", help="send due messages, process received ones, pull the trust list")
+    c.set_defaults(func=cmd_drain)
+    c = fsub.add_parser("log-verify", help="check this member's message log chain and signatures")
+    c.set_defaults(func=cmd_log_verify)
+    c = fsub.add_parser("audit", help="check a partner's log of our exchanges against ours")
+    c.add_argument("peer", help="the partner's code, e.g. 320000")
+    c.set_defaults(func=cmd_audit)

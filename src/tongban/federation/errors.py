@@ -1,0 +1,59 @@
+from django.utils.translation import gettext_lazy as _
+
+from tongban.core.errors import Conflict, DomainError, ErrorCode, InvalidInput, NotFound, PermissionDenied
+
+
+class FederationError(ErrorCode):
+    """The federation context's error codes (长三角一网通办)."""
+
+    NOT_FEDERATED = "federation_not_configured"
+    TRUST_LIST_INVALID = "trust_list_invalid"
+    TRUST_LIST_SIGNATURE = "trust_list_signature_invalid"
+    TRUST_LIST_OUTDATED = "trust_list_outdated"
+    TRUST_LIST_CONFLICT = "trust_list_conflict"
+    TRUST_LIST_REGION = "trust_list_region_mismatch"
+    ANCHOR_INVALID = "trust_anchor_invalid"
+    MEMBER_UNKNOWN = "federation_member_unknown"
+    MESSAGE_MALFORMED = "message_malformed"
+    MESSAGE_TOO_LARGE = "message_too_large"
+    MESSAGE_KEY_UNTRUSTED = "message_key_untrusted"
+    MESSAGE_SIGNATURE = "message_signature_invalid"
+    MESSAGE_NOT_FOR_US = "message_wrong_recipient"
+    MESSAGE_EXPIRED = "message_expired"
+    MESSAGE_REPLAYED = "message_replayed"
+    MESSAGE_ID_CONFLICT = "message_id_conflict"
+    MESSAGE_TYPE_UNKNOWN = "message_type_unknown"
+    DESCRIPTOR_INVALID = "member_descriptor_invalid"
+
+
+class FederationRefused(DomainError):
+    """A message or a trust list refused: 400 unless the code says otherwise."""
+
+    status = 400
+    code = FederationError.MESSAGE_MALFORMED
+    default_message = _("消息格式无效")
+
+
+class Untrusted(PermissionDenied):
+    code = FederationError.MESSAGE_KEY_UNTRUSTED
+    default_message = _("签名密钥不在信任列表中")
+
+
+class Replayed(Conflict):
+    code = FederationError.MESSAGE_REPLAYED
+    default_message = _("这条消息已经收到过")
+
+
+class Outdated(Conflict):
+    code = FederationError.TRUST_LIST_OUTDATED
+    default_message = _("信任列表的版本不比当前的新")
+
+
+class MemberUnknown(NotFound):
+    code = FederationError.MEMBER_UNKNOWN
+    default_message = _("信任列表中没有这个成员")
+
+
+class BadDescriptor(InvalidInput):
+    code = FederationError.DESCRIPTOR_INVALID
+    default_message = _("成员描述无效")

@@ -1,0 +1,43 @@
+"""What a received message does, by its type. A handler runs once per message, inside the transaction that
+marks the message processed: its effects and the mark commit together (docs/domain/federation.md §5)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tongban.federation.models import InboundMessage
+
+Handler = Callable[[InboundMessage], None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(message_type: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[message_type] = fn
+        return fn
+
+    return register
+
+
+@handles("ping")
+def ping(message: InboundMessage) -> None:
+    """A liveness check between members; answered with ``pong`` when the body asks for a reply."""
+    from tongban.federation.messages import send
+
+    if message.body.get("reply"):
+        send(
+            to=message.from_member,
+            type="pong",
+            body={"ping": str(message.uuid), "n": message.body.get("n")},
+            correlation=message.uuid,
+        )
+
+
+@handles("pong")
+def pong(message: InboundMessage) -> None:
+    """The answer to a ping: nothing more to do (its arrival is in the inbox and the log)."""
+
+
+# The flows' handlers register themselves when their modules are imported (one line each).
+def load_flows() -> None:
+    """Import every module that registers handlers (called once the apps are ready)."""

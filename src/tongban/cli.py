@@ -1,5 +1,5 @@
 """The `tongban` console command: serve, migrate, demo, calendar, catalog, cases, maintenance, media,
-licences, seals, ratings, supervision, worker, check-deploy, manage."""
+accounts, licences, seals, ratings, supervision, worker, check-deploy, manage."""
 
 from __future__ import annotations
 
@@ -238,6 +238,30 @@ def cmd_media_sweep(args) -> int:
     for name in names:
         print(name)
     print(f"{len(names)} orphan files {'found' if args.dry_run else 'deleted'}")
+    return 0
+
+
+def cmd_accounts_oidc_rotate_key(args) -> int:
+    """A new signing key for the OIDC provider; the old one is kept beside it and stays in the JWKS."""
+    _django()
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from tongban.core.oidc_keys import default_key_path, oidc_key_rotate
+
+    active = Path(settings.TONGBAN_OIDC_RSA_PRIVATE_KEY_FILE or default_key_path(settings.VAR_DIR))
+    if not active.is_file():
+        print(f"error: no signing key at {active}")
+        return 1
+    try:
+        retired = oidc_key_rotate(active)
+    except OSError as exc:
+        print(f"error: {exc}")
+        return 1
+    print(f"new signing key in {active}; the old one kept in {retired} (still published in the JWKS)")
+    print("reload every app server (e.g. kill -HUP the gunicorn master) to sign with the new key;")
+    print("delete the old file once the tokens it signed have expired (10 minutes), then reload again.")
     return 0
 
 
@@ -707,6 +731,11 @@ def build_parser() -> argparse.ArgumentParser:
     c = msub.add_parser("sweep", help="delete material files that no database row references")
     c.add_argument("--dry-run", action="store_true", help="only list them")
     c.set_defaults(func=cmd_media_sweep)
+
+    p = sub.add_parser("accounts", help="identity and the OpenID Connect provider")
+    asub = p.add_subparsers(dest="accounts_command", required=True)
+    c = asub.add_parser("oidc-rotate-key", help="a new OIDC signing key (the old one stays in the JWKS)")
+    c.set_defaults(func=cmd_accounts_oidc_rotate_key)
 
     p = sub.add_parser("licences", help="the e-licence library (电子证照库)")
     lsub = p.add_subparsers(dest="licences_command", required=True)

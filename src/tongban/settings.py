@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_htmx",
     "django_tasks",
+    "tongban.accounts.oidc_app.OAuthProviderConfig",  # django-oauth-toolkit, the OIDC provider (accounts.oidc)
     "tongban.core.tasks_app.TasksDatabaseConfig",  # django_tasks_db, named in Chinese
     "tongban.core",
     "tongban.accounts",
@@ -323,6 +324,67 @@ TONGBAN_POPULATION_REGISTER = env_str(
 TONGBAN_BUSINESS_REGISTER = env_str(
     "TONGBAN_BUSINESS_REGISTER", "tongban.accounts.register.TableBusinessRegister"
 )
+
+# --- OpenID Connect provider (django-oauth-toolkit; accounts.oidc, docs/operations.md "OIDC provider") ------
+# The RSA key that signs ID tokens: TONGBAN_OIDC_RSA_PRIVATE_KEY_FILE, or <var>/oidc/signing-key.pem made on
+# first run. Retired keys stay in the JWKS: the files listed here, and those `tongban accounts oidc-rotate-key`
+# left beside the active key. Several app servers must share one key file.
+TONGBAN_OIDC_RSA_PRIVATE_KEY_FILE = env_str("TONGBAN_OIDC_RSA_PRIVATE_KEY_FILE", "")
+TONGBAN_OIDC_RSA_PRIVATE_KEYS_INACTIVE_FILES = env_list("TONGBAN_OIDC_RSA_PRIVATE_KEYS_INACTIVE_FILES", [])
+
+
+def _oidc_keys() -> tuple[str, list[str]]:
+    from tongban.core.oidc_keys import oidc_keys_load
+
+    return oidc_keys_load(
+        var_dir=VAR_DIR,
+        key_file=TONGBAN_OIDC_RSA_PRIVATE_KEY_FILE,
+        inactive_files=TONGBAN_OIDC_RSA_PRIVATE_KEYS_INACTIVE_FILES,
+    )
+
+
+_OIDC_KEY, _OIDC_INACTIVE_KEYS = _oidc_keys()
+OAUTH2_PROVIDER_APPLICATION_MODEL = (
+    "oauth2_provider.Application"  # named, for the migrations that refer to it
+)
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_ISS_ENDPOINT": TONGBAN_PUBLIC_BASE_URL + "/o",
+    "OIDC_RSA_PRIVATE_KEY": _OIDC_KEY,
+    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": _OIDC_INACTIVE_KEYS,
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["client_secret_basic", "client_secret_post", "none"],
+    "OAUTH2_VALIDATOR_CLASS": "tongban.accounts.oidc.TongbanValidator",
+    "SCOPES_BACKEND_CLASS": "tongban.accounts.oidc.ClientScopes",
+    # What each scope means is shown on the consent page (accounts.oidc.SCOPE_LABELS, translated).
+    "SCOPES": {
+        "openid": "OpenID Connect",
+        "profile": "name",
+        "tongban_identity": "id_kind, id_number, acr, region (federation members only)",
+        "licences:verify": "verify licences shown (verifiers, client credentials)",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "PKCE_REQUIRED": True,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 600,
+    "ID_TOKEN_EXPIRE_SECONDS": 600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": SESSION_COOKIE_AGE,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REQUEST_APPROVAL_PROMPT": "force",
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"] if (DEMO or DEBUG) else ["https"],
+    # RFC 9700 (OAuth 2.0 Security Best Current Practice): no implicit or password grant, S256 only, no
+    # token in a query string, `iss` in the authorization response, tokens kept at rest as hashes only.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": not (DEMO or DEBUG),
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
 
 # --- security -------------------------------------------------------------------------------------
 SECURE_DEFAULT = not (DEMO or DEBUG)

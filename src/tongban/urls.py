@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from oauth2_provider.views import ConnectDiscoveryInfoView
 
 from tongban.accounts import views as accounts_views
 from tongban.api import api
@@ -10,6 +11,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/setlang/", accounts_views.language_set, name="set_language"),
     path("accounts/", include("tongban.accounts.urls")),
+    path("o/", include("tongban.accounts.urls_oidc")),
+    path(".well-known/openid-configuration", ConnectDiscoveryInfoView.as_view(), name="oidc_discovery_root"),
     path("", include("tongban.catalog.urls")),
     path("", include("tongban.cases.urls")),
     path("", include("tongban.licences.urls")),

@@ -1,12 +1,14 @@
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from oauth2_provider.models import AccessToken, Application, Grant, IDToken, RefreshToken
 
 from tongban.accounts.models import (
     ApiClient,
     Authorisation,
     BusinessRegisterEntry,
     Enterprise,
+    OidcClientPolicy,
     Organisation,
     Person,
     PopulationRegisterEntry,
@@ -169,3 +171,79 @@ admin.site.register(BusinessRegisterEntry)
 admin.site.site_header = "通办 · 管理后台"
 admin.site.site_title = "通办管理后台"
 admin.site.index_title = "平台管理"
+
+# --- the OpenID Connect provider's clients (django-oauth-toolkit) ----------------------------------------------
+# Its tokens, codes and ID tokens are not shown (they live minutes; a client is switched off by deleting it or,
+# for a verifier, in 用证单位); its clients are, under Chinese labels (accounts.oidc_app), with the policy.
+for _model in (Application, AccessToken, Grant, IDToken, RefreshToken):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+class OidcClientForm(forms.ModelForm):
+    class Meta:
+        model = Application
+        fields = (
+            "name",
+            "client_id",
+            "client_type",
+            "authorization_grant_type",
+            "redirect_uris",
+            "algorithm",
+            "skip_authorization",
+            "client_secret",
+            "hash_client_secret",
+        )
+        labels = {
+            "name": _("名称"),
+            "client_id": _("客户端标识（client_id）"),
+            "client_type": _("客户端类型"),
+            "authorization_grant_type": _("授权方式"),
+            "redirect_uris": _("回调地址（每行一个）"),
+            "algorithm": _("签名算法（OIDC 选 RS256）"),
+            "skip_authorization": _("受信任（免授权确认页）"),
+            "client_secret": _("客户端密钥"),
+            "hash_client_secret": _("只保存密钥摘要"),
+        }
+
+
+class OidcClientPolicyInline(admin.StackedInline):
+    model = OidcClientPolicy
+    fk_name = "application"
+    can_delete = False
+    fields = ("may_read_identity",)
+
+
+@admin.register(Application)
+class OidcClientAdmin(admin.ModelAdmin):
+    form = OidcClientForm
+    list_display = ("client_name", "client_identifier", "kind", "member", "trusted")
+    list_select_related = ("tongban_policy",)
+    search_fields = ("name", "client_id")
+    inlines = [OidcClientPolicyInline]
+
+    @admin.display(description=_("名称"), ordering="name")
+    def client_name(self, obj):
+        return obj.name or "—"
+
+    @admin.display(description=_("客户端标识"), ordering="client_id")
+    def client_identifier(self, obj):
+        return obj.client_id
+
+    @admin.display(description=_("类别"))
+    def kind(self, obj):
+        policy = getattr(obj, "tongban_policy", None)
+        if policy is not None and policy.source == "verifier":
+            return _("用证单位（客户端凭证）")
+        return (
+            _("登录客户端（授权码）") if obj.authorization_grant_type == "authorization-code" else _("其他")
+        )
+
+    @admin.display(description=_("联邦成员"), boolean=True)
+    def member(self, obj):
+        policy = getattr(obj, "tongban_policy", None)
+        return bool(policy and policy.may_read_identity)
+
+    @admin.display(description=_("免授权确认"), boolean=True)
+    def trusted(self, obj):
+        return obj.skip_authorization

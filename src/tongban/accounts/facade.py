@@ -6,12 +6,14 @@ accounts' models, services or selectors; every function here that concerns the c
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from tongban.accounts import services
+from django.http import HttpResponse
+
+from tongban.accounts import oidc, services
 from tongban.accounts.access import menu_abilities
 from tongban.accounts.actors import actor_for
 from tongban.accounts.auth import api_key_auth, session_auth
@@ -754,3 +756,45 @@ def person_identity(actor: Actor) -> PersonIdentity | None:
         person.real_name,
         int(person.assurance_level),
     )
+
+
+# --- the OpenID Connect provider (accounts.oidc) -----------------------------------------------------------
+OIDC_VERIFY_SCOPE = oidc.VERIFY_SCOPE
+OidcExternalClient = oidc.ExternalClient
+
+
+def oidc_register_member_client(*, client_id: str, name: str, redirect_uris: list[str]) -> None:
+    """Create or update (idempotent) a federation member's login client: a public client using the
+    authorization code flow with PKCE (S256), allowed the ``tongban_identity`` scope, the person asked for
+    consent each time. A redirect URI that is not acceptable raises Django's ``ValidationError``."""
+    oidc.member_client_register(client_id=client_id, name=name, redirect_uris=redirect_uris)
+
+
+def oidc_client_source(kind: str, source: Callable[[str], oidc.ExternalClient | None]) -> None:
+    """Register, at start-up, where the credentials of clients of ``kind`` are kept: ``source(client_id)``
+    answers the client (name, SHA-256 of its secret, whether it is active, its scopes) or None. Such a
+    client gets tokens from ``/o/token/`` by the client-credentials grant."""
+    oidc.oidc_client_source(kind, source)
+
+
+def oidc_access_token_client_id(token: str, *, source: str, scope: str) -> str | None:
+    """The client id behind a valid (unexpired, unrevoked) access token with ``scope`` issued to a client of
+    ``source``; None for anything else."""
+    return oidc.access_token_client_id(token, source=source, scope=scope)
+
+
+def oidc_token_response(request) -> HttpResponse:
+    """The provider's token endpoint (``/o/token/``) answering ``request`` (for an older URL of it)."""
+    from tongban.accounts.views_oidc import token_view
+
+    return token_view(request)
+
+
+__all__ += [
+    "OIDC_VERIFY_SCOPE",
+    "OidcExternalClient",
+    "oidc_access_token_client_id",
+    "oidc_client_source",
+    "oidc_register_member_client",
+    "oidc_token_response",
+]

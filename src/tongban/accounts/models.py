@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -353,3 +354,30 @@ class FederatedIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member}:{self.subject}"
+
+
+class OidcClientPolicy(models.Model):
+    """What the platform adds to an OpenID Connect / OAuth2 client (django-oauth-toolkit's Application):
+    whether it is a federation member, the only kind that may be granted the ``tongban_identity`` scope
+    (the ID number), and where its credentials come from (``verifier``: a 用证单位's key, kept in step by
+    ``accounts.oidc``; empty: registered here)."""
+
+    application = models.OneToOneField(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+        verbose_name=_("客户端"),
+        on_delete=models.CASCADE,
+        related_name="tongban_policy",
+    )
+    may_read_identity = models.BooleanField(
+        _("联邦成员（可获取证件号码）"),
+        default=False,
+        help_text=_("只有联邦成员可以申请 tongban_identity 范围（证件类型、证件号码、实名等级、区划）"),
+    )
+    source = models.CharField(_("凭证来源"), max_length=20, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("认证客户端策略")
+        verbose_name_plural = _("认证客户端策略")
+
+    def __str__(self) -> str:
+        return str(self.application)

@@ -32,6 +32,7 @@ from tongban.accounts.access import (
 from tongban.accounts.constants import EnterpriseKind, Role
 from tongban.accounts.errors import AccountError
 from tongban.accounts.middleware import ELDERLY_COOKIE
+from tongban.accounts.oidc import csp_with_form_action, form_action_origin
 from tongban.accounts.selectors import (
     authorisation_is_active,
     authorisation_list_given,
@@ -87,7 +88,13 @@ def login_page(request):
         except DomainError as exc:
             ctx["error"] = exc
     status = 200 if not ctx["error"] else (429 if ctx["error"].status == 429 else 400)
-    return render(request, "accounts/login.html", ctx, status=status)
+    response = render(request, "accounts/login.html", ctx, status=status)
+    # Logging in for an OIDC client that skips consent ends in a redirect to the client, which the CSP's
+    # form-action must allow (only a redirect URI the client registered).
+    origin = form_action_origin(ctx["next"])
+    if origin:
+        response["Content-Security-Policy"] = csp_with_form_action(origin)
+    return response
 
 
 @require_POST

@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "auth.password_reset": _("重置密码"),
     "person.register": _("注册"),
     "person.lookup": _("工作人员查询了您的身份信息"),
+    "oidc.identity_release": _("向其他平台提供了您的身份信息（授权登录）"),
     "person.verify_in_person": _("现场核验本人"),
     "enterprise.register": _("法人注册"),
     "authorisation.grant": _("授权代办"),

@@ -2,19 +2,18 @@
 for; staff of the issuing department manage the status; departments' systems issue with an API key of scope
 ``licences:issue``; the issuers' public keys are public (JWKS). Anything else is 404."""
 
-import base64
 import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 from ninja.responses import Response as NinjaResponse
 
-from tongban.accounts.facade import api_key_auth, client_organisation, session_auth
+from tongban.accounts.facade import api_key_auth, client_organisation, oidc_token_response, session_auth
 from tongban.core.errors import PermissionDenied
 from tongban.core.pagination import BoundedLimitOffsetPagination
 from tongban.core.schemas import file_answer, responses
@@ -26,12 +25,7 @@ from tongban.licences.keys import jwks
 from tongban.licences.show import make_show_token
 from tongban.licences.status_lists import status_list_token, status_list_uri
 from tongban.licences.verification import verify_shown
-from tongban.licences.verifiers import (
-    ACCESS_TOKEN_SECONDS,
-    oauth_access_token,
-    require_verifier,
-    verifier_auth,
-)
+from tongban.licences.verifiers import require_verifier, verifier_auth
 
 router = Router(tags=["licences"])
 
@@ -255,38 +249,48 @@ def licence_verify(request, payload: VerifyIn):
     )
 
 
+_OAUTH_MESSAGES = {
+    "invalid_client": _("客户端凭证无效"),
+    "unsupported_grant_type": _("只支持 client_credentials"),
+}
+
+
 @router.post("/licences/oauth/token", response={200: dict, 400: dict, 401: dict}, auth=None)
 def licence_oauth_token(request):
-    """OAuth2 client credentials for verifiers (RFC 6749 §4.4): `grant_type=client_credentials` with the
-    key id as `client_id` and the secret as `client_secret` (form fields or HTTP Basic). The access token
-    lasts 10 minutes and is used as `Authorization: Bearer …` on `/api/licences/verify`."""
-    form = request.POST
+    """OAuth2 client credentials for verifiers (RFC 6749 §4.4), the older URL of the platform's token endpoint
+    `/o/token/`: `grant_type=client_credentials` with the key id as `client_id` and the secret as
+    `client_secret` (form fields, JSON or HTTP Basic). The access token lasts 10 minutes and is used as
+    `Authorization: Bearer …` on `/api/licences/verify`. Errors carry the OAuth2 `error` and the API's
+    `code`, `message` and `details`."""
     if request.content_type == "application/json":
         try:
-            form = json.loads(request.body or b"{}")
+            data = json.loads(request.body or b"{}")
         except ValueError:
-            form = {}
-        form = form if isinstance(form, dict) else {}
-    client_id, client_secret = str(form.get("client_id", "")), str(form.get("client_secret", ""))
-    basic = request.headers.get("Authorization", "")
-    if basic.startswith("Basic "):
+            data = {}
+        form = QueryDict(mutable=True)
+        for name, value in (data if isinstance(data, dict) else {}).items():
+            if isinstance(value, str):
+                form[name] = value
+        request.POST = form  # the token endpoint reads the form
+    if request.POST.get("grant_type") != "client_credentials":
+        response = JsonResponse({"error": "unsupported_grant_type"}, status=400)
+    else:
+        response = oidc_token_response(request)
+    if response.status_code >= 400:
         try:
-            client_id, _sep, client_secret = (
-                base64.b64decode(basic[6:], validate=True).decode().partition(":")
-            )
-        except (ValueError, UnicodeDecodeError):
-            client_id = client_secret = ""
-    if form.get("grant_type") != "client_credentials":
-        error = {"error": "unsupported_grant_type", "code": "unsupported_grant_type"}
-        return Status(400, {**error, "message": str(_("只支持 client_credentials")), "details": {}})
-    token = oauth_access_token(client_id, client_secret)
-    if token is None:
-        error = {"error": "invalid_client", "code": "invalid_client"}
-        return Status(401, {**error, "message": str(_("客户端凭证无效")), "details": {}})
-    response = JsonResponse(
-        {"access_token": token, "token_type": "Bearer", "expires_in": ACCESS_TOKEN_SECONDS}
-    )
-    response["Cache-Control"] = "no-store"
+            body = json.loads(response.content or b"{}")
+        except ValueError:
+            body = {}
+        error = str(body.get("error") or "invalid_request")
+        message = _OAUTH_MESSAGES.get(error, _("令牌请求无效"))
+        answer = JsonResponse(
+            {**body, "error": error, "code": error, "message": str(message), "details": {}},
+            status=response.status_code,
+        )
+        if response.has_header("WWW-Authenticate"):
+            answer["WWW-Authenticate"] = response["WWW-Authenticate"]
+        answer["Cache-Control"] = "no-store"
+        return answer
     return response
 
 

@@ -11,13 +11,16 @@ class LicencesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_migrate, post_save
 
+        from tongban.accounts.facade import oidc_client_source
         from tongban.core.audit import data_use_source
         from tongban.licences.models import Verifier
         from tongban.licences.uses import holder_data_uses
-        from tongban.licences.verifiers import verifiers_cache_clear
+        from tongban.licences.verifiers import OIDC_SOURCE, verifier_oidc_client, verifiers_cache_clear
 
         # The holder's licence uses are part of 谁使用了我的信息.
         data_use_source(holder_data_uses)
+        # Verifiers get OAuth2 access tokens from the platform's token endpoint with their keys.
+        oidc_client_source(OIDC_SOURCE, verifier_oidc_client)
 
         # A verifier changed (switched off, scenes narrowed) is read again at its next call in this process.
         post_save.connect(verifiers_cache_clear, sender=Verifier, dispatch_uid="licences.verifiers_cache")

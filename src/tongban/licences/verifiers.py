@@ -1,24 +1,32 @@
 """用证单位 Verifiers: registered organisations (hotels, internet cafés, police units, departments, windows)
 with the scenes they may use. They call with an API key (``Authorization: Bearer tbv_<key_id>_<secret>``) or
-with an OAuth2 access token got by the client-credentials grant from the same key pair. Staff of a window
-(scene ``window``) and of a department (scene ``department``) verify with their own login."""
+with an OAuth2 access token got by the client-credentials grant from the same key pair at the platform's
+token endpoint (``/o/token/``, django-oauth-toolkit in accounts; the key id is the client id): accounts asks
+:func:`verifier_oidc_client` for the client at each token request. Staff of a window (scene ``window``) and
+of a department (scene ``department``) verify with their own login."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja.security import HttpBearer
 
-from tongban.accounts.facade import Actor, Role
+from tongban.accounts.facade import (
+    OIDC_VERIFY_SCOPE,
+    Actor,
+    OidcExternalClient,
+    Role,
+    oidc_access_token_client_id,
+)
 from tongban.core.audit import audit_record
 from tongban.core.errors import InvalidInput, NotAuthenticated, PermissionDenied
 from tongban.core.identifiers import validate_uscc
@@ -27,8 +35,7 @@ from tongban.licences.errors import LicenceError
 from tongban.licences.models import Verifier
 
 KEY_PREFIX = "tbv"
-ACCESS_TOKEN_SECONDS = 600
-_OAUTH_SALT = "tongban.licences.verifier-oauth"
+OIDC_SOURCE = "verifier"  # the kind of client accounts' OIDC provider asks this module about
 
 
 @dataclass(frozen=True)
@@ -92,25 +99,33 @@ def verifiers_cache_clear(**_kwargs) -> None:
     _verifiers.clear()
 
 
-def _verifier_by_credentials(key_id: str, secret: str) -> Verifier | None:
+def _verifier_by_key_id(key_id: str) -> Verifier | None:
     hit = _verifiers.get(key_id)
     if hit is not None and time.monotonic() - hit[1] < VERIFIER_CACHE_SECONDS:
-        verifier = hit[0]
-    else:
-        verifier = Verifier.objects.filter(key_id=key_id, active=True).first()
-        if verifier is None:
-            _verifiers.pop(key_id, None)
-            return None
-        if len(_verifiers) > 10_000:
-            _verifiers.clear()
-        _verifiers[key_id] = (verifier, time.monotonic())
-    if not hmac.compare_digest(verifier.secret_hash, secret_hash(secret)):
+        return hit[0]
+    verifier = Verifier.objects.filter(key_id=key_id, active=True).first()
+    if verifier is None:
+        _verifiers.pop(key_id, None)
         return None
+    if len(_verifiers) > 10_000:
+        _verifiers.clear()
+    _verifiers[key_id] = (verifier, time.monotonic())
+    return verifier
+
+
+def _used(verifier: Verifier) -> Verifier:
     now = timezone.now()
     if verifier.last_used_at is None or now - verifier.last_used_at > timedelta(minutes=1):
         verifier.last_used_at = now
         Verifier.objects.filter(pk=verifier.pk).update(last_used_at=now)  # at most once a minute
     return verifier
+
+
+def _verifier_by_credentials(key_id: str, secret: str) -> Verifier | None:
+    verifier = _verifier_by_key_id(key_id)
+    if verifier is None or not hmac.compare_digest(verifier.secret_hash, secret_hash(secret)):
+        return None
+    return _used(verifier)
 
 
 def verifier_authenticate(key: str) -> Verifier | None:
@@ -119,12 +134,25 @@ def verifier_authenticate(key: str) -> Verifier | None:
     if key.startswith(KEY_PREFIX + "_"):
         parts = key.split("_", 2)
         return _verifier_by_credentials(parts[1], parts[2]) if len(parts) == 3 else None
-    try:
-        data = signing.loads(key, salt=_OAUTH_SALT, max_age=ACCESS_TOKEN_SECONDS)
-    except signing.BadSignature:
+    key_id = oidc_access_token_client_id(key, source=OIDC_SOURCE, scope=OIDC_VERIFY_SCOPE)
+    verifier = _verifier_by_key_id(key_id) if key_id else None
+    return _used(verifier) if verifier is not None else None
+
+
+_KEY_ID = re.compile(r"[0-9a-z]{1,16}")
+
+
+def verifier_oidc_client(client_id: str) -> OidcExternalClient | None:
+    """A verifier as a client of the OIDC provider (client credentials with its key), or None when no
+    verifier has that key id. Read from the database each time: a key or an active flag just changed counts
+    at the next token request."""
+    if not _KEY_ID.fullmatch(client_id or ""):
         return None
-    return (
-        Verifier.objects.filter(uuid=data.get("v"), active=True).first() if isinstance(data, dict) else None
+    row = Verifier.objects.filter(key_id=client_id).values("name", "secret_hash", "active").first()
+    if row is None:
+        return None
+    return OidcExternalClient(
+        name=row["name"], secret_sha256=row["secret_hash"], active=row["active"], scopes=(OIDC_VERIFY_SCOPE,)
     )
 
 
@@ -155,14 +183,6 @@ def verifier_remembered(session) -> Verifier | None:
 
 def verifier_forget(session) -> None:
     session.pop(SESSION_VERIFIER, None)
-
-
-def oauth_access_token(client_id: str, client_secret: str) -> str | None:
-    """OAuth2 client credentials (RFC 6749 §4.4): an access token for the verifier, or None."""
-    verifier = _verifier_by_credentials(client_id or "", client_secret or "")
-    if verifier is None:
-        return None
-    return signing.dumps({"v": str(verifier.uuid)}, salt=_OAUTH_SALT)
 
 
 def identity_of(caller: Verifier | Actor) -> VerifierIdentity:

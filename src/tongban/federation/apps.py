@@ -14,6 +14,12 @@ class FederationConfig(AppConfig):
 
         load_flows()
 
+        # 亮证 tokens of other members, on the licence library's verifier API and page (licences.foreign).
+        from tongban.federation.recognition import verify_foreign_shown
+        from tongban.licences.facade import foreign_verifier_register
+
+        foreign_verifier_register(verify_foreign_shown)
+
         # Every sweep sends the messages due again, processes inbound messages left over, and pulls the trust
         # list from the coordinator when it is due (docs/domain/federation.md §5).
         maintenance_sweep.connect(maintenance_receiver, dispatch_uid="federation.sweep")

@@ -264,6 +264,7 @@ def licence_verify(request, payload: VerifyIn):
             "fields": done.fields,
             "field_titles": done.field_titles,
             "verified_at": done.at,
+            "member": None,
         }
     )
 

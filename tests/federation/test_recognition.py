@@ -213,7 +213,7 @@ def served(issuer, monkeypatch):
 
 @pytest.fixture
 def hotel(db):
-    verifier, key = verifier_create(
+    _verifier, key = verifier_create(
         actor=None, name="如家酒店（人民广场店）", kind=VerifierKind.HOTEL, scenes=[Scene.HOTEL]
     )
     return key

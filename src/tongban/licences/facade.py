@@ -445,7 +445,7 @@ def verify_shown_for_member(
         },
         "fields": done.fields,
         "field_titles": done.field_titles,
-        "verified_at": done.at.isoformat(),
+        "verified_at": done.at.isoformat(),  # type: ignore[attr-defined]  # a datetime (UseRecord.at)
     }
 
 

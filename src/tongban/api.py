@@ -20,6 +20,7 @@ from tongban.core.schema_messages import LOCATION_PARTS, input_message
 from tongban.core.schemas import ErrorOut
 from tongban.federation.api import router as federation_router
 from tongban.federation.api_cases import router as federation_cases_router
+from tongban.federation.api_licences import router as federation_licences_router
 from tongban.frontdesk.api import router as frontdesk_router
 from tongban.licences.api import router as licences_router
 from tongban.ratings.api import router as ratings_router
@@ -124,4 +125,6 @@ api.add_router("/", supervision_router)
 api.add_router("/", supervision_figures_router)
 api.add_router("/", federation_router)
 api.add_router("/", federation_cases_router)
+
+api.add_router("/", federation_licences_router)
 api.add_router("/ops", ops_router)

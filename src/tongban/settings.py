@@ -255,6 +255,9 @@ TONGBAN_FEDERATION_PULL_MINUTES = env_int("TONGBAN_FEDERATION_PULL_MINUTES", 60)
 TONGBAN_FEDERATION_RETRY_MAX_SECONDS = env_int("TONGBAN_FEDERATION_RETRY_MAX_SECONDS", 60)
 TONGBAN_FEDERATION_MESSAGE_MAX_AGE_DAYS = env_int("TONGBAN_FEDERATION_MESSAGE_MAX_AGE_DAYS", 30)
 TONGBAN_FEDERATION_HTTP_TIMEOUT = env_int("TONGBAN_FEDERATION_HTTP_TIMEOUT", 10)
+# Licence recognition: how long a partner's status list fetched here may still be used while the partner
+# does not answer (hours; docs/domain/federation.md §4).
+TONGBAN_FEDERATION_OFFLINE_HOURS = env_int("TONGBAN_FEDERATION_OFFLINE_HOURS", 24)
 
 # --- auth -----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -260,6 +260,13 @@ class Region:
                 [str(BIN / "tongban"), "demo"], env=env, capture_output=True, text=True, timeout=900
             )
             assert done.returncode == 0, done.stderr
+        # Every member has its own 亮证 key (made on first use), as separate deployments do: a partner's 亮证 token
+        # is recognised by its key. The demo's departments' keys stay shared, as restored from one backup.
+        with psycopg.connect(pg_url(self.template), autocommit=True) as conn:
+            conn.execute(
+                "DELETE FROM licences_issuerkey WHERE department_uuid = %s",
+                ("00000000-0000-5000-8000-000000000001",),
+            )
 
     def start(self) -> None:
         self.make_template()

@@ -1,5 +1,6 @@
 """The federation in the admin, read only: this member's keys (public halves), the trust anchors and lists it
-accepted, the outbox and inbox with each message's state, and the message log. Changes go through the
+accepted, the outbox and inbox with each message's state, the message log, the licence recognition list and the
+partners' status lists cached here. Changes go through the
 `tongban federation` command (docs/operations.md §21), which checks them."""
 
 from django.contrib import admin
@@ -7,9 +8,11 @@ from django.contrib import admin
 from tongban.core.admin import ReadOnlyAdmin
 from tongban.federation.models import (
     InboundMessage,
+    LicenceTypeMapping,
     LogEntry,
     OutboundMessage,
     OwnKey,
+    StatusListCache,
     TrustAnchor,
     TrustList,
 )
@@ -59,3 +62,17 @@ class LogEntryAdmin(ReadOnlyAdmin):
     list_display = ("seq", "at", "direction", "peer", "type", "digest")
     list_filter = ("direction", "peer")
     search_fields = ("=message_id", "=digest")
+
+
+@admin.register(LicenceTypeMapping)
+class LicenceTypeMappingAdmin(ReadOnlyAdmin):
+    list_display = ("member", "partner_type_code", "partner_type_name", "local_type_code", "local_type_name")
+    list_filter = ("member",)
+    search_fields = ("partner_type_code", "partner_type_name", "local_type_code", "local_type_name")
+
+
+@admin.register(StatusListCache)
+class StatusListCacheAdmin(ReadOnlyAdmin):
+    list_display = ("member", "uri", "ttl", "fetched_at", "expires_at")
+    list_filter = ("member",)
+    exclude = ("token",)

@@ -195,6 +195,39 @@ def cmd_audit(args) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_licence_types_import(args) -> int:
+    _django()
+    from tongban.core.errors import DomainError
+    from tongban.federation.recognition import licence_types_import
+
+    try:
+        report = licence_types_import(json.loads(_read(args.file)))
+    except ValueError as exc:
+        print(f"refused: not JSON: {exc}", file=sys.stderr)
+        return 1
+    except DomainError as exc:
+        print(f"refused: {exc.code}: {exc.message}", file=sys.stderr)
+        for problem in exc.details.get("problems", []):
+            print(f"  entry {problem['index']}: {problem['field']}", file=sys.stderr)
+        return 1
+    print(f"licence recognition list: {report.count} types of members {', '.join(report.members) or '-'}")
+    for code in report.unknown_local:
+        print(f"  note: local type {code} is not kept in this member's licence library")
+    return 0
+
+
+def cmd_licence_types_list(args) -> int:
+    _django()
+    from tongban.federation.models import LicenceTypeMapping
+
+    for row in LicenceTypeMapping.objects.order_by("member", "partner_type_code"):
+        print(
+            f"{row.member} {row.partner_type_code} {row.partner_type_name} -> "
+            f"{row.local_type_code} {row.local_type_name}"
+        )
+    return 0
+
+
 def add_parser(sub) -> None:
     p = sub.add_parser("federation", help="长三角一网通办: region, trust list, keys, messages, message log")
     fsub = p.add_subparsers(dest="federation_command", required=True)
@@ -235,6 +268,13 @@ def add_parser(sub) -> None:
     c.set_defaults(func=cmd_drain)
     c = fsub.add_parser("log-verify", help="check this member's message log chain and signatures")
     c.set_defaults(func=cmd_log_verify)
+    c = fsub.add_parser("licence-types", help="the licence recognition list (partner type -> local type)")
+    lsub = c.add_subparsers(dest="licence_types_command", required=True)
+    c = lsub.add_parser("import", help="replace the list with a JSON file (- for stdin)")
+    c.add_argument("file")
+    c.set_defaults(func=cmd_licence_types_import)
+    c = lsub.add_parser("list", help="print the list in force")
+    c.set_defaults(func=cmd_licence_types_list)
     c = fsub.add_parser("audit", help="check a partner's log of our exchanges against ours")
     c.add_argument("peer", help="the partner's code, e.g. 320000")
     c.set_defaults(func=cmd_audit)

@@ -29,6 +29,19 @@ class FederationError(ErrorCode):
     APPLICATION_NOT_FOUND = "federation_application_not_found"
     PARTNER_UNREACHABLE = "federation_partner_unreachable"
 
+    # Licence mutual recognition (docs/domain/federation.md §4)
+    LICENCE_TYPES_INVALID = "licence_types_invalid"
+    CREDENTIAL_INVALID = "credential_invalid"
+    CREDENTIAL_ISSUER_UNKNOWN = "credential_issuer_unknown"
+    CREDENTIAL_KEY_UNTRUSTED = "credential_key_untrusted"
+    CREDENTIAL_SIGNATURE = "credential_signature_invalid"
+    CREDENTIAL_DISCLOSURE = "credential_disclosure_invalid"
+    CREDENTIAL_KEY_BINDING = "credential_key_binding_invalid"
+    STATUS_LIST_INVALID = "federation_status_list_invalid"
+    STATUS_UNAVAILABLE = "federation_status_unavailable"
+    MEMBER_UNREACHABLE = "federation_member_unreachable"
+    PARTNER_REFUSED = "federation_partner_refused"
+
 
 class FederationRefused(DomainError):
     """A message or a trust list refused: 400 unless the code says otherwise."""
@@ -61,3 +74,22 @@ class MemberUnknown(NotFound):
 class BadDescriptor(InvalidInput):
     code = FederationError.DESCRIPTOR_INVALID
     default_message = _("成员描述无效")
+
+
+class CredentialRefused(DomainError):
+    """A credential of another member that cannot be checked at all (malformed, unknown issuer or key, bad
+    signature): 400 unless the code says otherwise. A credential that checks but is not valid (expired,
+    revoked) is an answer, not an error."""
+
+    status = 400
+    code = FederationError.CREDENTIAL_INVALID
+    default_message = _("凭证格式无效")
+
+
+class PartnerUnavailable(DomainError):
+    """The member that must answer (its status list, its verification) cannot, and nothing cached may stand
+    in: 503."""
+
+    status = 503
+    code = FederationError.MEMBER_UNREACHABLE
+    default_message = _("对方成员暂时无法访问，请稍后再试")

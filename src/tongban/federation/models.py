@@ -265,3 +265,48 @@ class RemoteApplicationFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LicenceTypeMapping(models.Model):
+    """Licence mutual recognition: a partner member's licence type and the local type it is recognised as
+    (《长三角地区电子证照互认应用合作共识》's list of pilot types). Kept by the operator with
+    ``tongban federation licence-types import`` (docs/domain/federation.md §4)."""
+
+    member = models.CharField(_("成员代码"), max_length=12)
+    partner_type_code = models.CharField(_("对方证照类型代码"), max_length=32)
+    partner_type_name = models.CharField(_("对方证照类型名称"), max_length=100)
+    local_type_code = models.CharField(_("本地证照类型代码"), max_length=32)
+    local_type_name = models.CharField(_("本地证照类型名称"), max_length=100)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("互认证照类型")
+        verbose_name_plural = _("互认证照类型")
+        ordering = ["member", "partner_type_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "partner_type_code"], name="federation_one_mapping_per_partner_type"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.partner_type_name} → {self.local_type_name}"
+
+
+class StatusListCache(models.Model):
+    """A partner's Token Status List as last fetched and verified here: used while younger than its ``ttl``,
+    and while the partner does not answer, up to ``TONGBAN_FEDERATION_OFFLINE_HOURS`` after ``fetched_at``."""
+
+    member = models.CharField(_("成员代码"), max_length=12)
+    uri = models.CharField(_("状态列表地址"), max_length=500, unique=True)
+    token = models.TextField(_("状态列表 (JWT)"))
+    ttl = models.PositiveIntegerField(_("缓存时长（秒）"))
+    expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
+    fetched_at = models.DateTimeField(_("获取时间"))
+
+    class Meta:
+        verbose_name = _("对方状态列表缓存")
+        verbose_name_plural = _("对方状态列表缓存")
+
+    def __str__(self) -> str:
+        return self.uri

@@ -21,10 +21,10 @@ from tongban.licences import services, share
 from tongban.licences.access import access_licence_for_holder, access_licence_for_issuer, card_bag
 from tongban.licences.constants import STATUS_CHANGES
 from tongban.licences.errors import LicenceError
+from tongban.licences.foreign import ForeignShown, verify_shown_anywhere
 from tongban.licences.keys import jwks
 from tongban.licences.show import make_show_token
 from tongban.licences.status_lists import status_list_token, status_list_uri
-from tongban.licences.verification import verify_shown
 from tongban.licences.verifiers import require_verifier, verifier_auth
 
 router = Router(tags=["licences"])
@@ -205,6 +205,13 @@ class VerifiedLicenceOut(Schema):
     valid_until: date | None
 
 
+class VerifyMemberOut(Schema):
+    code: str = Field(description="签发亮证码的长三角成员代码")
+    name: str
+    local_type_code: str = Field(description="本地互认的证照类型代码（不在互认清单上则为空）")
+    local_type_name: str
+
+
 class VerifyOut(Schema):
     result: str = Field(description="valid")
     scene: str
@@ -212,6 +219,9 @@ class VerifyOut(Schema):
     fields: dict = Field(description="此场景允许的照面字段，且只有这些")
     field_titles: dict[str, str]
     verified_at: datetime
+    member: VerifyMemberOut | None = Field(
+        default=None, description="另一个长三角成员的亮证码：由该成员核验（证照互认）；本平台的为空"
+    )
 
 
 @router.post(
@@ -225,9 +235,12 @@ def licence_verify(request, payload: VerifyIn):
     the licence's status and validity dates and the verifier's scene permission, then answers only the
     scene's fields; every use is recorded and shown to the holder. Refusals: 400 `token_invalid` /
     `token_expired`, 403 `scene_not_permitted` / `not_a_verifier`, 409 `token_used` / `licence_not_valid` /
-    `licence_out_of_validity`, 422 `cause_required`."""
+    `licence_out_of_validity`, 422 `cause_required`. A token of another member of the region (长三角 licence
+    recognition) is verified by that member: `member` names it and the type it is recognised as here."""
     who = require_verifier(request.auth, request.actor)
-    done = verify_shown(who=who, token=payload.token, cause=payload.cause)
+    done = verify_shown_anywhere(who=who, token=payload.token, cause=payload.cause)
+    if isinstance(done, ForeignShown):
+        return NinjaResponse(_foreign_answer(done))
     licence = done.licence
     # Rendered as the API renders (NinjaJSONEncoder), without validating our own answer against VerifyOut
     # on every verification; tests/test_api_schema.py checks that it matches the schema.
@@ -245,6 +258,7 @@ def licence_verify(request, payload: VerifyIn):
             "fields": done.fields,
             "field_titles": done.field_titles,
             "verified_at": done.at,
+            "member": None,
         }
     )
 
@@ -253,6 +267,29 @@ _OAUTH_MESSAGES = {
     "invalid_client": _("客户端凭证无效"),
     "unsupported_grant_type": _("只支持 client_credentials"),
 }
+
+
+def _foreign_answer(done: ForeignShown) -> dict:
+    return {
+        "result": "valid",
+        "scene": done.scene,
+        "licence": {
+            "type_code": done.type_code,
+            "type_name": done.type_name,
+            "status": done.status,
+            "status_label": done.status_label,
+            "valid_until": done.valid_until,
+        },
+        "fields": done.fields,
+        "field_titles": done.field_titles,
+        "verified_at": done.at,
+        "member": {
+            "code": done.member_code,
+            "name": done.member_name,
+            "local_type_code": done.local_type_code,
+            "local_type_name": done.local_type_name,
+        },
+    }
 
 
 @router.post("/licences/oauth/token", response={200: dict, 400: dict, 401: dict}, auth=None)

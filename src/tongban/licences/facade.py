@@ -368,3 +368,98 @@ def federation_licence_jwks() -> list[dict]:
 
     show_key()
     return list(jwks()["keys"])
+
+
+# --- the federation: licences of other platforms (docs/domain/federation.md §4) -------------------------------
+def verifier_auth():
+    """The API authentication of registered verifiers (``Authorization: Bearer tbv_…`` or an OAuth2 token)."""
+    from tongban.licences.verifiers import verifier_auth as auth
+
+    return auth
+
+
+def verifier_identity(auth, actor):
+    """The verifier of an API request, as ``/api/licences/verify`` takes it (``auth``: what its
+    authentication returned; 401 ``not_authenticated`` / 403 ``not_a_verifier`` otherwise)."""
+    from tongban.licences.verifiers import require_verifier
+
+    return require_verifier(auth, actor)
+
+
+def foreign_verifier_register(fn) -> None:
+    """The federation registers here how a token of another platform is verified (licences.foreign)."""
+    from tongban.licences.foreign import foreign_verifier_register as register
+
+    register(fn)
+
+
+def shown_refusal(code: str, details: dict | None = None):
+    """The licence library's refusal of a verification with this code (a partner's answer), or None."""
+    from tongban.licences.foreign import shown_refusal as refusal
+
+    return refusal(code, details)
+
+
+def foreign_shown(**values):
+    """What a foreign verifier answers (licences.foreign.ForeignShown)."""
+    from tongban.licences.foreign import ForeignShown
+
+    return ForeignShown(**values)
+
+
+def verify_shown_for_member(
+    *,
+    member_code: str,
+    member_name: str,
+    verifier_uuid: str,
+    verifier_name: str,
+    scene: str,
+    token,
+    cause: str,
+) -> dict:
+    """Verify one of this platform's 亮证 tokens for a verifier of a partner platform (it vouches for the
+    verifier's permission in ``scene``): the same checks and single use as ``/api/licences/verify``, the use
+    recorded as by "<partner> · <verifier>" (the holder sees it). The answer: the licence's type, status and
+    validity and the scene's fields, as ``/api/licences/verify`` gives them."""
+    from tongban.licences.foreign import federated_identity
+    from tongban.licences.verification import verify_shown
+
+    who = federated_identity(
+        member_code=member_code,
+        member_name=member_name,
+        verifier_uuid=verifier_uuid,
+        verifier_name=verifier_name,
+        scene=scene,
+    )
+    done = verify_shown(who=who, token=token, cause=cause)
+    licence = done.licence
+    return {
+        "result": "valid",
+        "scene": done.scene,
+        "licence": {
+            "type_code": licence.type.code,
+            "type_name": licence.type.name,
+            "status": str(licence.status),
+            "status_label": str(licence.get_status_display()),
+            "valid_until": licence.valid_until.isoformat() if licence.valid_until else None,
+        },
+        "fields": done.fields,
+        "field_titles": done.field_titles,
+        "verified_at": done.at.isoformat(),  # type: ignore[attr-defined]  # a datetime (UseRecord.at)
+    }
+
+
+def licence_type_names() -> dict[str, str]:
+    """Every licence type kept here: code → name (to check a recognition list against)."""
+    return dict(LicenceType.objects.values_list("code", "name"))
+
+
+__all__ += [
+    "foreign_shown",
+    "foreign_verifier_register",
+    "licence_type_names",
+    "shown_refusal",
+    "verifier_auth",
+    "verifier_identity",
+    "verify_shown_for_member",
+]

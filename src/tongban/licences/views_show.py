@@ -19,9 +19,9 @@ from tongban.core.errors import DomainError
 from tongban.licences.access import access_licence_for_holder
 from tongban.licences.constants import Scene
 from tongban.licences.errors import LicenceError, LicenceNotFound
+from tongban.licences.foreign import ForeignShown, verify_shown_anywhere
 from tongban.licences.pdf import is_sealed
 from tongban.licences.show import make_show_token
-from tongban.licences.verification import verify_shown
 from tongban.licences.verifiers import (
     identity_of,
     verifier_authenticate,
@@ -110,7 +110,7 @@ def verify_page(request):
                     LicenceError.NOT_AUTHENTICATED, _("请先登录，或填写用证单位的接口密钥"), status=401
                 )
             who = identity_of(caller)
-            result = verify_shown(who=who, token=values["token"], cause=values["cause"])
+            result = verify_shown_anywhere(who=who, token=values["token"], cause=values["cause"])
             values["token"] = ""
         except DomainError as exc:
             error = exc
@@ -120,6 +120,7 @@ def verify_page(request):
         "licences/verify.html",
         {
             "result": result,
+            "foreign": isinstance(result, ForeignShown),
             "scene_label": Scene(result.scene).label if result else "",
             "error": error,
             "values": values,

@@ -41,3 +41,6 @@ def pong(message: InboundMessage) -> None:
 # The flows' handlers register themselves when their modules are imported (one line each).
 def load_flows() -> None:
     """Import every module that registers handlers (called once the apps are ready)."""
+    from tongban.federation import hotline
+
+    hotline.register()

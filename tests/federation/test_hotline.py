@@ -268,11 +268,13 @@ def test_status_reports_update_the_transferred_ticket_and_an_older_one_is_ignore
     page = world["op"].get(f"/hotline/tickets/{ticket.uuid}/").content.decode()
     assert "江苏省12345 已答复" in page and "江苏省12345 回访：满意，已办结" in page
     assert "社保转移已在江苏办理完毕" in page
+    assert 'id="transfer-status">已办结<' in page and 'id="transfer-revisit">满意<' in page
     mine = world["caller_client"].get(f"/api/ratings/tickets/{ticket.uuid}").json()
     assert mine["transfer"]["remote_status"] == "closed" and mine["transfer"]["remote_revisit_level"] == 3
     assert mine["transfer"]["remote_answer"] == "社保转移已在江苏办理完毕"
     person_page = world["caller_client"].get(f"/ratings/tickets/{ticket.uuid}/").content.decode()
-    assert "社保转移已在江苏办理完毕" in person_page and "已办结" in person_page
+    assert "社保转移已在江苏办理完毕" in person_page
+    assert 'id="transfer-status">已办结<' in person_page and 'id="transfer-revisit">满意<' in person_page
 
     # a report for a ticket not transferred there changes nothing
     other = _call(world, content="另一件事")

@@ -24,7 +24,7 @@ from tongban.ratings.access import (
     tickets_visible_to_staff,
 )
 from tongban.ratings.channels import browser_channel
-from tongban.ratings.constants import CLOSED_STATUSES, TicketStatus
+from tongban.ratings.constants import CLOSED_STATUSES
 from tongban.ratings.masking import mask_free_text
 from tongban.ratings.models import Ticket
 
@@ -130,7 +130,7 @@ def _transfer_out(ticket: Ticket) -> dict | None:
         "member_name": row.member_name,
         "remote_number": row.remote_number,
         "remote_status": row.remote_status,
-        "remote_status_label": str(TicketStatus(row.remote_status).label) if row.remote_status else "",
+        "remote_status_label": str(row.get_remote_status_display()) if row.remote_status else "",
         "remote_unit": row.remote_unit,
         "remote_answer": row.remote_answer,
         "remote_answered_at": row.remote_answered_at,

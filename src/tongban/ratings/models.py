@@ -217,7 +217,7 @@ class TicketTransfer(models.Model):
     note = models.TextField(_("转办说明"), blank=True)
     context = models.JSONField(_("原工单时限"), default=dict, blank=True)
     seq = models.PositiveIntegerField(_("状态序号"), default=0)
-    remote_status = models.CharField(_("对方状态"), max_length=20, blank=True)
+    remote_status = models.CharField(_("对方状态"), max_length=20, choices=TicketStatus.choices, blank=True)
     remote_unit = models.CharField(_("对方承办单位"), max_length=200, blank=True)
     remote_answer = models.TextField(_("对方答复"), blank=True)
     remote_answered_at = models.DateTimeField(_("对方答复时间"), null=True, blank=True)

@@ -168,7 +168,8 @@ def transfer_receive(*, member: str, member_name: str, body: dict) -> Ticket | N
     kind = _field(body, "kind", 12, required=True)
     if kind not in HOTLINE_KINDS:
         raise TransferMalformed("kind")
-    caller = body.get("caller") if isinstance(body.get("caller"), dict) else {}
+    given = body.get("caller")
+    caller: dict = given if isinstance(given, dict) else {}
     name, phone = _field(caller, "name", 100), _field(caller, "phone", 20)
     content = _field(body, "content", 10_000, required=True)
     urgent = bool(body.get("urgent"))
@@ -347,7 +348,7 @@ def transfer_step_title(event: TicketEvent, *, staff: bool) -> str | None:
         return _("已转办至%(member)s12345") % {"member": data.get("to", "")}
     if event.kind != "transfer_status":
         return None
-    member, step = data.get("member", ""), data.get("event")
+    member, step = data.get("member", ""), str(data.get("event", ""))
     phrases = {
         "dispatched": _("%(member)s12345 已转交承办单位：%(unit)s"),
         "contacted": _("%(member)s12345：承办单位已联系诉求人，正在核实"),

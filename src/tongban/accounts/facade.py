@@ -81,6 +81,7 @@ __all__ = [
     "staff_organisations",
     "staff_user_ids_of",
     "throttle_hit",
+    "user_contact",
     "user_language",
     "user_masked_label",
     "user_phone",
@@ -256,6 +257,16 @@ def person_user_id(person_uuid: UUID | str) -> int | None:
 def user_language(user_id: int) -> str:
     """The language a user chose for the interface ("" when never chosen): what they are told in."""
     return User.objects.filter(pk=user_id).values_list("language", flat=True).first() or ""
+
+
+def user_contact(user_id: int) -> tuple[str, str]:
+    """(real name, verified phone) of a person's account, "" for what is unknown: what another member's 12345
+    needs to answer and revisit a ticket transferred to it (ratings.md §7). Never logged."""
+    user = User.objects.filter(pk=user_id).select_related("person").first()
+    if user is None:
+        return "", ""
+    person = getattr(user, "person", None)
+    return (person.real_name if person is not None else ""), user.phone or ""
 
 
 def user_phone(user_id: int) -> str | None:

@@ -64,6 +64,8 @@ ACTION_LABELS = {
     "ratings.hotline_lookup": _("12345 热线查询了您的来电记录和办件"),
     "ratings.ticket_read": _("查看了您的工单"),
     "ratings.ticket_create": _("登记诉求工单"),
+    "ratings.ticket_transfer": _("将您的诉求（含姓名、电话）转至外地 12345 办理"),
+    "ratings.ticket_transfer_in": _("受理外地 12345 转办的诉求"),
 }
 
 

@@ -41,4 +41,9 @@ def pong(message: InboundMessage) -> None:
 # The flows' handlers register themselves when their modules are imported (one line each).
 def load_flows() -> None:
     """Import every module that registers handlers (called once the apps are ready)."""
-    from tongban.federation import crossregion  # noqa: F401
+    from tongban.federation import (
+        crossregion,  # noqa: F401
+        hotline,
+    )
+
+    hotline.register()

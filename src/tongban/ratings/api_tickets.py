@@ -13,7 +13,7 @@ from tongban.accounts.facade import Role, session_auth
 from tongban.core.identifiers import validate_phone
 from tongban.core.pagination import BoundedLimitOffsetPagination
 from tongban.core.schemas import responses
-from tongban.ratings import appeals, tickets
+from tongban.ratings import appeals, tickets, transfers
 from tongban.ratings.access import (
     access_appeal_to_decide,
     access_ticket_for_person,
@@ -24,7 +24,7 @@ from tongban.ratings.access import (
     tickets_visible_to_staff,
 )
 from tongban.ratings.channels import browser_channel
-from tongban.ratings.constants import TicketStatus
+from tongban.ratings.constants import CLOSED_STATUSES
 from tongban.ratings.masking import mask_free_text
 from tongban.ratings.models import Ticket
 
@@ -37,6 +37,19 @@ class RatingTicketEventOut(Schema):
     kind: str
     text: str
     at: datetime
+
+
+class RatingTicketTransferOut(Schema):
+    direction: str = Field(description="out: transferred to another member's 12345; in: received from one")
+    member: str = Field(description="the other member's division code")
+    member_name: str
+    remote_number: str = Field(description="the ticket's number at the other member (once it reported)")
+    remote_status: str = Field(description="out: the last status the other member reported ('' before)")
+    remote_status_label: str
+    remote_unit: str
+    remote_answer: str
+    remote_answered_at: datetime | None
+    remote_revisit_level: int | None = Field(description="3 满意, 2 基本满意, 1 不满意")
 
 
 class RatingTicketOut(Schema):
@@ -59,6 +72,7 @@ class RatingTicketOut(Schema):
     answer_text: str
     revisit_level: int | None
     supervised: bool
+    transfer: RatingTicketTransferOut | None = Field(description="一号通办 between members, when transferred")
     events: list[RatingTicketEventOut]
 
 
@@ -69,7 +83,11 @@ class RatingStaffTicketOut(RatingTicketOut):
 
 def _out(ticket: Ticket, *, staff: bool) -> dict:
     events = [
-        {"kind": e.kind, "text": e.text if staff or e.kind in {"answered"} else "", "at": e.created_at}
+        {
+            "kind": e.kind,
+            "text": e.text if staff or e.kind in {"answered", "transfer_status"} else "",
+            "at": e.created_at,
+        }
         for e in ticket.events.all()
         if staff or e.kind not in PERSON_HIDDEN_EVENTS
     ]
@@ -93,12 +111,31 @@ def _out(ticket: Ticket, *, staff: bool) -> dict:
         "answer_text": ticket.answer_text,
         "revisit_level": ticket.revisit_level,
         "supervised": ticket.supervised_at is not None,
+        "transfer": _transfer_out(ticket),
         "events": events,
     }
     if staff:
         out["person"] = str(_("匿名用户")) if ticket.anonymous else ticket.person_label
         out["hops"] = ticket.hops
     return out
+
+
+def _transfer_out(ticket: Ticket) -> dict | None:
+    if not ticket.transfer_direction:  # most tickets: no query
+        return None
+    row = ticket.transfer
+    return {
+        "direction": row.direction,
+        "member": row.member,
+        "member_name": row.member_name,
+        "remote_number": row.remote_number,
+        "remote_status": row.remote_status,
+        "remote_status_label": str(row.get_remote_status_display()) if row.remote_status else "",
+        "remote_unit": row.remote_unit,
+        "remote_answer": row.remote_answer,
+        "remote_answered_at": row.remote_answered_at,
+        "remote_revisit_level": row.remote_revisit_level,
+    }
 
 
 def _topic(value: str) -> str:
@@ -199,7 +236,7 @@ def staff_tickets(request, filters: Query[RatingTicketListQuery]):
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.open:
-        qs = qs.exclude(status__in=[s for s in TicketStatus if s.startswith("closed") or s == "merged"])
+        qs = qs.exclude(status__in=CLOSED_STATUSES)
     if filters.supervised:
         qs = qs.filter(supervised_at__isnull=False)
     return [_out(t, staff=True) for t in qs.order_by("-created_at", "-id")]
@@ -228,7 +265,9 @@ class RatingTicketStepIn(Schema):
     level: int | None = Field(default=None, description="revisit: 3, 2, 1; a 12345 answer's rating: 5 … 1")
     unit: str = Field(default="", max_length=40, description="route: the organisation uuid")
     main: str = Field(default="", max_length=40, description="merge: the main ticket's uuid")
-    region: str = Field(default="", max_length=20, description="transfer: the region code")
+    region: str = Field(
+        default="", max_length=20, description="transfer: the division code of another member of the region"
+    )
     days: int | None = Field(default=None, description="extend: working days (once, by a supervisor)")
 
 
@@ -244,9 +283,11 @@ DISPATCH = (Role.HOTLINE_OPERATOR,)
 def staff_ticket_step(request, ticket_uuid: str, payload: RatingTicketStepIn):
     """One step of the loop. contact, triage, answer, reroute_request: 差评处置人员 of the unit; revisit (the
     person's rating recorded from a call) and revisit_attempt (a call that did not reach them): supervisors
-    over the unit and 12345 operators, never the rated unit itself; route, merge, transfer: 12345 operators (the dispatcher); extend: a supervisor over the unit,
-    once. 403 for a role without the step; 409
-    `rating_ticket_state` out of turn, `region_not_federated` for a transfer; 422 for bad input, nothing written."""
+    over the unit and 12345 operators, never the rated unit itself; route, merge, transfer (一号通办 to another
+    member's 12345, `text` an optional note): 12345 operators (the dispatcher); extend: a supervisor over the
+    unit, once. 403 for a role without the step; 409 `rating_ticket_state` out of turn,
+    `region_not_federated` for a transfer to a region that is not another member; 422 for bad input, nothing
+    written."""
     actor = request.actor
     ticket = access_ticket_for_staff(actor=actor, ticket_uuid=ticket_uuid)
     step = payload.step
@@ -299,7 +340,7 @@ def staff_ticket_step(request, ticket_uuid: str, payload: RatingTicketStepIn):
         ticket = tickets.ticket_extend(actor=actor, ticket=ticket, days=payload.days, reason=payload.text)
     elif step == "transfer":
         require_ticket_role(actor, ticket, *DISPATCH)
-        tickets.ticket_transfer(actor=actor, ticket=ticket, to_region=payload.region)
+        transfers.ticket_transfer(actor=actor, ticket=ticket, to_region=payload.region, text=payload.text)
     else:
         from tongban.ratings.errors import RatingError, RatingInvalid
 

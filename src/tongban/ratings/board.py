@@ -35,8 +35,9 @@ OPEN_STATUSES = (
     *OUTCOMES,
     TicketStatus.ANSWERED,
 )
-# Tickets that leave the figures: an upheld appeal's, a merged duplicate (it counts once, as its main).
-OUT_OF_FIGURES = (TicketStatus.CLOSED_EXCLUDED, TicketStatus.MERGED)
+# Tickets that leave the figures: an upheld appeal's, a merged duplicate (it counts once, as its main), one
+# transferred to another member's 12345 (it counts there, where it is handled).
+OUT_OF_FIGURES = (TicketStatus.CLOSED_EXCLUDED, TicketStatus.MERGED, TicketStatus.TRANSFERRED)
 
 
 def pending_due() -> Case:

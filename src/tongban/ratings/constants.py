@@ -138,6 +138,7 @@ class TicketStatus(models.TextChoices):
     CLOSED_EXCLUDED = "closed_excluded", _("申诉成立·已关闭")
     CLOSED_UNREACHABLE = "closed_unreachable", _("无法联系·已关闭")
     MERGED = "merged", _("已合并")
+    TRANSFERRED = "transferred", _("已转办外地12345")
 
 
 OUTCOMES = (TicketStatus.FIXED_AT_ONCE, TicketStatus.LEDGER, TicketStatus.EXPLAINED)
@@ -146,6 +147,29 @@ CLOSED_STATUSES = (
     TicketStatus.CLOSED_EXCLUDED,
     TicketStatus.CLOSED_UNREACHABLE,
     TicketStatus.MERGED,
+    TicketStatus.TRANSFERRED,  # handled by another member's 12345 from then on (ratings.md §7)
+)
+
+
+class TransferDirection(models.TextChoices):
+    """一号通办 (ratings.md §7): a ticket this member transferred to another member's 12345 (``out``), or one
+    another member transferred here (``in``)."""
+
+    OUT = "out", _("转出")
+    IN = "in", _("转入")
+
+
+# What a transferred ticket's member reports back (the ``event`` of a hotline.status message).
+TRANSFER_EVENTS = (
+    "dispatched",
+    "contacted",
+    "triaged",
+    "answered",
+    "revisited",
+    "reopened",
+    "closed",
+    "closed_unreachable",
+    "merged",
 )
 
 

@@ -62,3 +62,18 @@ __all__ += [
     "complaint_texts_between",
     "mask_free_text",
 ]
+
+# --- 12345 一号通办 between members (ratings.md §7): the federation fills the port and delivers the messages ---
+from tongban.ratings.region import RegionLink, RegionMember, region_link_set  # noqa: E402
+from tongban.ratings.transfers import TransferMalformed  # noqa: E402
+from tongban.ratings.transfers import transfer_receive as hotline_transfer_receive  # noqa: E402
+from tongban.ratings.transfers import transfer_status_receive as hotline_status_receive  # noqa: E402
+
+__all__ += [
+    "RegionLink",
+    "RegionMember",
+    "TransferMalformed",
+    "hotline_status_receive",
+    "hotline_transfer_receive",
+    "region_link_set",
+]

@@ -68,7 +68,12 @@ EVENT_LABELS = {
 
 
 def event_label(event: TicketEvent) -> str:
-    """A step as the dispatcher reads it; a revisit or a rating with its level."""
+    """A step as the dispatcher reads it; a revisit or a rating with its level; a transfer's steps."""
+    from tongban.ratings.transfers import transfer_step_title
+
+    transferred = transfer_step_title(event, staff=True)
+    if transferred is not None:
+        return transferred
     label = str(EVENT_LABELS.get(event.kind, event.kind))
     level = event.data.get("level") if isinstance(event.data, dict) else None
     if event.kind == "revisited" and level in RevisitLevel.values:
@@ -341,10 +346,13 @@ def operator_merge(*, actor: Actor, ticket: Ticket, main_number: Any) -> Ticket:
     return loop.ticket_merge(actor=actor, duplicate=ticket, main=main)
 
 
-def operator_transfer(*, actor: Actor, ticket: Ticket, to_region: Any) -> None:
-    """一号通办 to another region's 12345: refused while no region is federated (409)."""
+def operator_transfer(*, actor: Actor, ticket: Ticket, to_region: Any, text: Any = "") -> Ticket:
+    """一号通办 to another member's 12345 (transfers.ticket_transfer); 409 ``region_not_federated`` for a
+    region that is not another member of this member's region."""
+    from tongban.ratings.transfers import ticket_transfer
+
     require_ticket_role(actor, ticket, Role.HOTLINE_OPERATOR)
-    loop.ticket_transfer(actor=actor, ticket=ticket, to_region=str(to_region or "").strip())
+    return ticket_transfer(actor=actor, ticket=ticket, to_region=to_region, text=text)
 
 
 def operator_record_rating(*, actor: Actor, ticket: Ticket, level: Any, text: Any = "") -> Evaluation:

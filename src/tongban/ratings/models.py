@@ -18,6 +18,7 @@ from tongban.ratings.constants import (
     RevisitLevel,
     TicketKind,
     TicketStatus,
+    TransferDirection,
     UnitKind,
 )
 
@@ -174,6 +175,11 @@ class Ticket(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
     )
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    # 一号通办 (ratings.md §7): "out" once transferred to another member's 12345, "in" when received from one
+    # (its details in the TicketTransfer row); read without a query by every step that reports back.
+    transfer_direction = models.CharField(
+        _("转办"), max_length=3, choices=TransferDirection.choices, blank=True, default=""
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -190,6 +196,50 @@ class Ticket(models.Model):
     def real_name(self) -> bool:
         """实名: the platform knows who to contact and revisit (anonymous ones too: only the unit is not told)."""
         return self.person_user_id is not None or bool(self.caller_phone)
+
+
+class TicketTransfer(models.Model):
+    """一号通办 between members (ratings.md §7): the other member's side of a transferred 12345 ticket.
+
+    ``out`` (this member transferred it): the member it went to, its ticket there once reported, and the last
+    state it reported (``seq`` the highest sequence applied; an older report is ignored). ``in`` (another
+    member transferred it here): the member it came from, its ticket there (``remote_ref``, unique per member:
+    one ticket per transfer), the caller's name for the answer and the revisit, the origin's limits as
+    context, and ``seq`` the last sequence reported back."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="transfer")
+    direction = models.CharField(_("方向"), max_length=3, choices=TransferDirection.choices)
+    member = models.CharField(_("对方成员"), max_length=12)
+    member_name = models.CharField(_("对方成员名称"), max_length=100)
+    remote_ref = models.CharField(_("对方工单编号（UUID）"), max_length=40, blank=True)
+    remote_number = models.CharField(_("对方工单编号"), max_length=32, blank=True)
+    caller_name = models.CharField(_("来电人姓名"), max_length=100, blank=True)  # "in" only: to address them
+    note = models.TextField(_("转办说明"), blank=True)
+    context = models.JSONField(_("原工单时限"), default=dict, blank=True)
+    seq = models.PositiveIntegerField(_("状态序号"), default=0)
+    remote_status = models.CharField(_("对方状态"), max_length=20, choices=TicketStatus.choices, blank=True)
+    remote_unit = models.CharField(_("对方承办单位"), max_length=200, blank=True)
+    remote_answer = models.TextField(_("对方答复"), blank=True)
+    remote_answered_at = models.DateTimeField(_("对方答复时间"), null=True, blank=True)
+    remote_revisit_level = models.PositiveSmallIntegerField(
+        _("对方回访满意度"), choices=RevisitLevel.choices, null=True, blank=True
+    )
+    remote_updated_at = models.DateTimeField(_("对方最近更新"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("一号通办转办")
+        verbose_name_plural = _("一号通办转办")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "remote_ref"],
+                condition=models.Q(direction="in"),
+                name="ticket_transfer_in_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.member}"
 
 
 class TicketEvent(models.Model):

@@ -40,6 +40,7 @@ from tongban.core.workdays import (
 from tongban.notifications.facade import notify
 from tongban.ratings.access import uuid_valid as _uuid_like
 from tongban.ratings.constants import (
+    CLOSED_STATUSES,
     CONSULT_ANSWER_DAYS,
     CONTACT_KINDS,
     DEFAULT_LIMITS,
@@ -54,6 +55,7 @@ from tongban.ratings.constants import (
     RevisitLevel,
     TicketKind,
     TicketStatus,
+    TransferDirection,
     UnitKind,
 )
 from tongban.ratings.errors import RatingError, RatingInvalid, TicketState
@@ -121,7 +123,9 @@ def _event(
     )
 
 
-def _tell(ticket: Ticket, title, body, *, sms: bool = True, new: bool = False) -> None:
+def _tell(
+    ticket: Ticket, title, body, *, sms: bool = True, new: bool = False, params: dict | None = None
+) -> None:
     """Tell the person (the evaluator or the caller with an account) about a step of their ticket."""
     if ticket.person_user_id is None:
         return
@@ -131,7 +135,7 @@ def _tell(ticket: Ticket, title, body, *, sms: bool = True, new: bool = False) -
         body=body,
         link=reverse("ratings:ticket", kwargs={"ticket_uuid": ticket.uuid}),
         sms=sms,
-        params={"number": ticket.number},
+        params={"number": ticket.number, **(params or {})},
     )
     if new:  # a ticket just opened has no duplicates merged into it: no query for them
         return
@@ -144,7 +148,7 @@ def _tell(ticket: Ticket, title, body, *, sms: bool = True, new: bool = False) -
             body=body,
             link=reverse("ratings:ticket", kwargs={"ticket_uuid": duplicate.uuid}),
             sms=sms,
-            params={"number": duplicate.number},
+            params={"number": duplicate.number, **(params or {})},
         )
 
 
@@ -162,6 +166,15 @@ def _locked(ticket: Ticket, *allowed: str) -> Ticket:
     if allowed and fresh.status not in allowed:
         raise TicketState(current=fresh.status)
     return fresh
+
+
+def _report(ticket: Ticket, event: str) -> None:
+    """A ticket another member's 12345 transferred here reports each change of its state back, in the
+    transaction of the change (一号通办, ratings.md §7); any other ticket costs nothing."""
+    if ticket.transfer_direction == TransferDirection.IN:
+        from tongban.ratings.transfers import report_status
+
+        report_status(ticket, event)
 
 
 # --- opening -----------------------------------------------------------------------------------------------
@@ -333,6 +346,7 @@ def ticket_contact(*, actor: Actor, ticket: Ticket, text: Any) -> Ticket:
         ticket.save(update_fields=["status", "contacted_at", "updated_at"])
         _event(ticket, "contacted", actor, text)
         _tell(ticket, _("承办单位已联系您"), _("工单 %(number)s：承办单位已与您联系，正在核实。"))
+        _report(ticket, "contacted")
     return ticket
 
 
@@ -363,6 +377,7 @@ def ticket_triage(
         )
         _event(ticket, outcome, actor, text, ledger_due=ledger_due.isoformat() if ledger_due else None)
         _tell(ticket, _("工单核实完成"), _("工单 %(number)s 已核实，正在整改，完成后将答复您。"), sms=False)
+        _report(ticket, "triaged")
     return ticket
 
 
@@ -393,6 +408,7 @@ def ticket_answer(*, actor: Actor, ticket: Ticket, text: Any) -> Ticket:
             ticket, "answered", actor, text, on_time=ticket.answer_due is None or today <= ticket.answer_due
         )
         _tell(ticket, _("诉求已答复"), _("工单 %(number)s 已答复，请查看并评价处理结果。"))
+        _report(ticket, "answered")
     return ticket
 
 
@@ -446,6 +462,7 @@ def _revisited(ticket: Ticket, actor: Actor, value: int, text: str, channel: str
         _event(ticket, "closed", SYSTEM)
         _tell(ticket, _("工单已办结"), _("工单 %(number)s 已办结，感谢您的监督。"), sms=False)
     ticket.save(update_fields=fields)
+    _report(ticket, "revisited")
 
 
 def ticket_rate_answer(
@@ -514,6 +531,7 @@ def ticket_revisit_attempt(*, actor: Actor, ticket: Ticket, text: Any) -> Ticket
             ticket.closed_at = timezone.now()
             ticket.save(update_fields=["status", "closed_at", "updated_at"])
             _event(ticket, "closed_unreachable", SYSTEM)
+            _report(ticket, "closed_unreachable")
     return ticket
 
 
@@ -541,7 +559,8 @@ def ticket_extend(*, actor: Actor, ticket: Ticket, days: Any, reason: Any) -> Ti
 # --- routing (12345) ---------------------------------------------------------------------------------------
 def ticket_route(*, actor: Actor, ticket: Ticket, unit_uuid, reason: Any) -> Ticket:
     """The dispatcher (a 12345 operator) routes an open ticket to another unit, with a reason; every hop is
-    recorded; the limits run on (a hop does not restart the person's wait); past three hops 督办."""
+    recorded; the limits run on (a hop does not restart the person's wait); past three hops 督办. A ticket
+    another member transferred here is first dispatched from the region's queue: that routing is no hop."""
     reason = _text(reason, field="reason", limit=500)
     unit = organisation_info(unit_uuid) if _uuid_like(unit_uuid) else None
     if unit is None or unit.kind not in {"department", "service_centre"}:
@@ -551,16 +570,24 @@ def ticket_route(*, actor: Actor, ticket: Ticket, unit_uuid, reason: Any) -> Tic
         if str(unit.uuid) == str(ticket.unit_uuid):
             raise RatingInvalid(RatingError.TICKET_UNIT_INVALID, _("工单已在该部门"), field="unit")
         previous = ticket.unit_name
+        first_dispatch = (
+            ticket.transfer_direction == TransferDirection.IN
+            and not ticket.events.filter(kind="routed").exists()
+        )
         ticket.unit_uuid, ticket.unit_path, ticket.unit_name = unit.uuid, unit.path, unit.name
-        ticket.hops += 1
+        ticket.hops += 0 if first_dispatch else 1
         fields = ["unit_uuid", "unit_path", "unit_name", "hops", "updated_at"]
-        _event(ticket, "routed", actor, reason, key=f"hop-{ticket.hops}", frm=previous, to=unit.name)
+        if first_dispatch:
+            _event(ticket, "routed", actor, reason, key="hop-0", to=unit.name)
+        else:
+            _event(ticket, "routed", actor, reason, key=f"hop-{ticket.hops}", frm=previous, to=unit.name)
         if ticket.hops > HOPS_BEFORE_SUPERVISION and ticket.supervised_at is None:
             ticket.supervised_at = timezone.now()
             fields.append("supervised_at")
             _event(ticket, "supervised", SYSTEM, reason="hops", key="supervised")
             _tell_supervisors(ticket, _("多次转派"))
         ticket.save(update_fields=fields)
+        _report(ticket, "dispatched")
     return ticket
 
 
@@ -584,9 +611,9 @@ def ticket_merge(*, actor: Actor, duplicate: Ticket, main: Ticket) -> Ticket:
         duplicate, main = locked[duplicate.pk], locked[main.pk]
         if duplicate.kind == TicketKind.BAD_REVIEW or main.kind == TicketKind.BAD_REVIEW:
             raise RatingInvalid(RatingError.TICKET_MERGE_INVALID, _("差评整改工单不能合并"), field="main")
-        if duplicate.status in {TicketStatus.MERGED, *[s for s in TicketStatus if s.startswith("closed")]}:
+        if duplicate.status in CLOSED_STATUSES:  # closed, merged or transferred to another member
             raise TicketState(current=duplicate.status)
-        if main.status == TicketStatus.MERGED:
+        if main.status in (TicketStatus.MERGED, TicketStatus.TRANSFERRED):
             raise TicketState(current=main.status)
         duplicate.status = TicketStatus.MERGED
         duplicate.merged_into = main
@@ -594,19 +621,8 @@ def ticket_merge(*, actor: Actor, duplicate: Ticket, main: Ticket) -> Ticket:
         duplicate.save(update_fields=["status", "merged_into", "closed_at", "updated_at"])
         _event(duplicate, "merged", actor, into=main.number)
         _event(main, "merged_from", actor, duplicate=duplicate.number)
+        _report(duplicate, "merged")
     return duplicate
-
-
-class RegionNotFederated(Exception):
-    pass
-
-
-def ticket_transfer(*, actor: Actor, ticket: Ticket, to_region: str) -> None:
-    """一号通办: the transfer of a ticket to another region's 12345 is an interface the federation implements;
-    until then every region is not federated (409 ``region_not_federated``)."""
-    from tongban.ratings.errors import NotFederated
-
-    raise NotFederated(region=str(to_region)[:20])
 
 
 # --- 督办 ---------------------------------------------------------------------------------------------------

@@ -16,15 +16,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tongban.core.errors import DomainError, PermissionDenied
-from tongban.ratings import hotline
+from tongban.ratings import hotline, transfers
 from tongban.ratings.access import (
     access_ticket_for_staff,
     require_hotline_operator,
     require_rating_allowed,
     tickets_of_person,
 )
-from tongban.ratings.constants import HOTLINE_KINDS, Level, TicketStatus
+from tongban.ratings.constants import CLOSED_STATUSES, HOTLINE_KINDS, Level, TicketStatus
 from tongban.ratings.errors import TicketNotFound
+from tongban.ratings.region import transfer_members
 
 SESSION_CALLER = "hotline_caller"
 
@@ -150,7 +151,7 @@ ACTIONS = {
         actor=actor, ticket=ticket, main_number=p.get("main")
     ),
     "transfer": lambda actor, ticket, p: hotline.operator_transfer(
-        actor=actor, ticket=ticket, to_region=p.get("to_region")
+        actor=actor, ticket=ticket, to_region=p.get("to_region"), text=p.get("note", "")
     ),
     "rate": lambda actor, ticket, p: hotline.operator_record_rating(
         actor=actor, ticket=ticket, level=p.get("level"), text=p.get("text", "")
@@ -160,6 +161,7 @@ DONE = {
     "route": gettext_lazy("已转派"),
     "merge": gettext_lazy("已合并"),
     "rate": gettext_lazy("已记录来电人的评价"),
+    "transfer": gettext_lazy("已转办"),
 }
 
 
@@ -195,9 +197,14 @@ def ticket(request, ticket_uuid):
         "hops": [e for e in events if e.kind == "routed"],
         "reroute": hotline.pending_reroute(ticket),
         "may_route": ticket.status in (TicketStatus.RECEIVED, TicketStatus.VERIFYING),
+        "may_transfer": ticket.status in (TicketStatus.RECEIVED, TicketStatus.VERIFYING)
+        and hotline.is_hotline_ticket(ticket)
+        and not ticket.transfer_direction,
+        "transfer": ticket.transfer if ticket.transfer_direction else None,
+        "awaiting_dispatch": transfers.awaiting_dispatch(ticket),
+        "members": transfer_members(),
         "may_rate": ticket.status == TicketStatus.ANSWERED and hotline.is_hotline_ticket(ticket),
-        "may_merge": hotline.is_hotline_ticket(ticket)
-        and ticket.status not in (TicketStatus.MERGED, TicketStatus.CLOSED, TicketStatus.CLOSED_UNREACHABLE),
+        "may_merge": hotline.is_hotline_ticket(ticket) and ticket.status not in CLOSED_STATUSES,
         "units": [u for u in hotline.hotline_units(actor) if u.uuid != str(ticket.unit_uuid)],
         "levels": Level.choices,
         "light": hotline.loop.light_of(ticket),

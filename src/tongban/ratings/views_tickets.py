@@ -57,6 +57,7 @@ from tongban.ratings.constants import (
 from tongban.ratings.errors import RatingError, RatingInvalid, TicketNotFound
 from tongban.ratings.masking import mask_free_text
 from tongban.ratings.models import Ticket, TicketEvent
+from tongban.ratings.transfers import transfer_step_title
 
 PAGE_SIZE = 20
 LIST_LIMIT = 100
@@ -96,6 +97,9 @@ def _date(value) -> str:
 
 def _step_title(event: TicketEvent, ticket: Ticket, *, staff: bool) -> str:
     data, kind = event.data or {}, event.kind
+    transferred = transfer_step_title(event, staff=staff)
+    if transferred is not None:
+        return transferred
     if kind == "received":
         if ticket.kind == TicketKind.BAD_REVIEW:
             return _("差评已受理，转为整改工单")
@@ -176,7 +180,7 @@ def _appeal_reason_name(value) -> str:
 
 # The person sees what the unit concluded and answered, and the supervisor's decision; not the unit's notes
 # of a call, nor the text of its appeal (ratings.md §5, §6).
-TEXT_FOR_PERSON = frozenset({*OUTCOMES, "answered", "revisited", "appeal_decided"})
+TEXT_FOR_PERSON = frozenset({*OUTCOMES, "answered", "revisited", "appeal_decided", "transfer_status"})
 
 
 def ticket_steps(ticket: Ticket, *, staff: bool) -> list[dict]:
@@ -246,6 +250,7 @@ def ticket_page(request, ticket_uuid):
         ],
         "steps": ticket_steps(ticket, staff=False),
         "main": main,
+        "transfer": ticket.transfer if ticket.transfer_direction else None,
         "may_revisit": ticket.status == TicketStatus.ANSWERED,
         "revisit_levels": _revisit_choices(ticket),
         "error": error,

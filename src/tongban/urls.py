@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("tongban.frontdesk.urls")),
     path("", include("tongban.ratings.urls")),
     path("", include("tongban.supervision.urls")),
+    path("", include("tongban.federation.urls")),
     path("", include("tongban.notifications.urls")),
     path("", include("tongban.portal.urls")),
 ]

@@ -24,6 +24,13 @@ class FederationError(ErrorCode):
     MESSAGE_ID_CONFLICT = "message_id_conflict"
     MESSAGE_TYPE_UNKNOWN = "message_type_unknown"
     DESCRIPTOR_INVALID = "member_descriptor_invalid"
+    CATALOGUE_INVALID = "catalogue_invalid"
+    CATALOGUE_SIGNATURE = "catalogue_signature_invalid"
+    CATALOGUE_OUTDATED = "catalogue_outdated"
+    CATALOGUE_CONFLICT = "catalogue_conflict"
+    CATALOGUE_REGION = "catalogue_region_mismatch"
+    CATALOGUE_FILE_INVALID = "catalogue_file_invalid"
+    CATALOGUE_NOT_FOUND = "catalogue_not_found"
 
 
 class FederationRefused(DomainError):
@@ -57,3 +64,18 @@ class MemberUnknown(NotFound):
 class BadDescriptor(InvalidInput):
     code = FederationError.DESCRIPTOR_INVALID
     default_message = _("成员描述无效")
+
+
+class CatalogueOutdated(Conflict):
+    code = FederationError.CATALOGUE_OUTDATED
+    default_message = _("事项目录的季度不比当前的新")
+
+
+class CatalogueFileInvalid(InvalidInput):
+    code = FederationError.CATALOGUE_FILE_INVALID
+    default_message = _("事项目录文件无效")
+
+
+class CatalogueNotFound(NotFound):
+    code = FederationError.CATALOGUE_NOT_FOUND
+    default_message = _("没有这个季度的长三角通办事项目录")

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from tongban.catalog.facade import bundle_cards, featured_items, item_search, themes
+from tongban.federation.facade import regional_catalogue_quarter
 
 
 def home(request):
@@ -28,6 +29,8 @@ def home(request):
             "result_count": len(hits) + len(bundle_hits),
             "featured": [] if query else featured_items(),
             "bundles": [] if query else bundle_cards(),
+            # 长三角通办事项目录: linked once this member holds a version of it.
+            "csj_quarter": regional_catalogue_quarter(),
         },
     )
 

@@ -18,7 +18,6 @@ from tongban.federation.constants import CATALOGUE_TYP, InStatus, KeyPurpose, Ke
 from tongban.federation.errors import CatalogueFileInvalid
 from tongban.federation.models import (
     CatalogueEntry,
-    CatalogueHandler,
     CatalogueVersion,
     InboundMessage,
     LogEntry,

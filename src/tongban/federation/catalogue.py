@@ -360,7 +360,7 @@ def catalogue_pull() -> str | None:
         logger.warning("catalogue: the coordinator did not answer")
         return latest
     token = answer.data.get("catalogue") if answer.ok else None
-    if token and answer.data.get("quarter", "") > (latest or ""):
+    if token and str(answer.data.get("quarter", "")) > (latest or ""):
         try:
             catalogue_accept(token)
         except DomainError as exc:

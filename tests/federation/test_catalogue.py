@@ -436,3 +436,26 @@ def test_the_home_page_links_to_the_catalogue_once_one_is_held(client, region):
     assert "/csj/items/" not in client.get("/").content.decode()
     catalogue_publish(quarter="2026Q4", data={"entries": q4_entries()})
     assert 'href="/csj/items/"' in client.get("/").content.decode()
+
+
+def test_a_member_pulls_the_coordinators_newest_version_when_it_has_an_older_one(
+    region, settings, monkeypatch
+):
+    """The sweep's catch-up: here this deployment plays a member (320000) and the coordinator's answer is
+    given; a newer quarter is accepted, the one held or an older one changes nothing."""
+    from tongban.federation import transport
+
+    q4 = sign("2026Q4", q4_entries())
+    catalogue.catalogue_accept(sign("2026Q3", q3_entries()))
+    asked = []
+
+    def coordinator_answers(url, **_kw):
+        asked.append(url)
+        return transport.Answer(200, {"quarter": "2026Q4", "catalogue": q4, "quarters": ["2026Q4"]})
+
+    monkeypatch.setattr(transport, "get_json", coordinator_answers)
+    assert catalogue.catalogue_pull() == "2026Q3"  # the coordinator itself fetches from nobody
+    settings.TONGBAN_REGION_CODE = JS
+    assert catalogue.catalogue_pull() == "2026Q4"
+    assert asked == [f"{settings.TONGBAN_PUBLIC_BASE_URL}/api/federation/catalogue"]
+    assert catalogue.catalogue_pull() == "2026Q4" and CatalogueVersion.objects.count() == 2

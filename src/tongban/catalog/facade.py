@@ -498,3 +498,41 @@ def search_misses_top(*, start, end, limit: int | None = None) -> list[SearchMis
 
 
 __all__ += ["SearchMissCount", "search_miss_key", "search_misses_top"]
+
+
+# --- the regional item catalogue (长三角通办事项目录) checks its entries against the local catalog ----------
+@dataclass(frozen=True)
+class LocalItemState:
+    """An item of this catalog by its implementation code: whether a version of it is published (in force)
+    and the name and page of that version (else of its latest version)."""
+
+    implementation_code: str
+    uuid: str
+    published: bool
+    name: str
+
+
+def item_states(codes: Iterable[str]) -> dict[str, LocalItemState]:
+    """The items among ``codes`` (implementation codes, 实施编码) that exist here; unknown codes are left out.
+    Two queries, whatever their number."""
+    from tongban.catalog.constants import VersionStatus
+    from tongban.catalog.models import ItemVersion
+
+    wanted = {str(c) for c in codes if c}
+    if not wanted:
+        return {}
+    found: dict[str, LocalItemState] = {}
+    rows = (
+        ItemVersion.objects.filter(item__implementation_code__in=wanted)
+        .order_by("item_id", "number")
+        .values_list("item__implementation_code", "item__uuid", "status", "name")
+    )
+    for code, item_uuid, status, name in rows:
+        published = status == VersionStatus.PUBLISHED
+        seen = found.get(code)
+        if seen is None or not seen.published:  # the published version wins, else the latest
+            found[code] = LocalItemState(code, str(item_uuid), published, name)
+    return found
+
+
+__all__ += ["LocalItemState", "item_states"]

@@ -4,9 +4,13 @@ partners' status lists cached here. Changes go through the
 `tongban federation` command (docs/operations.md §21), which checks them."""
 
 from django.contrib import admin
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from tongban.core.admin import ReadOnlyAdmin
 from tongban.federation.models import (
+    CatalogueEntry,
+    CatalogueVersion,
     InboundMessage,
     LicenceTypeMapping,
     LogEntry,
@@ -76,3 +80,46 @@ class StatusListCacheAdmin(ReadOnlyAdmin):
     list_display = ("member", "uri", "ttl", "fetched_at", "expires_at")
     list_filter = ("member",)
     exclude = ("token",)
+
+
+@admin.register(CatalogueVersion)
+class CatalogueVersionAdmin(ReadOnlyAdmin):
+    """长三角通办事项目录: the versions accepted here; a version's page lists this member's entries that do not
+    match its own catalog (as `tongban federation catalogue-check` does)."""
+
+    list_display = ("quarter", "region", "coordinator", "entry_count", "issued_at", "accepted_at")
+    fields = ("quarter", "region", "coordinator", "issued_at", "accepted_at", "mismatches")
+    readonly_fields = fields
+
+    @admin.display(description=_("事项数"))
+    def entry_count(self, obj):
+        return len(obj.payload.get("entries", []))
+
+    @admin.display(description=_("本成员事项核对"))
+    def mismatches(self, obj):
+        from tongban.federation.catalogue import catalogue_check
+
+        found = catalogue_check(quarter=obj.quarter)
+        if not found:
+            return _("本成员办理的事项与本地事项目录一致")
+        rows = format_html_join(
+            "",
+            "<tr><td>{} {}</td><td>{} {}</td><td>{}</td><td>{}</td></tr>",
+            ((m.entry_code, m.entry_name, m.item_code, m.item_name, m.label, m.local_name) for m in found),
+        )
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("目录事项"),
+            _("本地实施编码"),
+            _("问题"),
+            _("本地名称"),
+            rows,
+        )
+
+
+@admin.register(CatalogueEntry)
+class CatalogueEntryAdmin(ReadOnlyAdmin):
+    list_display = ("code", "name", "kind", "modes", "version")
+    list_filter = ("version", "kind")
+    search_fields = ("code", "name", "handlers__item_code")
+    exclude = ("search_text",)

@@ -120,3 +120,26 @@ def federation_log(request, query: Query[LogQuery]):
         "entries": [entry_dict(r) for r in rows],
         "keys": own_keys,
     }
+
+
+class CatalogueQuery(Schema):
+    quarter: str = Field(default="", max_length=6, description="e.g. 2026Q4; the newest when empty")
+
+
+class CatalogueOut(Schema):
+    quarter: str
+    catalogue: str = Field(
+        description="the version as the coordinator signed it: a compact JWS, typ tongban-catalogue+jwt"
+    )
+    quarters: list[str] = Field(description="every quarter held here, newest first")
+
+
+@router.get("/federation/catalogue", response=responses({200: CatalogueOut}, 404), auth=None)
+def federation_catalogue(request, query: Query[CatalogueQuery]):
+    """The region's item catalogue (长三角通办事项目录): the newest version held here, or the `quarter`'s, as
+    the coordinator signed it. Public: members fetch it to catch up, and anyone may check it. 404
+    `catalogue_not_found` when none (or not that quarter) is held."""
+    from tongban.federation.catalogue import quarters, version_get
+
+    row = version_get(query.quarter or None)
+    return {"quarter": row.quarter, "catalogue": row.token, "quarters": quarters()}

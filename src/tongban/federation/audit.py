@@ -75,7 +75,11 @@ def audit_peer(peer: str) -> AuditReport:
         if data["peer"] != settings.TONGBAN_REGION_CODE:
             report.problems.append(f"{peer} #{data['seq']}: not about us")
         theirs[(data["direction"], data["message_id"], data["digest"])] = data
-    ours = LogEntry.objects.filter(peer=peer).exclude(direction=LogDirection.TRUST_LIST).order_by("seq")
+    ours = (
+        LogEntry.objects.filter(peer=peer)
+        .exclude(direction__in=[LogDirection.TRUST_LIST, LogDirection.CATALOGUE])
+        .order_by("seq")
+    )
     undelivered = set(
         str(u)
         for u in OutboundMessage.objects.filter(to_member=peer)

@@ -54,6 +54,10 @@ def cmd_status(args) -> int:
         print(f"key: {row.purpose} {row.state} {row.kid}")
     out = dict(OutboundMessage.objects.values_list("status").annotate(n=Count("id")))
     inn = dict(InboundMessage.objects.values_list("status").annotate(n=Count("id")))
+    from tongban.federation.catalogue import quarters
+
+    held = quarters()
+    print(f"regional catalogue: {held[0] if held else 'none'} ({len(held)} quarters held)")
     print(f"outbox: {json.dumps(out)}  inbox: {json.dumps(inn)}")
     return 0
 
@@ -228,6 +232,59 @@ def cmd_licence_types_list(args) -> int:
     return 0
 
 
+def cmd_catalogue_publish(args) -> int:
+    _django()
+    from tongban.core.errors import DomainError
+    from tongban.federation.catalogue import catalogue_publish
+
+    try:
+        data = json.loads(_read(args.file))
+    except ValueError as exc:
+        print(f"refused: the file is not JSON: {exc}", file=sys.stderr)
+        return 1
+    try:
+        published = catalogue_publish(quarter=args.quarter, data=data)
+    except DomainError as exc:
+        detail = f" ({exc.details})" if exc.details else ""
+        print(f"refused: {exc.code}: {exc.message}{detail}", file=sys.stderr)
+        return 1
+    row = published.version
+    print(f"catalogue {row.region} {row.quarter}: {len(row.payload['entries'])} entries")
+    if published.sent_to:
+        print(f"  sent to {', '.join(published.sent_to)} (tongban federation status shows the outbox)")
+    else:
+        print("  already published with these entries: nothing sent")
+    return 0
+
+
+def cmd_catalogue_check(args) -> int:
+    _django()
+    from tongban.federation.catalogue import catalogue_check, quarters
+
+    held = quarters()
+    if not held:
+        print("no regional catalogue held")
+        return 0
+    quarter = args.quarter or held[0]
+    if quarter not in held:
+        print(f"quarter {quarter} not held (held: {', '.join(held)})", file=sys.stderr)
+        return 1
+    problems = catalogue_check(quarter=quarter)
+    print(f"catalogue {quarter}: {len(problems)} of this member's entries do not match the local catalog")
+    for p in problems:
+        local = f" (local: {p.local_name})" if p.local_name else ""
+        print(f"  {p.entry_code} {p.entry_name}: {p.item_code} {p.item_name}: {p.kind}{local}")
+    return 1 if problems else 0
+
+
+def cmd_catalogue_pull(args) -> int:
+    _django()
+    from tongban.federation.catalogue import catalogue_pull
+
+    print(f"catalogue held: {catalogue_pull() or 'none'}")
+    return 0
+
+
 def add_parser(sub) -> None:
     p = sub.add_parser("federation", help="长三角一网通办: region, trust list, keys, messages, message log")
     fsub = p.add_subparsers(dest="federation_command", required=True)
@@ -278,3 +335,19 @@ def add_parser(sub) -> None:
     c = fsub.add_parser("audit", help="check a partner's log of our exchanges against ours")
     c.add_argument("peer", help="the partner's code, e.g. 320000")
     c.set_defaults(func=cmd_audit)
+    c = fsub.add_parser(
+        "catalogue-publish",
+        help="(coordinator) sign the quarter's regional item catalogue, send it to every member",
+    )
+    c.add_argument("--quarter", required=True, help="e.g. 2026Q4 (newer than the last published)")
+    c.add_argument(
+        "--file", required=True, help="the list as JSON (docs/federation/protocol.md §6; - for stdin)"
+    )
+    c.set_defaults(func=cmd_catalogue_publish)
+    c = fsub.add_parser(
+        "catalogue-check", help="this member's entries of the regional catalogue against its own catalog"
+    )
+    c.add_argument("--quarter", help="a quarter held (the newest by default)")
+    c.set_defaults(func=cmd_catalogue_check)
+    c = fsub.add_parser("catalogue-pull", help="fetch the regional catalogue from the coordinator now")
+    c.set_defaults(func=cmd_catalogue_pull)

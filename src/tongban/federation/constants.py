@@ -31,10 +31,27 @@ class LogDirection(models.TextChoices):
     RECEIPT_OUT = "receipt_out", _("发出回执")
     RECEIPT_IN = "receipt_in", _("收到回执")
     TRUST_LIST = "trust_list", _("启用信任列表")
+    CATALOGUE = "catalogue", _("启用事项目录")
+
+
+class EntryKind(models.TextChoices):
+    """Whom a regional catalogue entry serves (长三角通办事项目录)."""
+
+    PERSONAL = "personal", _("个人")
+    ENTERPRISE = "enterprise", _("法人")
+
+
+class EntryMode(models.TextChoices):
+    """The 跨省通办 modes of 国办发〔2020〕35号 an entry allows."""
+
+    ONLINE = "online", _("全程网办")
+    PROXY = "proxy", _("异地代收代办")
+    MULTI_SITE = "multi_site", _("多地联办")
 
 
 # The media type of a member's signed message, receipt and trust list (docs/federation/protocol.md).
 MESSAGE_TYP = "tongban-fedmsg+jwt"
 RECEIPT_TYP = "tongban-fedrcpt+jwt"
 TRUST_LIST_TYP = "tongban-trustlist+jwt"
+CATALOGUE_TYP = "tongban-catalogue+jwt"
 MAX_MESSAGE_BYTES = 1_000_000

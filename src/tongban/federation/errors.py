@@ -42,6 +42,14 @@ class FederationError(ErrorCode):
     MEMBER_UNREACHABLE = "federation_member_unreachable"
     PARTNER_REFUSED = "federation_partner_refused"
 
+    CATALOGUE_INVALID = "catalogue_invalid"
+    CATALOGUE_SIGNATURE = "catalogue_signature_invalid"
+    CATALOGUE_OUTDATED = "catalogue_outdated"
+    CATALOGUE_CONFLICT = "catalogue_conflict"
+    CATALOGUE_REGION = "catalogue_region_mismatch"
+    CATALOGUE_FILE_INVALID = "catalogue_file_invalid"
+    CATALOGUE_NOT_FOUND = "catalogue_not_found"
+
 
 class FederationRefused(DomainError):
     """A message or a trust list refused: 400 unless the code says otherwise."""
@@ -93,3 +101,18 @@ class PartnerUnavailable(DomainError):
     status = 503
     code = FederationError.MEMBER_UNREACHABLE
     default_message = _("对方成员暂时无法访问，请稍后再试")
+
+
+class CatalogueOutdated(Conflict):
+    code = FederationError.CATALOGUE_OUTDATED
+    default_message = _("事项目录的季度不比当前的新")
+
+
+class CatalogueFileInvalid(InvalidInput):
+    code = FederationError.CATALOGUE_FILE_INVALID
+    default_message = _("事项目录文件无效")
+
+
+class CatalogueNotFound(NotFound):
+    code = FederationError.CATALOGUE_NOT_FOUND
+    default_message = _("没有这个季度的长三角通办事项目录")

@@ -8,12 +8,19 @@ from collections.abc import Callable
 from tongban.federation.models import InboundMessage
 
 Handler = Callable[[InboundMessage], None]
+Check = Callable[[dict], None]
 HANDLERS: dict[str, Handler] = {}
+# Checks a type may add, run when a message is received, before it is stored and acknowledged: a refusal
+# (a DomainError) answers the sender at once with its 4xx code, so the sender's outbox marks it failed with
+# the reason instead of a receipt (an outdated catalogue version, say).
+CHECKS: dict[str, Check] = {}
 
 
-def handles(message_type: str) -> Callable[[Handler], Handler]:
+def handles(message_type: str, *, check: Check | None = None) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
         HANDLERS[message_type] = fn
+        if check is not None:
+            CHECKS[message_type] = check
         return fn
 
     return register
@@ -47,3 +54,5 @@ def load_flows() -> None:
     )
 
     hotline.register()
+
+    from tongban.federation import catalogue  # noqa: F401  (catalogue.version)

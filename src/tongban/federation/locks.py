@@ -1,4 +1,4 @@
-"""Row locks of the federation context. Order: the trust lists, own keys, then the log head (the last lock of any transaction
+"""Row locks of the federation context. Order: the trust lists, the catalogue versions, own keys, then the log head (the last lock of any transaction
 that writes the log); an outbound batch and an inbound message are locked in transactions of their own.
 
 - The log head is locked while an entry is appended: entries take turns, so the chain never forks.
@@ -70,3 +70,12 @@ def lock_remote_application(*, ref, host: str) -> RemoteApplication | None:
         return RemoteApplication.objects.select_for_update().filter(uuid=ref, host_member=host).first()
     except (ValueError, TypeError):
         return None
+
+
+def lock_catalogue():
+    """The newest regional catalogue version, locked, after the trust list in force (the region's mutex: a
+    first version has no row to lock): one process at a time accepts a version. None when none is held."""
+    from tongban.federation.models import CatalogueVersion
+
+    lock_trust_lists()
+    return CatalogueVersion.objects.select_for_update().order_by("-quarter").first()

@@ -308,12 +308,15 @@ def receive(token: object) -> tuple[str, InboundMessage]:
     max_age = settings.TONGBAN_FEDERATION_MESSAGE_MAX_AGE_DAYS * 86400
     if iat > now + FUTURE_SKEW_SECONDS or iat < now - max_age:
         raise FederationRefused(FederationError.MESSAGE_EXPIRED, _("消息已过期或时间无效"))
-    from tongban.federation.handlers import HANDLERS
+    from tongban.federation.handlers import CHECKS, HANDLERS
 
     if message_type not in HANDLERS:
         raise FederationRefused(
             FederationError.MESSAGE_TYPE_UNKNOWN, _("本成员不处理这种消息"), status=422, type=message_type
         )
+    check = CHECKS.get(message_type)
+    if check is not None and not InboundMessage.objects.filter(uuid=message_id).exists():
+        check(body)  # a message received before (a replay) is answered with its receipt below
     digest = keys.digest(token)
     sender = str(claims["iss"])
     receipt = keys.sign(

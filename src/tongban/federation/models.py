@@ -8,7 +8,14 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tongban.federation.constants import InStatus, KeyPurpose, KeyState, LogDirection, OutStatus
+from tongban.federation.constants import (
+    EntryKind,
+    InStatus,
+    KeyPurpose,
+    KeyState,
+    LogDirection,
+    OutStatus,
+)
 
 
 class OwnKey(models.Model):
@@ -310,3 +317,74 @@ class StatusListCache(models.Model):
 
     def __str__(self) -> str:
         return self.uri
+
+
+class CatalogueVersion(models.Model):
+    """A quarter's version of the region's item catalogue (长三角通办事项目录), as the coordinator signed it
+    with its trust-list key. Accepted once, never changed: a later quarter is a new version
+    (docs/domain/federation.md §7)."""
+
+    region = models.CharField(_("区域"), max_length=32)
+    quarter = models.CharField(_("季度"), max_length=6, unique=True)  # 2026Q4: sorts as text
+    coordinator = models.CharField(_("协调成员"), max_length=12)
+    token = models.TextField(_("签名文本 (JWS)"))
+    payload = models.JSONField(_("内容"))
+    issued_at = models.DateTimeField(_("签发时间"))
+    accepted_at = models.DateTimeField(_("接受时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("长三角通办事项目录")
+        verbose_name_plural = _("长三角通办事项目录")
+        ordering = ["-quarter"]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.quarter}"
+
+
+class CatalogueEntry(models.Model):
+    """One item of a catalogue version: its regional code, names, audience and the 通办 modes it allows."""
+
+    version = models.ForeignKey(
+        CatalogueVersion, verbose_name=_("目录版本"), on_delete=models.CASCADE, related_name="entries"
+    )
+    code = models.CharField(_("区域事项编码"), max_length=20)
+    name = models.CharField(_("事项名称"), max_length=200)
+    name_en = models.CharField(_("英文名称"), max_length=200, blank=True)
+    kind = models.CharField(_("服务对象"), max_length=10, choices=EntryKind.choices)
+    modes = models.JSONField(_("通办模式"), default=list)
+    order = models.PositiveIntegerField(_("排序"), default=0)
+    # Derived when the version is accepted: the names (its own and the members' items'), with their pinyin
+    # and initials, case-folded (search by name).
+    search_text = models.TextField(_("检索文本"), editable=False, blank=True)
+
+    class Meta:
+        verbose_name = _("目录事项")
+        verbose_name_plural = _("目录事项")
+        ordering = ["version_id", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "code"], name="catalogue_entry_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class CatalogueHandler(models.Model):
+    """A member's local item that handles an entry: its implementation code (实施编码), name and page."""
+
+    entry = models.ForeignKey(
+        CatalogueEntry, verbose_name=_("目录事项"), on_delete=models.CASCADE, related_name="handlers"
+    )
+    member = models.CharField(_("成员"), max_length=12, db_index=True)
+    item_code = models.CharField(_("实施编码"), max_length=64, db_index=True)
+    item_name = models.CharField(_("本地事项名称"), max_length=200)
+    item_url = models.CharField(_("本地事项网址"), max_length=500)
+
+    class Meta:
+        verbose_name = _("成员办理事项")
+        verbose_name_plural = _("成员办理事项")
+        ordering = ["entry_id", "member"]
+        constraints = [models.UniqueConstraint(fields=["entry", "member"], name="catalogue_handler_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.item_code}"

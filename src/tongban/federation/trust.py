@@ -315,23 +315,48 @@ def _unverified_code(token: str) -> str:
 
 
 # --- every member accepts ---------------------------------------------------------------------------------------
-def trust_list_read(token: str) -> dict:
-    """The payload of a trust list signed by one of this member's anchors (refused otherwise)."""
-    if not isinstance(token, str) or len(token) > 2_000_000:
-        raise FederationRefused(FederationError.TRUST_LIST_INVALID, _("信任列表格式无效"))
+@dataclass(frozen=True)
+class AnchorRefusals:
+    """The refusals of one kind of document signed by the coordinator (a trust list, a catalogue version)."""
+
+    invalid: tuple[FederationError, object]  # not a compact JWS of the type (400)
+    signature: tuple[FederationError, object]  # not signed by an anchor, or the signature is bad (403)
+    bad_signature_message: object
+
+
+TRUST_LIST_REFUSALS = AnchorRefusals(
+    invalid=(FederationError.TRUST_LIST_INVALID, _("信任列表格式无效")),
+    signature=(FederationError.TRUST_LIST_SIGNATURE, _("信任列表不是由受信任的协调成员签名的")),
+    bad_signature_message=_("信任列表的签名无效"),
+)
+
+
+def anchor_signed(token: object, *, typ: str, refusals: AnchorRefusals, max_chars: int = 2_000_000) -> dict:
+    """The claims of a document of type ``typ`` signed by one of this member's active trust anchors (the
+    coordinator's trust-list keys); refused otherwise — 400 for a malformed document, 403 for a signature
+    that is not an anchor's. The same check for the trust list and the regional item catalogue."""
+    code, message = refusals.invalid
+    if not isinstance(token, str) or len(token) > max_chars:
+        raise FederationRefused(code, message)
     try:
         header = keys.read_header(token)
     except ValueError as exc:
-        raise FederationRefused(FederationError.TRUST_LIST_INVALID, _("信任列表格式无效")) from exc
-    if header.get("typ") != TRUST_LIST_TYP:
-        raise FederationRefused(FederationError.TRUST_LIST_INVALID, _("信任列表格式无效"))
+        raise FederationRefused(code, message) from exc
+    if header.get("typ") != typ:
+        raise FederationRefused(code, message)
     anchor = TrustAnchor.objects.filter(kid=header["kid"], active=True).first()
     if anchor is None:
-        raise FederationRefused(
-            FederationError.TRUST_LIST_SIGNATURE, _("信任列表不是由受信任的协调成员签名的"), status=403
-        )
+        raise FederationRefused(*refusals.signature, status=403)
     try:
-        payload = keys.verify_compact(token, anchor.public_jwk)
+        return keys.verify_compact(token, anchor.public_jwk)
+    except ValueError as exc:
+        raise FederationRefused(refusals.signature[0], refusals.bad_signature_message, status=403) from exc
+
+
+def trust_list_read(token: str) -> dict:
+    """The payload of a trust list signed by one of this member's anchors (refused otherwise)."""
+    payload = anchor_signed(token, typ=TRUST_LIST_TYP, refusals=TRUST_LIST_REFUSALS)
+    try:
         payload["version"] = int(payload["version"])
         payload["members"] = [_clean_member(m) for m in payload["members"]]
         payload["signers"] = [keys.check_public_jwk(jwk) for jwk in payload["signers"]]

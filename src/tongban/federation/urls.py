@@ -1,11 +1,13 @@
 from django.urls import path
 
-from tongban.federation import views
+from tongban.federation import views, views_catalogue
 
 app_name = "federation"
 
 urlpatterns = [
     path("csj/", views.hub, name="hub"),
+    # 长三角通办事项目录 (docs/domain/federation.md §9): anyone.
+    path("csj/items/", views_catalogue.regional_items, name="catalogue"),
     path("csj/apply/", views.apply_pick, name="apply_pick"),
     path("csj/apply/multi/", views.apply_multi, name="apply_multi"),
     path("csj/apply/<str:member>/<uuid:item_uuid>/", views.apply_item, name="apply_item"),

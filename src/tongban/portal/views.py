@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from tongban.catalog.facade import bundle_cards, featured_items, item_search, themes
-from tongban.federation.facade import region_members
+from tongban.federation.facade import region_members, regional_catalogue_quarter
 
 
 def home(request):
@@ -30,6 +30,8 @@ def home(request):
             "featured": [] if query else featured_items(),
             "bundles": [] if query else bundle_cards(),
             "region_members": [] if query else region_members(),
+            # 长三角通办事项目录: linked once this member holds a version of it.
+            "csj_quarter": regional_catalogue_quarter(),
         },
     )
 

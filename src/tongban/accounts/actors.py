@@ -5,6 +5,7 @@ for a client's organisation; nothing else of accounts is read again during the r
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.utils.functional import SimpleLazyObject
@@ -75,5 +76,19 @@ class ActorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.actor = SimpleLazyObject(lambda: actor_for(getattr(request, "user", None) or ANONYMOUS))
+        request.actor = SimpleLazyObject(lambda: _actor_of_request(request))
         return self.get_response(request)
+
+
+FEDERATED_LEVEL_SESSION = "accounts.federated_level"
+
+
+def _actor_of_request(request) -> Actor:
+    """The user's actor; after a login through another member of the region (长三角), with the assurance level
+    that member asserted when it is lower than the one held here: a level is carried over, never raised."""
+    actor = actor_for(getattr(request, "user", None) or ANONYMOUS)
+    session = getattr(request, "session", None)
+    level = session.get(FEDERATED_LEVEL_SESSION) if session is not None else None
+    if level is not None and actor.kind == ActorKind.USER and actor.assurance_level > int(level):
+        return dataclasses.replace(actor, assurance_level=int(level))
+    return actor

@@ -73,7 +73,7 @@ def login(request, payload: LoginIn):
         request=request, identifier=payload.username, password=payload.password
     )
     get_token(request)
-    return _me(user)
+    return _me(user, request)
 
 
 @router.post("/auth/sms", response=responses({202: SmsSentOut}, 429), auth=None)
@@ -88,7 +88,7 @@ def sms_login(request, payload: SmsLoginIn):
     """Log in with a one-time SMS code. Public."""
     user = services.login_with_sms(request=request, phone=payload.phone, code=payload.code)
     get_token(request)
-    return _me(user)
+    return _me(user, request)
 
 
 @router.post("/auth/password-reset", response=responses({200: OkOut}, 429), auth=None)
@@ -130,9 +130,16 @@ def register_person(request, payload: PersonRegisterIn):
     return Status(201, PersonOut.of(person, holder=True))
 
 
-def _me(user) -> dict:
+def _me(user, request) -> dict:
+    from tongban.accounts.actors import FEDERATED_LEVEL_SESSION
+
     person = person_for_user(user)
+    acting = person.assurance_level if person else 0
+    carried = request.session.get(FEDERATED_LEVEL_SESSION)
+    if carried is not None:  # a login through another member of the region: its level, never more
+        acting = min(acting, int(carried))
     return {
+        "acting_level": acting,
         "uuid": user.uuid,
         "username": user.username,
         "elderly_mode": user.elderly_mode,
@@ -148,7 +155,7 @@ def _me(user) -> dict:
 @router.get("/me", response=responses({200: MeOut}, 401), auth=session_auth)
 def me(request):
     """My account, unmasked (I am the holder). Any logged-in person."""
-    return _me(request.auth)
+    return _me(request.auth, request)
 
 
 @router.post("/me/preferences", response=responses({200: MeOut}, 401, 403), auth=session_auth)
@@ -157,7 +164,7 @@ def preferences(request, payload: PreferencesIn):
     user = services.user_set_preferences(
         user=request.auth, elderly_mode=payload.elderly_mode, language=payload.language
     )
-    return _me(user)
+    return _me(user, request)
 
 
 @router.post(
@@ -171,7 +178,7 @@ def confirm_identity(request, payload: ConfirmWithRegisterIn):
         actor=request.actor, real_name=payload.real_name, ip=request.client_ip
     )
     request.auth.refresh_from_db()
-    return _me(request.auth)
+    return _me(request.auth, request)
 
 
 @router.get("/me/access-log", response=responses({200: list[AccessLogOut]}, 401), auth=session_auth)

@@ -809,3 +809,40 @@ __all__ += [
     "oidc_register_member_client",
     "oidc_token_response",
 ]
+
+
+# --- 长三角: one login for the region (the relying party's side is the federation's) --------------------------
+from tongban.accounts.actors import FEDERATED_LEVEL_SESSION  # noqa: E402
+
+
+def oidc_public_jwks() -> list[dict]:
+    """The provider's ID-token signing keys, public halves, as its JWKS publishes them (the active key and
+    those kept after a rotation): what a partner member checks this member's ID tokens with."""
+    import json
+
+    from django.conf import settings
+    from jwcrypto import jwk
+
+    provider = settings.OAUTH2_PROVIDER
+    inactive: list[str] = list(provider.get("OIDC_RSA_PRIVATE_KEYS_INACTIVE") or [])
+    pems = [provider.get("OIDC_RSA_PRIVATE_KEY"), *inactive]
+    keys = []
+    for pem in pems:
+        if not pem:
+            continue
+        key = jwk.JWK.from_pem(pem.encode("utf8"))
+        keys.append(
+            {"alg": "RS256", "use": "sig", "kid": key.thumbprint(), **json.loads(key.export_public())}
+        )
+    return keys
+
+
+def login_federated(request, *, user_id: int, level: int, member: str) -> None:
+    """Log ``user_id`` in on this request after another member of the region vouched for them: their session
+    acts with the level that member asserted, never more than it (``ActorMiddleware`` caps it)."""
+    from django.conf import settings
+
+    user = User.objects.get(pk=user_id)
+    user.backend = settings.AUTHENTICATION_BACKENDS[0]  # type: ignore[attr-defined]
+    services._login(request, user, method=f"federated:{member}")
+    request.session[FEDERATED_LEVEL_SESSION] = int(level)

@@ -75,6 +75,10 @@ class MembershipOut(Schema):
 
 
 class MeOut(Schema):
+    acting_level: int = Field(
+        description="the real-name level this session acts with: the person's, or after a login through another "
+        "member of the region (长三角) the level that member asserted when lower (never raised)"
+    )
     uuid: UUID
     username: str
     elderly_mode: bool

@@ -28,6 +28,7 @@ class FederationError(ErrorCode):
     APPLICATION_INVALID = "federation_application_invalid"
     APPLICATION_NOT_FOUND = "federation_application_not_found"
     PARTNER_UNREACHABLE = "federation_partner_unreachable"
+    LOGIN_FAILED = "federation_login_failed"
 
     # Licence mutual recognition (docs/domain/federation.md §4)
     LICENCE_TYPES_INVALID = "licence_types_invalid"

@@ -419,6 +419,9 @@ def trust_list_accept(token: str) -> tuple[TrustList, bool]:
         type=f"trust_list.v{payload['version']}",
         text=token,
     )
+    from tongban.federation.login import register_member_clients
+
+    register_member_clients(_snapshot(payload))
     transaction.on_commit(cache_clear)
     cache_clear()
     logger.info("trust list %s v%s accepted", payload["region"], payload["version"])

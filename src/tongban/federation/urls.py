@@ -6,6 +6,9 @@ app_name = "federation"
 
 urlpatterns = [
     path("csj/", views.hub, name="hub"),
+    path("csj/login/", views.login_choose, name="login"),
+    path("csj/login/callback/", views.login_callback, name="login_callback"),
+    path("csj/login/<str:member>/", views.login_start, name="login_start"),
     # 长三角通办事项目录 (docs/domain/federation.md §9): anyone.
     path("csj/items/", views_catalogue.regional_items, name="catalogue"),
     path("csj/apply/", views.apply_pick, name="apply_pick"),

@@ -444,3 +444,65 @@ def application_printed(request, ref):
         object_id=row.uuid,
     )
     return redirect("federation:application", row.uuid)
+
+
+# --- one login for the region (login.py) ---------------------------------------------------------------------------
+def _safe_next(request, value: str) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}):
+        return value
+    return "/"
+
+
+def login_choose(request):
+    """登录: with an account of another member of the region (单点登录). Anyone."""
+    snapshot = trust.current()
+    members = [m for m in (snapshot.others() if snapshot else []) if m.keys.get("oidc")]
+    return render(
+        request,
+        "federation/login.html",
+        {"members": members, "next": _safe_next(request, request.GET.get("next", ""))},
+    )
+
+
+def login_start(request, member: str):
+    """Off to the member's login (its authorization endpoint, PKCE). Anyone."""
+    from tongban.federation.login import authorize_url
+
+    chosen = _member(member)
+    try:
+        url = authorize_url(request.session, chosen, _safe_next(request, request.GET.get("next", "")))
+    except DomainError as exc:
+        return render(request, "federation/unavailable.html", {"error": exc}, status=exc.status)
+    return redirect(url)
+
+
+def login_callback(request):
+    """Back from the member: its ID token checked with the trust list's keys, the person linked by ID number
+    and logged in here with the level the member asserted, never more. Audited (the login's audit row names the
+    member)."""
+    from tongban.accounts.facade import login_federated, person_link_federated
+    from tongban.federation.login import callback
+
+    try:
+        who = callback(
+            request.session,
+            code=request.GET.get("code", ""),
+            state=request.GET.get("state", ""),
+            error=request.GET.get("error", ""),
+        )
+        user_id, _person_uuid, level = person_link_federated(
+            member=who.member,
+            subject=who.subject,
+            id_kind=who.id_kind,
+            id_number=who.id_number,
+            real_name=who.name,
+            assurance_level=who.level,
+        )
+    except DomainError as exc:
+        return render(
+            request, "federation/unavailable.html", {"error": exc, "login": True}, status=exc.status
+        )
+    login_federated(request, user_id=user_id, level=level, member=who.member)
+    return redirect(_safe_next(request, who.next_url))

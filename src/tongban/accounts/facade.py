@@ -9,6 +9,7 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from django.http import HttpResponse
@@ -823,14 +824,16 @@ def oidc_public_jwks() -> list[dict]:
     from django.conf import settings
     from jwcrypto import jwk
 
-    provider = settings.OAUTH2_PROVIDER
-    inactive: list[str] = list(provider.get("OIDC_RSA_PRIVATE_KEYS_INACTIVE") or [])
-    pems = [provider.get("OIDC_RSA_PRIVATE_KEY"), *inactive]
+    provider: dict[str, Any] = dict(settings.OAUTH2_PROVIDER)
+    pems: list[str] = [
+        provider.get("OIDC_RSA_PRIVATE_KEY") or "",
+        *(provider.get("OIDC_RSA_PRIVATE_KEYS_INACTIVE") or []),
+    ]
     keys = []
     for pem in pems:
         if not pem:
             continue
-        key = jwk.JWK.from_pem(pem.encode("utf8"))
+        key = jwk.JWK.from_pem(str(pem).encode("utf8"))
         keys.append(
             {"alg": "RS256", "use": "sig", "kid": key.thumbprint(), **json.loads(key.export_public())}
         )

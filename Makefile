@@ -12,7 +12,7 @@ unexport PYTHONDONTWRITEBYTECODE
 TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/tongban
 
 .PHONY: lock run test lint typecheck migrations-check imports pytest-sqlite pytest-postgres pytest-postgres-main \
-	pytest-postgres-browser screens bench install test-deps messages clean
+	pytest-postgres-browser pytest-postgres-cluster screens bench install test-deps messages clean
 
 # Install a lock file into the venv (uv when it can be had, pip otherwise); a stamp skips it next time.
 define install_lock
@@ -52,7 +52,7 @@ run: $(STAMP)
 TEST_JOBS ?= 7
 test: $(DEV_STAMP) test-deps
 	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target lint typecheck migrations-check imports \
-	  pytest-sqlite pytest-postgres-main pytest-postgres-browser
+	  pytest-sqlite pytest-postgres-main pytest-postgres-browser pytest-postgres-cluster
 
 test-deps:
 	@./scripts/test-deps.sh
@@ -84,7 +84,11 @@ pytest-postgres: $(DEV_STAMP)
 	TONGBAN_VAR_DIR=$(CURDIR)/var/test-postgres $(PG_PYTEST) -m "not nodb"
 
 pytest-postgres-main: $(DEV_STAMP)
-	TONGBAN_VAR_DIR=$(CURDIR)/var/test-postgres $(PG_PYTEST) -m "not nodb and not e2e"
+	TONGBAN_VAR_DIR=$(CURDIR)/var/test-postgres $(PG_PYTEST) -m "not nodb and not e2e and not cluster"
+
+# The 长三角 tests: several deployments side by side, each its own database, server and worker (docs/adr/0011).
+pytest-postgres-cluster: $(DEV_STAMP)
+	TONGBAN_VAR_DIR=$(CURDIR)/var/test-cluster $(PG_PYTEST) -m "cluster"
 
 pytest-postgres-browser: $(DEV_STAMP)
 	TONGBAN_VAR_DIR=$(CURDIR)/var/test-browser $(PG_PYTEST) -m "e2e"

@@ -16,7 +16,7 @@ from fpdf import FPDF
 
 from tests.federation.cluster import Region, wait_for
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.cluster]
 
 SH, JS, ZJ = "310000", "320000", "330000"
 ITEM = "出生医学证明签发"

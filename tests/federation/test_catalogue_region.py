@@ -10,7 +10,7 @@ import pytest
 
 from tests.federation.cluster import Region, wait_for
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.cluster]
 
 SH, JS, ZJ = "310000", "320000", "330000"
 

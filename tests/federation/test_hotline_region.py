@@ -12,7 +12,7 @@ import pytest
 
 from tests.federation.cluster import Member, Region, wait_for
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.cluster]
 
 SH, JS = "310000", "320000"
 PASSWORD = "Correct-Horse-42"

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from tests.federation.cluster import ROOT, Region
 from tongban.federation import keys
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.cluster]
 
 SH, JS = "310000", "320000"
 PASSWORD = "Tongban-recognition-2026!"

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -322,3 +323,19 @@ def counts(member: Member, table: str) -> dict[str, int]:
 
 def as_json(text: str) -> dict:
     return json.loads(text)
+
+
+@contextmanager
+def running_region(codes: list[str], **kw):
+    """A region started and joined for the block (a module's fixture), its members' logs printed when it
+    fails to start or a test under it raises, and everything removed afterwards."""
+    region = Region(codes, **kw)
+    try:
+        region.start()
+        region.join()
+        yield region
+    except BaseException:
+        print(region.dump_logs())
+        raise
+    finally:
+        region.close()

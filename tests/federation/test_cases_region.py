@@ -14,7 +14,7 @@ import httpx
 import pytest
 from fpdf import FPDF
 
-from tests.federation.cluster import Region, wait_for
+from tests.federation.cluster import running_region, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.cluster]
 
@@ -90,16 +90,8 @@ def files_post(spec: dict, prefix: str = "") -> dict:
 
 @pytest.fixture(scope="module")
 def region():
-    region = Region([SH, JS, ZJ], demo=True)
-    try:
-        region.start()
-        region.join()
+    with running_region([SH, JS, ZJ], demo=True) as region:
         yield region
-    except BaseException:
-        print(region.dump_logs())
-        raise
-    finally:
-        region.close()
 
 
 @pytest.fixture(scope="module")

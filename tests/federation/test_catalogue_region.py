@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.federation.cluster import Region, wait_for
+from tests.federation.cluster import running_region, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.cluster]
 
@@ -50,16 +50,8 @@ Q4 = {
 
 @pytest.fixture(scope="module")
 def region():
-    region = Region([SH, JS, ZJ])
-    try:
-        region.start()
-        region.join()
+    with running_region([SH, JS, ZJ]) as region:
         yield region
-    except BaseException:
-        print(region.dump_logs())
-        raise
-    finally:
-        region.close()
 
 
 def held(member) -> list[str]:

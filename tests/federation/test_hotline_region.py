@@ -10,7 +10,7 @@ import json
 import httpx
 import pytest
 
-from tests.federation.cluster import Member, Region, wait_for
+from tests.federation.cluster import Member, running_region, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.cluster]
 
@@ -35,16 +35,8 @@ print(json.dumps({{"unit": str(unit.uuid)}}))
 
 @pytest.fixture(scope="module")
 def region():
-    region = Region([SH, JS])
-    try:
-        region.start()
-        region.join()
+    with running_region([SH, JS]) as region:
         yield region
-    except BaseException:
-        print(region.dump_logs())
-        raise
-    finally:
-        region.close()
 
 
 class Staff:

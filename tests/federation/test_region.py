@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.federation.cluster import Region, counts, wait_for
+from tests.federation.cluster import counts, running_region, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.cluster]
 
@@ -17,16 +17,8 @@ SH, JS, ZJ = "310000", "320000", "330000"
 
 @pytest.fixture(scope="module")
 def region():
-    region = Region([SH, JS, ZJ])
-    try:
-        region.start()
-        region.join()
+    with running_region([SH, JS, ZJ]) as region:
         yield region
-    except BaseException:
-        print(region.dump_logs())
-        raise
-    finally:
-        region.close()
 
 
 def test_every_member_holds_the_coordinators_trust_list(region):

@@ -191,7 +191,8 @@ class Member:
 
     def sql(self, query: str, *params) -> list[tuple]:
         with psycopg.connect(pg_url(self.dbname), autocommit=True) as conn:
-            return conn.execute(query, params).fetchall()
+            cursor = conn.execute(query, params)
+            return cursor.fetchall() if cursor.description else []
 
     def get(self, path: str, **kw) -> httpx.Response:
         return httpx.get(f"{self.url}{path}", timeout=10, **kw)

@@ -11,7 +11,7 @@ export TONGBAN_VAR_DIR ?= $(CURDIR)/var
 unexport PYTHONDONTWRITEBYTECODE
 TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/tongban
 
-.PHONY: lock run test lint typecheck migrations-check imports pytest-sqlite pytest-postgres pytest-postgres-main \
+.PHONY: lock run run-region test lint typecheck migrations-check imports pytest-sqlite pytest-postgres pytest-postgres-main \
 	pytest-postgres-browser pytest-postgres-cluster screens bench install test-deps messages clean
 
 # Install a lock file into the venv (uv when it can be had, pip otherwise); a stamp skips it next time.
@@ -44,6 +44,11 @@ lock:
 ## make run: set everything up and serve http://127.0.0.1:8000 with demo data
 run: $(STAMP)
 	@TONGBAN_DEMO=1 ./scripts/run.sh
+
+## make run-region: two demo members of the 长三角 region, 上海 on :8000 (var/) and 江苏 on :8001
+## (var/member-320000/), joined into one region (docs/operations.md §21.2)
+run-region: $(STAMP)
+	@TONGBAN_DEMO=1 ./scripts/run-region.sh
 
 ## make test: lint, type check, migrations check, import contracts, pytest on SQLite and on PostgreSQL.
 ## The checks and three pytest processes run side by side (the PostgreSQL pass split in two: the browser

@@ -394,6 +394,10 @@ SECURE_DEFAULT = not (DEMO or DEBUG)
 SESSION_COOKIE_SECURE = env_bool("TONGBAN_SECURE_COOKIES", SECURE_DEFAULT)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
+# The cookies' names. Browsers keep cookies apart by host, not by port: two deployments on one host (make
+# run-region: 上海 on :8000, 江苏 on :8001) need different names, or each one's login replaces the other's.
+SESSION_COOKIE_NAME = env_str("TONGBAN_SESSION_COOKIE_NAME", "sessionid")
+CSRF_COOKIE_NAME = env_str("TONGBAN_CSRF_COOKIE_NAME", "csrftoken")
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie; kept default-compatible
 SECURE_SSL_REDIRECT = env_bool("TONGBAN_SSL_REDIRECT", False)

@@ -113,6 +113,8 @@ def cmd_trust_list_sign(args) -> int:
     except DomainError as exc:
         return _refused(exc)
     print(f"trust list {row.region} v{row.version}: {len(row.payload['members'])} members")
+    if args.out:
+        _out(row.token, args.out)
     if args.push:
         for code, outcome in trust_list_push(row).items():
             print(f"  push {code}: {outcome}")
@@ -129,6 +131,18 @@ def cmd_trust_list_import(args) -> int:
     except DomainError as exc:
         return _refused(exc)
     print(f"trust list {row.region} v{row.version}: {'accepted' if accepted else 'already in force'}")
+    return 0
+
+
+def cmd_trust_list_export(args) -> int:
+    _django()
+    from tongban.federation.trust import trust_list_token
+
+    token = trust_list_token()
+    if token is None:
+        print("no trust list in force", file=sys.stderr)
+        return 1
+    _out(token, args.out)
     return 0
 
 
@@ -306,10 +320,16 @@ def add_parser(sub) -> None:
     c.add_argument("--remove", action="append", metavar="CODE")
     c.add_argument("--valid-days", type=int, default=90)
     c.add_argument("--push", action="store_true", help="hand it to every member now")
+    c.add_argument("--out", help="also write the signed list to this file (for trust-list-import)")
     c.set_defaults(func=cmd_trust_list_sign)
     c = fsub.add_parser("trust-list-import", help="accept a trust list from a file (- for stdin)")
     c.add_argument("file")
     c.set_defaults(func=cmd_trust_list_import)
+    c = fsub.add_parser(
+        "trust-list-export", help="the trust list in force, signed (for trust-list-import on a member)"
+    )
+    c.add_argument("--out")
+    c.set_defaults(func=cmd_trust_list_export)
     c = fsub.add_parser("trust-list-pull", help="fetch the trust list from the coordinator now")
     c.set_defaults(func=cmd_trust_list_pull)
     c = fsub.add_parser("rotate-key", help="make the next key (published now, used once the list names it)")

@@ -281,6 +281,9 @@ def catalogue_accept(token: object) -> tuple[CatalogueVersion, bool]:
         type=f"catalogue.{payload['quarter']}",
         text=token,
     )
+    from tongban.federation.facade import portal_state_forget
+
+    transaction.on_commit(portal_state_forget)
     transaction.on_commit(lambda: _report_mismatches(row.quarter), robust=True)
     logger.info("regional catalogue %s %s accepted", row.region, row.quarter)
     return row, True

@@ -15,12 +15,42 @@ class RegionMember:
     base_url: str
 
 
+PORTAL_CACHE_KEY = "federation:portal"
+PORTAL_CACHE_SECONDS = 60
+
+
+def _portal_state() -> dict:
+    """What the portal shows of the region (its other members, the newest catalogue quarter), kept in the
+    cache for a minute (and dropped when a trust list or a catalogue version is accepted): the home page reads
+    no federation table once warm."""
+    from django.core.cache import cache
+
+    state = cache.get(PORTAL_CACHE_KEY)
+    if state is None:
+        from tongban.federation.models import CatalogueVersion, TrustList
+
+        row = TrustList.objects.order_by("-version").first()
+        snapshot = trust._snapshot(row.payload) if row is not None else None
+        members = (
+            [RegionMember(m.code, m.name, m.name_en, m.base_url) for m in snapshot.others()]
+            if snapshot
+            else []
+        )
+        quarter = CatalogueVersion.objects.order_by("-quarter").values_list("quarter", flat=True).first()
+        state = {"members": members, "quarter": quarter}
+        cache.set(PORTAL_CACHE_KEY, state, PORTAL_CACHE_SECONDS)
+    return state
+
+
+def portal_state_forget(**_kwargs) -> None:
+    from django.core.cache import cache
+
+    cache.delete(PORTAL_CACHE_KEY)
+
+
 def region_members() -> list[RegionMember]:
     """The other members of this member's region (empty when it belongs to none)."""
-    snapshot = trust.current()
-    if snapshot is None:
-        return []
-    return [RegionMember(m.code, m.name, m.name_en, m.base_url) for m in snapshot.others()]
+    return list(_portal_state()["members"])
 
 
 # --- the regional item catalogue (长三角通办事项目录, docs/domain/federation.md §9) ---------------------------
@@ -107,6 +137,4 @@ def regional_entry_for_local_item(item_code: str) -> RegionalEntry | None:
 
 def regional_catalogue_quarter() -> str | None:
     """The quarter of the newest regional catalogue version held here (the portal links to it), or None."""
-    from tongban.federation.models import CatalogueVersion
-
-    return CatalogueVersion.objects.order_by("-quarter").values_list("quarter", flat=True).first()
+    return _portal_state()["quarter"]

@@ -422,6 +422,9 @@ def trust_list_accept(token: str) -> tuple[TrustList, bool]:
     from tongban.federation.login import register_member_clients
 
     register_member_clients(_snapshot(payload))
+    from tongban.federation.facade import portal_state_forget
+
+    transaction.on_commit(portal_state_forget)
     transaction.on_commit(cache_clear)
     cache_clear()
     logger.info("trust list %s v%s accepted", payload["region"], payload["version"])

@@ -37,9 +37,9 @@ NAMES = {
 }
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 
@@ -66,16 +66,17 @@ class Member:
     env_extra: dict = field(default_factory=dict)
     port: int = 0
     procs: list[subprocess.Popen] = field(default_factory=list)
+    host: str = "127.0.0.1"
 
     def __post_init__(self) -> None:
-        self.port = self.port or free_port()
+        self.port = self.port or free_port(self.host)
         self.dbname = f"tongban_fed_{self.code}_{os.getpid()}"
         self.var = self.root / self.code
         self.var.mkdir(parents=True, exist_ok=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def name(self) -> str:
@@ -95,6 +96,7 @@ class Member:
             "TONGBAN_REGION_NAME": name,
             "TONGBAN_REGION_NAME_EN": name_en,
             "TONGBAN_PUBLIC_BASE_URL": self.url,
+            "ALLOWED_HOSTS": f"{self.host},127.0.0.1,localhost",
             "TONGBAN_FEDERATION_REGION": "csj",
             "TONGBAN_FEDERATION_RETRY_MAX_SECONDS": "2",
             "TONGBAN_FEDERATION_HTTP_TIMEOUT": "5",
@@ -121,7 +123,7 @@ class Member:
                     str(BIN / "tongban"),
                     "serve",
                     "--bind",
-                    f"127.0.0.1:{self.port}",
+                    f"{self.host}:{self.port}",
                     "--workers",
                     "2",
                     "--no-collectstatic",
@@ -231,12 +233,30 @@ def wait_for(predicate, *, timeout: float = 60, what: str = "condition"):
 class Region:
     """A region of members: the first coordinates. ``join`` builds the trust list the way an operator does."""
 
-    def __init__(self, codes: list[str], *, env_extra: dict | None = None, demo: bool = False):
+    def __init__(
+        self,
+        codes: list[str],
+        *,
+        env_extra: dict | None = None,
+        demo: bool = False,
+        own_hosts: bool = False,
+    ):
+        """``own_hosts``: each member on its own loopback address (127.0.0.1, 127.0.0.2, …) instead of all on
+        127.0.0.1: a browser keeps cookies per host, not per port, so a browser going from one member to another
+        (single sign-on) would otherwise carry one member's session cookie to the other, as separate
+        deployments on their own domains never do."""
         self.demo = demo
         self.root = Path(tempfile.mkdtemp(prefix="tongban-region-"))
         self.template = f"tongban_fedtpl_{os.getpid()}"
         self.members = {
-            code: Member(code, self.root, self.template, env_extra=dict(env_extra or {})) for code in codes
+            code: Member(
+                code,
+                self.root,
+                self.template,
+                env_extra=dict(env_extra or {}),
+                host=f"127.0.0.{i + 1}" if own_hosts else "127.0.0.1",
+            )
+            for i, code in enumerate(codes)
         }
         self.coordinator = self.members[codes[0]]
 

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -385,7 +386,13 @@ def application(request, ref):
     is_clerk = row.mode == RemoteApplication.Mode.PROXY and any(
         uuid == row.collected.get("window_uuid") for uuid, _n in special_windows(request.actor)
     )
-    return render(request, "federation/application.html", {"row": row, "group": group, "is_clerk": is_clerk})
+    # The host sends each event's time as ISO 8601 with its offset: shown in this platform's time zone.
+    events = [{**e, "at": parse_datetime(str(e.get("at", ""))) or e.get("at")} for e in row.events]
+    return render(
+        request,
+        "federation/application.html",
+        {"row": row, "events": events, "group": group, "is_clerk": is_clerk},
+    )
 
 
 @login_required

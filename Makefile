@@ -116,6 +116,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/ratings_http.py
 	$(BIN)/python bench/ratings_burst.py
 	$(BIN)/python bench/supervision.py
+	$(BIN)/python bench/federation.py
 
 ## make messages: compile the translation catalogs (English) after editing the .po files
 messages: $(DEV_STAMP)

@@ -65,6 +65,7 @@ class Member:
     template: str
     env_extra: dict = field(default_factory=dict)
     port: int = 0
+    worker_interval: float = 0.1  # seconds between the worker's polls of an empty queue (production: 1)
     procs: list[subprocess.Popen] = field(default_factory=list)
     host: str = "127.0.0.1"
 
@@ -137,7 +138,7 @@ class Member:
         wlog = open(self.var / "worker.log", "ab")  # noqa: SIM115
         self.procs.append(
             subprocess.Popen(
-                [str(BIN / "tongban"), "worker", "--interval", "0.1"],
+                [str(BIN / "tongban"), "worker", "--interval", str(self.worker_interval)],
                 env=env,
                 stdout=wlog,
                 stderr=subprocess.STDOUT,

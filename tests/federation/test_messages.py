@@ -125,3 +125,38 @@ def test_the_log_is_a_signed_hash_chain_and_a_changed_entry_breaks_it(client, re
     LogEntry.objects.filter(pk=entry.pk).update(digest="0" * 64)
     broken = log_verify()
     assert not broken.ok and f"#{entry.seq}: hash" in broken.problems
+
+
+def test_a_transaction_that_queues_many_messages_to_a_partner_enqueues_one_drain(
+    region, partner, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from tongban.federation import messages
+
+    drains = []
+    monkeypatch.setattr(messages, "_enqueue_drain", drains.append)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for n in range(5):
+            send(to="320000", type="ping", body={"n": n})
+    assert drains == ["320000"] and OutboundMessage.objects.count() == 5
+
+
+def test_a_message_queued_after_a_rolled_back_savepoint_still_enqueues_its_drain(
+    region, partner, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from tongban.federation import messages
+
+    drains = []
+    monkeypatch.setattr(messages, "_enqueue_drain", drains.append)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        try:
+            with transaction.atomic():
+                send(to="320000", type="ping", body={"n": 5})
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        send(to="320000", type="ping", body={"n": 6})
+    assert drains == ["320000"] and OutboundMessage.objects.count() == 1

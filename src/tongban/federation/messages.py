@@ -90,8 +90,26 @@ def send(*, to: str, type: str, body: dict, correlation: uuid.UUID | str | None 
             next_attempt_at=timezone.now(),
         )
         log_append(direction=LogDirection.OUT, peer=to, message_id=message_id, type=type, text=token)
-    transaction.on_commit(lambda: _enqueue_drain(to), robust=True)
+    _drain_after_commit(to)
     return row
+
+
+def _drain_after_commit(peer: str) -> None:
+    """Have the partner's messages sent after the commit: one drain task per partner and transaction (that
+    drain sends every message the transaction queued), not one per message. A callback dropped with a savepoint
+    rolled back is registered again by the next message."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        getattr(func, "federation_drain_peer", None) == peer
+        for _sids, func, _robust in connection.run_on_commit
+    ):
+        return
+
+    def callback() -> None:
+        _enqueue_drain(peer)
+
+    callback.federation_drain_peer = peer  # type: ignore[attr-defined]
+    transaction.on_commit(callback, robust=True)
 
 
 def _enqueue_drain(peer: str) -> None:

@@ -33,7 +33,9 @@ default, 60. The region is joined as an operator does (coordinator-init, anchor-
    update with its log entry); at 江苏 ``receive`` and ``process`` of as many messages signed by 上海, in-process
    (the signature check, the receipt signature, the inbox row, the two log entries, the commit; the handler).
 5. **Outage** (``--outage-seconds``, default 300; 0 skips it): 江苏 stopped; 上海 sends ``--outage-rate`` messages
-   per second (each in its own transaction) for the whole outage; 江苏 started again. Measured: the time from
+   per second (each in its own transaction) for the whole outage; 江苏 started again, and 上海's federation sweep
+   run every ``--sweep-seconds`` (60) from then on, as production's minute timer runs ``tongban maintenance``
+   (the cluster runs none). Measured: the time from
    江苏 answering again to the last message processed there, the delivery rate once it flows, and checked: no
    message lost (every one sent is processed once at 江苏), none duplicated (distinct ids and ``n`` equal the
    count), none failed at 上海; both logs intact and each side's audit of the other clean.
@@ -472,7 +474,28 @@ def profile(region, n: int) -> dict:
     return {"sender": sender, "recipient": recipient, "replayed": replayed}
 
 
-def outage(region, seconds: float, rate: float) -> dict:
+def wait_with_sweeps(
+    sender, recipient, phase: str, n: int, every: float, timeout: float
+) -> tuple[float, list]:
+    """Wait for ``n`` messages of ``phase`` processed at the recipient while the sender runs the federation sweep
+    every ``every`` seconds, as production's minute timer runs `tongban maintenance` (0: never); the last
+    ``processed_at`` and what each sweep delivered (seconds after the start, messages)."""
+    start = time.monotonic()
+    sweeps = []
+    while True:
+        done, last = processed(recipient, phase)
+        if done >= n:
+            return last, sweeps
+        elapsed = time.monotonic() - start
+        if elapsed > timeout:
+            raise RuntimeError(f"{phase}: {done} of {n} processed after {timeout:.0f} s")
+        if every and elapsed >= every * (len(sweeps) + 1):
+            found = json.loads(sender.tongban("federation", "sweep").stdout.strip().splitlines()[-1])
+            sweeps.append((round(elapsed, 1), found.get("delivered", 0)))
+        time.sleep(0.5)
+
+
+def outage(region, seconds: float, rate: float, sweep_every: float) -> dict:
     sh, js = region[SH], region[JS]
     tasks_before = sh.sql(
         "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE task_path LIKE '%%federation_drain'"
@@ -498,7 +521,7 @@ def outage(region, seconds: float, rate: float) -> dict:
     t_restart = time.time()
     js.start()
     t_up = time.time()
-    last = wait_processed(js, "outage", n, timeout=900)
+    last, sweeps = wait_with_sweeps(sh, js, "outage", n, sweep_every, timeout=1800)
     while sh.sql(
         "SELECT count(*) FROM federation_outboundmessage WHERE body->>'phase' = 'outage' AND status = 'pending'"
     )[0][0]:
@@ -532,6 +555,8 @@ def outage(region, seconds: float, rate: float) -> dict:
         "all_delivered_after_up_s": round(ts(last_d) - t_up, 2),
         "all_processed_after_up_s": round(last - t_up, 2),
         "delivery_rate_flowing": (delivered - 1) / max(1e-9, ts(last_d) - ts(first_d)),
+        "sweeps": sweeps,
+        "delivered_by_sweeps": sum(d for _at, d in sweeps),
         "lost": len(sent_ids - got_ids),
         "unexpected": len(got_ids - sent_ids),
         "duplicated": (rows - distinct_ids) + (rows - distinct_n),
@@ -639,7 +664,11 @@ def run(args) -> int:
         base2 = baseline(region, args.baseline_requests)
         print(f"profile: {args.profile_messages} messages with timers, in-process ...", flush=True)
         prof = profile(region, args.profile_messages)
-        out = outage(region, args.outage_seconds, args.outage_rate) if args.outage_seconds > 0 else None
+        out = (
+            outage(region, args.outage_seconds, args.outage_rate, args.sweep_seconds)
+            if args.outage_seconds > 0
+            else None
+        )
         print("log-verify and audit on both sides ...", flush=True)
         log_checks = checks(region)
     except BaseException:
@@ -763,6 +792,10 @@ def run(args) -> int:
                 ("all delivered, s after 江苏 answered", fmt(out["all_delivered_after_up_s"], 1)),
                 ("all processed, s after 江苏 answered", fmt(out["all_processed_after_up_s"], 1)),
                 ("delivery rate while flowing, msg/s", fmt(out["delivery_rate_flowing"])),
+                (
+                    f"sweeps run (every {args.sweep_seconds:g} s), messages they delivered",
+                    f"{len(out['sweeps'])}, {out['delivered_by_sweeps']:,}",
+                ),
                 ("lost", str(out["lost"])),
                 ("duplicated", str(out["duplicated"])),
                 ("failed at 上海", str(out["failed"])),
@@ -824,6 +857,12 @@ def build_parser():
         "--outage-rate", type=float, default=20, help="messages/s sent during it (default 20)"
     )
     parser.add_argument(
+        "--sweep-seconds",
+        type=float,
+        default=60,
+        help="after the outage, run 上海's federation sweep this often, as production's minute timer (0: never)",
+    )
+    parser.add_argument(
         "--retry-max-seconds", type=int, default=60, help="TONGBAN_FEDERATION_RETRY_MAX_SECONDS (default 60)"
     )
     parser.add_argument(
@@ -843,7 +882,7 @@ def check(args) -> None:
     cli.check_args(
         args,
         positive=("messages", "latency_messages", "baseline_requests", "profile_messages"),
-        at_least_zero=("outage_seconds",),
+        at_least_zero=("outage_seconds", "sweep_seconds"),
     )
 
 

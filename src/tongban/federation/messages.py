@@ -167,6 +167,9 @@ def drain(peer: str, *, limit: int = 10_000) -> DrainResult:
                 result.deferred += 1 + len(rest)
                 _drain_later(peer)
                 return result
+    # Messages still waiting out a retry delay (a partner that answered again after failures): tried when
+    # they are due, not only at the next sweep.
+    _drain_later(peer)
     return result
 
 
@@ -182,7 +185,8 @@ def _drain_later(peer: str) -> None:
         .first()
     )
     if first is not None and federation_drain.get_backend().supports_defer:
-        federation_drain.using(run_after=first).enqueue(peer=peer)
+        # Never sooner than a second from now: a message due but leased by another drain is that drain's.
+        federation_drain.using(run_after=max(first, timezone.now() + timedelta(seconds=1))).enqueue(peer=peer)
 
 
 def _deliver(message: OutboundMessage, url: str, snapshot: trust.Snapshot) -> str:

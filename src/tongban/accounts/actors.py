@@ -87,8 +87,14 @@ def _actor_of_request(request) -> Actor:
     """The user's actor; after a login through another member of the region (长三角), with the assurance level
     that member asserted when it is lower than the one held here: a level is carried over, never raised."""
     actor = actor_for(getattr(request, "user", None) or ANONYMOUS)
-    session = getattr(request, "session", None)
-    level = session.get(FEDERATED_LEVEL_SESSION) if session is not None else None
-    if level is not None and actor.kind == ActorKind.USER and actor.assurance_level > int(level):
-        return dataclasses.replace(actor, assurance_level=int(level))
+    level = acting_level(actor.assurance_level, getattr(request, "session", None))
+    if actor.kind == ActorKind.USER and level != actor.assurance_level:
+        return dataclasses.replace(actor, assurance_level=level)
     return actor
+
+
+def acting_level(person_level: int, session) -> int:
+    """The level a session acts with: the person's, capped by the one another member of the region asserted
+    when the session began with a login through it (carried over, never raised)."""
+    carried = session.get(FEDERATED_LEVEL_SESSION) if session is not None else None
+    return min(person_level, int(carried)) if carried is not None else person_level

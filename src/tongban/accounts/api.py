@@ -131,15 +131,11 @@ def register_person(request, payload: PersonRegisterIn):
 
 
 def _me(user, request) -> dict:
-    from tongban.accounts.actors import FEDERATED_LEVEL_SESSION
+    from tongban.accounts.actors import acting_level
 
     person = person_for_user(user)
-    acting = person.assurance_level if person else 0
-    carried = request.session.get(FEDERATED_LEVEL_SESSION)
-    if carried is not None:  # a login through another member of the region: its level, never more
-        acting = min(acting, int(carried))
     return {
-        "acting_level": acting,
+        "acting_level": acting_level(person.assurance_level if person else 0, request.session),
         "uuid": user.uuid,
         "username": user.username,
         "elderly_mode": user.elderly_mode,
